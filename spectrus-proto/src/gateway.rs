@@ -1,0 +1,240 @@
+//! Gateway frames: `{"op": "...", "d": {...}}`, dispatches with `"t"` and `"s"`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::id::Id;
+use crate::model::{Channel, Member, ReadState, Role, ServerInfo, User, VoiceState};
+
+/// Close codes the server uses.
+pub mod close {
+    /// Something went wrong; reconnect.
+    pub const UNKNOWN_ERROR: u16 = 4000;
+    /// An op the server does not know.
+    pub const UNKNOWN_OP: u16 = 4001;
+    /// A frame that is not valid JSON of the right shape.
+    pub const DECODE_ERROR: u16 = 4002;
+    /// An op before `identify`.
+    pub const NOT_IDENTIFIED: u16 = 4003;
+    /// The token was refused.
+    pub const AUTHENTICATION_FAILED: u16 = 4004;
+    /// Too many frames.
+    pub const RATE_LIMITED: u16 = 4008;
+    /// Two heartbeat intervals passed without a heartbeat.
+    pub const SESSION_TIMED_OUT: u16 = 4009;
+    /// The server is shutting down or the session was ended; reconnect (and resume) later.
+    pub const RECONNECT: u16 = 4010;
+}
+
+/// What a client sends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", content = "d", rename_all = "snake_case")]
+pub enum ClientFrame {
+    Identify(Identify),
+    Resume(Resume),
+    Heartbeat(Heartbeat),
+    VoiceJoin(VoiceJoin),
+    VoiceAnswer(Sdp),
+    VoiceCandidate(IceCandidate),
+    VoiceState(VoiceSelfState),
+    VoiceLeave(Empty),
+}
+
+/// An empty payload (`{}`).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Empty {}
+
+/// `identify`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Identify {
+    pub token: String,
+}
+
+/// `resume`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Resume {
+    pub token: String,
+    pub session_id: String,
+    pub seq: u64,
+}
+
+/// `heartbeat`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Heartbeat {
+    #[serde(default)]
+    pub seq: Option<u64>,
+}
+
+/// `voice_join`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VoiceJoin {
+    pub channel_id: Id,
+    #[serde(default)]
+    pub self_mute: bool,
+    #[serde(default)]
+    pub self_deaf: bool,
+}
+
+/// `voice_state` from a client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VoiceSelfState {
+    pub self_mute: bool,
+    pub self_deaf: bool,
+}
+
+/// `voice_offer` / `voice_answer`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sdp {
+    pub sdp: String,
+}
+
+/// `voice_candidate`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IceCandidate {
+    pub candidate: String,
+    #[serde(default)]
+    pub sdp_mid: Option<String>,
+    #[serde(default)]
+    pub sdp_mline_index: Option<u16>,
+}
+
+/// `hello`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Hello {
+    pub heartbeat_interval_ms: u64,
+}
+
+/// `ready`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ready {
+    pub session_id: String,
+    pub user: User,
+    pub server: ServerInfo,
+    pub channels: Vec<Channel>,
+    pub roles: Vec<Role>,
+    /// Members, up to the first 1000 by id; page the rest with `GET /members`.
+    pub members: Vec<Member>,
+    pub member_count: u64,
+    pub voice_states: Vec<VoiceState>,
+    pub read_states: Vec<ReadState>,
+}
+
+/// `invalid_session`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvalidSession {
+    pub resumable: bool,
+}
+
+/// `voice_error`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VoiceError {
+    pub code: String,
+    pub message: String,
+}
+
+/// Any frame from the server, loosely typed: match on `op` (and `t`), then decode `d`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerFrame {
+    pub op: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s: Option<u64>,
+    #[serde(default)]
+    pub d: serde_json::Value,
+}
+
+/// Server ops.
+pub mod op {
+    pub const HELLO: &str = "hello";
+    pub const READY: &str = "ready";
+    pub const RESUMED: &str = "resumed";
+    pub const INVALID_SESSION: &str = "invalid_session";
+    pub const HEARTBEAT_ACK: &str = "heartbeat_ack";
+    pub const DISPATCH: &str = "dispatch";
+    pub const VOICE_OFFER: &str = "voice_offer";
+    pub const VOICE_CANDIDATE: &str = "voice_candidate";
+    pub const VOICE_ERROR: &str = "voice_error";
+}
+
+/// Dispatch event names (`t`).
+pub mod event {
+    pub const MESSAGE_CREATE: &str = "MESSAGE_CREATE";
+    pub const MESSAGE_UPDATE: &str = "MESSAGE_UPDATE";
+    pub const MESSAGE_DELETE: &str = "MESSAGE_DELETE";
+    pub const REACTION_ADD: &str = "REACTION_ADD";
+    pub const REACTION_REMOVE: &str = "REACTION_REMOVE";
+    pub const TYPING_START: &str = "TYPING_START";
+    pub const PRESENCE_UPDATE: &str = "PRESENCE_UPDATE";
+    pub const CHANNEL_CREATE: &str = "CHANNEL_CREATE";
+    pub const CHANNEL_UPDATE: &str = "CHANNEL_UPDATE";
+    pub const CHANNEL_DELETE: &str = "CHANNEL_DELETE";
+    pub const ROLE_CREATE: &str = "ROLE_CREATE";
+    pub const ROLE_UPDATE: &str = "ROLE_UPDATE";
+    pub const ROLE_DELETE: &str = "ROLE_DELETE";
+    pub const MEMBER_ADD: &str = "MEMBER_ADD";
+    pub const MEMBER_UPDATE: &str = "MEMBER_UPDATE";
+    pub const MEMBER_REMOVE: &str = "MEMBER_REMOVE";
+    pub const SERVER_UPDATE: &str = "SERVER_UPDATE";
+    pub const VOICE_STATE_UPDATE: &str = "VOICE_STATE_UPDATE";
+    pub const SPEAKING: &str = "SPEAKING";
+}
+
+/// `MESSAGE_DELETE`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MessageDelete {
+    pub id: Id,
+    pub channel_id: Id,
+}
+
+/// `REACTION_ADD` / `REACTION_REMOVE`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReactionEvent {
+    pub channel_id: Id,
+    pub message_id: Id,
+    pub user_id: Id,
+    pub emoji: String,
+}
+
+/// `TYPING_START`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TypingStart {
+    pub channel_id: Id,
+    pub user_id: Id,
+    pub timestamp: String,
+}
+
+/// `PRESENCE_UPDATE`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PresenceUpdate {
+    pub user_id: Id,
+    pub status: crate::model::Presence,
+}
+
+/// `MEMBER_REMOVE` / `ROLE_DELETE`: only the id matters.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IdOnly {
+    pub id: Id,
+}
+
+/// `SPEAKING`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Speaking {
+    pub user_id: Id,
+    pub channel_id: Id,
+    pub speaking: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_frames_use_op_and_d() {
+        let f = ClientFrame::Identify(Identify { token: "t".into() });
+        assert_eq!(serde_json::to_string(&f).unwrap(), r#"{"op":"identify","d":{"token":"t"}}"#);
+        let back: ClientFrame = serde_json::from_str(r#"{"op":"heartbeat","d":{"seq":3}}"#).unwrap();
+        assert!(matches!(back, ClientFrame::Heartbeat(Heartbeat { seq: Some(3) })));
+        let leave: ClientFrame = serde_json::from_str(r#"{"op":"voice_leave","d":{}}"#).unwrap();
+        assert!(matches!(leave, ClientFrame::VoiceLeave(_)));
+    }
+}

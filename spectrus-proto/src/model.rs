@@ -1,0 +1,274 @@
+//! Resources as the API returns them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::id::Id;
+use crate::permissions::PermissionSet;
+
+/// The short form of a user embedded in messages and members.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UserRef {
+    pub id: Id,
+    pub username: String,
+    pub display_name: String,
+}
+
+/// The caller's own account (`GET /users/@me`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct User {
+    pub id: Id,
+    pub username: String,
+    pub display_name: String,
+    /// Whether this account owns the server.
+    #[serde(default)]
+    pub owner: bool,
+    pub created_at: String,
+}
+
+impl User {
+    /// The embedded short form.
+    pub fn to_ref(&self) -> UserRef {
+        UserRef { id: self.id, username: self.username.clone(), display_name: self.display_name.clone() }
+    }
+}
+
+/// What register, login and refresh return.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub user: User,
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+/// How new accounts may join.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationPolicy {
+    /// A valid invite code is required.
+    #[default]
+    Invite,
+    /// Anyone may register.
+    Open,
+}
+
+impl RegistrationPolicy {
+    /// The wire/config name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationPolicy::Invite => "invite",
+            RegistrationPolicy::Open => "open",
+        }
+    }
+}
+
+/// Premium branding of the server.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Branding {
+    pub accent_color: Option<String>,
+    pub logo_url: Option<String>,
+    pub app_name: Option<String>,
+}
+
+/// `GET /server`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServerInfo {
+    pub name: String,
+    pub description: Option<String>,
+    pub icon_url: Option<String>,
+    pub branding: Branding,
+    pub registration: RegistrationPolicy,
+    pub version: String,
+    pub voice_enabled: bool,
+    pub premium: bool,
+    /// True until the owner account has been claimed.
+    pub setup_required: bool,
+}
+
+/// The kind of a channel.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelType {
+    Text,
+    Voice,
+    Category,
+}
+
+impl ChannelType {
+    /// The wire/database name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelType::Text => "text",
+            ChannelType::Voice => "voice",
+            ChannelType::Category => "category",
+        }
+    }
+
+    /// Parses the wire/database name.
+    pub fn parse(s: &str) -> Option<ChannelType> {
+        match s {
+            "text" => Some(ChannelType::Text),
+            "voice" => Some(ChannelType::Voice),
+            "category" => Some(ChannelType::Category),
+            _ => None,
+        }
+    }
+
+    /// Whether messages can be posted in it (voice channels carry the chat beside a call).
+    pub fn carries_messages(self) -> bool {
+        !matches!(self, ChannelType::Category)
+    }
+}
+
+/// A role's allow and deny lists in one channel.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PermissionOverwrite {
+    pub role_id: Id,
+    pub allow: PermissionSet,
+    pub deny: PermissionSet,
+}
+
+/// A channel or category.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Channel {
+    pub id: Id,
+    #[serde(rename = "type")]
+    pub kind: ChannelType,
+    pub name: String,
+    pub topic: Option<String>,
+    pub parent_id: Option<Id>,
+    pub position: i64,
+    pub permission_overwrites: Vec<PermissionOverwrite>,
+    pub user_limit: Option<u32>,
+    pub bitrate: Option<u32>,
+}
+
+/// Aggregated reactions of one emoji on a message.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Reaction {
+    pub emoji: String,
+    pub count: u32,
+    /// Whether the caller is among those who reacted.
+    pub me: bool,
+}
+
+/// A chat message.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Message {
+    pub id: Id,
+    pub channel_id: Id,
+    pub author: UserRef,
+    pub content: String,
+    pub created_at: String,
+    pub edited_at: Option<String>,
+    pub reply_to: Option<Id>,
+    pub mentions: Vec<Id>,
+    pub reactions: Vec<Reaction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+}
+
+/// Online or not.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Online,
+    #[default]
+    Offline,
+}
+
+/// A member of the server.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Member {
+    pub user: UserRef,
+    pub nick: Option<String>,
+    pub roles: Vec<Id>,
+    pub joined_at: String,
+    pub timeout_until: Option<String>,
+    pub presence: Presence,
+}
+
+/// A role.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Role {
+    pub id: Id,
+    pub name: String,
+    pub color: Option<String>,
+    pub position: i64,
+    pub permissions: PermissionSet,
+    pub hoist: bool,
+    pub mentionable: bool,
+}
+
+/// An invite.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Invite {
+    pub code: String,
+    /// `spectrus://join/<host>/<code>`.
+    pub url: String,
+    /// `<public_url>/invite/<code>`.
+    pub web_url: String,
+    pub uses: u32,
+    pub max_uses: Option<u32>,
+    pub expires_at: Option<String>,
+    pub created_by: Option<Id>,
+    pub created_at: String,
+}
+
+/// The server as an invite preview shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InviteServer {
+    pub name: String,
+    pub icon_url: Option<String>,
+}
+
+/// `GET /invites/{code}`: public.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InvitePreview {
+    pub code: String,
+    pub server: InviteServer,
+    pub member_count: u64,
+}
+
+/// A member's read position and unread counters in one channel.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReadState {
+    pub channel_id: Id,
+    pub last_read_id: Option<Id>,
+    pub unread_count: u64,
+    pub mention_count: u64,
+}
+
+/// Who is in which voice channel, and how.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VoiceState {
+    pub user_id: Id,
+    /// `None` when the user left voice.
+    pub channel_id: Option<Id>,
+    pub self_mute: bool,
+    pub self_deaf: bool,
+    pub mute: bool,
+    pub deaf: bool,
+}
+
+/// A ban.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Ban {
+    pub user: UserRef,
+    pub reason: Option<String>,
+    pub created_at: String,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuditEntry {
+    pub id: Id,
+    pub actor_id: Option<Id>,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub reason: Option<String>,
+    pub changes: serde_json::Value,
+    pub created_at: String,
+}

@@ -1,0 +1,154 @@
+//! Request bodies and small response bodies of the REST API.
+
+use serde::{Deserialize, Serialize};
+
+use crate::id::Id;
+use crate::model::{Branding, ChannelType, RegistrationPolicy};
+use crate::patch::nullable;
+use crate::permissions::PermissionSet;
+
+/// `POST /auth/register`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct RegisterRequest {
+    pub username: String,
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_code: Option<String>,
+}
+
+/// `POST /auth/login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// `POST /auth/refresh` and `POST /auth/logout`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// `PATCH /users/@me`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct PatchMe {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_password: Option<String>,
+}
+
+/// `PATCH /server`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct PatchServer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    pub icon_url: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration: Option<RegistrationPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branding: Option<Branding>,
+}
+
+/// `POST /channels`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateChannel {
+    pub name: String,
+    #[serde(rename = "type", default = "default_channel_type")]
+    pub kind: ChannelType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bitrate: Option<u32>,
+}
+
+fn default_channel_type() -> ChannelType {
+    ChannelType::Text
+}
+
+/// `PATCH /channels/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct PatchChannel {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    pub topic: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<Option<Id>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    pub user_limit: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    pub bitrate: Option<Option<u32>>,
+}
+
+/// One entry of `PATCH /channels` (reorder).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChannelPosition {
+    pub id: Id,
+    pub position: i64,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<Option<Id>>,
+}
+
+/// `PUT /channels/{id}/overwrites/{role_id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct OverwriteBody {
+    #[serde(default)]
+    pub allow: PermissionSet,
+    #[serde(default)]
+    pub deny: PermissionSet,
+}
+
+/// `POST /channels/{id}/messages`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct CreateMessage {
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+}
+
+/// `PATCH /channels/{cid}/messages/{mid}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EditMessage {
+    pub content: String,
+}
+
+/// `POST /channels/{id}/ack`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AckRequest {
+    pub message_id: Id,
+}
+
+/// `POST /invites`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct CreateInvite {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_seconds: Option<u64>,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+}
