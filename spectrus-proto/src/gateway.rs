@@ -231,9 +231,16 @@ mod tests {
     #[test]
     fn client_frames_use_op_and_d() {
         let f = ClientFrame::Identify(Identify { token: "t".into() });
-        assert_eq!(serde_json::to_string(&f).unwrap(), r#"{"op":"identify","d":{"token":"t"}}"#);
-        let back: ClientFrame = serde_json::from_str(r#"{"op":"heartbeat","d":{"seq":3}}"#).unwrap();
-        assert!(matches!(back, ClientFrame::Heartbeat(Heartbeat { seq: Some(3) })));
+        assert_eq!(
+            serde_json::to_string(&f).unwrap(),
+            r#"{"op":"identify","d":{"token":"t"}}"#
+        );
+        let back: ClientFrame =
+            serde_json::from_str(r#"{"op":"heartbeat","d":{"seq":3}}"#).unwrap();
+        assert!(matches!(
+            back,
+            ClientFrame::Heartbeat(Heartbeat { seq: Some(3) })
+        ));
         let leave: ClientFrame = serde_json::from_str(r#"{"op":"voice_leave","d":{}}"#).unwrap();
         assert!(matches!(leave, ClientFrame::VoiceLeave(_)));
     }

@@ -53,7 +53,9 @@ impl FromStr for Id {
         if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ParseIdError(s.to_owned()));
         }
-        s.parse::<u64>().map(Id).map_err(|_| ParseIdError(s.to_owned()))
+        s.parse::<u64>()
+            .map(Id)
+            .map_err(|_| ParseIdError(s.to_owned()))
     }
 }
 
@@ -89,14 +91,23 @@ mod tests {
     #[test]
     fn ids_travel_as_strings() {
         let id = Id(1234567890123456789);
-        assert_eq!(serde_json::to_string(&id).unwrap(), "\"1234567890123456789\"");
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            "\"1234567890123456789\""
+        );
         let back: Id = serde_json::from_str("\"1234567890123456789\"").unwrap();
         assert_eq!(back, id);
     }
 
     #[test]
     fn garbage_is_refused() {
-        for bad in ["\"\"", "\"-1\"", "\"12a\"", "\"99999999999999999999999\"", "true"] {
+        for bad in [
+            "\"\"",
+            "\"-1\"",
+            "\"12a\"",
+            "\"99999999999999999999999\"",
+            "true",
+        ] {
             assert!(serde_json::from_str::<Id>(bad).is_err(), "{bad}");
         }
     }

@@ -28,7 +28,11 @@ pub struct User {
 impl User {
     /// The embedded short form.
     pub fn to_ref(&self) -> UserRef {
-        UserRef { id: self.id, username: self.username.clone(), display_name: self.display_name.clone() }
+        UserRef {
+            id: self.id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+        }
     }
 }
 

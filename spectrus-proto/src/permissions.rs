@@ -135,7 +135,11 @@ impl PermissionSet {
 
     /// The members, in the contract's order.
     pub fn to_vec(self) -> Vec<Permission> {
-        Permission::ALL.iter().copied().filter(|p| self.contains(*p)).collect()
+        Permission::ALL
+            .iter()
+            .copied()
+            .filter(|p| self.contains(*p))
+            .collect()
     }
 }
 
@@ -176,8 +180,13 @@ mod tests {
 
     #[test]
     fn sets_serialize_as_string_lists() {
-        let s: PermissionSet = [Permission::MessagesSend, Permission::ChannelsView].into_iter().collect();
-        assert_eq!(serde_json::to_string(&s).unwrap(), r#"["channels:view","messages:send"]"#);
+        let s: PermissionSet = [Permission::MessagesSend, Permission::ChannelsView]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            r#"["channels:view","messages:send"]"#
+        );
         assert!(serde_json::from_str::<PermissionSet>(r#"["nope"]"#).is_err());
     }
 }

@@ -1,0 +1,20 @@
+//! spectrusd: the Spectrus daemon as a library, so tests and benchmarks can reach its parts.
+//!
+//! Layers, each in its own folder: `config` (layered settings), `domain` (pure rules),
+//! `store` (SQLite), `access` (the in-memory permission model), `service` (use cases shared
+//! by the public API and the admin socket), `api` (HTTP handlers), `gateway` (WebSocket
+//! sessions and the event bus). `startup` wires them together.
+
+pub mod access;
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod gateway;
+pub mod service;
+pub mod startup;
+pub mod state;
+pub mod store;
+
+pub use config::Config;
+pub use startup::{Daemon, start};

@@ -1,0 +1,122 @@
+//! Request extractors that turn every rejection into the contract's JSON errors.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use spectrus_proto::Id;
+
+use crate::domain::tokens::TokenError;
+use crate::error::ApiError;
+use crate::state::SharedState;
+
+/// A JSON body; malformed → `invalid_body`, too large → `payload_too_large`.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Body(v)),
+            Err(JsonRejection::BytesRejection(b))
+                if b.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(ApiError::PayloadTooLarge)
+            }
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::InvalidBody(
+                "send the body as JSON with Content-Type: application/json".into(),
+            )),
+            Err(e) => Err(ApiError::InvalidBody(e.body_text())),
+        }
+    }
+}
+
+/// Path parameters; unparsable ids → `not_found` (no such resource can exist).
+pub struct PathParams<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| PathParams(p.0))
+            .map_err(|e: PathRejection| match e {
+                PathRejection::FailedToDeserializePathParams(_) => ApiError::NotFound("resource"),
+                other => ApiError::InvalidBody(other.body_text()),
+            })
+    }
+}
+
+/// Query parameters; malformed → `invalid_body`.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| QueryParams(q.0))
+            .map_err(|e: QueryRejection| ApiError::InvalidBody(e.body_text()))
+    }
+}
+
+/// The authenticated caller (a member with a live session).
+#[derive(Debug, Clone, Copy)]
+pub struct Auth {
+    pub user_id: Id,
+    pub family_id: Id,
+}
+
+impl Auth {
+    /// The caller as a service actor.
+    pub fn actor(self) -> crate::service::Actor {
+        crate::service::Actor::User(self.user_id)
+    }
+}
+
+/// Checks a bearer token: signature, expiry, revocation, membership.
+pub fn authenticate(state: &SharedState, token: &str) -> Result<Auth, ApiError> {
+    let t = state.keys.verify(token).map_err(|e| match e {
+        TokenError::Expired => ApiError::TokenExpired,
+        TokenError::Invalid => ApiError::Unauthorized("the access token is not valid".into()),
+    })?;
+    if state.is_revoked(t.family_id) {
+        return Err(ApiError::Unauthorized(
+            "this session has ended; log in again".into(),
+        ));
+    }
+    if !state.access.is_member(t.user_id) {
+        return Err(ApiError::Unauthorized(
+            "you are not a member of this server".into(),
+        ));
+    }
+    Ok(Auth {
+        user_id: t.user_id,
+        family_id: t.family_id,
+    })
+}
+
+impl FromRequestParts<SharedState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                ApiError::Unauthorized("send Authorization: Bearer <access_token>".into())
+            })?;
+        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
+            ApiError::Unauthorized("the Authorization header must be Bearer <token>".into())
+        })?;
+        authenticate(state, token.trim())
+    }
+}

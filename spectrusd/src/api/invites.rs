@@ -1,0 +1,43 @@
+//! `/invites`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use spectrus_proto::model::{Invite, InvitePreview};
+use spectrus_proto::rest::CreateInvite;
+
+use super::extract::{Auth, Body, PathParams};
+use crate::error::ApiResult;
+use crate::service::invites;
+use crate::state::SharedState;
+
+pub async fn list(State(s): State<SharedState>, auth: Auth) -> ApiResult<Json<Vec<Invite>>> {
+    Ok(Json(invites::list(&s, auth.actor()).await?))
+}
+
+pub async fn create(
+    State(s): State<SharedState>,
+    auth: Auth,
+    Body(req): Body<CreateInvite>,
+) -> ApiResult<(StatusCode, Json<Invite>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(invites::create(&s, auth.actor(), req).await?),
+    ))
+}
+
+pub async fn delete(
+    State(s): State<SharedState>,
+    auth: Auth,
+    PathParams(code): PathParams<String>,
+) -> ApiResult<StatusCode> {
+    invites::revoke(&s, auth.actor(), code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn preview(
+    State(s): State<SharedState>,
+    PathParams(code): PathParams<String>,
+) -> ApiResult<Json<InvitePreview>> {
+    Ok(Json(invites::preview(&s, code).await?))
+}

@@ -1,0 +1,480 @@
+//! Layered configuration: built-in defaults < TOML file < environment.
+//!
+//! The file is `--config PATH`, else `/etc/spectrus/spectrusd.toml` when it exists. Every key
+//! has an environment variable (`SPECTRUS_*`). A bad value is an error naming the key.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use spectrus_proto::model::RegistrationPolicy;
+
+/// The configuration file read when `--config` is not given, if it exists.
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/spectrus/spectrusd.toml";
+
+/// A configuration value that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML of the right shape.
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    /// One key has a bad value.
+    #[error("invalid value for {key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// How SQLite syncs commits to disk.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    /// fsync at every commit (group commit amortizes it): survives power loss and `kill -9`.
+    Full,
+    /// fsync at checkpoints only: survives `kill -9`, may lose the last commits on power loss.
+    Normal,
+}
+
+/// Voice settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct VoiceConfig {
+    /// Whether voice is offered at all.
+    pub enabled: bool,
+    /// The one UDP address every voice peer uses.
+    pub udp: SocketAddr,
+    /// The address put in ICE candidates (the public IP behind NAT).
+    pub announced_ip: Option<IpAddr>,
+}
+
+impl Default for VoiceConfig {
+    fn default() -> Self {
+        VoiceConfig {
+            enabled: true,
+            udp: ([0, 0, 0, 0], 10000).into(),
+            announced_ip: None,
+        }
+    }
+}
+
+/// Size limits.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Longest message, in characters.
+    pub message_max_chars: usize,
+    /// Largest request body, in bytes.
+    pub body_max_bytes: usize,
+    /// Login and register attempts allowed per IP address per minute.
+    pub auth_per_minute: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            message_max_chars: 4000,
+            body_max_bytes: 1024 * 1024,
+            auth_per_minute: 30,
+        }
+    }
+}
+
+/// Gateway settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct GatewayConfig {
+    /// How often clients must heartbeat; two missed intervals close the socket.
+    pub heartbeat_interval_ms: u64,
+    /// Dispatches kept per session for resuming.
+    pub resume_buffer: usize,
+    /// How long a disconnected session can still be resumed.
+    pub resume_window_secs: u64,
+    /// Frames queued for one slow client before it is disconnected (it may resume).
+    pub outbound_queue: usize,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            heartbeat_interval_ms: 41_250,
+            resume_buffer: 1000,
+            resume_window_secs: 300,
+            outbound_queue: 2048,
+        }
+    }
+}
+
+/// Storage settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// SQLite `synchronous` mode.
+    pub synchronous: Synchronous,
+    /// Read connections in the pool.
+    pub readers: usize,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            synchronous: Synchronous::Full,
+            readers: 4,
+        }
+    }
+}
+
+/// The daemon's whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address of the HTTP + WebSocket listener.
+    pub bind: SocketAddr,
+    /// Where the database, the generated secret and (by hand) the admin socket live.
+    pub data_dir: PathBuf,
+    /// The URL people reach the server at (invite links use it).
+    pub public_url: Option<String>,
+    /// Path of the admin Unix socket.
+    pub admin_socket: Option<PathBuf>,
+    /// Who may register.
+    pub registration: RegistrationPolicy,
+    /// tracing filter, e.g. `info` or `spectrusd=debug`.
+    pub log: String,
+    /// HS256 secret for access tokens; generated and kept in the data dir when unset.
+    pub jwt_secret: Option<String>,
+    /// Preset one-time setup code for the owner account.
+    pub setup_code: Option<String>,
+    /// The server's display name until the owner changes it.
+    pub server_name: String,
+    pub voice: VoiceConfig,
+    pub limits: LimitsConfig,
+    pub gateway: GatewayConfig,
+    pub storage: StorageConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: ([0, 0, 0, 0], 3000).into(),
+            data_dir: PathBuf::from("./spectrus-data"),
+            public_url: None,
+            admin_socket: None,
+            registration: RegistrationPolicy::Invite,
+            log: "info".into(),
+            jwt_secret: None,
+            setup_code: None,
+            server_name: "Spectrus".into(),
+            voice: VoiceConfig::default(),
+            limits: LimitsConfig::default(),
+            gateway: GatewayConfig::default(),
+            storage: StorageConfig::default(),
+        }
+    }
+}
+
+/// Environment variables and the keys they set, for docs and `--help`.
+pub const ENV_VARS: &[(&str, &str)] = &[
+    ("SPECTRUS_BIND", "bind"),
+    ("SPECTRUS_DATA_DIR", "data_dir"),
+    ("SPECTRUS_PUBLIC_URL", "public_url"),
+    ("SPECTRUS_ADMIN_SOCKET", "admin_socket"),
+    ("SPECTRUS_REGISTRATION", "registration"),
+    ("SPECTRUS_LOG", "log"),
+    ("SPECTRUS_JWT_SECRET", "jwt_secret"),
+    ("SPECTRUS_SETUP_CODE", "setup_code"),
+    ("SPECTRUS_SERVER_NAME", "server_name"),
+    ("SPECTRUS_VOICE_UDP", "voice.udp"),
+    ("SPECTRUS_ANNOUNCED_IP", "voice.announced_ip"),
+    ("MEDIASOUP_ANNOUNCED_IP", "voice.announced_ip"),
+    ("SPECTRUS_VOICE_ENABLED", "voice.enabled"),
+    (
+        "SPECTRUS_HEARTBEAT_INTERVAL_MS",
+        "gateway.heartbeat_interval_ms",
+    ),
+    ("SPECTRUS_SYNCHRONOUS", "storage.synchronous"),
+];
+
+impl Config {
+    /// Loads the layers. `file` is `--config`; `env` is the process environment (passed in so
+    /// tests need no global state).
+    pub fn load(file: Option<&Path>, env: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let mut config = match file {
+            Some(path) => Self::from_file(path)?,
+            None if Path::new(DEFAULT_CONFIG_PATH).exists() => {
+                Self::from_file(Path::new(DEFAULT_CONFIG_PATH))?
+            }
+            None => {
+                let mut c = Config::default();
+                if let Some(state) = env.get("STATE_DIRECTORY").filter(|s| !s.is_empty()) {
+                    // systemd may pass several, colon-separated: the first is ours.
+                    let first = state.split(':').next().unwrap_or(state);
+                    c.data_dir = PathBuf::from(first);
+                }
+                c
+            }
+        };
+        config.apply_env(env)?;
+        if config.admin_socket.is_none()
+            && let Some(rt) = env.get("RUNTIME_DIRECTORY").filter(|s| !s.is_empty())
+        {
+            let first = rt.split(':').next().unwrap_or(rt);
+            config.admin_socket = Some(PathBuf::from(first).join("admin.sock"));
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    /// Parses a TOML document over the defaults.
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| e.message().to_owned())
+    }
+
+    fn apply_env(&mut self, env: &HashMap<String, String>) -> Result<(), ConfigError> {
+        // MEDIASOUP_ANNOUNCED_IP first so SPECTRUS_ANNOUNCED_IP wins when both are set.
+        for (var, key) in ENV_VARS.iter().rev() {
+            if let Some(value) = env.get(*var) {
+                self.set(key, value).map_err(|m| invalid(var, m))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets one key from its text form (environment variables use this).
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        fn parse<T: std::str::FromStr>(v: &str, what: &str) -> Result<T, String> {
+            v.trim().parse().map_err(|_| format!("{v:?} is not {what}"))
+        }
+        let opt = |v: &str| {
+            if v.is_empty() {
+                None
+            } else {
+                Some(v.to_owned())
+            }
+        };
+        match key {
+            "bind" => self.bind = parse(value, "a socket address like 0.0.0.0:3000")?,
+            "data_dir" => self.data_dir = PathBuf::from(value),
+            "public_url" => self.public_url = opt(value),
+            "admin_socket" => self.admin_socket = opt(value).map(PathBuf::from),
+            "registration" => {
+                self.registration = match value {
+                    "invite" => RegistrationPolicy::Invite,
+                    "open" => RegistrationPolicy::Open,
+                    other => return Err(format!("{other:?} is not one of invite, open")),
+                }
+            }
+            "log" => self.log = value.to_owned(),
+            "jwt_secret" => self.jwt_secret = opt(value),
+            "setup_code" => self.setup_code = opt(value),
+            "server_name" => self.server_name = value.to_owned(),
+            "voice.udp" => self.voice.udp = parse(value, "a socket address like 0.0.0.0:10000")?,
+            "voice.announced_ip" => {
+                self.voice.announced_ip = if value.is_empty() {
+                    None
+                } else {
+                    Some(parse(value, "an IP address")?)
+                }
+            }
+            "voice.enabled" => self.voice.enabled = parse(value, "true or false")?,
+            "gateway.heartbeat_interval_ms" => {
+                self.gateway.heartbeat_interval_ms = parse(value, "a number of milliseconds")?
+            }
+            "storage.synchronous" => {
+                self.storage.synchronous = match value {
+                    "full" => Synchronous::Full,
+                    "normal" => Synchronous::Normal,
+                    other => return Err(format!("{other:?} is not one of full, normal")),
+                }
+            }
+            other => return Err(format!("unknown key {other}")),
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(invalid(
+                "public_url",
+                format!("{url:?} must start with http:// or https://"),
+            ));
+        }
+        if let Some(secret) = &self.jwt_secret
+            && secret.len() < 32
+        {
+            return Err(invalid("jwt_secret", "must be at least 32 characters"));
+        }
+        if let Some(code) = &self.setup_code
+            && code.trim().len() < 6
+        {
+            return Err(invalid("setup_code", "must be at least 6 characters"));
+        }
+        if !(1000..=600_000).contains(&self.gateway.heartbeat_interval_ms) {
+            return Err(invalid(
+                "gateway.heartbeat_interval_ms",
+                "must be between 1000 and 600000",
+            ));
+        }
+        if self.limits.message_max_chars == 0 || self.limits.body_max_bytes < 1024 {
+            return Err(invalid(
+                "limits",
+                "message_max_chars must be > 0 and body_max_bytes >= 1024",
+            ));
+        }
+        if self.storage.readers == 0 {
+            return Err(invalid("storage.readers", "must be at least 1"));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log)
+            .map_err(|e| invalid("log", e.to_string()))?;
+        Ok(())
+    }
+
+    /// The admin socket path: configured, else `<data dir>/admin.sock`.
+    pub fn admin_socket_path(&self) -> PathBuf {
+        self.admin_socket
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("admin.sock"))
+    }
+
+    /// The public base URL: configured, else derived from the bind address.
+    pub fn public_base_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => {
+                let host = if self.bind.ip().is_unspecified() {
+                    "localhost".to_owned()
+                } else {
+                    self.bind.ip().to_string()
+                };
+                format!("http://{host}:{}", self.bind.port())
+            }
+        }
+    }
+
+    /// The configuration as TOML with secrets replaced by `"<redacted>"`.
+    pub fn redacted_toml(&self) -> String {
+        let mut c = self.clone();
+        if c.jwt_secret.is_some() {
+            c.jwt_secret = Some("<redacted>".into());
+        }
+        if c.setup_code.is_some() {
+            c.setup_code = Some("<redacted>".into());
+        }
+        toml::to_string_pretty(&c).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+
+    /// The configuration as JSON with secrets redacted.
+    pub fn redacted_json(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        for key in ["jwt_secret", "setup_code"] {
+            if let Some(slot) = v.get_mut(key)
+                && !slot.is_null()
+            {
+                *slot = serde_json::Value::String("<redacted>".into());
+            }
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_need_no_file() {
+        let c = Config::load(None, &env(&[])).unwrap();
+        assert_eq!(c.bind.port(), 3000);
+        assert_eq!(c.registration, RegistrationPolicy::Invite);
+    }
+
+    #[test]
+    fn env_beats_file_and_mediasoup_name_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "bind = \"127.0.0.1:4000\"\nregistration = \"open\"\n",
+        )
+        .unwrap();
+        let c = Config::load(
+            Some(&path),
+            &env(&[
+                ("SPECTRUS_BIND", "127.0.0.1:5000"),
+                ("MEDIASOUP_ANNOUNCED_IP", "192.0.2.7"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.bind.port(), 5000);
+        assert_eq!(c.registration, RegistrationPolicy::Open);
+        assert_eq!(c.voice.announced_ip, Some("192.0.2.7".parse().unwrap()));
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let e = Config::load(None, &env(&[("SPECTRUS_BIND", "nope")])).unwrap_err();
+        assert!(e.to_string().contains("SPECTRUS_BIND"), "{e}");
+        let e = Config::load(None, &env(&[("SPECTRUS_REGISTRATION", "closed")])).unwrap_err();
+        assert!(e.to_string().contains("SPECTRUS_REGISTRATION"), "{e}");
+        assert!(
+            Config::from_toml("bogus_key = 1")
+                .unwrap_err()
+                .contains("bogus_key")
+        );
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let mut c = Config::default();
+        c.jwt_secret = Some("x".repeat(40));
+        assert!(!c.redacted_toml().contains("xxxx"));
+        assert_eq!(c.redacted_json()["jwt_secret"], "<redacted>");
+    }
+
+    #[test]
+    fn systemd_directories_are_used() {
+        let c = Config::load(
+            None,
+            &env(&[
+                ("STATE_DIRECTORY", "/var/lib/spectrus"),
+                ("RUNTIME_DIRECTORY", "/run/spectrus"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/var/lib/spectrus"));
+        assert_eq!(
+            c.admin_socket_path(),
+            PathBuf::from("/run/spectrus/admin.sock")
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! Input validation: the contract's limits, as pure functions returning field errors.
+
+use std::collections::BTreeMap;
+
+/// Field name → why it was refused.
+pub type FieldErrors = BTreeMap<String, String>;
+
+/// Collects field errors; `finish` turns them into a result.
+#[derive(Debug, Default)]
+pub struct Checker {
+    errors: FieldErrors,
+}
+
+impl Checker {
+    /// A checker with no errors.
+    pub fn new() -> Checker {
+        Checker::default()
+    }
+
+    /// Records `why` for `field` when `ok` is false.
+    pub fn check(&mut self, field: &str, ok: bool, why: impl Into<String>) -> &mut Self {
+        if !ok && !self.errors.contains_key(field) {
+            self.errors.insert(field.to_owned(), why.into());
+        }
+        self
+    }
+
+    /// Records the result of a field validator.
+    pub fn field(&mut self, field: &str, r: Result<(), String>) -> &mut Self {
+        if let Err(why) = r {
+            self.errors.entry(field.to_owned()).or_insert(why);
+        }
+        self
+    }
+
+    /// Ok when nothing was recorded.
+    pub fn finish(&mut self) -> Result<(), FieldErrors> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(std::mem::take(&mut self.errors))
+        }
+    }
+}
+
+fn chars_between(s: &str, min: usize, max: usize, what: &str) -> Result<(), String> {
+    let n = s.chars().count();
+    if n < min || n > max {
+        Err(format!("{what} must be {min} to {max} characters"))
+    } else {
+        Ok(())
+    }
+}
+
+/// 2..32 of `[a-z0-9_.-]`.
+pub fn username(s: &str) -> Result<(), String> {
+    chars_between(s, 2, 32, "username")?;
+    if s.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b))
+    {
+        Ok(())
+    } else {
+        Err("username may only use a-z, 0-9, '_', '.' and '-'".into())
+    }
+}
+
+/// 1..64 characters, not blank, no control characters.
+pub fn display_name(s: &str) -> Result<(), String> {
+    chars_between(s, 1, 64, "display name")?;
+    if s.trim().is_empty() || s.chars().any(char::is_control) {
+        return Err("display name must be visible text".into());
+    }
+    Ok(())
+}
+
+/// 8..256 characters.
+pub fn password(s: &str) -> Result<(), String> {
+    chars_between(s, 8, 256, "password")
+}
+
+/// 1..100 characters, not blank.
+pub fn channel_name(s: &str) -> Result<(), String> {
+    chars_between(s, 1, 100, "channel name")?;
+    if s.trim().is_empty() || s.chars().any(char::is_control) {
+        return Err("channel name must be visible text".into());
+    }
+    Ok(())
+}
+
+/// 0..1024 characters.
+pub fn topic(s: &str) -> Result<(), String> {
+    chars_between(s, 0, 1024, "topic")
+}
+
+/// 1..`max` characters and not only white space.
+pub fn message_content(s: &str, max: usize) -> Result<(), String> {
+    chars_between(s, 1, max, "content")?;
+    if s.trim().is_empty() {
+        return Err("content must not be blank".into());
+    }
+    Ok(())
+}
+
+/// A reaction: one to 32 characters, no white space or control characters (an emoji or `:name:`).
+pub fn emoji(s: &str) -> Result<(), String> {
+    chars_between(s, 1, 32, "emoji")?;
+    if s.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '/')
+    {
+        return Err("emoji must not contain spaces, slashes or control characters".into());
+    }
+    Ok(())
+}
+
+/// A nonce: up to 64 characters.
+pub fn nonce(s: &str) -> Result<(), String> {
+    chars_between(s, 1, 64, "nonce")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert!(username("alice_01").is_ok());
+        assert!(username("a").is_err());
+        assert!(username("Alice").is_err());
+        assert!(username(&"a".repeat(33)).is_err());
+        assert!(username("al ice").is_err());
+    }
+
+    #[test]
+    fn content_limits_count_characters_not_bytes() {
+        assert!(message_content(&"é".repeat(4000), 4000).is_ok());
+        assert!(message_content(&"é".repeat(4001), 4000).is_err());
+        assert!(message_content("   ", 4000).is_err());
+        assert!(message_content("", 4000).is_err());
+    }
+
+    #[test]
+    fn checker_collects_fields() {
+        let mut c = Checker::new();
+        c.field("username", username("A"))
+            .field("password", password("short"));
+        let e = c.finish().unwrap_err();
+        assert_eq!(e.len(), 2);
+        assert!(Checker::new().field("x", Ok(())).finish().is_ok());
+    }
+
+    #[test]
+    fn other_limits() {
+        assert!(display_name("Alice").is_ok());
+        assert!(display_name(" ").is_err());
+        assert!(channel_name("general").is_ok());
+        assert!(channel_name("").is_err());
+        assert!(emoji("👍").is_ok());
+        assert!(emoji("a b").is_err());
+        assert!(password("12345678").is_ok());
+    }
+}

@@ -1,0 +1,130 @@
+//! The one error type of the daemon's API, and how it becomes an HTTP response.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use spectrus_proto::{ErrorBody, ErrorDetail, Permission};
+
+use crate::domain::validate::FieldErrors;
+use crate::store::StoreError;
+
+/// Everything a request can fail with; each variant has its wire code.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    InvalidBody(String),
+    #[error("some fields are not valid")]
+    Validation(FieldErrors),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("the access token has expired; refresh it")]
+    TokenExpired,
+    #[error("this refresh token was already used; the session has been ended")]
+    TokenReused,
+    #[error("you need the {0} permission")]
+    MissingPermission(Permission),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    #[error("this feature needs a premium licence")]
+    PremiumRequired,
+    #[error("too many requests; retry in {retry_after_ms} ms")]
+    RateLimited { retry_after_ms: u64 },
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The HTTP status and wire code.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::InvalidBody(_) => (StatusCode::BAD_REQUEST, "invalid_body"),
+            ApiError::Validation(_) => (StatusCode::BAD_REQUEST, "validation_failed"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::TokenExpired => (StatusCode::UNAUTHORIZED, "token_expired"),
+            ApiError::TokenReused => (StatusCode::UNAUTHORIZED, "token_reused"),
+            ApiError::MissingPermission(_) => (StatusCode::FORBIDDEN, "missing_permission"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::PremiumRequired => (StatusCode::PAYMENT_REQUIRED, "premium_required"),
+            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    /// A validation failure of one field.
+    pub fn field(name: &str, why: impl Into<String>) -> ApiError {
+        ApiError::Validation(FieldErrors::from([(name.to_owned(), why.into())]))
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> ErrorBody {
+        let (_, code) = self.status_and_code();
+        let message = match self {
+            ApiError::Validation(f) => {
+                let parts: Vec<String> = f.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                format!("some fields are not valid: {}", parts.join("; "))
+            }
+            other => other.to_string(),
+        };
+        ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message,
+                fields: match self {
+                    ApiError::Validation(f) => Some(f.clone()),
+                    _ => None,
+                },
+                permission: match self {
+                    ApiError::MissingPermission(p) => Some(p.as_str().to_owned()),
+                    _ => None,
+                },
+                retry_after_ms: match self {
+                    ApiError::RateLimited { retry_after_ms } => Some(*retry_after_ms),
+                    _ => None,
+                },
+            },
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Rule(api) => api,
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(f: FieldErrors) -> Self {
+        ApiError::Validation(f)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, _) = self.status_and_code();
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let mut resp = (status, axum::Json(self.body())).into_response();
+        if let ApiError::RateLimited { retry_after_ms } = self {
+            let secs = retry_after_ms.div_ceil(1000).max(1);
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}
+
+/// Shorthand for handler results.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,55 @@
+//! Builds the `ready` payload: everything a client needs to draw its first screen.
+
+use spectrus_proto::Id;
+use spectrus_proto::gateway::Ready;
+use spectrus_proto::model::Presence;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store;
+
+/// How many members `ready` carries; clients page the rest.
+pub const READY_MEMBERS: u32 = 1000;
+
+/// The `ready` payload for `user` in session `session_id`.
+pub async fn build(state: &AppState, user: Id, session_id: String) -> Result<Ready, ApiError> {
+    let me = crate::service::accounts::me(state, user).await?;
+    let server = crate::service::server::info(state).await?;
+    let channels = crate::service::channels::list(state, crate::service::Actor::User(user)).await?;
+    let text_ids: Vec<Id> = channels
+        .iter()
+        .filter(|c| c.kind.carries_messages())
+        .map(|c| c.id)
+        .collect();
+    let (roles, members, read_states) = state
+        .store
+        .read(move |c| {
+            Ok((
+                store::roles::list(c)?,
+                store::members::page(c, None, READY_MEMBERS)?,
+                store::messages::read_states(c, user, &text_ids)?,
+            ))
+        })
+        .await?;
+    let online = state.hub.online_users();
+    Ok(Ready {
+        session_id,
+        user: me,
+        server,
+        channels,
+        roles,
+        members: members
+            .iter()
+            .map(|m| {
+                m.to_member(if online.contains(&m.user.id) {
+                    Presence::Online
+                } else {
+                    Presence::Offline
+                })
+            })
+            .collect(),
+        member_count: state.access.member_count(),
+        voice_states: Vec::new(),
+        read_states,
+    })
+}

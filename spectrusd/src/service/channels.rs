@@ -1,0 +1,356 @@
+//! Channels and categories: create, edit, reorder, delete, overwrites.
+
+use spectrus_proto::gateway::event;
+use spectrus_proto::model::{Channel, ChannelType, PermissionOverwrite};
+use spectrus_proto::rest::{ChannelPosition, CreateChannel, OverwriteBody, PatchChannel};
+use spectrus_proto::{Id, Permission};
+
+use super::{Actor, audit};
+use crate::domain::validate;
+use crate::error::ApiError;
+use crate::gateway::Audience;
+use crate::state::AppState;
+use crate::store::{self, StoreError};
+
+/// Every channel the actor can see.
+pub async fn list(state: &AppState, actor: Actor) -> Result<Vec<Channel>, ApiError> {
+    let all = state.store.read(store::channels::list).await?;
+    Ok(match actor {
+        Actor::Admin => all,
+        Actor::User(u) => all
+            .into_iter()
+            .filter(|c| state.access.can_view(u, c.id))
+            .collect(),
+    })
+}
+
+fn check_limits(user_limit: Option<u32>, bitrate: Option<u32>, c: &mut validate::Checker) {
+    c.check(
+        "user_limit",
+        user_limit.is_none_or(|l| (1..=99).contains(&l)),
+        "must be 1 to 99",
+    );
+    c.check(
+        "bitrate",
+        bitrate.is_none_or(|b| (8_000..=510_000).contains(&b)),
+        "must be 8000 to 510000",
+    );
+}
+
+fn check_parent(
+    c: &rusqlite::Connection,
+    parent: Option<Id>,
+    kind: ChannelType,
+) -> Result<(), StoreError> {
+    if let Some(p) = parent {
+        if kind == ChannelType::Category {
+            return Err(StoreError::Rule(ApiError::field(
+                "parent_id",
+                "a category cannot have a parent",
+            )));
+        }
+        match store::channels::get(c, p)? {
+            Some(ch) if ch.kind == ChannelType::Category => {}
+            Some(_) => {
+                return Err(StoreError::Rule(ApiError::field(
+                    "parent_id",
+                    "must be a category",
+                )));
+            }
+            None => {
+                return Err(StoreError::Rule(ApiError::field(
+                    "parent_id",
+                    "no such category",
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates a channel or category.
+pub async fn create(
+    state: &AppState,
+    actor: Actor,
+    req: CreateChannel,
+) -> Result<Channel, ApiError> {
+    actor.require(state, Permission::ChannelsManage)?;
+    let mut check = validate::Checker::new();
+    check.field("name", validate::channel_name(&req.name));
+    if let Some(t) = &req.topic {
+        check.field("topic", validate::topic(t));
+    }
+    check_limits(req.user_limit, req.bitrate, &mut check);
+    check.finish()?;
+    let id = state.ids.next();
+    let audit_id = state.ids.next();
+    let ch = state
+        .store
+        .write(move |c| {
+            check_parent(c, req.parent_id, req.kind)?;
+            let position = match req.position {
+                Some(p) => p,
+                None => store::channels::next_position(c)?,
+            };
+            let ch = Channel {
+                id,
+                kind: req.kind,
+                name: req.name,
+                topic: req.topic,
+                parent_id: req.parent_id,
+                position,
+                permission_overwrites: Vec::new(),
+                user_limit: req.user_limit,
+                bitrate: req.bitrate,
+            };
+            store::channels::upsert(c, &ch)?;
+            audit(
+                c,
+                audit_id,
+                actor,
+                "channel.create",
+                Some(("channel", id.to_string())),
+                serde_json::json!({"after": &ch}),
+            )?;
+            Ok(ch)
+        })
+        .await?;
+    state.access.upsert_channel(&ch);
+    state
+        .hub
+        .dispatch(event::CHANNEL_CREATE, &ch, Audience::Channel(ch.id));
+    Ok(ch)
+}
+
+/// Edits a channel: absent fields stay, `null` clears.
+pub async fn patch(
+    state: &AppState,
+    actor: Actor,
+    id: Id,
+    req: PatchChannel,
+) -> Result<Channel, ApiError> {
+    actor.require_in(state, id, Permission::ChannelsView)?;
+    actor.require_in(state, id, Permission::ChannelsManage)?;
+    let mut check = validate::Checker::new();
+    if let Some(n) = &req.name {
+        check.field("name", validate::channel_name(n));
+    }
+    if let Some(Some(t)) = &req.topic {
+        check.field("topic", validate::topic(t));
+    }
+    check_limits(req.user_limit.flatten(), req.bitrate.flatten(), &mut check);
+    check.finish()?;
+    let audit_id = state.ids.next();
+    let ch = state
+        .store
+        .write(move |c| {
+            let before = store::channels::get(c, id)?
+                .ok_or(StoreError::Rule(ApiError::NotFound("channel")))?;
+            let mut ch = before.clone();
+            if let Some(n) = req.name {
+                ch.name = n;
+            }
+            if let Some(t) = req.topic {
+                ch.topic = t;
+            }
+            if let Some(p) = req.parent_id {
+                check_parent(c, p, ch.kind)?;
+                ch.parent_id = p;
+            }
+            if let Some(p) = req.position {
+                ch.position = p;
+            }
+            if let Some(l) = req.user_limit {
+                ch.user_limit = l;
+            }
+            if let Some(b) = req.bitrate {
+                ch.bitrate = b;
+            }
+            store::channels::upsert(c, &ch)?;
+            audit(
+                c,
+                audit_id,
+                actor,
+                "channel.update",
+                Some(("channel", id.to_string())),
+                serde_json::json!({"before": before, "after": &ch}),
+            )?;
+            Ok(ch)
+        })
+        .await?;
+    state.access.upsert_channel(&ch);
+    state
+        .hub
+        .dispatch(event::CHANNEL_UPDATE, &ch, Audience::Channel(ch.id));
+    Ok(ch)
+}
+
+/// Reorders (and re-parents) channels in one transaction.
+pub async fn reorder(
+    state: &AppState,
+    actor: Actor,
+    moves: Vec<ChannelPosition>,
+) -> Result<Vec<Channel>, ApiError> {
+    actor.require(state, Permission::ChannelsManage)?;
+    if moves.is_empty() || moves.len() > 500 {
+        return Err(ApiError::InvalidBody(
+            "give 1 to 500 channel positions".into(),
+        ));
+    }
+    let audit_id = state.ids.next();
+    let changed = state
+        .store
+        .write(move |c| {
+            let mut changed = Vec::new();
+            for m in &moves {
+                let mut ch = store::channels::get(c, m.id)?.ok_or(StoreError::Rule(ApiError::NotFound("channel")))?;
+                ch.position = m.position;
+                if let Some(p) = m.parent_id {
+                    check_parent(c, p, ch.kind)?;
+                    ch.parent_id = p;
+                }
+                store::channels::upsert(c, &ch)?;
+                changed.push(ch);
+            }
+            audit(c, audit_id, actor, "channel.reorder", None, serde_json::json!({"moves": moves.iter().map(|m| (m.id, m.position)).collect::<Vec<_>>()}))?;
+            Ok(changed)
+        })
+        .await?;
+    for ch in &changed {
+        state.access.upsert_channel(ch);
+        state
+            .hub
+            .dispatch(event::CHANNEL_UPDATE, ch, Audience::Channel(ch.id));
+    }
+    list(state, actor).await
+}
+
+/// Deletes a channel (its messages go with it; children of a category move to the top).
+pub async fn delete(state: &AppState, actor: Actor, id: Id) -> Result<(), ApiError> {
+    actor.require_in(state, id, Permission::ChannelsManage)?;
+    let audit_id = state.ids.next();
+    let (ch, children) = state
+        .store
+        .write(move |c| {
+            let ch = store::channels::get(c, id)?
+                .ok_or(StoreError::Rule(ApiError::NotFound("channel")))?;
+            let former_children: Vec<Id> = store::channels::list(c)?
+                .into_iter()
+                .filter(|x| x.parent_id == Some(id))
+                .map(|x| x.id)
+                .collect();
+            store::channels::delete(c, id)?;
+            let mut children = Vec::new();
+            for child in former_children {
+                children.extend(store::channels::get(c, child)?);
+            }
+            audit(
+                c,
+                audit_id,
+                actor,
+                "channel.delete",
+                Some(("channel", id.to_string())),
+                serde_json::json!({"before": &ch}),
+            )?;
+            Ok((ch, children))
+        })
+        .await?;
+    // Tell everyone who could see it before forgetting its overwrites.
+    state
+        .hub
+        .dispatch(event::CHANNEL_DELETE, &ch, Audience::Channel(ch.id));
+    state.access.remove_channel(id);
+    for child in children {
+        state
+            .hub
+            .dispatch(event::CHANNEL_UPDATE, &child, Audience::Channel(child.id));
+    }
+    Ok(())
+}
+
+/// Sets a role's overwrite in a channel.
+pub async fn put_overwrite(
+    state: &AppState,
+    actor: Actor,
+    channel: Id,
+    role: Id,
+    body: OverwriteBody,
+) -> Result<Channel, ApiError> {
+    actor.require_in(state, channel, Permission::ChannelsManage)?;
+    overwrite_change(
+        state,
+        actor,
+        channel,
+        Some(PermissionOverwrite {
+            role_id: role,
+            allow: body.allow,
+            deny: body.deny,
+        }),
+        role,
+    )
+    .await
+}
+
+/// Removes a role's overwrite from a channel.
+pub async fn delete_overwrite(
+    state: &AppState,
+    actor: Actor,
+    channel: Id,
+    role: Id,
+) -> Result<Channel, ApiError> {
+    actor.require_in(state, channel, Permission::ChannelsManage)?;
+    overwrite_change(state, actor, channel, None, role).await
+}
+
+async fn overwrite_change(
+    state: &AppState,
+    actor: Actor,
+    channel: Id,
+    o: Option<PermissionOverwrite>,
+    role: Id,
+) -> Result<Channel, ApiError> {
+    let audit_id = state.ids.next();
+    let viewers_before: Vec<Id> = state
+        .hub
+        .online_users()
+        .into_iter()
+        .filter(|u| state.access.can_view(*u, channel))
+        .collect();
+    let ch = state
+        .store
+        .write(move |c| {
+            if store::roles::get(c, role)?.is_none() {
+                return Err(StoreError::Rule(ApiError::NotFound("role")));
+            }
+            match &o {
+                Some(o) => store::channels::put_overwrite(c, channel, o)?,
+                None => {
+                    store::channels::delete_overwrite(c, channel, role)?;
+                }
+            }
+            audit(
+                c,
+                audit_id,
+                actor,
+                "channel.overwrite",
+                Some(("channel", channel.to_string())),
+                serde_json::json!({"role_id": role, "after": &o}),
+            )?;
+            store::channels::get(c, channel)?.ok_or(StoreError::Rule(ApiError::NotFound("channel")))
+        })
+        .await?;
+    state.access.upsert_channel(&ch);
+    state
+        .hub
+        .dispatch(event::CHANNEL_UPDATE, &ch, Audience::Channel(ch.id));
+    // Those who just lost sight of it are told it is gone for them.
+    for u in viewers_before
+        .into_iter()
+        .filter(|u| !state.access.can_view(*u, channel))
+    {
+        state
+            .hub
+            .dispatch(event::CHANNEL_DELETE, &ch, Audience::User(u));
+    }
+    Ok(ch)
+}

@@ -1,0 +1,332 @@
+//! Messages: post (idempotent with a nonce), history, edit, delete, reactions, typing, acks.
+
+use spectrus_proto::gateway::{MessageDelete, ReactionEvent, TypingStart, event};
+use spectrus_proto::model::Message;
+use spectrus_proto::rest::CreateMessage;
+use spectrus_proto::{Id, Permission};
+
+use super::Actor;
+use crate::domain::time::{now_ms, rfc3339};
+use crate::domain::{mentions, validate};
+use crate::error::ApiError;
+use crate::gateway::Audience;
+use crate::state::AppState;
+use crate::store::messages::{Cursor, NewMessage};
+use crate::store::{self, StoreError};
+
+/// How long a nonce de-duplicates.
+pub const NONCE_WINDOW_MS: u64 = 10 * 60 * 1000;
+
+fn ensure_text_capable(state: &AppState, channel: Id) -> Result<(), ApiError> {
+    match state.access.channel_kind(channel) {
+        Some(k) if k.carries_messages() => Ok(()),
+        Some(_) => Err(ApiError::InvalidBody(
+            "categories do not carry messages".into(),
+        )),
+        None => Err(ApiError::NotFound("channel")),
+    }
+}
+
+/// Posts a message. The same nonce from the same author within ten minutes returns the
+/// first message instead of a duplicate. Returns the message and whether it was created.
+pub async fn post(
+    state: &AppState,
+    user: Id,
+    channel: Id,
+    req: CreateMessage,
+) -> Result<(Message, bool), ApiError> {
+    state
+        .access
+        .require_in(user, channel, Permission::MessagesSend)?;
+    ensure_text_capable(state, channel)?;
+    let max = state.config().limits.message_max_chars;
+    let mut check = validate::Checker::new();
+    check.field("content", validate::message_content(&req.content, max));
+    if let Some(n) = &req.nonce {
+        check.field("nonce", validate::nonce(n));
+    }
+    check.finish()?;
+    let mentioned: Vec<Id> = mentions::parse_mentions(&req.content)
+        .into_iter()
+        .filter(|u| state.access.is_member(*u))
+        .take(50)
+        .collect();
+    let id = state.ids.next();
+    let since = Id::from_unix_millis(id.unix_millis().saturating_sub(NONCE_WINDOW_MS));
+    let nonce = req.nonce.clone();
+    let new = NewMessage {
+        id,
+        channel_id: channel,
+        author_id: user,
+        content: req.content,
+        reply_to: req.reply_to,
+        nonce: req.nonce,
+        mentions: mentioned,
+    };
+    let (mid, created) = state
+        .store
+        .write(move |c| {
+            if let Some(n) = &new.nonce
+                && let Some(existing) = store::messages::find_by_nonce(c, user, n, since)?
+            {
+                return Ok((existing, false));
+            }
+            if let Some(r) = new.reply_to {
+                match store::messages::owner_of(c, r)? {
+                    Some((ch, _)) if ch == channel => {}
+                    _ => {
+                        return Err(StoreError::Rule(ApiError::field(
+                            "reply_to",
+                            "no such message in this channel",
+                        )));
+                    }
+                }
+            }
+            store::messages::insert(c, &new)?;
+            Ok((new.id, true))
+        })
+        .await?;
+    let mut msg = state
+        .store
+        .read(move |c| store::messages::get(c, mid, user))
+        .await?
+        .ok_or(ApiError::NotFound("message"))?;
+    msg.nonce = nonce;
+    if created {
+        state
+            .hub
+            .dispatch(event::MESSAGE_CREATE, &msg, Audience::Channel(channel));
+    }
+    Ok((msg, created))
+}
+
+/// Which page of history to read, as the query string gives it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HistoryQuery {
+    pub before: Option<Id>,
+    pub after: Option<Id>,
+    pub around: Option<Id>,
+    pub limit: Option<u32>,
+}
+
+/// A page of history, newest first.
+pub async fn history(
+    state: &AppState,
+    actor: Actor,
+    channel: Id,
+    q: HistoryQuery,
+) -> Result<Vec<Message>, ApiError> {
+    actor.require_in(state, channel, Permission::MessagesReadHistory)?;
+    ensure_text_capable(state, channel)?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::field("limit", "must be 1 to 100"));
+    }
+    let cursor = match (q.before, q.after, q.around) {
+        (None, None, None) => Cursor::Latest,
+        (Some(b), None, None) => Cursor::Before(b),
+        (None, Some(a), None) => Cursor::After(a),
+        (None, None, Some(a)) => Cursor::Around(a),
+        _ => {
+            return Err(ApiError::InvalidBody(
+                "give at most one of before, after, around".into(),
+            ));
+        }
+    };
+    let viewer = actor.user_id().unwrap_or_default();
+    Ok(state
+        .store
+        .read(move |c| store::messages::page(c, channel, cursor, limit, viewer))
+        .await?)
+}
+
+/// Edits one's own message.
+pub async fn edit(
+    state: &AppState,
+    user: Id,
+    channel: Id,
+    id: Id,
+    content: String,
+) -> Result<Message, ApiError> {
+    state
+        .access
+        .require_in(user, channel, Permission::ChannelsView)?;
+    let max = state.config().limits.message_max_chars;
+    validate::Checker::new()
+        .field("content", validate::message_content(&content, max))
+        .finish()?;
+    let mentioned: Vec<Id> = mentions::parse_mentions(&content)
+        .into_iter()
+        .filter(|u| state.access.is_member(*u))
+        .take(50)
+        .collect();
+    let now = now_ms();
+    state
+        .store
+        .write(move |c| {
+            match store::messages::owner_of(c, id)? {
+                Some((ch, author)) if ch == channel => {
+                    if author != user {
+                        return Err(StoreError::Rule(ApiError::Forbidden(
+                            "only the author can edit a message".into(),
+                        )));
+                    }
+                }
+                _ => return Err(StoreError::Rule(ApiError::NotFound("message"))),
+            }
+            store::messages::edit(c, id, channel, &content, &mentioned, now)
+        })
+        .await?;
+    let msg = state
+        .store
+        .read(move |c| store::messages::get(c, id, user))
+        .await?
+        .ok_or(ApiError::NotFound("message"))?;
+    state
+        .hub
+        .dispatch(event::MESSAGE_UPDATE, &msg, Audience::Channel(channel));
+    Ok(msg)
+}
+
+/// Deletes a message: its author, or someone with `messages:manage`.
+pub async fn delete(state: &AppState, actor: Actor, channel: Id, id: Id) -> Result<(), ApiError> {
+    actor.require_in(state, channel, Permission::ChannelsView)?;
+    let may_manage = actor
+        .require_in(state, channel, Permission::MessagesManage)
+        .is_ok();
+    let audit_id = state.ids.next();
+    state
+        .store
+        .write(move |c| {
+            let author = match store::messages::owner_of(c, id)? {
+                Some((ch, author)) if ch == channel => author,
+                _ => return Err(StoreError::Rule(ApiError::NotFound("message"))),
+            };
+            if actor.user_id() != Some(author) {
+                if !may_manage {
+                    return Err(StoreError::Rule(ApiError::MissingPermission(
+                        Permission::MessagesManage,
+                    )));
+                }
+                super::audit(
+                    c,
+                    audit_id,
+                    actor,
+                    "message.delete",
+                    Some(("message", id.to_string())),
+                    serde_json::json!({"channel_id": channel, "author_id": author}),
+                )?;
+            }
+            store::messages::delete(c, id)
+        })
+        .await?;
+    state.hub.dispatch(
+        event::MESSAGE_DELETE,
+        &MessageDelete {
+            id,
+            channel_id: channel,
+        },
+        Audience::Channel(channel),
+    );
+    Ok(())
+}
+
+/// Adds (`add = true`) or removes the caller's reaction.
+pub async fn react(
+    state: &AppState,
+    user: Id,
+    channel: Id,
+    id: Id,
+    emoji: String,
+    add: bool,
+) -> Result<(), ApiError> {
+    if add {
+        state
+            .access
+            .require_in(user, channel, Permission::ReactionsAdd)?;
+    } else {
+        state
+            .access
+            .require_in(user, channel, Permission::ChannelsView)?;
+    }
+    validate::Checker::new()
+        .field("emoji", validate::emoji(&emoji))
+        .finish()?;
+    let e = emoji.clone();
+    let now = now_ms();
+    let changed = state
+        .store
+        .write(move |c| {
+            match store::messages::owner_of(c, id)? {
+                Some((ch, _)) if ch == channel => {}
+                _ => return Err(StoreError::Rule(ApiError::NotFound("message"))),
+            }
+            if add {
+                let distinct: i64 = c.query_row(
+                    "SELECT COUNT(DISTINCT emoji) FROM reactions WHERE message_id = ?1",
+                    [id.0 as i64],
+                    |r| r.get(0),
+                )?;
+                if distinct >= 20 {
+                    return Err(StoreError::Rule(ApiError::Conflict(
+                        "a message holds at most 20 different reactions".into(),
+                    )));
+                }
+                store::messages::add_reaction(c, id, &e, user, now)
+            } else {
+                store::messages::remove_reaction(c, id, &e, user)
+            }
+        })
+        .await?;
+    if changed {
+        let ev = ReactionEvent {
+            channel_id: channel,
+            message_id: id,
+            user_id: user,
+            emoji,
+        };
+        let name = if add {
+            event::REACTION_ADD
+        } else {
+            event::REACTION_REMOVE
+        };
+        state.hub.dispatch(name, &ev, Audience::Channel(channel));
+    }
+    Ok(())
+}
+
+/// Tells the channel the caller is typing.
+pub fn typing(state: &AppState, user: Id, channel: Id) -> Result<(), ApiError> {
+    state
+        .access
+        .require_in(user, channel, Permission::MessagesSend)?;
+    ensure_text_capable(state, channel)?;
+    let ev = TypingStart {
+        channel_id: channel,
+        user_id: user,
+        timestamp: rfc3339(now_ms()),
+    };
+    state
+        .hub
+        .dispatch(event::TYPING_START, &ev, Audience::Channel(channel));
+    Ok(())
+}
+
+/// Records that the caller has read up to `message`.
+pub async fn ack(state: &AppState, user: Id, channel: Id, message: Id) -> Result<(), ApiError> {
+    state
+        .access
+        .require_in(user, channel, Permission::ChannelsView)?;
+    ensure_text_capable(state, channel)?;
+    state
+        .store
+        .write(move |c| {
+            match store::messages::owner_of(c, message)? {
+                Some((ch, _)) if ch == channel => {}
+                _ => return Err(StoreError::Rule(ApiError::NotFound("message"))),
+            }
+            store::messages::ack(c, user, channel, message)
+        })
+        .await?;
+    Ok(())
+}

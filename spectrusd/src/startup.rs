@@ -1,0 +1,294 @@
+//! Wiring: data directory, secret, database, seed data, state, listeners, background tasks.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use spectrus_proto::Id;
+use spectrus_proto::model::{Channel, ChannelType, Role};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::access::Access;
+use crate::config::Config;
+use crate::domain::permissions::default_everyone;
+use crate::domain::snowflake::Snowflakes;
+use crate::domain::time::now_ms;
+use crate::domain::tokens::{self, TokenKeys};
+use crate::gateway::Hub;
+use crate::gateway::hub::HubConfig;
+use crate::state::{AppState, SharedState};
+use crate::store::{self, Store};
+
+/// A running daemon.
+pub struct Daemon {
+    /// Where the HTTP listener is bound.
+    pub http_addr: SocketAddr,
+    /// The shared state (tests reach into it).
+    pub state: SharedState,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<()>,
+}
+
+impl Daemon {
+    /// Drains: gateways get a reconnect close, the HTTP server stops, the WAL is checkpointed.
+    pub async fn shutdown(self) {
+        self.state.hub.end_sessions(
+            |_| true,
+            spectrus_proto::gateway::close::RECONNECT,
+            "server restarting",
+        );
+        let _ = self.shutdown.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(4), self.server).await;
+        if let Err(e) = self.state.store.checkpoint().await {
+            tracing::warn!(error = %e, "checkpoint at shutdown failed");
+        }
+    }
+}
+
+/// Creates the data directory (mode 0700 when new).
+fn ensure_data_dir(dir: &Path) -> anyhow::Result<()> {
+    if !dir.exists() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    Ok(())
+}
+
+/// The JWT secret: configured, else read from (or generated into) `<data dir>/jwt_secret`, mode 0600.
+fn jwt_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
+    if let Some(s) = &config.jwt_secret {
+        return Ok(s.as_bytes().to_vec());
+    }
+    let path = config.data_dir.join("jwt_secret");
+    match std::fs::read_to_string(&path) {
+        Ok(s) if s.trim().len() >= 32 => return Ok(s.trim().as_bytes().to_vec()),
+        Ok(_) => anyhow::bail!(
+            "{} is too short; delete it to generate a new one",
+            path.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+    let secret = tokens::random_token(48);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(secret.as_bytes())?;
+    f.sync_all()?;
+    tracing::info!(path = %path.display(), "generated a new JWT secret");
+    Ok(secret.into_bytes())
+}
+
+/// First start: the `@everyone` role and a default set of channels.
+async fn seed(store: &Store, ids: &Snowflakes) -> anyhow::Result<()> {
+    let everyone_id = ids.next();
+    let ids_for_channels: Vec<Id> = (0..4).map(|_| ids.next()).collect();
+    store
+        .write(move |c| {
+            if store::roles::everyone(c)?.is_none() {
+                store::roles::upsert(
+                    c,
+                    &Role {
+                        id: everyone_id,
+                        name: "@everyone".into(),
+                        color: None,
+                        position: 0,
+                        permissions: default_everyone(),
+                        hoist: false,
+                        mentionable: false,
+                    },
+                )?;
+            }
+            if store::settings::get(c, "seeded")?.is_none() {
+                let [text_cat, general, voice_cat, lounge] =
+                    [0, 1, 2, 3].map(|i| ids_for_channels[i]);
+                let mk = |id, kind, name: &str, parent, position| Channel {
+                    id,
+                    kind,
+                    name: name.into(),
+                    topic: None,
+                    parent_id: parent,
+                    position,
+                    permission_overwrites: vec![],
+                    user_limit: None,
+                    bitrate: None,
+                };
+                store::channels::upsert(
+                    c,
+                    &mk(text_cat, ChannelType::Category, "Text Channels", None, 0),
+                )?;
+                store::channels::upsert(
+                    c,
+                    &mk(general, ChannelType::Text, "general", Some(text_cat), 1),
+                )?;
+                store::channels::upsert(
+                    c,
+                    &mk(voice_cat, ChannelType::Category, "Voice Channels", None, 2),
+                )?;
+                store::channels::upsert(
+                    c,
+                    &mk(lounge, ChannelType::Voice, "Lounge", Some(voice_cat), 3),
+                )?;
+                store::settings::set(c, "seeded", Some("1"))?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(())
+}
+
+async fn load_access(store: &Store) -> anyhow::Result<Access> {
+    let (owner, roles, channels, members) = store
+        .read(|c| {
+            let mut members = Vec::new();
+            let mut after = None;
+            loop {
+                let page = store::members::page(c, after, 10_000)?;
+                let Some(last) = page.last() else { break };
+                after = Some(last.user.id);
+                members.extend(page);
+            }
+            Ok((
+                store::users::owner_id(c)?,
+                store::roles::list(c)?,
+                store::channels::list(c)?,
+                members,
+            ))
+        })
+        .await?;
+    Ok(Access::new(owner, roles, members, channels))
+}
+
+/// A setup code people can type: `XXXX-XXXX` from an unambiguous alphabet.
+fn new_setup_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let raw = tokens::random_token(16);
+    let chars: Vec<char> = raw
+        .bytes()
+        .take(8)
+        .map(|b| ALPHABET[(b as usize) % ALPHABET.len()] as char)
+        .collect();
+    format!(
+        "{}-{}",
+        chars[..4].iter().collect::<String>(),
+        chars[4..].iter().collect::<String>()
+    )
+}
+
+/// Starts the daemon with `config`: returns once the listener is bound.
+pub async fn start(config: Config) -> anyhow::Result<Daemon> {
+    ensure_data_dir(&config.data_dir)?;
+    let secret = jwt_secret(&config)?;
+    let db_path = config.data_dir.join("spectrus.db");
+    let store = Store::open(&db_path, config.storage.readers, config.storage.synchronous)
+        .with_context(|| format!("cannot open database {}", db_path.display()))?;
+    let ids = Snowflakes::new(0);
+    seed(&store, &ids).await?;
+    let access = Arc::new(load_access(&store).await?);
+
+    let setup_code = if access.owner().is_none() {
+        let code = config.setup_code.clone().unwrap_or_else(new_setup_code);
+        Some(code)
+    } else {
+        None
+    };
+    let now = now_ms();
+    let revoked: HashSet<Id> = store
+        .read(move |c| {
+            store::tokens::revoked_with_live_access(
+                c,
+                now,
+                tokens::REFRESH_TTL_MS,
+                tokens::ACCESS_TTL_SECS as i64 * 1000,
+            )
+        })
+        .await?
+        .into_iter()
+        .collect();
+
+    let hub = Hub::new(
+        HubConfig {
+            resume_buffer: config.gateway.resume_buffer,
+            resume_window: Duration::from_secs(config.gateway.resume_window_secs),
+            outbound_queue: config.gateway.outbound_queue,
+        },
+        access.clone(),
+    );
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let http_addr = listener.local_addr()?;
+    let state: SharedState = Arc::new(AppState {
+        auth_limiter: crate::api::ratelimit::AuthLimiter::new(config.limits.auth_per_minute),
+        config: RwLock::new(Arc::new(config)),
+        store,
+        ids,
+        keys: TokenKeys::new(&secret),
+        revoked: RwLock::new(revoked),
+        setup_code: Mutex::new(setup_code.clone()),
+        access,
+        hub,
+        started: Instant::now(),
+    });
+
+    let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
+    let app = crate::api::router(state.clone());
+    let server = tokio::spawn(async move {
+        let signal = async move {
+            let _ = shutdown_rx.wait_for(|v| *v).await;
+        };
+        if let Err(e) = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .await
+        {
+            tracing::error!(error = %e, "HTTP server failed");
+        }
+    });
+    spawn_housekeeping(state.clone(), shutdown_tx.subscribe());
+
+    let url = state.config().public_base_url();
+    tracing::info!(
+        "spectrusd {} listening on http://{http_addr} ({url})",
+        env!("CARGO_PKG_VERSION")
+    );
+    if let Some(code) = setup_code {
+        tracing::info!(
+            "this server has no owner yet: register the owner account at {url} with setup code {code}"
+        );
+    }
+    Ok(Daemon {
+        http_addr,
+        state,
+        shutdown: shutdown_tx,
+        server,
+    })
+}
+
+fn spawn_housekeeping(state: SharedState, mut stop: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    state.hub.reap();
+                    state.auth_limiter.shrink();
+                }
+                _ = stop.wait_for(|v| *v) => break,
+            }
+        }
+    });
+}

@@ -1,0 +1,74 @@
+//! `AppState`: everything a request handler needs, passed explicitly (no globals).
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use spectrus_proto::Id;
+
+use crate::access::Access;
+use crate::config::Config;
+use crate::domain::snowflake::Snowflakes;
+use crate::domain::tokens::TokenKeys;
+use crate::gateway::Hub;
+use crate::store::Store;
+
+/// Shared daemon state.
+pub struct AppState {
+    /// The configuration in force (SIGHUP may replace the reloadable parts).
+    pub config: RwLock<Arc<Config>>,
+    pub store: Store,
+    pub ids: Snowflakes,
+    pub keys: TokenKeys,
+    /// Login sessions (token families) revoked while their access tokens may still be live.
+    pub revoked: RwLock<HashSet<Id>>,
+    /// The one-time owner setup code, until the owner is claimed.
+    pub setup_code: Mutex<Option<String>>,
+    pub access: Arc<Access>,
+    pub hub: Hub,
+    pub started: Instant,
+    /// Per-IP limiter of login and register attempts.
+    pub auth_limiter: crate::api::ratelimit::AuthLimiter,
+}
+
+/// The handle handlers receive.
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    /// The configuration in force.
+    pub fn config(&self) -> Arc<Config> {
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Whether a login session has been revoked.
+    pub fn is_revoked(&self, family: Id) -> bool {
+        self.revoked
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&family)
+    }
+
+    /// Revokes login sessions: their access tokens stop working and their gateways close.
+    pub fn revoke(&self, families: &[Id]) {
+        {
+            let mut set = self.revoked.write().unwrap_or_else(|p| p.into_inner());
+            set.extend(families.iter().copied());
+        }
+        self.hub.end_sessions(
+            |s| families.contains(&s.family),
+            spectrus_proto::gateway::close::AUTHENTICATION_FAILED,
+            "session revoked",
+        );
+    }
+
+    /// The current setup code, if the owner is still unclaimed.
+    pub fn setup_code(&self) -> Option<String> {
+        self.setup_code
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
