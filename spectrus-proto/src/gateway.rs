@@ -245,3 +245,64 @@ mod tests {
         assert!(matches!(leave, ClientFrame::VoiceLeave(_)));
     }
 }
+
+/// A dispatch decoded by its event name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dispatch {
+    MessageCreate(crate::model::Message),
+    MessageUpdate(crate::model::Message),
+    MessageDelete(MessageDelete),
+    ReactionAdd(ReactionEvent),
+    ReactionRemove(ReactionEvent),
+    TypingStart(TypingStart),
+    PresenceUpdate(PresenceUpdate),
+    ChannelCreate(Channel),
+    ChannelUpdate(Channel),
+    ChannelDelete(Channel),
+    RoleCreate(Role),
+    RoleUpdate(Role),
+    RoleDelete(IdOnly),
+    MemberAdd(Member),
+    MemberUpdate(Member),
+    MemberRemove(IdOnly),
+    ServerUpdate(ServerInfo),
+    VoiceStateUpdate(VoiceState),
+    Speaking(Speaking),
+    /// An event this version does not know (forward compatibility).
+    Unknown {
+        t: String,
+        d: serde_json::Value,
+    },
+}
+
+impl Dispatch {
+    /// Decodes `d` according to `t`. A known event with a malformed payload is an error.
+    pub fn from_parts(t: &str, d: serde_json::Value) -> Result<Dispatch, serde_json::Error> {
+        use serde_json::from_value as v;
+        Ok(match t {
+            event::MESSAGE_CREATE => Dispatch::MessageCreate(v(d)?),
+            event::MESSAGE_UPDATE => Dispatch::MessageUpdate(v(d)?),
+            event::MESSAGE_DELETE => Dispatch::MessageDelete(v(d)?),
+            event::REACTION_ADD => Dispatch::ReactionAdd(v(d)?),
+            event::REACTION_REMOVE => Dispatch::ReactionRemove(v(d)?),
+            event::TYPING_START => Dispatch::TypingStart(v(d)?),
+            event::PRESENCE_UPDATE => Dispatch::PresenceUpdate(v(d)?),
+            event::CHANNEL_CREATE => Dispatch::ChannelCreate(v(d)?),
+            event::CHANNEL_UPDATE => Dispatch::ChannelUpdate(v(d)?),
+            event::CHANNEL_DELETE => Dispatch::ChannelDelete(v(d)?),
+            event::ROLE_CREATE => Dispatch::RoleCreate(v(d)?),
+            event::ROLE_UPDATE => Dispatch::RoleUpdate(v(d)?),
+            event::ROLE_DELETE => Dispatch::RoleDelete(v(d)?),
+            event::MEMBER_ADD => Dispatch::MemberAdd(v(d)?),
+            event::MEMBER_UPDATE => Dispatch::MemberUpdate(v(d)?),
+            event::MEMBER_REMOVE => Dispatch::MemberRemove(v(d)?),
+            event::SERVER_UPDATE => Dispatch::ServerUpdate(v(d)?),
+            event::VOICE_STATE_UPDATE => Dispatch::VoiceStateUpdate(v(d)?),
+            event::SPEAKING => Dispatch::Speaking(v(d)?),
+            other => Dispatch::Unknown {
+                t: other.to_owned(),
+                d,
+            },
+        })
+    }
+}

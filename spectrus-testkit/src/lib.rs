@@ -1,1 +1,218 @@
+//! Test harness: runs the real `spectrusd` binary on an ephemeral loopback port with a
+//! temporary data directory, and hands out logged-in SDK clients.
+//!
+//! The binary is `SPECTRUSD_BIN` if set, else the `spectrusd` next to the running test's
+//! target directory (built with `cargo build -p spectrusd` first when missing).
 
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use spectrus_client::Client;
+use spectrus_proto::rest::{CreateInvite, RegisterRequest};
+
+/// The setup code every test daemon is started with.
+pub const SETUP_CODE: &str = "TEST-SETUP-0001";
+/// The password every test account gets.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Where the daemon binary is.
+pub fn daemon_binary() -> anyhow::Result<PathBuf> {
+    if let Some(p) = std::env::var_os("SPECTRUSD_BIN") {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe()?;
+    // target/<profile>/deps/<test> → target/<profile>/spectrusd
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("unexpected test binary location")?;
+    let bin = profile_dir.join("spectrusd");
+    if !bin.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "-p", "spectrusd", "--bin", "spectrusd"])
+            .status()?;
+        if !status.success() {
+            bail!("cannot build spectrusd");
+        }
+    }
+    Ok(bin)
+}
+
+/// A running daemon, killed when dropped.
+pub struct TestDaemon {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The data directory (kept across restarts).
+    pub data_dir: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+    child: Option<Child>,
+    env: Vec<(String, String)>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl TestDaemon {
+    /// Starts a daemon with defaults.
+    pub async fn start() -> anyhow::Result<TestDaemon> {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts a daemon with extra environment variables.
+    pub async fn start_with(env: &[(&str, &str)]) -> anyhow::Result<TestDaemon> {
+        let tmp = tempfile::tempdir()?;
+        let data_dir = tmp.path().join("data");
+        let mut d = TestDaemon {
+            url: String::new(),
+            data_dir,
+            _tmp: Some(tmp),
+            child: None,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            log: Arc::default(),
+        };
+        d.spawn(None).await?;
+        Ok(d)
+    }
+
+    async fn spawn(&mut self, port: Option<u16>) -> anyhow::Result<()> {
+        let bin = daemon_binary()?;
+        let bind = format!("127.0.0.1:{}", port.unwrap_or(0));
+        let mut cmd = Command::new(bin);
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("SPECTRUS_BIND", &bind)
+            .env("SPECTRUS_DATA_DIR", &self.data_dir)
+            .env("SPECTRUS_SETUP_CODE", SETUP_CODE)
+            .env("SPECTRUS_VOICE_UDP", "127.0.0.1:0")
+            .env("SPECTRUS_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().context("cannot start spectrusd")?;
+        let stderr = child.stderr.take().context("no stderr")?;
+        let (tx, rx) = mpsc::channel::<String>();
+        let log = self.log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                log.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(line.clone());
+                let _ = tx.send(line);
+            }
+        });
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let addr = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+            while Instant::now() < deadline {
+                match rx.recv_timeout(Duration::from_millis(100)) {
+                    Ok(line) => {
+                        if let Some(rest) = line.split("listening on http://").nth(1) {
+                            return Ok(rest
+                                .split_whitespace()
+                                .next()
+                                .unwrap_or_default()
+                                .to_owned());
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => {
+                        bail!("spectrusd exited during start")
+                    }
+                }
+            }
+            bail!("spectrusd did not start within 30 s")
+        })
+        .await??;
+        self.url = format!("http://{addr}");
+        Ok(())
+    }
+
+    /// Everything the daemon logged so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The daemon's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Kills the daemon with SIGKILL (a crash).
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit; returns the exit code and how long it took.
+    pub fn terminate(&mut self) -> anyhow::Result<(Option<i32>, Duration)> {
+        let mut c = self.child.take().context("not running")?;
+        let started = Instant::now();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(c.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )?;
+        let status = c.wait()?;
+        Ok((status.code(), started.elapsed()))
+    }
+
+    /// Stops (SIGKILL) and starts again on the same port with the same data directory.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        let port = self.url.rsplit(':').next().and_then(|p| p.parse().ok());
+        self.kill9();
+        self.spawn(port).await
+    }
+
+    /// A client that is not logged in.
+    pub fn client(&self) -> Client {
+        Client::new(&self.url).unwrap_or_else(|e| panic!("bad test URL {}: {e}", self.url))
+    }
+
+    /// Claims the owner account `owner` and returns its logged-in client.
+    pub async fn owner(&self) -> anyhow::Result<Client> {
+        let c = self.client();
+        c.register(&RegisterRequest {
+            username: "owner".into(),
+            password: PASSWORD.into(),
+            setup_code: Some(SETUP_CODE.into()),
+            ..Default::default()
+        })
+        .await?;
+        Ok(c)
+    }
+
+    /// Registers `name` with a fresh invite made by `inviter`.
+    pub async fn member(&self, inviter: &Client, name: &str) -> anyhow::Result<Client> {
+        let invite = inviter
+            .create_invite(&CreateInvite {
+                max_uses: Some(1),
+                max_age_seconds: None,
+            })
+            .await?;
+        let c = self.client();
+        c.register(&RegisterRequest {
+            username: name.into(),
+            password: PASSWORD.into(),
+            invite: Some(invite.code),
+            ..Default::default()
+        })
+        .await?;
+        Ok(c)
+    }
+}
+
+impl Drop for TestDaemon {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}

@@ -203,6 +203,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "gateway.heartbeat_interval_ms",
     ),
     ("SPECTRUS_SYNCHRONOUS", "storage.synchronous"),
+    ("SPECTRUS_AUTH_PER_MINUTE", "limits.auth_per_minute"),
+    ("SPECTRUS_MESSAGE_MAX_CHARS", "limits.message_max_chars"),
 ];
 
 impl Config {
@@ -301,6 +303,8 @@ impl Config {
             "gateway.heartbeat_interval_ms" => {
                 self.gateway.heartbeat_interval_ms = parse(value, "a number of milliseconds")?
             }
+            "limits.auth_per_minute" => self.limits.auth_per_minute = parse(value, "a number")?,
+            "limits.message_max_chars" => self.limits.message_max_chars = parse(value, "a number")?,
             "storage.synchronous" => {
                 self.storage.synchronous = match value {
                     "full" => Synchronous::Full,
@@ -455,8 +459,10 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted() {
-        let mut c = Config::default();
-        c.jwt_secret = Some("x".repeat(40));
+        let c = Config {
+            jwt_secret: Some("x".repeat(40)),
+            ..Default::default()
+        };
         assert!(!c.redacted_toml().contains("xxxx"));
         assert_eq!(c.redacted_json()["jwt_secret"], "<redacted>");
     }

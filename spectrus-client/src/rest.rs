@@ -1,0 +1,617 @@
+//! The REST client. Keeps the session's tokens and refreshes the access token once when the
+//! server says it expired.
+
+use std::sync::{Arc, RwLock};
+
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use spectrus_proto::model::{
+    Channel, Invite, InvitePreview, Member, Message, Role, ServerInfo, Session, User,
+};
+use spectrus_proto::rest::*;
+use spectrus_proto::{ErrorBody, Id};
+use url::Url;
+
+use crate::error::ClientError;
+
+/// Which page of history to fetch.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HistoryQuery {
+    pub before: Option<Id>,
+    pub after: Option<Id>,
+    pub around: Option<Id>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Tokens {
+    access: Option<String>,
+    refresh: Option<String>,
+    user: Option<User>,
+}
+
+/// A client for one server; cheap to clone (clones share the login).
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    tokens: Arc<RwLock<Tokens>>,
+    /// Serializes refreshes: two at once would present the same refresh token twice,
+    /// which the server treats as theft.
+    refresh_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+enum Payload<'a> {
+    None,
+    Json(&'a (dyn erased::Body + Sync)),
+}
+
+mod erased {
+    /// A serializable body behind a reference.
+    pub trait Body {
+        fn to_json(&self) -> Result<Vec<u8>, serde_json::Error>;
+    }
+    impl<T: serde::Serialize> Body for T {
+        fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+            serde_json::to_vec(self)
+        }
+    }
+}
+
+fn esc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+impl Client {
+    /// A client for the server at `base` (e.g. `http://localhost:3000`).
+    pub fn new(base: &str) -> Result<Client, ClientError> {
+        let mut base = Url::parse(base).map_err(|e| ClientError::Url(e.to_string()))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(ClientError::Url("use http:// or https://".into()));
+        }
+        base.set_path("/");
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .pool_max_idle_per_host(64)
+            .build()?;
+        Ok(Client {
+            http,
+            base,
+            tokens: Arc::new(RwLock::new(Tokens::default())),
+            refresh_lock: Arc::default(),
+        })
+    }
+
+    /// The server's base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// The gateway's WebSocket URL.
+    pub fn gateway_url(&self) -> String {
+        let mut u = self.base.clone();
+        let _ = u.set_scheme(if self.base.scheme() == "https" {
+            "wss"
+        } else {
+            "ws"
+        });
+        u.set_path("/api/v1/gateway");
+        u.to_string()
+    }
+
+    /// The current access token.
+    pub fn access_token(&self) -> Option<String> {
+        self.tokens
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .access
+            .clone()
+    }
+
+    /// The current refresh token.
+    pub fn refresh_token(&self) -> Option<String> {
+        self.tokens
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .refresh
+            .clone()
+    }
+
+    /// The logged-in user, as of the last session.
+    pub fn user(&self) -> Option<User> {
+        self.tokens
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .user
+            .clone()
+    }
+
+    /// Seconds until the access token expires (read from its claims, unverified).
+    pub fn access_token_ttl(&self) -> Option<i64> {
+        use base64::Engine;
+        let token = self.access_token()?;
+        let claims = token.split('.').nth(1)?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(claims)
+            .ok()?;
+        let exp = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()?
+            .get("exp")?
+            .as_i64()?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs() as i64;
+        Some(exp - now)
+    }
+
+    /// Refreshes when the access token expires within a minute (or is unreadable).
+    pub async fn refresh_if_needed(&self) -> Result<(), ClientError> {
+        let _guard = self.refresh_lock.lock().await;
+        if self.access_token_ttl().is_some_and(|ttl| ttl > 60) {
+            return Ok(());
+        }
+        self.refresh_unlocked().await.map(|_| ())
+    }
+
+    /// Uses tokens obtained elsewhere (e.g. a refresh token from the keychain).
+    pub fn set_tokens(&self, access: Option<String>, refresh: Option<String>) {
+        let mut t = self.tokens.write().unwrap_or_else(|p| p.into_inner());
+        t.access = access;
+        t.refresh = refresh;
+    }
+
+    fn keep(&self, s: &Session) {
+        let mut t = self.tokens.write().unwrap_or_else(|p| p.into_inner());
+        t.access = Some(s.access_token.clone());
+        t.refresh = Some(s.refresh_token.clone());
+        t.user = Some(s.user.clone());
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: &Payload<'_>,
+        auth: bool,
+    ) -> Result<(StatusCode, bytes::Bytes), ClientError> {
+        let url = self
+            .base
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| ClientError::Url(e.to_string()))?;
+        let mut req = self.http.request(method, url);
+        if auth {
+            let token = self.access_token().ok_or(ClientError::NotLoggedIn)?;
+            req = req.bearer_auth(token);
+        }
+        if let Payload::Json(b) = body {
+            let bytes = b
+                .to_json()
+                .map_err(|e| ClientError::Decode(e.to_string()))?;
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(bytes);
+        }
+        let resp = req.send().await?;
+        let status = resp.status();
+        let bytes = resp.bytes().await?;
+        Ok((status, bytes))
+    }
+
+    async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Payload<'_>,
+        auth: bool,
+    ) -> Result<bytes::Bytes, ClientError> {
+        let used = self.access_token();
+        let (mut status, mut bytes) = self.send(method.clone(), path, &body, auth).await?;
+        if auth
+            && status == StatusCode::UNAUTHORIZED
+            && error_code(&bytes).as_deref() == Some("token_expired")
+        {
+            let refreshed = {
+                let _guard = self.refresh_lock.lock().await;
+                // Another task may have refreshed while this one waited.
+                self.access_token() != used || self.refresh_unlocked().await.is_ok()
+            };
+            if refreshed {
+                (status, bytes) = self.send(method, path, &body, auth).await?;
+            }
+        }
+        if status.is_success() {
+            return Ok(bytes);
+        }
+        let body: ErrorBody = serde_json::from_slice(&bytes).map_err(|_| {
+            ClientError::Decode(format!(
+                "HTTP {status} without an error body: {}",
+                String::from_utf8_lossy(&bytes)
+            ))
+        })?;
+        Err(ClientError::Api {
+            status: status.as_u16(),
+            body,
+        })
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Payload<'_>,
+        auth: bool,
+    ) -> Result<T, ClientError> {
+        let bytes = self.raw(method, path, body, auth).await?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        self.call(Method::GET, path, Payload::None, true).await
+    }
+
+    async fn with_body<B: Serialize + Sync, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.call(method, path, Payload::Json(body), true).await
+    }
+
+    async fn empty(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&(dyn erased::Body + Sync)>,
+    ) -> Result<(), ClientError> {
+        let payload = match body {
+            Some(b) => Payload::Json(b),
+            None => Payload::None,
+        };
+        self.raw(method, path, payload, true).await.map(|_| ())
+    }
+
+    // --- auth ---
+
+    /// Registers (and logs in).
+    pub async fn register(&self, req: &RegisterRequest) -> Result<Session, ClientError> {
+        let s: Session = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/register",
+                Payload::Json(req),
+                false,
+            )
+            .await?;
+        self.keep(&s);
+        Ok(s)
+    }
+
+    /// Logs in.
+    pub async fn login(&self, username: &str, password: &str) -> Result<Session, ClientError> {
+        let req = LoginRequest {
+            username: username.into(),
+            password: password.into(),
+        };
+        let s: Session = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                Payload::Json(&req),
+                false,
+            )
+            .await?;
+        self.keep(&s);
+        Ok(s)
+    }
+
+    /// Exchanges the refresh token for a new session.
+    pub async fn refresh(&self) -> Result<Session, ClientError> {
+        let _guard = self.refresh_lock.lock().await;
+        self.refresh_unlocked().await
+    }
+
+    async fn refresh_unlocked(&self) -> Result<Session, ClientError> {
+        let token = self.refresh_token().ok_or(ClientError::NotLoggedIn)?;
+        let req = RefreshRequest {
+            refresh_token: token,
+        };
+        // Not through `raw`: that one calls back here on `token_expired`.
+        let (status, bytes) = self
+            .send(
+                Method::POST,
+                "/api/v1/auth/refresh",
+                &Payload::Json(&req),
+                false,
+            )
+            .await?;
+        if !status.is_success() {
+            let body: ErrorBody = serde_json::from_slice(&bytes)
+                .map_err(|_| ClientError::Decode(format!("HTTP {status} without an error body")))?;
+            return Err(ClientError::Api {
+                status: status.as_u16(),
+                body,
+            });
+        }
+        let s: Session =
+            serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))?;
+        self.keep(&s);
+        Ok(s)
+    }
+
+    /// Ends this login session.
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        let token = self.refresh_token().ok_or(ClientError::NotLoggedIn)?;
+        let req = RefreshRequest {
+            refresh_token: token,
+        };
+        self.raw(
+            Method::POST,
+            "/api/v1/auth/logout",
+            Payload::Json(&req),
+            false,
+        )
+        .await?;
+        *self.tokens.write().unwrap_or_else(|p| p.into_inner()) = Tokens::default();
+        Ok(())
+    }
+
+    /// The logged-in account.
+    pub async fn me(&self) -> Result<User, ClientError> {
+        self.get("/api/v1/users/@me").await
+    }
+
+    /// Edits the logged-in account.
+    pub async fn patch_me(&self, req: &PatchMe) -> Result<User, ClientError> {
+        self.with_body(Method::PATCH, "/api/v1/users/@me", req)
+            .await
+    }
+
+    // --- server ---
+
+    /// The server's public description.
+    pub async fn server(&self) -> Result<ServerInfo, ClientError> {
+        self.call(Method::GET, "/api/v1/server", Payload::None, false)
+            .await
+    }
+
+    /// Edits the server.
+    pub async fn patch_server(&self, req: &PatchServer) -> Result<ServerInfo, ClientError> {
+        self.with_body(Method::PATCH, "/api/v1/server", req).await
+    }
+
+    // --- channels ---
+
+    /// Every channel the caller can see.
+    pub async fn channels(&self) -> Result<Vec<Channel>, ClientError> {
+        self.get("/api/v1/channels").await
+    }
+
+    /// Creates a channel.
+    pub async fn create_channel(&self, req: &CreateChannel) -> Result<Channel, ClientError> {
+        self.with_body(Method::POST, "/api/v1/channels", req).await
+    }
+
+    /// Edits a channel.
+    pub async fn patch_channel(&self, id: Id, req: &PatchChannel) -> Result<Channel, ClientError> {
+        self.with_body(Method::PATCH, &format!("/api/v1/channels/{id}"), req)
+            .await
+    }
+
+    /// Reorders channels in one transaction.
+    pub async fn reorder_channels(
+        &self,
+        moves: &[ChannelPosition],
+    ) -> Result<Vec<Channel>, ClientError> {
+        self.with_body(Method::PATCH, "/api/v1/channels", &moves)
+            .await
+    }
+
+    /// Deletes a channel.
+    pub async fn delete_channel(&self, id: Id) -> Result<(), ClientError> {
+        self.empty(Method::DELETE, &format!("/api/v1/channels/{id}"), None)
+            .await
+    }
+
+    /// Sets a role's overwrite in a channel.
+    pub async fn put_overwrite(
+        &self,
+        channel: Id,
+        role: Id,
+        body: &OverwriteBody,
+    ) -> Result<Channel, ClientError> {
+        self.with_body(
+            Method::PUT,
+            &format!("/api/v1/channels/{channel}/overwrites/{role}"),
+            body,
+        )
+        .await
+    }
+
+    // --- messages ---
+
+    /// A page of history, newest first.
+    pub async fn messages(
+        &self,
+        channel: Id,
+        q: HistoryQuery,
+    ) -> Result<Vec<Message>, ClientError> {
+        let mut params = Vec::new();
+        if let Some(b) = q.before {
+            params.push(format!("before={b}"));
+        }
+        if let Some(a) = q.after {
+            params.push(format!("after={a}"));
+        }
+        if let Some(a) = q.around {
+            params.push(format!("around={a}"));
+        }
+        if let Some(l) = q.limit {
+            params.push(format!("limit={l}"));
+        }
+        let qs = if params.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", params.join("&"))
+        };
+        self.get(&format!("/api/v1/channels/{channel}/messages{qs}"))
+            .await
+    }
+
+    /// Posts a message.
+    pub async fn send_message(
+        &self,
+        channel: Id,
+        req: &CreateMessage,
+    ) -> Result<Message, ClientError> {
+        self.with_body(
+            Method::POST,
+            &format!("/api/v1/channels/{channel}/messages"),
+            req,
+        )
+        .await
+    }
+
+    /// Posts a plain text message.
+    pub async fn say(&self, channel: Id, content: &str) -> Result<Message, ClientError> {
+        self.send_message(
+            channel,
+            &CreateMessage {
+                content: content.into(),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    /// Edits one's own message.
+    pub async fn edit_message(
+        &self,
+        channel: Id,
+        id: Id,
+        content: &str,
+    ) -> Result<Message, ClientError> {
+        let req = EditMessage {
+            content: content.into(),
+        };
+        self.with_body(
+            Method::PATCH,
+            &format!("/api/v1/channels/{channel}/messages/{id}"),
+            &req,
+        )
+        .await
+    }
+
+    /// Deletes a message.
+    pub async fn delete_message(&self, channel: Id, id: Id) -> Result<(), ClientError> {
+        self.empty(
+            Method::DELETE,
+            &format!("/api/v1/channels/{channel}/messages/{id}"),
+            None,
+        )
+        .await
+    }
+
+    /// Adds the caller's reaction.
+    pub async fn react(&self, channel: Id, id: Id, emoji: &str) -> Result<(), ClientError> {
+        let path = format!(
+            "/api/v1/channels/{channel}/messages/{id}/reactions/{}/@me",
+            esc(emoji)
+        );
+        self.empty(Method::PUT, &path, None).await
+    }
+
+    /// Removes the caller's reaction.
+    pub async fn unreact(&self, channel: Id, id: Id, emoji: &str) -> Result<(), ClientError> {
+        let path = format!(
+            "/api/v1/channels/{channel}/messages/{id}/reactions/{}/@me",
+            esc(emoji)
+        );
+        self.empty(Method::DELETE, &path, None).await
+    }
+
+    /// Says the caller is typing.
+    pub async fn typing(&self, channel: Id) -> Result<(), ClientError> {
+        self.empty(
+            Method::POST,
+            &format!("/api/v1/channels/{channel}/typing"),
+            None,
+        )
+        .await
+    }
+
+    /// Marks the channel read up to `message`.
+    pub async fn ack(&self, channel: Id, message: Id) -> Result<(), ClientError> {
+        let req = AckRequest {
+            message_id: message,
+        };
+        self.empty(
+            Method::POST,
+            &format!("/api/v1/channels/{channel}/ack"),
+            Some(&req),
+        )
+        .await
+    }
+
+    // --- invites ---
+
+    /// Every invite.
+    pub async fn invites(&self) -> Result<Vec<Invite>, ClientError> {
+        self.get("/api/v1/invites").await
+    }
+
+    /// Creates an invite.
+    pub async fn create_invite(&self, req: &CreateInvite) -> Result<Invite, ClientError> {
+        self.with_body(Method::POST, "/api/v1/invites", req).await
+    }
+
+    /// Revokes an invite.
+    pub async fn delete_invite(&self, code: &str) -> Result<(), ClientError> {
+        self.empty(
+            Method::DELETE,
+            &format!("/api/v1/invites/{}", esc(code)),
+            None,
+        )
+        .await
+    }
+
+    /// The public preview of an invite.
+    pub async fn invite_preview(&self, code: &str) -> Result<InvitePreview, ClientError> {
+        self.call(
+            Method::GET,
+            &format!("/api/v1/invites/{}", esc(code)),
+            Payload::None,
+            false,
+        )
+        .await
+    }
+
+    // --- members and roles ---
+
+    /// A page of members.
+    pub async fn members(&self, after: Option<Id>, limit: u32) -> Result<Vec<Member>, ClientError> {
+        let after = after.map(|a| format!("&after={a}")).unwrap_or_default();
+        self.get(&format!("/api/v1/members?limit={limit}{after}"))
+            .await
+    }
+
+    /// One member.
+    pub async fn member(&self, user: Id) -> Result<Member, ClientError> {
+        self.get(&format!("/api/v1/members/{user}")).await
+    }
+
+    /// Every role.
+    pub async fn roles(&self) -> Result<Vec<Role>, ClientError> {
+        self.get("/api/v1/roles").await
+    }
+}
+
+fn error_code(bytes: &[u8]) -> Option<String> {
+    serde_json::from_slice::<ErrorBody>(bytes)
+        .ok()
+        .map(|b| b.error.code)
+}
