@@ -45,7 +45,17 @@ pub fn from_file_text(text: &str, is_json: bool) -> Result<Value> {
         return Ok(value);
     }
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        CtlError::Invalid(format!("the layout is not valid TOML: {e}"))
+        let at = e
+            .span()
+            .map(|span| {
+                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                format!(" (line {line})")
+            })
+            .unwrap_or_default();
+        CtlError::Invalid(format!(
+            "the layout is not valid TOML{at}: {}",
+            e.message().trim()
+        ))
     })?;
     Ok(table_to_json(&table))
 }
@@ -193,11 +203,13 @@ mod tests {
 
     #[test]
     fn bad_files_are_invalid_input() {
-        let e = from_file_text("roles = [", false).unwrap_err();
+        let e = from_file_text("a = 1\nroles = [", false).unwrap_err();
         assert!(
-            e.to_string().starts_with("the layout is not valid TOML"),
+            e.to_string()
+                .starts_with("the layout is not valid TOML (line 2): "),
             "{e}"
         );
+        assert!(!e.to_string().contains('\n'), "{e}");
         assert_eq!(e.exit_code(), 1);
         assert!(from_file_text("[1]", true).is_err());
         assert_eq!(
