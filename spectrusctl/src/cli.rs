@@ -345,8 +345,8 @@ pub enum LayoutCommand {
     /// Make the server match a layout file, in one transaction.
     #[command(
         long_about = "Make the server match a layout file, in one transaction: \
-        what the file lists is created or updated, in its order. Read the daemon's \
-        documentation for what is removed. A file whose name ends in .json is read as JSON, \
+        what the file lists is created, updated or reordered to match; roles and \
+        channels it does not name are left alone. A file whose name ends in .json is read as JSON, \
         anything else as TOML. Applying the same file twice changes nothing the second time."
     )]
     Apply {
