@@ -9,19 +9,12 @@ use crate::commands::Ctx;
 use crate::error::Result;
 use crate::output::or_dash;
 use crate::table::Table;
-use crate::transport::{decode, segment};
+use crate::transport::segment;
 
 /// Runs one `bans` subcommand.
 pub async fn run(cmd: &BansCommand, ctx: &mut Ctx<'_>) -> Result<()> {
     match cmd {
-        BansCommand::List => {
-            let value = ctx.client.get("/bans").await?;
-            if ctx.out.is_json() {
-                return ctx.out.json(&value);
-            }
-            let bans: Vec<Ban> = decode(value)?;
-            ctx.out.table(&bans_table(&bans))
-        }
+        BansCommand::List => super::show(ctx, "/bans", |bans: &Vec<Ban>| bans_table(bans)).await,
         BansCommand::Add { user, reason } => {
             let body = BanRequest {
                 reason: reason.clone(),

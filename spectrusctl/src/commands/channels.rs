@@ -15,12 +15,10 @@ use crate::transport::{decode, segment};
 pub async fn run(cmd: &ChannelsCommand, ctx: &mut Ctx<'_>) -> Result<()> {
     match cmd {
         ChannelsCommand::List => {
-            let value = ctx.client.get("/channels").await?;
-            if ctx.out.is_json() {
-                return ctx.out.json(&value);
-            }
-            let channels: Vec<Channel> = decode(value)?;
-            ctx.out.table(&channels_table(&channels))
+            super::show(ctx, "/channels", |channels: &Vec<Channel>| {
+                channels_table(channels)
+            })
+            .await
         }
         ChannelsCommand::Create {
             name,

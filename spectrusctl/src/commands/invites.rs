@@ -32,12 +32,10 @@ pub async fn run(cmd: &InvitesCommand, ctx: &mut Ctx<'_>) -> Result<()> {
             ctx.out.line(&invite.web_url)
         }
         InvitesCommand::List => {
-            let value = ctx.client.get("/invites").await?;
-            if ctx.out.is_json() {
-                return ctx.out.json(&value);
-            }
-            let invites: Vec<Invite> = decode(value)?;
-            ctx.out.table(&invites_table(&invites))
+            super::show(ctx, "/invites", |invites: &Vec<Invite>| {
+                invites_table(invites)
+            })
+            .await
         }
         InvitesCommand::Revoke { code } => {
             let route = format!("/invites/{}", segment(code));

@@ -4,10 +4,13 @@
 use std::io::BufRead;
 use std::path::PathBuf;
 
+use serde::de::DeserializeOwned;
+
 use crate::cli::{Cli, Command};
 use crate::error::Result;
 use crate::output::Out;
-use crate::transport::AdminClient;
+use crate::table::Table;
+use crate::transport::{AdminClient, decode};
 
 pub mod backup;
 pub mod bans;
@@ -41,6 +44,21 @@ impl Ctx<'_> {
             self.cwd.join(path)
         }
     }
+}
+
+/// `GET route`: with `--json` the answer as is, otherwise the answer decoded as `T` and
+/// rendered by `render` as a table. What every list and show command does.
+pub async fn show<T: DeserializeOwned>(
+    ctx: &mut Ctx<'_>,
+    route: &str,
+    render: impl FnOnce(&T) -> Table,
+) -> Result<()> {
+    let value = ctx.client.get(route).await?;
+    if ctx.out.is_json() {
+        return ctx.out.json(&value);
+    }
+    let decoded: T = decode(value)?;
+    ctx.out.table(&render(&decoded))
 }
 
 /// Runs the parsed command line.

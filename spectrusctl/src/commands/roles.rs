@@ -16,20 +16,10 @@ use crate::transport::{decode, segment};
 pub async fn run(cmd: &RolesCommand, ctx: &mut Ctx<'_>) -> Result<()> {
     match cmd {
         RolesCommand::List => {
-            let value = ctx.client.get("/roles").await?;
-            if ctx.out.is_json() {
-                return ctx.out.json(&value);
-            }
-            let roles: Vec<Role> = decode(value)?;
-            ctx.out.table(&roles_table(&roles))
+            super::show(ctx, "/roles", |roles: &Vec<Role>| roles_table(roles)).await
         }
         RolesCommand::Show { role } => {
-            let value = ctx.client.get(&role_route(role)).await?;
-            if ctx.out.is_json() {
-                return ctx.out.json(&value);
-            }
-            let role: Role = decode(value)?;
-            ctx.out.table(&role_details(&role))
+            super::show(ctx, &role_route(role), |role: &Role| role_details(role)).await
         }
         RolesCommand::Create {
             name,
@@ -98,12 +88,10 @@ pub async fn run(cmd: &RolesCommand, ctx: &mut Ctx<'_>) -> Result<()> {
             })
         }
         RolesCommand::Perms => {
-            let value = ctx.client.get("/permissions").await?;
-            if ctx.out.is_json() {
-                return ctx.out.json(&value);
-            }
-            let perms: Vec<PermissionInfo> = decode(value)?;
-            ctx.out.table(&perms_table(&perms))
+            super::show(ctx, "/permissions", |perms: &Vec<PermissionInfo>| {
+                perms_table(perms)
+            })
+            .await
         }
     }
 }

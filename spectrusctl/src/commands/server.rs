@@ -11,12 +11,7 @@ use crate::transport::decode;
 
 /// `spectrusctl status`.
 pub async fn status(ctx: &mut Ctx<'_>) -> Result<()> {
-    let value = ctx.client.get("/status").await?;
-    if ctx.out.is_json() {
-        return ctx.out.json(&value);
-    }
-    let status: Status = decode(value)?;
-    ctx.out.table(&status_table(&status))
+    super::show(ctx, "/status", |status: &Status| status_table(status)).await
 }
 
 /// The status as a two-column table (no header row).

@@ -16,20 +16,15 @@ use crate::transport::{decode, segment};
 pub async fn run(cmd: &UsersCommand, ctx: &mut Ctx<'_>) -> Result<()> {
     match cmd {
         UsersCommand::List => {
-            let value = ctx.client.get("/users").await?;
-            if ctx.out.is_json() {
-                return ctx.out.json(&value);
-            }
-            let users: Vec<AdminUser> = decode(value)?;
-            ctx.out.table(&users_table(&users))
+            super::show(ctx, "/users", |users: &Vec<AdminUser>| users_table(users)).await
         }
         UsersCommand::Show { user } => {
-            let value = ctx.client.get(&format!("/users/{}", segment(user))).await?;
-            if ctx.out.is_json() {
-                return ctx.out.json(&value);
-            }
-            let user: AdminUser = decode(value)?;
-            ctx.out.table(&user_details(&user))
+            super::show(
+                ctx,
+                &format!("/users/{}", segment(user)),
+                |user: &AdminUser| user_details(user),
+            )
+            .await
         }
         UsersCommand::Create {
             name,
