@@ -3,6 +3,7 @@
 //! Everything here is plain data with serde derives; nothing does I/O. The shapes follow
 //! `docs/api.md`, the project's wire contract.
 
+pub mod admin;
 pub mod error;
 pub mod gateway;
 pub mod id;

@@ -1,3 +1,69 @@
-fn main() {
-    println!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+//! The `spectrusctl` binary: parses the command line, runs the command on a small runtime,
+//! and turns the outcome into an exit code and at most one line on standard error.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use spectrusctl::commands::{self, Ctx};
+use spectrusctl::output::Out;
+use spectrusctl::{AdminClient, Cli, CtlError, EX_USAGE};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with 0; usage errors to stderr with EX_USAGE.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EX_USAGE } else { 0 });
+        }
+    };
+    init_tracing();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let (code, message) = match e.downcast_ref::<CtlError>() {
+                Some(ctl) if ctl.is_broken_pipe() => return ExitCode::SUCCESS,
+                Some(ctl) => (ctl.exit_code(), ctl.to_string()),
+                None => (1, format!("{e:#}")),
+            };
+            let line = message.replace('\n', " ");
+            let _ = writeln!(io::stderr(), "spectrusctl: {line}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let stdout = io::stdout();
+    let mut writer = io::BufWriter::new(stdout.lock());
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let mut ctx = Ctx {
+        client: AdminClient::new(&cli.socket),
+        out: Out::new(&mut writer, cli.json),
+        stdin: &mut input,
+        cwd,
+    };
+    runtime.block_on(commands::run(cli, &mut ctx))?;
+    drop(ctx);
+    writer.flush().map_err(CtlError::Output)?;
+    Ok(())
+}
+
+/// Diagnostics (not command output) on stderr, filtered by `SPECTRUSCTL_LOG` (default `warn`).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SPECTRUSCTL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .without_time()
+        .init();
 }

@@ -1,0 +1,130 @@
+//! `status`, `setup-code` and `config`: what the daemon says about itself.
+
+use serde_json::Value;
+use spectrus_proto::admin::{SetupCode, Status};
+
+use crate::commands::Ctx;
+use crate::error::Result;
+use crate::output::{human_bytes, human_span};
+use crate::table::Table;
+use crate::transport::decode;
+
+/// `spectrusctl status`.
+pub async fn status(ctx: &mut Ctx<'_>) -> Result<()> {
+    super::show(ctx, "/status", |status: &Status| status_table(status)).await
+}
+
+/// The status as a two-column table (no header row).
+pub fn status_table(s: &Status) -> Table {
+    let licence = if s.license.premium {
+        format!("{} (premium)", s.license.state.as_str())
+    } else {
+        s.license.state.as_str().to_owned()
+    };
+    let mut t = Table::headless();
+    t.row(["version", &s.version]);
+    t.row(["uptime", &human_span(s.uptime_seconds)]);
+    t.row(["members", &format!("{} ({} online)", s.members, s.online)]);
+    t.row([
+        "voice",
+        &format!(
+            "{} {}, {} {}",
+            s.voice_rooms,
+            plural(s.voice_rooms, "room", "rooms"),
+            s.voice_participants,
+            plural(s.voice_participants, "participant", "participants")
+        ),
+    ]);
+    t.row(["database", &human_bytes(s.database_bytes)]);
+    t.row(["licence", &licence]);
+    t
+}
+
+fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// `spectrusctl setup-code`.
+pub async fn setup_code(ctx: &mut Ctx<'_>) -> Result<()> {
+    let value = ctx.client.get("/setup-code").await?;
+    if ctx.out.is_json() {
+        return ctx.out.json(&value);
+    }
+    let code: SetupCode = decode(value)?;
+    match code.setup_code {
+        Some(code) => ctx.out.line(code),
+        None => ctx
+            .out
+            .line("no setup code: the owner account has already been claimed"),
+    }
+}
+
+/// `spectrusctl config`: TOML for people (the configuration file's own format), JSON with
+/// `--json`.
+pub async fn config(ctx: &mut Ctx<'_>) -> Result<()> {
+    let value: Value = ctx.client.get("/config").await?;
+    if ctx.out.is_json() {
+        return ctx.out.json(&value);
+    }
+    let text = config_toml(&value)?;
+    ctx.out.raw(&text)
+}
+
+/// The effective configuration as TOML.
+pub fn config_toml(value: &Value) -> Result<String> {
+    let body = crate::layout::to_toml(value)?;
+    Ok(format!(
+        "# Effective configuration of spectrusd (secrets redacted)\n{body}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use spectrus_proto::admin::{LicenseState, LicenseStatus};
+
+    use super::*;
+
+    fn sample() -> Status {
+        Status {
+            version: "0.1.0".into(),
+            uptime_seconds: 3 * 86_400 + 4 * 3_600,
+            members: 42,
+            online: 7,
+            voice_rooms: 1,
+            voice_participants: 5,
+            database_bytes: 12 * 1024 * 1024,
+            license: LicenseStatus {
+                state: LicenseState::Valid,
+                premium: true,
+            },
+        }
+    }
+
+    #[test]
+    fn status_reads_as_a_table() {
+        assert_eq!(
+            status_table(&sample()).render(),
+            "version   0.1.0\n\
+             uptime    3d 4h\n\
+             members   42 (7 online)\n\
+             voice     1 room, 5 participants\n\
+             database  12.0 MiB\n\
+             licence   valid (premium)\n"
+        );
+    }
+
+    #[test]
+    fn config_prints_as_toml() {
+        let v = serde_json::json!({
+            "bind": "0.0.0.0:3000",
+            "jwt_secret": "<redacted>",
+            "voice": {"udp": "0.0.0.0:10000", "announced_ip": null}
+        });
+        let text = config_toml(&v).unwrap();
+        assert!(text.starts_with("# Effective configuration"), "{text}");
+        assert!(text.contains("bind = \"0.0.0.0:3000\""), "{text}");
+        assert!(text.contains("[voice]"), "{text}");
+        assert!(!text.contains("announced_ip"), "{text}");
+        assert!(!text.contains("Spectrus layout"), "{text}");
+    }
+}
