@@ -1,3 +1,78 @@
-fn main() {
-    println!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+//! `spectrus-bench`: load generator and benchmarks against a real `spectrusd`.
+//!
+//! Each subcommand starts the release daemon (via `spectrus-testkit`) on loopback with a
+//! temporary data directory, drives it, and prints its figures. Build both first:
+//! `cargo build --release -p spectrusd -p spectrus-bench`.
+
+mod fanout;
+mod history;
+mod procstat;
+mod report;
+mod writes;
+
+use clap::{Parser, Subcommand};
+
+/// Spectrus benchmarks.
+#[derive(Debug, Parser)]
+#[command(name = "spectrus-bench", version, about)]
+struct Args {
+    #[command(subcommand)]
+    bench: Bench,
+}
+
+#[derive(Debug, Subcommand)]
+enum Bench {
+    /// Gateway fan-out: N sessions in one channel, messages posted at a rate; post-to-delivery latency.
+    Fanout {
+        #[arg(long, default_value_t = 1000)]
+        sessions: usize,
+        /// Messages per second posted.
+        #[arg(long, default_value_t = 100)]
+        rate: u32,
+        /// Seconds of posting.
+        #[arg(long, default_value_t = 30)]
+        duration: u64,
+        /// Distinct accounts the sessions are spread over.
+        #[arg(long, default_value_t = 50)]
+        users: usize,
+    },
+    /// Idle memory: daemon RSS, and RSS per idle gateway session.
+    Memory {
+        #[arg(long, default_value_t = 10_000)]
+        sessions: usize,
+    },
+    /// Durable writes: concurrent posters, acknowledged messages per second.
+    Writes {
+        #[arg(long, default_value_t = 64)]
+        posters: usize,
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+    },
+    /// History pages at random points of a large channel, in the store and over HTTP.
+    History {
+        #[arg(long, default_value_t = 1_000_000)]
+        messages: u64,
+        #[arg(long, default_value_t = 2000)]
+        samples: usize,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        match args.bench {
+            Bench::Fanout {
+                sessions,
+                rate,
+                duration,
+                users,
+            } => fanout::run(sessions, rate, duration, users).await,
+            Bench::Memory { sessions } => fanout::memory(sessions).await,
+            Bench::Writes { posters, duration } => writes::run(posters, duration).await,
+            Bench::History { messages, samples } => history::run(messages, samples).await,
+        }
+    })
 }

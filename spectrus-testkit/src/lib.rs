@@ -141,6 +141,12 @@ impl TestDaemon {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// Stops the daemon (SIGKILL) so its data directory can be worked on; `restart` brings
+    /// it back.
+    pub fn stop(&mut self) {
+        self.kill9();
+    }
+
     /// The daemon's process id.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)

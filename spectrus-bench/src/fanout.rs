@@ -1,0 +1,259 @@
+//! Gateway fan-out and idle-session memory.
+//!
+//! Sessions are minimal WebSocket clients (identify, heartbeat, read) so that the load
+//! generator stays cheap next to the daemon on the same two cores; accounts and posting go
+//! through `spectrus-client`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use futures_util::{SinkExt, StreamExt};
+use spectrus_client::Client;
+use spectrus_proto::Id;
+use spectrus_testkit::TestDaemon;
+use tokio::sync::{Semaphore, watch};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::procstat;
+use crate::report::{histogram, latency_line};
+
+fn now_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
+
+/// Environment for benchmark daemons: no auth rate limit (the bench registers many accounts).
+pub const BENCH_ENV: &[(&str, &str)] = &[("SPECTRUS_AUTH_PER_MINUTE", "1000000")];
+
+/// The owner plus `users - 1` members, all logged in.
+pub async fn accounts(d: &TestDaemon, users: usize) -> anyhow::Result<Vec<Client>> {
+    let owner = d.owner().await?;
+    let mut out = vec![owner.clone()];
+    for i in 1..users {
+        out.push(d.member(&owner, &format!("user{i}")).await?);
+    }
+    Ok(out)
+}
+
+/// The `general` channel.
+pub async fn general(c: &Client) -> anyhow::Result<Id> {
+    Ok(c.channels()
+        .await?
+        .into_iter()
+        .find(|c| c.name == "general")
+        .context("no general channel")?
+        .id)
+}
+
+#[derive(Default)]
+struct Counters {
+    ready: AtomicUsize,
+    failed: AtomicUsize,
+    delivered: AtomicU64,
+}
+
+/// One minimal session: identify, then read until told to stop. Returns latencies (µs).
+async fn session(
+    url: String,
+    token: String,
+    counters: Arc<Counters>,
+    mut stop: watch::Receiver<bool>,
+    connect: Arc<Semaphore>,
+) -> Vec<u32> {
+    let mut lat = Vec::new();
+    let permit = connect.acquire_owned().await;
+    let Ok((mut ws, _)) = tokio_tungstenite::connect_async(&url).await else {
+        counters.failed.fetch_add(1, Ordering::Relaxed);
+        return lat;
+    };
+    let _ = ws.next().await; // hello
+    let identify = format!(r#"{{"op":"identify","d":{{"token":"{token}"}}}}"#);
+    if ws.send(Message::Text(identify.into())).await.is_err() {
+        counters.failed.fetch_add(1, Ordering::Relaxed);
+        return lat;
+    }
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(t))) if t.as_str().contains(r#""op":"ready""#) => break,
+            Some(Ok(_)) => {}
+            _ => {
+                counters.failed.fetch_add(1, Ordering::Relaxed);
+                return lat;
+            }
+        }
+    }
+    drop(permit);
+    counters.ready.fetch_add(1, Ordering::Relaxed);
+    let mut beat = tokio::time::interval(Duration::from_secs(20));
+    beat.tick().await;
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            _ = beat.tick() => {
+                if ws.send(Message::Text(r#"{"op":"heartbeat","d":{}}"#.into())).await.is_err() {
+                    break;
+                }
+            }
+            f = ws.next() => match f {
+                Some(Ok(Message::Text(t))) => {
+                    let s = t.as_str();
+                    if s.contains(r#""t":"MESSAGE_CREATE""#)
+                        && let Some(rest) = s.split("bench ").nth(1)
+                    {
+                        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                        if let Ok(sent) = digits.parse::<u64>() {
+                            lat.push(now_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32);
+                            counters.delivered.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+                Some(Ok(_)) => {}
+                _ => break,
+            }
+        }
+    }
+    lat
+}
+
+struct Sessions {
+    handles: Vec<tokio::task::JoinHandle<Vec<u32>>>,
+    counters: Arc<Counters>,
+    stop: watch::Sender<bool>,
+}
+
+async fn open_sessions(d: &TestDaemon, clients: &[Client], n: usize) -> anyhow::Result<Sessions> {
+    let counters = Arc::new(Counters::default());
+    let (stop, stop_rx) = watch::channel(false);
+    let connect = Arc::new(Semaphore::new(128));
+    let url = clients[0].gateway_url();
+    let tokens: Vec<String> = clients.iter().filter_map(Client::access_token).collect();
+    let _ = d;
+    let started = Instant::now();
+    let mut handles = Vec::with_capacity(n);
+    for i in 0..n {
+        handles.push(tokio::spawn(session(
+            url.clone(),
+            tokens[i % tokens.len()].clone(),
+            counters.clone(),
+            stop_rx.clone(),
+            connect.clone(),
+        )));
+    }
+    while counters.ready.load(Ordering::Relaxed) + counters.failed.load(Ordering::Relaxed) < n {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if started.elapsed() > Duration::from_secs(300) {
+            anyhow::bail!("sessions did not connect in 5 minutes");
+        }
+    }
+    println!(
+        "sessions: {} ready, {} failed, in {:.1} s",
+        counters.ready.load(Ordering::Relaxed),
+        counters.failed.load(Ordering::Relaxed),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Sessions {
+        handles,
+        counters,
+        stop,
+    })
+}
+
+/// The fan-out benchmark.
+pub async fn run(n: usize, rate: u32, duration: u64, users: usize) -> anyhow::Result<()> {
+    let d = TestDaemon::start_with(BENCH_ENV).await?;
+    let pid = d.pid().context("no daemon pid")?;
+    let clients = accounts(&d, users.max(1)).await?;
+    let poster = clients[0].clone();
+    let ch = general(&poster).await?;
+    let sessions = open_sessions(&d, &clients, n).await?;
+    let ready = sessions.counters.ready.load(Ordering::Relaxed);
+
+    let cpu0 = procstat::cpu(pid);
+    let t0 = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate.max(1))));
+    let total = u64::from(rate) * duration;
+    let mut posts = tokio::task::JoinSet::new();
+    for _ in 0..total {
+        tick.tick().await;
+        let c = poster.clone();
+        posts.spawn(async move {
+            let start = Instant::now();
+            let r = c.say(ch, &format!("bench {}", now_micros())).await;
+            r.map(|_| start.elapsed())
+        });
+    }
+    let mut post_lat = histogram();
+    let mut post_errors = 0;
+    while let Some(r) = posts.join_next().await {
+        match r {
+            Ok(Ok(d)) => {
+                let _ = post_lat.record(d.as_micros().max(1) as u64);
+            }
+            _ => post_errors += 1,
+        }
+    }
+    let expected = (total - post_errors) * ready as u64;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sessions.counters.delivered.load(Ordering::Relaxed) < expected
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let elapsed = t0.elapsed().as_secs_f64();
+    let cpu1 = procstat::cpu(pid);
+    let rss = procstat::rss_kib(pid);
+    let _ = sessions.stop.send(true);
+    let mut h = histogram();
+    for handle in sessions.handles {
+        for l in handle.await.unwrap_or_default() {
+            let _ = h.record(u64::from(l).max(1));
+        }
+    }
+    let delivered = sessions.counters.delivered.load(Ordering::Relaxed);
+    println!(
+        "fanout: {ready} sessions, {rate} msg/s for {duration} s, {total} posted ({post_errors} failed)"
+    );
+    println!("{}", latency_line("post-to-delivery", &h));
+    println!("{}", latency_line("post (HTTP 201)", &post_lat));
+    println!(
+        "deliveries: {delivered} of {expected} expected ({} lost), {:.0} deliveries/s",
+        expected.saturating_sub(delivered),
+        delivered as f64 / elapsed
+    );
+    println!(
+        "daemon: CPU {:.0}% of one core, RSS {:.1} MiB, {} threads",
+        procstat::cpu_percent(cpu0, cpu1),
+        rss as f64 / 1024.0,
+        procstat::threads(pid)
+    );
+    Ok(())
+}
+
+/// Idle memory: the daemon alone, then with `n` idle sessions.
+pub async fn memory(n: usize) -> anyhow::Result<()> {
+    let d = TestDaemon::start_with(BENCH_ENV).await?;
+    let pid = d.pid().context("no daemon pid")?;
+    let clients = accounts(&d, 10).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle = procstat::rss_kib(pid);
+    let sessions = open_sessions(&d, &clients, n).await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let loaded = procstat::rss_kib(pid);
+    let ready = sessions.counters.ready.load(Ordering::Relaxed).max(1);
+    println!(
+        "idle daemon RSS: {:.1} MiB ({} threads)",
+        idle as f64 / 1024.0,
+        procstat::threads(pid)
+    );
+    println!(
+        "with {ready} idle sessions: {:.1} MiB, {:.1} KiB per session",
+        loaded as f64 / 1024.0,
+        (loaded.saturating_sub(idle)) as f64 / ready as f64
+    );
+    let _ = sessions.stop.send(true);
+    Ok(())
+}
