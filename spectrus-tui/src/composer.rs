@@ -282,11 +282,11 @@ mod tests {
         let mut c = typed("hey @al");
         assert!(c.complete(&people));
         assert_eq!(c.buffer.text(), "hey @alice ");
-        c.paste("and @alice.x @alicex");
+        c.paste("and @alice, @alice.x @alicex");
         assert_eq!(
             c.submit(),
             Submission::Message {
-                content: "hey <@42> and <@42>.x @alicex".into(),
+                content: "hey <@42> and <@42>, @alice.x @alicex".into(),
                 reply_to: None
             }
         );

@@ -427,8 +427,11 @@ pub struct Switcher {
 /// A window drawn over the main view.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
-    /// The key bindings.
-    Help,
+    /// The key bindings, scrolled down by `scroll` lines.
+    Help {
+        /// First line shown.
+        scroll: u16,
+    },
     /// Ctrl+K.
     Switcher(Switcher),
 }
@@ -700,5 +703,80 @@ impl AppState {
             error,
             until_ms: self.now_ms + NOTICE_MS,
         });
+    }
+}
+
+/// One result of the channel switcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwitcherMatch {
+    /// The server.
+    pub server: ServerKey,
+    /// The channel.
+    pub channel: Id,
+    /// `#name` or the voice channel's name.
+    pub label: String,
+    /// The server's name.
+    pub server_name: String,
+    /// Whether it is a voice channel.
+    pub voice: bool,
+    /// Unread messages.
+    pub unread: u64,
+    /// Mentions.
+    pub mentions: u64,
+}
+
+impl AppState {
+    /// Channels of every logged-in server matching the switcher query, best first (on a tie:
+    /// mentions, unread, then the open server first).
+    pub fn switcher_matches(&self, query: &str) -> Vec<SwitcherMatch> {
+        let mut scored: Vec<(i64, SwitcherMatch)> = Vec::new();
+        for s in self
+            .servers
+            .iter()
+            .filter(|s| s.auth == AuthStatus::LoggedIn)
+        {
+            for c in s.openable_channels() {
+                let Some(score) = crate::fuzzy::score(query, &c.name) else {
+                    continue;
+                };
+                let bonus = if Some(s.key) == self.active { 1 } else { 0 };
+                scored.push((
+                    score * 4 + bonus,
+                    SwitcherMatch {
+                        server: s.key,
+                        channel: c.id,
+                        label: c.name.clone(),
+                        server_name: s.display_name(),
+                        voice: c.kind == ChannelType::Voice,
+                        unread: s.unread(c.id),
+                        mentions: s.mentions(c.id),
+                    },
+                ));
+            }
+        }
+        scored.sort_by(|(a, ma), (b, mb)| {
+            b.cmp(a)
+                .then(mb.mentions.cmp(&ma.mentions))
+                .then(mb.unread.cmp(&ma.unread))
+        });
+        scored.into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// People of the active server who can be @mentioned.
+    pub fn mentionables(&self) -> Vec<crate::completion::Mentionable> {
+        let Some(s) = self.active_server() else {
+            return Vec::new();
+        };
+        s.members
+            .values()
+            .map(|m| crate::completion::Mentionable {
+                id: m.user.id,
+                username: m.user.username.clone(),
+                aliases: std::iter::once(m.user.display_name.clone())
+                    .chain(m.nick.clone())
+                    .collect(),
+                online: m.presence == Presence::Online,
+            })
+            .collect()
     }
 }
