@@ -96,6 +96,13 @@ impl Composer {
     /// Completes the word before the cursor, or moves to the next candidate on a repeated
     /// Tab. Returns false when there is nothing to complete.
     pub fn complete(&mut self, people: &[Mentionable]) -> bool {
+        if self
+            .completion
+            .as_ref()
+            .is_some_and(|c| c.candidates.len() < 2)
+        {
+            self.completion = None;
+        }
         if let Some(c) = &mut self.completion {
             c.index = (c.index + 1) % c.candidates.len();
             let (start, cand) = (c.start, c.candidates[c.index].clone());

@@ -173,6 +173,3 @@ fn voice_event(state: &mut AppState, ev: VoiceEvent) {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

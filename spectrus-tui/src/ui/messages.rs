@@ -97,8 +97,12 @@ pub fn visible_lines(
             let mut spans = vec![
                 Span::styled("  …   ", dim),
                 Span::styled(format!("{author} "), dim.add_modifier(Modifier::BOLD)),
-                Span::styled(p.content.clone(), dim),
             ];
+            spans.extend(
+                content_spans(s, &p.content, theme)
+                    .into_iter()
+                    .map(|sp| sp.patch_style(dim)),
+            );
             if let Some(e) = &p.failed {
                 spans.push(Span::styled(
                     format!("  (not sent: {e})"),

@@ -63,9 +63,10 @@ pub fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, scroll: u16, t
         .max()
         .unwrap_or(8)
         .min(24);
-    let col_w = (key_w + 44).min(inner.width as usize).max(20);
-    let cols = (inner.width as usize / col_w).max(1);
-    let h = inner.height as usize;
+    let h = (inner.height as usize).max(1);
+    let fit_cols = (inner.width as usize / (key_w + 40)).max(1);
+    let cols = rows.len().div_ceil(h).clamp(1, fit_cols);
+    let col_w = (inner.width as usize / cols).max(1);
     let per_col = rows.len().div_ceil(cols).max(1);
     let rows_shown = per_col.min(h);
     let max_scroll = per_col.saturating_sub(h);
