@@ -75,20 +75,20 @@ macro_rules! commands {
 
 commands! {
     Quit = "quit", Global, ["ctrl+c"], "Quit";
-    NextPane = "next_pane", Global, ["tab"], "Next pane (in the composer: complete @name or /command first)";
+    NextPane = "next_pane", Global, ["tab"], "Next pane (composer: complete @name or /command)";
     PrevPane = "prev_pane", Global, ["shift+tab"], "Previous pane";
     Switcher = "switcher", Global, ["ctrl+k"], "Channel switcher (fuzzy, every server)";
     NextServer = "next_server", Global, ["alt+down"], "Next server in the rail";
     PrevServer = "prev_server", Global, ["alt+up"], "Previous server in the rail";
     QuitPane = "quit_pane", Panes, ["q"], "Quit";
     Help = "help", Panes, ["?", "f1"], "This help";
-    Up = "up", Panes, ["k", "up"], "Move up (in messages: older; loads history at the top)";
-    Down = "down", Panes, ["j", "down"], "Move down (in messages: newer)";
+    Up = "up", Panes, ["k", "up"], "Up (messages: older; loads more at the top)";
+    Down = "down", Panes, ["j", "down"], "Down (messages: newer)";
     PageUp = "page_up", Panes, ["pageup"], "Ten up";
     PageDown = "page_down", Panes, ["pagedown"], "Ten down";
     Top = "top", Panes, ["g", "home"], "First";
-    Bottom = "bottom", Panes, ["G", "end"], "Last (in messages: follow new ones)";
-    Activate = "activate", Panes, ["enter"], "Open the channel, join a voice channel, switch server";
+    Bottom = "bottom", Panes, ["G", "end"], "Last (messages: follow new ones)";
+    Activate = "activate", Panes, ["enter"], "Open channel, join voice channel";
     Compose = "compose", Panes, ["i", "esc"], "Write a message";
     Reply = "reply", Panes, ["r"], "Reply to the selected message";
     Edit = "edit", Panes, ["e"], "Edit the selected message (yours)";

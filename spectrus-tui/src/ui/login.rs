@@ -10,7 +10,7 @@ use unicode_width::UnicodeWidthStr;
 use super::overlay::centered;
 use super::text::truncate;
 use crate::config::Theme;
-use crate::keymap::{Command, Scope};
+use crate::keymap::Command;
 use crate::state::{AppState, AuthStatus, LoginField};
 
 /// The label of a field.
@@ -109,19 +109,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             .unwrap_or_default()
     };
     let hint = format!(
-        "{} {} · {} next field · {} {} · {} quit",
+        "{} {} · {} next · {} {} · {} quit",
         first(Command::LoginSubmit),
         if form.register { "register" } else { "log in" },
         first(Command::LoginNextField),
         first(Command::LoginToggleMode),
-        if form.register {
-            "log in instead"
-        } else {
-            "register instead"
-        },
+        if form.register { "log in" } else { "register" },
         first(Command::LoginQuit),
     );
-    debug_assert!(km.entries().iter().any(|(s, _)| *s == Scope::Login));
     lines.push(Line::from(Span::styled(
         truncate(&hint, w),
         Style::default().fg(theme.dim),

@@ -132,9 +132,9 @@ pub fn visible_lines(
         let text = match msgs {
             Some(m) if m.loading => "loading older messages…".to_owned(),
             Some(m) if m.has_more => "↑ more history".to_owned(),
-            _ => format!("── start of #{name} ──"),
+            _ => format!("start of #{name}"),
         };
-        lines.push(Line::from(Span::styled(text, dim)));
+        lines.push(rule(&text, width, dim));
     }
     for b in above.into_iter().rev() {
         lines.extend(b);

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::text::truncate;
+use super::text::{truncate, wrap};
 use crate::commands::COMMANDS;
 use crate::config::Theme;
 use crate::keymap::Keymap;
@@ -67,36 +67,39 @@ pub fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, scroll: u16, t
     let fit_cols = (inner.width as usize / (key_w + 40)).max(1);
     let cols = rows.len().div_ceil(h).clamp(1, fit_cols);
     let col_w = (inner.width as usize / cols).max(1);
-    let per_col = rows.len().div_ceil(cols).max(1);
-    let rows_shown = per_col.min(h);
+    let scroll = scroll as usize;
+    let heading = Style::default()
+        .fg(theme.accent)
+        .add_modifier(Modifier::BOLD);
+    let all: Vec<Line> = rows
+        .iter()
+        .flat_map(|(keys, text)| match keys {
+            None => vec![Line::from(Span::styled(truncate(text, col_w), heading))],
+            Some(k) => {
+                let key = truncate(k, key_w);
+                let pad = key_w.saturating_sub(key.width());
+                let spans = [
+                    Span::styled(
+                        format!(" {key}{} ", " ".repeat(pad)),
+                        Style::default().add_modifier(Modifier::BOLD),
+                    ),
+                    Span::raw(text.clone()),
+                ];
+                wrap(&spans, col_w.saturating_sub(1), key_w + 2)
+            }
+        })
+        .collect();
+    let per_col = all.len().div_ceil(cols).max(1);
     let max_scroll = per_col.saturating_sub(h);
-    let scroll = (scroll as usize).min(max_scroll);
+    let scroll = scroll.min(max_scroll);
     for c in 0..cols {
-        let lines: Vec<Line> = rows
+        let lines: Vec<Line> = all
             .iter()
             .skip(c * per_col)
             .take(per_col)
             .skip(scroll)
-            .take(rows_shown)
-            .map(|(keys, text)| match keys {
-                None => Line::from(Span::styled(
-                    truncate(text, col_w),
-                    Style::default()
-                        .fg(theme.accent)
-                        .add_modifier(Modifier::BOLD),
-                )),
-                Some(k) => {
-                    let key = truncate(k, key_w);
-                    let pad = key_w.saturating_sub(key.width());
-                    Line::from(vec![
-                        Span::styled(
-                            format!(" {key}{} ", " ".repeat(pad)),
-                            Style::default().add_modifier(Modifier::BOLD),
-                        ),
-                        Span::raw(truncate(text, col_w.saturating_sub(key_w + 3))),
-                    ])
-                }
-            })
+            .take(h)
+            .cloned()
             .collect();
         let x = inner.x + (c * col_w) as u16;
         let area = Rect::new(
