@@ -1,6 +1,8 @@
 //! What the reducer asks the outside world to do. A [`crate::runner::EffectRunner`] carries
 //! effects out and reports their results back as [`crate::action::Action`]s.
 
+use std::fmt;
+
 use spectrus_proto::Id;
 
 use crate::state::ServerKey;
@@ -23,8 +25,8 @@ pub enum Effect {
         url: String,
         /// Username.
         username: String,
-        /// Password (never stored).
-        password: String,
+        /// Password (never stored, never logged).
+        password: Password,
     },
     /// `POST /auth/register`, then as for login.
     Register {
@@ -34,8 +36,8 @@ pub enum Effect {
         url: String,
         /// Username.
         username: String,
-        /// Password (never stored).
-        password: String,
+        /// Password (never stored, never logged).
+        password: Password,
         /// The owner's one-time setup code on a fresh server.
         setup_code: Option<String>,
         /// An invite code.
@@ -165,4 +167,50 @@ pub enum Effect {
     },
     /// Leave the event loop and restore the terminal.
     Quit,
+}
+
+/// A password on its way to the server. Its `Debug` output is redacted, so logging an effect
+/// never writes it anywhere.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// The password itself, for the request body.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+impl From<String> for Password {
+    fn from(s: String) -> Self {
+        Password(s)
+    }
+}
+
+impl From<&str> for Password {
+    fn from(s: &str) -> Self {
+        Password(s.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_show_in_debug_output() {
+        let e = Effect::Login {
+            server: ServerKey(1),
+            url: "https://x".into(),
+            username: "zoe".into(),
+            password: "hunter22".into(),
+        };
+        assert!(!format!("{e:?}").contains("hunter22"));
+    }
 }

@@ -83,6 +83,9 @@ fn main() -> anyhow::Result<()> {
             state.login.field = LoginField::Password;
         }
     }
+    if state.login.field == LoginField::Server && !state.login.server.is_empty() {
+        state.login.field = LoginField::Username;
+    }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let mut runner = OfflineRunner::new(tx, saved_path);
     for s in &state.servers {

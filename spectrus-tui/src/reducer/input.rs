@@ -607,7 +607,7 @@ fn submit_login(state: &mut AppState, fx: &mut Vec<Effect>) {
     }
     let key = state.add_server(&url);
     state.active = Some(key);
-    let password = state.login.password.take();
+    let password = crate::effect::Password::from(state.login.password.take());
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
     let (register, setup, invite) = (
         state.login.register,

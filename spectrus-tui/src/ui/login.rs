@@ -121,7 +121,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         truncate(&hint, w),
         Style::default().fg(theme.dim),
     )));
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        inner,
+    );
     if let Some((x, y)) = cursor {
         frame.set_cursor_position(Position::new(inner.x + x as u16, inner.y + y as u16));
     }
