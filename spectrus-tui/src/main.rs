@@ -1,3 +1,151 @@
-fn main() {
-    println!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+//! `spectrus-tui`: parses the command line, sets up logging and the terminal, and runs the
+//! event loop of the library crate.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use spectrus_tui::action::Action;
+use spectrus_tui::cli::{Cli, Sub, parse_target};
+use spectrus_tui::config::{self, Config};
+use spectrus_tui::effect::Effect;
+use spectrus_tui::runner::{EffectRunner, OfflineRunner};
+use spectrus_tui::saved::{self, SavedServers};
+use spectrus_tui::state::{AppState, LoginField};
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let saved_path = saved::default_path();
+    match &cli.command {
+        Some(Sub::Add { url }) => return add(url, saved_path),
+        Some(Sub::Devices) => anyhow::bail!(
+            "listing audio devices needs the voice engine from spectrus-client, which this build does not include yet"
+        ),
+        None => {}
+    }
+    let _log = init_logging(cli.log_file.clone());
+    let config_path = cli.config.clone().or_else(config::default_path);
+    let config = match &config_path {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    tracing::info!(audio = ?cli.audio(), "starting");
+    let mut state = AppState::new(config);
+    let saved = match &saved_path {
+        Some(p) => SavedServers::load(p).unwrap_or_else(|e| {
+            tracing::warn!("ignoring the saved servers file: {e}");
+            SavedServers::default()
+        }),
+        None => SavedServers::default(),
+    };
+    for s in &saved.servers {
+        let key = state.add_server(&s.url);
+        if let Some(srv) = state.server_mut(key) {
+            srv.last_channel = s.last_channel;
+            srv.username = s.username.clone();
+        }
+    }
+    let mut initial = Vec::new();
+    if let Some(t) = &cli.target {
+        let target = parse_target(t)?;
+        let key = state.add_server(&target.url);
+        state.active = Some(key);
+        state.login.server.set(&target.url);
+        if let Some(code) = target.invite {
+            state.login.register = true;
+            state.login.invite.set(&code);
+            state.login.field = LoginField::Username;
+        }
+    }
+    if let (Some(server), Some(user)) = (&cli.server, &cli.user) {
+        let target = parse_target(server)?;
+        let key = state.add_server(&target.url);
+        state.active = Some(key);
+        state.login.server.set(&target.url);
+        state.login.username.set(user);
+        state.login.field = LoginField::Password;
+        if let Ok(pw) = std::env::var("SPECTRUS_PASSWORD") {
+            state.login.password.set(&pw);
+            initial.push(Action::Key(KeyEvent::new(
+                KeyCode::Enter,
+                KeyModifiers::NONE,
+            )));
+        }
+    }
+    if let Some(s) = state.active_server() {
+        let (url, user) = (s.url.clone(), s.username.clone());
+        state.login.server.set(&url);
+        if state.login.username.is_empty()
+            && let Some(u) = user
+        {
+            state.login.username.set(&u);
+            state.login.field = LoginField::Password;
+        }
+    }
+    if state.login.field == LoginField::Server && !state.login.server.is_empty() {
+        state.login.field = LoginField::Username;
+    }
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut runner = OfflineRunner::new(tx, saved_path);
+    for s in &state.servers {
+        runner.know_server(s.key, &s.url);
+    }
+    if let Some(s) = state.active_server() {
+        runner.run(Effect::ProbeServer {
+            server: s.key,
+            url: s.url.clone(),
+        });
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting tokio")?;
+    let mut guard = spectrus_tui::terminal::setup().context("setting up the terminal")?;
+    let result = rt.block_on(spectrus_tui::event_loop::run(
+        &mut guard.terminal,
+        &mut state,
+        &mut runner,
+        rx,
+        initial,
+    ));
+    drop(guard);
+    result
+}
+
+fn add(url: &str, path: Option<PathBuf>) -> anyhow::Result<()> {
+    let target = parse_target(url)?;
+    let path = path.context("no home directory to keep the saved servers in")?;
+    let mut saved = SavedServers::load(&path)?;
+    if saved.add(&target.url) {
+        saved.save(&path)?;
+        println!("added {}", target.url);
+    } else {
+        println!("{} is already saved", target.url);
+    }
+    Ok(())
+}
+
+/// Logs go to a file, never to the terminal the UI owns. Without a usable file, no logs.
+fn init_logging(path: Option<PathBuf>) -> Option<()> {
+    let path = path.or_else(|| {
+        config::xdg_dir("XDG_STATE_HOME", ".local/state")
+            .map(|d| d.join("spectrus").join("tui.log"))
+    })?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).ok()?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SPECTRUS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .init();
+    Some(())
 }

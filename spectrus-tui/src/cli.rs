@@ -1,0 +1,172 @@
+//! The command line, and what a server argument means (URL or `spectrus://join/...` link).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// The Spectrus terminal client.
+#[derive(Debug, Parser)]
+#[command(
+    name = "spectrus-tui",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// A server URL (`https://chat.example.org`) or an invite link (`spectrus://join/<host>/<code>`).
+    pub target: Option<String>,
+    /// What to do instead of opening the client.
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+    /// Log in to this server without the form (with --user; password from SPECTRUS_PASSWORD
+    /// or asked on the login screen).
+    #[arg(long, requires = "user")]
+    pub server: Option<String>,
+    /// Username for --server.
+    #[arg(long, requires = "server")]
+    pub user: Option<String>,
+    /// Microphone to use (see `spectrus-tui devices`).
+    #[arg(long)]
+    pub input_device: Option<String>,
+    /// Speakers to use (see `spectrus-tui devices`).
+    #[arg(long)]
+    pub output_device: Option<String>,
+    /// Send this WAV file as the microphone instead of a sound card.
+    #[arg(long, value_name = "FILE.wav")]
+    pub headless_audio: Option<PathBuf>,
+    /// Record what voice plays to this WAV file.
+    #[arg(long, value_name = "FILE.wav")]
+    pub record_to: Option<PathBuf>,
+    /// Settings file (default: ~/.config/spectrus/tui.toml).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Log file (default: ~/.local/state/spectrus/tui.log); the terminal is never logged to.
+    #[arg(long)]
+    pub log_file: Option<PathBuf>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Sub {
+    /// Save a server to the rail.
+    Add {
+        /// Its URL or an invite link.
+        url: String,
+    },
+    /// List audio input and output devices.
+    Devices,
+}
+
+/// Voice options passed to the voice engine.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AudioOptions {
+    /// `--input-device`.
+    pub input_device: Option<String>,
+    /// `--output-device`.
+    pub output_device: Option<String>,
+    /// `--headless-audio`.
+    pub headless_audio: Option<PathBuf>,
+    /// `--record-to`.
+    pub record_to: Option<PathBuf>,
+}
+
+impl Cli {
+    /// The audio options.
+    pub fn audio(&self) -> AudioOptions {
+        AudioOptions {
+            input_device: self.input_device.clone(),
+            output_device: self.output_device.clone(),
+            headless_audio: self.headless_audio.clone(),
+            record_to: self.record_to.clone(),
+        }
+    }
+}
+
+/// A server argument, understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The server's base URL.
+    pub url: String,
+    /// The invite code, for a join link.
+    pub invite: Option<String>,
+}
+
+/// What a target argument is wrong about.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    /// A `spectrus://` link that is not `spectrus://join/<host>/<code>`.
+    #[error("not an invite link: {0} (expected spectrus://join/<host>/<code>)")]
+    BadLink(String),
+    /// Empty.
+    #[error("empty server address")]
+    Empty,
+}
+
+/// Reads `https://host`, `host[:port]` or `spectrus://join/<host>/<code>`. Local hosts get
+/// `http://`, others `https://`.
+pub fn parse_target(s: &str) -> Result<Target, TargetError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(TargetError::Empty);
+    }
+    if let Some(rest) = s.strip_prefix("spectrus://") {
+        let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+        return match parts.as_slice() {
+            ["join", host, code] if !host.is_empty() && !code.is_empty() => Ok(Target {
+                url: with_scheme(host),
+                invite: Some((*code).to_owned()),
+            }),
+            _ => Err(TargetError::BadLink(s.to_owned())),
+        };
+    }
+    let url = if s.contains("://") {
+        s.to_owned()
+    } else {
+        with_scheme(s)
+    };
+    Ok(Target {
+        url: url.trim_end_matches('/').to_owned(),
+        invite: None,
+    })
+}
+
+fn with_scheme(host: &str) -> String {
+    let local =
+        host.starts_with("localhost") || host.starts_with("127.") || host.starts_with("[::1]");
+    format!("{}://{host}", if local { "http" } else { "https" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(
+            parse_target("spectrus://join/chat.example.org/abc123"),
+            Ok(Target {
+                url: "https://chat.example.org".into(),
+                invite: Some("abc123".into())
+            })
+        );
+        assert_eq!(
+            parse_target("localhost:8080").map(|t| t.url),
+            Ok("http://localhost:8080".into())
+        );
+        assert_eq!(
+            parse_target("https://x.org/").map(|t| t.url),
+            Ok("https://x.org".into())
+        );
+        assert!(parse_target("spectrus://nope").is_err());
+    }
+
+    #[test]
+    fn command_line_shapes() {
+        let c = Cli::try_parse_from(["spectrus-tui", "add", "https://a.org"]).expect("add");
+        assert!(matches!(c.command, Some(Sub::Add { .. })));
+        let c = Cli::try_parse_from(["spectrus-tui", "https://a.org", "--headless-audio", "t.wav"])
+            .expect("url");
+        assert_eq!(c.target.as_deref(), Some("https://a.org"));
+        assert!(Cli::try_parse_from(["spectrus-tui", "--server", "x"]).is_err());
+    }
+}

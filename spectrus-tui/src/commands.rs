@@ -1,0 +1,138 @@
+//! `/` commands typed in the composer.
+
+/// A parsed command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlashCommand {
+    /// `/join [channel]`: join a voice channel (the open/selected one without a name).
+    Join(Option<String>),
+    /// `/leave`: leave voice.
+    Leave,
+    /// `/mute`: toggle the microphone.
+    Mute,
+    /// `/deafen`: toggle deafen.
+    Deafen,
+    /// `/nick [NAME]`: set (or, without a name, clear) your nickname.
+    Nick(Option<String>),
+    /// `/reply [text]`: reply to the selected message (send `text` at once if given).
+    Reply(Option<String>),
+    /// `/react EMOJI`: react to the selected message (the newest when none is selected).
+    React(String),
+    /// `/invite`: create an invite and show its link.
+    Invite,
+}
+
+/// What is wrong with a command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    /// No such command.
+    #[error(
+        "unknown command /{0} (try /join, /leave, /mute, /deafen, /nick, /reply, /react, /invite)"
+    )]
+    Unknown(String),
+    /// A required argument is missing.
+    #[error("/{command} needs {what}")]
+    MissingArgument {
+        /// The command.
+        command: &'static str,
+        /// What it needs.
+        what: &'static str,
+    },
+}
+
+/// Every command with its usage and what it does (completion and help read this).
+pub const COMMANDS: &[(&str, &str, &str)] = &[
+    ("join", "/join [channel]", "join a voice channel"),
+    ("leave", "/leave", "leave voice"),
+    ("mute", "/mute", "mute or unmute the microphone"),
+    ("deafen", "/deafen", "deafen or undeafen"),
+    ("nick", "/nick [name]", "set or clear your nickname"),
+    ("reply", "/reply [text]", "reply to the selected message"),
+    ("react", "/react emoji", "react to the selected message"),
+    ("invite", "/invite", "create an invite link"),
+];
+
+/// Parses composer text: `None` when it is not a command (a message; `//x` sends `/x`).
+pub fn parse(text: &str) -> Option<Result<SlashCommand, CommandError>> {
+    let rest = text.strip_prefix('/')?;
+    if rest.starts_with('/') {
+        return None;
+    }
+    let (name, arg) = match rest.split_once(char::is_whitespace) {
+        Some((n, a)) => (n, a.trim()),
+        None => (rest.trim(), ""),
+    };
+    let arg = (!arg.is_empty()).then(|| arg.to_owned());
+    Some(match name.to_ascii_lowercase().as_str() {
+        "join" => Ok(SlashCommand::Join(
+            arg.map(|a| a.trim_start_matches('#').to_owned()),
+        )),
+        "leave" => Ok(SlashCommand::Leave),
+        "mute" => Ok(SlashCommand::Mute),
+        "deafen" | "deaf" => Ok(SlashCommand::Deafen),
+        "nick" => Ok(SlashCommand::Nick(arg)),
+        "reply" => Ok(SlashCommand::Reply(arg)),
+        "react" => arg
+            .map(SlashCommand::React)
+            .ok_or(CommandError::MissingArgument {
+                command: "react",
+                what: "an emoji",
+            }),
+        "invite" => Ok(SlashCommand::Invite),
+        other => Err(CommandError::Unknown(other.to_owned())),
+    })
+}
+
+/// The text a message that starts with `//` really sends.
+pub fn unescape(text: &str) -> &str {
+    if text.starts_with("//") {
+        &text[1..]
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_command() {
+        assert_eq!(parse("/join"), Some(Ok(SlashCommand::Join(None))));
+        assert_eq!(
+            parse("/join #lounge"),
+            Some(Ok(SlashCommand::Join(Some("lounge".into()))))
+        );
+        assert_eq!(parse("/leave"), Some(Ok(SlashCommand::Leave)));
+        assert_eq!(parse("/mute"), Some(Ok(SlashCommand::Mute)));
+        assert_eq!(parse("/deafen"), Some(Ok(SlashCommand::Deafen)));
+        assert_eq!(
+            parse("/nick  Captain Al "),
+            Some(Ok(SlashCommand::Nick(Some("Captain Al".into()))))
+        );
+        assert_eq!(parse("/nick"), Some(Ok(SlashCommand::Nick(None))));
+        assert_eq!(
+            parse("/reply sure!"),
+            Some(Ok(SlashCommand::Reply(Some("sure!".into()))))
+        );
+        assert_eq!(
+            parse("/react 👍"),
+            Some(Ok(SlashCommand::React("👍".into())))
+        );
+        assert_eq!(parse("/invite"), Some(Ok(SlashCommand::Invite)));
+    }
+
+    #[test]
+    fn non_commands_and_mistakes() {
+        assert_eq!(parse("hello /join"), None);
+        assert_eq!(parse("//join is a command"), None);
+        assert_eq!(unescape("//join"), "/join");
+        assert_eq!(
+            parse("/fly"),
+            Some(Err(CommandError::Unknown("fly".into())))
+        );
+        assert!(matches!(
+            parse("/react"),
+            Some(Err(CommandError::MissingArgument { .. }))
+        ));
+    }
+}

@@ -1,0 +1,26 @@
+//! The Spectrus terminal client as a library: state, reducer, views and the event loop.
+//!
+//! The shape is Elm-like. Everything that happens becomes an [`action::Action`];
+//! [`reducer::update`] applies it to the [`state::AppState`] without doing any I/O and returns
+//! the [`effect::Effect`]s to carry out; a [`runner::EffectRunner`] carries them out and feeds
+//! their results back as actions; [`ui::draw`] draws a frame from the state alone.
+//!
+//! `main.rs` only parses the command line ([`cli`]) and hands over to [`event_loop`].
+
+pub mod action;
+pub mod cli;
+pub mod commands;
+pub mod completion;
+pub mod composer;
+pub mod config;
+pub mod effect;
+pub mod event_loop;
+pub mod fuzzy;
+pub mod keymap;
+pub mod reducer;
+pub mod runner;
+pub mod saved;
+pub mod state;
+pub mod terminal;
+pub mod textbuf;
+pub mod ui;

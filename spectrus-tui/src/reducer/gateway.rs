@@ -1,0 +1,297 @@
+//! Applies gateway events to a server's state, as a user would see them.
+
+use spectrus_proto::Id;
+use spectrus_proto::gateway::ReactionEvent;
+use spectrus_proto::model::{ChannelType, Reaction, ReadState};
+
+use super::nav;
+use crate::action::GatewayEvent;
+use crate::composer::ComposeMode;
+use crate::effect::Effect;
+use crate::state::{
+    AppState, AuthStatus, ConnStatus, ServerKey, TYPING_TTL_MS, Typing, VoiceStatus,
+};
+
+/// Applies one event from one server.
+pub fn apply(state: &mut AppState, server: ServerKey, event: GatewayEvent, fx: &mut Vec<Effect>) {
+    let now = state.now_ms;
+    let viewing = state.active == Some(server) && !state.on_login_screen();
+    let Some(s) = state.server_mut(server) else {
+        return;
+    };
+    let me = s.me.as_ref().map(|u| u.id);
+    match event {
+        GatewayEvent::Ready(ready) => {
+            let ready = *ready;
+            s.me = Some(ready.user);
+            s.info = Some(ready.server);
+            s.channels = ready.channels;
+            s.roles = ready.roles;
+            s.members = ready.members.into_iter().map(|m| (m.user.id, m)).collect();
+            s.member_count = ready.member_count;
+            s.voice_states = ready
+                .voice_states
+                .into_iter()
+                .filter(|v| v.channel_id.is_some())
+                .map(|v| (v.user_id, v))
+                .collect();
+            s.read_states = ready
+                .read_states
+                .into_iter()
+                .map(|r| (r.channel_id, r))
+                .collect();
+            s.speaking.clear();
+            s.typing.clear();
+            // A fresh session may have missed anything: reload history on demand.
+            s.messages.clear();
+            s.pending_ack = None;
+            s.auth = AuthStatus::LoggedIn;
+            s.conn = ConnStatus::Connected;
+            let me = s.me.as_ref().map(|u| u.id);
+            let in_voice = me.is_some_and(|m| s.voice_states.contains_key(&m));
+            let target = s
+                .active_channel
+                .or(s.last_channel)
+                .filter(|c| {
+                    s.channel(*c)
+                        .is_some_and(|c| c.kind != ChannelType::Category)
+                })
+                .or_else(|| s.first_text_channel());
+            s.active_channel = None;
+            if nav::voice_server(state) == Some(server) && !in_voice {
+                state.voice.status = VoiceStatus::Off;
+            }
+            if let Some(c) = target {
+                if state.active == Some(server) {
+                    nav::open_channel(state, server, c, fx);
+                } else if let Some(s) = state.server_mut(server) {
+                    s.active_channel = Some(c);
+                }
+            }
+        }
+        GatewayEvent::MessageCreate(m) => {
+            if let Some(n) = &m.nonce {
+                s.pending.retain(|p| &p.nonce != n);
+            }
+            if let Some(list) = s.typing.get_mut(&m.channel_id) {
+                list.retain(|t| t.user != m.author.id);
+            }
+            let open = viewing && s.active_channel == Some(m.channel_id);
+            let following = s.selected_message.is_none();
+            let mine = Some(m.author.id) == me;
+            let seen = open && following;
+            if !mine && !seen {
+                let r = read_state(&mut s.read_states, m.channel_id);
+                r.unread_count += 1;
+                if me.is_some_and(|me| m.mentions.contains(&me)) {
+                    r.mention_count += 1;
+                }
+            }
+            if mine && open {
+                let r = read_state(&mut s.read_states, m.channel_id);
+                r.last_read_id = r.last_read_id.max(Some(m.id));
+            }
+            let msgs = s.messages.entry(m.channel_id).or_default();
+            msgs.messages.insert(m.id, m);
+        }
+        GatewayEvent::MessageUpdate(m) => {
+            if let Some(old) = s
+                .messages
+                .get_mut(&m.channel_id)
+                .and_then(|c| c.messages.get_mut(&m.id))
+            {
+                *old = m;
+            }
+        }
+        GatewayEvent::MessageDelete(d) => {
+            let Some(msgs) = s.messages.get_mut(&d.channel_id) else {
+                return;
+            };
+            if msgs.messages.remove(&d.id).is_none() {
+                return;
+            }
+            if s.selected_message == Some(d.id) {
+                s.selected_message = msgs.messages.range(..d.id).next_back().map(|(id, _)| *id);
+            }
+            if state.composer.mode == ComposeMode::Edit(d.id) {
+                state.composer.cancel();
+                state.notify("the message you were editing was deleted", true);
+            } else if state.composer.mode == ComposeMode::Reply(d.id) {
+                state.composer.cancel();
+                state.notify("the message you were replying to was deleted", true);
+            }
+        }
+        GatewayEvent::ReactionAdd(r) => react(s, &r, true, me),
+        GatewayEvent::ReactionRemove(r) => react(s, &r, false, me),
+        GatewayEvent::TypingStart(t) => {
+            if Some(t.user_id) != me {
+                let list = s.typing.entry(t.channel_id).or_default();
+                list.retain(|x| x.user != t.user_id);
+                list.push(Typing {
+                    user: t.user_id,
+                    until_ms: now + TYPING_TTL_MS,
+                });
+            }
+        }
+        GatewayEvent::PresenceUpdate(p) => {
+            if let Some(m) = s.members.get_mut(&p.user_id) {
+                m.presence = p.status;
+            }
+        }
+        GatewayEvent::ChannelCreate(c) | GatewayEvent::ChannelUpdate(c) => {
+            match s.channels.iter_mut().find(|x| x.id == c.id) {
+                Some(old) => *old = c,
+                None => s.channels.push(c),
+            }
+        }
+        GatewayEvent::ChannelDelete(d) => {
+            let name = s.channel(d.id).map(|c| c.name.clone()).unwrap_or_default();
+            s.channels.retain(|c| c.id != d.id);
+            s.messages.remove(&d.id);
+            s.read_states.remove(&d.id);
+            s.typing.remove(&d.id);
+            if s.pending_ack.is_some_and(|a| a.channel == d.id) {
+                s.pending_ack = None;
+            }
+            let was_open = s.active_channel == Some(d.id);
+            let fallback = s.first_text_channel();
+            if was_open {
+                s.active_channel = None;
+                s.selected_message = None;
+            }
+            if matches!(state.voice.status,
+                VoiceStatus::Joining { server: vs, channel } | VoiceStatus::Connected { server: vs, channel }
+                    if vs == server && channel == d.id)
+            {
+                state.voice.status = VoiceStatus::Off;
+            }
+            if was_open {
+                state.notify(format!("#{name} was deleted"), true);
+                match fallback {
+                    Some(c) if state.active == Some(server) => {
+                        nav::open_channel(state, server, c, fx)
+                    }
+                    Some(c) => {
+                        if let Some(s) = state.server_mut(server) {
+                            s.active_channel = Some(c);
+                        }
+                    }
+                    None => {}
+                }
+            }
+        }
+        GatewayEvent::RoleCreate(r) | GatewayEvent::RoleUpdate(r) => {
+            match s.roles.iter_mut().find(|x| x.id == r.id) {
+                Some(old) => *old = r,
+                None => s.roles.push(r),
+            }
+        }
+        GatewayEvent::RoleDelete(d) => {
+            s.roles.retain(|r| r.id != d.id);
+            for m in s.members.values_mut() {
+                m.roles.retain(|r| *r != d.id);
+            }
+        }
+        GatewayEvent::MemberAdd(m) | GatewayEvent::MemberUpdate(m) => {
+            if !s.members.contains_key(&m.user.id) {
+                s.member_count += 1;
+            }
+            s.members.insert(m.user.id, m);
+        }
+        GatewayEvent::MemberRemove(d) => {
+            if s.members.remove(&d.id).is_some() {
+                s.member_count = s.member_count.saturating_sub(1);
+            }
+            s.voice_states.remove(&d.id);
+            s.speaking.remove(&d.id);
+            for list in s.typing.values_mut() {
+                list.retain(|t| t.user != d.id);
+            }
+            if Some(d.id) == me {
+                s.auth = AuthStatus::LoggedOut;
+                s.conn = ConnStatus::Offline;
+                if nav::voice_server(state) == Some(server) {
+                    state.voice.status = VoiceStatus::Off;
+                }
+                state.notify("you were removed from this server", true);
+            }
+        }
+        GatewayEvent::ServerUpdate(info) => s.info = Some(info),
+        GatewayEvent::VoiceStateUpdate(v) => {
+            let user = v.user_id;
+            let channel = v.channel_id;
+            match channel {
+                Some(_) => {
+                    s.voice_states.insert(user, v);
+                }
+                None => {
+                    s.voice_states.remove(&user);
+                    s.speaking.remove(&user);
+                }
+            }
+            if Some(user) == me && nav::voice_server(state) == Some(server) {
+                match channel {
+                    None => state.voice.status = VoiceStatus::Off,
+                    Some(c) => {
+                        if let VoiceStatus::Connected { channel, .. } = &mut state.voice.status {
+                            *channel = c;
+                        }
+                    }
+                }
+            }
+        }
+        GatewayEvent::Speaking(sp) => {
+            let in_channel = s
+                .voice_states
+                .get(&sp.user_id)
+                .is_some_and(|v| v.channel_id == Some(sp.channel_id));
+            if sp.speaking && in_channel {
+                s.speaking.insert(sp.user_id);
+            } else {
+                s.speaking.remove(&sp.user_id);
+            }
+        }
+    }
+}
+
+fn read_state(map: &mut std::collections::HashMap<Id, ReadState>, channel: Id) -> &mut ReadState {
+    map.entry(channel).or_insert(ReadState {
+        channel_id: channel,
+        last_read_id: None,
+        unread_count: 0,
+        mention_count: 0,
+    })
+}
+
+fn react(s: &mut crate::state::ServerState, r: &ReactionEvent, add: bool, me: Option<Id>) {
+    let Some(m) = s
+        .messages
+        .get_mut(&r.channel_id)
+        .and_then(|c| c.messages.get_mut(&r.message_id))
+    else {
+        return;
+    };
+    let mine = Some(r.user_id) == me;
+    match m.reactions.iter_mut().position(|x| x.emoji == r.emoji) {
+        Some(i) if add => {
+            m.reactions[i].count += 1;
+            m.reactions[i].me |= mine;
+        }
+        Some(i) => {
+            let x = &mut m.reactions[i];
+            x.count = x.count.saturating_sub(1);
+            if mine {
+                x.me = false;
+            }
+            if x.count == 0 {
+                m.reactions.remove(i);
+            }
+        }
+        None if add => m.reactions.push(Reaction {
+            emoji: r.emoji.clone(),
+            count: 1,
+            me: mine,
+        }),
+        None => {}
+    }
+}
