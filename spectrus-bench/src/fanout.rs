@@ -237,6 +237,13 @@ pub async fn run(n: usize, rate: u32, duration: u64, users: usize) -> anyhow::Re
 pub async fn memory(n: usize) -> anyhow::Result<()> {
     let d = TestDaemon::start_with(BENCH_ENV).await?;
     let pid = d.pid().context("no daemon pid")?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let fresh = procstat::rss_kib(pid);
+    println!(
+        "idle daemon RSS, fresh start: {:.1} MiB ({} threads)",
+        fresh as f64 / 1024.0,
+        procstat::threads(pid)
+    );
     let clients = accounts(&d, 10).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle = procstat::rss_kib(pid);

@@ -5,7 +5,7 @@
 //! target directory (built with `cargo build -p spectrusd` first when missing).
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
@@ -25,16 +25,20 @@ pub fn daemon_binary() -> anyhow::Result<PathBuf> {
         return Ok(PathBuf::from(p));
     }
     let exe = std::env::current_exe()?;
-    // target/<profile>/deps/<test> → target/<profile>/spectrusd
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("unexpected test binary location")?;
+    // A binary: target/<profile>/<bin>; a test: target/<profile>/deps/<test>.
+    let dir = exe.parent().context("unexpected binary location")?;
+    let profile_dir = if dir.ends_with("deps") {
+        dir.parent().context("unexpected test binary location")?
+    } else {
+        dir
+    };
+    let release = profile_dir.ends_with("release");
     let bin = profile_dir.join("spectrusd");
     if !bin.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
             .args(["build", "-p", "spectrusd", "--bin", "spectrusd"])
+            .args(release.then_some("--release"))
             .status()?;
         if !status.success() {
             bail!("cannot build spectrusd");

@@ -231,6 +231,11 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     let http_addr = listener.local_addr()?;
     let state: SharedState = Arc::new(AppState {
         auth_limiter: crate::api::ratelimit::AuthLimiter::new(config.limits.auth_per_minute),
+        hash_permits: tokio::sync::Semaphore::new(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        ),
         config: RwLock::new(Arc::new(config)),
         store,
         ids,

@@ -27,6 +27,8 @@ pub struct AppState {
     pub access: Arc<Access>,
     pub hub: Hub,
     pub started: Instant,
+    /// Bounds concurrent password hashes (19 MiB and ~1 core each) to the core count.
+    pub hash_permits: tokio::sync::Semaphore,
     /// Per-IP limiter of login and register attempts.
     pub auth_limiter: crate::api::ratelimit::AuthLimiter,
 }

@@ -19,14 +19,22 @@ use crate::store::{self, StoreError};
 /// A well-formed hash that matches nothing, so unknown usernames cost the same as known ones.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1J1XxAZEqCGpUoVaI1KZB2wM0YEGOeXb5JEqs1mQxBg";
 
-async fn hash_password(pw: String) -> Result<String, ApiError> {
+async fn hash_password(state: &AppState, pw: String) -> Result<String, ApiError> {
+    let _permit = state
+        .hash_permits
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     tokio::task::spawn_blocking(move || password::hash(&pw))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-async fn verify_password(pw: String, hash: String) -> bool {
+async fn verify_password(state: &AppState, pw: String, hash: String) -> bool {
+    let Ok(_permit) = state.hash_permits.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
         .await
         .unwrap_or(false)
@@ -117,7 +125,7 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Session,
         ));
     }
 
-    let hash = hash_password(req.password.clone()).await?;
+    let hash = hash_password(state, req.password.clone()).await?;
     let now = now_ms();
     let row = UserRow {
         id: state.ids.next(),
@@ -134,7 +142,6 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Session,
     } else {
         req.invite.clone()
     };
-    let everyone = state.access.everyone_role();
     let row2 = row.clone();
     let refresh = state
         .store
@@ -162,7 +169,6 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Session,
             start_family(c, family, row2.id, now)
         })
         .await?;
-    let _ = everyone;
     if claiming_owner {
         state.access.set_owner(Some(row.id));
         *state.setup_code.lock().unwrap_or_else(|p| p.into_inner()) = None;
@@ -196,10 +202,10 @@ pub async fn login(state: &AppState, username: String, pw: String) -> Result<Ses
         .read(move |c| store::users::by_username(c, &name))
         .await?;
     let Some(user) = user else {
-        let _ = verify_password(pw, DUMMY_HASH.into()).await;
+        let _ = verify_password(state, pw, DUMMY_HASH.into()).await;
         return Err(ApiError::Unauthorized("wrong username or password".into()));
     };
-    if !verify_password(pw, user.password_hash.clone()).await {
+    if !verify_password(state, pw, user.password_hash.clone()).await {
         return Err(ApiError::Unauthorized("wrong username or password".into()));
     }
     if user.disabled {
@@ -316,10 +322,10 @@ pub async fn patch_me(
         .ok_or(ApiError::NotFound("user"))?;
     let new_hash = match (&req.password, &req.current_password) {
         (Some(p), Some(cur)) => {
-            if !verify_password(cur.clone(), current.password_hash.clone()).await {
+            if !verify_password(state, cur.clone(), current.password_hash.clone()).await {
                 return Err(ApiError::field("current_password", "is not right"));
             }
-            Some(hash_password(p.clone()).await?)
+            Some(hash_password(state, p.clone()).await?)
         }
         _ => None,
     };
