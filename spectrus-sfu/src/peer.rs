@@ -201,7 +201,9 @@ impl Peer {
             let ssrc: u32 = rand::rng().random();
             let track = MediaStreamTrack::new(
                 format!("spectrus-{p}"),
-                format!("spectrus-{p}-audio"),
+                // A fresh track id per outbound track: clients key remote tracks by it, so
+                // a re-joining participant must not look like its previous track.
+                format!("spectrus-{p}-{ssrc:08x}"),
                 format!("participant {p}"),
                 RtpCodecKind::Audio,
                 vec![RTCRtpEncodingParameters {

@@ -95,7 +95,8 @@ struct Speaker {
 /// State shared by the engine handle, the media task and the track readers.
 pub(crate) struct Shared {
     pub connected: AtomicBool,
-    pub track_tasks: tokio::sync::Mutex<Vec<JoinHandle<()>>>,
+    track_tasks: Mutex<HashMap<u64, (u64, JoinHandle<()>)>>,
+    generation: AtomicU64,
     speakers: Mutex<HashMap<u64, Speaker>>,
     volumes: Mutex<HashMap<u64, f32>>,
     jitter_cfg: JitterConfig,
@@ -136,8 +137,43 @@ impl Shared {
         );
     }
 
-    pub(crate) fn remove_speaker(&self, speaker: u64) {
-        lock(&self.speakers).remove(&speaker);
+    pub(crate) fn next_generation(&self) -> u64 {
+        self.generation.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Register the reader task of `speaker`'s track, replacing (aborting) an older one.
+    pub(crate) fn add_track_task(&self, speaker: u64, generation: u64, task: JoinHandle<()>) {
+        if let Some((_, old)) = lock(&self.track_tasks).insert(speaker, (generation, task)) {
+            old.abort();
+        }
+    }
+
+    /// A track reader ended by itself: forget the speaker unless a newer track replaced it.
+    pub(crate) fn track_ended(&self, speaker: u64, generation: u64) {
+        let mut tasks = lock(&self.track_tasks);
+        if tasks.get(&speaker).is_some_and(|(g, _)| *g == generation) {
+            tasks.remove(&speaker);
+            lock(&self.speakers).remove(&speaker);
+        }
+    }
+
+    /// Stop listening to every speaker not in `keep` (the server removed their tracks).
+    pub(crate) fn retain_speakers(&self, keep: &[u64]) {
+        let mut tasks = lock(&self.track_tasks);
+        tasks.retain(|id, (_, task)| {
+            let kept = keep.contains(id);
+            if !kept {
+                task.abort();
+            }
+            kept
+        });
+        lock(&self.speakers).retain(|id, _| keep.contains(id));
+    }
+
+    fn abort_all_tracks(&self) {
+        for (_, (_, task)) in lock(&self.track_tasks).drain() {
+            task.abort();
+        }
     }
 
     /// Decode one frame per speaker and mix them into `out`.
@@ -335,7 +371,8 @@ impl VoiceEngine {
         let (signals, signals_rx) = mpsc::channel(256);
         let shared = Arc::new(Shared {
             connected: AtomicBool::new(false),
-            track_tasks: tokio::sync::Mutex::new(Vec::new()),
+            track_tasks: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
             speakers: Mutex::new(HashMap::new()),
             volumes: Mutex::new(HashMap::new()),
             jitter_cfg: config.jitter,
@@ -391,7 +428,9 @@ impl VoiceEngine {
             self.shared.payload_type.store(pt, Ordering::Relaxed);
         }
         let level_id = extmap_id(&sdp, AUDIO_LEVEL_URI).unwrap_or(0);
+        let offered = crate::peer::offered_speakers(&sdp);
         let answer = self.peer.answer(sdp).await?;
+        self.shared.retain_speakers(&offered);
         // Only use the extension if our answer kept it.
         let kept = extmap_id(&answer, AUDIO_LEVEL_URI).unwrap_or(0);
         self.shared.audio_level_id.store(
@@ -463,9 +502,7 @@ impl VoiceEngine {
         if let Err(e) = self.peer.pc.close().await {
             tracing::debug!(error = %e, "close failed");
         }
-        for t in self.shared.track_tasks.lock().await.drain(..) {
-            t.abort();
-        }
+        self.shared.abort_all_tracks();
         self.shared.connected.store(false, Ordering::Relaxed);
     }
 }

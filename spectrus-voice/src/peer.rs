@@ -101,6 +101,7 @@ impl PeerConnectionEventHandler for Handler {
         let speaker = speaker_of(&stream_id).unwrap_or(u64::from(ssrc) | (1 << 63));
         tracing::debug!(speaker, ssrc, %stream_id, "remote track");
         let shared = self.shared.clone();
+        let generation = self.shared.next_generation();
         let task = tokio::spawn(async move {
             while let Some(event) = track.poll().await {
                 match event {
@@ -109,10 +110,31 @@ impl PeerConnectionEventHandler for Handler {
                     _ => {}
                 }
             }
-            shared.remove_speaker(speaker);
+            shared.track_ended(speaker, generation);
         });
-        self.shared.track_tasks.lock().await.push(task);
+        self.shared.add_track_task(speaker, generation, task);
     }
+}
+
+/// The speakers an offer sends to us: msid `spectrus-<id>` in a `sendonly`/`sendrecv` section.
+pub(crate) fn offered_speakers(sdp: &str) -> Vec<u64> {
+    let mut speakers = Vec::new();
+    for section in sdp.split("\nm=").skip(1) {
+        let sending = section.lines().any(|l| {
+            let l = l.trim();
+            l == "a=sendonly" || l == "a=sendrecv"
+        });
+        if !sending {
+            continue;
+        }
+        if let Some(id) = section.lines().find_map(|l| {
+            let msid = l.trim().strip_prefix("a=msid:")?;
+            speaker_of(msid.split_whitespace().next()?)
+        }) {
+            speakers.push(id);
+        }
+    }
+    speakers
 }
 
 /// The answering peer connection and its local track.
@@ -198,5 +220,11 @@ mod tests {
         assert_eq!(speaker_of("spectrus-42"), Some(42));
         assert_eq!(speaker_of("spectrus-x"), None);
         assert_eq!(speaker_of("other"), None);
+    }
+
+    #[test]
+    fn finds_offered_speakers() {
+        let sdp = "v=0\r\nm=audio 9 x 111\r\na=recvonly\r\nm=audio 9 x 111\r\na=sendonly\r\na=msid:spectrus-7 t\r\nm=audio 9 x 111\r\na=inactive\r\na=msid:spectrus-8 t\r\nm=audio 9 x 111\r\na=msid:spectrus-9 t\r\na=sendrecv\r\n";
+        assert_eq!(offered_speakers(sdp), vec![7, 9]);
     }
 }

@@ -24,6 +24,8 @@ pub struct Client {
     pub id: u64,
     pub engine: Arc<VoiceEngine>,
     pub audio: MemoryBuffer,
+    /// The task relaying the engine's signals to the SFU; ends with the engine.
+    pub pump: tokio::task::JoinHandle<()>,
 }
 
 impl Client {
@@ -93,7 +95,7 @@ impl Harness {
             .expect("engine start");
         let engine = Arc::new(engine);
         let sfu = self.sfu.clone();
-        tokio::spawn(async move {
+        let pump = tokio::spawn(async move {
             while let Some(s) = signals.recv().await {
                 match s {
                     EngineSignal::Answer(sdp) => {
@@ -110,7 +112,12 @@ impl Harness {
         });
         self.engines.lock().unwrap().insert(id, engine.clone());
         self.sfu.join(room, id, opts).await.expect("join");
-        Client { id, engine, audio }
+        Client {
+            id,
+            engine,
+            audio,
+            pump,
+        }
     }
 
     pub async fn stop(&self, c: &Client) {
