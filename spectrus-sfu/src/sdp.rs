@@ -31,7 +31,6 @@ pub(crate) fn media_engine(bitrate: u32) -> Result<MediaEngine, rtc::shared::err
         RTCRtpCodecParameters {
             rtp_codec: opus_codec(bitrate),
             payload_type: OPUS_PAYLOAD_TYPE,
-            ..Default::default()
         },
         RtpCodecKind::Audio,
     )?;

@@ -64,7 +64,15 @@ async fn leave_and_rejoin() {
             .join(1, 2, SineSource::new(1000.0), JoinOptions::default())
             .await;
         h.stop(&b2).await;
-        assert!(wait_for(20, || a.hears(1000.0) && b3.hears(440.0)).await);
+        assert!(
+            wait_for(20, || a.hears(1000.0) && b3.hears(440.0)).await,
+            "a: 1000={} {:?}; b3: 440={} {:?}; {:?}",
+            a.power(1000.0),
+            a.engine.stats(),
+            b3.power(440.0),
+            b3.engine.stats(),
+            h.sfu.stats().await
+        );
         let s = h.sfu.stats().await;
         assert_eq!((s.participants, s.outbound_tracks), (2, 2), "{s:?}");
 

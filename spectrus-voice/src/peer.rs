@@ -41,7 +41,6 @@ fn media_engine() -> Result<MediaEngine, VoiceError> {
         RTCRtpCodecParameters {
             rtp_codec: opus_codec(),
             payload_type: 111,
-            ..Default::default()
         },
         RtpCodecKind::Audio,
     )?;

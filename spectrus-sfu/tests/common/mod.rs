@@ -122,7 +122,14 @@ impl Harness {
 
     pub async fn stop(&self, c: &Client) {
         c.engine.stop().await;
-        self.engines.lock().unwrap().remove(&c.id);
+        let mut engines = self.engines.lock().unwrap();
+        // Only if a newer engine did not take over this participant id.
+        if engines
+            .get(&c.id)
+            .is_some_and(|e| Arc::ptr_eq(e, &c.engine))
+        {
+            engines.remove(&c.id);
+        }
     }
 
     pub fn events(&self) -> Vec<SfuEvent> {
