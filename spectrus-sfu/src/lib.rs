@@ -24,6 +24,7 @@
 
 mod demux;
 mod error;
+mod latency;
 mod peer;
 mod room;
 pub mod sdp;
@@ -38,6 +39,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
 pub use error::SfuError;
+pub use latency::LatencyHistogram;
 pub use peer::MediaState;
 use server::{Command, Server};
 
@@ -142,6 +144,8 @@ pub struct SfuStats {
     pub packets_blocked: u64,
     /// Datagrams from unknown addresses or garbage, and failed sends.
     pub packets_dropped: u64,
+    /// Time from a packet's arrival to its forwarded copies' hand-off to the socket.
+    pub forward_latency: LatencyHistogram,
 }
 
 /// A cheap, cloneable handle to the SFU task. The task stops when the last handle drops.

@@ -55,6 +55,9 @@ impl MediaState {
     }
 }
 
+/// Datagrams waiting for the socket: destination, bytes, arrival time of what they forward.
+pub(crate) type Outbox = Vec<(SocketAddr, BytesMut, Option<Instant>)>;
+
 /// An outbound track carrying one other participant's audio to this one.
 pub(crate) struct Outbound {
     sender: RTCRtpSenderId,
@@ -338,10 +341,11 @@ impl Peer {
 
     /// Move everything the peer connection produced out: datagrams into `outbox`, inbound
     /// RTP and failure into the return value.
-    pub(crate) fn drain(&mut self, outbox: &mut Vec<(SocketAddr, BytesMut)>) -> Drained {
+    /// `origin` is the arrival time of the packet being forwarded, if any (for latency stats).
+    pub(crate) fn drain(&mut self, outbox: &mut Outbox, origin: Option<Instant>) -> Drained {
         let mut drained = Drained::default();
         while let Some(msg) = self.pc.poll_write() {
-            outbox.push((msg.transport.peer_addr, msg.message));
+            outbox.push((msg.transport.peer_addr, msg.message, origin));
         }
         while let Some(event) = self.pc.poll_event() {
             match event {

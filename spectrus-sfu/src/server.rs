@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use rtc::rtp;
@@ -16,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::demux::Demux;
 use crate::error::SfuError;
-use crate::peer::{MediaState, Peer};
+use crate::peer::{MediaState, Outbox, Peer};
 use crate::room::Rooms;
 use crate::sdp::DEFAULT_BITRATE;
 use crate::{JoinOptions, LeaveReason, SfuEvent, SfuStats};
@@ -68,7 +67,7 @@ pub(crate) struct Server {
     peers: HashMap<u64, Peer>,
     rooms: Rooms,
     demux: Demux,
-    outbox: Vec<(SocketAddr, BytesMut)>,
+    outbox: Outbox,
     events: Vec<SfuEvent>,
     events_tx: mpsc::Sender<SfuEvent>,
     stats: SfuStats,
@@ -133,10 +132,17 @@ impl Server {
     }
 
     async fn flush(&mut self) {
-        for (to, data) in self.outbox.drain(..) {
-            if let Err(e) = self.socket.send_to(&data, to).await {
-                self.stats.packets_dropped += 1;
-                tracing::debug!(error = %e, %to, "udp send error");
+        for (to, data, origin) in self.outbox.drain(..) {
+            match self.socket.send_to(&data, to).await {
+                Ok(_) => {
+                    if let Some(t) = origin {
+                        self.stats.forward_latency.record(t.elapsed());
+                    }
+                }
+                Err(e) => {
+                    self.stats.packets_dropped += 1;
+                    tracing::debug!(error = %e, %to, "udp send error");
+                }
             }
         }
         for ev in self.events.drain(..) {
@@ -313,7 +319,7 @@ impl Server {
         let Some(peer) = self.peers.get_mut(&participant) else {
             return;
         };
-        let drained = peer.drain(&mut self.outbox);
+        let drained = peer.drain(&mut self.outbox, None);
         if drained.failed {
             self.remove(participant, LeaveReason::IceFailed, now);
             return;
@@ -356,7 +362,7 @@ impl Server {
             } else {
                 self.stats.packets_blocked += 1;
             }
-            if d.drain(&mut self.outbox).failed {
+            if d.drain(&mut self.outbox, Some(now)).failed {
                 failed.push(dest);
             }
         }
@@ -405,7 +411,7 @@ impl Server {
             return;
         };
         peer.close();
-        let _ = peer.drain(&mut self.outbox);
+        let _ = peer.drain(&mut self.outbox, None);
         if let Some(speaking) = peer.speaking.reset() {
             self.events.push(SfuEvent::Speaking {
                 participant,

@@ -35,6 +35,9 @@ pub struct EngineConfig {
     pub gate: GateMode,
     /// Jitter buffer bounds.
     pub jitter: JitterConfig,
+    /// Decode and play what is received. `false` only counts packets (load generators,
+    /// benchmarks).
+    pub playout: bool,
 }
 
 impl Default for EngineConfig {
@@ -44,6 +47,7 @@ impl Default for EngineConfig {
             bitrate: 32_000,
             gate: GateMode::Open,
             jitter: JitterConfig::default(),
+            playout: true,
         }
     }
 }
@@ -100,6 +104,7 @@ pub(crate) struct Shared {
     speakers: Mutex<HashMap<u64, Speaker>>,
     volumes: Mutex<HashMap<u64, f32>>,
     jitter_cfg: JitterConfig,
+    playout: bool,
     muted: AtomicBool,
     deaf: AtomicBool,
     bitrate: AtomicU32,
@@ -119,7 +124,7 @@ impl Shared {
     /// Queue a received packet for `speaker`.
     pub(crate) fn receive(&self, speaker: u64, packet: rtp::Packet) {
         self.packets_received.fetch_add(1, Ordering::Relaxed);
-        if self.deaf.load(Ordering::Relaxed) {
+        if self.deaf.load(Ordering::Relaxed) || !self.playout {
             return;
         }
         let mut speakers = lock(&self.speakers);
@@ -376,6 +381,7 @@ impl VoiceEngine {
             speakers: Mutex::new(HashMap::new()),
             volumes: Mutex::new(HashMap::new()),
             jitter_cfg: config.jitter,
+            playout: config.playout,
             muted: AtomicBool::new(false),
             deaf: AtomicBool::new(false),
             bitrate: AtomicU32::new(config.bitrate),
