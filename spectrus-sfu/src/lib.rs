@@ -1,0 +1,278 @@
+//! `spectrus-sfu`: an audio-only WebRTC selective forwarding unit on ONE UDP port.
+//!
+//! The daemon embeds it. Every participant gets a server-side peer connection (the sans-IO
+//! [`rtc`] crate) driven by a single task that owns the UDP socket; incoming datagrams are
+//! demultiplexed by remote address, learned from the ICE ufrag of STUN binding requests.
+//! The SFU is always the offerer (ICE-lite, its one host candidate in the offer) and
+//! renegotiates whenever the set of other participants in a room changes: each participant
+//! receives one outbound track per other participant (msid stream `spectrus-<participant>`).
+//! It never decodes audio; it reads the RFC 6464 audio level only to emit speaking events.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), spectrus_sfu::SfuError> {
+//! use spectrus_sfu::{JoinOptions, Sfu, SfuConfig, SfuEvent};
+//! let (sfu, mut events) = Sfu::start(SfuConfig::new("127.0.0.1:0".parse().unwrap())).await?;
+//! sfu.join(1, 42, JoinOptions::default()).await?;
+//! while let Some(ev) = events.recv().await {
+//!     if let SfuEvent::Offer { participant, sdp } = ev {
+//!         // send `sdp` to `participant`, later: sfu.answer(participant, answer_sdp).await?
+//! #       let _ = (participant, sdp);
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+
+mod demux;
+mod error;
+mod latency;
+mod peer;
+mod room;
+pub mod sdp;
+mod server;
+mod speaking;
+mod stun;
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot};
+
+pub use error::SfuError;
+pub use latency::LatencyHistogram;
+pub use peer::MediaState;
+use server::{Command, Server};
+
+/// How the SFU binds and behaves.
+#[derive(Debug, Clone)]
+pub struct SfuConfig {
+    /// The one UDP address every participant's media goes through.
+    pub udp_bind: SocketAddr,
+    /// The IP put in the offered host candidate (e.g. the public address behind a 1:1 NAT).
+    /// Required when `udp_bind` is an unspecified address (`0.0.0.0`, `::`).
+    pub announced_ip: Option<IpAddr>,
+    /// A participant that sends nothing for this long is removed (default 15 s).
+    pub idle_timeout: Duration,
+}
+
+impl SfuConfig {
+    /// Defaults for binding `udp_bind`.
+    pub fn new(udp_bind: SocketAddr) -> Self {
+        Self {
+            udp_bind,
+            announced_ip: None,
+            idle_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// A participant's settings when joining a room.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JoinOptions {
+    /// The room's Opus bitrate, offered as `maxaveragebitrate` (default 64 kb/s).
+    pub bitrate: Option<u32>,
+    /// Muted by a moderator.
+    pub server_mute: bool,
+    /// Deafened by a moderator.
+    pub server_deaf: bool,
+    /// Muted by the user.
+    pub self_mute: bool,
+    /// Deafened by the user.
+    pub self_deaf: bool,
+}
+
+/// Why a participant left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaveReason {
+    /// [`Sfu::leave`], a re-join, or shutdown.
+    Requested,
+    /// ICE or DTLS failed.
+    IceFailed,
+    /// Nothing was received for the idle timeout.
+    Timeout,
+}
+
+/// What the SFU tells its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SfuEvent {
+    /// Send this offer to the participant; its answer goes to [`Sfu::answer`].
+    Offer {
+        /// Who it is for.
+        participant: u64,
+        /// The SDP offer.
+        sdp: String,
+    },
+    /// A participant started or stopped speaking.
+    Speaking {
+        /// Who.
+        participant: u64,
+        /// In which room.
+        room: u64,
+        /// Now speaking or not.
+        speaking: bool,
+    },
+    /// A participant was removed.
+    Left {
+        /// Who.
+        participant: u64,
+        /// Why.
+        reason: LeaveReason,
+    },
+}
+
+/// Counters, for tests, benchmarks and the admin API.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SfuStats {
+    /// Rooms with at least one participant.
+    pub rooms: usize,
+    /// Participants in all rooms.
+    pub participants: usize,
+    /// Outbound tracks over all participants.
+    pub outbound_tracks: usize,
+    /// Remote addresses the demultiplexer knows.
+    pub known_addresses: usize,
+    /// ICE ufrags the demultiplexer knows.
+    pub known_ufrags: usize,
+    /// UDP datagrams received.
+    pub datagrams_in: u64,
+    /// RTP packets received from participants (decrypted).
+    pub packets_in: u64,
+    /// RTP packets forwarded to participants.
+    pub packets_out: u64,
+    /// RTP packets not forwarded by policy (muted source, deafened or not-yet-negotiated
+    /// receiver).
+    pub packets_blocked: u64,
+    /// Datagrams from unknown addresses or garbage, and failed sends.
+    pub packets_dropped: u64,
+    /// Time from a packet's arrival to its forwarded copies' hand-off to the socket.
+    pub forward_latency: LatencyHistogram,
+}
+
+/// A cheap, cloneable handle to the SFU task. The task stops when the last handle drops.
+#[derive(Clone)]
+pub struct Sfu {
+    commands: mpsc::Sender<Command>,
+    local_addr: SocketAddr,
+}
+
+impl Sfu {
+    /// Bind the UDP socket and start the SFU task. Events arrive on the returned receiver,
+    /// which must be drained.
+    pub async fn start(cfg: SfuConfig) -> Result<(Sfu, mpsc::Receiver<SfuEvent>), SfuError> {
+        let socket = UdpSocket::bind(cfg.udp_bind).await?;
+        let local_addr = socket.local_addr()?;
+        let ip = match cfg.announced_ip {
+            Some(ip) => ip,
+            None if local_addr.ip().is_unspecified() => {
+                return Err(SfuError::Config(
+                    "announced_ip is required when binding an unspecified address".into(),
+                ));
+            }
+            None => local_addr.ip(),
+        };
+        let candidate_addr = SocketAddr::new(ip, local_addr.port());
+        let (events_tx, events_rx) = mpsc::channel(1024);
+        let (commands, commands_rx) = mpsc::channel(256);
+        let server = Server::new(socket, candidate_addr, cfg.idle_timeout, events_tx);
+        tokio::spawn(server.run(commands_rx));
+        tracing::info!(%local_addr, %candidate_addr, "SFU started");
+        Ok((
+            Sfu {
+                commands,
+                local_addr,
+            },
+            events_rx,
+        ))
+    }
+
+    /// The bound UDP address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    async fn call<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<T, SfuError> {
+        let (tx, rx) = oneshot::channel();
+        self.commands
+            .send(make(tx))
+            .await
+            .map_err(|_| SfuError::Closed)?;
+        rx.await.map_err(|_| SfuError::Closed)
+    }
+
+    /// Put `participant` in `room` (leaving any room it was in). Emits an
+    /// [`SfuEvent::Offer`] for it, and new offers for the others in the room.
+    pub async fn join(
+        &self,
+        room: u64,
+        participant: u64,
+        opts: JoinOptions,
+    ) -> Result<(), SfuError> {
+        self.call(|reply| Command::Join {
+            room,
+            participant,
+            opts,
+            reply,
+        })
+        .await?
+    }
+
+    /// The participant's answer to its latest offer.
+    pub async fn answer(&self, participant: u64, sdp: String) -> Result<(), SfuError> {
+        self.call(|reply| Command::Answer {
+            participant,
+            sdp,
+            reply,
+        })
+        .await?
+    }
+
+    /// A trickled ICE candidate from the participant (`candidate:...` line; empty = end).
+    pub async fn candidate(&self, participant: u64, candidate: String) -> Result<(), SfuError> {
+        self.call(|reply| Command::Candidate {
+            participant,
+            candidate,
+            reply,
+        })
+        .await?
+    }
+
+    /// Change mute/deafen flags. Takes effect on the next packet; no renegotiation.
+    pub async fn set_state(
+        &self,
+        participant: u64,
+        server_mute: bool,
+        server_deaf: bool,
+        self_mute: bool,
+        self_deaf: bool,
+    ) -> Result<(), SfuError> {
+        let state = MediaState {
+            server_mute,
+            server_deaf,
+            self_mute,
+            self_deaf,
+        };
+        self.call(|reply| Command::SetState {
+            participant,
+            state,
+            reply,
+        })
+        .await?
+    }
+
+    /// Remove the participant (no-op if unknown); emits [`SfuEvent::Left`].
+    pub async fn leave(&self, participant: u64) {
+        let _ = self
+            .call(|reply| Command::Leave { participant, reply })
+            .await;
+    }
+
+    /// Current counters (all zero if the SFU has stopped).
+    pub async fn stats(&self) -> SfuStats {
+        self.call(|reply| Command::Stats { reply })
+            .await
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,388 @@
+//! One participant's server-side peer connection (sans-IO `rtc`): its construction as an
+//! ICE-lite offerer, its outbound tracks (one per other participant), offers and answers, and
+//! draining what it wants to send or report.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use rtc::interceptor::Registry;
+use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::configuration::RTCConfigurationBuilder;
+use rtc::peer_connection::configuration::interceptor_registry::configure_rtcp_reports;
+use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
+use rtc::peer_connection::event::RTCPeerConnectionEvent;
+use rtc::peer_connection::message::{RTCMessage, TaggedRTCMessage};
+use rtc::peer_connection::sdp::RTCSessionDescription;
+use rtc::peer_connection::state::{RTCIceConnectionState, RTCPeerConnectionState};
+use rtc::peer_connection::transport::{
+    CandidateConfig, CandidateHostConfig, RTCIceCandidate, RTCIceCandidateInit,
+};
+use rtc::peer_connection::{RTCPeerConnection, RTCPeerConnectionBuilder};
+use rtc::rtp;
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodingParameters, RTCRtpEncodingParameters};
+use rtc::rtp_transceiver::{RTCRtpSenderId, RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
+use rtc::sansio::Protocol;
+use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
+
+use crate::error::SfuError;
+use crate::sdp::{AUDIO_LEVEL_URI, OPUS_PAYLOAD_TYPE, extmap_id, media_engine, opus_codec};
+use crate::speaking::SpeakingDetector;
+
+/// Mute and deafen flags of a participant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MediaState {
+    /// Muted by a moderator: nothing it sends is forwarded.
+    pub server_mute: bool,
+    /// Deafened by a moderator: nothing is forwarded to it.
+    pub server_deaf: bool,
+    /// Muted by the user.
+    pub self_mute: bool,
+    /// Deafened by the user.
+    pub self_deaf: bool,
+}
+
+impl MediaState {
+    pub(crate) fn may_send(&self) -> bool {
+        !self.server_mute && !self.self_mute
+    }
+    pub(crate) fn may_receive(&self) -> bool {
+        !self.server_deaf && !self.self_deaf
+    }
+}
+
+/// Datagrams waiting for the socket: destination, bytes, arrival time of what they forward.
+pub(crate) type Outbox = Vec<(SocketAddr, BytesMut, Option<Instant>)>;
+
+/// An outbound track carrying one other participant's audio to this one.
+pub(crate) struct Outbound {
+    sender: RTCRtpSenderId,
+    ssrc: u32,
+    /// Negotiated (covered by an answer): only then is audio forwarded on it.
+    active: bool,
+}
+
+/// What draining a peer connection produced besides datagrams.
+#[derive(Default)]
+pub(crate) struct Drained {
+    /// Inbound RTP from this participant.
+    pub rtp: Vec<rtp::Packet>,
+    /// ICE or DTLS failed for good.
+    pub failed: bool,
+}
+
+pub(crate) struct Peer {
+    pub id: u64,
+    pub room: u64,
+    pub state: MediaState,
+    pub speaking: SpeakingDetector,
+    pub last_seen: Instant,
+    /// Cached `poll_timeout()` of the peer connection.
+    pub next_timeout: Option<Instant>,
+    pc: RTCPeerConnection,
+    local_addr: SocketAddr,
+    bitrate: u32,
+    outbound: HashMap<u64, Outbound>,
+    offer_pending: bool,
+    needs_offer: bool,
+    audio_level_id: Option<u8>,
+    closed: bool,
+}
+
+fn random_string(len: usize) -> String {
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+impl Peer {
+    /// A fresh peer connection for `id`, whose only local candidate is `local_addr`.
+    pub(crate) fn new(
+        id: u64,
+        room: u64,
+        ufrag: String,
+        state: MediaState,
+        bitrate: u32,
+        local_addr: SocketAddr,
+        now: Instant,
+    ) -> Result<Self, SfuError> {
+        let setting_engine = SettingEngineBuilder::new()
+            .with_lite(true)
+            .with_ice_credentials(ufrag, random_string(24))
+            .with_ice_timeouts(
+                Some(Duration::from_secs(5)),
+                Some(Duration::from_secs(10)),
+                Some(Duration::from_secs(2)),
+            )
+            .build();
+        let me = media_engine(bitrate)?;
+        // RTCP sender/receiver reports only: no NACK or TWCC for forwarded audio.
+        let registry = configure_rtcp_reports(Registry::new());
+        let mut pc = RTCPeerConnectionBuilder::new()
+            .with_configuration(RTCConfigurationBuilder::new().build())
+            .with_setting_engine(setting_engine)
+            .with_media_engine(me)
+            .with_interceptor_registry(registry)
+            .build(now)?;
+        pc.add_transceiver_from_kind(
+            RtpCodecKind::Audio,
+            Some(RTCRtpTransceiverInit {
+                direction: RTCRtpTransceiverDirection::Recvonly,
+                streams: vec![],
+                send_encodings: vec![],
+            }),
+        )?;
+        let candidate = CandidateHostConfig {
+            base_config: CandidateConfig {
+                network: "udp".to_owned(),
+                address: local_addr.ip().to_string(),
+                port: local_addr.port(),
+                component: 1,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+        .new_candidate_host()?;
+        pc.add_local_candidate(RTCIceCandidate::from(&candidate).to_json()?)?;
+        // End of gathering: the only candidate is the one above.
+        pc.add_local_candidate(RTCIceCandidateInit::default())?;
+        Ok(Self {
+            id,
+            room,
+            state,
+            speaking: SpeakingDetector::default(),
+            last_seen: now,
+            next_timeout: None,
+            pc,
+            local_addr,
+            bitrate,
+            outbound: HashMap::new(),
+            offer_pending: false,
+            needs_offer: false,
+            audio_level_id: None,
+            closed: false,
+        })
+    }
+
+    /// Bring the outbound tracks in line with `others` (the other participants of the room)
+    /// and return a new offer if anything changed (or `force`). While an offer is outstanding
+    /// nothing changes; the peer remembers to renegotiate once it is answered.
+    pub(crate) fn renegotiate(
+        &mut self,
+        others: &[u64],
+        force: bool,
+        now: Instant,
+    ) -> Result<Option<String>, SfuError> {
+        if self.offer_pending {
+            self.needs_offer = true;
+            return Ok(None);
+        }
+        self.needs_offer = false;
+        let mut changed = force;
+        let gone: Vec<u64> = self
+            .outbound
+            .keys()
+            .filter(|p| !others.contains(p))
+            .copied()
+            .collect();
+        for p in gone {
+            if let Some(out) = self.outbound.remove(&p) {
+                self.pc.remove_track(out.sender)?;
+                changed = true;
+            }
+        }
+        for &p in others {
+            if self.outbound.contains_key(&p) {
+                continue;
+            }
+            let ssrc: u32 = rand::rng().random();
+            let track = MediaStreamTrack::new(
+                format!("spectrus-{p}"),
+                // A fresh track id per outbound track: clients key remote tracks by it, so
+                // a re-joining participant must not look like its previous track.
+                format!("spectrus-{p}-{ssrc:08x}"),
+                format!("participant {p}"),
+                RtpCodecKind::Audio,
+                vec![RTCRtpEncodingParameters {
+                    rtp_coding_parameters: RTCRtpCodingParameters {
+                        ssrc: Some(ssrc),
+                        ..Default::default()
+                    },
+                    codec: opus_codec(self.bitrate),
+                    ..Default::default()
+                }],
+            );
+            let sender = self.pc.add_track(track)?;
+            self.outbound.insert(
+                p,
+                Outbound {
+                    sender,
+                    ssrc,
+                    active: false,
+                },
+            );
+            changed = true;
+        }
+        if !changed {
+            return Ok(None);
+        }
+        let offer = self.pc.create_offer(None)?;
+        self.pc.set_local_description(now, offer)?;
+        let sdp = self
+            .pc
+            .local_description()
+            .map(|d| d.sdp)
+            .ok_or_else(|| SfuError::WebRtc("no local description after offer".into()))?;
+        self.offer_pending = true;
+        Ok(Some(sdp))
+    }
+
+    /// Apply the client's answer. Returns whether a renegotiation is owed.
+    pub(crate) fn apply_answer(&mut self, sdp: String, now: Instant) -> Result<bool, SfuError> {
+        if !self.offer_pending {
+            return Err(SfuError::NoPendingOffer(self.id));
+        }
+        let desc =
+            RTCSessionDescription::answer(sdp).map_err(|e| SfuError::BadInput(e.to_string()))?;
+        self.audio_level_id = extmap_id(&desc.sdp, AUDIO_LEVEL_URI);
+        self.pc
+            .set_remote_description(now, desc)
+            .map_err(|e| SfuError::BadInput(e.to_string()))?;
+        self.offer_pending = false;
+        for out in self.outbound.values_mut() {
+            out.active = true;
+        }
+        Ok(self.needs_offer)
+    }
+
+    pub(crate) fn add_remote_candidate(&mut self, candidate: String) -> Result<(), SfuError> {
+        if self.pc.remote_description().is_none() {
+            return Err(SfuError::BadInput(
+                "candidate before the first answer".into(),
+            ));
+        }
+        let candidate = candidate.trim();
+        let candidate = candidate.strip_prefix("a=").unwrap_or(candidate);
+        if candidate.is_empty() {
+            return Ok(()); // end-of-candidates
+        }
+        self.pc
+            .add_remote_candidate(RTCIceCandidateInit {
+                candidate: candidate.to_owned(),
+                ..Default::default()
+            })
+            .map_err(|e| SfuError::BadInput(e.to_string()))
+    }
+
+    /// The RFC 6464 level of a packet from this participant, if it carries one.
+    pub(crate) fn audio_level(&self, packet: &rtp::Packet) -> Option<u8> {
+        let id = self.audio_level_id?;
+        packet
+            .header
+            .get_extension(id)
+            .and_then(|b| b.first().copied())
+    }
+
+    /// Feed one datagram from `from`.
+    pub(crate) fn handle_datagram(&mut self, from: SocketAddr, data: &[u8], now: Instant) {
+        self.last_seen = now;
+        let msg = TaggedBytesMut {
+            now,
+            transport: TransportContext {
+                local_addr: self.local_addr,
+                peer_addr: from,
+                ecn: None,
+                transport_protocol: TransportProtocol::UDP,
+            },
+            message: BytesMut::from(data),
+        };
+        if let Err(e) = self.pc.handle_read(msg) {
+            tracing::debug!(participant = self.id, error = %e, "dropped datagram");
+        }
+    }
+
+    pub(crate) fn handle_timeout(&mut self, now: Instant) {
+        if let Err(e) = self.pc.handle_timeout(now) {
+            tracing::debug!(participant = self.id, error = %e, "timeout handling failed");
+        }
+    }
+
+    /// Forward `packet` (from participant `source`) on this peer's track for `source`.
+    /// Returns whether it was queued.
+    pub(crate) fn forward(&mut self, source: u64, packet: &rtp::Packet, now: Instant) -> bool {
+        let Some(out) = self.outbound.get(&source).filter(|o| o.active) else {
+            return false;
+        };
+        let mut p = packet.clone();
+        p.header.ssrc = out.ssrc;
+        p.header.payload_type = OPUS_PAYLOAD_TYPE;
+        p.header.extension = false;
+        p.header.extensions.clear();
+        p.header.extension_profile = 0;
+        p.header.extensions_padding = 0;
+        let sender = out.sender;
+        match self.pc.rtp_sender(sender) {
+            Some(mut s) => match s.write_rtp(now, p) {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::trace!(participant = self.id, error = %e, "forward failed");
+                    false
+                }
+            },
+            None => false,
+        }
+    }
+
+    /// Move everything the peer connection produced out: datagrams into `outbox`, inbound
+    /// RTP and failure into the return value.
+    /// `origin` is the arrival time of the packet being forwarded, if any (for latency stats).
+    pub(crate) fn drain(&mut self, outbox: &mut Outbox, origin: Option<Instant>) -> Drained {
+        let mut drained = Drained::default();
+        while let Some(msg) = self.pc.poll_write() {
+            outbox.push((msg.transport.peer_addr, msg.message, origin));
+        }
+        while let Some(event) = self.pc.poll_event() {
+            match event {
+                RTCPeerConnectionEvent::OnIceConnectionStateChangeEvent(
+                    RTCIceConnectionState::Failed,
+                )
+                | RTCPeerConnectionEvent::OnConnectionStateChangeEvent(
+                    RTCPeerConnectionState::Failed,
+                ) => drained.failed = true,
+                RTCPeerConnectionEvent::OnConnectionStateChangeEvent(s) => {
+                    tracing::debug!(participant = self.id, state = %s, "connection state");
+                }
+                _ => {}
+            }
+        }
+        while let Some(TaggedRTCMessage { message, .. }) = self.pc.poll_read() {
+            if let RTCMessage::RtpPacket(_, packet) = message {
+                drained.rtp.push(packet);
+            }
+        }
+        self.next_timeout = if self.closed {
+            None
+        } else {
+            self.pc.poll_timeout()
+        };
+        drained
+    }
+
+    pub(crate) fn outbound_count(&self) -> usize {
+        self.outbound.len()
+    }
+
+    /// Close the peer connection (queues DTLS close alerts; drain afterwards).
+    pub(crate) fn close(&mut self) {
+        if let Err(e) = self.pc.close() {
+            tracing::debug!(participant = self.id, error = %e, "close failed");
+        }
+        self.closed = true;
+    }
+}

@@ -1,0 +1,435 @@
+//! The SFU task: owns the UDP socket, every participant's peer connection and the rooms,
+//! and runs one event loop over socket reads, API commands and protocol timers. No
+//! per-participant tasks or sockets exist; everything a participant costs lives in its
+//! [`Peer`].
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use rtc::rtp;
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::demux::Demux;
+use crate::error::SfuError;
+use crate::peer::{MediaState, Outbox, Peer};
+use crate::room::Rooms;
+use crate::sdp::DEFAULT_BITRATE;
+use crate::{JoinOptions, LeaveReason, SfuEvent, SfuStats};
+
+/// How often speaking and idle states are re-evaluated without traffic.
+const TICK: Duration = Duration::from_millis(100);
+/// Largest datagram read.
+const MAX_DATAGRAM: usize = 2048;
+
+pub(crate) type Reply<T> = oneshot::Sender<T>;
+
+/// A request from an [`crate::Sfu`] handle to the task.
+pub(crate) enum Command {
+    Join {
+        room: u64,
+        participant: u64,
+        opts: JoinOptions,
+        reply: Reply<Result<(), SfuError>>,
+    },
+    Answer {
+        participant: u64,
+        sdp: String,
+        reply: Reply<Result<(), SfuError>>,
+    },
+    Candidate {
+        participant: u64,
+        candidate: String,
+        reply: Reply<Result<(), SfuError>>,
+    },
+    SetState {
+        participant: u64,
+        state: MediaState,
+        reply: Reply<Result<(), SfuError>>,
+    },
+    Leave {
+        participant: u64,
+        reply: Reply<()>,
+    },
+    Stats {
+        reply: Reply<SfuStats>,
+    },
+}
+
+pub(crate) struct Server {
+    socket: UdpSocket,
+    /// The address announced in candidates and used to tag datagrams for the ICE agents.
+    candidate_addr: SocketAddr,
+    idle_timeout: Duration,
+    peers: HashMap<u64, Peer>,
+    rooms: Rooms,
+    demux: Demux,
+    outbox: Outbox,
+    events: Vec<SfuEvent>,
+    events_tx: mpsc::Sender<SfuEvent>,
+    stats: SfuStats,
+    next_tick: Instant,
+}
+
+impl Server {
+    pub(crate) fn new(
+        socket: UdpSocket,
+        candidate_addr: SocketAddr,
+        idle_timeout: Duration,
+        events_tx: mpsc::Sender<SfuEvent>,
+    ) -> Self {
+        Self {
+            socket,
+            candidate_addr,
+            idle_timeout,
+            peers: HashMap::new(),
+            rooms: Rooms::default(),
+            demux: Demux::default(),
+            outbox: Vec::new(),
+            events: Vec::new(),
+            events_tx,
+            stats: SfuStats::default(),
+            next_tick: Instant::now() + TICK,
+        }
+    }
+
+    /// Run until every [`crate::Sfu`] handle is gone.
+    pub(crate) async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let mut buf = vec![0u8; MAX_DATAGRAM];
+        loop {
+            self.flush().await;
+            let deadline = self
+                .peers
+                .values()
+                .filter_map(|p| p.next_timeout)
+                .fold(self.next_tick, |a, b| a.min(b));
+            tokio::select! {
+                biased;
+                cmd = commands.recv() => match cmd {
+                    Some(cmd) => self.on_command(cmd),
+                    None => break,
+                },
+                res = self.socket.recv_from(&mut buf) => match res {
+                    Ok((n, from)) => {
+                        let now = Instant::now();
+                        if let Some(data) = buf.get(..n) {
+                            self.on_datagram(from, data, now);
+                        }
+                    }
+                    Err(e) => tracing::debug!(error = %e, "udp receive error"),
+                },
+                _ = tokio::time::sleep_until(deadline.into()) => self.on_timers(Instant::now()),
+            }
+        }
+        let ids: Vec<u64> = self.peers.keys().copied().collect();
+        for id in ids {
+            self.remove(id, LeaveReason::Requested, Instant::now());
+        }
+        self.flush().await;
+    }
+
+    async fn flush(&mut self) {
+        for (to, data, origin) in self.outbox.drain(..) {
+            match self.socket.send_to(&data, to).await {
+                Ok(_) => {
+                    if let Some(t) = origin {
+                        self.stats.forward_latency.record(t.elapsed());
+                    }
+                }
+                Err(e) => {
+                    self.stats.packets_dropped += 1;
+                    tracing::debug!(error = %e, %to, "udp send error");
+                }
+            }
+        }
+        for ev in self.events.drain(..) {
+            if self.events_tx.send(ev).await.is_err() {
+                tracing::debug!("SFU event receiver dropped");
+            }
+        }
+    }
+
+    fn on_command(&mut self, cmd: Command) {
+        let now = Instant::now();
+        match cmd {
+            Command::Join {
+                room,
+                participant,
+                opts,
+                reply,
+            } => {
+                let _ = reply.send(self.join(room, participant, opts, now));
+            }
+            Command::Answer {
+                participant,
+                sdp,
+                reply,
+            } => {
+                let _ = reply.send(self.answer(participant, sdp, now));
+            }
+            Command::Candidate {
+                participant,
+                candidate,
+                reply,
+            } => {
+                let res = match self.peers.get_mut(&participant) {
+                    Some(p) => p.add_remote_candidate(candidate),
+                    None => Err(SfuError::UnknownParticipant(participant)),
+                };
+                if res.is_ok() {
+                    self.after_activity(participant, now);
+                }
+                let _ = reply.send(res);
+            }
+            Command::SetState {
+                participant,
+                state,
+                reply,
+            } => {
+                let _ = reply.send(self.set_state(participant, state));
+            }
+            Command::Leave { participant, reply } => {
+                self.remove(participant, LeaveReason::Requested, now);
+                let _ = reply.send(());
+            }
+            Command::Stats { reply } => {
+                let mut s = self.stats.clone();
+                s.rooms = self.rooms.room_count();
+                s.participants = self.peers.len();
+                s.outbound_tracks = self.peers.values().map(Peer::outbound_count).sum();
+                s.known_addresses = self.demux.address_count();
+                s.known_ufrags = self.demux.ufrag_count();
+                let _ = reply.send(s);
+            }
+        }
+    }
+
+    fn join(
+        &mut self,
+        room: u64,
+        participant: u64,
+        opts: JoinOptions,
+        now: Instant,
+    ) -> Result<(), SfuError> {
+        if self.peers.contains_key(&participant) {
+            self.remove(participant, LeaveReason::Requested, now);
+        }
+        let ufrag = loop {
+            let u: String = rand::rng()
+                .sample_iter(&Alphanumeric)
+                .take(12)
+                .map(char::from)
+                .collect();
+            if !self.demux.ufrag_taken(&u) {
+                break u;
+            }
+        };
+        let state = MediaState {
+            server_mute: opts.server_mute,
+            server_deaf: opts.server_deaf,
+            self_mute: opts.self_mute,
+            self_deaf: opts.self_deaf,
+        };
+        let peer = Peer::new(
+            participant,
+            room,
+            ufrag.clone(),
+            state,
+            opts.bitrate.unwrap_or(DEFAULT_BITRATE),
+            self.candidate_addr,
+            now,
+        )?;
+        self.peers.insert(participant, peer);
+        self.demux.register(ufrag, participant);
+        self.rooms.add(room, participant);
+        if let Err(e) = self.renegotiate(participant, true, now) {
+            self.remove(participant, LeaveReason::Requested, now);
+            return Err(e);
+        }
+        for other in self.rooms.others(room, participant) {
+            if let Err(e) = self.renegotiate(other, false, now) {
+                tracing::warn!(participant = other, error = %e, "renegotiation failed");
+            }
+        }
+        Ok(())
+    }
+
+    fn renegotiate(&mut self, participant: u64, force: bool, now: Instant) -> Result<(), SfuError> {
+        let Some(peer) = self.peers.get_mut(&participant) else {
+            return Err(SfuError::UnknownParticipant(participant));
+        };
+        let others = self.rooms.others(peer.room, participant);
+        if let Some(sdp) = peer.renegotiate(&others, force, now)? {
+            self.events.push(SfuEvent::Offer { participant, sdp });
+        }
+        self.after_activity(participant, now);
+        Ok(())
+    }
+
+    fn answer(&mut self, participant: u64, sdp: String, now: Instant) -> Result<(), SfuError> {
+        let peer = self
+            .peers
+            .get_mut(&participant)
+            .ok_or(SfuError::UnknownParticipant(participant))?;
+        let owed = peer.apply_answer(sdp, now)?;
+        self.after_activity(participant, now);
+        if owed {
+            self.renegotiate(participant, false, now)?;
+        }
+        Ok(())
+    }
+
+    fn set_state(&mut self, participant: u64, state: MediaState) -> Result<(), SfuError> {
+        let peer = self
+            .peers
+            .get_mut(&participant)
+            .ok_or(SfuError::UnknownParticipant(participant))?;
+        peer.state = state;
+        if !state.may_send()
+            && let Some(speaking) = peer.speaking.reset()
+        {
+            self.events.push(SfuEvent::Speaking {
+                participant,
+                room: peer.room,
+                speaking,
+            });
+        }
+        Ok(())
+    }
+
+    fn on_datagram(&mut self, from: SocketAddr, data: &[u8], now: Instant) {
+        self.stats.datagrams_in += 1;
+        let Some(participant) = self.demux.route(from, data) else {
+            self.stats.packets_dropped += 1;
+            return;
+        };
+        let Some(peer) = self.peers.get_mut(&participant) else {
+            self.stats.packets_dropped += 1;
+            return;
+        };
+        peer.handle_datagram(from, data, now);
+        self.after_activity(participant, now);
+    }
+
+    /// Drain a peer after anything that may have produced output, and act on it.
+    fn after_activity(&mut self, participant: u64, now: Instant) {
+        let Some(peer) = self.peers.get_mut(&participant) else {
+            return;
+        };
+        let drained = peer.drain(&mut self.outbox, None);
+        if drained.failed {
+            self.remove(participant, LeaveReason::IceFailed, now);
+            return;
+        }
+        for packet in drained.rtp {
+            self.route_rtp(participant, &packet, now);
+        }
+    }
+
+    /// Forward one RTP packet from `source` to everyone else in its room who may hear it.
+    fn route_rtp(&mut self, source: u64, packet: &rtp::Packet, now: Instant) {
+        self.stats.packets_in += 1;
+        let Some(peer) = self.peers.get_mut(&source) else {
+            return;
+        };
+        if !peer.state.may_send() {
+            self.stats.packets_blocked += 1;
+            return;
+        }
+        let level = peer.audio_level(packet);
+        if let Some(speaking) = peer.speaking.on_packet(now, level, packet.payload.len()) {
+            self.events.push(SfuEvent::Speaking {
+                participant: source,
+                room: peer.room,
+                speaking,
+            });
+        }
+        let room = peer.room;
+        let mut failed = Vec::new();
+        for dest in self.rooms.others(room, source) {
+            let Some(d) = self.peers.get_mut(&dest) else {
+                continue;
+            };
+            if !d.state.may_receive() {
+                self.stats.packets_blocked += 1;
+                continue;
+            }
+            if d.forward(source, packet, now) {
+                self.stats.packets_out += 1;
+            } else {
+                self.stats.packets_blocked += 1;
+            }
+            if d.drain(&mut self.outbox, Some(now)).failed {
+                failed.push(dest);
+            }
+        }
+        for f in failed {
+            self.remove(f, LeaveReason::IceFailed, now);
+        }
+    }
+
+    fn on_timers(&mut self, now: Instant) {
+        let due: Vec<u64> = self
+            .peers
+            .values()
+            .filter(|p| p.next_timeout.is_some_and(|t| t <= now))
+            .map(|p| p.id)
+            .collect();
+        for id in due {
+            if let Some(p) = self.peers.get_mut(&id) {
+                p.handle_timeout(now);
+            }
+            self.after_activity(id, now);
+        }
+        if now >= self.next_tick {
+            self.next_tick = now + TICK;
+            let mut idle = Vec::new();
+            for p in self.peers.values_mut() {
+                if let Some(speaking) = p.speaking.on_tick(now) {
+                    self.events.push(SfuEvent::Speaking {
+                        participant: p.id,
+                        room: p.room,
+                        speaking,
+                    });
+                }
+                if now.saturating_duration_since(p.last_seen) >= self.idle_timeout {
+                    idle.push(p.id);
+                }
+            }
+            for id in idle {
+                self.remove(id, LeaveReason::Timeout, now);
+            }
+        }
+    }
+
+    /// Remove a participant, tell the owner, and renegotiate the rest of its room.
+    fn remove(&mut self, participant: u64, reason: LeaveReason, now: Instant) {
+        let Some(mut peer) = self.peers.remove(&participant) else {
+            return;
+        };
+        peer.close();
+        let _ = peer.drain(&mut self.outbox, None);
+        if let Some(speaking) = peer.speaking.reset() {
+            self.events.push(SfuEvent::Speaking {
+                participant,
+                room: peer.room,
+                speaking,
+            });
+        }
+        self.demux.remove(participant);
+        self.rooms.remove(peer.room, participant);
+        self.events.push(SfuEvent::Left {
+            participant,
+            reason,
+        });
+        tracing::debug!(participant, ?reason, "participant removed");
+        for other in self.rooms.others(peer.room, participant) {
+            if let Err(e) = self.renegotiate(other, false, now) {
+                tracing::warn!(participant = other, error = %e, "renegotiation failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Two participants exchange tones through the SFU over real loopback WebRTC.
+
+mod common;
+
+use common::{Harness, wait_for};
+use spectrus_sfu::JoinOptions;
+use spectrus_voice::SineSource;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_hears_the_other_not_itself() {
+    tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        let h = Harness::new().await;
+        let a = h
+            .join(1, 1, SineSource::new(440.0), JoinOptions::default())
+            .await;
+        let b = h
+            .join(1, 2, SineSource::new(660.0), JoinOptions::default())
+            .await;
+        let ok = wait_for(20, || a.hears(660.0) && b.hears(440.0)).await;
+        assert!(
+            ok,
+            "a: 660={} 440={} {:?}; b: 440={} 660={} {:?}; sfu {:?}",
+            a.power(660.0),
+            a.power(440.0),
+            a.engine.stats(),
+            b.power(440.0),
+            b.power(660.0),
+            b.engine.stats(),
+            h.sfu.stats().await
+        );
+        // Sustained, not a blip.
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        assert!(a.hears(660.0) && b.hears(440.0));
+        assert!(a.silent_at(440.0), "a hears itself: {}", a.power(440.0));
+        assert!(b.silent_at(660.0), "b hears itself: {}", b.power(660.0));
+        let st = h.sfu.stats().await;
+        assert_eq!(st.participants, 2);
+        assert_eq!(st.outbound_tracks, 2);
+        assert!(st.packets_out > 50, "{st:?}");
+        h.stop(&a).await;
+        h.stop(&b).await;
+    })
+    .await
+    .expect("test timed out");
+}
