@@ -122,13 +122,13 @@ pub(crate) fn check_member_edit(
 
 /// Removes a member from the live state: access, tokens, gateway sessions; tells the others.
 fn end_membership(state: &AppState, user: Id, families: &[Id], why: &'static str) {
-    let snapshot_gone = state.access.is_member(user);
+    let was_member = state.access.is_member(user);
     state.access.remove_member(user);
     state.revoke(families);
     state
         .hub
         .end_sessions(|s| s.user == user, AUTHENTICATION_FAILED, why);
-    if snapshot_gone {
+    if was_member {
         state
             .hub
             .dispatch(event::MEMBER_REMOVE, &IdOnly { id: user }, Audience::All);
