@@ -7,7 +7,8 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use spectrus_proto::model::{
-    Channel, Invite, InvitePreview, Member, Message, Role, ServerInfo, Session, User,
+    AuditEntry, Ban, Channel, Invite, InvitePreview, Member, Message, Role, ServerInfo, Session,
+    User,
 };
 use spectrus_proto::rest::*;
 use spectrus_proto::{ErrorBody, Id};
@@ -177,6 +178,7 @@ impl Client {
         path: &str,
         body: &Payload<'_>,
         auth: bool,
+        reason: Option<&str>,
     ) -> Result<(StatusCode, bytes::Bytes), ClientError> {
         let url = self
             .base
@@ -186,6 +188,9 @@ impl Client {
         if auth {
             let token = self.access_token().ok_or(ClientError::NotLoggedIn)?;
             req = req.bearer_auth(token);
+        }
+        if let Some(r) = reason {
+            req = req.header("X-Audit-Log-Reason", esc(r));
         }
         if let Payload::Json(b) = body {
             let bytes = b
@@ -208,8 +213,19 @@ impl Client {
         body: Payload<'_>,
         auth: bool,
     ) -> Result<bytes::Bytes, ClientError> {
+        self.raw_with_reason(method, path, body, auth, None).await
+    }
+
+    async fn raw_with_reason(
+        &self,
+        method: Method,
+        path: &str,
+        body: Payload<'_>,
+        auth: bool,
+        reason: Option<&str>,
+    ) -> Result<bytes::Bytes, ClientError> {
         let used = self.access_token();
-        let (mut status, mut bytes) = self.send(method.clone(), path, &body, auth).await?;
+        let (mut status, mut bytes) = self.send(method.clone(), path, &body, auth, reason).await?;
         if auth
             && status == StatusCode::UNAUTHORIZED
             && error_code(&bytes).as_deref() == Some("token_expired")
@@ -220,7 +236,7 @@ impl Client {
                 self.access_token() != used || self.refresh_unlocked().await.is_ok()
             };
             if refreshed {
-                (status, bytes) = self.send(method, path, &body, auth).await?;
+                (status, bytes) = self.send(method, path, &body, auth, reason).await?;
             }
         }
         if status.is_success() {
@@ -327,6 +343,7 @@ impl Client {
                 "/api/v1/auth/refresh",
                 &Payload::Json(&req),
                 false,
+                None,
             )
             .await?;
         if !status.is_success() {
@@ -607,6 +624,142 @@ impl Client {
     /// Every role.
     pub async fn roles(&self) -> Result<Vec<Role>, ClientError> {
         self.get("/api/v1/roles").await
+    }
+
+    /// Joins (or rejoins after a kick) with an invite; needs a login, not membership.
+    pub async fn accept_invite(&self, code: &str) -> Result<(), ClientError> {
+        self.empty(
+            Method::POST,
+            &format!("/api/v1/invites/{}", esc(code)),
+            None,
+        )
+        .await
+    }
+
+    /// Creates a role (just above `@everyone`).
+    pub async fn create_role(&self, req: &CreateRole) -> Result<Role, ClientError> {
+        self.with_body(Method::POST, "/api/v1/roles", req).await
+    }
+
+    /// Edits a role.
+    pub async fn patch_role(&self, id: Id, req: &PatchRole) -> Result<Role, ClientError> {
+        self.with_body(Method::PATCH, &format!("/api/v1/roles/{id}"), req)
+            .await
+    }
+
+    /// Deletes a role.
+    pub async fn delete_role(&self, id: Id) -> Result<(), ClientError> {
+        self.empty(Method::DELETE, &format!("/api/v1/roles/{id}"), None)
+            .await
+    }
+
+    /// Reorders roles in one transaction; answers every role.
+    pub async fn reorder_roles(&self, moves: &[RolePosition]) -> Result<Vec<Role>, ClientError> {
+        self.with_body(Method::PATCH, "/api/v1/roles", &moves).await
+    }
+
+    /// Gives a role to a member.
+    pub async fn add_member_role(
+        &self,
+        user: Id,
+        role: Id,
+        reason: Option<&str>,
+    ) -> Result<(), ClientError> {
+        let path = format!("/api/v1/members/{user}/roles/{role}");
+        self.raw_with_reason(Method::PUT, &path, Payload::None, true, reason)
+            .await
+            .map(|_| ())
+    }
+
+    /// Takes a role from a member.
+    pub async fn remove_member_role(
+        &self,
+        user: Id,
+        role: Id,
+        reason: Option<&str>,
+    ) -> Result<(), ClientError> {
+        let path = format!("/api/v1/members/{user}/roles/{role}");
+        self.raw_with_reason(Method::DELETE, &path, Payload::None, true, reason)
+            .await
+            .map(|_| ())
+    }
+
+    /// Edits a member (nickname, roles, timeout).
+    pub async fn patch_member(
+        &self,
+        user: Id,
+        req: &PatchMember,
+        reason: Option<&str>,
+    ) -> Result<Member, ClientError> {
+        let path = format!("/api/v1/members/{user}");
+        let bytes = self
+            .raw_with_reason(Method::PATCH, &path, Payload::Json(req), true, reason)
+            .await?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// Kicks a member.
+    pub async fn kick(&self, user: Id, reason: Option<&str>) -> Result<(), ClientError> {
+        let path = format!("/api/v1/members/{user}");
+        self.raw_with_reason(Method::DELETE, &path, Payload::None, true, reason)
+            .await
+            .map(|_| ())
+    }
+
+    /// Every ban.
+    pub async fn bans(&self) -> Result<Vec<Ban>, ClientError> {
+        self.get("/api/v1/bans").await
+    }
+
+    /// Bans an account; `reason` goes in the body (and so in the ban list).
+    pub async fn ban(&self, user: Id, reason: Option<&str>) -> Result<(), ClientError> {
+        let req = BanRequest {
+            reason: reason.map(str::to_owned),
+        };
+        self.empty(Method::PUT, &format!("/api/v1/bans/{user}"), Some(&req))
+            .await
+    }
+
+    /// Lifts a ban.
+    pub async fn unban(&self, user: Id, reason: Option<&str>) -> Result<(), ClientError> {
+        let path = format!("/api/v1/bans/{user}");
+        self.raw_with_reason(Method::DELETE, &path, Payload::None, true, reason)
+            .await
+            .map(|_| ())
+    }
+
+    /// A page of the audit log, newest first.
+    pub async fn audit_log(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, ClientError> {
+        let mut params = Vec::new();
+        if let Some(b) = q.before {
+            params.push(format!("before={b}"));
+        }
+        if let Some(l) = q.limit {
+            params.push(format!("limit={l}"));
+        }
+        if let Some(a) = &q.action {
+            params.push(format!("action={}", esc(a)));
+        }
+        if let Some(a) = q.actor_id {
+            params.push(format!("actor_id={a}"));
+        }
+        let qs = if params.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", params.join("&"))
+        };
+        self.get(&format!("/api/v1/audit-log{qs}")).await
+    }
+
+    /// Removes a role's overwrite from a channel.
+    pub async fn delete_overwrite(&self, channel: Id, role: Id) -> Result<Channel, ClientError> {
+        self.call(
+            Method::DELETE,
+            &format!("/api/v1/channels/{channel}/overwrites/{role}"),
+            Payload::None,
+            true,
+        )
+        .await
     }
 }
 

@@ -200,3 +200,23 @@ pub struct PatchMember {
     )]
     pub timeout_until: Option<Option<String>>,
 }
+
+/// Role and ban bodies are shared with the admin API, where they were first written.
+pub use crate::admin::{BanRequest, CreateRole, PatchRole, RolePosition};
+
+/// `GET /audit-log` query: newest first, keyset-paginated on the id.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+pub struct AuditQuery {
+    /// Only entries older than this id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Id>,
+    /// 1 to 100 (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Only this action, e.g. `member.ban`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// Only entries by this member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<Id>,
+}

@@ -78,8 +78,8 @@ impl Auth {
     }
 }
 
-/// Checks a bearer token: signature, expiry, revocation, membership.
-pub fn authenticate(state: &SharedState, token: &str) -> Result<Auth, ApiError> {
+/// Checks a bearer token: signature, expiry, revocation (not membership).
+pub fn authenticate_account(state: &SharedState, token: &str) -> Result<Auth, ApiError> {
     let t = state.keys.verify(token).map_err(|e| match e {
         TokenError::Expired => ApiError::TokenExpired,
         TokenError::Invalid => ApiError::Unauthorized("the access token is not valid".into()),
@@ -89,15 +89,35 @@ pub fn authenticate(state: &SharedState, token: &str) -> Result<Auth, ApiError> 
             "this session has ended; log in again".into(),
         ));
     }
-    if !state.access.is_member(t.user_id) {
-        return Err(ApiError::Unauthorized(
-            "you are not a member of this server".into(),
-        ));
-    }
     Ok(Auth {
         user_id: t.user_id,
         family_id: t.family_id,
     })
+}
+
+/// Checks a bearer token: signature, expiry, revocation, membership.
+pub fn authenticate(state: &SharedState, token: &str) -> Result<Auth, ApiError> {
+    let auth = authenticate_account(state, token)?;
+    if !state.access.is_member(auth.user_id) {
+        return Err(ApiError::Unauthorized(
+            "you are not a member of this server".into(),
+        ));
+    }
+    Ok(auth)
+}
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::Unauthorized("send Authorization: Bearer <access_token>".into())
+        })?;
+    let token = header.strip_prefix("Bearer ").ok_or_else(|| {
+        ApiError::Unauthorized("the Authorization header must be Bearer <token>".into())
+    })?;
+    Ok(token.trim())
 }
 
 impl FromRequestParts<SharedState> for Auth {
@@ -107,16 +127,80 @@ impl FromRequestParts<SharedState> for Auth {
         parts: &mut Parts,
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                ApiError::Unauthorized("send Authorization: Bearer <access_token>".into())
-            })?;
-        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
-            ApiError::Unauthorized("the Authorization header must be Bearer <token>".into())
+        authenticate(state, bearer(parts)?)
+    }
+}
+
+/// A logged-in account that need not be a member (e.g. accepting an invite after a kick).
+#[derive(Debug, Clone, Copy)]
+pub struct Account(pub Auth);
+
+impl FromRequestParts<SharedState> for Account {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        authenticate_account(state, bearer(parts)?).map(Account)
+    }
+}
+
+/// The `X-Audit-Log-Reason` header (percent-decoded, as Discord clients send it).
+#[derive(Debug, Clone, Default)]
+pub struct AuditReason(pub Option<String>);
+
+/// The header's name.
+pub const AUDIT_REASON_HEADER: &str = "x-audit-log-reason";
+
+impl<S: Send + Sync> FromRequestParts<S> for AuditReason {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(v) = parts.headers.get(AUDIT_REASON_HEADER) else {
+            return Ok(AuditReason(None));
+        };
+        let raw = String::from_utf8(v.as_bytes().to_vec()).map_err(|_| {
+            ApiError::InvalidBody("X-Audit-Log-Reason must be UTF-8 (percent-encode it)".into())
         })?;
-        authenticate(state, token.trim())
+        Ok(AuditReason(Some(percent_decode(&raw).unwrap_or(raw))))
+    }
+}
+
+/// Decodes `%XX` escapes; `None` when the result is not UTF-8 or an escape is broken.
+fn percent_decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return Some(s.to_owned());
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn reasons_are_percent_decoded() {
+        assert_eq!(percent_decode("spam").as_deref(), Some("spam"));
+        assert_eq!(
+            percent_decode("too%20much%20spam%21").as_deref(),
+            Some("too much spam!")
+        );
+        assert_eq!(percent_decode("%C3%A9t%C3%A9").as_deref(), Some("été"));
+        assert_eq!(percent_decode("100%"), None);
+        assert_eq!(percent_decode("%zz"), None);
     }
 }

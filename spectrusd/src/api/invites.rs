@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use spectrus_proto::model::{Invite, InvitePreview};
 use spectrus_proto::rest::CreateInvite;
 
-use super::extract::{Auth, Body, PathParams};
+use super::extract::{Account, Auth, Body, PathParams};
 use crate::error::ApiResult;
 use crate::service::invites;
 use crate::state::SharedState;
@@ -40,4 +40,15 @@ pub async fn preview(
     PathParams(code): PathParams<String>,
 ) -> ApiResult<Json<InvitePreview>> {
     Ok(Json(invites::preview(&s, code).await?))
+}
+
+/// `POST /invites/{code}`: joins (or rejoins after a kick) with an invite. Needs a login, not
+/// membership; a member gets 204 without using the invite up.
+pub async fn accept(
+    State(s): State<SharedState>,
+    Account(auth): Account,
+    PathParams(code): PathParams<String>,
+) -> ApiResult<StatusCode> {
+    invites::accept(&s, auth.user_id, code).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

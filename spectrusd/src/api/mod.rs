@@ -6,7 +6,9 @@ pub mod extract;
 pub mod invites;
 pub mod members;
 pub mod messages;
+pub mod moderation;
 pub mod ratelimit;
+pub mod roles;
 pub mod server;
 pub mod web;
 
@@ -16,62 +18,133 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{MethodFilter, get, on};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
 use crate::state::SharedState;
 
+/// Collects the API's routes while registering them, so the list of (method, path) pairs the
+/// router serves is known (the permission route-table test compares against it).
+struct Routes {
+    router: Router<SharedState>,
+    list: Vec<(Method, &'static str)>,
+}
+
+impl Routes {
+    fn new() -> Routes {
+        Routes {
+            router: Router::new(),
+            list: Vec::new(),
+        }
+    }
+
+    /// Registers `handler` for `method` on `path`.
+    fn add<H, T>(mut self, method: Method, path: &'static str, handler: H) -> Routes
+    where
+        H: axum::handler::Handler<T, SharedState>,
+        T: 'static,
+    {
+        let filter = match MethodFilter::try_from(method.clone()) {
+            Ok(f) => f,
+            Err(_) => return self,
+        };
+        self.list.push((method, path));
+        self.router = self.router.route(path, on(filter, handler));
+        self
+    }
+}
+
+/// Every route under `/api/v1`, registered through [`Routes`].
+fn api_routes() -> Routes {
+    use Method as M;
+    Routes::new()
+        .add(M::POST, "/auth/register", auth::register)
+        .add(M::POST, "/auth/login", auth::login)
+        .add(M::POST, "/auth/refresh", auth::refresh)
+        .add(M::POST, "/auth/logout", auth::logout)
+        .add(M::GET, "/users/@me", auth::me)
+        .add(M::PATCH, "/users/@me", auth::patch_me)
+        .add(M::GET, "/server", server::get)
+        .add(M::PATCH, "/server", server::patch)
+        .add(M::GET, "/channels", channels::list)
+        .add(M::POST, "/channels", channels::create)
+        .add(M::PATCH, "/channels", channels::reorder)
+        .add(M::GET, "/channels/{id}", channels::get)
+        .add(M::PATCH, "/channels/{id}", channels::patch)
+        .add(M::DELETE, "/channels/{id}", channels::delete)
+        .add(
+            M::PUT,
+            "/channels/{id}/overwrites/{role_id}",
+            channels::put_overwrite,
+        )
+        .add(
+            M::DELETE,
+            "/channels/{id}/overwrites/{role_id}",
+            channels::delete_overwrite,
+        )
+        .add(M::GET, "/channels/{id}/messages", messages::list)
+        .add(M::POST, "/channels/{id}/messages", messages::create)
+        .add(M::PATCH, "/channels/{id}/messages/{mid}", messages::edit)
+        .add(M::DELETE, "/channels/{id}/messages/{mid}", messages::delete)
+        .add(
+            M::PUT,
+            "/channels/{id}/messages/{mid}/reactions/{emoji}/@me",
+            messages::react,
+        )
+        .add(
+            M::DELETE,
+            "/channels/{id}/messages/{mid}/reactions/{emoji}/@me",
+            messages::unreact,
+        )
+        .add(M::POST, "/channels/{id}/typing", messages::typing)
+        .add(M::POST, "/channels/{id}/ack", messages::ack)
+        .add(M::GET, "/invites", invites::list)
+        .add(M::POST, "/invites", invites::create)
+        .add(M::GET, "/invites/{code}", invites::preview)
+        .add(M::POST, "/invites/{code}", invites::accept)
+        .add(M::DELETE, "/invites/{code}", invites::delete)
+        .add(M::GET, "/members", members::list)
+        .add(M::GET, "/members/{user_id}", members::get)
+        .add(M::PATCH, "/members/{user_id}", moderation::patch_member)
+        .add(M::DELETE, "/members/{user_id}", moderation::kick)
+        .add(M::PUT, "/members/{user_id}/roles/{role_id}", roles::assign)
+        .add(
+            M::DELETE,
+            "/members/{user_id}/roles/{role_id}",
+            roles::unassign,
+        )
+        .add(M::GET, "/roles", members::roles)
+        .add(M::POST, "/roles", roles::create)
+        .add(M::PATCH, "/roles", roles::reorder)
+        .add(M::PATCH, "/roles/{id}", roles::patch)
+        .add(M::DELETE, "/roles/{id}", roles::delete)
+        .add(M::GET, "/bans", moderation::bans)
+        .add(M::PUT, "/bans/{user_id}", moderation::ban)
+        .add(M::DELETE, "/bans/{user_id}", moderation::unban)
+        .add(M::GET, "/audit-log", moderation::audit_log)
+        .add(M::GET, "/gateway", crate::gateway::session::upgrade)
+}
+
+/// Every (method, path) the API serves, paths relative to `/api/v1`.
+pub fn routes() -> Vec<(Method, &'static str)> {
+    api_routes().list
+}
+
+/// The routes that change something (every method but GET), paths relative to `/api/v1`.
+pub fn mutating_routes() -> Vec<(Method, &'static str)> {
+    routes()
+        .into_iter()
+        .filter(|(m, _)| *m != Method::GET)
+        .collect()
+}
+
 /// The whole public router: `/api/v1/*`, `/healthz`, and the web client.
 pub fn router(state: SharedState) -> Router {
     let body_limit = state.config().limits.body_max_bytes;
-    let api = Router::new()
-        .route("/auth/register", post(auth::register))
-        .route("/auth/login", post(auth::login))
-        .route("/auth/refresh", post(auth::refresh))
-        .route("/auth/logout", post(auth::logout))
-        .route("/users/@me", get(auth::me).patch(auth::patch_me))
-        .route("/server", get(server::get).patch(server::patch))
-        .route(
-            "/channels",
-            get(channels::list)
-                .post(channels::create)
-                .patch(channels::reorder),
-        )
-        .route(
-            "/channels/{id}",
-            get(channels::get)
-                .patch(channels::patch)
-                .delete(channels::delete),
-        )
-        .route(
-            "/channels/{id}/overwrites/{role_id}",
-            put(channels::put_overwrite).delete(channels::delete_overwrite),
-        )
-        .route(
-            "/channels/{id}/messages",
-            get(messages::list).post(messages::create),
-        )
-        .route(
-            "/channels/{id}/messages/{mid}",
-            axum::routing::patch(messages::edit).delete(messages::delete),
-        )
-        .route(
-            "/channels/{id}/messages/{mid}/reactions/{emoji}/@me",
-            put(messages::react).delete(messages::unreact),
-        )
-        .route("/channels/{id}/typing", post(messages::typing))
-        .route("/channels/{id}/ack", post(messages::ack))
-        .route("/invites", get(invites::list).post(invites::create))
-        .route(
-            "/invites/{code}",
-            get(invites::preview).delete(invites::delete),
-        )
-        .route("/members", get(members::list))
-        .route("/members/{user_id}", get(members::get))
-        .route("/roles", get(members::roles))
-        .route("/gateway", get(crate::gateway::session::upgrade))
+    let api = api_routes()
+        .router
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

@@ -1,9 +1,14 @@
-//! Effective permissions, as the contract defines them.
+//! Effective permissions and the role hierarchy, as the contract defines them.
 //!
 //! Base = union of `@everyone` and the member's roles; owner or `administrator` → everything.
 //! In a channel: `@everyone`'s deny then allow, then the union of the member's roles' denies,
 //! then their allows. A timed-out member keeps only `channels:view` and
 //! `messages:read_history`.
+//!
+//! Hierarchy: nobody manages a role at or above their own highest role, nobody moderates a
+//! member whose highest role is at or above theirs, and nobody grants a permission they lack.
+//! The owner and `administrator` pass every such check, except that nobody moderates the
+//! owner's account.
 
 use spectrus_proto::Id;
 use spectrus_proto::model::PermissionOverwrite;
@@ -82,6 +87,65 @@ pub fn channel_permissions(
         set = PermissionSet(set.0 & timeout_allowed().0);
     }
     set
+}
+
+/// Applies a timeout to permissions computed as if the member were not timed out.
+///
+/// Equal to computing with `timed_out: true` (masking commutes with the overwrite steps), so
+/// permissions can be cached without a clock and masked when read.
+pub fn mask_timeout(set: PermissionSet, timed_out: bool) -> PermissionSet {
+    if timed_out && !set.contains(Permission::Administrator) {
+        PermissionSet(set.0 & timeout_allowed().0)
+    } else {
+        set
+    }
+}
+
+/// Where a party stands in the hierarchy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// The server's owner.
+    pub is_owner: bool,
+    /// Holds `administrator` (or is the operator on the admin socket).
+    pub administrator: bool,
+    /// Position of the highest role held (`@everyone` = 0).
+    pub highest: i64,
+}
+
+impl Standing {
+    /// The operator on the admin socket: above everyone, but not the owner.
+    pub const OPERATOR: Standing = Standing {
+        is_owner: false,
+        administrator: true,
+        highest: i64::MAX,
+    };
+
+    fn privileged(self) -> bool {
+        self.is_owner || self.administrator
+    }
+}
+
+/// Whether `actor` may edit, assign, remove or delete a role at `position`.
+pub fn may_manage_role(actor: Standing, position: i64) -> bool {
+    actor.privileged() || position < actor.highest
+}
+
+/// Whether `actor` may move a role from `from` to `to` (both must be below the actor).
+pub fn may_move_role(actor: Standing, from: i64, to: i64) -> bool {
+    may_manage_role(actor, from) && may_manage_role(actor, to)
+}
+
+/// Whether `actor` may moderate (kick, ban, time out, re-role, rename) `target`.
+pub fn may_moderate(actor: Standing, target: Standing) -> bool {
+    if target.is_owner {
+        return false;
+    }
+    actor.privileged() || actor.highest > target.highest
+}
+
+/// The first permission of `granted` that `actor_perms` lacks (granting it is escalation).
+pub fn first_ungrantable(actor_perms: PermissionSet, granted: PermissionSet) -> Option<Permission> {
+    granted.minus(actor_perms).to_vec().into_iter().next()
 }
 
 /// The permissions `@everyone` has on a fresh server.
@@ -257,6 +321,126 @@ mod tests {
             for l in c.lacks {
                 assert!(!p.contains(*l), "{}: should lack {l}", c.name);
             }
+            // Masking a clock-free (cached) result gives the same answer.
+            let unmasked = channel_permissions(
+                &r,
+                MemberFacts {
+                    timed_out: false,
+                    ..c.m
+                },
+                c.ows,
+            );
+            assert_eq!(
+                mask_timeout(unmasked, c.m.timed_out),
+                p,
+                "{}: masking after caching differs",
+                c.name
+            );
         }
+    }
+
+    #[test]
+    fn base_permissions_rules() {
+        let r = roles();
+        let r23 = [Id(2), Id(99)];
+        // Unknown roles add nothing; the base is a union.
+        let p = base_permissions(&r, member(&r23));
+        assert!(p.contains(MembersKick) && p.contains(MessagesSend));
+        assert!(!p.contains(Administrator));
+        // A timed-out administrator keeps everything.
+        let r3 = [Id(3)];
+        let p = base_permissions(
+            &r,
+            MemberFacts {
+                is_owner: false,
+                role_ids: &r3,
+                timed_out: true,
+            },
+        );
+        assert_eq!(p, PermissionSet::all());
+        // A timed-out member loses server permissions too.
+        let r2 = [Id(2)];
+        let p = base_permissions(
+            &r,
+            MemberFacts {
+                is_owner: false,
+                role_ids: &r2,
+                timed_out: true,
+            },
+        );
+        assert!(!p.contains(MembersKick) && !p.contains(MessagesSend));
+        assert!(p.contains(ChannelsView));
+    }
+
+    fn st(is_owner: bool, administrator: bool, highest: i64) -> Standing {
+        Standing {
+            is_owner,
+            administrator,
+            highest,
+        }
+    }
+
+    #[test]
+    fn hierarchy_table() {
+        let owner = st(true, false, 0);
+        let admin = st(false, true, 1);
+        let mod5 = st(false, false, 5);
+        let mod3 = st(false, false, 3);
+        let plain = st(false, false, 0);
+        // (name, actor, role position, may manage)
+        let roles = [
+            ("below own highest", mod5, 4, true),
+            ("at own highest", mod5, 5, false),
+            ("above own highest", mod5, 6, false),
+            ("@everyone by a role holder", mod5, 0, true),
+            ("@everyone by a role-less member", plain, 0, false),
+            ("owner manages any role", owner, 100, true),
+            ("administrator manages any role", admin, 100, true),
+            ("operator manages any role", Standing::OPERATOR, 100, true),
+        ];
+        for (name, actor, pos, ok) in roles {
+            assert_eq!(may_manage_role(actor, pos), ok, "{name}");
+        }
+        assert!(may_move_role(mod5, 2, 4));
+        assert!(
+            !may_move_role(mod5, 2, 5),
+            "cannot lift a role to one's own level"
+        );
+        assert!(!may_move_role(mod5, 6, 2), "cannot move a higher role down");
+        // (name, actor, target, may moderate)
+        let members = [
+            ("higher over lower", mod5, mod3, true),
+            ("equal", mod5, mod5, false),
+            ("lower over higher", mod3, mod5, false),
+            ("anyone over the owner", admin, owner, false),
+            ("operator over the owner", Standing::OPERATOR, owner, false),
+            ("owner over anyone", owner, admin, true),
+            ("administrator over a higher role", admin, mod5, true),
+            (
+                "operator over an administrator",
+                Standing::OPERATOR,
+                admin,
+                true,
+            ),
+            ("role-less over role-less", plain, plain, false),
+        ];
+        for (name, actor, target, ok) in members {
+            assert_eq!(may_moderate(actor, target), ok, "{name}");
+        }
+    }
+
+    #[test]
+    fn granting_needs_holding() {
+        let mine = set(&[MembersKick, MessagesSend]);
+        assert_eq!(first_ungrantable(mine, set(&[MembersKick])), None);
+        assert_eq!(
+            first_ungrantable(mine, set(&[MembersKick, Administrator])),
+            Some(Administrator)
+        );
+        assert_eq!(
+            first_ungrantable(PermissionSet::all(), PermissionSet::all()),
+            None
+        );
+        assert_eq!(first_ungrantable(mine, PermissionSet::EMPTY), None);
     }
 }

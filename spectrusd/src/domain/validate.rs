@@ -159,3 +159,53 @@ mod tests {
         assert!(password("12345678").is_ok());
     }
 }
+
+/// A role name: 1 to 100 characters, not blank, and not `@everyone` (that one exists once).
+pub fn role_name(s: &str) -> Result<(), String> {
+    let n = s.chars().count();
+    if s.trim().is_empty() || n > 100 {
+        return Err("must be 1 to 100 characters".into());
+    }
+    if s.trim() == "@everyone" {
+        return Err("@everyone already exists".into());
+    }
+    Ok(())
+}
+
+/// A role colour: `#rrggbb`.
+pub fn color(s: &str) -> Result<(), String> {
+    let ok = s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if ok {
+        Ok(())
+    } else {
+        Err("must be #rrggbb".into())
+    }
+}
+
+/// A nickname: 1 to 64 characters, not blank.
+pub fn nick(s: &str) -> Result<(), String> {
+    if s.trim().is_empty() || s.chars().count() > 64 {
+        Err("must be 1 to 64 characters".into())
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::*;
+
+    #[test]
+    fn role_fields() {
+        assert!(role_name("Moderators").is_ok());
+        assert!(role_name("  ").is_err());
+        assert!(role_name("@everyone").is_err());
+        assert!(role_name(&"x".repeat(101)).is_err());
+        assert!(color("#a1B2c3").is_ok());
+        assert!(color("a1b2c3").is_err());
+        assert!(color("#a1b2c").is_err());
+        assert!(color("#gggggg").is_err());
+        assert!(nick("Bob").is_ok());
+        assert!(nick("").is_err());
+    }
+}

@@ -279,16 +279,31 @@ impl Hub {
             .values()
             .cloned()
             .collect();
+        // One cached viewer set per event: the per-session check is a hash lookup.
+        let viewers = match &audience {
+            Audience::Channel(ch) => Some(self.access.viewers(*ch)),
+            _ => None,
+        };
         for slot in slots {
             let wanted = match &audience {
                 Audience::All => true,
-                Audience::Channel(ch) => self.access.can_view(slot.user, *ch),
+                Audience::Channel(_) => viewers.as_ref().is_some_and(|v| v.contains(&slot.user)),
                 Audience::User(u) => slot.user == *u,
             };
             if wanted {
                 self.push(&slot, prefix.clone());
             }
         }
+    }
+
+    /// Users with a session (attached or waiting to be resumed).
+    pub fn session_users(&self) -> std::collections::HashSet<Id> {
+        self.slots
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(|s| s.user)
+            .collect()
     }
 
     fn push(&self, slot: &Slot, frame: FramePrefix) {

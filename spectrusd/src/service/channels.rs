@@ -277,6 +277,19 @@ pub async fn put_overwrite(
     body: OverwriteBody,
 ) -> Result<Channel, ApiError> {
     actor.require_in(state, channel, Permission::ChannelsManage)?;
+    // Nobody allows or denies in a channel what they do not hold there themselves.
+    let mine = match actor {
+        Actor::User(u) => state
+            .access
+            .channel_permissions(u, channel)
+            .unwrap_or_default(),
+        Actor::Admin => spectrus_proto::permissions::PermissionSet::all(),
+    };
+    if let Some(p) =
+        crate::domain::permissions::first_ungrantable(mine, body.allow.union(body.deny))
+    {
+        return Err(ApiError::MissingPermission(p));
+    }
     overwrite_change(
         state,
         actor,
@@ -310,18 +323,18 @@ async fn overwrite_change(
     role: Id,
 ) -> Result<Channel, ApiError> {
     let audit_id = state.ids.next();
-    let viewers_before: Vec<Id> = state
-        .hub
-        .online_users()
-        .into_iter()
-        .filter(|u| state.access.can_view(*u, channel))
-        .collect();
+    let snapshot = super::visibility::snapshot(state);
     let ch = state
         .store
         .write(move |c| {
             if store::roles::get(c, role)?.is_none() {
                 return Err(StoreError::Rule(ApiError::NotFound("role")));
             }
+            let before = store::channels::get(c, channel)?
+                .ok_or(StoreError::Rule(ApiError::NotFound("channel")))?
+                .permission_overwrites
+                .into_iter()
+                .find(|x| x.role_id == role);
             match &o {
                 Some(o) => store::channels::put_overwrite(c, channel, o)?,
                 None => {
@@ -334,23 +347,17 @@ async fn overwrite_change(
                 actor,
                 "channel.overwrite",
                 Some(("channel", channel.to_string())),
-                serde_json::json!({"role_id": role, "after": &o}),
+                serde_json::json!({"role_id": role, "before": before, "after": &o}),
             )?;
             store::channels::get(c, channel)?.ok_or(StoreError::Rule(ApiError::NotFound("channel")))
         })
         .await?;
     state.access.upsert_channel(&ch);
+    // Those who just lost sight of it are told it is gone for them (and get nothing more of
+    // it); those who just gained it are told it exists.
+    super::visibility::announce(state, snapshot).await?;
     state
         .hub
         .dispatch(event::CHANNEL_UPDATE, &ch, Audience::Channel(ch.id));
-    // Those who just lost sight of it are told it is gone for them.
-    for u in viewers_before
-        .into_iter()
-        .filter(|u| !state.access.can_view(*u, channel))
-    {
-        state
-            .hub
-            .dispatch(event::CHANNEL_DELETE, &ch, Audience::User(u));
-    }
     Ok(ch)
 }

@@ -142,9 +142,7 @@ pub async fn accept(state: &AppState, user: Id, code: String) -> Result<(), ApiE
     state
         .store
         .write(move |c| {
-            if c.prepare_cached("SELECT 1 FROM bans WHERE user_id = ?1")?
-                .exists([user.0 as i64])?
-            {
+            if store::bans::is_banned(c, user)? {
                 return Err(StoreError::Rule(ApiError::Forbidden(
                     "you are banned from this server".into(),
                 )));

@@ -6,14 +6,20 @@
 //! twice.
 
 pub mod accounts;
+pub mod audit;
 pub mod channels;
 pub mod invites;
 pub mod members;
 pub mod messages;
+pub mod moderation;
+pub mod roles;
 pub mod server;
+pub mod visibility;
 
+use spectrus_proto::permissions::PermissionSet;
 use spectrus_proto::{Id, Permission};
 
+use crate::domain::permissions::{Standing, first_ungrantable};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -59,9 +65,39 @@ impl Actor {
                 .map(|_| ()),
         }
     }
+
+    /// Server-wide permissions (everything for the operator).
+    pub fn permissions(self, state: &AppState) -> PermissionSet {
+        match self {
+            Actor::User(id) => state.access.server_permissions(id),
+            Actor::Admin => PermissionSet::all(),
+        }
+    }
+
+    /// Where the actor stands in the role hierarchy.
+    pub fn standing(self, state: &AppState) -> Result<Standing, ApiError> {
+        match self {
+            Actor::User(id) => state.access.standing(id).ok_or_else(|| {
+                ApiError::Unauthorized("you are not a member of this server".into())
+            }),
+            Actor::Admin => Ok(Standing::OPERATOR),
+        }
+    }
+
+    /// Refuses to grant permissions the actor does not hold (server-wide).
+    pub fn require_grantable(
+        self,
+        state: &AppState,
+        granted: PermissionSet,
+    ) -> Result<(), ApiError> {
+        match first_ungrantable(self.permissions(state), granted) {
+            None => Ok(()),
+            Some(p) => Err(ApiError::MissingPermission(p)),
+        }
+    }
 }
 
-/// Writes an audit log entry inside a write transaction.
+/// Writes an audit log entry inside a write transaction (no reason given).
 pub(crate) fn audit(
     c: &rusqlite::Connection,
     id: Id,
@@ -70,16 +106,5 @@ pub(crate) fn audit(
     target: Option<(&str, String)>,
     changes: serde_json::Value,
 ) -> Result<(), crate::store::StoreError> {
-    c.prepare_cached(
-        "INSERT INTO audit_log(id, actor_id, action, target_type, target_id, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(rusqlite::params![
-        id.0 as i64,
-        actor.user_id().map(|u| u.0 as i64),
-        action,
-        target.as_ref().map(|t| t.0),
-        target.as_ref().map(|t| t.1.clone()),
-        changes.to_string()
-    ])?;
-    Ok(())
+    audit::record(c, id, actor, action, target, None, changes)
 }

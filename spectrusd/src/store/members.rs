@@ -98,3 +98,38 @@ pub fn get(c: &Connection, user: Id) -> Result<Option<MemberRow>, StoreError> {
             .query_row([user.0 as i64], row),
     )
 }
+
+/// Removes a member (their role assignments go with them). Returns whether one was removed.
+pub fn delete(c: &Connection, user: Id) -> Result<bool, StoreError> {
+    Ok(c.execute("DELETE FROM members WHERE user_id = ?1", [user.0 as i64])? == 1)
+}
+
+/// Sets or clears a member's nickname.
+pub fn set_nick(c: &Connection, user: Id, nick: Option<&str>) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE members SET nick = ?2 WHERE user_id = ?1",
+        params![user.0 as i64, nick],
+    )?;
+    Ok(())
+}
+
+/// Sets or lifts a member's timeout (Unix ms).
+pub fn set_timeout(c: &Connection, user: Id, until: Option<i64>) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE members SET timeout_until = ?2 WHERE user_id = ?1",
+        params![user.0 as i64, until],
+    )?;
+    Ok(())
+}
+
+/// Replaces a member's roles.
+pub fn set_roles(c: &Connection, user: Id, roles: &[Id]) -> Result<(), StoreError> {
+    c.execute(
+        "DELETE FROM member_roles WHERE user_id = ?1",
+        [user.0 as i64],
+    )?;
+    for r in roles {
+        super::roles::assign(c, user, *r)?;
+    }
+    Ok(())
+}

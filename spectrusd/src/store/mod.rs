@@ -11,6 +11,8 @@
 //! over every job in the batch. `NORMAL` (configurable) still survives `kill -9` (the WAL is
 //! written before the commit returns) but may lose the last commits on power loss.
 
+pub mod audit;
+pub mod bans;
 pub mod channels;
 pub mod invites;
 pub mod members;

@@ -88,3 +88,36 @@ pub fn unassign(c: &Connection, user: Id, role: Id) -> Result<(), StoreError> {
     )?;
     Ok(())
 }
+
+/// Moves every role at or above `position` one up (room for a new role there).
+pub fn shift_up_from(c: &Connection, position: i64) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE roles SET position = position + 1 WHERE position >= ?1",
+        [position],
+    )?;
+    Ok(())
+}
+
+/// Renumbers the roles above `@everyone` to 1..n, keeping their order; returns those moved.
+pub fn compact(c: &Connection) -> Result<Vec<Role>, StoreError> {
+    let mut moved = Vec::new();
+    let roles = list(c)?;
+    for (i, mut r) in roles.into_iter().filter(|r| r.position > 0).enumerate() {
+        let want = i as i64 + 1;
+        if r.position != want {
+            r.position = want;
+            upsert(c, &r)?;
+            moved.push(r);
+        }
+    }
+    Ok(moved)
+}
+
+/// The members holding a role.
+pub fn holders(c: &Connection, role: Id) -> Result<Vec<Id>, StoreError> {
+    let mut st = c.prepare_cached("SELECT user_id FROM member_roles WHERE role_id = ?1")?;
+    let ids = st
+        .query_map([role.0 as i64], |r| r.get::<_, i64>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids.into_iter().map(|i| Id(i as u64)).collect())
+}

@@ -1,0 +1,77 @@
+//! The audit log: written inside the write transaction of every administrative action, read
+//! with `audit_log:view`.
+
+use spectrus_proto::model::AuditEntry;
+use spectrus_proto::{Id, Permission};
+
+pub use spectrus_proto::rest::AuditQuery;
+
+use super::Actor;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{self, StoreError};
+
+/// The longest reason kept (`X-Audit-Log-Reason`, ban reasons).
+pub const REASON_MAX_CHARS: usize = 512;
+
+/// Checks a reason: trimmed, empty → none, at most [`REASON_MAX_CHARS`] characters.
+pub fn clean_reason(reason: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(r) = reason else { return Ok(None) };
+    let r = r.trim();
+    if r.is_empty() {
+        return Ok(None);
+    }
+    if r.chars().count() > REASON_MAX_CHARS {
+        return Err(ApiError::field(
+            "reason",
+            format!("must be at most {REASON_MAX_CHARS} characters"),
+        ));
+    }
+    Ok(Some(r.to_owned()))
+}
+
+/// Writes an entry inside a write transaction.
+pub(crate) fn record(
+    c: &rusqlite::Connection,
+    id: Id,
+    actor: Actor,
+    action: &str,
+    target: Option<(&str, String)>,
+    reason: Option<&str>,
+    changes: serde_json::Value,
+) -> Result<(), StoreError> {
+    store::audit::insert(
+        c,
+        &store::audit::NewEntry {
+            id,
+            actor_id: actor.user_id(),
+            action,
+            target,
+            reason,
+            changes,
+        },
+    )
+}
+
+/// `GET /audit-log` (`audit_log:view`): newest first, filtered by action and actor.
+pub async fn list(
+    state: &AppState,
+    actor: Actor,
+    q: AuditQuery,
+) -> Result<Vec<AuditEntry>, ApiError> {
+    actor.require(state, Permission::AuditLogView)?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::field("limit", "must be 1 to 100"));
+    }
+    let filter = store::audit::Filter {
+        before: q.before,
+        action: q.action.filter(|a| !a.is_empty()),
+        actor_id: q.actor_id,
+        limit,
+    };
+    Ok(state
+        .store
+        .read(move |c| store::audit::list(c, &filter))
+        .await?)
+}

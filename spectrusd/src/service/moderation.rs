@@ -1,0 +1,464 @@
+//! Moderation: kick, ban, unban, timeouts, nicknames and role lists of members.
+//!
+//! Kicking or banning ends the member's sessions at once: the member leaves the access model
+//! (their access tokens stop authenticating), every refresh-token family is revoked, and every
+//! gateway session closes with 4004. A kicked account may come back with a new invite
+//! (`POST /invites/{code}`); a banned one may not until unbanned.
+//!
+//! A timeout takes effect on the next check (the access model applies it when read): the
+//! member can still read but not post, react, speak or join voice.
+
+use spectrus_proto::gateway::close::AUTHENTICATION_FAILED;
+use spectrus_proto::gateway::{IdOnly, event};
+use spectrus_proto::model::{Ban, Member, Presence};
+use spectrus_proto::rest::PatchMember;
+use spectrus_proto::{Id, Permission};
+
+use super::{Actor, audit, visibility};
+use crate::domain::permissions::{Standing, may_manage_role, may_moderate};
+use crate::domain::time::{now_ms, parse_rfc3339, rfc3339};
+use crate::domain::validate;
+use crate::error::ApiError;
+use crate::gateway::Audience;
+use crate::state::AppState;
+use crate::store::members::MemberRow;
+use crate::store::{self, StoreError};
+
+/// The longest timeout (28 days, as users know it from Discord).
+pub const TIMEOUT_MAX_MS: i64 = 28 * 24 * 3600 * 1000;
+
+/// Adds who acted to an admin-stream event.
+pub(crate) fn with_actor(actor: Actor, mut data: serde_json::Value) -> serde_json::Value {
+    if let Some(obj) = data.as_object_mut() {
+        match actor {
+            Actor::User(id) => obj.insert("actor_id".into(), serde_json::json!(id)),
+            Actor::Admin => obj.insert("actor".into(), serde_json::json!("admin")),
+        };
+    }
+    data
+}
+
+fn presence(state: &AppState, user: Id) -> Presence {
+    if state.hub.user_online(user) {
+        Presence::Online
+    } else {
+        Presence::Offline
+    }
+}
+
+/// Sends `MEMBER_UPDATE` for a member row.
+pub(crate) fn dispatch_member(state: &AppState, row: &MemberRow) -> Member {
+    let m = row.to_member(presence(state, row.user.id));
+    state.hub.dispatch(event::MEMBER_UPDATE, &m, Audience::All);
+    m
+}
+
+/// Re-reads a member, keeps the access model in step, and sends `MEMBER_UPDATE`.
+pub(crate) async fn publish_member(state: &AppState, user: Id) -> Result<(), ApiError> {
+    if let Some(row) = state
+        .store
+        .read(move |c| store::members::get(c, user))
+        .await?
+    {
+        state
+            .access
+            .upsert_member(user, row.roles.clone(), row.timeout_until);
+        dispatch_member(state, &row);
+    }
+    Ok(())
+}
+
+fn target_standing(state: &AppState, user: Id) -> Result<Standing, ApiError> {
+    state
+        .access
+        .standing(user)
+        .ok_or(ApiError::NotFound("member"))
+}
+
+/// Refuses to moderate (kick, ban, time out) `user`: oneself, the owner, or someone at or
+/// above the actor.
+fn check_moderation(
+    actor: Actor,
+    st: Standing,
+    user: Id,
+    target: Standing,
+    what: &str,
+) -> Result<(), ApiError> {
+    if actor.user_id() == Some(user) {
+        return Err(ApiError::Forbidden(format!("you cannot {what} yourself")));
+    }
+    if target.is_owner {
+        return Err(ApiError::Forbidden(format!(
+            "nobody can {what} the server's owner"
+        )));
+    }
+    if !may_moderate(st, target) {
+        return Err(ApiError::Forbidden(format!(
+            "you can only {what} members whose highest role is below yours"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses to edit (roles, nickname) another member at or above the actor. Editing oneself is
+/// allowed; the owner's account is edited only by the owner or the operator.
+pub(crate) fn check_member_edit(
+    state: &AppState,
+    actor: Actor,
+    st: Standing,
+    user: Id,
+) -> Result<(), ApiError> {
+    let target = target_standing(state, user)?;
+    if actor.user_id() == Some(user) || actor == Actor::Admin {
+        return Ok(());
+    }
+    if target.is_owner || !may_moderate(st, target) {
+        return Err(ApiError::Forbidden(
+            "you can only manage members whose highest role is below yours".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Removes a member from the live state: access, tokens, gateway sessions; tells the others.
+fn end_membership(state: &AppState, user: Id, families: &[Id], why: &'static str) {
+    let was_member = state.access.is_member(user);
+    state.access.remove_member(user);
+    state.revoke(families);
+    state
+        .hub
+        .end_sessions(|s| s.user == user, AUTHENTICATION_FAILED, why);
+    if was_member {
+        state
+            .hub
+            .dispatch(event::MEMBER_REMOVE, &IdOnly { id: user }, Audience::All);
+    }
+}
+
+/// Kicks a member (`members:kick`): sessions end at once; a new invite lets them back.
+pub async fn kick(
+    state: &AppState,
+    actor: Actor,
+    user: Id,
+    reason: Option<String>,
+) -> Result<(), ApiError> {
+    actor.require(state, Permission::MembersKick)?;
+    let reason = audit::clean_reason(reason)?;
+    let st = actor.standing(state)?;
+    let target = target_standing(state, user)?;
+    check_moderation(actor, st, user, target, "kick")?;
+    let audit_id = state.ids.next();
+    let r = reason.clone();
+    let families = state
+        .store
+        .write(move |c| {
+            if !store::members::delete(c, user)? {
+                return Err(StoreError::Rule(ApiError::NotFound("member")));
+            }
+            let families = store::tokens::revoke_user(c, user)?;
+            audit::record(
+                c,
+                audit_id,
+                actor,
+                "member.kick",
+                Some(("user", user.to_string())),
+                r.as_deref(),
+                serde_json::json!({}),
+            )?;
+            Ok(families)
+        })
+        .await?;
+    end_membership(state, user, &families, "removed from the server");
+    state.hub.admin_event(
+        "member_kick",
+        with_actor(actor, serde_json::json!({"user_id": user})),
+    );
+    Ok(())
+}
+
+/// Bans an account (`members:ban`), member or not: sessions end at once and it cannot rejoin.
+pub async fn ban(
+    state: &AppState,
+    actor: Actor,
+    user: Id,
+    reason: Option<String>,
+) -> Result<(), ApiError> {
+    actor.require(state, Permission::MembersBan)?;
+    let reason = audit::clean_reason(reason)?;
+    let st = actor.standing(state)?;
+    let target = match state.access.standing(user) {
+        Some(t) => t,
+        // Not a member: nobody's rank to respect, but the owner is still the owner.
+        None => Standing {
+            is_owner: state.access.owner() == Some(user),
+            administrator: false,
+            highest: i64::MIN,
+        },
+    };
+    check_moderation(actor, st, user, target, "ban")?;
+    let audit_id = state.ids.next();
+    let r = reason.clone();
+    let now = now_ms();
+    let families = state
+        .store
+        .write(move |c| {
+            if store::users::by_id(c, user)?.is_none() {
+                return Err(StoreError::Rule(ApiError::NotFound("user")));
+            }
+            store::bans::insert(c, user, r.as_deref(), actor.user_id(), now)?;
+            let was_member = store::members::delete(c, user)?;
+            let families = store::tokens::revoke_user(c, user)?;
+            audit::record(
+                c,
+                audit_id,
+                actor,
+                "member.ban",
+                Some(("user", user.to_string())),
+                r.as_deref(),
+                serde_json::json!({"was_member": was_member}),
+            )?;
+            Ok(families)
+        })
+        .await?;
+    end_membership(state, user, &families, "banned from the server");
+    state.hub.admin_event(
+        "ban_add",
+        with_actor(
+            actor,
+            serde_json::json!({"user_id": user, "reason": reason}),
+        ),
+    );
+    Ok(())
+}
+
+/// Lifts a ban (`members:ban`). The account then needs an invite to rejoin.
+pub async fn unban(
+    state: &AppState,
+    actor: Actor,
+    user: Id,
+    reason: Option<String>,
+) -> Result<(), ApiError> {
+    actor.require(state, Permission::MembersBan)?;
+    let reason = audit::clean_reason(reason)?;
+    let audit_id = state.ids.next();
+    state
+        .store
+        .write(move |c| {
+            if !store::bans::delete(c, user)? {
+                return Err(StoreError::Rule(ApiError::NotFound("ban")));
+            }
+            audit::record(
+                c,
+                audit_id,
+                actor,
+                "member.unban",
+                Some(("user", user.to_string())),
+                reason.as_deref(),
+                serde_json::json!({}),
+            )
+        })
+        .await?;
+    state.hub.admin_event(
+        "ban_remove",
+        with_actor(actor, serde_json::json!({"user_id": user})),
+    );
+    Ok(())
+}
+
+/// Every ban (`members:ban`), newest first.
+pub async fn bans(state: &AppState, actor: Actor) -> Result<Vec<Ban>, ApiError> {
+    actor.require(state, Permission::MembersBan)?;
+    Ok(state.store.read(store::bans::list).await?)
+}
+
+/// What a member patch changes, checked.
+struct MemberChange {
+    nick: Option<Option<String>>,
+    roles: Option<Vec<Id>>,
+    timeout: Option<Option<i64>>,
+}
+
+fn check_patch(
+    state: &AppState,
+    actor: Actor,
+    user: Id,
+    req: PatchMember,
+) -> Result<MemberChange, ApiError> {
+    let st = actor.standing(state)?;
+    let target = target_standing(state, user)?;
+    let mut check = validate::Checker::new();
+    if let Some(Some(n)) = &req.nick {
+        check.field("nick", validate::nick(n));
+    }
+    let now = now_ms();
+    let timeout = match &req.timeout_until {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(t)) => match parse_rfc3339(t) {
+            Some(ms) if ms > now && ms <= now + TIMEOUT_MAX_MS => Some(Some(ms)),
+            Some(_) => {
+                check.check(
+                    "timeout_until",
+                    false,
+                    "must be in the future, at most 28 days away",
+                );
+                None
+            }
+            None => {
+                check.check("timeout_until", false, "must be an RFC 3339 time");
+                None
+            }
+        },
+    };
+    check.finish()?;
+    if req.nick.is_some() && actor.user_id() != Some(user) {
+        actor.require(state, Permission::MembersManageNicknames)?;
+        check_member_edit(state, actor, st, user)?;
+    }
+    let roles = match req.roles {
+        None => None,
+        Some(list) => {
+            actor.require(state, Permission::RolesManage)?;
+            check_member_edit(state, actor, st, user)?;
+            let everyone = state.access.everyone_role();
+            let mut wanted: Vec<Id> = Vec::new();
+            for r in list {
+                if r == everyone || wanted.contains(&r) {
+                    continue;
+                }
+                if state.access.role(r).is_none() {
+                    return Err(ApiError::field("roles", format!("no such role {r}")));
+                }
+                wanted.push(r);
+            }
+            let current = state.access.member_roles(user).unwrap_or_default();
+            let added: Vec<Id> = wanted
+                .iter()
+                .filter(|r| !current.contains(r))
+                .copied()
+                .collect();
+            for r in added
+                .iter()
+                .chain(current.iter().filter(|r| !wanted.contains(r)))
+            {
+                let pos = state.access.role(*r).map(|r| r.position).unwrap_or(0);
+                if !may_manage_role(st, pos) {
+                    return Err(ApiError::Forbidden(
+                        "you can only manage roles below your highest role".into(),
+                    ));
+                }
+            }
+            actor.require_grantable(state, super::roles::permissions_of(state, &added))?;
+            Some(wanted)
+        }
+    };
+    if timeout.is_some() {
+        actor.require(state, Permission::MembersTimeout)?;
+        check_moderation(actor, st, user, target, "time out")?;
+    }
+    Ok(MemberChange {
+        nick: req.nick,
+        roles,
+        timeout,
+    })
+}
+
+/// Edits a member: nickname (`members:manage_nicknames` for others), roles (`roles:manage`,
+/// each below the actor), timeout (`members:timeout`; `null` lifts it).
+pub async fn patch_member(
+    state: &AppState,
+    actor: Actor,
+    user: Id,
+    req: PatchMember,
+    reason: Option<String>,
+) -> Result<Member, ApiError> {
+    let reason = audit::clean_reason(reason)?;
+    let change = check_patch(state, actor, user, req)?;
+    let ids = [state.ids.next(), state.ids.next(), state.ids.next()];
+    let roles_change = change.roles.is_some();
+    let timeout_change = change.timeout;
+    let snapshot = roles_change.then(|| visibility::snapshot(state));
+    let row = state
+        .store
+        .write(move |c| {
+            let before = store::members::get(c, user)?
+                .ok_or(StoreError::Rule(ApiError::NotFound("member")))?;
+            let target = Some(("user", user.to_string()));
+            if let Some(n) = &change.nick
+                && *n != before.nick
+            {
+                store::members::set_nick(c, user, n.as_deref())?;
+                audit::record(
+                    c,
+                    ids[0],
+                    actor,
+                    "member.update",
+                    target.clone(),
+                    reason.as_deref(),
+                    serde_json::json!({"before": {"nick": before.nick}, "after": {"nick": n}}),
+                )?;
+            }
+            if let Some(roles) = &change.roles {
+                let mut old = before.roles.clone();
+                let mut new = roles.clone();
+                old.sort();
+                new.sort();
+                if old != new {
+                    store::members::set_roles(c, user, roles)?;
+                    audit::record(
+                        c,
+                        ids[1],
+                        actor,
+                        "member.roles",
+                        target.clone(),
+                        reason.as_deref(),
+                        serde_json::json!({"before": {"roles": old}, "after": {"roles": new}}),
+                    )?;
+                }
+            }
+            if let Some(t) = change.timeout {
+                store::members::set_timeout(c, user, t)?;
+                audit::record(
+                    c,
+                    ids[2],
+                    actor,
+                    "member.timeout",
+                    target,
+                    reason.as_deref(),
+                    serde_json::json!({
+                        "before": {"timeout_until": before.timeout_until.map(rfc3339)},
+                        "after": {"timeout_until": t.map(rfc3339)},
+                    }),
+                )?;
+            }
+            store::members::get(c, user)?.ok_or(StoreError::Rule(ApiError::NotFound("member")))
+        })
+        .await?;
+    state
+        .access
+        .upsert_member(user, row.roles.clone(), row.timeout_until);
+    if let Some(s) = snapshot {
+        visibility::announce(state, s).await?;
+    }
+    if let Some(t) = timeout_change {
+        on_timeout_changed(state, actor, user, t);
+    }
+    Ok(dispatch_member(state, &row))
+}
+
+/// Called whenever a member's timeout is set or lifted (`until` in Unix ms).
+///
+/// VOICE HOOK: the voice engine must server-mute a member who is in voice for the duration
+/// (and unmute when it is lifted or ends), and refuse `voice_join` while
+/// `state.access.server_permissions(user)` lacks `voice:connect` (a timeout removes it).
+/// It can subscribe to the admin stream's `member_timeout {user_id, until}` event
+/// (`state.hub.subscribe()`) or be called from here.
+fn on_timeout_changed(state: &AppState, actor: Actor, user: Id, until: Option<i64>) {
+    state.hub.admin_event(
+        "member_timeout",
+        with_actor(
+            actor,
+            serde_json::json!({"user_id": user, "until": until.map(rfc3339)}),
+        ),
+    );
+}

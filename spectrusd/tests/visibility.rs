@@ -1,0 +1,252 @@
+//! A hidden channel stays hidden on every path: listing, history, posting, typing, reactions,
+//! read states, gateway dispatch and resume replay; hiding and showing it is announced.
+
+use std::time::Duration;
+
+use spectrus_client::{Client, ClientError, Gateway, GatewayEvent};
+use spectrus_proto::Id;
+use spectrus_proto::gateway::Dispatch;
+use spectrus_proto::model::ChannelType;
+use spectrus_proto::permissions::{Permission, PermissionSet};
+use spectrus_proto::rest::{CreateChannel, CreateRole, OverwriteBody};
+use spectrus_testkit::TestDaemon;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> String {
+    match r {
+        Err(e) => e.code().unwrap_or("none").to_owned(),
+        Ok(v) => panic!("expected an error, got {v:?}"),
+    }
+}
+
+async fn channel(owner: &Client, name: &str) -> Id {
+    owner
+        .create_channel(&CreateChannel {
+            name: name.into(),
+            kind: ChannelType::Text,
+            topic: None,
+            parent_id: None,
+            position: None,
+            user_limit: None,
+            bitrate: None,
+        })
+        .await
+        .unwrap()
+        .id
+}
+
+fn view() -> PermissionSet {
+    [Permission::ChannelsView].into_iter().collect()
+}
+
+/// The next dispatch matching `pred`; every message event on the way must not be in `hidden`.
+async fn expect(
+    gw: &mut Gateway,
+    hidden: Id,
+    what: &str,
+    pred: impl Fn(&Dispatch) -> bool,
+) -> Dispatch {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let Some((_, ev)) = gw.next_dispatch(left).await else {
+            panic!("no {what} within {WAIT:?}")
+        };
+        assert_no_leak(&ev, hidden);
+        if pred(&ev) {
+            return ev;
+        }
+    }
+}
+
+fn assert_no_leak(ev: &Dispatch, hidden: Id) {
+    let ch = match ev {
+        Dispatch::MessageCreate(m) | Dispatch::MessageUpdate(m) => Some(m.channel_id),
+        Dispatch::MessageDelete(m) => Some(m.channel_id),
+        Dispatch::ReactionAdd(r) | Dispatch::ReactionRemove(r) => Some(r.channel_id),
+        Dispatch::TypingStart(t) => Some(t.channel_id),
+        Dispatch::ChannelUpdate(c) | Dispatch::ChannelCreate(c) => Some(c.id),
+        _ => None,
+    };
+    assert_ne!(
+        ch,
+        Some(hidden),
+        "an event of the hidden channel leaked: {ev:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_hidden_channel_stays_hidden_on_every_path() {
+    let d = TestDaemon::start().await.unwrap();
+    let owner = d.owner().await.unwrap();
+    let bob = d.member(&owner, "bob").await.unwrap();
+    let bob_id = bob.me().await.unwrap().id;
+    let everyone = owner.roles().await.unwrap()[0].id;
+    let general = owner
+        .channels()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "general")
+        .unwrap()
+        .id;
+    let secret = channel(&owner, "secret").await;
+    let m = owner.say(secret, "the plan").await.unwrap();
+    let mut gw = Gateway::connect(&bob).await.unwrap();
+    assert!(gw.ready().channels.iter().any(|c| c.id == secret));
+
+    // Hiding it is announced as a CHANNEL_DELETE, and from then on nothing of it arrives.
+    owner
+        .put_overwrite(
+            secret,
+            everyone,
+            &OverwriteBody {
+                allow: PermissionSet::EMPTY,
+                deny: view(),
+            },
+        )
+        .await
+        .unwrap();
+    expect(
+        &mut gw,
+        Id(0),
+        "CHANNEL_DELETE",
+        |d| matches!(d, Dispatch::ChannelDelete(c) if c.id == secret),
+    )
+    .await;
+
+    // REST: listing, reading, history, posting, typing, reactions, read states, editing.
+    assert!(!bob.channels().await.unwrap().iter().any(|c| c.id == secret));
+    assert_eq!(
+        code(bob.messages(secret, Default::default()).await),
+        "not_found"
+    );
+    assert_eq!(code(bob.say(secret, "hi?").await), "not_found");
+    assert_eq!(code(bob.typing(secret).await), "not_found");
+    assert_eq!(code(bob.react(secret, m.id, "👀").await), "not_found");
+    assert_eq!(code(bob.unreact(secret, m.id, "👀").await), "not_found");
+    assert_eq!(code(bob.ack(secret, m.id).await), "not_found");
+    assert_eq!(code(bob.delete_message(secret, m.id).await), "not_found");
+
+    // Live: the owner's activity there reaches bob not at all; general still does.
+    owner.typing(secret).await.unwrap();
+    owner.react(secret, m.id, "🔥").await.unwrap();
+    owner.say(secret, "still secret").await.unwrap();
+    let marker = owner.say(general, "marker 1").await.unwrap();
+    expect(
+        &mut gw,
+        secret,
+        "marker 1",
+        |d| matches!(d, Dispatch::MessageCreate(x) if x.id == marker.id),
+    )
+    .await;
+
+    // Resume replay: what happened while away in the hidden channel is not replayed.
+    gw.drop_connection();
+    owner.say(secret, "while you were away").await.unwrap();
+    let marker = owner.say(general, "marker 2").await.unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut resumed = false;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, gw.next_event()).await {
+            Ok(Some(GatewayEvent::Resumed)) => resumed = true,
+            Ok(Some(GatewayEvent::Dispatch { event, .. })) => {
+                assert_no_leak(&event, secret);
+                if matches!(&event, Dispatch::MessageCreate(x) if x.id == marker.id) {
+                    break;
+                }
+            }
+            Ok(Some(GatewayEvent::Ready(r))) => {
+                assert!(!r.channels.iter().any(|c| c.id == secret));
+            }
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => panic!("marker 2 never arrived"),
+        }
+    }
+    assert!(resumed, "the session resumed");
+
+    // A fresh identify does not list it either.
+    let gw2 = Gateway::connect(&bob).await.unwrap();
+    assert!(!gw2.ready().channels.iter().any(|c| c.id == secret));
+    assert!(
+        !gw2.ready()
+            .read_states
+            .iter()
+            .any(|r| r.channel_id == secret)
+    );
+    gw2.close();
+
+    // A role that may see it shows it again (CHANNEL_CREATE), and taking the role hides it.
+    let insiders = owner
+        .create_role(&CreateRole {
+            name: "insiders".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    owner
+        .put_overwrite(
+            secret,
+            insiders.id,
+            &OverwriteBody {
+                allow: view(),
+                deny: PermissionSet::EMPTY,
+            },
+        )
+        .await
+        .unwrap();
+    owner
+        .add_member_role(bob_id, insiders.id, None)
+        .await
+        .unwrap();
+    expect(
+        &mut gw,
+        Id(0),
+        "CHANNEL_CREATE",
+        |d| matches!(d, Dispatch::ChannelCreate(c) if c.id == secret),
+    )
+    .await;
+    assert!(bob.channels().await.unwrap().iter().any(|c| c.id == secret));
+    assert_eq!(
+        bob.messages(secret, Default::default())
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    owner
+        .remove_member_role(bob_id, insiders.id, None)
+        .await
+        .unwrap();
+    expect(
+        &mut gw,
+        Id(0),
+        "CHANNEL_DELETE",
+        |d| matches!(d, Dispatch::ChannelDelete(c) if c.id == secret),
+    )
+    .await;
+    assert_eq!(code(bob.say(secret, "again?").await), "not_found");
+    // Deleting the role that showed it changes nothing for bob now; for a holder it hides it.
+    owner
+        .add_member_role(bob_id, insiders.id, None)
+        .await
+        .unwrap();
+    expect(
+        &mut gw,
+        Id(0),
+        "CHANNEL_CREATE",
+        |d| matches!(d, Dispatch::ChannelCreate(c) if c.id == secret),
+    )
+    .await;
+    owner.delete_role(insiders.id).await.unwrap();
+    expect(
+        &mut gw,
+        Id(0),
+        "CHANNEL_DELETE",
+        |d| matches!(d, Dispatch::ChannelDelete(c) if c.id == secret),
+    )
+    .await;
+    assert!(!bob.channels().await.unwrap().iter().any(|c| c.id == secret));
+}
