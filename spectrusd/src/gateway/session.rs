@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
+use futures_util::SinkExt;
 use spectrus_proto::gateway::{ClientFrame, Hello, InvalidSession, close, op};
 use spectrus_proto::model::Presence;
 use tokio::sync::mpsc;
@@ -285,12 +286,7 @@ impl Connection {
                         self.close(code, reason).await;
                         Step::Stop
                     }
-                    Some(o) => match o.render() {
-                        Some(text) => {
-                            if self.send_text(text).await { Step::Continue } else { Step::Stop }
-                        }
-                        None => Step::Stop,
-                    },
+                    Some(o) => self.write_burst(o, &mut rx).await,
                     None => Step::Stop,
                 },
                 f = self.next_frame() => match f {
@@ -305,6 +301,40 @@ impl Connection {
         let now_offline = self.state.hub.detach(&slot, &tx);
         if now_offline {
             publish_presence(&self.state, slot.user, Presence::Offline);
+        }
+    }
+
+    /// Writes `first` and whatever else is already queued (up to a bound), then flushes
+    /// once: one syscall for a burst instead of one per frame.
+    async fn write_burst(&mut self, first: Outbound, rx: &mut mpsc::Receiver<Outbound>) -> Step {
+        const BURST: usize = 64;
+        let mut next = Some(first);
+        let mut written = 0;
+        while let Some(o) = next.take() {
+            match o {
+                Outbound::Close(code, reason) => {
+                    let _ = self.socket.flush().await;
+                    self.close(code, reason).await;
+                    return Step::Stop;
+                }
+                other => {
+                    let Some(text) = other.render() else {
+                        return Step::Stop;
+                    };
+                    if self.socket.feed(Message::Text(text.into())).await.is_err() {
+                        return Step::Stop;
+                    }
+                }
+            }
+            written += 1;
+            if written < BURST {
+                next = rx.try_recv().ok();
+            }
+        }
+        if self.socket.flush().await.is_err() {
+            Step::Stop
+        } else {
+            Step::Continue
         }
     }
 
