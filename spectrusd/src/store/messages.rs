@@ -261,7 +261,7 @@ fn decorate(c: &Connection, msgs: &mut [Message], viewer: Id) -> Result<(), Stor
         }
     }
     let mut st = c.prepare_cached(
-        "SELECT message_id, emoji, COUNT(*), MAX(user_id = ?3), MIN(created_at) AS first
+        "SELECT message_id, emoji, COUNT(*), MAX(user_id = ?3), MIN(rowid) AS first
          FROM reactions WHERE message_id BETWEEN ?1 AND ?2 GROUP BY message_id, emoji ORDER BY message_id, first",
     )?;
     let mut rows = st.query(params![lo.0 as i64, hi.0 as i64, viewer.0 as i64])?;
