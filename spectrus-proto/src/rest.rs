@@ -184,11 +184,19 @@ pub struct Health {
 /// `PATCH /members/{user_id}`: absent fields stay, `null` clears.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct PatchMember {
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub nick: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<Id>>,
     /// RFC 3339 time until which the member is timed out; `null` lifts the timeout.
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub timeout_until: Option<Option<String>>,
 }

@@ -11,6 +11,14 @@ pub mod invites;
 pub mod members;
 pub mod messages;
 pub mod server;
+// Admin socket (operator) use cases.
+pub mod backup;
+pub mod layout;
+pub mod status;
+pub mod users;
+// Shared with the `perms` branch (minimal versions here; see their module comments).
+pub mod moderation;
+pub mod roles;
 
 use spectrus_proto::{Id, Permission};
 
