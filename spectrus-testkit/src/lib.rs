@@ -52,6 +52,7 @@ pub struct TestDaemon {
     _tmp: Option<tempfile::TempDir>,
     child: Option<Child>,
     env: Vec<(String, String)>,
+    args: Vec<String>,
     log: Arc<Mutex<Vec<String>>>,
 }
 
@@ -63,6 +64,14 @@ impl TestDaemon {
 
     /// Starts a daemon with extra environment variables.
     pub async fn start_with(env: &[(&str, &str)]) -> anyhow::Result<TestDaemon> {
+        Self::start_with_args(env, &[]).await
+    }
+
+    /// Starts a daemon with extra environment variables and command-line arguments.
+    pub async fn start_with_args(
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> anyhow::Result<TestDaemon> {
         let tmp = tempfile::tempdir()?;
         let data_dir = tmp.path().join("data");
         let mut d = TestDaemon {
@@ -74,6 +83,7 @@ impl TestDaemon {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            args: args.iter().map(|a| a.to_string()).collect(),
             log: Arc::default(),
         };
         d.spawn(None).await?;
@@ -84,6 +94,7 @@ impl TestDaemon {
         let bin = daemon_binary()?;
         let bind = format!("127.0.0.1:{}", port.unwrap_or(0));
         let mut cmd = Command::new(bin);
+        cmd.args(&self.args);
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("SPECTRUS_BIND", &bind)
@@ -139,6 +150,23 @@ impl TestDaemon {
     /// Everything the daemon logged so far.
     pub fn log(&self) -> Vec<String> {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The admin socket: `SPECTRUS_ADMIN_SOCKET` when the test set it, else the daemon's
+    /// default for a start by hand, `<data_dir>/admin.sock`.
+    pub fn admin_socket(&self) -> PathBuf {
+        self.env
+            .iter()
+            .find(|(k, _)| k == "SPECTRUS_ADMIN_SOCKET")
+            .map(|(_, v)| PathBuf::from(v))
+            .unwrap_or_else(|| self.data_dir.join("admin.sock"))
+    }
+
+    /// Sends a signal to the daemon (e.g. SIGHUP to reload its configuration).
+    pub fn signal(&self, sig: nix::sys::signal::Signal) -> anyhow::Result<()> {
+        let pid = self.pid().context("not running")?;
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), sig)?;
+        Ok(())
     }
 
     /// The daemon's process id.
