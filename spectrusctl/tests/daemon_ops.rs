@@ -405,7 +405,7 @@ async fn systemd_notify_ready_watchdog_reloading_and_stopping() {
     .await
     .unwrap();
     let mut seen = String::new();
-    let mut next = |seen: &mut String| {
+    let next = |seen: &mut String| {
         let mut buf = [0u8; 512];
         let n = listener.recv(&mut buf).expect("no notification");
         let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
