@@ -56,6 +56,7 @@ pub struct TestDaemon {
     _tmp: Option<tempfile::TempDir>,
     child: Option<Child>,
     env: Vec<(String, String)>,
+    args: Vec<String>,
     log: Arc<Mutex<Vec<String>>>,
 }
 
@@ -67,6 +68,14 @@ impl TestDaemon {
 
     /// Starts a daemon with extra environment variables.
     pub async fn start_with(env: &[(&str, &str)]) -> anyhow::Result<TestDaemon> {
+        Self::start_with_args(env, &[]).await
+    }
+
+    /// Starts a daemon with extra environment variables and command-line arguments.
+    pub async fn start_with_args(
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> anyhow::Result<TestDaemon> {
         let tmp = tempfile::tempdir()?;
         let data_dir = tmp.path().join("data");
         let mut d = TestDaemon {
@@ -78,6 +87,7 @@ impl TestDaemon {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            args: args.iter().map(|a| a.to_string()).collect(),
             log: Arc::default(),
         };
         d.spawn(None).await?;
@@ -88,6 +98,7 @@ impl TestDaemon {
         let bin = daemon_binary()?;
         let bind = format!("127.0.0.1:{}", port.unwrap_or(0));
         let mut cmd = Command::new(bin);
+        cmd.args(&self.args);
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("SPECTRUS_BIND", &bind)
@@ -149,6 +160,23 @@ impl TestDaemon {
     /// it back.
     pub fn stop(&mut self) {
         self.kill9();
+    }
+
+    /// The admin socket: `SPECTRUS_ADMIN_SOCKET` when the test set it, else the daemon's
+    /// default for a start by hand, `<data_dir>/admin.sock`.
+    pub fn admin_socket(&self) -> PathBuf {
+        self.env
+            .iter()
+            .find(|(k, _)| k == "SPECTRUS_ADMIN_SOCKET")
+            .map(|(_, v)| PathBuf::from(v))
+            .unwrap_or_else(|| self.data_dir.join("admin.sock"))
+    }
+
+    /// Sends a signal to the daemon (e.g. SIGHUP to reload its configuration).
+    pub fn signal(&self, sig: nix::sys::signal::Signal) -> anyhow::Result<()> {
+        let pid = self.pid().context("not running")?;
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), sig)?;
+        Ok(())
     }
 
     /// The daemon's process id.

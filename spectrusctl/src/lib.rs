@@ -9,7 +9,8 @@ pub mod commands;
 pub mod duration;
 pub mod error;
 pub mod layout;
-pub mod man;
+/// The manual page generator (shared with spectrusd, in `spectrus-man`).
+pub use spectrus_man as man;
 pub mod output;
 pub mod table;
 pub mod transport;

@@ -1,6 +1,6 @@
 //! The committed `man/spectrusctl.8` must be what the generator produces from the clap
 //! definition; when the command line changes, regenerate it:
-//! `cargo run -p spectrusctl --bin gen-man`.
+//! `cargo run -p xtask --bin gen-man`.
 
 use std::path::PathBuf;
 

@@ -6,15 +6,20 @@
 //! sessions and the event bus). `startup` wires them together.
 
 pub mod access;
+pub mod admin;
 pub mod api;
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod gateway;
+pub mod man;
+pub mod reload;
 pub mod service;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod systemd;
 
 pub use config::Config;
 pub use startup::{Daemon, start};

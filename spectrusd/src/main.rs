@@ -1,51 +1,84 @@
 //! `spectrusd`: the binary edge. Parses flags, loads the configuration, sets up logging,
-//! starts the daemon and waits for a signal.
+//! starts the daemon, tells systemd, and handles signals (SIGTERM/SIGINT drain and stop,
+//! SIGHUP re-reads the configuration file).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
 use spectrusd::Config;
+use spectrusd::cli::Args;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Registry, reload};
 
-/// The Spectrus daemon: chat, voice and the admin socket in one binary.
-#[derive(Debug, Parser)]
-#[command(name = "spectrusd", version, about, long_about = None)]
-struct Args {
-    /// Configuration file (default: /etc/spectrus/spectrusd.toml if it exists).
-    #[arg(long, value_name = "PATH")]
-    config: Option<PathBuf>,
-    /// Print the effective configuration (secrets redacted) and exit.
-    #[arg(long)]
-    print_config: bool,
-}
+/// Swaps the log filter on SIGHUP.
+type FilterHandle = reload::Handle<EnvFilter, Registry>;
 
-fn init_logging(filter: &str) {
-    let env_filter =
-        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(env_filter)
-        .with_writer(std::io::stderr);
+fn init_logging(filter: &str) -> FilterHandle {
+    let env_filter = EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
+    let (filter_layer, handle) = reload::Layer::new(env_filter);
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let registry = tracing_subscriber::registry().with(filter_layer);
     if std::env::var_os("JOURNAL_STREAM").is_some() {
         // journald adds its own timestamps.
-        builder.without_time().with_ansi(false).init();
+        registry.with(fmt.without_time().with_ansi(false)).init();
     } else {
-        builder.init();
+        registry.with(fmt).init();
     }
+    handle
 }
 
-async fn wait_for_stop() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+fn env() -> HashMap<String, String> {
+    std::env::vars().collect()
+}
+
+/// Re-reads the configuration file and puts its reloadable parts in force.
+fn reload_config(args: &Args, daemon: &spectrusd::Daemon, filter: &FilterHandle) {
+    spectrusd::systemd::reloading();
+    match Config::load(args.config.as_deref(), &env()) {
+        Ok(new) => {
+            let reloaded = spectrusd::reload::apply(&daemon.state, &new);
+            if reloaded.applied.contains(&"log") {
+                match EnvFilter::try_new(&new.log) {
+                    Ok(f) => {
+                        if let Err(e) = filter.reload(f) {
+                            tracing::warn!(error = %e, "cannot swap the log filter");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "bad log filter; keeping the old one"),
+                }
+            }
         }
-    };
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM: draining"),
-        _ = tokio::signal::ctrl_c() => tracing::info!("interrupted: draining"),
+        Err(e) => tracing::error!("configuration not reloaded: {e}"),
+    }
+    spectrusd::systemd::ready();
+}
+
+/// Serves until SIGTERM or SIGINT, reloading on every SIGHUP.
+async fn serve(
+    args: &Args,
+    daemon: &spectrusd::Daemon,
+    filter: &FilterHandle,
+) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+    let mut hup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
+    loop {
+        tokio::select! {
+            _ = term.recv() => {
+                tracing::info!("SIGTERM: draining");
+                return Ok(());
+            }
+            _ = tokio::signal::ctrl_c() => {
+                tracing::info!("interrupted: draining");
+                return Ok(());
+            }
+            _ = hup.recv() => {
+                tracing::info!("SIGHUP: re-reading the configuration");
+                reload_config(args, daemon, filter);
+            }
+        }
     }
 }
 
@@ -72,22 +105,29 @@ fn main() {
 
 fn run() -> anyhow::Result<()> {
     let args = Args::parse();
-    let env: HashMap<String, String> = std::env::vars().collect();
-    let config = Config::load(args.config.as_deref(), &env)?;
+    let config = Config::load(args.config.as_deref(), &env())?;
     if args.print_config {
         print!("{}", config.redacted_toml());
         return Ok(());
     }
-    init_logging(&config.log);
+    let filter = init_logging(&config.log);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
     rt.block_on(async {
         let daemon = spectrusd::start(config).await?;
-        wait_for_stop().await;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let watchdog = spectrusd::systemd::spawn_watchdog(stop_rx);
+        spectrusd::systemd::ready();
+        let served = serve(&args, &daemon, &filter).await;
+        spectrusd::systemd::stopping();
+        let _ = stop_tx.send(true);
+        if let Some(w) = watchdog {
+            let _ = w.await;
+        }
         daemon.shutdown().await;
         tracing::info!("stopped");
-        anyhow::Ok(())
+        served
     })
 }

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -32,8 +32,11 @@ pub struct Daemon {
     pub http_addr: SocketAddr,
     /// The shared state (tests reach into it).
     pub state: SharedState,
+    /// Where the admin socket is.
+    pub admin_socket: PathBuf,
     shutdown: watch::Sender<bool>,
     server: JoinHandle<()>,
+    admin: JoinHandle<()>,
 }
 
 impl Daemon {
@@ -46,6 +49,8 @@ impl Daemon {
         );
         let _ = self.shutdown.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(4), self.server).await;
+        let _ = tokio::time::timeout(Duration::from_millis(500), self.admin).await;
+        let _ = std::fs::remove_file(&self.admin_socket);
         if let Err(e) = self.state.store.checkpoint().await {
             tracing::warn!(error = %e, "checkpoint at shutdown failed");
         }
@@ -189,6 +194,9 @@ fn new_setup_code() -> String {
 /// Starts the daemon with `config`: returns once the listener is bound.
 pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     ensure_data_dir(&config.data_dir)?;
+    // Bound first: a second daemon on the same socket stops here, before touching the DB.
+    let admin_socket = config.admin_socket_path();
+    let admin_listener = crate::admin::bind(&admin_socket)?;
     let secret = jwt_secret(&config)?;
     let db_path = config.data_dir.join("spectrus.db");
     let store = Store::open(&db_path, config.storage.readers, config.storage.synchronous)
@@ -264,6 +272,8 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         }
     });
     spawn_housekeeping(state.clone(), shutdown_tx.subscribe());
+    let admin = crate::admin::spawn(admin_listener, state.clone(), shutdown_tx.subscribe());
+    tracing::info!(path = %admin_socket.display(), "admin socket ready");
 
     let url = state.config().public_base_url();
     tracing::info!(
@@ -278,8 +288,10 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     Ok(Daemon {
         http_addr,
         state,
+        admin_socket,
         shutdown: shutdown_tx,
         server,
+        admin,
     })
 }
 

@@ -72,10 +72,8 @@ pub async fn run(cmd: &RolesCommand, ctx: &mut Ctx<'_>) -> Result<()> {
         }
         RolesCommand::Move { role, position } => {
             let current: Role = ctx.client.get_as(&role_route(role)).await?;
-            let body = [RolePosition {
-                id: current.id,
-                position: *position,
-            }];
+            let all: Vec<Role> = ctx.client.get_as("/roles").await?;
+            let body = whole_order(&all, &current, *position);
             let value = ctx
                 .client
                 .call(Method::PATCH, "/roles", Some(&body))
@@ -132,6 +130,28 @@ async fn edit(args: &RoleEditArgs, ctx: &mut Ctx<'_>) -> Result<()> {
     }
     let role: Role = decode(value)?;
     ctx.out.line(format!("role {} updated", role.name))
+}
+
+/// The whole role order (the daemon takes reorders as one consistent order) with `moved`
+/// at `position` (1 = just above `@everyone`), the others keeping their relative order.
+fn whole_order(all: &[Role], moved: &Role, position: i64) -> Vec<RolePosition> {
+    let mut order: Vec<&Role> = all
+        .iter()
+        .filter(|r| r.position > 0 && r.id != moved.id)
+        .collect();
+    order.sort_by_key(|r| r.position);
+    let at = usize::try_from(position.saturating_sub(1))
+        .unwrap_or(0)
+        .min(order.len());
+    order.insert(at, moved);
+    order
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RolePosition {
+            id: r.id,
+            position: i as i64 + 1,
+        })
+        .collect()
 }
 
 /// `current` with `--add-perm`s added and `--remove-perm`s removed.

@@ -15,6 +15,11 @@ pub mod moderation;
 pub mod roles;
 pub mod server;
 pub mod visibility;
+// Admin socket (operator) use cases.
+pub mod backup;
+pub mod layout;
+pub mod status;
+pub mod users;
 
 use spectrus_proto::permissions::PermissionSet;
 use spectrus_proto::{Id, Permission};

@@ -128,3 +128,37 @@ pub fn set_password_hash(c: &Connection, id: Id, hash: &str) -> Result<(), Store
     )?;
     Ok(())
 }
+
+// --- Operator administration (admin socket) ---
+
+/// Disables or enables an account.
+pub fn set_disabled(c: &Connection, id: Id, disabled: bool) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE users SET disabled = ?2 WHERE id = ?1",
+        params![id.0 as i64, disabled],
+    )?;
+    Ok(())
+}
+
+/// Makes `id` the one owner (the previous owner stays an ordinary account).
+pub fn set_owner(c: &Connection, id: Id) -> Result<(), StoreError> {
+    c.execute("UPDATE users SET is_owner = 0 WHERE is_owner = 1", [])?;
+    c.execute("UPDATE users SET is_owner = 1 WHERE id = ?1", [id.0 as i64])?;
+    Ok(())
+}
+
+/// Deletes an account while keeping its messages: the row stays (messages reference it) but
+/// loses its name, its password and its membership, so it reads as a deleted user.
+pub fn anonymize(c: &Connection, id: Id) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE users SET username = ?2, display_name = 'Deleted user', password_hash = '!',
+           disabled = 1, is_owner = 0 WHERE id = ?1",
+        params![id.0 as i64, format!("deleted-{}", id.0)],
+    )?;
+    c.execute("DELETE FROM members WHERE user_id = ?1", [id.0 as i64])?;
+    c.execute(
+        "DELETE FROM token_families WHERE user_id = ?1",
+        [id.0 as i64],
+    )?;
+    Ok(())
+}

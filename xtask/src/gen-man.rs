@@ -1,5 +1,8 @@
-//! Regenerates the committed manual pages: `cargo run -p spectrusctl --bin gen-man`.
+//! Regenerates the committed manual pages: `cargo run -p xtask --bin gen-man`.
 //! Writes into the workspace's `man/` directory, or into the directory given as argument.
+//!
+//! Lives in its own crate so that neither spectrusctl nor spectrusd depends on the other.
+//! spectrus-tui(1) joins here once the TUI's clap definition (`spectrus-tui/src/cli.rs`) exists.
 
 use std::path::PathBuf;
 
@@ -11,9 +14,10 @@ fn main() -> anyhow::Result<()> {
         .nth(1)
         .map_or_else(|| root.join("man"), PathBuf::from);
     std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    // One line per page; spectrusd(8) and spectrus-tui(1) join here with their own
-    // `man_page()` (see spectrusctl::man).
-    let pages = [("spectrusctl.8", spectrusctl::man_page())];
+    let pages = [
+        ("spectrusctl.8", spectrusctl::man_page()),
+        ("spectrusd.8", spectrusd::man::man_page()),
+    ];
     for (file, page) in pages {
         let path = out_dir.join(file);
         page.write(&path)

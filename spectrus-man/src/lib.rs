@@ -3,7 +3,7 @@
 //! free-form sections (ENVIRONMENT, FILES, EXIT STATUS, ...).
 //!
 //! Self-contained (clap, clap_mangen and roff only) so the other binaries' pages use it too:
-//! `ManPage::new(spectrusd::cli::command(), "8").section("FILES", "...").write(path)`, and a
+//! `ManPage::new(spectrusd::cli::Args::command(), "8").section("FILES", "...").write(path)`, and a
 //! test that calls [`ManPage::check`] on the committed file.
 
 use std::io;
@@ -33,7 +33,7 @@ pub enum ManError {
         source: io::Error,
     },
     /// The file is out of date.
-    #[error("{path} is out of date; regenerate it with `cargo run -p spectrusctl --bin gen-man`")]
+    #[error("{path} is out of date; regenerate it with `cargo run -p xtask --bin gen-man`")]
     Stale {
         /// The page's path.
         path: String,
@@ -284,8 +284,7 @@ mod tests {
         std::fs::write(&path, b".TH old").unwrap();
         let e = page.check(&path).unwrap_err();
         assert!(
-            e.to_string()
-                .contains("cargo run -p spectrusctl --bin gen-man"),
+            e.to_string().contains("cargo run -p xtask --bin gen-man"),
             "{e}"
         );
     }

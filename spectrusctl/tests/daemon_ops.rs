@@ -1,0 +1,450 @@
+//! Operating a real daemon through `spectrusctl`: the peer check, online backup under a
+//! write load, SIGTERM drain, SIGHUP reload, layout export/apply, the event stream, the
+//! systemd notify protocol, and the admin socket's lifecycle.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixDatagram;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{ctl, ctl_json};
+use nix::sys::signal::Signal;
+use spectrus_client::{Gateway, GatewayEvent};
+use spectrus_proto::gateway::Dispatch;
+use spectrus_proto::rest::RegisterRequest;
+use spectrus_testkit::{PASSWORD, TestDaemon};
+
+/// A daemon whose admin socket sits in a world-traversable directory.
+async fn daemon_with_public_socket_dir() -> (TestDaemon, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let sock = dir.path().join("admin.sock");
+    let d = TestDaemon::start_with(&[("SPECTRUS_ADMIN_SOCKET", sock.to_str().unwrap())])
+        .await
+        .unwrap();
+    (d, dir)
+}
+
+fn as_user(d: &TestDaemon, setpriv: &[&str], args: &[&str]) -> common::Run {
+    let mut cmd = std::process::Command::new("setpriv");
+    cmd.args(setpriv)
+        .arg(common::binary())
+        .arg("--socket")
+        .arg(d.admin_socket())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    common::run_command(cmd, None)
+}
+
+#[tokio::test]
+async fn a_strangers_uid_is_refused_and_the_daemons_group_is_let_in() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!(
+            "skipped: needs root to run the client under another uid (peer_allowed is unit-tested)"
+        );
+        return;
+    }
+    let (d, _dir) = daemon_with_public_socket_dir().await;
+    let sock = d.admin_socket();
+    let mode = std::fs::metadata(&sock).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o660);
+    let stranger = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+    // The file mode is the first gate.
+    as_user(&d, &stranger, &["status"]).fails(77, "permission denied");
+    // Past the file mode, the daemon's own check (SO_PEERCRED) refuses.
+    std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let refused = as_user(&d, &stranger, &["status"]);
+    refused.fails(77, "uid 65534 may not use the admin socket");
+    assert!(refused.stderr.contains("(forbidden)"), "{refused:?}");
+    // A supplementary group equal to the daemon's gid (SO_PEERGROUPS) is enough.
+    let member = as_user(
+        &d,
+        &["--reuid=65534", "--regid=65534", "--groups=0"],
+        &["--json", "status"],
+    );
+    assert_eq!(member.json()["license"]["state"], "none");
+}
+
+#[tokio::test]
+async fn backup_during_a_write_load_is_consistent_and_holds_every_acknowledged_message() {
+    let d = TestDaemon::start().await.unwrap();
+    let owner = Arc::new(d.owner().await.unwrap());
+    let general = owner
+        .channels()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "general")
+        .unwrap()
+        .id;
+    let started = Arc::new(AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (owner, started) = (owner.clone(), started.clone());
+        writers.push(tokio::spawn(async move {
+            let mut acked_before = Vec::new();
+            for i in 0..150 {
+                let m = owner.say(general, &format!("w{w} m{i}")).await.unwrap();
+                if !started.load(Ordering::SeqCst) {
+                    acked_before.push(m.id);
+                }
+            }
+            acked_before
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let dest = d.data_dir.parent().unwrap().join("backup.db");
+    started.store(true, Ordering::SeqCst);
+    let dest2 = dest.clone();
+    let socket = d.admin_socket();
+    let run = tokio::task::spawn_blocking(move || {
+        common::run_command(
+            common::command(&socket, &["--json", "backup", dest2.to_str().unwrap()]),
+            None,
+        )
+    })
+    .await
+    .unwrap();
+    let result = run.json();
+    let mut acked = Vec::new();
+    for w in writers {
+        acked.extend(w.await.unwrap());
+    }
+    assert!(
+        !acked.is_empty(),
+        "the load did not start before the backup"
+    );
+    assert_eq!(result["path"], dest.to_str().unwrap());
+    assert_eq!(result["bytes"], std::fs::metadata(&dest).unwrap().len());
+
+    let db =
+        rusqlite::Connection::open_with_flags(&dest, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let ok: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    let mut st = db.prepare("SELECT 1 FROM messages WHERE id = ?1").unwrap();
+    for id in &acked {
+        assert!(
+            st.exists([id.0 as i64]).unwrap(),
+            "acknowledged message {id} missing"
+        );
+    }
+    // An existing file is never overwritten.
+    ctl(&d, &["backup", dest.to_str().unwrap()]).fails(1, "(conflict)");
+    // The table mode says where it went.
+    let other = d.data_dir.parent().unwrap().join("second.db");
+    let out = ctl(&d, &["backup", other.to_str().unwrap()]);
+    assert!(out.ok().starts_with("backup written to "), "{out:?}");
+}
+
+#[tokio::test]
+async fn sigterm_drains_and_exits_0_within_5_seconds() {
+    let mut d = TestDaemon::start().await.unwrap();
+    let owner = d.owner().await.unwrap();
+    let mut gw = Gateway::connect(&owner).await.unwrap();
+    let sock = d.admin_socket();
+    assert!(sock.exists());
+    let (code, took) = d.terminate().unwrap();
+    assert_eq!(code, Some(0));
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert!(!sock.exists(), "the admin socket was left behind");
+    // The gateway was told to reconnect (the SDK starts reconnecting).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, gw.next_event()).await {
+            Ok(Some(GatewayEvent::Reconnecting { .. })) | Ok(None) => break,
+            Ok(Some(_)) => {}
+            Err(_) => panic!("the gateway was not closed"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn sighup_reloads_the_registration_policy_without_dropping_a_gateway() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("spectrusd.toml");
+    std::fs::write(&conf, "registration = \"invite\"\n").unwrap();
+    let d = TestDaemon::start_with_args(&[], &["--config", conf.to_str().unwrap()])
+        .await
+        .unwrap();
+    let owner = d.owner().await.unwrap();
+    let bob = d.member(&owner, "bob").await.unwrap();
+    let mut gw = Gateway::connect(&bob).await.unwrap();
+    let register = |name: &str| RegisterRequest {
+        username: name.into(),
+        password: PASSWORD.into(),
+        ..Default::default()
+    };
+    let e = d.client().register(&register("carol")).await.unwrap_err();
+    assert_eq!(e.status(), Some(403));
+
+    std::fs::write(
+        &conf,
+        "registration = \"open\"\n[limits]\nmessage_max_chars = 50\n",
+    )
+    .unwrap();
+    d.signal(Signal::SIGHUP).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while ctl_json(&d, &["config"])["registration"] != "open" {
+        assert!(Instant::now() < deadline, "the reload did not happen");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(ctl_json(&d, &["config"])["limits"]["message_max_chars"], 50);
+    d.client().register(&register("carol")).await.unwrap();
+    let events = ctl(&d, &["--json", "events", "--type", "config_reload"]);
+    assert!(events.ok().contains("\"registration\""), "{events:?}");
+
+    // Bob's gateway lived through it.
+    let general = owner
+        .channels()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "general")
+        .unwrap()
+        .id;
+    let e = owner.say(general, &"x".repeat(60)).await.unwrap_err();
+    assert_eq!(e.status(), Some(400), "the new limit is not in force: {e}");
+    owner.say(general, "still there?").await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, gw.next_event()).await {
+            Ok(Some(GatewayEvent::Dispatch {
+                event: Dispatch::MessageCreate(m),
+                ..
+            })) => {
+                assert_eq!(m.content, "still there?");
+                break;
+            }
+            Ok(Some(GatewayEvent::Reconnecting { .. })) => panic!("the reload dropped the gateway"),
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => panic!("no message on the gateway after the reload"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn layout_export_then_apply_on_a_fresh_server_reproduces_it_and_reapplying_is_a_no_op() {
+    let a = TestDaemon::start().await.unwrap();
+    let owner = a.owner().await.unwrap();
+    ctl(
+        &a,
+        &[
+            "roles",
+            "create",
+            "Moderator",
+            "--perm",
+            "members:kick",
+            "--color",
+            "#e67e22",
+            "--hoist",
+        ],
+    )
+    .ok();
+    ctl(&a, &["channels", "create", "Games", "--category"]).ok();
+    let chess = ctl_json(&a, &["channels", "create", "chess", "--parent", "Games"]);
+    ctl(
+        &a,
+        &[
+            "channels", "create", "Jukebox", "--voice", "--parent", "Games",
+        ],
+    )
+    .ok();
+    ctl(&a, &["channels", "create", "lobby"]).ok();
+    let chess_id = spectrus_proto::Id(chess["id"].as_str().unwrap().parse().unwrap());
+    owner
+        .patch_channel(
+            chess_id,
+            &spectrus_proto::rest::PatchChannel {
+                topic: Some(Some("Openings and endgames".into())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let moderator = ctl_json(&a, &["roles", "show", "Moderator"]);
+    owner
+        .put_overwrite(
+            chess_id,
+            spectrus_proto::Id(moderator["id"].as_str().unwrap().parse().unwrap()),
+            &spectrus_proto::rest::OverwriteBody {
+                allow: [spectrus_proto::Permission::MessagesManage]
+                    .into_iter()
+                    .collect(),
+                deny: Default::default(),
+            },
+        )
+        .await
+        .unwrap();
+
+    let file = a.data_dir.parent().unwrap().join("layout.toml");
+    let out = ctl(&a, &["layout", "export", file.to_str().unwrap()]);
+    assert!(out.ok().contains("layout written to"), "{out:?}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("[[categories]]") && text.contains("Openings and endgames"),
+        "{text}"
+    );
+    let exported_a = ctl_json(&a, &["layout", "export"]);
+
+    let b = TestDaemon::start().await.unwrap();
+    let before_b = ctl_json(&b, &["layout", "export"]);
+    let dry = ctl(
+        &b,
+        &["layout", "apply", file.to_str().unwrap(), "--dry-run"],
+    );
+    let dry = dry.ok();
+    assert!(dry.starts_with("would make "), "{dry}");
+    assert!(dry.contains("create role Moderator"), "{dry}");
+    assert!(dry.contains("create channel Games/chess"), "{dry}");
+    assert_eq!(
+        ctl_json(&b, &["layout", "export"]),
+        before_b,
+        "the dry run wrote"
+    );
+
+    let applied = ctl(&b, &["layout", "apply", file.to_str().unwrap()]);
+    assert!(applied.ok().starts_with("applied "), "{applied:?}");
+    assert_eq!(ctl_json(&b, &["layout", "export"]), exported_a);
+    let again = ctl(&b, &["layout", "apply", file.to_str().unwrap()]);
+    assert_eq!(
+        again.ok(),
+        "no changes: the server already matches the layout\n"
+    );
+    let again = ctl_json(&b, &["layout", "apply", file.to_str().unwrap()]);
+    assert_eq!(again, serde_json::json!({"changes": []}));
+    let events = ctl(&b, &["--json", "events", "--type", "layout_apply"]);
+    assert_eq!(events.ok().lines().count(), 1, "{events:?}");
+
+    // A document naming an unknown role is refused whole.
+    let bad = b.data_dir.parent().unwrap().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[categories]]\nname = \"New\"\n[[categories.overwrites]]\nrole = \"Ghost\"\n",
+    )
+    .unwrap();
+    ctl(&b, &["layout", "apply", bad.to_str().unwrap()])
+        .fails(1, "categories[0].overwrites[0].role");
+    assert_eq!(ctl_json(&b, &["layout", "export"]), exported_a);
+}
+
+#[tokio::test]
+async fn events_follow_sees_a_message_posted_by_another_client() {
+    let d = TestDaemon::start().await.unwrap();
+    let owner = d.owner().await.unwrap();
+    let mut child = common::command(
+        &d.admin_socket(),
+        &["--json", "events", "--follow", "--type", "message_create"],
+    )
+    .spawn()
+    .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let general = owner
+        .channels()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "general")
+        .unwrap()
+        .id;
+    let m = owner.say(general, "secret words").await.unwrap();
+    let line = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(5)))
+        .await
+        .unwrap()
+        .expect("no event line within 5 s");
+    let _ = child.kill();
+    let _ = child.wait();
+    let e: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(e["type"], "message_create");
+    assert_eq!(e["message_id"], m.id.to_string());
+    assert_eq!(e["channel_id"], general.to_string());
+    assert_eq!(e["length"], 12);
+    assert!(!line.contains("secret"), "content leaked: {line}");
+
+    // Without --follow: the backlog, as human lines.
+    let backlog = ctl(&d, &["events"]);
+    let text = backlog.ok();
+    assert!(
+        text.lines().any(|l| l.contains("  member_join  ")),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.contains("  message_create  ")),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn systemd_notify_ready_watchdog_reloading_and_stopping() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notify.sock");
+    let listener = UnixDatagram::bind(&path).unwrap();
+    listener
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut d = TestDaemon::start_with(&[
+        ("NOTIFY_SOCKET", path.to_str().unwrap()),
+        ("WATCHDOG_USEC", "200000"),
+    ])
+    .await
+    .unwrap();
+    let mut seen = String::new();
+    let next = |seen: &mut String| {
+        let mut buf = [0u8; 512];
+        let n = listener.recv(&mut buf).expect("no notification");
+        let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
+        seen.push_str(&msg);
+        msg
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(seen.contains("READY=1") && seen.contains("WATCHDOG=1")) {
+        assert!(Instant::now() < deadline, "got {seen:?}");
+        next(&mut seen);
+    }
+    let ready_at = seen.find("READY=1").unwrap();
+    assert!(seen[ready_at..].contains("WATCHDOG=1"), "{seen:?}");
+    d.signal(Signal::SIGHUP).unwrap();
+    while !seen.contains("RELOADING=1") {
+        assert!(Instant::now() < deadline, "got {seen:?}");
+        next(&mut seen);
+    }
+    let (code, _) = d.terminate().unwrap();
+    assert_eq!(code, Some(0));
+    while !seen.contains("STOPPING=1") {
+        assert!(Instant::now() < deadline, "got {seen:?}");
+        next(&mut seen);
+    }
+}
+
+#[tokio::test]
+async fn a_live_socket_stops_a_second_daemon_and_a_stale_one_is_replaced() {
+    let (mut d, _dir) = daemon_with_public_socket_dir().await;
+    let sock = d.admin_socket();
+    let second = TestDaemon::start_with(&[("SPECTRUS_ADMIN_SOCKET", sock.to_str().unwrap())]).await;
+    assert!(
+        second.is_err(),
+        "a second daemon started on a live admin socket"
+    );
+    ctl(&d, &["status"]).ok();
+    // A crash leaves the socket file behind; the next start replaces it.
+    d.kill9();
+    assert!(sock.exists());
+    d.restart().await.unwrap();
+    ctl(&d, &["status"]).ok();
+}

@@ -1,0 +1,42 @@
+//! The admin socket: HTTP/JSON over a Unix socket for `spectrusctl` and scripts
+//! (`docs/admin-api.md`). Every route is a thin wrapper over `service` with
+//! [`Actor::Admin`](crate::service::Actor::Admin); the peer check lives in [`peercred`], the
+//! socket and its accept loop in [`socket`], the event backlog in [`events`].
+
+pub mod events;
+pub mod peercred;
+pub mod resolve;
+pub mod routes;
+pub mod socket;
+
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::UnixListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::state::SharedState;
+
+pub use socket::{AdminPeer, SocketError, bind};
+
+/// What admin handlers receive.
+#[derive(Clone)]
+pub struct AdminState {
+    /// The daemon's shared state.
+    pub app: SharedState,
+    /// Recent and live events for `GET /events`.
+    pub events: Arc<events::EventLog>,
+}
+
+/// Starts serving the admin API on `listener` (bound early by [`bind`]) until `stop`.
+pub fn spawn(
+    listener: UnixListener,
+    app: SharedState,
+    stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let events = Arc::new(events::EventLog::default());
+    events.spawn_feed(&app.hub, stop.clone());
+    let router: Router = routes::router(AdminState { app, events });
+    tokio::spawn(socket::serve(listener, router, stop))
+}

@@ -1,0 +1,69 @@
+//! Names or ids in admin paths: `{user}` by username, `{role}` and `{channel}` by exact
+//! name, or any of them by decimal id (an id wins over a name that looks like one).
+
+use spectrus_proto::Id;
+use spectrus_proto::model::{Channel, Role};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store;
+
+/// The user named (or numbered) `key`.
+pub async fn user(state: &AppState, key: &str) -> Result<Id, ApiError> {
+    Ok(crate::service::users::find(state, key).await?.id)
+}
+
+/// Picks the one item matching `key` by id, else by name; several by name is a conflict.
+fn pick<'a, T>(
+    items: &'a [T],
+    key: &str,
+    id: impl Fn(&T) -> Id,
+    name: impl Fn(&T) -> &str,
+    what: &'static str,
+) -> Result<&'a T, ApiError> {
+    if let Ok(n) = key.parse::<u64>()
+        && let Some(found) = items.iter().find(|x| id(x) == Id(n))
+    {
+        return Ok(found);
+    }
+    let named: Vec<&T> = items.iter().filter(|x| name(x) == key).collect();
+    match named.as_slice() {
+        [one] => Ok(one),
+        [] => Err(ApiError::NotFound(what)),
+        many => Err(ApiError::Conflict(format!(
+            "several {what}s are named {key:?}: use an id ({})",
+            many.iter()
+                .map(|x| id(x).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// The role named (or numbered) `key`.
+pub async fn role(state: &AppState, key: &str) -> Result<Role, ApiError> {
+    let roles = state.store.read(store::roles::list).await?;
+    pick(&roles, key, |r| r.id, |r| &r.name, "role").cloned()
+}
+
+/// The channel named (or numbered) `key`.
+pub async fn channel(state: &AppState, key: &str) -> Result<Channel, ApiError> {
+    let channels = state.store.read(store::channels::list).await?;
+    pick(&channels, key, |c| c.id, |c| &c.name, "channel").cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_win_names_match_exactly_and_duplicates_conflict() {
+        let items = [(Id(1), "a"), (Id(2), "1"), (Id(3), "dup"), (Id(4), "dup")];
+        let p = |k: &str| pick(&items, k, |x| x.0, |x| x.1, "channel").map(|x| x.0);
+        assert_eq!(p("1").unwrap(), Id(1));
+        assert_eq!(p("a").unwrap(), Id(1));
+        assert!(matches!(p("b"), Err(ApiError::NotFound(_))));
+        let e = p("dup").unwrap_err().to_string();
+        assert!(e.contains("3, 4"), "{e}");
+    }
+}

@@ -1,0 +1,177 @@
+//! Roles, member roles, invites, channels and bans: thin wrappers over the same service
+//! functions the public API uses, acting as `Actor::Admin`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use spectrus_proto::admin::{BanRequest, CreateRole, PatchRole, RolePosition};
+use spectrus_proto::model::{Ban, Channel, Invite, Role};
+use spectrus_proto::rest::{ChannelPosition, CreateChannel, CreateInvite};
+
+use super::no_content;
+use crate::admin::{AdminState, resolve};
+use crate::api::extract::{Body, PathParams};
+use crate::error::ApiResult;
+use crate::service::{self, Actor, channels, invites, moderation, roles};
+
+// ---- roles
+
+pub async fn roles_list(State(s): State<AdminState>) -> ApiResult<Json<Vec<Role>>> {
+    Ok(Json(roles::list(&s.app).await?))
+}
+
+pub async fn roles_show(
+    State(s): State<AdminState>,
+    PathParams(role): PathParams<String>,
+) -> ApiResult<Json<Role>> {
+    Ok(Json(resolve::role(&s.app, &role).await?))
+}
+
+pub async fn roles_create(
+    State(s): State<AdminState>,
+    Body(req): Body<CreateRole>,
+) -> ApiResult<(StatusCode, Json<Role>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(roles::create(&s.app, Actor::Admin, req).await?),
+    ))
+}
+
+pub async fn roles_patch(
+    State(s): State<AdminState>,
+    PathParams(role): PathParams<String>,
+    Body(req): Body<PatchRole>,
+) -> ApiResult<Json<Role>> {
+    let id = resolve::role(&s.app, &role).await?.id;
+    Ok(Json(roles::patch(&s.app, Actor::Admin, id, req).await?))
+}
+
+pub async fn roles_delete(
+    State(s): State<AdminState>,
+    PathParams(role): PathParams<String>,
+) -> ApiResult<Response> {
+    let id = resolve::role(&s.app, &role).await?.id;
+    roles::delete(&s.app, Actor::Admin, id).await?;
+    Ok(no_content())
+}
+
+pub async fn roles_reorder(
+    State(s): State<AdminState>,
+    Body(moves): Body<Vec<RolePosition>>,
+) -> ApiResult<Response> {
+    roles::reorder(&s.app, Actor::Admin, moves).await?;
+    Ok(no_content())
+}
+
+pub async fn member_role_add(
+    State(s): State<AdminState>,
+    PathParams((user, role)): PathParams<(String, String)>,
+) -> ApiResult<Response> {
+    let uid = resolve::user(&s.app, &user).await?;
+    let rid = resolve::role(&s.app, &role).await?.id;
+    roles::assign(&s.app, Actor::Admin, uid, rid, None).await?;
+    Ok(no_content())
+}
+
+pub async fn member_role_remove(
+    State(s): State<AdminState>,
+    PathParams((user, role)): PathParams<(String, String)>,
+) -> ApiResult<Response> {
+    let uid = resolve::user(&s.app, &user).await?;
+    let rid = resolve::role(&s.app, &role).await?.id;
+    roles::unassign(&s.app, Actor::Admin, uid, rid, None).await?;
+    Ok(no_content())
+}
+
+// ---- invites
+
+pub async fn invites_list(State(s): State<AdminState>) -> ApiResult<Json<Vec<Invite>>> {
+    Ok(Json(invites::list(&s.app, Actor::Admin).await?))
+}
+
+pub async fn invites_create(
+    State(s): State<AdminState>,
+    Body(req): Body<CreateInvite>,
+) -> ApiResult<(StatusCode, Json<Invite>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(invites::create(&s.app, Actor::Admin, req).await?),
+    ))
+}
+
+pub async fn invites_revoke(
+    State(s): State<AdminState>,
+    PathParams(code): PathParams<String>,
+) -> ApiResult<Response> {
+    invites::revoke(&s.app, Actor::Admin, code).await?;
+    Ok(no_content())
+}
+
+// ---- channels
+
+pub async fn channels_list(State(s): State<AdminState>) -> ApiResult<Json<Vec<Channel>>> {
+    Ok(Json(channels::list(&s.app, Actor::Admin).await?))
+}
+
+pub async fn channels_create(
+    State(s): State<AdminState>,
+    Body(req): Body<CreateChannel>,
+) -> ApiResult<(StatusCode, Json<Channel>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(channels::create(&s.app, Actor::Admin, req).await?),
+    ))
+}
+
+/// A category that still holds channels is `409 conflict` (the admin API's rule; the
+/// public API moves the children to the top level instead).
+pub async fn channels_delete(
+    State(s): State<AdminState>,
+    PathParams(channel): PathParams<String>,
+) -> ApiResult<Response> {
+    let ch = resolve::channel(&s.app, &channel).await?;
+    let all = service::channels::list(&s.app, Actor::Admin).await?;
+    let children = all.iter().filter(|c| c.parent_id == Some(ch.id)).count();
+    if children > 0 {
+        return Err(crate::error::ApiError::Conflict(format!(
+            "category {} still holds {children} channel(s): move or delete them first",
+            ch.name
+        )));
+    }
+    channels::delete(&s.app, Actor::Admin, ch.id).await?;
+    Ok(no_content())
+}
+
+pub async fn channels_reorder(
+    State(s): State<AdminState>,
+    Body(moves): Body<Vec<ChannelPosition>>,
+) -> ApiResult<Response> {
+    channels::reorder(&s.app, Actor::Admin, moves).await?;
+    Ok(no_content())
+}
+
+// ---- bans
+
+pub async fn bans_list(State(s): State<AdminState>) -> ApiResult<Json<Vec<Ban>>> {
+    Ok(Json(moderation::bans(&s.app, Actor::Admin).await?))
+}
+
+pub async fn bans_add(
+    State(s): State<AdminState>,
+    PathParams(user): PathParams<String>,
+    Body(req): Body<BanRequest>,
+) -> ApiResult<Response> {
+    let uid = resolve::user(&s.app, &user).await?;
+    moderation::ban(&s.app, Actor::Admin, uid, req.reason).await?;
+    Ok(no_content())
+}
+
+pub async fn bans_remove(
+    State(s): State<AdminState>,
+    PathParams(user): PathParams<String>,
+) -> ApiResult<Response> {
+    let uid = resolve::user(&s.app, &user).await?;
+    moderation::unban(&s.app, Actor::Admin, uid, None).await?;
+    Ok(no_content())
+}

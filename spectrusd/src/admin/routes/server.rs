@@ -1,0 +1,56 @@
+//! Server-wide admin routes: status, setup code, configuration, permissions, backup, layout.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use spectrus_proto::Permission;
+use spectrus_proto::admin::{
+    BackupRequest, BackupResult, LayoutApply, LayoutChanges, PermissionInfo, SetupCode, Status,
+};
+
+use crate::admin::AdminState;
+use crate::api::extract::Body;
+use crate::error::{ApiError, ApiResult};
+use crate::service::{self, Actor};
+
+pub async fn status(State(s): State<AdminState>) -> Json<Status> {
+    Json(service::status::status(&s.app))
+}
+
+pub async fn setup_code(State(s): State<AdminState>) -> Json<SetupCode> {
+    Json(SetupCode {
+        setup_code: s.app.setup_code(),
+    })
+}
+
+pub async fn config(State(s): State<AdminState>) -> Json<serde_json::Value> {
+    Json(s.app.config().redacted_json())
+}
+
+pub async fn permissions() -> Json<Vec<PermissionInfo>> {
+    Json(Permission::ALL.iter().map(|p| (*p).into()).collect())
+}
+
+pub async fn backup(
+    State(s): State<AdminState>,
+    Body(req): Body<BackupRequest>,
+) -> ApiResult<Json<BackupResult>> {
+    Ok(Json(service::backup::backup(&s.app, req.path).await?))
+}
+
+pub async fn layout_export(State(s): State<AdminState>) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(service::layout::export(&s.app).await?))
+}
+
+/// A document that does not validate is `422 validation_failed` (the contract's status for
+/// a well-formed body with bad content).
+pub async fn layout_apply(State(s): State<AdminState>, Body(req): Body<LayoutApply>) -> Response {
+    match service::layout::apply(&s.app, Actor::Admin, req.layout, req.dry_run).await {
+        Ok(changes) => Json(LayoutChanges { changes }).into_response(),
+        Err(e @ ApiError::Validation(_)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, Json(e.body())).into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}

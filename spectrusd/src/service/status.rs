@@ -1,0 +1,28 @@
+//! What the daemon says about itself to its operator: `spectrusctl status`.
+
+use spectrus_proto::admin::{LicenseStatus, Status};
+
+use crate::state::AppState;
+
+/// The daemon's status right now.
+pub fn status(state: &AppState) -> Status {
+    Status {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        uptime_seconds: state.started.elapsed().as_secs(),
+        members: state.access.member_count(),
+        online: state.hub.online_users().len() as u64,
+        // Voice rooms live in the SFU, which is not part of this daemon build yet.
+        voice_rooms: 0,
+        voice_participants: 0,
+        database_bytes: database_bytes(state.store.path()),
+        license: LicenseStatus::default(),
+    }
+}
+
+/// The size of the database on disk: the main file plus its WAL.
+pub fn database_bytes(db: &std::path::Path) -> u64 {
+    let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    size(db) + size(std::path::Path::new(&wal))
+}
