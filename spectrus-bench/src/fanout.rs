@@ -162,6 +162,43 @@ async fn open_sessions(d: &TestDaemon, clients: &[Client], n: usize) -> anyhow::
     })
 }
 
+/// Posts `total` messages at `rate` per second on a runtime of its own; returns the
+/// HTTP latency histogram and the number of failed posts.
+fn post_at_rate(
+    poster: Client,
+    ch: Id,
+    rate: u32,
+    total: u64,
+) -> anyhow::Result<(hdrhistogram::Histogram<u64>, u64)> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate.max(1))));
+        let mut posts = tokio::task::JoinSet::new();
+        for _ in 0..total {
+            tick.tick().await;
+            let c = poster.clone();
+            posts.spawn(async move {
+                let start = Instant::now();
+                let r = c.say(ch, &format!("bench {}", now_micros())).await;
+                r.map(|_| start.elapsed())
+            });
+        }
+        let mut lat = histogram();
+        let mut errors = 0;
+        while let Some(r) = posts.join_next().await {
+            match r {
+                Ok(Ok(d)) => {
+                    let _ = lat.record(d.as_micros().max(1) as u64);
+                }
+                _ => errors += 1,
+            }
+        }
+        Ok((lat, errors))
+    })
+}
+
 /// The fan-out benchmark.
 pub async fn run(n: usize, rate: u32, duration: u64, users: usize) -> anyhow::Result<()> {
     let d = TestDaemon::start_with(BENCH_ENV).await?;
@@ -174,28 +211,12 @@ pub async fn run(n: usize, rate: u32, duration: u64, users: usize) -> anyhow::Re
 
     let cpu0 = procstat::cpu(pid);
     let t0 = Instant::now();
-    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate.max(1))));
     let total = u64::from(rate) * duration;
-    let mut posts = tokio::task::JoinSet::new();
-    for _ in 0..total {
-        tick.tick().await;
-        let c = poster.clone();
-        posts.spawn(async move {
-            let start = Instant::now();
-            let r = c.say(ch, &format!("bench {}", now_micros())).await;
-            r.map(|_| start.elapsed())
-        });
-    }
-    let mut post_lat = histogram();
-    let mut post_errors = 0;
-    while let Some(r) = posts.join_next().await {
-        match r {
-            Ok(Ok(d)) => {
-                let _ = post_lat.record(d.as_micros().max(1) as u64);
-            }
-            _ => post_errors += 1,
-        }
-    }
+    // The poster gets its own thread and runtime, so the readers' load in this process does
+    // not delay its requests (the OS scheduler shares the cores fairly between them).
+    let (post_lat, post_errors) = std::thread::spawn(move || post_at_rate(poster, ch, rate, total))
+        .join()
+        .map_err(|_| anyhow::anyhow!("poster thread panicked"))??;
     let expected = (total - post_errors) * ready as u64;
     let deadline = Instant::now() + Duration::from_secs(10);
     while sessions.counters.delivered.load(Ordering::Relaxed) < expected
