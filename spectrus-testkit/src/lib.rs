@@ -254,3 +254,24 @@ impl Drop for TestDaemon {
         self.kill9();
     }
 }
+
+/// The wire error code of a failed call; panics (failing the test) when the call succeeded.
+pub fn code<T: std::fmt::Debug>(r: Result<T, spectrus_client::ClientError>) -> String {
+    match r {
+        Err(e) => e.code().unwrap_or("not an API error").to_owned(),
+        Ok(v) => panic!("expected an error, got {v:?}"),
+    }
+}
+
+/// The id of the seeded `general` text channel as `c` sees it.
+pub async fn general(c: &Client) -> spectrus_proto::Id {
+    let channels = c
+        .channels()
+        .await
+        .unwrap_or_else(|e| panic!("cannot list channels: {e}"));
+    channels
+        .into_iter()
+        .find(|ch| ch.name == "general")
+        .unwrap_or_else(|| panic!("no general channel"))
+        .id
+}

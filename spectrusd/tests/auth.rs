@@ -2,6 +2,7 @@
 
 use spectrus_client::ClientError;
 use spectrus_proto::rest::{CreateInvite, PatchMe, RegisterRequest};
+use spectrus_testkit::code;
 use spectrus_testkit::{PASSWORD, SETUP_CODE, TestDaemon};
 
 fn reg(name: &str) -> RegisterRequest {
@@ -9,13 +10,6 @@ fn reg(name: &str) -> RegisterRequest {
         username: name.into(),
         password: PASSWORD.into(),
         ..Default::default()
-    }
-}
-
-fn code(r: Result<impl std::fmt::Debug, ClientError>) -> String {
-    match r {
-        Err(e) => e.code().unwrap_or("not an API error").to_owned(),
-        Ok(v) => panic!("expected an error, got {v:?}"),
     }
 }
 

@@ -3,24 +3,14 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use spectrus_client::{Client, Gateway, GatewayEvent};
-use spectrus_proto::Id;
+use spectrus_client::{Gateway, GatewayEvent};
 use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::model::Presence;
 use spectrus_testkit::TestDaemon;
+use spectrus_testkit::general;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 const WAIT: Duration = Duration::from_secs(5);
-
-async fn general(c: &Client) -> Id {
-    c.channels()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.name == "general")
-        .unwrap()
-        .id
-}
 
 /// The next dispatch that matches `pred`, skipping others.
 async fn expect(gw: &mut Gateway, what: &str, pred: impl Fn(&Dispatch) -> bool) -> (u64, Dispatch) {

@@ -2,28 +2,12 @@
 
 use std::collections::HashSet;
 
-use spectrus_client::{Client, ClientError, HistoryQuery};
+use spectrus_client::{ClientError, HistoryQuery};
 use spectrus_proto::Id;
 use spectrus_proto::model::{ChannelType, Message};
 use spectrus_proto::rest::{ChannelPosition, CreateChannel, CreateMessage, PatchChannel};
 use spectrus_testkit::TestDaemon;
-
-fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> String {
-    match r {
-        Err(e) => e.code().unwrap_or("not an API error").to_owned(),
-        Ok(v) => panic!("expected an error, got {v:?}"),
-    }
-}
-
-async fn general(c: &Client) -> Id {
-    c.channels()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.name == "general")
-        .unwrap()
-        .id
-}
+use spectrus_testkit::{code, general};
 
 #[tokio::test]
 async fn channels_and_categories_can_be_managed_by_the_owner_only() {

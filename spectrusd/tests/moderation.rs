@@ -3,28 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use spectrus_client::{Client, ClientError, Gateway, GatewayEvent};
-use spectrus_proto::Id;
+use spectrus_client::{Gateway, GatewayEvent};
 use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::rest::{AuditQuery, CreateInvite, PatchMember};
 use spectrus_testkit::{PASSWORD, TestDaemon};
-
-fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> String {
-    match r {
-        Err(e) => e.code().unwrap_or("none").to_owned(),
-        Ok(v) => panic!("expected an error, got {v:?}"),
-    }
-}
-
-async fn general(c: &Client) -> Id {
-    c.channels()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.name == "general")
-        .unwrap()
-        .id
-}
+use spectrus_testkit::{code, general};
 
 fn time_in(secs: i64) -> String {
     let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);

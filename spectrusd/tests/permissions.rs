@@ -12,6 +12,7 @@ use spectrus_proto::rest::{
     CreateChannel, CreateInvite, CreateRole, OverwriteBody, PatchMember, PatchRole, RolePosition,
 };
 use spectrus_testkit::TestDaemon;
+use spectrus_testkit::code;
 
 /// Who may call a mutating route.
 #[derive(Debug, Clone, Copy)]
@@ -166,13 +167,6 @@ fn the_table_covers_every_mutating_route_the_router_registers() {
 
 fn perms(ps: &[Permission]) -> PermissionSet {
     ps.iter().copied().collect()
-}
-
-fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> String {
-    match r {
-        Err(e) => e.code().unwrap_or("none").to_owned(),
-        Ok(v) => panic!("expected an error, got {v:?}"),
-    }
 }
 
 fn missing<T: std::fmt::Debug>(r: Result<T, ClientError>) -> String {

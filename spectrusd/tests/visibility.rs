@@ -3,22 +3,16 @@
 
 use std::time::Duration;
 
-use spectrus_client::{Client, ClientError, Gateway, GatewayEvent};
+use spectrus_client::{Client, Gateway, GatewayEvent};
 use spectrus_proto::Id;
 use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::model::ChannelType;
 use spectrus_proto::permissions::{Permission, PermissionSet};
 use spectrus_proto::rest::{CreateChannel, CreateRole, OverwriteBody};
 use spectrus_testkit::TestDaemon;
+use spectrus_testkit::code;
 
 const WAIT: Duration = Duration::from_secs(5);
-
-fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> String {
-    match r {
-        Err(e) => e.code().unwrap_or("none").to_owned(),
-        Ok(v) => panic!("expected an error, got {v:?}"),
-    }
-}
 
 async fn channel(owner: &Client, name: &str) -> Id {
     owner
