@@ -17,6 +17,7 @@ pub mod effect;
 pub mod event_loop;
 pub mod fuzzy;
 pub mod keymap;
+pub mod man;
 pub mod reducer;
 pub mod runner;
 pub mod saved;

@@ -2,7 +2,6 @@
 //! Writes into the workspace's `man/` directory, or into the directory given as argument.
 //!
 //! Lives in its own crate so that neither spectrusctl nor spectrusd depends on the other.
-//! spectrus-tui(1) joins here once the TUI's clap definition (`spectrus-tui/src/cli.rs`) exists.
 
 use std::path::PathBuf;
 
@@ -17,6 +16,7 @@ fn main() -> anyhow::Result<()> {
     let pages = [
         ("spectrusctl.8", spectrusctl::man_page()),
         ("spectrusd.8", spectrusd::man::man_page()),
+        ("spectrus-tui.1", spectrus_tui::man::man_page()),
     ];
     for (file, page) in pages {
         let path = out_dir.join(file);
