@@ -25,6 +25,8 @@ struct Harness {
     runner: ClientRunner,
     rx: UnboundedReceiver<Action>,
     dir: tempfile::TempDir,
+    /// Notices seen while waiting for other actions.
+    notices: Vec<String>,
 }
 
 async fn harness(mode: KeyringMode) -> Harness {
@@ -39,6 +41,7 @@ async fn harness(mode: KeyringMode) -> Harness {
         runner,
         rx,
         dir,
+        notices: Vec::new(),
     }
 }
 
@@ -90,7 +93,12 @@ fn login(h: &mut Harness, user: &str, password: &str) {
 /// Logs bob in and returns the first text channel from `ready`.
 async fn logged_in(h: &mut Harness) -> Id {
     login(h, "bob", PASSWORD);
+    let notices = &mut h.notices;
     let user = wait_for(&mut h.rx, "LoginOk", |a| match a {
+        Action::Notice { text, .. } => {
+            notices.push(text.clone());
+            None
+        }
         Action::LoginOk { user, .. } => Some(user.username.clone()),
         Action::LoginFailed { error, .. } => panic!("login failed: {error}"),
         _ => None,
@@ -260,12 +268,11 @@ async fn tokens_fall_back_to_a_private_file_and_restore_the_session() {
     if has_keyring {
         eprintln!("a keychain exists here: the token went there, not to the file");
     } else {
-        let notice = wait_for(&mut h.rx, "the file notice", |a| match a {
-            Action::Notice { text, .. } => Some(text.clone()),
-            _ => None,
-        })
-        .await;
-        assert!(notice.contains("tui-tokens.toml"), "{notice}");
+        assert!(
+            h.notices.iter().any(|n| n.contains("tui-tokens.toml")),
+            "no notice about the token file: {:?}",
+            h.notices
+        );
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&file)
             .expect("token file")
