@@ -58,6 +58,12 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.cmd(&["kill-session", "-t", &self.session]);
         let _ = self.cmd(&["kill-server"]);
+        // The server is gone; its socket file may stay behind.
+        let uid = Command::new("id").arg("-u").output();
+        if let Ok(out) = uid {
+            let uid = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            let _ = std::fs::remove_file(format!("/tmp/tmux-{uid}/{}", self.socket));
+        }
     }
 }
 

@@ -285,6 +285,7 @@ async fn pump(ctx: &Arc<Ctx>, link: &Link, gw: Gateway) -> End {
     let server = link.server;
     let (ready, mut events, handle) = gw.into_parts();
     link.set_gateway(Some(handle));
+    tracing::info!(url = %link.url, "gateway ready");
     ctx.send(Action::Gateway {
         server,
         event: GatewayEvent::Ready(ready),
