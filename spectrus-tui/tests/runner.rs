@@ -347,3 +347,28 @@ async fn voice_join_sends_the_frame_and_surfaces_voice_errors() {
     .await;
     assert!(error.contains("not available"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_with_an_invite_logs_in() {
+    let mut h = harness(KeyringMode::FileOnly).await;
+    let invite = h
+        .owner
+        .create_invite(&Default::default())
+        .await
+        .expect("invite");
+    h.runner.run(Effect::Register {
+        server: KEY,
+        url: h.daemon.url.clone(),
+        username: "carol".into(),
+        password: PASSWORD.into(),
+        setup_code: None,
+        invite: Some(invite.code),
+    });
+    let user = wait_for(&mut h.rx, "LoginOk", |a| match a {
+        Action::LoginOk { user, .. } => Some(user.username.clone()),
+        Action::LoginFailed { error, .. } => panic!("register failed: {error}"),
+        _ => None,
+    })
+    .await;
+    assert_eq!(user, "carol");
+}
