@@ -4,7 +4,7 @@
 use crossterm::event::{KeyEvent, MouseEvent};
 use spectrus_proto::Id;
 use spectrus_proto::gateway::{
-    IdOnly, MessageDelete, PresenceUpdate, ReactionEvent, Ready, Speaking, TypingStart, event,
+    Dispatch, IdOnly, MessageDelete, PresenceUpdate, ReactionEvent, Ready, Speaking, TypingStart,
 };
 use spectrus_proto::model::{Channel, Invite, Member, Message, Role, ServerInfo, User, VoiceState};
 
@@ -102,6 +102,14 @@ pub enum Action {
         /// The invite.
         invite: Invite,
     },
+    /// Something the user should know that is not an error of theirs (e.g. where the login
+    /// is kept); shown in the status line.
+    Notice {
+        /// The text.
+        text: String,
+        /// Shown as an error.
+        error: bool,
+    },
     /// Some other request failed; shown in the status line.
     RequestFailed {
         /// Which server.
@@ -160,55 +168,31 @@ pub enum GatewayEvent {
     Speaking(Speaking),
 }
 
-/// A dispatch that could not be decoded.
-#[derive(Debug, thiserror::Error)]
-pub enum DecodeError {
-    /// The event name is not one the client knows (newer server): skip it.
-    #[error("unknown gateway event {0}")]
-    UnknownEvent(String),
-    /// The payload did not have the documented shape.
-    #[error("bad payload for {event}: {source}")]
-    BadPayload {
-        /// The event name.
-        event: String,
-        /// The decoder's complaint.
-        source: serde_json::Error,
-    },
-}
-
 impl GatewayEvent {
-    /// Decodes a dispatch from its `t` and `d`.
-    pub fn decode(t: &str, d: serde_json::Value) -> Result<GatewayEvent, DecodeError> {
-        fn de<T: serde::de::DeserializeOwned>(
-            t: &str,
-            d: serde_json::Value,
-        ) -> Result<T, DecodeError> {
-            serde_json::from_value(d).map_err(|source| DecodeError::BadPayload {
-                event: t.to_owned(),
-                source,
-            })
-        }
-        Ok(match t {
-            event::MESSAGE_CREATE => GatewayEvent::MessageCreate(de(t, d)?),
-            event::MESSAGE_UPDATE => GatewayEvent::MessageUpdate(de(t, d)?),
-            event::MESSAGE_DELETE => GatewayEvent::MessageDelete(de(t, d)?),
-            event::REACTION_ADD => GatewayEvent::ReactionAdd(de(t, d)?),
-            event::REACTION_REMOVE => GatewayEvent::ReactionRemove(de(t, d)?),
-            event::TYPING_START => GatewayEvent::TypingStart(de(t, d)?),
-            event::PRESENCE_UPDATE => GatewayEvent::PresenceUpdate(de(t, d)?),
-            event::CHANNEL_CREATE => GatewayEvent::ChannelCreate(de(t, d)?),
-            event::CHANNEL_UPDATE => GatewayEvent::ChannelUpdate(de(t, d)?),
-            event::CHANNEL_DELETE => GatewayEvent::ChannelDelete(de(t, d)?),
-            event::ROLE_CREATE => GatewayEvent::RoleCreate(de(t, d)?),
-            event::ROLE_UPDATE => GatewayEvent::RoleUpdate(de(t, d)?),
-            event::ROLE_DELETE => GatewayEvent::RoleDelete(de(t, d)?),
-            event::MEMBER_ADD => GatewayEvent::MemberAdd(de(t, d)?),
-            event::MEMBER_UPDATE => GatewayEvent::MemberUpdate(de(t, d)?),
-            event::MEMBER_REMOVE => GatewayEvent::MemberRemove(de(t, d)?),
-            event::SERVER_UPDATE => GatewayEvent::ServerUpdate(de(t, d)?),
-            event::VOICE_STATE_UPDATE => GatewayEvent::VoiceStateUpdate(de(t, d)?),
-            event::SPEAKING => GatewayEvent::Speaking(de(t, d)?),
-            other => return Err(DecodeError::UnknownEvent(other.to_owned())),
+    /// The event of a dispatch the SDK has already decoded; `None` for an event this
+    /// version does not know (a newer server), which the client skips.
+    pub fn from_dispatch(d: Dispatch) -> Option<GatewayEvent> {
+        Some(match d {
+            Dispatch::MessageCreate(m) => GatewayEvent::MessageCreate(m),
+            Dispatch::MessageUpdate(m) => GatewayEvent::MessageUpdate(m),
+            Dispatch::MessageDelete(m) => GatewayEvent::MessageDelete(m),
+            Dispatch::ReactionAdd(r) => GatewayEvent::ReactionAdd(r),
+            Dispatch::ReactionRemove(r) => GatewayEvent::ReactionRemove(r),
+            Dispatch::TypingStart(t) => GatewayEvent::TypingStart(t),
+            Dispatch::PresenceUpdate(p) => GatewayEvent::PresenceUpdate(p),
+            Dispatch::ChannelCreate(c) => GatewayEvent::ChannelCreate(c),
+            Dispatch::ChannelUpdate(c) => GatewayEvent::ChannelUpdate(c),
+            Dispatch::ChannelDelete(c) => GatewayEvent::ChannelDelete(IdOnly { id: c.id }),
+            Dispatch::RoleCreate(r) => GatewayEvent::RoleCreate(r),
+            Dispatch::RoleUpdate(r) => GatewayEvent::RoleUpdate(r),
+            Dispatch::RoleDelete(r) => GatewayEvent::RoleDelete(r),
+            Dispatch::MemberAdd(m) => GatewayEvent::MemberAdd(m),
+            Dispatch::MemberUpdate(m) => GatewayEvent::MemberUpdate(m),
+            Dispatch::MemberRemove(m) => GatewayEvent::MemberRemove(m),
+            Dispatch::ServerUpdate(s) => GatewayEvent::ServerUpdate(s),
+            Dispatch::VoiceStateUpdate(v) => GatewayEvent::VoiceStateUpdate(v),
+            Dispatch::Speaking(s) => GatewayEvent::Speaking(s),
+            Dispatch::Unknown { .. } => return None,
         })
     }
 }
@@ -260,13 +244,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dispatches_decode_by_name() {
-        let d = serde_json::json!({"id": "5", "channel_id": "7"});
-        let ev = GatewayEvent::decode(event::MESSAGE_DELETE, d);
-        assert!(matches!(ev, Ok(GatewayEvent::MessageDelete(m)) if m.id == Id(5)));
-        let bad = GatewayEvent::decode(event::SPEAKING, serde_json::json!({"x": 1}));
-        assert!(matches!(bad, Err(DecodeError::BadPayload { .. })));
-        let unknown = GatewayEvent::decode("NEW_THING", serde_json::json!({}));
-        assert!(matches!(unknown, Err(DecodeError::UnknownEvent(_))));
+    fn sdk_dispatches_convert() {
+        let d = spectrus_proto::gateway::Dispatch::from_parts(
+            spectrus_proto::gateway::event::MESSAGE_DELETE,
+            serde_json::json!({"id": "5", "channel_id": "7"}),
+        );
+        let ev = d.ok().and_then(GatewayEvent::from_dispatch);
+        assert!(matches!(ev, Some(GatewayEvent::MessageDelete(m)) if m.id == Id(5)));
+        let unknown = Dispatch::Unknown {
+            t: "NEW_THING".into(),
+            d: serde_json::json!({}),
+        };
+        assert!(GatewayEvent::from_dispatch(unknown).is_none());
     }
 }

@@ -58,10 +58,18 @@ where
         apply(state, runner, a);
     }
     let mut dirty = true;
+    let mut first = true;
     while !state.should_quit {
         if dirty {
             terminal.draw(|f| crate::ui::draw(f, state))?;
             dirty = false;
+            if first {
+                first = false;
+                tracing::info!(
+                    since_loop_ms = start.elapsed().as_secs_f64() * 1000.0,
+                    "first frame drawn"
+                );
+            }
         }
         let action = tokio::select! {
             ev = input.next() => match ev {

@@ -5,6 +5,9 @@
 //! the [`effect::Effect`]s to carry out; a [`runner::EffectRunner`] carries them out and feeds
 //! their results back as actions; [`ui::draw`] draws a frame from the state alone.
 //!
+//! The network side is [`net`]: [`net::ClientRunner`] carries effects out with
+//! `spectrus-client`.
+//!
 //! `main.rs` only parses the command line ([`cli`]) and hands over to [`event_loop`].
 
 pub mod action;
@@ -18,6 +21,7 @@ pub mod event_loop;
 pub mod fuzzy;
 pub mod keymap;
 pub mod man;
+pub mod net;
 pub mod reducer;
 pub mod runner;
 pub mod saved;

@@ -10,7 +10,9 @@ use spectrus_tui::action::Action;
 use spectrus_tui::cli::{Cli, Sub, parse_target};
 use spectrus_tui::config::{self, Config};
 use spectrus_tui::effect::Effect;
-use spectrus_tui::runner::{EffectRunner, OfflineRunner};
+use spectrus_tui::net::tokens::{KeyringMode, TokenStore};
+use spectrus_tui::net::{ClientRunner, RunnerOptions};
+use spectrus_tui::runner::EffectRunner;
 use spectrus_tui::saved::{self, SavedServers};
 use spectrus_tui::state::{AppState, LoginField};
 
@@ -47,6 +49,8 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let mut initial = Vec::new();
+    // The server logged in to with a password now, not with a kept token.
+    let mut scripted = None;
     if let Some(t) = &cli.target {
         let target = parse_target(t)?;
         let key = state.add_server(&target.url);
@@ -64,9 +68,11 @@ fn main() -> anyhow::Result<()> {
         state.active = Some(key);
         state.login.server.set(&target.url);
         state.login.username.set(user);
+        // Without SPECTRUS_PASSWORD the login screen asks for it (masked, never echoed).
         state.login.field = LoginField::Password;
         if let Ok(pw) = std::env::var("SPECTRUS_PASSWORD") {
             state.login.password.set(&pw);
+            scripted = Some(key);
             initial.push(Action::Key(KeyEvent::new(
                 KeyCode::Enter,
                 KeyModifiers::NONE,
@@ -86,10 +92,26 @@ fn main() -> anyhow::Result<()> {
     if state.login.field == LoginField::Server && !state.login.server.is_empty() {
         state.login.field = LoginField::Username;
     }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting tokio")?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut runner = OfflineRunner::new(tx, saved_path);
+    let tokens = TokenStore::new(
+        TokenStore::default_file().unwrap_or_else(|| PathBuf::from(".spectrus-tui-tokens.toml")),
+        KeyringMode::Auto,
+    );
+    let mut runner = ClientRunner::new(
+        rt.handle().clone(),
+        tx,
+        RunnerOptions::new(saved_path, tokens),
+    );
     for s in &state.servers {
         runner.know_server(s.key, &s.url);
+        if Some(s.key) != scripted {
+            runner.restore(s.key);
+        }
     }
     if let Some(s) = state.active_server() {
         runner.run(Effect::ProbeServer {
@@ -97,10 +119,6 @@ fn main() -> anyhow::Result<()> {
             url: s.url.clone(),
         });
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting tokio")?;
     let mut guard = spectrus_tui::terminal::setup().context("setting up the terminal")?;
     let result = rt.block_on(spectrus_tui::event_loop::run(
         &mut guard.terminal,

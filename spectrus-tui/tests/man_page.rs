@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 #[test]
 fn committed_man_page_is_up_to_date() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(spectrus_tui::man::MAN_PAGE_PATH);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(spectrus_tui::man::MAN_PAGE_PATH);
     if let Err(e) = spectrus_tui::man::man_page().check(&path) {
         panic!("{e}");
     }

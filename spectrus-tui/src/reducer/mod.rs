@@ -98,6 +98,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 n.until_ms = state.now_ms + 60_000;
             }
         }
+        Action::Notice { text, error } => state.notify(text, error),
         Action::RequestFailed { what, error, .. } => {
             state.notify(format!("{what} failed: {error}"), true);
         }
