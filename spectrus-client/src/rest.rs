@@ -621,12 +621,6 @@ impl Client {
         self.get(&format!("/api/v1/members/{user}")).await
     }
 
-    /// Edits a member (the caller's own nickname, or moderation).
-    pub async fn patch_member(&self, user: Id, req: &PatchMember) -> Result<Member, ClientError> {
-        self.with_body(Method::PATCH, &format!("/api/v1/members/{user}"), req)
-            .await
-    }
-
     /// Every role.
     pub async fn roles(&self) -> Result<Vec<Role>, ClientError> {
         self.get("/api/v1/roles").await

@@ -118,8 +118,9 @@ fn run() -> anyhow::Result<()> {
     rt.block_on(async {
         let daemon = spectrusd::start(config).await?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let watchdog = spectrusd::systemd::spawn_watchdog(stop_rx);
+        // READY=1 first: the watchdog's first ping is immediate.
         spectrusd::systemd::ready();
+        let watchdog = spectrusd::systemd::spawn_watchdog(stop_rx);
         let served = serve(&args, &daemon, &filter).await;
         spectrusd::systemd::stopping();
         let _ = stop_tx.send(true);

@@ -126,7 +126,7 @@ pub async fn run(ctx: Arc<Ctx>, link: Link, effect: Effect) {
                     nick: Some(nick),
                     ..Default::default()
                 };
-                c.patch_member(me.id, &req)
+                c.patch_member(me.id, &req, None)
                     .await
                     .err()
                     .map(|e| failed("nickname", &e))
