@@ -15,6 +15,7 @@ pub mod service;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod voice;
 
 pub use config::Config;
 pub use startup::{Daemon, start};
