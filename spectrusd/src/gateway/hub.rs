@@ -136,7 +136,10 @@ impl Hub {
 
     /// The stream of session ids that ended for good (once; the voice service takes it).
     pub fn take_ended_sessions(&self) -> Option<mpsc::UnboundedReceiver<String>> {
-        self.ended_rx.lock().unwrap_or_else(|p| p.into_inner()).take()
+        self.ended_rx
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     fn ended(&self, id: &str) {

@@ -341,8 +341,7 @@ impl Connection {
             | ClientFrame::VoiceCandidate(_)
             | ClientFrame::VoiceState(_)
             | ClientFrame::VoiceLeave(_)) => {
-                let Err(fail) = crate::voice::signalling::handle(&self.state, slot, f).await
-                else {
+                let Err(fail) = crate::voice::signalling::handle(&self.state, slot, f).await else {
                     return Step::Continue;
                 };
                 let err = spectrus_proto::gateway::VoiceError {

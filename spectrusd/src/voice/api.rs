@@ -6,32 +6,15 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde::{Deserialize, Deserializer};
 use spectrus_proto::Id;
 use spectrus_proto::model::{ChannelType, VoiceState};
 use spectrus_proto::permissions::Permission;
+use spectrus_proto::rest::PatchVoiceMember;
 
 use super::{dispatch_left, dispatch_state, effective_mute, signalling};
 use crate::api::extract::{Auth, Body, PathParams};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, SharedState};
-
-/// The request body. `channel_id` absent: no move; `null`: disconnect; an id: move there.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PatchVoiceMember {
-    #[serde(default)]
-    pub mute: Option<bool>,
-    #[serde(default)]
-    pub deaf: Option<bool>,
-    #[serde(default, deserialize_with = "present")]
-    pub channel_id: Option<Option<Id>>,
-}
-
-/// Tells a present `null` from an absent field.
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Id>>, D::Error> {
-    Option::<Id>::deserialize(d).map(Some)
-}
 
 pub async fn patch_member(
     State(s): State<SharedState>,
@@ -53,7 +36,9 @@ pub async fn moderate(
         state.access.require(actor, Permission::VoiceMuteMembers)?;
     }
     if req.deaf.is_some() {
-        state.access.require(actor, Permission::VoiceDeafenMembers)?;
+        state
+            .access
+            .require(actor, Permission::VoiceDeafenMembers)?;
     }
     if req.channel_id.is_some() {
         state.access.require(actor, Permission::VoiceMoveMembers)?;
@@ -62,7 +47,9 @@ pub async fn moderate(
         return Err(ApiError::NotFound("member"));
     }
     if !state.voice.enabled() {
-        return Err(ApiError::Conflict("voice is not available on this server".into()));
+        return Err(ApiError::Conflict(
+            "voice is not available on this server".into(),
+        ));
     }
     if let Some(Some(ch)) = req.channel_id
         && state.access.channel_kind(ch) != Some(ChannelType::Voice)
@@ -76,7 +63,9 @@ pub async fn moderate(
         m.deaf = req.deaf.unwrap_or(m.deaf);
         reg.set_moderation(target, m);
         if req.channel_id.is_some() && reg.by_user(target).is_none() {
-            return Err(ApiError::Conflict("the member is not in a voice channel".into()));
+            return Err(ApiError::Conflict(
+                "the member is not in a voice channel".into(),
+            ));
         }
     }
     match req.channel_id {

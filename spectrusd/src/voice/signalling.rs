@@ -43,7 +43,11 @@ fn sfu_fail(e: SfuError) -> VoiceFail {
 }
 
 /// Handles one voice op from gateway session `slot`.
-pub async fn handle(state: &AppState, slot: &Arc<Slot>, frame: ClientFrame) -> Result<(), VoiceFail> {
+pub async fn handle(
+    state: &AppState,
+    slot: &Arc<Slot>,
+    frame: ClientFrame,
+) -> Result<(), VoiceFail> {
     if !state.voice.enabled() {
         return Err(fail(
             "voice_unavailable",
@@ -215,7 +219,9 @@ pub(crate) async fn refresh(state: &AppState, user: Id) {
         } else {
             let mute = effective_mute(&state.access, &reg, user, channel);
             let deaf = reg.moderation(user).deaf;
-            let Some(p) = reg.by_user_mut(user) else { return };
+            let Some(p) = reg.by_user_mut(user) else {
+                return;
+            };
             if p.mute == mute && p.deaf == deaf {
                 return;
             }
