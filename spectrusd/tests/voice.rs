@@ -486,3 +486,61 @@ async fn closing_the_gateway_leaves_voice() {
     })
     .await;
 }
+
+/// A field of `/proc/<pid>/status` (e.g. `Threads`, `VmRSS` in KiB).
+fn proc_status(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix(field)?
+                    .strip_prefix(':')?
+                    .split_whitespace()
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+        })
+        .unwrap_or(0)
+}
+
+/// The SFU is one task on the daemon's runtime: no thread per participant. Prints the
+/// daemon's threads and resident memory with 0 and 12 connected participants.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daemon_threads_do_not_grow_with_participants() {
+    bounded(150, async {
+        let d = TestDaemon::start().await.unwrap();
+        let pid = d.pid().expect("daemon pid");
+        let owner = d.owner().await.unwrap();
+        let ch = lounge(&owner).await;
+        let mut members = Vec::new();
+        for i in 0..12 {
+            members.push(d.member(&owner, &format!("m{i}")).await.unwrap());
+        }
+        // Warm up one voice session so lazily started pools exist before counting.
+        let warm = join_voice(&owner, ch, SilenceSource).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (threads0, rss0) = (proc_status(pid, "Threads"), proc_status(pid, "VmRSS"));
+        let mut voicers = Vec::new();
+        for m in &members {
+            voicers.push(join_voice(m, ch, SilenceSource).await);
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let (threads1, rss1) = (proc_status(pid, "Threads"), proc_status(pid, "VmRSS"));
+        eprintln!(
+            "daemon threads: {threads0} with 1 participant, {threads1} with {}; RSS {rss0} KiB → {rss1} KiB ({} KiB per participant, debug build)",
+            voicers.len() + 1,
+            rss1.saturating_sub(rss0) / voicers.len() as u64
+        );
+        assert!(
+            threads1 <= threads0 + 4,
+            "threads grew from {threads0} to {threads1} with {} participants",
+            voicers.len()
+        );
+        for v in voicers {
+            v.session.leave().await;
+        }
+        warm.session.leave().await;
+    })
+    .await;
+}
