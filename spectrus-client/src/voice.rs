@@ -12,7 +12,7 @@
 //! # -> Result<(), Box<dyn std::error::Error>> {
 //! use spectrus_client::voice::{VoiceOptions, VoiceSession};
 //! use spectrus_client::{Gateway, GatewayEvent};
-//! use spectrus_voice::{NullSink, SineSource};
+//! use spectrus_client::voice::{NullSink, SineSource};
 //! let gateway = Gateway::connect(&client).await?;
 //! let (_ready, mut events, handle) = gateway.into_parts();
 //! let (voice_tx, voice_rx) = tokio::sync::mpsc::channel(64);

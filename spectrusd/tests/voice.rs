@@ -453,6 +453,31 @@ async fn refusals_come_as_voice_errors() {
 
         // The channel bitrate reaches the engine through the offer.
         assert_eq!(first.session.stats().bitrate, 24_000);
+
+        // Garbage from a session in voice: voice_errors, and the voice session survives.
+        let mut first = first;
+        first.gateway.send(ClientFrame::VoiceAnswer(Sdp {
+            sdp: "garbage".into(),
+        }));
+        first.gateway.send(ClientFrame::VoiceCandidate(
+            spectrus_client::proto::gateway::IceCandidate {
+                candidate: "candidate:not a candidate".into(),
+                sdp_mid: None,
+                sdp_mline_index: None,
+            },
+        ));
+        let mut codes = Vec::new();
+        while codes.len() < 2 {
+            match tokio::time::timeout(Duration::from_secs(10), first.session.next_event()).await {
+                Ok(Some(spectrus_client::voice::VoiceSessionEvent::Error { code, .. })) => {
+                    codes.push(code)
+                }
+                Ok(Some(_)) => {}
+                other => panic!("expected voice_errors, got {other:?} after {codes:?}"),
+            }
+        }
+        assert_eq!(codes, vec!["no_pending_offer", "bad_request"]);
+        assert!(first.session.stats().connected);
         first.session.leave().await;
     })
     .await;
