@@ -25,7 +25,7 @@ struct ClickSource {
 impl AudioSource for ClickSource {
     fn read_frame(&mut self, frame: &mut [f32]) {
         self.n += 1;
-        if self.n % self.period == 0 {
+        if self.n.is_multiple_of(self.period) {
             for (i, s) in frame.iter_mut().enumerate() {
                 *s = 0.8 * (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 48_000.0).sin();
             }
