@@ -569,3 +569,80 @@ async fn daemon_threads_do_not_grow_with_participants() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moving_a_member_keeps_its_connection() {
+    bounded(120, async {
+        let d = TestDaemon::start().await.unwrap();
+        let owner = d.owner().await.unwrap();
+        let alice = d.member(&owner, "alice").await.unwrap();
+        let bob = d.member(&owner, "bob").await.unwrap();
+        let carol = d.member(&owner, "carol").await.unwrap();
+        let ch = lounge(&owner).await;
+        let other = owner
+            .create_channel(&CreateChannel {
+                name: "other".into(),
+                kind: ChannelType::Voice,
+                topic: None,
+                parent_id: None,
+                position: None,
+                user_limit: None,
+                bitrate: None,
+            })
+            .await
+            .unwrap()
+            .id;
+        let mut watcher = Observer::new(&owner).await;
+        let a = join_voice(&alice, ch, SineSource::new(440.0)).await;
+        let b = join_voice(&bob, ch, SineSource::new(660.0)).await;
+        let c = join_voice(&carol, other, SineSource::new(880.0)).await;
+        assert!(wait_ms(20_000, || hears(&a.audio, 660.0) && hears(&b.audio, 440.0)).await);
+        assert!(silent_at(&c.audio, 440.0) && silent_at(&a.audio, 880.0));
+
+        // A member without voice:move_members cannot move others.
+        assert!(
+            bob.patch_voice_member(
+                a.user,
+                &PatchVoiceMember {
+                    channel_id: Some(Some(other)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .is_err()
+        );
+        let st = owner
+            .patch_voice_member(
+                a.user,
+                &PatchVoiceMember {
+                    channel_id: Some(Some(other)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(st.channel_id, Some(other));
+        assert!(
+            watcher
+                .wait(10, |d| state_is(d, a.user, |s| s.channel_id == Some(other)))
+                .await
+        );
+        assert!(
+            wait_ms(20_000, || hears(&a.audio, 880.0)
+                && hears(&c.audio, 440.0)
+                && silent_at(&a.audio, 660.0)
+                && silent_at(&b.audio, 440.0))
+            .await,
+            "a: 880={} 660={}; c: 440={}; b: 440={}",
+            power(&a.audio, 880.0),
+            power(&a.audio, 660.0),
+            power(&c.audio, 440.0),
+            power(&b.audio, 440.0)
+        );
+        assert!(a.session.stats().connected, "the move kept the connection");
+        for v in [a, b, c] {
+            v.session.leave().await;
+        }
+    })
+    .await;
+}
