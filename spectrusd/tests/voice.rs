@@ -308,6 +308,15 @@ async fn server_mute_and_deafen_over_rest() {
         );
         assert!(hears(&c.audio, 660.0));
         assert!(watcher.wait(10, |d| state_is(d, a.user, |s| s.mute)).await);
+        let log = owner
+            .audit_log(&spectrus_client::proto::rest::AuditQuery::default())
+            .await
+            .unwrap();
+        assert!(
+            log.iter().any(|e| e.action == "member.voice_update"
+                && e.target_id.as_deref() == Some(a.user.to_string().as_str())),
+            "{log:?}"
+        );
 
         // Deafen c: nothing is delivered to it any more.
         owner

@@ -12,17 +12,38 @@ use spectrus_proto::permissions::Permission;
 use spectrus_proto::rest::PatchVoiceMember;
 
 use super::{dispatch_left, dispatch_state, effective_mute, signalling};
-use crate::api::extract::{Auth, Body, PathParams};
+use crate::api::extract::{AuditReason, Auth, Body, PathParams};
 use crate::error::{ApiError, ApiResult};
+use crate::service::audit;
 use crate::state::{AppState, SharedState};
 
 pub async fn patch_member(
     State(s): State<SharedState>,
     auth: Auth,
+    AuditReason(reason): AuditReason,
     PathParams(user): PathParams<Id>,
     Body(req): Body<PatchVoiceMember>,
 ) -> ApiResult<Json<VoiceState>> {
-    Ok(Json(moderate(&s, auth.user_id, user, req).await?))
+    let reason = audit::clean_reason(reason)?;
+    let changes = serde_json::json!({ "after": &req });
+    let st = moderate(&s, auth.user_id, user, req).await?;
+    // Audit: `member.voice_update` with the requested change (the state is not stored).
+    let id = s.ids.next();
+    let actor = auth.actor();
+    s.store
+        .write(move |c| {
+            audit::record(
+                c,
+                id,
+                actor,
+                "member.voice_update",
+                Some(("user", user.to_string())),
+                reason.as_deref(),
+                changes,
+            )
+        })
+        .await?;
+    Ok(Json(st))
 }
 
 /// Applies a moderator's change to `target`'s voice state.
