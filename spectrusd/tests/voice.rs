@@ -655,3 +655,47 @@ async fn moving_a_member_keeps_its_connection() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abrupt_drop_resumes_without_leaving_voice() {
+    bounded(90, async {
+        let d = TestDaemon::start().await.unwrap();
+        let owner = d.owner().await.unwrap();
+        let alice = d.member(&owner, "alice").await.unwrap();
+        let bob = d.member(&owner, "bob").await.unwrap();
+        let ch = lounge(&owner).await;
+        let mut watcher = Observer::new(&owner).await;
+        let a = join_voice(&alice, ch, SineSource::new(440.0)).await;
+        let b = join_voice(&bob, ch, SineSource::new(660.0)).await;
+        assert!(wait_ms(20_000, || hears(&b.audio, 440.0)).await);
+
+        // The socket drops without a close frame; the SDK resumes the session.
+        a.gateway.drop_connection();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(
+            !watcher
+                .wait(2, |d| state_is(d, a.user, |s| s.channel_id.is_none()))
+                .await,
+            "an abrupt drop must not end voice"
+        );
+        assert!(hears(&b.audio, 440.0), "media kept flowing");
+        let late = Gateway::connect(&owner).await.unwrap();
+        assert!(
+            late.ready()
+                .voice_states
+                .iter()
+                .any(|s| s.user_id == a.user && s.channel_id == Some(ch))
+        );
+        // Signalling still reaches the resumed session: self-mute is applied.
+        a.session.set_self_mute(true);
+        assert!(
+            watcher
+                .wait(10, |d| state_is(d, a.user, |s| s.self_mute))
+                .await
+        );
+        assert!(wait_ms(3_000, || silent_at(&b.audio, 440.0)).await);
+        a.session.leave().await;
+        b.session.leave().await;
+    })
+    .await;
+}
