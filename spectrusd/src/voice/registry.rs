@@ -126,3 +126,76 @@ impl Registry {
         (self.by_user.len(), rooms.len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::access::Access;
+    use crate::gateway::Hub;
+    use crate::gateway::hub::HubConfig;
+
+    fn slot(hub: &Hub, id: &str, user: u64) -> Arc<Slot> {
+        let (tx, _rx) = tokio::sync::mpsc::channel(1);
+        hub.register(id.into(), Id(user), Id(1), tx)
+    }
+
+    fn participant(reg: &mut Registry, slot: Arc<Slot>, channel: u64) -> Participant {
+        Participant {
+            pid: reg.next_pid(),
+            user: slot.user,
+            channel: Id(channel),
+            slot,
+            self_mute: false,
+            self_deaf: false,
+            mute: false,
+            deaf: false,
+            pending_offer: None,
+        }
+    }
+
+    #[test]
+    fn one_channel_per_member_and_stale_pids_are_ignored() {
+        let hub = Hub::new(
+            HubConfig {
+                resume_buffer: 4,
+                resume_window: Duration::from_secs(1),
+                outbound_queue: 4,
+            },
+            Arc::new(Access::new(None, vec![], vec![], vec![])),
+        );
+        let mut reg = Registry::default();
+        let s1 = slot(&hub, "s1", 5);
+        let first = participant(&mut reg, s1.clone(), 100);
+        assert!(reg.insert(first.clone()).is_none());
+        // Joining another channel replaces (moves) the voice session.
+        let second = participant(&mut reg, s1, 200);
+        assert_ne!(first.pid, second.pid);
+        let old = reg.insert(second.clone()).expect("replaced");
+        assert_eq!(old.channel, Id(100));
+        assert_eq!(reg.count_in(Id(100), Id(0)), 0);
+        assert_eq!(reg.count_in(Id(200), Id(0)), 1);
+        assert_eq!(reg.count_in(Id(200), Id(5)), 0);
+        // A late event about the old voice session does not touch the new one.
+        assert!(reg.remove_pid(first.pid).is_none());
+        assert!(reg.by_session("s1").is_some());
+        let s2 = slot(&hub, "s2", 6);
+        let p = participant(&mut reg, s2, 200);
+        reg.insert(p);
+        assert_eq!(reg.counts(), (2, 1));
+        assert_eq!(reg.remove_pid(second.pid).map(|p| p.user), Some(Id(5)));
+        assert!(reg.by_session("s1").is_none());
+        // Moderation flags persist, and clearing them forgets the member.
+        reg.set_moderation(
+            Id(7),
+            Moderation {
+                mute: true,
+                deaf: false,
+            },
+        );
+        assert!(reg.moderation(Id(7)).mute);
+        reg.set_moderation(Id(7), Moderation::default());
+        assert!(reg.moderation.is_empty());
+    }
+}
