@@ -7,6 +7,8 @@
 pub mod error;
 pub mod gateway;
 pub mod rest;
+#[cfg(feature = "voice")]
+pub mod voice;
 
 pub use error::ClientError;
 pub use gateway::{Gateway, GatewayEvent, GatewayOptions};

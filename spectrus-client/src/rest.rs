@@ -698,6 +698,20 @@ impl Client {
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
+    /// Server-mutes, deafens, moves or disconnects a member in voice
+    /// (`PATCH /voice/members/{user_id}`); answers the member's voice state.
+    pub async fn patch_voice_member(
+        &self,
+        user: Id,
+        req: &spectrus_proto::rest::PatchVoiceMember,
+    ) -> Result<spectrus_proto::model::VoiceState, ClientError> {
+        let path = format!("/api/v1/voice/members/{user}");
+        let bytes = self
+            .raw_with_reason(Method::PATCH, &path, Payload::Json(req), true, None)
+            .await?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
     /// Kicks a member.
     pub async fn kick(&self, user: Id, reason: Option<&str>) -> Result<(), ClientError> {
         let path = format!("/api/v1/members/{user}");

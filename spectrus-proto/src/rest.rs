@@ -201,6 +201,23 @@ pub struct PatchMember {
     pub timeout_until: Option<Option<String>>,
 }
 
+/// `PATCH /voice/members/{user_id}`: server mute/deafen, move (`channel_id`: a voice channel)
+/// or disconnect (`channel_id: null`). Absent fields stay.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PatchVoiceMember {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mute: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deaf: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub channel_id: Option<Option<Id>>,
+}
+
 /// Role and ban bodies are shared with the admin API, where they were first written.
 pub use crate::admin::{BanRequest, CreateRole, PatchRole, RolePosition};
 

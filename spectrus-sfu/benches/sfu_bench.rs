@@ -38,6 +38,18 @@ fn thread_cpu(tid: &str) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// Threads of this process.
+fn threads() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Threads:"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 fn process_cpu() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
@@ -91,6 +103,7 @@ async fn run(
     secs: u64,
 ) {
     println!("sfu-bench: {n} participants, {k} speaking, {secs} s measured");
+    let threads0 = threads();
     let rss0 = rss_kib();
     // SFU-only memory: signalling-only participants in another room.
     for p in 0..n {
@@ -100,6 +113,10 @@ async fn run(
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     let rss_sfu_only = rss_kib();
+    println!(
+        "threads: {threads0} before, {} with {n} SFU participants (signalling only)",
+        threads()
+    );
     for p in 0..n {
         sfu.leave(100_000 + p).await;
     }
@@ -108,9 +125,12 @@ async fn run(
     let engines: Arc<std::sync::Mutex<std::collections::HashMap<u64, Arc<VoiceEngine>>>> =
         Arc::default();
     let e2 = engines.clone();
+    let offers = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let o2 = offers.clone();
     tokio::spawn(async move {
         while let Some(ev) = events.recv().await {
             if let SfuEvent::Offer { participant, sdp } = ev {
+                o2.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let engine = e2.lock().expect("lock").get(&participant).cloned();
                 if let Some(engine) = engine {
                     let _ = engine.handle_offer(sdp).await;
@@ -162,7 +182,8 @@ async fn run(
             .filter(|e| e.stats().connected)
             .count() as u64;
         let st = sfu.stats().await;
-        if (connected == n && st.outbound_tracks as u64 == n * (n - 1)) || Instant::now() > deadline
+        // Tracks exist only for speakers: k per listener, k - 1 per speaker.
+        if (connected == n && st.outbound_tracks as u64 == k * (n - 1)) || Instant::now() > deadline
         {
             println!(
                 "setup: {connected}/{n} connected, {} outbound tracks, in {:.1} s",
@@ -175,7 +196,13 @@ async fn run(
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss2 = rss_kib();
+    println!(
+        "threads: {} with {n} connected participants and their {n} client engines in-process",
+        threads()
+    );
 
+    let offers_setup = offers.load(std::sync::atomic::Ordering::Relaxed);
+    println!("offers sent during setup: {offers_setup}");
     let s0 = sfu.stats().await;
     let cpu_sfu0 = thread_cpu(&sfu_tid);
     let cpu_all0 = process_cpu();

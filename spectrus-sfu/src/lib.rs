@@ -4,8 +4,13 @@
 //! [`rtc`] crate) driven by a single task that owns the UDP socket; incoming datagrams are
 //! demultiplexed by remote address, learned from the ICE ufrag of STUN binding requests.
 //! The SFU is always the offerer (ICE-lite, its one host candidate in the offer) and
-//! renegotiates whenever the set of other participants in a room changes: each participant
-//! receives one outbound track per other participant (msid stream `spectrus-<participant>`).
+//! renegotiates whenever the set of *speakers* in a room changes: each participant receives one
+//! outbound track per other participant that has sent audio since joining (msid stream
+//! `spectrus-<label>`). Listeners who never speak cost no m-line and no renegotiation, so a
+//! join renegotiates only the joiner, and a room of N with K speakers needs about N + K·N
+//! offers in all instead of N² offers of N m-lines (what stalled 100-participant rooms).
+//! The first packets of a new speaker are not forwarded until the others have answered the
+//! offer that adds its track (one signalling round trip).
 //! It never decodes audio; it reads the RFC 6464 audio level only to emit speaking events.
 //!
 //! ```no_run
@@ -79,6 +84,10 @@ pub struct JoinOptions {
     pub self_mute: bool,
     /// Deafened by the user.
     pub self_deaf: bool,
+    /// The id other participants see this one as (the msid stream `spectrus-<label>` of the
+    /// tracks carrying its audio); defaults to the participant id. The daemon puts the user
+    /// id here while participant ids are unique per voice session.
+    pub label: Option<u64>,
 }
 
 /// Why a participant left.
@@ -214,6 +223,17 @@ impl Sfu {
             room,
             participant,
             opts,
+            reply,
+        })
+        .await?
+    }
+
+    /// Move `participant` to another room without a new peer connection: it loses the old
+    /// room's tracks and gains the new room's speakers (one renegotiation).
+    pub async fn move_to(&self, participant: u64, room: u64) -> Result<(), SfuError> {
+        self.call(|reply| Command::Move {
+            participant,
+            room,
             reply,
         })
         .await?

@@ -78,6 +78,10 @@ pub(crate) struct Drained {
 pub(crate) struct Peer {
     pub id: u64,
     pub room: u64,
+    /// How others see this participant (msid `spectrus-<label>`).
+    pub label: u64,
+    /// Has sent audio while allowed to: the others carry a track for it.
+    pub speaker: bool,
     pub state: MediaState,
     pub speaking: SpeakingDetector,
     pub last_seen: Instant,
@@ -103,9 +107,11 @@ fn random_string(len: usize) -> String {
 
 impl Peer {
     /// A fresh peer connection for `id`, whose only local candidate is `local_addr`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         id: u64,
         room: u64,
+        label: u64,
         ufrag: String,
         state: MediaState,
         bitrate: u32,
@@ -155,6 +161,8 @@ impl Peer {
         Ok(Self {
             id,
             room,
+            label,
+            speaker: false,
             state,
             speaking: SpeakingDetector::default(),
             last_seen: now,
@@ -170,12 +178,13 @@ impl Peer {
         })
     }
 
-    /// Bring the outbound tracks in line with `others` (the other participants of the room)
+    /// Bring the outbound tracks in line with `others` (the other speakers of the room, as
+    /// `(participant, label)`)
     /// and return a new offer if anything changed (or `force`). While an offer is outstanding
     /// nothing changes; the peer remembers to renegotiate once it is answered.
     pub(crate) fn renegotiate(
         &mut self,
-        others: &[u64],
+        others: &[(u64, u64)],
         force: bool,
         now: Instant,
     ) -> Result<Option<String>, SfuError> {
@@ -188,7 +197,7 @@ impl Peer {
         let gone: Vec<u64> = self
             .outbound
             .keys()
-            .filter(|p| !others.contains(p))
+            .filter(|p| !others.iter().any(|(o, _)| o == *p))
             .copied()
             .collect();
         for p in gone {
@@ -197,17 +206,17 @@ impl Peer {
                 changed = true;
             }
         }
-        for &p in others {
+        for &(p, label) in others {
             if self.outbound.contains_key(&p) {
                 continue;
             }
             let ssrc: u32 = rand::rng().random();
             let track = MediaStreamTrack::new(
-                format!("spectrus-{p}"),
+                format!("spectrus-{label}"),
                 // A fresh track id per outbound track: clients key remote tracks by it, so
                 // a re-joining participant must not look like its previous track.
-                format!("spectrus-{p}-{ssrc:08x}"),
-                format!("participant {p}"),
+                format!("spectrus-{label}-{ssrc:08x}"),
+                format!("participant {label}"),
                 RtpCodecKind::Audio,
                 vec![RTCRtpEncodingParameters {
                     rtp_coding_parameters: RTCRtpCodingParameters {

@@ -35,6 +35,11 @@ pub(crate) enum Command {
         opts: JoinOptions,
         reply: Reply<Result<(), SfuError>>,
     },
+    Move {
+        participant: u64,
+        room: u64,
+        reply: Reply<Result<(), SfuError>>,
+    },
     Answer {
         participant: u64,
         sdp: String,
@@ -163,6 +168,13 @@ impl Server {
             } => {
                 let _ = reply.send(self.join(room, participant, opts, now));
             }
+            Command::Move {
+                participant,
+                room,
+                reply,
+            } => {
+                let _ = reply.send(self.move_to(participant, room, now));
+            }
             Command::Answer {
                 participant,
                 sdp,
@@ -236,6 +248,7 @@ impl Server {
         let peer = Peer::new(
             participant,
             room,
+            opts.label.unwrap_or(participant),
             ufrag.clone(),
             state,
             opts.bitrate.unwrap_or(DEFAULT_BITRATE),
@@ -245,23 +258,71 @@ impl Server {
         self.peers.insert(participant, peer);
         self.demux.register(ufrag, participant);
         self.rooms.add(room, participant);
+        // Only the joiner gets an offer: the others gain a track for it once it speaks.
         if let Err(e) = self.renegotiate(participant, true, now) {
             self.remove(participant, LeaveReason::Requested, now);
             return Err(e);
         }
+        Ok(())
+    }
+
+    fn move_to(&mut self, participant: u64, room: u64, now: Instant) -> Result<(), SfuError> {
+        let peer = self
+            .peers
+            .get_mut(&participant)
+            .ok_or(SfuError::UnknownParticipant(participant))?;
+        let old = peer.room;
+        if old == room {
+            return Ok(());
+        }
+        peer.room = room;
+        let speaker = peer.speaker;
+        if let Some(speaking) = peer.speaking.reset() {
+            self.events.push(SfuEvent::Speaking {
+                participant,
+                room: old,
+                speaking,
+            });
+        }
+        self.rooms.remove(old, participant);
+        self.rooms.add(room, participant);
+        self.renegotiate(participant, false, now)?;
+        if speaker {
+            self.renegotiate_others(old, participant, now);
+            self.renegotiate_others(room, participant, now);
+        }
+        Ok(())
+    }
+
+    /// The speakers of `room` other than `participant`, as `(participant, label)`.
+    fn speakers_except(&self, room: u64, participant: u64) -> Vec<(u64, u64)> {
+        self.rooms
+            .others(room, participant)
+            .into_iter()
+            .filter_map(|p| {
+                let peer = self.peers.get(&p)?;
+                peer.speaker.then_some((p, peer.label))
+            })
+            .collect()
+    }
+
+    /// Renegotiate everyone in `room` but `participant` (the set of speakers changed).
+    fn renegotiate_others(&mut self, room: u64, participant: u64, now: Instant) {
         for other in self.rooms.others(room, participant) {
             if let Err(e) = self.renegotiate(other, false, now) {
                 tracing::warn!(participant = other, error = %e, "renegotiation failed");
             }
         }
-        Ok(())
     }
 
     fn renegotiate(&mut self, participant: u64, force: bool, now: Instant) -> Result<(), SfuError> {
+        let Some(room) = self.peers.get(&participant).map(|p| p.room) else {
+            return Err(SfuError::UnknownParticipant(participant));
+        };
+        let others = self.speakers_except(room, participant);
         let Some(peer) = self.peers.get_mut(&participant) else {
             return Err(SfuError::UnknownParticipant(participant));
         };
-        let others = self.rooms.others(peer.room, participant);
         if let Some(sdp) = peer.renegotiate(&others, force, now)? {
             self.events.push(SfuEvent::Offer { participant, sdp });
         }
@@ -339,6 +400,15 @@ impl Server {
             self.stats.packets_blocked += 1;
             return;
         }
+        if !peer.speaker {
+            // A new speaker: everyone else needs a track for it.
+            peer.speaker = true;
+            let room = peer.room;
+            self.renegotiate_others(room, source, now);
+        }
+        let Some(peer) = self.peers.get_mut(&source) else {
+            return;
+        };
         let level = peer.audio_level(packet);
         if let Some(speaking) = peer.speaking.on_packet(now, level, packet.payload.len()) {
             self.events.push(SfuEvent::Speaking {
@@ -426,10 +496,8 @@ impl Server {
             reason,
         });
         tracing::debug!(participant, ?reason, "participant removed");
-        for other in self.rooms.others(peer.room, participant) {
-            if let Err(e) = self.renegotiate(other, false, now) {
-                tracing::warn!(participant = other, error = %e, "renegotiation failed");
-            }
+        if peer.speaker {
+            self.renegotiate_others(peer.room, participant, now);
         }
     }
 }

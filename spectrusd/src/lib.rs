@@ -20,6 +20,7 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod systemd;
+pub mod voice;
 
 pub use config::Config;
 pub use startup::{Daemon, start};

@@ -233,6 +233,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         },
         access.clone(),
     );
+    let (voice, voice_events) = crate::voice::VoiceService::start(&config.voice).await;
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
@@ -253,7 +254,9 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         access,
         hub,
         started: Instant::now(),
+        voice,
     });
+    crate::voice::events::spawn(state.clone(), voice_events);
 
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let app = crate::api::router(state.clone());

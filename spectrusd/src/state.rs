@@ -31,6 +31,8 @@ pub struct AppState {
     pub hash_permits: tokio::sync::Semaphore,
     /// Per-IP limiter of login and register attempts.
     pub auth_limiter: crate::api::ratelimit::AuthLimiter,
+    /// Voice: the SFU and who is in which voice channel.
+    pub voice: crate::voice::VoiceService,
 }
 
 /// The handle handlers receive.

@@ -133,6 +133,13 @@ const TABLE: &[(&str, &str, Needs)] = &[
         "/bans/{user_id}",
         Needs::Perm(Permission::MembersBan),
     ),
+    // `mute` needs this; `deaf` voice:deafen_members and `channel_id` voice:move_members
+    // (spectrusd/tests/voice.rs exercises those).
+    (
+        "PATCH",
+        "/voice/members/{user_id}",
+        Needs::Perm(Permission::VoiceMuteMembers),
+    ),
 ];
 
 /// Reads guarded by a permission (checked the same way).
@@ -351,6 +358,10 @@ impl World {
                 let (_, v) = self.member("victim").await;
                 owner.ban(v, None).await.unwrap();
                 (format!("/bans/{v}"), None)
+            }
+            ("PATCH", "/voice/members/{user_id}") => {
+                let (_, v) = self.member("victim").await;
+                (format!("/voice/members/{v}"), Some(json!({"mute": true})))
             }
             other => panic!("no fixture for {other:?}: add one"),
         }

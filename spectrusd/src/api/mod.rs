@@ -124,6 +124,11 @@ fn api_routes() -> Routes {
         .add(M::PUT, "/bans/{user_id}", moderation::ban)
         .add(M::DELETE, "/bans/{user_id}", moderation::unban)
         .add(M::GET, "/audit-log", moderation::audit_log)
+        .add(
+            M::PATCH,
+            "/voice/members/{user_id}",
+            crate::voice::api::patch_member,
+        )
         .add(M::GET, "/gateway", crate::gateway::session::upgrade)
 }
 

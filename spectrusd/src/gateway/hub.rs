@@ -114,18 +114,36 @@ pub struct Hub {
     access: Arc<Access>,
     slots: RwLock<HashMap<String, Arc<Slot>>>,
     admin_events: broadcast::Sender<Arc<BusEvent>>,
+    /// Ids of sessions that ended for good (removed, ended, reaped): voice leaves with them.
+    ended_tx: mpsc::UnboundedSender<String>,
+    ended_rx: Mutex<Option<mpsc::UnboundedReceiver<String>>>,
 }
 
 impl Hub {
     /// A hub filtering by `access`.
     pub fn new(cfg: HubConfig, access: Arc<Access>) -> Hub {
         let (admin_events, _) = broadcast::channel(1024);
+        let (ended_tx, ended_rx) = mpsc::unbounded_channel();
         Hub {
             cfg,
             access,
             slots: RwLock::new(HashMap::new()),
             admin_events,
+            ended_tx,
+            ended_rx: Mutex::new(Some(ended_rx)),
         }
+    }
+
+    /// The stream of session ids that ended for good (once; the voice service takes it).
+    pub fn take_ended_sessions(&self) -> Option<mpsc::UnboundedReceiver<String>> {
+        self.ended_rx
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+
+    fn ended(&self, id: &str) {
+        let _ = self.ended_tx.send(id.to_owned());
     }
 
     /// Capacity of a session's outbound queue (room for a full replay).
@@ -175,10 +193,14 @@ impl Hub {
 
     /// Removes a session for good.
     pub fn remove(&self, id: &str) {
-        self.slots
+        let removed = self
+            .slots
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .remove(id);
+        if removed.is_some() {
+            self.ended(id);
+        }
     }
 
     /// Whether any attached session belongs to `user`.
@@ -342,6 +364,7 @@ impl Hub {
                 if let Some(tx) = s.lock().tx.take() {
                     let _ = tx.try_send(Outbound::Close(code, reason));
                 }
+                let _ = self.ended_tx.send(s.id.clone());
                 false
             } else {
                 true
@@ -354,7 +377,13 @@ impl Hub {
         let window = self.cfg.resume_window;
         let mut slots = self.slots.write().unwrap_or_else(|p| p.into_inner());
         let before = slots.len();
-        slots.retain(|_, s| s.lock().detached_at.is_none_or(|t| t.elapsed() < window));
+        slots.retain(|_, s| {
+            let keep = s.lock().detached_at.is_none_or(|t| t.elapsed() < window);
+            if !keep {
+                let _ = self.ended_tx.send(s.id.clone());
+            }
+            keep
+        });
         before - slots.len()
     }
 

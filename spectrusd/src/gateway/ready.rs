@@ -49,7 +49,7 @@ pub async fn build(state: &AppState, user: Id, session_id: String) -> Result<Rea
             })
             .collect(),
         member_count: state.access.member_count(),
-        voice_states: Vec::new(),
+        voice_states: state.voice.states_for(&state.access, user),
         read_states,
     })
 }

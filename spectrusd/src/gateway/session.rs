@@ -75,6 +75,8 @@ struct Connection {
     deadline: Instant,
     window_start: Instant,
     frames_in_window: u32,
+    /// The client closed the socket with a close frame: its session is over for voice.
+    client_closed: bool,
 }
 
 enum Step {
@@ -93,6 +95,7 @@ impl Connection {
             deadline: now + interval * 2,
             window_start: now,
             frames_in_window: 0,
+            client_closed: false,
         }
     }
 
@@ -130,7 +133,11 @@ impl Connection {
                 m = self.socket.recv() => m,
             };
             match msg {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return None,
+                Some(Ok(Message::Close(_))) => {
+                    self.client_closed = true;
+                    return None;
+                }
+                None | Some(Err(_)) => return None,
                 Some(Ok(Message::Text(t))) => {
                     if !self.count_frame() {
                         self.close(close::RATE_LIMITED, "too many frames").await;
@@ -252,6 +259,7 @@ impl Connection {
             .resume(session_id, auth.user_id, seq, tx.clone())
         {
             ResumeOutcome::Resumed(slot) => {
+                self.state.voice.resumed(&self.state.hub, &slot.id);
                 if !was_online {
                     publish_presence(&self.state, auth.user_id, Presence::Online);
                 }
@@ -291,12 +299,19 @@ impl Connection {
                 },
                 f = self.next_frame() => match f {
                     None => Step::Stop,
-                    Some(f) => self.handle(f).await,
+                    Some(f) => self.handle(f, &slot).await,
                 },
             };
             if let Step::Stop = step {
                 break;
             }
+        }
+        if self.client_closed {
+            // A deliberate close ends voice now; an abrupt drop keeps it for a resume.
+            self.state
+                .voice
+                .session_ended(&self.state.hub, &slot.id)
+                .await;
         }
         let now_offline = self.state.hub.detach(&slot, &tx);
         if now_offline {
@@ -338,7 +353,7 @@ impl Connection {
         }
     }
 
-    async fn handle(&mut self, f: ClientFrame) -> Step {
+    async fn handle(&mut self, f: ClientFrame, slot: &Arc<Slot>) -> Step {
         match f {
             ClientFrame::Heartbeat(_) => {
                 if self.heartbeat().await {
@@ -351,14 +366,17 @@ impl Connection {
                 self.close(close::UNKNOWN_ERROR, "already identified").await;
                 Step::Stop
             }
-            ClientFrame::VoiceJoin(_)
+            f @ (ClientFrame::VoiceJoin(_)
             | ClientFrame::VoiceAnswer(_)
             | ClientFrame::VoiceCandidate(_)
             | ClientFrame::VoiceState(_)
-            | ClientFrame::VoiceLeave(_) => {
+            | ClientFrame::VoiceLeave(_)) => {
+                let Err(fail) = crate::voice::signalling::handle(&self.state, slot, f).await else {
+                    return Step::Continue;
+                };
                 let err = spectrus_proto::gateway::VoiceError {
-                    code: "voice_unavailable".into(),
-                    message: "voice is not available on this server yet".into(),
+                    code: fail.code.into(),
+                    message: fail.message,
                 };
                 if self.send_text(frame(op::VOICE_ERROR, &err)).await {
                     Step::Continue

@@ -454,6 +454,9 @@ pub async fn patch_member(
 /// It can subscribe to the admin stream's `member_timeout {user_id, until}` event
 /// (`state.hub.subscribe()`) or be called from here.
 fn on_timeout_changed(state: &AppState, actor: Actor, user: Id, until: Option<i64>) {
+    // Server-mutes (or unmutes) the member in voice now; the voice task also re-checks
+    // every second, which catches a timeout running out.
+    state.voice.refresh_user(user);
     state.hub.admin_event(
         "member_timeout",
         with_actor(

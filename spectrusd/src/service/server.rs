@@ -37,7 +37,7 @@ pub async fn info(state: &AppState) -> Result<ServerInfo, ApiError> {
             _ => cfg.registration,
         },
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        voice_enabled: cfg.voice.enabled,
+        voice_enabled: state.voice.enabled(),
         premium: false,
         setup_required: state.access.owner().is_none(),
     })

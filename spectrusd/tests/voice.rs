@@ -1,0 +1,701 @@
+//! Voice end to end: the real daemon (testkit), real gateways, and real WebRTC over loopback
+//! between `spectrus-client` voice sessions and the daemon's SFU.
+
+use std::time::{Duration, Instant};
+
+use spectrus_client::proto::Id;
+use spectrus_client::proto::gateway::{ClientFrame, Dispatch, Sdp};
+use spectrus_client::proto::model::{ChannelType, VoiceState};
+use spectrus_client::proto::permissions::{Permission, PermissionSet};
+use spectrus_client::proto::rest::{CreateChannel, OverwriteBody, PatchVoiceMember};
+use spectrus_client::voice::{
+    AudioSource, EngineConfig, MemoryBuffer, MemorySink, SilenceSource, SineSource, VoiceOptions,
+    VoiceSession, VoiceSessionError,
+};
+use spectrus_client::{Client, Gateway, GatewayEvent};
+use spectrus_testkit::TestDaemon;
+use spectrus_voice::tone::goertzel_power;
+use tokio::sync::mpsc;
+
+/// 200 ms of audio at 48 kHz.
+const WINDOW: usize = 9_600;
+
+/// Runs a test body with an overall deadline.
+async fn bounded<F: std::future::Future<Output = ()>>(secs: u64, f: F) {
+    tokio::time::timeout(Duration::from_secs(secs), f)
+        .await
+        .expect("test timed out");
+}
+
+/// Polls `cond` every 20 ms for up to `ms`.
+async fn wait_ms(ms: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_millis(ms);
+    while Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    cond()
+}
+
+fn power(audio: &MemoryBuffer, freq: f32) -> f32 {
+    goertzel_power(&audio.last(WINDOW), freq)
+}
+fn hears(audio: &MemoryBuffer, freq: f32) -> bool {
+    power(audio, freq) > 0.01
+}
+fn silent_at(audio: &MemoryBuffer, freq: f32) -> bool {
+    power(audio, freq) < 0.001
+}
+
+/// A member in voice.
+struct Voicer {
+    user: Id,
+    session: VoiceSession,
+    audio: MemoryBuffer,
+    gateway: spectrus_client::gateway::GatewayHandle,
+}
+
+fn loopback() -> VoiceOptions {
+    VoiceOptions {
+        engine: EngineConfig {
+            udp_addrs: vec!["127.0.0.1:0".to_owned()],
+            ..EngineConfig::default()
+        },
+        ..VoiceOptions::default()
+    }
+}
+
+/// Connects a gateway for `client` and starts a voice session in `channel` (not waiting).
+async fn start_voice(client: &Client, channel: Id, source: impl AudioSource + 'static) -> Voicer {
+    let gw = Gateway::connect(client).await.expect("gateway");
+    let user = gw.ready().user.id;
+    let (_ready, mut events, handle) = gw.into_parts();
+    let (tx, rx) = mpsc::channel(64);
+    tokio::spawn(async move {
+        while let Some(ev) = events.recv().await {
+            if matches!(
+                ev,
+                GatewayEvent::Voice { .. } | GatewayEvent::Closed { .. } | GatewayEvent::Ready(_)
+            ) && tx.send(ev).await.is_err()
+            {
+                break;
+            }
+        }
+    });
+    let (sink, audio) = MemorySink::new(48_000 * 5);
+    let session = VoiceSession::join(handle.clone(), rx, channel, source, sink, loopback())
+        .await
+        .expect("voice session");
+    Voicer {
+        user,
+        session,
+        audio,
+        gateway: handle,
+    }
+}
+
+/// [`start_voice`] and wait until connected.
+async fn join_voice(client: &Client, channel: Id, source: impl AudioSource + 'static) -> Voicer {
+    let mut v = start_voice(client, channel, source).await;
+    v.session
+        .wait_connected(Duration::from_secs(20))
+        .await
+        .expect("voice connects");
+    v
+}
+
+/// A gateway that records every dispatch it sees.
+struct Observer {
+    gw: Gateway,
+    seen: Vec<Dispatch>,
+}
+
+impl Observer {
+    async fn new(client: &Client) -> Observer {
+        Observer {
+            gw: Gateway::connect(client).await.expect("gateway"),
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits up to `secs` for a dispatch matching `pred` (also among those seen before).
+    async fn wait(&mut self, secs: u64, mut pred: impl FnMut(&Dispatch) -> bool) -> bool {
+        if self.seen.iter().any(&mut pred) {
+            return true;
+        }
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.gw.next_dispatch(left).await {
+                Some((_, d)) => {
+                    let hit = pred(&d);
+                    self.seen.push(d);
+                    if hit {
+                        return true;
+                    }
+                }
+                None => return false,
+            }
+        }
+        false
+    }
+}
+
+fn state_is(d: &Dispatch, user: Id, check: impl Fn(&VoiceState) -> bool) -> bool {
+    matches!(d, Dispatch::VoiceStateUpdate(s) if s.user_id == user && check(s))
+}
+
+fn speaking(d: &Dispatch, user: Id) -> bool {
+    matches!(d, Dispatch::Speaking(s) if s.user_id == user && s.speaking)
+}
+
+async fn lounge(owner: &Client) -> Id {
+    owner
+        .channels()
+        .await
+        .expect("channels")
+        .into_iter()
+        .find(|c| c.kind == ChannelType::Voice)
+        .expect("a seeded voice channel")
+        .id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_members_hear_each_other_and_a_third_sees_states_and_speaking() {
+    bounded(120, async {
+        let d = TestDaemon::start().await.unwrap();
+        let owner = d.owner().await.unwrap();
+        let alice = d.member(&owner, "alice").await.unwrap();
+        let bob = d.member(&owner, "bob").await.unwrap();
+        let carol = d.member(&owner, "carol").await.unwrap();
+        let ch = lounge(&owner).await;
+        let mut watcher = Observer::new(&carol).await;
+
+        let a = join_voice(&alice, ch, SineSource::new(440.0)).await;
+        let b = join_voice(&bob, ch, SineSource::new(660.0)).await;
+        assert!(
+            wait_ms(20_000, || hears(&a.audio, 660.0) && hears(&b.audio, 440.0)).await,
+            "a hears 660: {} {:?}; b hears 440: {} {:?}",
+            power(&a.audio, 660.0),
+            a.session.stats(),
+            power(&b.audio, 440.0),
+            b.session.stats()
+        );
+        assert!(
+            silent_at(&a.audio, 440.0),
+            "a hears itself: {}",
+            power(&a.audio, 440.0)
+        );
+        assert!(
+            silent_at(&b.audio, 660.0),
+            "b hears itself: {}",
+            power(&b.audio, 660.0)
+        );
+        // The engine keys speakers by user id.
+        assert_eq!(a.session.stats().speakers, vec![b.user.0]);
+
+        for v in [&a, &b] {
+            assert!(
+                watcher
+                    .wait(10, |d| state_is(d, v.user, |s| s.channel_id == Some(ch)))
+                    .await,
+                "VOICE_STATE_UPDATE join of {}: {:?}",
+                v.user,
+                watcher.seen
+            );
+            assert!(
+                watcher.wait(10, |d| speaking(d, v.user)).await,
+                "SPEAKING of {}",
+                v.user
+            );
+        }
+        // `ready` carries who is in voice.
+        let late = Gateway::connect(&carol).await.unwrap();
+        let mut in_voice: Vec<Id> = late
+            .ready()
+            .voice_states
+            .iter()
+            .filter(|s| s.channel_id == Some(ch))
+            .map(|s| s.user_id)
+            .collect();
+        in_voice.sort();
+        let mut expected = vec![a.user, b.user];
+        expected.sort();
+        assert_eq!(in_voice, expected);
+
+        // Self mute is announced and stops a's audio reaching b.
+        a.session.set_self_mute(true);
+        assert!(
+            watcher
+                .wait(10, |d| state_is(d, a.user, |s| s.self_mute))
+                .await
+        );
+        assert!(wait_ms(3_000, || silent_at(&b.audio, 440.0)).await);
+
+        // Leaving is announced.
+        let a_user = a.user;
+        a.session.leave().await;
+        assert!(
+            watcher
+                .wait(10, |d| state_is(d, a_user, |s| s.channel_id.is_none()))
+                .await
+        );
+        b.session.leave().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_mute_and_deafen_over_rest() {
+    bounded(120, async {
+        let d = TestDaemon::start().await.unwrap();
+        let owner = d.owner().await.unwrap();
+        let alice = d.member(&owner, "alice").await.unwrap();
+        let bob = d.member(&owner, "bob").await.unwrap();
+        let carol = d.member(&owner, "carol").await.unwrap();
+        let ch = lounge(&owner).await;
+        let mut watcher = Observer::new(&owner).await;
+
+        let a = join_voice(&alice, ch, SineSource::new(440.0)).await;
+        let b = join_voice(&bob, ch, SineSource::new(660.0)).await;
+        let c = join_voice(&carol, ch, SilenceSource).await;
+        assert!(
+            wait_ms(20_000, || hears(&c.audio, 440.0)
+                && hears(&c.audio, 660.0)
+                && hears(&b.audio, 440.0))
+            .await,
+            "c: 440={} 660={} {:?}",
+            power(&c.audio, 440.0),
+            power(&c.audio, 660.0),
+            c.session.stats()
+        );
+
+        // A member without voice:mute_members cannot.
+        let refused = bob
+            .patch_voice_member(
+                a.user,
+                &PatchVoiceMember {
+                    mute: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await;
+        assert!(refused.is_err(), "{refused:?}");
+
+        // Server-mute a: 440 Hz is gone for b and c within one second.
+        let st = owner
+            .patch_voice_member(
+                a.user,
+                &PatchVoiceMember {
+                    mute: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(st.mute && st.channel_id == Some(ch), "{st:?}");
+        let t = Instant::now();
+        assert!(
+            wait_ms(1_000, || silent_at(&c.audio, 440.0)
+                && silent_at(&b.audio, 440.0))
+            .await,
+            "still hearing 440 after {:?}: c={} b={}",
+            t.elapsed(),
+            power(&c.audio, 440.0),
+            power(&b.audio, 440.0)
+        );
+        assert!(hears(&c.audio, 660.0));
+        assert!(watcher.wait(10, |d| state_is(d, a.user, |s| s.mute)).await);
+        let log = owner
+            .audit_log(&spectrus_client::proto::rest::AuditQuery::default())
+            .await
+            .unwrap();
+        assert!(
+            log.iter().any(|e| e.action == "member.voice_update"
+                && e.target_id.as_deref() == Some(a.user.to_string().as_str())),
+            "{log:?}"
+        );
+
+        // Deafen c: nothing is delivered to it any more.
+        owner
+            .patch_voice_member(
+                c.user,
+                &PatchVoiceMember {
+                    deaf: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let before = c.session.stats().packets_received;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let after = c.session.stats().packets_received;
+        assert_eq!(before, after, "a deafened member still receives");
+        assert!(watcher.wait(10, |d| state_is(d, c.user, |s| s.deaf)).await);
+
+        // Undo both: audio comes back.
+        for (u, req) in [
+            (
+                a.user,
+                PatchVoiceMember {
+                    mute: Some(false),
+                    ..Default::default()
+                },
+            ),
+            (
+                c.user,
+                PatchVoiceMember {
+                    deaf: Some(false),
+                    ..Default::default()
+                },
+            ),
+        ] {
+            owner.patch_voice_member(u, &req).await.unwrap();
+        }
+        assert!(wait_ms(10_000, || hears(&c.audio, 440.0)).await);
+
+        // Disconnect b over REST.
+        owner
+            .patch_voice_member(
+                b.user,
+                &PatchVoiceMember {
+                    channel_id: Some(None),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            watcher
+                .wait(10, |d| state_is(d, b.user, |s| s.channel_id.is_none()))
+                .await
+        );
+        assert!(wait_ms(5_000, || silent_at(&c.audio, 660.0)).await);
+        for v in [a, b, c] {
+            v.session.leave().await;
+        }
+    })
+    .await;
+}
+
+/// The first `voice_error` code the session reports.
+async fn refusal(v: &mut Voicer) -> String {
+    match v.session.wait_connected(Duration::from_secs(10)).await {
+        Err(VoiceSessionError::Refused { code, .. }) => code,
+        other => panic!("expected a voice_error, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_come_as_voice_errors() {
+    bounded(90, async {
+        let d = TestDaemon::start().await.unwrap();
+        let owner = d.owner().await.unwrap();
+        let alice = d.member(&owner, "alice").await.unwrap();
+        let ch = lounge(&owner).await;
+        let everyone = owner.roles().await.unwrap()[0].id;
+
+        // voice:connect denied in the channel.
+        owner
+            .put_overwrite(
+                ch,
+                everyone,
+                &OverwriteBody {
+                    allow: PermissionSet::EMPTY,
+                    deny: [Permission::VoiceConnect].into_iter().collect(),
+                },
+            )
+            .await
+            .unwrap();
+        let mut v = start_voice(&alice, ch, SilenceSource).await;
+        assert_eq!(refusal(&mut v).await, "missing_permission");
+        owner.delete_overwrite(ch, everyone).await.unwrap();
+
+        // A full channel.
+        let small = owner
+            .create_channel(&CreateChannel {
+                name: "duo".into(),
+                kind: ChannelType::Voice,
+                topic: None,
+                parent_id: None,
+                position: None,
+                user_limit: Some(1),
+                bitrate: Some(24_000),
+            })
+            .await
+            .unwrap();
+        let bob = d.member(&owner, "bob").await.unwrap();
+        let first = join_voice(&bob, small.id, SilenceSource).await;
+        let mut second = start_voice(&alice, small.id, SilenceSource).await;
+        assert_eq!(refusal(&mut second).await, "channel_full");
+
+        // A text channel is not a voice channel.
+        let general = owner
+            .channels()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.kind == ChannelType::Text)
+            .unwrap()
+            .id;
+        let mut t = start_voice(&alice, general, SilenceSource).await;
+        assert_eq!(refusal(&mut t).await, "not_voice_channel");
+
+        // An answer from a session that is not in voice.
+        let mut gw = Gateway::connect(&alice).await.unwrap();
+        gw.send(ClientFrame::VoiceAnswer(Sdp { sdp: "v=0".into() }));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut code = None;
+        while Instant::now() < deadline && code.is_none() {
+            match tokio::time::timeout(Duration::from_secs(10), gw.next_event()).await {
+                Ok(Some(GatewayEvent::Voice { op, d })) if op == "voice_error" => {
+                    code = d.get("code").and_then(|c| c.as_str()).map(str::to_owned);
+                }
+                Ok(Some(_)) => {}
+                _ => break,
+            }
+        }
+        assert_eq!(code.as_deref(), Some("not_in_voice"));
+
+        // The channel bitrate reaches the engine through the offer.
+        assert_eq!(first.session.stats().bitrate, 24_000);
+
+        // Garbage from a session in voice: voice_errors, and the voice session survives.
+        let mut first = first;
+        first.gateway.send(ClientFrame::VoiceAnswer(Sdp {
+            sdp: "garbage".into(),
+        }));
+        first.gateway.send(ClientFrame::VoiceCandidate(
+            spectrus_client::proto::gateway::IceCandidate {
+                candidate: "candidate:not a candidate".into(),
+                sdp_mid: None,
+                sdp_mline_index: None,
+            },
+        ));
+        let mut codes = Vec::new();
+        while codes.len() < 2 {
+            match tokio::time::timeout(Duration::from_secs(10), first.session.next_event()).await {
+                Ok(Some(spectrus_client::voice::VoiceSessionEvent::Error { code, .. })) => {
+                    codes.push(code)
+                }
+                Ok(Some(_)) => {}
+                other => panic!("expected voice_errors, got {other:?} after {codes:?}"),
+            }
+        }
+        assert_eq!(codes, vec!["no_pending_offer", "bad_request"]);
+        assert!(first.session.stats().connected);
+        first.session.leave().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_the_gateway_leaves_voice() {
+    bounded(90, async {
+        let d = TestDaemon::start().await.unwrap();
+        let owner = d.owner().await.unwrap();
+        let alice = d.member(&owner, "alice").await.unwrap();
+        let ch = lounge(&owner).await;
+        let mut watcher = Observer::new(&owner).await;
+        let a = join_voice(&alice, ch, SineSource::new(440.0)).await;
+        assert!(
+            watcher
+                .wait(10, |d| state_is(d, a.user, |s| s.channel_id == Some(ch)))
+                .await
+        );
+        a.gateway.close();
+        assert!(
+            watcher
+                .wait(10, |d| state_is(d, a.user, |s| s.channel_id.is_none()))
+                .await,
+            "{:?}",
+            watcher.seen
+        );
+        let late = Gateway::connect(&owner).await.unwrap();
+        assert!(late.ready().voice_states.is_empty());
+        drop(a);
+    })
+    .await;
+}
+
+/// A field of `/proc/<pid>/status` (e.g. `Threads`, `VmRSS` in KiB).
+fn proc_status(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix(field)?
+                    .strip_prefix(':')?
+                    .split_whitespace()
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+        })
+        .unwrap_or(0)
+}
+
+/// The SFU is one task on the daemon's runtime: no thread per participant. Prints the
+/// daemon's threads and resident memory with 0 and 12 connected participants.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daemon_threads_do_not_grow_with_participants() {
+    bounded(150, async {
+        let d = TestDaemon::start().await.unwrap();
+        let pid = d.pid().expect("daemon pid");
+        let owner = d.owner().await.unwrap();
+        let ch = lounge(&owner).await;
+        let mut members = Vec::new();
+        for i in 0..12 {
+            members.push(d.member(&owner, &format!("m{i}")).await.unwrap());
+        }
+        // Warm up one voice session so lazily started pools exist before counting.
+        let warm = join_voice(&owner, ch, SilenceSource).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (threads0, rss0) = (proc_status(pid, "Threads"), proc_status(pid, "VmRSS"));
+        let mut voicers = Vec::new();
+        for m in &members {
+            voicers.push(join_voice(m, ch, SilenceSource).await);
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let (threads1, rss1) = (proc_status(pid, "Threads"), proc_status(pid, "VmRSS"));
+        eprintln!(
+            "daemon threads: {threads0} with 1 participant, {threads1} with {}; RSS {rss0} KiB → {rss1} KiB ({} KiB per participant, debug build)",
+            voicers.len() + 1,
+            rss1.saturating_sub(rss0) / voicers.len() as u64
+        );
+        assert!(
+            threads1 <= threads0 + 4,
+            "threads grew from {threads0} to {threads1} with {} participants",
+            voicers.len()
+        );
+        for v in voicers {
+            v.session.leave().await;
+        }
+        warm.session.leave().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moving_a_member_keeps_its_connection() {
+    bounded(120, async {
+        let d = TestDaemon::start().await.unwrap();
+        let owner = d.owner().await.unwrap();
+        let alice = d.member(&owner, "alice").await.unwrap();
+        let bob = d.member(&owner, "bob").await.unwrap();
+        let carol = d.member(&owner, "carol").await.unwrap();
+        let ch = lounge(&owner).await;
+        let other = owner
+            .create_channel(&CreateChannel {
+                name: "other".into(),
+                kind: ChannelType::Voice,
+                topic: None,
+                parent_id: None,
+                position: None,
+                user_limit: None,
+                bitrate: None,
+            })
+            .await
+            .unwrap()
+            .id;
+        let mut watcher = Observer::new(&owner).await;
+        let a = join_voice(&alice, ch, SineSource::new(440.0)).await;
+        let b = join_voice(&bob, ch, SineSource::new(660.0)).await;
+        let c = join_voice(&carol, other, SineSource::new(880.0)).await;
+        assert!(wait_ms(20_000, || hears(&a.audio, 660.0) && hears(&b.audio, 440.0)).await);
+        assert!(silent_at(&c.audio, 440.0) && silent_at(&a.audio, 880.0));
+
+        // A member without voice:move_members cannot move others.
+        assert!(
+            bob.patch_voice_member(
+                a.user,
+                &PatchVoiceMember {
+                    channel_id: Some(Some(other)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .is_err()
+        );
+        let st = owner
+            .patch_voice_member(
+                a.user,
+                &PatchVoiceMember {
+                    channel_id: Some(Some(other)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(st.channel_id, Some(other));
+        assert!(
+            watcher
+                .wait(10, |d| state_is(d, a.user, |s| s.channel_id == Some(other)))
+                .await
+        );
+        assert!(
+            wait_ms(20_000, || hears(&a.audio, 880.0)
+                && hears(&c.audio, 440.0)
+                && silent_at(&a.audio, 660.0)
+                && silent_at(&b.audio, 440.0))
+            .await,
+            "a: 880={} 660={}; c: 440={}; b: 440={}",
+            power(&a.audio, 880.0),
+            power(&a.audio, 660.0),
+            power(&c.audio, 440.0),
+            power(&b.audio, 440.0)
+        );
+        assert!(a.session.stats().connected, "the move kept the connection");
+        for v in [a, b, c] {
+            v.session.leave().await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abrupt_drop_resumes_without_leaving_voice() {
+    bounded(90, async {
+        let d = TestDaemon::start().await.unwrap();
+        let owner = d.owner().await.unwrap();
+        let alice = d.member(&owner, "alice").await.unwrap();
+        let bob = d.member(&owner, "bob").await.unwrap();
+        let ch = lounge(&owner).await;
+        let mut watcher = Observer::new(&owner).await;
+        let a = join_voice(&alice, ch, SineSource::new(440.0)).await;
+        let b = join_voice(&bob, ch, SineSource::new(660.0)).await;
+        assert!(wait_ms(20_000, || hears(&b.audio, 440.0)).await);
+
+        // The socket drops without a close frame; the SDK resumes the session.
+        a.gateway.drop_connection();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(
+            !watcher
+                .wait(2, |d| state_is(d, a.user, |s| s.channel_id.is_none()))
+                .await,
+            "an abrupt drop must not end voice"
+        );
+        assert!(hears(&b.audio, 440.0), "media kept flowing");
+        let late = Gateway::connect(&owner).await.unwrap();
+        assert!(
+            late.ready()
+                .voice_states
+                .iter()
+                .any(|s| s.user_id == a.user && s.channel_id == Some(ch))
+        );
+        // Signalling still reaches the resumed session: self-mute is applied.
+        a.session.set_self_mute(true);
+        assert!(
+            watcher
+                .wait(10, |d| state_is(d, a.user, |s| s.self_mute))
+                .await
+        );
+        assert!(wait_ms(3_000, || silent_at(&b.audio, 440.0)).await);
+        a.session.leave().await;
+        b.session.leave().await;
+    })
+    .await;
+}
