@@ -339,13 +339,14 @@ async fn voice_join_sends_the_frame_and_surfaces_voice_errors() {
         self_mute: false,
         self_deaf: false,
     });
-    // This daemon has no voice yet: it answers voice_join with voice_error.
+    // The daemon answers voice_join with an offer; this runner has no audio engine plugged
+    // in (NoAudio), which says so instead of answering.
     let error = wait_for(&mut h.rx, "voice error", |a| match a {
         Action::Voice(VoiceEvent::Error(e)) => Some(e.clone()),
         _ => None,
     })
     .await;
-    assert!(error.contains("not available"), "{error}");
+    assert!(error.contains("no audio engine"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
