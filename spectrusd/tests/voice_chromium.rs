@@ -62,6 +62,11 @@ fn parse_heard(content: &str) -> Option<(f32, f32)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_and_the_engine_hear_each_other() {
     if !Path::new(CHROMIUM).exists() {
+        // CI installs Chromium (.ci/run), so there a missing browser is a failure, not a skip.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{CHROMIUM} is not installed; .ci/run should have installed it"
+        );
         eprintln!("SKIPPED: {CHROMIUM} is not installed (apt-get install chromium)");
         return;
     }
