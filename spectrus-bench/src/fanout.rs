@@ -1,23 +1,22 @@
 //! Gateway fan-out and idle-session memory.
 //!
-//! Sessions are minimal WebSocket clients (identify, heartbeat, read) so that the load
-//! generator stays cheap next to the daemon on the same two cores; accounts and posting go
-//! through `spectrus-client`.
+//! Sessions are minimal WebSocket clients ([`crate::wsclient`]: identify, heartbeat, read)
+//! so that the load generator stays cheap next to the daemon on the same two cores;
+//! accounts and posting go through `spectrus-client`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use futures_util::{SinkExt, StreamExt};
 use spectrus_client::Client;
 use spectrus_proto::Id;
 use spectrus_testkit::TestDaemon;
 use tokio::sync::{Semaphore, watch};
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::procstat;
 use crate::report::{histogram, latency_line};
+use crate::wsclient::{Incoming, WsClient};
 
 fn now_micros() -> u64 {
     SystemTime::now()
@@ -56,6 +55,27 @@ struct Counters {
     delivered: AtomicU64,
 }
 
+/// The send time a bench message carries (`"content":"bench <µs>"`), if this frame is one.
+fn bench_timestamp(frame: &[u8]) -> Option<u64> {
+    const TAG: &[u8] = b"bench ";
+    if !contains(frame, br#""t":"MESSAGE_CREATE""#) {
+        return None;
+    }
+    let at = frame.windows(TAG.len()).position(|w| w == TAG)? + TAG.len();
+    let digits = frame[at..].iter().take_while(|b| b.is_ascii_digit());
+    let mut n: u64 = 0;
+    let mut any = false;
+    for d in digits {
+        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+        any = true;
+    }
+    any.then_some(n)
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
 /// One minimal session: identify, then read until told to stop. Returns latencies (µs).
 async fn session(
     url: String,
@@ -66,20 +86,19 @@ async fn session(
 ) -> Vec<u32> {
     let mut lat = Vec::new();
     let permit = connect.acquire_owned().await;
-    let Ok((mut ws, _)) = tokio_tungstenite::connect_async(&url).await else {
+    let Ok(mut ws) = WsClient::connect(&url).await else {
         counters.failed.fetch_add(1, Ordering::Relaxed);
         return lat;
     };
-    let _ = ws.next().await; // hello
     let identify = format!(r#"{{"op":"identify","d":{{"token":"{token}"}}}}"#);
-    if ws.send(Message::Text(identify.into())).await.is_err() {
+    if ws.send_text(&identify).await.is_err() {
         counters.failed.fetch_add(1, Ordering::Relaxed);
         return lat;
     }
     loop {
-        match ws.next().await {
-            Some(Ok(Message::Text(t))) if t.as_str().contains(r#""op":"ready""#) => break,
-            Some(Ok(_)) => {}
+        match ws.next_text().await {
+            Ok(Incoming::Text(t)) if contains(t, br#""op":"ready""#) => break,
+            Ok(Incoming::Text(_)) => {}
             _ => {
                 counters.failed.fetch_add(1, Ordering::Relaxed);
                 return lat;
@@ -90,30 +109,27 @@ async fn session(
     counters.ready.fetch_add(1, Ordering::Relaxed);
     let mut beat = tokio::time::interval(Duration::from_secs(20));
     beat.tick().await;
+    // Created once: a fresh `changed()` per frame would take the watch channel's lock
+    // (shared by every session) twice per delivery.
+    let stopped = stop.changed();
+    tokio::pin!(stopped);
     loop {
-        tokio::select! {
-            _ = stop.changed() => break,
-            _ = beat.tick() => {
-                if ws.send(Message::Text(r#"{"op":"heartbeat","d":{}}"#.into())).await.is_err() {
-                    break;
-                }
-            }
-            f = ws.next() => match f {
-                Some(Ok(Message::Text(t))) => {
-                    let s = t.as_str();
-                    if s.contains(r#""t":"MESSAGE_CREATE""#)
-                        && let Some(rest) = s.split("bench ").nth(1)
-                    {
-                        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                        if let Ok(sent) = digits.parse::<u64>() {
-                            lat.push(now_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32);
-                            counters.delivered.fetch_add(1, Ordering::Relaxed);
-                        }
+        let heartbeat = tokio::select! {
+            _ = &mut stopped => break,
+            _ = beat.tick() => true,
+            f = ws.next_text() => match f {
+                Ok(Incoming::Text(t)) => {
+                    if let Some(sent) = bench_timestamp(t) {
+                        lat.push(now_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32);
+                        counters.delivered.fetch_add(1, Ordering::Relaxed);
                     }
+                    false
                 }
-                Some(Ok(_)) => {}
                 _ => break,
             }
+        };
+        if heartbeat && ws.send_text(r#"{"op":"heartbeat","d":{}}"#).await.is_err() {
+            break;
         }
     }
     lat

@@ -9,6 +9,7 @@ mod history;
 mod procstat;
 mod report;
 mod writes;
+mod wsclient;
 
 use clap::{Parser, Subcommand};
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use spectrus_proto::Id;
 use spectrus_proto::model::{Channel, ChannelType, Role};
 use tokio::net::TcpListener;
@@ -264,6 +265,13 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         let signal = async move {
             let _ = shutdown_rx.wait_for(|v| *v).await;
         };
+        // Small frames (gateway dispatches) must leave at once: Nagle's algorithm would hold
+        // a session's second frame until the client's delayed ACK (up to 40 ms).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         if let Err(e) = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),

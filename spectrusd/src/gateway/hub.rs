@@ -35,11 +35,10 @@ impl Outbound {
     pub fn render(&self) -> Option<String> {
         match self {
             Outbound::Dispatch(seq, prefix) => {
+                use std::fmt::Write as _;
                 let mut s = String::with_capacity(prefix.len() + 24);
                 s.push_str(std::str::from_utf8(prefix).unwrap_or("{"));
-                s.push_str(",\"s\":");
-                s.push_str(&seq.to_string());
-                s.push('}');
+                let _ = write!(s, ",\"s\":{seq}}}");
                 Some(s)
             }
             Outbound::Raw(text) => Some(text.to_string()),

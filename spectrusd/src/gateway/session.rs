@@ -1,5 +1,10 @@
 //! One WebSocket connection: hello, identify or resume, heartbeats, and the writer that
 //! stamps each dispatch with the session's sequence number.
+//!
+//! The socket is split at once. Until the client is identified the connection task writes
+//! itself; from then on a writer task of its own owns the sending half and drains the
+//! session's outbound queue, so a dispatch wakes only that small task (no read poll, no
+//! timer) and the reading task wakes only for the client's frames and its heartbeat deadline.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,11 +12,14 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
-use futures_util::SinkExt;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
 use spectrus_proto::gateway::{ClientFrame, Hello, InvalidSession, close, op};
 use spectrus_proto::model::Presence;
+use std::pin::Pin;
 use tokio::sync::mpsc;
-use tokio::time::{Instant, sleep_until};
+
+use tokio::time::{Instant, Sleep, sleep_until};
 
 use super::hub::{Outbound, ResumeOutcome, Slot};
 use crate::api::extract::authenticate;
@@ -70,9 +78,16 @@ fn parse(text: &str) -> Parsed {
 
 struct Connection {
     state: SharedState,
-    socket: WebSocket,
+    stream: SplitStream<WebSocket>,
+    /// The sending half until the session is identified (then the writer task owns it).
+    sink: Option<SplitSink<WebSocket, Message>>,
+    /// The session's outbound queue once the writer task runs.
+    out: Option<mpsc::Sender<Outbound>>,
     interval: Duration,
-    deadline: Instant,
+    /// Fires when the client's heartbeat is overdue. One timer for the connection's life,
+    /// reset on each heartbeat: re-creating it on every wakeup would register and cancel a
+    /// timer per dispatched frame.
+    deadline: Pin<Box<Sleep>>,
     window_start: Instant,
     frames_in_window: u32,
     /// The client closed the socket with a close frame: its session is over for voice.
@@ -88,29 +103,42 @@ impl Connection {
     fn new(state: SharedState, socket: WebSocket) -> Connection {
         let interval = Duration::from_millis(state.config().gateway.heartbeat_interval_ms);
         let now = Instant::now();
+        let (sink, stream) = socket.split();
         Connection {
             state,
-            socket,
+            stream,
+            sink: Some(sink),
+            out: None,
             interval,
-            deadline: now + interval * 2,
+            deadline: Box::pin(sleep_until(now + interval * 2)),
             window_start: now,
             frames_in_window: 0,
             client_closed: false,
         }
     }
 
+    /// Sends a frame: directly before identify, through the writer task after.
     async fn send_text(&mut self, text: String) -> bool {
-        self.socket.send(Message::Text(text.into())).await.is_ok()
+        if let Some(sink) = &mut self.sink {
+            sink.send(Message::Text(text.into())).await.is_ok()
+        } else if let Some(out) = &self.out {
+            out.try_send(Outbound::Raw(Arc::from(text))).is_ok()
+        } else {
+            false
+        }
     }
 
     async fn close(&mut self, code: u16, reason: &'static str) {
-        let _ = self
-            .socket
-            .send(Message::Close(Some(CloseFrame {
-                code,
-                reason: reason.into(),
-            })))
-            .await;
+        if let Some(sink) = &mut self.sink {
+            let _ = sink
+                .send(Message::Close(Some(CloseFrame {
+                    code,
+                    reason: reason.into(),
+                })))
+                .await;
+        } else if let Some(out) = &self.out {
+            let _ = out.try_send(Outbound::Close(code, reason));
+        }
     }
 
     fn count_frame(&mut self) -> bool {
@@ -126,11 +154,11 @@ impl Connection {
     async fn next_frame(&mut self) -> Option<ClientFrame> {
         loop {
             let msg = tokio::select! {
-                _ = sleep_until(self.deadline) => {
+                _ = self.deadline.as_mut() => {
                     self.close(close::SESSION_TIMED_OUT, "heartbeat timed out").await;
                     return None;
                 }
-                m = self.socket.recv() => m,
+                m = self.stream.next() => m,
             };
             match msg {
                 Some(Ok(Message::Close(_))) => {
@@ -162,7 +190,8 @@ impl Connection {
     }
 
     async fn heartbeat(&mut self) -> bool {
-        self.deadline = Instant::now() + self.interval * 2;
+        let next = Instant::now() + self.interval * 2;
+        self.deadline.as_mut().reset(next);
         self.send_text(frame(op::HEARTBEAT_ACK, &serde_json::json!({})))
             .await
     }
@@ -285,18 +314,21 @@ impl Connection {
         &mut self,
         slot: Arc<Slot>,
         tx: mpsc::Sender<Outbound>,
-        mut rx: mpsc::Receiver<Outbound>,
+        rx: mpsc::Receiver<Outbound>,
     ) {
+        let Some(sink) = self.sink.take() else {
+            return;
+        };
+        self.out = Some(tx.clone());
+        let mut writer = tokio::spawn(write_loop(sink, rx));
+        let mut writer_done = false;
         loop {
             let step = tokio::select! {
-                out = rx.recv() => match out {
-                    Some(Outbound::Close(code, reason)) => {
-                        self.close(code, reason).await;
-                        Step::Stop
-                    }
-                    Some(o) => self.write_burst(o, &mut rx).await,
-                    None => Step::Stop,
-                },
+                // The writer stops when the socket fails or it wrote a close frame.
+                _ = &mut writer => {
+                    writer_done = true;
+                    Step::Stop
+                }
                 f = self.next_frame() => match f {
                     None => Step::Stop,
                     Some(f) => self.handle(f, &slot).await,
@@ -317,42 +349,74 @@ impl Connection {
         if now_offline {
             publish_presence(&self.state, slot.user, Presence::Offline);
         }
+        // With every sender gone the writer drains what is queued (a close frame, say) and
+        // ends; a peer that stopped reading does not hold the task for long.
+        self.out = None;
+        drop(tx);
+        if !writer_done
+            && tokio::time::timeout(Duration::from_secs(2), &mut writer)
+                .await
+                .is_err()
+        {
+            writer.abort();
+        }
     }
+}
 
-    /// Writes `first` and whatever else is already queued (up to a bound), then flushes
-    /// once: one syscall for a burst instead of one per frame.
-    async fn write_burst(&mut self, first: Outbound, rx: &mut mpsc::Receiver<Outbound>) -> Step {
-        const BURST: usize = 64;
-        let mut next = Some(first);
-        let mut written = 0;
-        while let Some(o) = next.take() {
-            match o {
-                Outbound::Close(code, reason) => {
-                    let _ = self.socket.flush().await;
-                    self.close(code, reason).await;
+/// The writer task: drains the outbound queue onto the socket until the queue closes, a
+/// close frame was written or the socket fails.
+async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: mpsc::Receiver<Outbound>) {
+    while let Some(first) = rx.recv().await {
+        if let Step::Stop = write_burst(&mut sink, first, &mut rx).await {
+            break;
+        }
+    }
+}
+
+/// Writes `first` and whatever else is already queued (up to a bound), then flushes once:
+/// one syscall for a burst instead of one per frame.
+async fn write_burst(
+    sink: &mut SplitSink<WebSocket, Message>,
+    first: Outbound,
+    rx: &mut mpsc::Receiver<Outbound>,
+) -> Step {
+    const BURST: usize = 64;
+    let mut next = Some(first);
+    let mut written = 0;
+    while let Some(o) = next.take() {
+        match o {
+            Outbound::Close(code, reason) => {
+                let _ = sink.flush().await;
+                let _ = sink
+                    .send(Message::Close(Some(CloseFrame {
+                        code,
+                        reason: reason.into(),
+                    })))
+                    .await;
+                return Step::Stop;
+            }
+            other => {
+                let Some(text) = other.render() else {
+                    return Step::Stop;
+                };
+                if sink.feed(Message::Text(text.into())).await.is_err() {
                     return Step::Stop;
                 }
-                other => {
-                    let Some(text) = other.render() else {
-                        return Step::Stop;
-                    };
-                    if self.socket.feed(Message::Text(text.into())).await.is_err() {
-                        return Step::Stop;
-                    }
-                }
-            }
-            written += 1;
-            if written < BURST {
-                next = rx.try_recv().ok();
             }
         }
-        if self.socket.flush().await.is_err() {
-            Step::Stop
-        } else {
-            Step::Continue
+        written += 1;
+        if written < BURST {
+            next = rx.try_recv().ok();
         }
     }
+    if sink.flush().await.is_err() {
+        Step::Stop
+    } else {
+        Step::Continue
+    }
+}
 
+impl Connection {
     async fn handle(&mut self, f: ClientFrame, slot: &Arc<Slot>) -> Step {
         match f {
             ClientFrame::Heartbeat(_) => {
