@@ -108,7 +108,12 @@ impl WsClient {
         }
         loop {
             match parse_frame(&self.buf[self.start..])? {
-                Some((fin, op, range, used)) => {
+                Some(FrameHead {
+                    fin,
+                    op,
+                    payload: range,
+                    used,
+                }) => {
                     let at = self.start;
                     self.start += used;
                     let payload = at + range.start..at + range.end;
@@ -150,9 +155,18 @@ impl WsClient {
     }
 }
 
-/// Parses one server frame at the start of `b`: `(fin, opcode, payload range, bytes used)`,
-/// or `None` when the frame is not complete yet.
-fn parse_frame(b: &[u8]) -> anyhow::Result<Option<(bool, u8, std::ops::Range<usize>, usize)>> {
+/// A server frame's header, as [`parse_frame`] found it.
+struct FrameHead {
+    fin: bool,
+    op: u8,
+    /// Where the payload is, relative to the frame's start.
+    payload: std::ops::Range<usize>,
+    /// Header plus payload length.
+    used: usize,
+}
+
+/// Parses one server frame at the start of `b`, or `None` when it is not complete yet.
+fn parse_frame(b: &[u8]) -> anyhow::Result<Option<FrameHead>> {
     if b.len() < 2 {
         return Ok(None);
     }
@@ -174,7 +188,12 @@ fn parse_frame(b: &[u8]) -> anyhow::Result<Option<(bool, u8, std::ops::Range<usi
     if b.len() < head + len {
         return Ok(None);
     }
-    Ok(Some((fin, op, head..head + len, head + len)))
+    Ok(Some(FrameHead {
+        fin,
+        op,
+        payload: head..head + len,
+        used: head + len,
+    }))
 }
 
 #[cfg(test)]
@@ -184,17 +203,17 @@ mod tests {
     #[test]
     fn parses_short_medium_and_incomplete_frames() {
         let short = [0x81, 3, b'a', b'b', b'c'];
-        let (fin, op, range, used) = parse_frame(&short).unwrap().unwrap();
-        assert!(fin);
-        assert_eq!(op, 1);
-        assert_eq!(&short[range], b"abc");
-        assert_eq!(used, 5);
+        let f = parse_frame(&short).unwrap().unwrap();
+        assert!(f.fin);
+        assert_eq!(f.op, 1);
+        assert_eq!(&short[f.payload], b"abc");
+        assert_eq!(f.used, 5);
 
         let mut medium = vec![0x81, 126, 0x01, 0x00];
         medium.extend(std::iter::repeat_n(b'x', 256));
-        let (_, _, range, used) = parse_frame(&medium).unwrap().unwrap();
-        assert_eq!(range.len(), 256);
-        assert_eq!(used, 260);
+        let f = parse_frame(&medium).unwrap().unwrap();
+        assert_eq!(f.payload.len(), 256);
+        assert_eq!(f.used, 260);
         assert!(parse_frame(&medium[..100]).unwrap().is_none());
         assert!(parse_frame(&[0x81]).unwrap().is_none());
         assert!(parse_frame(&[0x81, 0x83, 0, 0, 0, 0]).is_err());
