@@ -29,6 +29,8 @@ use crate::store::{self, Store};
 
 /// A running daemon.
 pub struct Daemon {
+    /// Keeps the gateway writers' runtime alive as long as the daemon.
+    _writers: WriterRuntime,
     /// Where the HTTP listener is bound.
     pub http_addr: SocketAddr,
     /// The shared state (tests reach into it).
@@ -54,6 +56,55 @@ impl Daemon {
         let _ = std::fs::remove_file(&self.admin_socket);
         if let Err(e) = self.state.store.checkpoint().await {
             tracing::warn!(error = %e, "checkpoint at shutdown failed");
+        }
+    }
+}
+
+/// The runtime gateway writer tasks run on (see [`AppState::writers`]). Its threads are
+/// named `spectrus-gw-writer`; dropping it (even inside the main runtime) stops them.
+pub struct WriterRuntime(Option<tokio::runtime::Runtime>);
+
+impl WriterRuntime {
+    /// A multi-threaded runtime with one worker per core.
+    pub fn new() -> anyhow::Result<WriterRuntime> {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("spectrus-gw-writer")
+            .on_thread_start(lower_thread_priority)
+            .enable_all()
+            .build()
+            .context("cannot start the gateway writer runtime")?;
+        Ok(WriterRuntime(Some(rt)))
+    }
+
+    /// Where to spawn writer tasks.
+    pub fn handle(&self) -> tokio::runtime::Handle {
+        match &self.0 {
+            Some(rt) => rt.handle().clone(),
+            None => tokio::runtime::Handle::current(),
+        }
+    }
+}
+
+/// Writers run at nice +5 (Linux nice values are per thread): when the cores are busy,
+/// request handling and the gateway readers (whose own work is small) go first, and the
+/// fan-out uses what is left. A post's answer no longer waits behind its deliveries.
+fn lower_thread_priority() {
+    // SAFETY: setpriority with PRIO_PROCESS and who = 0 changes only the calling thread on
+    // Linux; it reads no memory of ours.
+    let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 5) };
+    if rc != 0 {
+        tracing::debug!("cannot lower the gateway writer's priority");
+    }
+}
+
+impl Drop for WriterRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
         }
     }
 }
@@ -226,6 +277,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         .into_iter()
         .collect();
 
+    let writers = WriterRuntime::new()?;
     let hub = Hub::new(
         HubConfig {
             resume_buffer: config.gateway.resume_buffer,
@@ -256,6 +308,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         hub,
         started: Instant::now(),
         voice,
+        writers: writers.handle(),
     });
     crate::voice::events::spawn(state.clone(), voice_events);
 
@@ -297,6 +350,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         );
     }
     Ok(Daemon {
+        _writers: writers,
         http_addr,
         state,
         admin_socket,

@@ -320,7 +320,7 @@ impl Connection {
             return;
         };
         self.out = Some(tx.clone());
-        let mut writer = tokio::spawn(write_loop(sink, rx));
+        let mut writer = self.state.writers.spawn(write_loop(sink, rx));
         let mut writer_done = false;
         loop {
             let step = tokio::select! {
