@@ -162,19 +162,42 @@ async fn lounge(owner: &Client) -> Id {
         .id
 }
 
+/// A running daemon, its owner, the seeded voice channel and members named `names`.
+struct Server<const N: usize> {
+    daemon: TestDaemon,
+    owner: Client,
+    lounge: Id,
+    members: [Client; N],
+}
+
+async fn server<const N: usize>(names: [&str; N]) -> Server<N> {
+    let daemon = TestDaemon::start().await.unwrap();
+    let owner = daemon.owner().await.unwrap();
+    let mut members = Vec::with_capacity(N);
+    for name in names {
+        members.push(daemon.member(&owner, name).await.unwrap());
+    }
+    let lounge = lounge(&owner).await;
+    let Ok(members) = members.try_into() else {
+        unreachable!("one client per name")
+    };
+    Server {
+        daemon,
+        owner,
+        lounge,
+        members,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_members_hear_each_other_and_a_third_sees_states_and_speaking() {
     bounded(120, async {
-        let d = TestDaemon::start().await.unwrap();
-        let owner = d.owner().await.unwrap();
-        let alice = d.member(&owner, "alice").await.unwrap();
-        let bob = d.member(&owner, "bob").await.unwrap();
-        let carol = d.member(&owner, "carol").await.unwrap();
-        let ch = lounge(&owner).await;
-        let mut watcher = Observer::new(&carol).await;
+        let s = server(["alice", "bob", "carol"]).await;
+        let (_, ch, [alice, bob, carol]) = (&s.owner, s.lounge, &s.members);
+        let mut watcher = Observer::new(carol).await;
 
-        let a = join_voice(&alice, ch, SineSource::new(440.0)).await;
-        let b = join_voice(&bob, ch, SineSource::new(660.0)).await;
+        let a = join_voice(alice, ch, SineSource::new(440.0)).await;
+        let b = join_voice(bob, ch, SineSource::new(660.0)).await;
         assert!(
             wait_ms(20_000, || hears(&a.audio, 660.0) && hears(&b.audio, 440.0)).await,
             "a hears 660: {} {:?}; b hears 440: {} {:?}",
@@ -212,7 +235,7 @@ async fn two_members_hear_each_other_and_a_third_sees_states_and_speaking() {
             );
         }
         // `ready` carries who is in voice.
-        let late = Gateway::connect(&carol).await.unwrap();
+        let late = Gateway::connect(carol).await.unwrap();
         let mut in_voice: Vec<Id> = late
             .ready()
             .voice_states
@@ -250,17 +273,13 @@ async fn two_members_hear_each_other_and_a_third_sees_states_and_speaking() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_mute_and_deafen_over_rest() {
     bounded(120, async {
-        let d = TestDaemon::start().await.unwrap();
-        let owner = d.owner().await.unwrap();
-        let alice = d.member(&owner, "alice").await.unwrap();
-        let bob = d.member(&owner, "bob").await.unwrap();
-        let carol = d.member(&owner, "carol").await.unwrap();
-        let ch = lounge(&owner).await;
-        let mut watcher = Observer::new(&owner).await;
+        let s = server(["alice", "bob", "carol"]).await;
+        let (owner, ch, [alice, bob, carol]) = (&s.owner, s.lounge, &s.members);
+        let mut watcher = Observer::new(owner).await;
 
-        let a = join_voice(&alice, ch, SineSource::new(440.0)).await;
-        let b = join_voice(&bob, ch, SineSource::new(660.0)).await;
-        let c = join_voice(&carol, ch, SilenceSource).await;
+        let a = join_voice(alice, ch, SineSource::new(440.0)).await;
+        let b = join_voice(bob, ch, SineSource::new(660.0)).await;
+        let c = join_voice(carol, ch, SilenceSource).await;
         assert!(
             wait_ms(20_000, || hears(&c.audio, 440.0)
                 && hears(&c.audio, 660.0)
@@ -392,10 +411,9 @@ async fn refusal(v: &mut Voicer) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_come_as_voice_errors() {
     bounded(90, async {
-        let d = TestDaemon::start().await.unwrap();
-        let owner = d.owner().await.unwrap();
-        let alice = d.member(&owner, "alice").await.unwrap();
-        let ch = lounge(&owner).await;
+        let s = server(["alice"]).await;
+        let (owner, ch, [alice]) = (&s.owner, s.lounge, &s.members);
+        let d = &s.daemon;
         let everyone = owner.roles().await.unwrap()[0].id;
 
         // voice:connect denied in the channel.
@@ -410,7 +428,7 @@ async fn refusals_come_as_voice_errors() {
             )
             .await
             .unwrap();
-        let mut v = start_voice(&alice, ch, SilenceSource).await;
+        let mut v = start_voice(alice, ch, SilenceSource).await;
         assert_eq!(refusal(&mut v).await, "missing_permission");
         owner.delete_overwrite(ch, everyone).await.unwrap();
 
@@ -427,9 +445,9 @@ async fn refusals_come_as_voice_errors() {
             })
             .await
             .unwrap();
-        let bob = d.member(&owner, "bob").await.unwrap();
+        let bob = d.member(owner, "bob").await.unwrap();
         let first = join_voice(&bob, small.id, SilenceSource).await;
-        let mut second = start_voice(&alice, small.id, SilenceSource).await;
+        let mut second = start_voice(alice, small.id, SilenceSource).await;
         assert_eq!(refusal(&mut second).await, "channel_full");
 
         // A text channel is not a voice channel.
@@ -441,11 +459,11 @@ async fn refusals_come_as_voice_errors() {
             .find(|c| c.kind == ChannelType::Text)
             .unwrap()
             .id;
-        let mut t = start_voice(&alice, general, SilenceSource).await;
+        let mut t = start_voice(alice, general, SilenceSource).await;
         assert_eq!(refusal(&mut t).await, "not_voice_channel");
 
         // An answer from a session that is not in voice.
-        let mut gw = Gateway::connect(&alice).await.unwrap();
+        let mut gw = Gateway::connect(alice).await.unwrap();
         gw.send(ClientFrame::VoiceAnswer(Sdp { sdp: "v=0".into() }));
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut code = None;
@@ -495,12 +513,10 @@ async fn refusals_come_as_voice_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closing_the_gateway_leaves_voice() {
     bounded(90, async {
-        let d = TestDaemon::start().await.unwrap();
-        let owner = d.owner().await.unwrap();
-        let alice = d.member(&owner, "alice").await.unwrap();
-        let ch = lounge(&owner).await;
-        let mut watcher = Observer::new(&owner).await;
-        let a = join_voice(&alice, ch, SineSource::new(440.0)).await;
+        let s = server(["alice"]).await;
+        let (owner, ch, [alice]) = (&s.owner, s.lounge, &s.members);
+        let mut watcher = Observer::new(owner).await;
+        let a = join_voice(alice, ch, SineSource::new(440.0)).await;
         assert!(
             watcher
                 .wait(10, |d| state_is(d, a.user, |s| s.channel_id == Some(ch)))
@@ -514,7 +530,7 @@ async fn closing_the_gateway_leaves_voice() {
             "{:?}",
             watcher.seen
         );
-        let late = Gateway::connect(&owner).await.unwrap();
+        let late = Gateway::connect(owner).await.unwrap();
         assert!(late.ready().voice_states.is_empty());
         drop(a);
     })
@@ -582,12 +598,8 @@ async fn daemon_threads_do_not_grow_with_participants() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moving_a_member_keeps_its_connection() {
     bounded(120, async {
-        let d = TestDaemon::start().await.unwrap();
-        let owner = d.owner().await.unwrap();
-        let alice = d.member(&owner, "alice").await.unwrap();
-        let bob = d.member(&owner, "bob").await.unwrap();
-        let carol = d.member(&owner, "carol").await.unwrap();
-        let ch = lounge(&owner).await;
+        let s = server(["alice", "bob", "carol"]).await;
+        let (owner, ch, [alice, bob, carol]) = (&s.owner, s.lounge, &s.members);
         let other = owner
             .create_channel(&CreateChannel {
                 name: "other".into(),
@@ -601,10 +613,10 @@ async fn moving_a_member_keeps_its_connection() {
             .await
             .unwrap()
             .id;
-        let mut watcher = Observer::new(&owner).await;
-        let a = join_voice(&alice, ch, SineSource::new(440.0)).await;
-        let b = join_voice(&bob, ch, SineSource::new(660.0)).await;
-        let c = join_voice(&carol, other, SineSource::new(880.0)).await;
+        let mut watcher = Observer::new(owner).await;
+        let a = join_voice(alice, ch, SineSource::new(440.0)).await;
+        let b = join_voice(bob, ch, SineSource::new(660.0)).await;
+        let c = join_voice(carol, other, SineSource::new(880.0)).await;
         assert!(wait_ms(20_000, || hears(&a.audio, 660.0) && hears(&b.audio, 440.0)).await);
         assert!(silent_at(&c.audio, 440.0) && silent_at(&a.audio, 880.0));
 
@@ -659,14 +671,11 @@ async fn moving_a_member_keeps_its_connection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_abrupt_drop_resumes_without_leaving_voice() {
     bounded(90, async {
-        let d = TestDaemon::start().await.unwrap();
-        let owner = d.owner().await.unwrap();
-        let alice = d.member(&owner, "alice").await.unwrap();
-        let bob = d.member(&owner, "bob").await.unwrap();
-        let ch = lounge(&owner).await;
-        let mut watcher = Observer::new(&owner).await;
-        let a = join_voice(&alice, ch, SineSource::new(440.0)).await;
-        let b = join_voice(&bob, ch, SineSource::new(660.0)).await;
+        let s = server(["alice", "bob"]).await;
+        let (owner, ch, [alice, bob]) = (&s.owner, s.lounge, &s.members);
+        let mut watcher = Observer::new(owner).await;
+        let a = join_voice(alice, ch, SineSource::new(440.0)).await;
+        let b = join_voice(bob, ch, SineSource::new(660.0)).await;
         assert!(wait_ms(20_000, || hears(&b.audio, 440.0)).await);
 
         // The socket drops without a close frame; the SDK resumes the session.
@@ -679,7 +688,7 @@ async fn an_abrupt_drop_resumes_without_leaving_voice() {
             "an abrupt drop must not end voice"
         );
         assert!(hears(&b.audio, 440.0), "media kept flowing");
-        let late = Gateway::connect(&owner).await.unwrap();
+        let late = Gateway::connect(owner).await.unwrap();
         assert!(
             late.ready()
                 .voice_states
