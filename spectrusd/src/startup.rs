@@ -287,6 +287,8 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         access.clone(),
     );
     let (voice, voice_events) = crate::voice::VoiceService::start(&config.voice).await;
+    let voice_flags = store.read(store::voice::all_moderation).await?;
+    voice.restore_moderation(voice_flags);
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;

@@ -708,3 +708,53 @@ async fn an_abrupt_drop_resumes_without_leaving_voice() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_mute_survives_a_restart_and_applies_at_the_next_join() {
+    bounded(120, async {
+        let mut s = server(["alice", "bob"]).await;
+        let alice_id = s.members[0].me().await.unwrap().id;
+        let mute = PatchVoiceMember {
+            mute: Some(true),
+            ..Default::default()
+        };
+        let st = s.owner.patch_voice_member(alice_id, &mute).await.unwrap();
+        assert!(st.mute && st.channel_id.is_none(), "{st:?}");
+
+        s.daemon.restart().await.unwrap();
+
+        // After the restart alice joins: she is announced muted and bob does not hear her.
+        let (owner, ch, [alice, bob]) = (&s.owner, s.lounge, &s.members);
+        let mut watcher = Observer::new(owner).await;
+        let a = join_voice(alice, ch, SineSource::new(440.0)).await;
+        let b = join_voice(bob, ch, SilenceSource).await;
+        assert!(
+            watcher
+                .wait(20, |d| state_is(d, alice_id, |v| v.channel_id == Some(ch)
+                    && v.mute))
+                .await,
+            "alice joined without her server mute"
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(silent_at(&b.audio, 440.0), "bob hears a muted member");
+
+        // Lifting it is stored too: after another restart she is no longer muted.
+        let unmute = PatchVoiceMember {
+            mute: Some(false),
+            ..Default::default()
+        };
+        let st = owner.patch_voice_member(alice_id, &unmute).await.unwrap();
+        assert!(!st.mute);
+        assert!(wait_ms(20_000, || hears(&b.audio, 440.0)).await);
+        a.session.leave().await;
+        b.session.leave().await;
+        s.daemon.restart().await.unwrap();
+        let st = s
+            .owner
+            .patch_voice_member(alice_id, &PatchVoiceMember::default())
+            .await
+            .unwrap();
+        assert!(!st.mute && !st.deaf, "{st:?}");
+    })
+    .await;
+}

@@ -21,6 +21,7 @@ pub mod roles;
 pub mod settings;
 pub mod tokens;
 pub mod users;
+pub mod voice;
 
 use std::any::Any;
 use std::path::{Path, PathBuf};

@@ -1,8 +1,8 @@
 //! `PATCH /voice/members/{user_id}` `{mute?, deaf?, channel_id?}`: moderators server-mute
 //! (`voice:mute_members`), server-deafen (`voice:deafen_members`), move to another voice
 //! channel or disconnect with `channel_id: null` (`voice:move_members`). Answers the
-//! member's voice state. Mute and deafen are remembered for members not in voice (they apply
-//! at their next join) until the daemon restarts.
+//! member's voice state. Mute and deafen are stored: they apply at the member's next join,
+//! across restarts, until a moderator lifts them.
 
 use axum::Json;
 use axum::extract::State;
@@ -11,11 +11,13 @@ use spectrus_proto::model::{ChannelType, VoiceState};
 use spectrus_proto::permissions::Permission;
 use spectrus_proto::rest::PatchVoiceMember;
 
+use super::registry::Moderation;
 use super::{dispatch_left, dispatch_state, effective_mute, signalling};
 use crate::api::extract::{AuditReason, Auth, Body, PathParams};
 use crate::error::{ApiError, ApiResult};
 use crate::service::audit;
 use crate::state::{AppState, SharedState};
+use crate::store;
 
 pub async fn patch_member(
     State(s): State<SharedState>,
@@ -77,17 +79,23 @@ pub async fn moderate(
     {
         return Err(ApiError::NotFound("voice channel"));
     }
-    {
-        let mut reg = state.voice.registry();
-        let mut m = reg.moderation(target);
-        m.mute = req.mute.unwrap_or(m.mute);
-        m.deaf = req.deaf.unwrap_or(m.deaf);
-        reg.set_moderation(target, m);
-        if req.channel_id.is_some() && reg.by_user(target).is_none() {
-            return Err(ApiError::Conflict(
-                "the member is not in a voice channel".into(),
-            ));
-        }
+    if req.channel_id.is_some() && state.voice.registry().by_user(target).is_none() {
+        return Err(ApiError::Conflict(
+            "the member is not in a voice channel".into(),
+        ));
+    }
+    if req.mute.is_some() || req.deaf.is_some() {
+        let old = state.voice.registry().moderation(target);
+        let m = Moderation {
+            mute: req.mute.unwrap_or(old.mute),
+            deaf: req.deaf.unwrap_or(old.deaf),
+        };
+        // Stored first: the flags outlive the daemon (they apply at the member's next join).
+        state
+            .store
+            .write(move |c| store::voice::set_moderation(c, target, m.mute, m.deaf))
+            .await?;
+        state.voice.registry().set_moderation(target, m);
     }
     match req.channel_id {
         Some(None) => state.voice.leave_user(&state.hub, target).await,

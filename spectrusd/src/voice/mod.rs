@@ -142,6 +142,14 @@ impl VoiceService {
             .collect()
     }
 
+    /// Puts back the moderators' flags the store kept (`(user, mute, deaf)`), at startup.
+    pub fn restore_moderation(&self, flags: Vec<(Id, bool, bool)>) {
+        let mut reg = self.registry();
+        for (user, mute, deaf) in flags {
+            reg.set_moderation(user, registry::Moderation { mute, deaf });
+        }
+    }
+
     /// `(participants, rooms)`.
     pub fn counts(&self) -> (usize, usize) {
         self.registry().counts()

@@ -1,6 +1,7 @@
 //! Who is in which voice channel: one entry per member in voice (a member is in at most one
 //! voice channel), keyed by user and by the SFU participant id of that voice session, plus
-//! moderators' server mute/deafen flags (remembered while the daemon runs, in voice or not).
+//! moderators' server mute/deafen flags (in voice or not; the store keeps them across
+//! restarts and startup loads them here).
 //! Pure data: no I/O, no locks.
 
 use std::collections::HashMap;
