@@ -226,6 +226,7 @@ pub async fn run(n: usize, rate: u32, duration: u64, users: usize) -> anyhow::Re
     let ready = sessions.counters.ready.load(Ordering::Relaxed);
 
     let cpu0 = procstat::cpu(pid);
+    let own0 = procstat::cpu(std::process::id());
     let t0 = Instant::now();
     let total = u64::from(rate) * duration;
     // The poster gets its own thread and runtime, so the readers' load in this process does
@@ -242,6 +243,7 @@ pub async fn run(n: usize, rate: u32, duration: u64, users: usize) -> anyhow::Re
     }
     let elapsed = t0.elapsed().as_secs_f64();
     let cpu1 = procstat::cpu(pid);
+    let own1 = procstat::cpu(std::process::id());
     let rss = procstat::rss_kib(pid);
     let _ = sessions.stop.send(true);
     let mut h = histogram();
@@ -266,6 +268,10 @@ pub async fn run(n: usize, rate: u32, duration: u64, users: usize) -> anyhow::Re
         procstat::cpu_percent(cpu0, cpu1),
         rss as f64 / 1024.0,
         procstat::threads(pid)
+    );
+    println!(
+        "load generator (sessions and poster): CPU {:.0}% of one core",
+        procstat::cpu_percent(own0, own1)
     );
     Ok(())
 }
