@@ -9,7 +9,6 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use serde::Serialize;
 use spectrus_proto::Id;
 use tokio::sync::{broadcast, mpsc};
@@ -17,7 +16,7 @@ use tokio::sync::{broadcast, mpsc};
 use crate::access::Access;
 
 /// A dispatch frame without its sequence number: `{"op":"dispatch","t":"..","d":...`.
-pub type FramePrefix = Arc<Bytes>;
+pub type FramePrefix = Arc<str>;
 
 /// What a session's writer sends.
 #[derive(Debug, Clone)]
@@ -37,7 +36,7 @@ impl Outbound {
             Outbound::Dispatch(seq, prefix) => {
                 use std::fmt::Write as _;
                 let mut s = String::with_capacity(prefix.len() + 24);
-                s.push_str(std::str::from_utf8(prefix).unwrap_or("{"));
+                s.push_str(prefix);
                 let _ = write!(s, ",\"s\":{seq}}}");
                 Some(s)
             }
@@ -282,9 +281,7 @@ impl Hub {
         let Ok(d) = serde_json::to_string(payload) else {
             return;
         };
-        let prefix: FramePrefix = Arc::new(Bytes::from(format!(
-            r#"{{"op":"dispatch","t":"{event}","d":{d}"#
-        )));
+        let prefix: FramePrefix = Arc::from(format!(r#"{{"op":"dispatch","t":"{event}","d":{d}"#));
         if self.admin_events.receiver_count() > 0 {
             let data = serde_json::from_str(&d).unwrap_or(serde_json::Value::Null);
             let _ = self.admin_events.send(Arc::new(BusEvent {
