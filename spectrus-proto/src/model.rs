@@ -264,11 +264,37 @@ pub struct Ban {
     pub created_at: String,
 }
 
+/// An audit log actor that is not a member: `{"via": "admin_socket", "uid": 0}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AuditActor {
+    /// How the actor came in; always [`AuditActor::ADMIN_SOCKET`] today.
+    pub via: String,
+    /// The peer's uid, as the kernel reported it on the admin socket connection.
+    pub uid: u32,
+}
+
+impl AuditActor {
+    /// `via` of actions taken through the admin socket.
+    pub const ADMIN_SOCKET: &'static str = "admin_socket";
+
+    /// The operator acting as `uid` through the admin socket.
+    pub fn admin_socket(uid: u32) -> AuditActor {
+        AuditActor {
+            via: Self::ADMIN_SOCKET.to_owned(),
+            uid,
+        }
+    }
+}
+
 /// One entry of the audit log.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AuditEntry {
     pub id: Id,
     pub actor_id: Option<Id>,
+    /// Who acted when it was not a member: the operator over the admin socket, with the
+    /// peer's uid. `null` for members' actions (see `actor_id`).
+    #[serde(default)]
+    pub actor: Option<AuditActor>,
     pub action: String,
     pub target_type: Option<String>,
     pub target_id: Option<String>,

@@ -99,6 +99,13 @@ pub enum Command {
     Layout(LayoutCommand),
     /// Print server events (joins, leaves, message metadata, voice, moderation).
     Events(EventsArgs),
+    /// Print the audit log: who changed what, newest first.
+    #[command(
+        long_about = "Print the audit log: who changed what, newest first.\n\n\
+        Members appear by id; changes made through the admin socket appear as \
+        \"admin (uid N)\", N being the uid of the process that made them (root is 0)."
+    )]
+    Audit(AuditArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -367,6 +374,20 @@ pub struct EventsArgs {
     /// Only events of this type (repeatable), e.g. member_join, message_create, voice_join.
     #[arg(long = "type", value_name = "TYPE")]
     pub types: Vec<String>,
+}
+
+/// `audit ...`
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// How many entries (1 to 100).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub limit: u32,
+    /// Only this action, e.g. member.ban or role.create.
+    #[arg(long, value_name = "ACTION")]
+    pub action: Option<String>,
+    /// Only entries older than this entry id (the next page).
+    #[arg(long, value_name = "ID")]
+    pub before: Option<u64>,
 }
 
 /// The shells `completions` writes for.
@@ -769,6 +790,22 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn audit_takes_a_bounded_limit() {
+        match ok(&["audit", "--limit", "5", "--action", "member.ban"]) {
+            Command::Audit(a) => {
+                assert_eq!(a.limit, 5);
+                assert_eq!(a.action.as_deref(), Some("member.ban"));
+                assert_eq!(a.before, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            bad(&["audit", "--limit", "0"]),
+            clap::error::ErrorKind::ValueValidation
+        );
     }
 
     #[test]

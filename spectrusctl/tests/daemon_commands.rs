@@ -156,7 +156,7 @@ async fn users_create_reset_disable_enable_delete_set_owner() {
         ctl(&d, &["users", "delete", "bob"]).ok(),
         "user bob deleted\n"
     );
-    ctl(&d, &["users", "show", "bob"]).fails(1, "user not found (not_found)");
+    ctl(&d, &["users", "show", "bob"]).fails(1, r#"no user named "bob" (not_found)"#);
     assert!(d.client().login("bob", "bobs password").await.is_err());
 
     // Validation and unknown names: exit 1, one line.
@@ -241,7 +241,7 @@ async fn roles_create_edit_grant_revoke_move_perms_delete() {
         ctl(&d, &["--json", "roles", "revoke", "bob", "Moderator"]).ok(),
         ""
     );
-    ctl(&d, &["roles", "grant", "bob", "Ghost"]).fails(1, "role not found");
+    ctl(&d, &["roles", "grant", "bob", "Ghost"]).fails(1, r#"no role named "Ghost""#);
 
     assert!(
         ctl(&d, &["roles", "move", "Moderator", "1"])
@@ -303,7 +303,8 @@ async fn invites_create_list_revoke() {
         ctl_json(&d, &["invites", "list"]).as_array().unwrap().len(),
         1
     );
-    ctl(&d, &["invites", "revoke", &code]).fails(1, "invite not found (not_found)");
+    ctl(&d, &["invites", "revoke", &code])
+        .fails(1, &format!("no invite with code {code:?} (not_found)"));
 }
 
 #[tokio::test]

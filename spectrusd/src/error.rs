@@ -26,6 +26,10 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// Something the request names does not exist; the message names it
+    /// (`no user named "bob"`). Code `not_found`, like [`ApiError::NotFound`].
+    #[error("{0}")]
+    Missing(String),
     #[error("{0}")]
     Conflict(String),
     #[error("the request body is too large")]
@@ -49,12 +53,22 @@ impl ApiError {
             ApiError::TokenReused => (StatusCode::UNAUTHORIZED, "token_reused"),
             ApiError::MissingPermission(_) => (StatusCode::FORBIDDEN, "missing_permission"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::NotFound(_) | ApiError::Missing(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::PremiumRequired => (StatusCode::PAYMENT_REQUIRED, "premium_required"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    /// No `what` by the id or name `key`: `no user named "bob"`, or for a number (which may
+    /// be an id or a name) `no user with id or name "42"`.
+    pub fn no_such(what: &str, key: &str) -> ApiError {
+        if key.parse::<u64>().is_ok() {
+            ApiError::Missing(format!("no {what} with id or name {key:?}"))
+        } else {
+            ApiError::Missing(format!("no {what} named {key:?}"))
         }
     }
 

@@ -12,6 +12,7 @@ use crate::output::Out;
 use crate::table::Table;
 use crate::transport::{AdminClient, decode};
 
+pub mod audit;
 pub mod backup;
 pub mod bans;
 pub mod channels;
@@ -75,6 +76,7 @@ pub async fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<()> {
         Command::Backup { path } => backup::run(path, ctx).await,
         Command::Layout(c) => layout::run(c, ctx).await,
         Command::Events(a) => events::run(a, ctx).await,
+        Command::Audit(a) => audit::run(a, ctx).await,
         Command::Completions { shell } => completions::run(*shell, ctx),
     }
 }

@@ -1,9 +1,11 @@
 //! The admin socket: HTTP/JSON over a Unix socket for `spectrusctl` and scripts
 //! (`docs/admin-api.md`). Every route is a thin wrapper over `service` with
-//! [`Actor::Admin`](crate::service::Actor::Admin); the peer check lives in [`peercred`], the
-//! socket and its accept loop in [`socket`], the event backlog in [`events`].
+//! [`Actor::Admin`](crate::service::Actor::Admin) carrying the peer's uid ([`operator`]); the
+//! peer check lives in [`peercred`], the socket and its accept loop in [`socket`], the event
+//! backlog in [`events`].
 
 pub mod events;
+pub mod operator;
 pub mod peercred;
 pub mod resolve;
 pub mod routes;

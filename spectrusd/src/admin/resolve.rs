@@ -13,6 +13,16 @@ pub async fn user(state: &AppState, key: &str) -> Result<Id, ApiError> {
     Ok(crate::service::users::find(state, key).await?.id)
 }
 
+/// Turns a service's bare "`what` not found" into `message` (which names what was asked
+/// for), leaving every other error as it is: for keys only the service can look up (invite
+/// codes, bans).
+pub fn naming(what: &'static str, message: String) -> impl FnOnce(ApiError) -> ApiError {
+    move |e| match e {
+        ApiError::NotFound(w) if w == what => ApiError::Missing(message),
+        other => other,
+    }
+}
+
 /// Picks the one item matching `key` by id, else by name; several by name is a conflict.
 fn pick<'a, T>(
     items: &'a [T],
@@ -29,7 +39,7 @@ fn pick<'a, T>(
     let named: Vec<&T> = items.iter().filter(|x| name(x) == key).collect();
     match named.as_slice() {
         [one] => Ok(one),
-        [] => Err(ApiError::NotFound(what)),
+        [] => Err(ApiError::no_such(what, key)),
         many => Err(ApiError::Conflict(format!(
             "several {what}s are named {key:?}: use an id ({})",
             many.iter()
@@ -62,8 +72,21 @@ mod tests {
         let p = |k: &str| pick(&items, k, |x| x.0, |x| x.1, "channel").map(|x| x.0);
         assert_eq!(p("1").unwrap(), Id(1));
         assert_eq!(p("a").unwrap(), Id(1));
-        assert!(matches!(p("b"), Err(ApiError::NotFound(_))));
+        assert_eq!(p("b").unwrap_err().to_string(), "no channel named \"b\"");
+        assert_eq!(
+            p("9").unwrap_err().to_string(),
+            "no channel with id or name \"9\""
+        );
         let e = p("dup").unwrap_err().to_string();
         assert!(e.contains("3, 4"), "{e}");
+    }
+
+    #[test]
+    fn naming_rewrites_only_the_matching_not_found() {
+        let e = naming("ban", "no ban on user \"bob\"".into())(ApiError::NotFound("ban"));
+        assert_eq!(e.to_string(), "no ban on user \"bob\"");
+        assert_eq!(e.status_and_code().1, "not_found");
+        let other = naming("ban", "x".into())(ApiError::NotFound("user"));
+        assert_eq!(other.to_string(), "user not found");
     }
 }

@@ -45,6 +45,7 @@ pub(crate) fn record(
         &store::audit::NewEntry {
             id,
             actor_id: actor.user_id(),
+            admin_uid: actor.admin_uid(),
             action,
             target,
             reason,

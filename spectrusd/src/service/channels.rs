@@ -16,7 +16,7 @@ use crate::store::{self, StoreError};
 pub async fn list(state: &AppState, actor: Actor) -> Result<Vec<Channel>, ApiError> {
     let all = state.store.read(store::channels::list).await?;
     Ok(match actor {
-        Actor::Admin => all,
+        Actor::Admin { .. } => all,
         Actor::User(u) => all
             .into_iter()
             .filter(|c| state.access.can_view(u, c.id))
@@ -283,7 +283,7 @@ pub async fn put_overwrite(
             .access
             .channel_permissions(u, channel)
             .unwrap_or_default(),
-        Actor::Admin => spectrus_proto::permissions::PermissionSet::all(),
+        Actor::Admin { .. } => spectrus_proto::permissions::PermissionSet::all(),
     };
     if let Some(p) =
         crate::domain::permissions::first_ungrantable(mine, body.allow.union(body.deny))

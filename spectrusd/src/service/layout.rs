@@ -695,10 +695,7 @@ pub async fn apply(
         state.hub.dispatch(kind, ch, Audience::Channel(ch.id));
     }
     if !dry_run && !changes.is_empty() {
-        let mut e = json!({"changes": &changes});
-        if actor == Actor::Admin {
-            e["actor"] = json!("admin");
-        }
+        let e = super::moderation::with_actor(actor, json!({"changes": &changes}));
         state.hub.admin_event("layout_apply", e);
     }
     Ok(changes)

@@ -33,8 +33,13 @@ use crate::state::AppState;
 pub enum Actor {
     /// A member, through the public API.
     User(Id),
-    /// The operator, through the admin socket: passes every permission check.
-    Admin,
+    /// The operator, through the admin socket: passes every permission check. `uid` is the
+    /// peer's uid from the connection's credential check (`SO_PEERCRED`), recorded in the
+    /// audit log.
+    Admin {
+        /// The admin socket peer's uid.
+        uid: u32,
+    },
 }
 
 impl Actor {
@@ -42,15 +47,28 @@ impl Actor {
     pub fn user_id(self) -> Option<Id> {
         match self {
             Actor::User(id) => Some(id),
-            Actor::Admin => None,
+            Actor::Admin { .. } => None,
         }
+    }
+
+    /// The admin socket peer's uid, for the operator (the audit log's `actor`).
+    pub fn admin_uid(self) -> Option<u32> {
+        match self {
+            Actor::User(_) => None,
+            Actor::Admin { uid } => Some(uid),
+        }
+    }
+
+    /// Whether this is the operator (through the admin socket).
+    pub fn is_admin(self) -> bool {
+        matches!(self, Actor::Admin { .. })
     }
 
     /// Requires a server-wide permission.
     pub fn require(self, state: &AppState, perm: Permission) -> Result<(), ApiError> {
         match self {
             Actor::User(id) => state.access.require(id, perm),
-            Actor::Admin => Ok(()),
+            Actor::Admin { .. } => Ok(()),
         }
     }
 
@@ -63,7 +81,7 @@ impl Actor {
     ) -> Result<(), ApiError> {
         match self {
             Actor::User(id) => state.access.require_in(id, channel, perm),
-            Actor::Admin => state
+            Actor::Admin { .. } => state
                 .access
                 .channel_kind(channel)
                 .ok_or(ApiError::NotFound("channel"))
@@ -75,7 +93,7 @@ impl Actor {
     pub fn permissions(self, state: &AppState) -> PermissionSet {
         match self {
             Actor::User(id) => state.access.server_permissions(id),
-            Actor::Admin => PermissionSet::all(),
+            Actor::Admin { .. } => PermissionSet::all(),
         }
     }
 
@@ -85,7 +103,7 @@ impl Actor {
             Actor::User(id) => state.access.standing(id).ok_or_else(|| {
                 ApiError::Unauthorized("you are not a member of this server".into())
             }),
-            Actor::Admin => Ok(Standing::OPERATOR),
+            Actor::Admin { .. } => Ok(Standing::OPERATOR),
         }
     }
 

@@ -32,7 +32,10 @@ pub(crate) fn with_actor(actor: Actor, mut data: serde_json::Value) -> serde_jso
     if let Some(obj) = data.as_object_mut() {
         match actor {
             Actor::User(id) => obj.insert("actor_id".into(), serde_json::json!(id)),
-            Actor::Admin => obj.insert("actor".into(), serde_json::json!("admin")),
+            Actor::Admin { uid } => {
+                obj.insert("admin_uid".into(), serde_json::json!(uid));
+                obj.insert("actor".into(), serde_json::json!("admin"))
+            }
         };
     }
     data
@@ -109,7 +112,7 @@ pub(crate) fn check_member_edit(
     user: Id,
 ) -> Result<(), ApiError> {
     let target = target_standing(state, user)?;
-    if actor.user_id() == Some(user) || actor == Actor::Admin {
+    if actor.user_id() == Some(user) || actor.is_admin() {
         return Ok(());
     }
     if target.is_owner || !may_moderate(st, target) {

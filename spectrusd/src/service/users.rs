@@ -11,6 +11,7 @@ use spectrus_proto::admin::{AdminUser, CreateUser, CreatedUser, PasswordReset};
 use spectrus_proto::gateway::{IdOnly, event};
 use spectrus_proto::model::Presence;
 
+use super::moderation::with_actor;
 use super::{Actor, audit};
 use crate::domain::time::{now_ms, rfc3339};
 use crate::domain::{password, validate};
@@ -54,6 +55,7 @@ pub async fn list(state: &AppState) -> Result<Vec<AdminUser>, ApiError> {
 
 /// One account by id or username (an id wins over a name that looks like one).
 pub async fn find(state: &AppState, key: &str) -> Result<UserRow, ApiError> {
+    let key_for_error = key.to_owned();
     let key = key.to_owned();
     state
         .store
@@ -66,7 +68,7 @@ pub async fn find(state: &AppState, key: &str) -> Result<UserRow, ApiError> {
             store::users::by_username(c, &key)
         })
         .await?
-        .ok_or(ApiError::NotFound("user"))
+        .ok_or_else(|| ApiError::no_such("user", &key_for_error))
 }
 
 /// Creates an account (a member of the server); generates the password when none is given.
@@ -136,7 +138,7 @@ pub async fn create(
     );
     state.hub.admin_event(
         "user_created",
-        json!({"user_id": row.id, "username": row.username, "actor": "admin"}),
+        with_actor(actor, json!({"user_id": row.id, "username": row.username})),
     );
     Ok(CreatedUser {
         user: to_admin(&row),
@@ -184,9 +186,10 @@ pub async fn reset_password(
         })
         .await?;
     end_sessions(state, &families);
-    state
-        .hub
-        .admin_event("password_reset", json!({"user_id": user, "actor": "admin"}));
+    state.hub.admin_event(
+        "password_reset",
+        with_actor(actor, json!({"user_id": user})),
+    );
     Ok(PasswordReset { password })
 }
 
@@ -239,7 +242,7 @@ pub async fn set_disabled(
     };
     state
         .hub
-        .admin_event(kind, json!({"user_id": user, "actor": "admin"}));
+        .admin_event(kind, with_actor(actor, json!({"user_id": user})));
     Ok(())
 }
 
@@ -280,7 +283,7 @@ pub async fn delete(state: &AppState, actor: Actor, user: Id) -> Result<(), ApiE
     }
     state
         .hub
-        .admin_event("user_deleted", json!({"user_id": user, "actor": "admin"}));
+        .admin_event("user_deleted", with_actor(actor, json!({"user_id": user})));
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, params};
 use spectrus_proto::Id;
-use spectrus_proto::model::AuditEntry;
+use spectrus_proto::model::{AuditActor, AuditEntry};
 
 use super::StoreError;
 use crate::domain::time::rfc3339;
@@ -12,6 +12,8 @@ use crate::domain::time::rfc3339;
 pub struct NewEntry<'a> {
     pub id: Id,
     pub actor_id: Option<Id>,
+    /// The admin socket peer's uid, for the operator's actions.
+    pub admin_uid: Option<u32>,
     pub action: &'a str,
     pub target: Option<(&'a str, String)>,
     pub reason: Option<&'a str>,
@@ -21,8 +23,9 @@ pub struct NewEntry<'a> {
 /// Writes an entry.
 pub fn insert(c: &Connection, e: &NewEntry<'_>) -> Result<(), StoreError> {
     c.prepare_cached(
-        "INSERT INTO audit_log(id, actor_id, action, target_type, target_id, reason, changes)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO audit_log(id, actor_id, action, target_type, target_id, reason, changes,
+                               admin_uid)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         e.id.0 as i64,
@@ -31,7 +34,8 @@ pub fn insert(c: &Connection, e: &NewEntry<'_>) -> Result<(), StoreError> {
         e.target.as_ref().map(|t| t.0),
         e.target.as_ref().map(|t| t.1.clone()),
         e.reason,
-        e.changes.to_string()
+        e.changes.to_string(),
+        e.admin_uid
     ])?;
     Ok(())
 }
@@ -48,7 +52,8 @@ pub struct Filter {
 /// Entries matching `f`, newest first (keyset pagination on the id).
 pub fn list(c: &Connection, f: &Filter) -> Result<Vec<AuditEntry>, StoreError> {
     let mut st = c.prepare_cached(
-        "SELECT id, actor_id, action, target_type, target_id, reason, changes FROM audit_log
+        "SELECT id, actor_id, action, target_type, target_id, reason, changes, admin_uid
+         FROM audit_log
          WHERE id < ?1 AND (?2 IS NULL OR action = ?2) AND (?3 IS NULL OR actor_id = ?3)
          ORDER BY id DESC LIMIT ?4",
     )?;
@@ -66,6 +71,7 @@ pub fn list(c: &Connection, f: &Filter) -> Result<Vec<AuditEntry>, StoreError> {
                 Ok(AuditEntry {
                     id,
                     actor_id: r.get::<_, Option<i64>>(1)?.map(|a| Id(a as u64)),
+                    actor: r.get::<_, Option<u32>>(7)?.map(AuditActor::admin_socket),
                     action: r.get(2)?,
                     target_type: r.get(3)?,
                     target_id: r.get(4)?,

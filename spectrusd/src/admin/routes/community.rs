@@ -1,5 +1,5 @@
 //! Roles, member roles, invites, channels and bans: thin wrappers over the same service
-//! functions the public API uses, acting as `Actor::Admin`.
+//! functions the public API uses, acting as `Actor::Admin` with the peer's uid.
 
 use axum::Json;
 use axum::extract::State;
@@ -10,10 +10,11 @@ use spectrus_proto::model::{Ban, Channel, Invite, Role};
 use spectrus_proto::rest::{ChannelPosition, CreateChannel, CreateInvite};
 
 use super::no_content;
+use crate::admin::operator::Operator;
 use crate::admin::{AdminState, resolve};
 use crate::api::extract::{Body, PathParams};
 use crate::error::ApiResult;
-use crate::service::{self, Actor, channels, invites, moderation, roles};
+use crate::service::{self, channels, invites, moderation, roles};
 
 // ---- roles
 
@@ -30,97 +31,115 @@ pub async fn roles_show(
 
 pub async fn roles_create(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     Body(req): Body<CreateRole>,
 ) -> ApiResult<(StatusCode, Json<Role>)> {
     Ok((
         StatusCode::CREATED,
-        Json(roles::create(&s.app, Actor::Admin, req).await?),
+        Json(roles::create(&s.app, actor, req).await?),
     ))
 }
 
 pub async fn roles_patch(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     PathParams(role): PathParams<String>,
     Body(req): Body<PatchRole>,
 ) -> ApiResult<Json<Role>> {
     let id = resolve::role(&s.app, &role).await?.id;
-    Ok(Json(roles::patch(&s.app, Actor::Admin, id, req).await?))
+    Ok(Json(roles::patch(&s.app, actor, id, req).await?))
 }
 
 pub async fn roles_delete(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     PathParams(role): PathParams<String>,
 ) -> ApiResult<Response> {
     let id = resolve::role(&s.app, &role).await?.id;
-    roles::delete(&s.app, Actor::Admin, id).await?;
+    roles::delete(&s.app, actor, id).await?;
     Ok(no_content())
 }
 
 pub async fn roles_reorder(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     Body(moves): Body<Vec<RolePosition>>,
 ) -> ApiResult<Response> {
-    roles::reorder(&s.app, Actor::Admin, moves).await?;
+    roles::reorder(&s.app, actor, moves).await?;
     Ok(no_content())
 }
 
 pub async fn member_role_add(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     PathParams((user, role)): PathParams<(String, String)>,
 ) -> ApiResult<Response> {
     let uid = resolve::user(&s.app, &user).await?;
     let rid = resolve::role(&s.app, &role).await?.id;
-    roles::assign(&s.app, Actor::Admin, uid, rid, None).await?;
+    roles::assign(&s.app, actor, uid, rid, None).await?;
     Ok(no_content())
 }
 
 pub async fn member_role_remove(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     PathParams((user, role)): PathParams<(String, String)>,
 ) -> ApiResult<Response> {
     let uid = resolve::user(&s.app, &user).await?;
     let rid = resolve::role(&s.app, &role).await?.id;
-    roles::unassign(&s.app, Actor::Admin, uid, rid, None).await?;
+    roles::unassign(&s.app, actor, uid, rid, None).await?;
     Ok(no_content())
 }
 
 // ---- invites
 
-pub async fn invites_list(State(s): State<AdminState>) -> ApiResult<Json<Vec<Invite>>> {
-    Ok(Json(invites::list(&s.app, Actor::Admin).await?))
+pub async fn invites_list(
+    State(s): State<AdminState>,
+    Operator(actor): Operator,
+) -> ApiResult<Json<Vec<Invite>>> {
+    Ok(Json(invites::list(&s.app, actor).await?))
 }
 
 pub async fn invites_create(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     Body(req): Body<CreateInvite>,
 ) -> ApiResult<(StatusCode, Json<Invite>)> {
     Ok((
         StatusCode::CREATED,
-        Json(invites::create(&s.app, Actor::Admin, req).await?),
+        Json(invites::create(&s.app, actor, req).await?),
     ))
 }
 
 pub async fn invites_revoke(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     PathParams(code): PathParams<String>,
 ) -> ApiResult<Response> {
-    invites::revoke(&s.app, Actor::Admin, code).await?;
+    let missing = format!("no invite with code {code:?}");
+    invites::revoke(&s.app, actor, code)
+        .await
+        .map_err(resolve::naming("invite", missing))?;
     Ok(no_content())
 }
 
 // ---- channels
 
-pub async fn channels_list(State(s): State<AdminState>) -> ApiResult<Json<Vec<Channel>>> {
-    Ok(Json(channels::list(&s.app, Actor::Admin).await?))
+pub async fn channels_list(
+    State(s): State<AdminState>,
+    Operator(actor): Operator,
+) -> ApiResult<Json<Vec<Channel>>> {
+    Ok(Json(channels::list(&s.app, actor).await?))
 }
 
 pub async fn channels_create(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     Body(req): Body<CreateChannel>,
 ) -> ApiResult<(StatusCode, Json<Channel>)> {
     Ok((
         StatusCode::CREATED,
-        Json(channels::create(&s.app, Actor::Admin, req).await?),
+        Json(channels::create(&s.app, actor, req).await?),
     ))
 }
 
@@ -128,10 +147,11 @@ pub async fn channels_create(
 /// public API moves the children to the top level instead).
 pub async fn channels_delete(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     PathParams(channel): PathParams<String>,
 ) -> ApiResult<Response> {
     let ch = resolve::channel(&s.app, &channel).await?;
-    let all = service::channels::list(&s.app, Actor::Admin).await?;
+    let all = service::channels::list(&s.app, actor).await?;
     let children = all.iter().filter(|c| c.parent_id == Some(ch.id)).count();
     if children > 0 {
         return Err(crate::error::ApiError::Conflict(format!(
@@ -139,39 +159,47 @@ pub async fn channels_delete(
             ch.name
         )));
     }
-    channels::delete(&s.app, Actor::Admin, ch.id).await?;
+    channels::delete(&s.app, actor, ch.id).await?;
     Ok(no_content())
 }
 
 pub async fn channels_reorder(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     Body(moves): Body<Vec<ChannelPosition>>,
 ) -> ApiResult<Response> {
-    channels::reorder(&s.app, Actor::Admin, moves).await?;
+    channels::reorder(&s.app, actor, moves).await?;
     Ok(no_content())
 }
 
 // ---- bans
 
-pub async fn bans_list(State(s): State<AdminState>) -> ApiResult<Json<Vec<Ban>>> {
-    Ok(Json(moderation::bans(&s.app, Actor::Admin).await?))
+pub async fn bans_list(
+    State(s): State<AdminState>,
+    Operator(actor): Operator,
+) -> ApiResult<Json<Vec<Ban>>> {
+    Ok(Json(moderation::bans(&s.app, actor).await?))
 }
 
 pub async fn bans_add(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     PathParams(user): PathParams<String>,
     Body(req): Body<BanRequest>,
 ) -> ApiResult<Response> {
     let uid = resolve::user(&s.app, &user).await?;
-    moderation::ban(&s.app, Actor::Admin, uid, req.reason).await?;
+    moderation::ban(&s.app, actor, uid, req.reason).await?;
     Ok(no_content())
 }
 
 pub async fn bans_remove(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     PathParams(user): PathParams<String>,
 ) -> ApiResult<Response> {
     let uid = resolve::user(&s.app, &user).await?;
-    moderation::unban(&s.app, Actor::Admin, uid, None).await?;
+    moderation::unban(&s.app, actor, uid, None)
+        .await
+        .map_err(resolve::naming("ban", format!("no ban on user {user:?}")))?;
     Ok(no_content())
 }

@@ -1,5 +1,6 @@
 //! The admin router: `/admin/v1/*`, one module per resource, each handler a thin wrapper
-//! over `service` with `Actor::Admin`.
+//! over `service` with `Actor::Admin { uid }` (the [`Operator`](super::operator::Operator)
+//! extractor: the uid of the connection's peer).
 
 mod community;
 mod events;
@@ -28,6 +29,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/layout", get(server::layout_export))
         .route("/layout/apply", post(server::layout_apply))
         .route("/events", get(events::events))
+        .route("/audit-log", get(server::audit_log))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{user}", get(users::show).delete(users::delete))
         .route("/users/{user}/reset-password", post(users::reset_password))
@@ -90,7 +92,7 @@ async fn method_not_allowed() -> ApiError {
     ApiError::InvalidBody("this method is not allowed on this route".into())
 }
 
-/// Logs every admin request with the peer's uid (the audit log records the actor `admin`).
+/// Logs every admin request with the peer's uid (the audit log records it too).
 async fn log_request(req: Request, next: Next) -> Response {
     let uid = req.extensions().get::<AdminPeer>().map(|p| p.uid);
     let method = req.method().clone();

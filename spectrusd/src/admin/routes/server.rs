@@ -1,4 +1,5 @@
-//! Server-wide admin routes: status, setup code, configuration, permissions, backup, layout.
+//! Server-wide admin routes: status, setup code, configuration, permissions, backup, layout,
+//! audit log.
 
 use axum::Json;
 use axum::extract::State;
@@ -8,11 +9,14 @@ use spectrus_proto::Permission;
 use spectrus_proto::admin::{
     BackupRequest, BackupResult, LayoutApply, LayoutChanges, PermissionInfo, SetupCode, Status,
 };
+use spectrus_proto::model::AuditEntry;
+use spectrus_proto::rest::AuditQuery;
 
 use crate::admin::AdminState;
-use crate::api::extract::Body;
+use crate::admin::operator::Operator;
+use crate::api::extract::{Body, QueryParams};
 use crate::error::{ApiError, ApiResult};
-use crate::service::{self, Actor};
+use crate::service;
 
 pub async fn status(State(s): State<AdminState>) -> Json<Status> {
     Json(service::status::status(&s.app))
@@ -45,12 +49,25 @@ pub async fn layout_export(State(s): State<AdminState>) -> ApiResult<Json<serde_
 
 /// A document that does not validate is `422 validation_failed` (the contract's status for
 /// a well-formed body with bad content).
-pub async fn layout_apply(State(s): State<AdminState>, Body(req): Body<LayoutApply>) -> Response {
-    match service::layout::apply(&s.app, Actor::Admin, req.layout, req.dry_run).await {
+pub async fn layout_apply(
+    State(s): State<AdminState>,
+    Operator(actor): Operator,
+    Body(req): Body<LayoutApply>,
+) -> Response {
+    match service::layout::apply(&s.app, actor, req.layout, req.dry_run).await {
         Ok(changes) => Json(LayoutChanges { changes }).into_response(),
         Err(e @ ApiError::Validation(_)) => {
             (StatusCode::UNPROCESSABLE_ENTITY, Json(e.body())).into_response()
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// The audit log, as the public `GET /audit-log` answers it (the operator may always read it).
+pub async fn audit_log(
+    State(s): State<AdminState>,
+    Operator(actor): Operator,
+    QueryParams(q): QueryParams<AuditQuery>,
+) -> ApiResult<Json<Vec<AuditEntry>>> {
+    Ok(Json(service::audit::list(&s.app, actor, q).await?))
 }

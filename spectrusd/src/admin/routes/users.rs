@@ -7,10 +7,11 @@ use axum::response::Response;
 use spectrus_proto::admin::{AdminUser, CreateUser, CreatedUser, PasswordReset, ResetPassword};
 
 use super::no_content;
+use crate::admin::operator::Operator;
 use crate::admin::{AdminState, resolve};
 use crate::api::extract::{Body, PathParams};
 use crate::error::ApiResult;
-use crate::service::{Actor, users};
+use crate::service::users;
 
 pub async fn list(State(s): State<AdminState>) -> ApiResult<Json<Vec<AdminUser>>> {
     Ok(Json(users::list(&s.app).await?))
@@ -25,57 +26,63 @@ pub async fn show(
 
 pub async fn create(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     Body(req): Body<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
     Ok((
         StatusCode::CREATED,
-        Json(users::create(&s.app, Actor::Admin, req).await?),
+        Json(users::create(&s.app, actor, req).await?),
     ))
 }
 
 pub async fn reset_password(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     PathParams(user): PathParams<String>,
     Body(req): Body<ResetPassword>,
 ) -> ApiResult<Json<PasswordReset>> {
     let id = resolve::user(&s.app, &user).await?;
     Ok(Json(
-        users::reset_password(&s.app, Actor::Admin, id, req.password).await?,
+        users::reset_password(&s.app, actor, id, req.password).await?,
     ))
 }
 
 pub async fn disable(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     PathParams(user): PathParams<String>,
 ) -> ApiResult<Response> {
     let id = resolve::user(&s.app, &user).await?;
-    users::set_disabled(&s.app, Actor::Admin, id, true).await?;
+    users::set_disabled(&s.app, actor, id, true).await?;
     Ok(no_content())
 }
 
 pub async fn enable(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     PathParams(user): PathParams<String>,
 ) -> ApiResult<Response> {
     let id = resolve::user(&s.app, &user).await?;
-    users::set_disabled(&s.app, Actor::Admin, id, false).await?;
+    users::set_disabled(&s.app, actor, id, false).await?;
     Ok(no_content())
 }
 
 pub async fn delete(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     PathParams(user): PathParams<String>,
 ) -> ApiResult<Response> {
     let id = resolve::user(&s.app, &user).await?;
-    users::delete(&s.app, Actor::Admin, id).await?;
+    users::delete(&s.app, actor, id).await?;
     Ok(no_content())
 }
 
 pub async fn set_owner(
     State(s): State<AdminState>,
+    Operator(actor): Operator,
     PathParams(user): PathParams<String>,
 ) -> ApiResult<Response> {
     let id = resolve::user(&s.app, &user).await?;
-    users::set_owner(&s.app, Actor::Admin, id).await?;
+    users::set_owner(&s.app, actor, id).await?;
     Ok(no_content())
 }
