@@ -150,3 +150,39 @@ async fn the_terminal_client_talks_and_listens_through_the_daemon() {
     assert!(final_len > 48_000 * 2, "only {final_len} samples recorded");
     other.session.leave().await;
 }
+
+/// Without `--headless-audio`/`--record-to` the client opens the sound card. On a machine
+/// without one (CI) joining says so in the status line, leaves voice, and nothing of the
+/// audio library is printed over the screen; with one, voice connects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_sound_card_joining_explains_instead_of_crashing() {
+    let daemon = TestDaemon::start().await.expect("daemon");
+    let owner = daemon.owner().await.expect("owner");
+    daemon.member(&owner, "bob").await.expect("bob");
+    let home = tempfile::tempdir().expect("home");
+    let bin = env!("CARGO_BIN_EXE_spectrus-tui");
+    let command = client_command(bin, home.path(), &daemon.url, "bob", PASSWORD, &[]);
+    let tmux = Tmux::start(
+        &format!("spectrus-nocard-{}", std::process::id()),
+        "tui",
+        160,
+        40,
+        &command,
+    );
+    tmux.wait_for("#general", Duration::from_secs(20));
+    tmux.type_line("/join");
+    let screen = tmux.wait_until("a voice outcome", Duration::from_secs(30), |s| {
+        s.contains("voice: no input device") || s.contains(" mic ")
+    });
+    assert!(
+        !screen.contains("ALSA"),
+        "audio library noise on screen:\n{screen}"
+    );
+    if screen.contains("voice: no input device") {
+        assert!(screen.contains("voice off"), "{screen}");
+        // The client is still alive and usable.
+        tmux.type_line("still here");
+        tmux.wait_for("still here", Duration::from_secs(10));
+    }
+    assert!(!tmux.capture().contains("EXITED"), "{}", tmux.capture());
+}

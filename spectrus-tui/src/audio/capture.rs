@@ -36,31 +36,41 @@ impl CpalSource {
     /// capturing. Fails with a sentence for the user when there is no such device.
     pub fn open(name: Option<&str>) -> Result<CpalSource, AudioError> {
         let wanted = name.map(str::to_owned);
-        let (thread, (ring, rate, name)) = StreamThread::spawn("spectrus-capture", move || {
-            let device = device::find(Direction::Input, wanted.as_deref())?;
-            let name = device.to_string();
-            let config = device
-                .default_input_config()
-                .map_err(|e| device_error(&name, &e))?;
-            let rate = config.sample_rate();
-            let (stream, ring) = match config.sample_format() {
-                SampleFormat::F32 => build::<f32>(&device, &config.config())?,
-                SampleFormat::I16 => build::<i16>(&device, &config.config())?,
-                SampleFormat::U16 => build::<u16>(&device, &config.config())?,
-                SampleFormat::I32 => build::<i32>(&device, &config.config())?,
-                SampleFormat::I8 => build::<i8>(&device, &config.config())?,
-                SampleFormat::U8 => build::<u8>(&device, &config.config())?,
-                SampleFormat::F64 => build::<f64>(&device, &config.config())?,
-                other => {
-                    return Err(AudioError::Device {
-                        direction: Direction::Input,
-                        device: name,
-                        message: format!("unsupported sample format {other}"),
-                    });
-                }
-            };
-            stream.play().map_err(|e| device_error(&name, &e))?;
-            Ok((stream, (ring, rate, name)))
+        let default = wanted.is_none();
+        let opened = super::quiet::without_stderr(|| {
+            StreamThread::spawn("spectrus-capture", move || {
+                let device = device::find(Direction::Input, wanted.as_deref())?;
+                let name = device.to_string();
+                let config = device
+                    .default_input_config()
+                    .map_err(|e| device_error(&name, &e))?;
+                let rate = config.sample_rate();
+                let (stream, ring) = match config.sample_format() {
+                    SampleFormat::F32 => build::<f32>(&device, &config.config())?,
+                    SampleFormat::I16 => build::<i16>(&device, &config.config())?,
+                    SampleFormat::U16 => build::<u16>(&device, &config.config())?,
+                    SampleFormat::I32 => build::<i32>(&device, &config.config())?,
+                    SampleFormat::I8 => build::<i8>(&device, &config.config())?,
+                    SampleFormat::U8 => build::<u8>(&device, &config.config())?,
+                    SampleFormat::F64 => build::<f64>(&device, &config.config())?,
+                    other => {
+                        return Err(AudioError::Device {
+                            direction: Direction::Input,
+                            device: name,
+                            message: format!("unsupported sample format {other}"),
+                        });
+                    }
+                };
+                stream.play().map_err(|e| device_error(&name, &e))?;
+                Ok((stream, (ring, rate, name)))
+            })
+        });
+        let (thread, (ring, rate, name)) = opened.map_err(|e| {
+            if default {
+                e.for_default(Direction::Input)
+            } else {
+                e
+            }
         })?;
         tracing::info!(device = %name, rate, "capture started");
         Ok(CpalSource {

@@ -23,6 +23,17 @@ pub enum AudioError {
         /// The names there are, comma-separated.
         known: String,
     },
+    /// The system's default device exists in name but cannot be used (e.g. ALSA's
+    /// "default" on a machine with no sound card).
+    #[error(
+        "no {direction} device available: the default one cannot be opened ({message}); pick one from `spectrus-tui devices` with --{direction}-device, or use --headless-audio FILE.wav / --record-to FILE.wav"
+    )]
+    DefaultUnavailable {
+        /// Input or output.
+        direction: Direction,
+        /// What the audio system said.
+        message: String,
+    },
     /// The audio system refused (device busy, unsupported format...).
     #[error("{direction} device {device:?}: {message}")]
     Device {
@@ -44,6 +55,18 @@ pub enum AudioError {
         /// Why.
         message: String,
     },
+}
+
+impl AudioError {
+    /// This error, as said about the default device of `direction`.
+    pub fn for_default(self, direction: Direction) -> AudioError {
+        match self {
+            AudioError::Device { message, .. } => {
+                AudioError::DefaultUnavailable { direction, message }
+            }
+            other => other,
+        }
+    }
 }
 
 /// Capture or playback.
@@ -246,5 +269,14 @@ mod tests {
         let e = AudioError::NoDevice(Direction::Input).to_string();
         assert!(e.starts_with("no input device found"), "{e}");
         assert!(e.contains("--headless-audio"), "{e}");
+        let e = AudioError::Device {
+            direction: Direction::Output,
+            device: "Default Audio Device".into(),
+            message: "not available".into(),
+        }
+        .for_default(Direction::Output)
+        .to_string();
+        assert!(e.starts_with("no output device available"), "{e}");
+        assert!(e.contains("--output-device"), "{e}");
     }
 }

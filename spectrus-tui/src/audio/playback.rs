@@ -36,31 +36,41 @@ impl CpalSink {
     /// playing (silence until the engine writes).
     pub fn open(name: Option<&str>) -> Result<CpalSink, AudioError> {
         let wanted = name.map(str::to_owned);
-        let (thread, (ring, rate, name)) = StreamThread::spawn("spectrus-playback", move || {
-            let device = device::find(Direction::Output, wanted.as_deref())?;
-            let name = device.to_string();
-            let config = device
-                .default_output_config()
-                .map_err(|e| device_error(&name, &e))?;
-            let rate = config.sample_rate();
-            let (stream, ring) = match config.sample_format() {
-                SampleFormat::F32 => build::<f32>(&device, &config.config())?,
-                SampleFormat::I16 => build::<i16>(&device, &config.config())?,
-                SampleFormat::U16 => build::<u16>(&device, &config.config())?,
-                SampleFormat::I32 => build::<i32>(&device, &config.config())?,
-                SampleFormat::I8 => build::<i8>(&device, &config.config())?,
-                SampleFormat::U8 => build::<u8>(&device, &config.config())?,
-                SampleFormat::F64 => build::<f64>(&device, &config.config())?,
-                other => {
-                    return Err(AudioError::Device {
-                        direction: Direction::Output,
-                        device: name,
-                        message: format!("unsupported sample format {other}"),
-                    });
-                }
-            };
-            stream.play().map_err(|e| device_error(&name, &e))?;
-            Ok((stream, (ring, rate, name)))
+        let default = wanted.is_none();
+        let opened = super::quiet::without_stderr(|| {
+            StreamThread::spawn("spectrus-playback", move || {
+                let device = device::find(Direction::Output, wanted.as_deref())?;
+                let name = device.to_string();
+                let config = device
+                    .default_output_config()
+                    .map_err(|e| device_error(&name, &e))?;
+                let rate = config.sample_rate();
+                let (stream, ring) = match config.sample_format() {
+                    SampleFormat::F32 => build::<f32>(&device, &config.config())?,
+                    SampleFormat::I16 => build::<i16>(&device, &config.config())?,
+                    SampleFormat::U16 => build::<u16>(&device, &config.config())?,
+                    SampleFormat::I32 => build::<i32>(&device, &config.config())?,
+                    SampleFormat::I8 => build::<i8>(&device, &config.config())?,
+                    SampleFormat::U8 => build::<u8>(&device, &config.config())?,
+                    SampleFormat::F64 => build::<f64>(&device, &config.config())?,
+                    other => {
+                        return Err(AudioError::Device {
+                            direction: Direction::Output,
+                            device: name,
+                            message: format!("unsupported sample format {other}"),
+                        });
+                    }
+                };
+                stream.play().map_err(|e| device_error(&name, &e))?;
+                Ok((stream, (ring, rate, name)))
+            })
+        });
+        let (thread, (ring, rate, name)) = opened.map_err(|e| {
+            if default {
+                e.for_default(Direction::Output)
+            } else {
+                e
+            }
         })?;
         tracing::info!(device = %name, rate, "playback started");
         Ok(CpalSink {
