@@ -25,16 +25,19 @@ pub struct Cli {
     /// Username for --server.
     #[arg(long, requires = "server")]
     pub user: Option<String>,
-    /// Microphone to use (see `spectrus-tui devices`).
-    #[arg(long)]
+    /// Microphone to use: a name, part of a name or an id listed by `spectrus-tui devices`
+    /// (default: the system's default input).
+    #[arg(long, value_name = "NAME")]
     pub input_device: Option<String>,
-    /// Speakers to use (see `spectrus-tui devices`).
-    #[arg(long)]
+    /// Speakers to use: a name, part of a name or an id listed by `spectrus-tui devices`
+    /// (default: the system's default output).
+    #[arg(long, value_name = "NAME")]
     pub output_device: Option<String>,
-    /// Send this WAV file as the microphone instead of a sound card.
+    /// Send this WAV file (any rate, mono or stereo; looped) as the microphone instead of
+    /// capturing from a sound card.
     #[arg(long, value_name = "FILE.wav")]
     pub headless_audio: Option<PathBuf>,
-    /// Record what voice plays to this WAV file.
+    /// Write what voice plays to this WAV file (48 kHz mono) instead of a sound card.
     #[arg(long, value_name = "FILE.wav")]
     pub record_to: Option<PathBuf>,
     /// Settings file (default: ~/.config/spectrus/tui.toml).
@@ -53,7 +56,7 @@ pub enum Sub {
         /// Its URL or an invite link.
         url: String,
     },
-    /// List audio input and output devices.
+    /// List audio input and output devices (names for --input-device / --output-device).
     Devices,
 }
 

@@ -19,14 +19,24 @@ pub enum SlashCommand {
     React(String),
     /// `/invite`: create an invite and show its link.
     Invite,
+    /// `/volume @name PERCENT`: how loud one participant plays (0 to [`MAX_VOLUME`]).
+    Volume {
+        /// The name as typed, without `@`.
+        name: String,
+        /// Percent (100 = as sent).
+        percent: u16,
+    },
 }
+
+/// The loudest `/volume` (percent).
+pub const MAX_VOLUME: u16 = 200;
 
 /// What is wrong with a command.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
     /// No such command.
     #[error(
-        "unknown command /{0} (try /join, /leave, /mute, /deafen, /nick, /reply, /react, /invite)"
+        "unknown command /{0} (try /join, /leave, /mute, /deafen, /volume, /nick, /reply, /react, /invite)"
     )]
     Unknown(String),
     /// A required argument is missing.
@@ -37,6 +47,9 @@ pub enum CommandError {
         /// What it needs.
         what: &'static str,
     },
+    /// `/volume` with a level that is not a number from 0 to [`MAX_VOLUME`].
+    #[error("/volume takes a level from 0 to {MAX_VOLUME} (percent), not {0:?}")]
+    BadVolume(String),
 }
 
 /// Every command with its usage and what it does (completion and help read this).
@@ -45,6 +58,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("leave", "/leave", "leave voice"),
     ("mute", "/mute", "mute or unmute the microphone"),
     ("deafen", "/deafen", "deafen or undeafen"),
+    (
+        "volume",
+        "/volume @name 0-200",
+        "how loud one participant plays (100 = normal)",
+    ),
     ("nick", "/nick [name]", "set or clear your nickname"),
     ("reply", "/reply [text]", "reply to the selected message"),
     ("react", "/react emoji", "react to the selected message"),
@@ -78,7 +96,34 @@ pub fn parse(text: &str) -> Option<Result<SlashCommand, CommandError>> {
                 what: "an emoji",
             }),
         "invite" => Ok(SlashCommand::Invite),
+        "volume" | "vol" => parse_volume(arg.as_deref().unwrap_or("")),
         other => Err(CommandError::Unknown(other.to_owned())),
+    })
+}
+
+/// `@name PERCENT` (the `@` and a trailing `%` are optional; names may hold spaces).
+fn parse_volume(arg: &str) -> Result<SlashCommand, CommandError> {
+    let missing = CommandError::MissingArgument {
+        command: "volume",
+        what: "a name and a level, e.g. /volume @alice 150",
+    };
+    let (name, level) = arg
+        .trim()
+        .rsplit_once(char::is_whitespace)
+        .ok_or(missing.clone())?;
+    let name = name.trim().trim_start_matches('@').trim();
+    if name.is_empty() {
+        return Err(missing);
+    }
+    let percent = level
+        .trim_end_matches('%')
+        .parse::<u16>()
+        .ok()
+        .filter(|p| *p <= MAX_VOLUME)
+        .ok_or_else(|| CommandError::BadVolume(level.to_owned()))?;
+    Ok(SlashCommand::Volume {
+        name: name.to_owned(),
+        percent,
     })
 }
 
@@ -119,6 +164,39 @@ mod tests {
             Some(Ok(SlashCommand::React("👍".into())))
         );
         assert_eq!(parse("/invite"), Some(Ok(SlashCommand::Invite)));
+    }
+
+    #[test]
+    fn volume_takes_a_name_and_a_percentage() {
+        let vol = |name: &str, percent| {
+            Some(Ok(SlashCommand::Volume {
+                name: name.into(),
+                percent,
+            }))
+        };
+        assert_eq!(parse("/volume @alice 150"), vol("alice", 150));
+        assert_eq!(parse("/volume bob 0%"), vol("bob", 0));
+        assert_eq!(parse("/vol @Captain Al 200"), vol("Captain Al", 200));
+        assert_eq!(
+            parse("/volume @alice 201"),
+            Some(Err(CommandError::BadVolume("201".into())))
+        );
+        assert_eq!(
+            parse("/volume @alice loud"),
+            Some(Err(CommandError::BadVolume("loud".into())))
+        );
+        assert!(matches!(
+            parse("/volume @alice"),
+            Some(Err(CommandError::MissingArgument { .. }))
+        ));
+        assert!(matches!(
+            parse("/volume"),
+            Some(Err(CommandError::MissingArgument { .. }))
+        ));
+        assert!(matches!(
+            parse("/volume 50"),
+            Some(Err(CommandError::MissingArgument { .. }))
+        ));
     }
 
     #[test]

@@ -8,6 +8,11 @@
 //! [colors]
 //! accent = "#5865f2"
 //! mention = "yellow"
+//!
+//! [voice]
+//! mode = "vad"          # "vad" (voice activity), "ptt" (push-to-talk) or "open"
+//! vad_threshold = 0.01  # RMS level (0-1) that opens the VAD gate; 0.01 is about -40 dBFS
+//! vad_hangover_ms = 300 # how long the gate stays open after speech
 //! ```
 //! Colours are names (`red`, `lightblue`), `#rrggbb`, or a 256-colour index. The accent of the
 //! server's branding, when the server sets one, wins over `accent`.
@@ -15,9 +20,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use ratatui::style::Color;
 use serde::Deserialize;
+use spectrus_voice::GateMode;
 
 use crate::keymap::{Keymap, KeymapError};
 
@@ -58,6 +66,14 @@ pub enum ConfigError {
         /// What it said.
         value: String,
     },
+    /// A `[voice]` setting is out of range.
+    #[error("{path}: [voice] {message}")]
+    Voice {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// The contents of `tui.toml`.
@@ -68,6 +84,57 @@ pub struct Config {
     pub keys: BTreeMap<String, Vec<String>>,
     /// Colour overrides.
     pub colors: Colors,
+    /// How the microphone is gated.
+    pub voice: VoiceConfig,
+}
+
+/// What decides when the microphone is sent.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum VoiceMode {
+    /// Voice activity detection: sent while the level is above the threshold.
+    #[default]
+    Vad,
+    /// Push-to-talk: sent while the key is held (or toggled on).
+    Ptt,
+    /// Always sent (unless muted).
+    Open,
+}
+
+/// The `[voice]` table.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct VoiceConfig {
+    /// VAD, push-to-talk or open.
+    pub mode: VoiceMode,
+    /// RMS level, 0 to 1, that opens the VAD gate.
+    pub vad_threshold: f32,
+    /// How long the VAD gate stays open after the level drops (ms).
+    pub vad_hangover_ms: u32,
+}
+
+impl Default for VoiceConfig {
+    fn default() -> Self {
+        VoiceConfig {
+            mode: VoiceMode::Vad,
+            vad_threshold: 0.01,
+            vad_hangover_ms: 300,
+        }
+    }
+}
+
+impl VoiceConfig {
+    /// The engine's gate; push-to-talk follows `ptt` (which the key handler sets).
+    pub fn gate(&self, ptt: Arc<AtomicBool>) -> GateMode {
+        match self.mode {
+            VoiceMode::Vad => GateMode::Vad {
+                threshold: self.vad_threshold,
+                hangover_frames: self.vad_hangover_ms.div_ceil(20),
+            },
+            VoiceMode::Ptt => GateMode::PushToTalk(ptt),
+            VoiceMode::Open => GateMode::Open,
+        }
+    }
 }
 
 /// Colour settings as written; `None` keeps the default.
@@ -168,6 +235,13 @@ impl Config {
                 });
             }
         }
+        let t = cfg.voice.vad_threshold;
+        if !(0.0..=1.0).contains(&t) {
+            return Err(ConfigError::Voice {
+                path: path.to_owned(),
+                message: format!("vad_threshold = {t} is not between 0 and 1"),
+            });
+        }
         Ok(cfg)
     }
 
@@ -235,6 +309,42 @@ mod tests {
         ));
         assert!(matches!(
             Config::parse("colour = 1", p),
+            Err(ConfigError::Parse { .. })
+        ));
+    }
+
+    #[test]
+    fn voice_mode_picks_the_gate() {
+        let p = Path::new("t.toml");
+        let flag = Arc::new(AtomicBool::new(false));
+        // The default: voice activity at 0.01 with 300 ms (15 frames) of hangover.
+        match Config::default().voice.gate(flag.clone()) {
+            GateMode::Vad {
+                threshold,
+                hangover_frames,
+            } => {
+                assert_eq!(threshold, 0.01);
+                assert_eq!(hangover_frames, 15);
+            }
+            other => panic!("default gate is {other:?}"),
+        }
+        let cfg = Config::parse("[voice]\nmode = \"vad\"\nvad_threshold = 0.2\n", p).expect("vad");
+        assert!(
+            matches!(cfg.voice.gate(flag.clone()), GateMode::Vad { threshold, .. } if threshold == 0.2)
+        );
+        let cfg = Config::parse("[voice]\nmode = \"ptt\"\n", p).expect("ptt");
+        match cfg.voice.gate(flag.clone()) {
+            GateMode::PushToTalk(f) => assert!(Arc::ptr_eq(&f, &flag), "follows the key's flag"),
+            other => panic!("ptt gate is {other:?}"),
+        }
+        let cfg = Config::parse("[voice]\nmode = \"open\"\n", p).expect("open");
+        assert!(matches!(cfg.voice.gate(flag), GateMode::Open));
+        assert!(matches!(
+            Config::parse("[voice]\nvad_threshold = 3.0\n", p),
+            Err(ConfigError::Voice { .. })
+        ));
+        assert!(matches!(
+            Config::parse("[voice]\nmode = \"shout\"\n", p),
             Err(ConfigError::Parse { .. })
         ));
     }

@@ -146,6 +146,18 @@ pub enum Effect {
         /// Deafened.
         self_deaf: bool,
     },
+    /// The engine's playback volume of one participant.
+    SetUserVolume {
+        /// Who.
+        user: Id,
+        /// Percent, 0 to [`crate::commands::MAX_VOLUME`] (100 = as sent).
+        percent: u16,
+    },
+    /// Push-to-talk: send the microphone (`true`) or stop (`false`).
+    PushToTalk {
+        /// Talking.
+        active: bool,
+    },
     /// `PATCH /members/{me}` `{nick}` (`None` clears it).
     SetNick {
         /// Which server.

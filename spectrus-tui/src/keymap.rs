@@ -80,6 +80,7 @@ commands! {
     Switcher = "switcher", Global, ["ctrl+k"], "Channel switcher (fuzzy, every server)";
     NextServer = "next_server", Global, ["alt+down"], "Next server in the rail";
     PrevServer = "prev_server", Global, ["alt+up"], "Previous server in the rail";
+    PushToTalk = "push_to_talk", Global, ["f2"], "Push-to-talk: hold, or press to toggle";
     QuitPane = "quit_pane", Panes, ["q"], "Quit";
     Help = "help", Panes, ["?", "f1"], "This help";
     Up = "up", Panes, ["k", "up"], "Up (messages: older; loads more at the top)";
@@ -96,6 +97,8 @@ commands! {
     ToggleMute = "toggle_mute", Panes, ["m"], "Mute or unmute the microphone";
     ToggleDeafen = "toggle_deafen", Panes, ["d"], "Deafen or undeafen";
     LeaveVoice = "leave_voice", Panes, ["L"], "Leave voice";
+    VolumeUp = "volume_up", Panes, ["+", "="], "Selected member louder (member list)";
+    VolumeDown = "volume_down", Panes, ["-"], "Selected member softer (member list)";
     Logout = "logout", Panes, ["ctrl+l"], "Log out of this server";
     Send = "send", Composer, ["enter"], "Send (or save the edit)";
     Newline = "newline", Composer, ["alt+enter", "shift+enter"], "New line";

@@ -11,6 +11,7 @@
 //! `main.rs` only parses the command line ([`cli`]) and hands over to [`event_loop`].
 
 pub mod action;
+pub mod audio;
 pub mod cli;
 pub mod commands;
 pub mod completion;

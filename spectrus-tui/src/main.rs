@@ -2,14 +2,18 @@
 //! event loop of the library crate.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use clap::Parser;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use spectrus_tui::action::Action;
+use spectrus_tui::audio::device::{self, Direction};
 use spectrus_tui::cli::{Cli, Sub, parse_target};
 use spectrus_tui::config::{self, Config};
 use spectrus_tui::effect::Effect;
+use spectrus_tui::net::engine::{EngineBackend, EngineOptions};
 use spectrus_tui::net::tokens::{KeyringMode, TokenStore};
 use spectrus_tui::net::{ClientRunner, RunnerOptions};
 use spectrus_tui::runner::EffectRunner;
@@ -21,9 +25,14 @@ fn main() -> anyhow::Result<()> {
     let saved_path = saved::default_path();
     match &cli.command {
         Some(Sub::Add { url }) => return add(url, saved_path),
-        Some(Sub::Devices) => anyhow::bail!(
-            "listing audio devices needs the voice engine from spectrus-client, which this build does not include yet"
-        ),
+        Some(Sub::Devices) => {
+            let text = device::describe(
+                &device::list(Direction::Input),
+                &device::list(Direction::Output),
+            );
+            print!("{text}");
+            return Ok(());
+        }
         None => {}
     }
     let _log = init_logging(cli.log_file.clone());
@@ -33,6 +42,9 @@ fn main() -> anyhow::Result<()> {
         None => Config::default(),
     };
     tracing::info!(audio = ?cli.audio(), "starting");
+    // The push-to-talk key sets this flag; the engine's gate reads it.
+    let push_to_talk = Arc::new(AtomicBool::new(false));
+    let engine = EngineOptions::new(cli.audio(), config.voice.gate(push_to_talk.clone()));
     let mut state = AppState::new(config);
     let saved = match &saved_path {
         Some(p) => SavedServers::load(p).unwrap_or_else(|e| {
@@ -102,11 +114,10 @@ fn main() -> anyhow::Result<()> {
         TokenStore::default_file().unwrap_or_else(|| PathBuf::from(".spectrus-tui-tokens.toml")),
         KeyringMode::Auto,
     );
-    let mut runner = ClientRunner::new(
-        rt.handle().clone(),
-        tx,
-        RunnerOptions::new(saved_path, tokens),
-    );
+    let mut options = RunnerOptions::new(saved_path, tokens);
+    options.voice = Box::new(EngineBackend::new(engine));
+    options.push_to_talk = push_to_talk;
+    let mut runner = ClientRunner::new(rt.handle().clone(), tx, options);
     for s in &state.servers {
         runner.know_server(s.key, &s.url);
         if Some(s.key) != scripted {
@@ -120,6 +131,7 @@ fn main() -> anyhow::Result<()> {
         });
     }
     let mut guard = spectrus_tui::terminal::setup().context("setting up the terminal")?;
+    state.key_release = guard.reports_key_release();
     let result = rt.block_on(spectrus_tui::event_loop::run(
         &mut guard.terminal,
         &mut state,

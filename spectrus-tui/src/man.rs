@@ -23,8 +23,9 @@ const KEYS: &str = "\
 Tab, Shift+Tab\tcycle the panes; j/k or the arrows move; Enter opens a channel (joins a voice channel).
 Ctrl+K\tthe channel switcher (fuzzy). ? lists every binding. q or Ctrl+C quits.
 Composer\tEnter sends, Alt+Enter starts a new line, Up edits your last message, Esc cancels; \
-/join, /leave, /mute, /deafen, /nick, /reply, /react, /invite; Tab completes @names and commands.
-Voice\tm mutes, d deafens.
+/join, /leave, /mute, /deafen, /volume, /nick, /reply, /react, /invite; Tab completes @names and commands.
+Voice\tm mutes, d deafens, L leaves; in the member list + and - play the selected member louder or softer (also /volume @name 0-200). F2 is push-to-talk when [voice] mode = \"ptt\": held where the terminal reports key releases (kitty keyboard protocol), toggled elsewhere.
+Audio\tcapture and playback use the default sound card, or --input-device/--output-device (see spectrus-tui devices); --headless-audio FILE.wav and --record-to FILE.wav replace them with files. The status line shows the voice channel and the microphone level.
 Keys and colours can be changed in ~/.config/spectrus/tui.toml.";
 
 const ENVIRONMENT: &str = "\
@@ -33,7 +34,8 @@ SPECTRUS_PASSWORD
 
 const FILES: &str = "\
 ~/.config/spectrus/tui.toml
-\tkey bindings and colours.
+\tkey bindings ([keys]), colours ([colors]) and voice ([voice]: mode = \"vad\", \"ptt\" or \"open\";
+vad_threshold, an RMS level from 0 to 1, default 0.01; vad_hangover_ms, default 300).
 
 $XDG_DATA_HOME/spectrus/
 \tsaved servers (URL, last username, last channel; never a password); where no keychain

@@ -169,6 +169,8 @@ pub struct ServerState {
     pub voice_states: HashMap<Id, VoiceState>,
     /// Users speaking right now.
     pub speaking: HashSet<Id>,
+    /// Playback volumes set with `/volume` or `+`/`-`, in percent (absent: 100).
+    pub volumes: HashMap<Id, u16>,
     /// The open channel.
     pub active_channel: Option<Id>,
     /// The channel used last time (from the saved servers file), opened after `ready`.
@@ -204,6 +206,7 @@ impl ServerState {
             typing: HashMap::new(),
             voice_states: HashMap::new(),
             speaking: HashSet::new(),
+            volumes: HashMap::new(),
             active_channel: None,
             last_channel: None,
             marker_after: None,
@@ -283,6 +286,27 @@ impl ServerState {
                 }
             })
         })
+    }
+
+    /// The member a user means by `name` (username, display name or nickname, any case, with
+    /// or without `@`).
+    pub fn find_member(&self, name: &str) -> Option<Id> {
+        let name = name.trim().trim_start_matches('@').to_lowercase();
+        self.members
+            .values()
+            .find(|m| m.user.username.to_lowercase() == name)
+            .or_else(|| {
+                self.members.values().find(|m| {
+                    m.user.display_name.to_lowercase() == name
+                        || m.nick.as_ref().is_some_and(|n| n.to_lowercase() == name)
+                })
+            })
+            .map(|m| m.user.id)
+    }
+
+    /// A participant's playback volume in percent (100 unless changed).
+    pub fn volume(&self, user: Id) -> u16 {
+        self.volumes.get(&user).copied().unwrap_or(100)
     }
 
     /// The colour of a member's highest coloured role, as the server wrote it (`#rrggbb`).
@@ -557,6 +581,11 @@ pub struct Voice {
     pub deafened: bool,
     /// Input level, 0.0 to 1.0.
     pub mic_level: f32,
+    /// The microphone is sent only while the push-to-talk key says so (`[voice] mode =
+    /// "ptt"`); otherwise voice activity (or nothing) decides.
+    pub push_to_talk: bool,
+    /// Push-to-talk is on: the key is held (or was toggled on).
+    pub talking: bool,
 }
 
 impl Default for Voice {
@@ -566,6 +595,8 @@ impl Default for Voice {
             muted: false,
             deafened: false,
             mic_level: 0.0,
+            push_to_talk: false,
+            talking: false,
         }
     }
 }
@@ -616,6 +647,9 @@ pub struct AppState {
     pub member_cursor: usize,
     /// Set once the user asked to quit.
     pub should_quit: bool,
+    /// The terminal reports key releases (keyboard enhancement): push-to-talk holds while
+    /// the key is down; otherwise each press toggles it.
+    pub key_release: bool,
     next_key: u32,
     next_nonce: u64,
 }
@@ -631,7 +665,10 @@ impl AppState {
             overlay: None,
             composer: Composer::default(),
             login: LoginForm::default(),
-            voice: Voice::default(),
+            voice: Voice {
+                push_to_talk: config.voice.mode == crate::config::VoiceMode::Ptt,
+                ..Voice::default()
+            },
             notice: None,
             now_ms: 0,
             size: (80, 24),
@@ -640,6 +677,7 @@ impl AppState {
             config,
             channel_cursor: 0,
             member_cursor: 0,
+            key_release: false,
             should_quit: false,
             next_key: 1,
             next_nonce: 1,

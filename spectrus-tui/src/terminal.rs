@@ -23,6 +23,14 @@ pub struct TerminalGuard {
     enhanced: bool,
 }
 
+impl TerminalGuard {
+    /// Whether the terminal reports key releases (the keyboard enhancement protocol is on),
+    /// so push-to-talk can hold while the key is down.
+    pub fn reports_key_release(&self) -> bool {
+        self.enhanced
+    }
+}
+
 /// Sets the terminal up and installs a panic hook that restores it before the panic message.
 pub fn setup() -> io::Result<TerminalGuard> {
     let previous = std::panic::take_hook();

@@ -1216,3 +1216,193 @@ fn logout_returns_to_the_login_form() {
     assert_eq!(s.login.username.text(), "zoe");
     assert_eq!(s.login.server.text(), "https://hq.example.org");
 }
+
+fn f2(kind: crossterm::event::KeyEventKind) -> Action {
+    Action::Key(crossterm::event::KeyEvent::new_with_kind(
+        KeyCode::F(2),
+        crossterm::event::KeyModifiers::NONE,
+        kind,
+    ))
+}
+
+fn in_voice() -> (AppState, spectrus_tui::state::ServerKey) {
+    let (mut s, k) = chat_state();
+    s.voice.status = VoiceStatus::Connected {
+        server: k,
+        channel: LOUNGE,
+    };
+    (s, k)
+}
+
+#[test]
+fn push_to_talk_holds_where_releases_are_reported_and_toggles_elsewhere() {
+    use crossterm::event::KeyEventKind::{Press, Release, Repeat};
+    let cfg = Config::parse(
+        "[voice]\nmode = \"ptt\"\n",
+        std::path::Path::new("tui.toml"),
+    )
+    .expect("config");
+    assert!(AppState::new(cfg).voice.push_to_talk);
+    assert!(!AppState::new(Config::default()).voice.push_to_talk);
+
+    // A terminal that reports releases: talk while F2 is down, even from the composer.
+    let (mut s, _) = in_voice();
+    s.voice.push_to_talk = true;
+    s.key_release = true;
+    assert_eq!(s.focus, Focus::Composer);
+    assert_eq!(
+        run(&mut s, [f2(Press)]),
+        vec![Effect::PushToTalk { active: true }]
+    );
+    assert!(s.voice.talking);
+    assert!(
+        status_line(&s).contains("PTT talking"),
+        "{}",
+        status_line(&s)
+    );
+    assert_eq!(run(&mut s, [f2(Repeat), f2(Repeat)]), vec![]);
+    assert_eq!(
+        run(&mut s, [f2(Release)]),
+        vec![Effect::PushToTalk { active: false }]
+    );
+    assert!(!s.voice.talking);
+    assert!(s.composer.buffer.is_empty(), "F2 typed nothing");
+
+    // One that does not: each press toggles.
+    let (mut s, _) = in_voice();
+    s.voice.push_to_talk = true;
+    assert_eq!(
+        run(&mut s, [f2(Press)]),
+        vec![Effect::PushToTalk { active: true }]
+    );
+    assert_eq!(
+        run(&mut s, [f2(Press)]),
+        vec![Effect::PushToTalk { active: false }]
+    );
+    // Talking stops when leaving voice.
+    run(&mut s, [f2(Press)]);
+    let fx = run(
+        &mut s,
+        typed("/leave").into_iter().chain([key(KeyCode::Enter)]),
+    );
+    assert!(fx.contains(&Effect::PushToTalk { active: false }), "{fx:?}");
+
+    // With voice activity (the default), F2 only explains.
+    let (mut s, _) = in_voice();
+    assert_eq!(run(&mut s, [f2(Press)]), vec![]);
+    let notice = s
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("push-to-talk is off"), "{notice}");
+}
+
+fn status_line(s: &AppState) -> String {
+    let lines = render(s, 120, 30);
+    lines.last().cloned().unwrap_or_default()
+}
+
+#[test]
+fn volume_by_command_and_by_keys_in_the_member_list() {
+    let (mut s, _) = in_voice();
+    let fx = run(
+        &mut s,
+        typed("/volume @alice 150")
+            .into_iter()
+            .chain([key(KeyCode::Enter)]),
+    );
+    assert_eq!(
+        fx,
+        vec![Effect::SetUserVolume {
+            user: ALICE,
+            percent: 150
+        }]
+    );
+    assert_eq!(server(&s).volume(ALICE), 150);
+    assert!(
+        screen(&s, 200, 60).contains("Alice 150%"),
+        "{}",
+        screen(&s, 200, 60)
+    );
+
+    // Names are matched without case; unknown ones and bad levels are explained.
+    let fx = run(
+        &mut s,
+        typed("/volume BOB 0")
+            .into_iter()
+            .chain([key(KeyCode::Enter)]),
+    );
+    assert_eq!(
+        fx,
+        vec![Effect::SetUserVolume {
+            user: BOB,
+            percent: 0
+        }]
+    );
+    let fx = run(
+        &mut s,
+        typed("/volume @nobody 50")
+            .into_iter()
+            .chain([key(KeyCode::Enter)]),
+    );
+    assert!(fx.is_empty());
+    let notice = s
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("no member called nobody"), "{notice}");
+    run(
+        &mut s,
+        typed("/volume @alice 500")
+            .into_iter()
+            .chain([key(KeyCode::Enter)]),
+    );
+    let notice = s
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("from 0 to 200"), "{notice}");
+    assert_eq!(server(&s).volume(ALICE), 150);
+
+    // + and - on the selected member: ten points each, within 0-200.
+    s.focus = Focus::Members;
+    s.member_cursor = members::member_order(server(&s))
+        .iter()
+        .position(|u| *u == ALICE)
+        .expect("alice listed");
+    assert_eq!(
+        run(&mut s, [ch('+')]),
+        vec![Effect::SetUserVolume {
+            user: ALICE,
+            percent: 160
+        }]
+    );
+    run(&mut s, [ch('-'), ch('-')]);
+    assert_eq!(server(&s).volume(ALICE), 140);
+    for _ in 0..10 {
+        run(&mut s, [ch('+')]);
+    }
+    assert_eq!(server(&s).volume(ALICE), 200);
+    // Back to 100 shows no figure.
+    run(
+        &mut s,
+        [Action::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('i'),
+            crossterm::event::KeyModifiers::NONE,
+        ))],
+    );
+    run(
+        &mut s,
+        typed("/volume @alice 100")
+            .into_iter()
+            .chain([key(KeyCode::Enter)]),
+    );
+    assert!(
+        !screen(&s, 200, 60).contains("Alice 1"),
+        "{}",
+        screen(&s, 200, 60)
+    );
+}

@@ -420,3 +420,25 @@ fn dump() {
     println!("{}", screen(&s, 200, 60));
     println!("{}", screen(&AppState::new(Config::default()), 80, 24));
 }
+
+#[test]
+fn the_first_message_of_an_empty_channel_is_drawn_while_it_is_sent() {
+    for (w, h) in SIZES {
+        let (mut s, k) = chat_state();
+        run(
+            &mut s,
+            [Action::HistoryLoaded {
+                server: k,
+                channel: RANDOM,
+                before: None,
+                messages: vec![],
+            }],
+        );
+        s.server_mut(k).expect("server").active_channel = Some(RANDOM);
+        run(
+            &mut s,
+            typed("first!").into_iter().chain([key(KeyCode::Enter)]),
+        );
+        assert!(screen(&s, w, h).contains("first!"), "{}", screen(&s, w, h));
+    }
+}

@@ -6,8 +6,10 @@
 //! - [`session`]: one server's login and gateway task;
 //! - [`requests`]: the REST effects;
 //! - [`tokens`]: where refresh tokens are kept (keychain, else a 0600 file);
-//! - [`voice`]: voice signalling and the [`voice::VoiceBackend`] seam for an audio engine.
+//! - [`voice`]: voice signalling and the [`voice::VoiceBackend`] seam for an audio engine;
+//! - [`engine`]: [`engine::EngineBackend`], that seam over the `spectrus-voice` engine.
 
+pub mod engine;
 pub mod requests;
 pub mod runner;
 pub mod session;

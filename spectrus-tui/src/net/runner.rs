@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use spectrus_client::gateway::GatewayHandle;
 use spectrus_client::{Client, GatewayOptions};
@@ -30,6 +31,8 @@ pub struct RunnerOptions {
     pub voice: Box<dyn VoiceBackend>,
     /// Gateway tuning.
     pub gateway: GatewayOptions,
+    /// The push-to-talk flag the engine's gate follows ([`Effect::PushToTalk`] sets it).
+    pub push_to_talk: Arc<AtomicBool>,
 }
 
 impl RunnerOptions {
@@ -44,6 +47,7 @@ impl RunnerOptions {
                 queue: 1024,
                 ..GatewayOptions::default()
             },
+            push_to_talk: Arc::default(),
         }
     }
 }
@@ -59,6 +63,7 @@ pub struct ClientRunner {
     rt: Handle,
     urls: HashMap<ServerKey, String>,
     conns: HashMap<ServerKey, Conn>,
+    push_to_talk: Arc<AtomicBool>,
 }
 
 impl ClientRunner {
@@ -81,6 +86,7 @@ impl ClientRunner {
             rt,
             urls: HashMap::new(),
             conns: HashMap::new(),
+            push_to_talk: opts.push_to_talk,
         }
     }
 
@@ -287,6 +293,16 @@ impl EffectRunner for ClientRunner {
                     self_mute,
                     self_deaf,
                 });
+            }
+            Effect::SetUserVolume { user, percent } => {
+                let _ = self
+                    .ctx
+                    .voice
+                    .send(VoiceCommand::SetVolume { user, percent });
+            }
+            Effect::PushToTalk { active } => {
+                // Straight to the gate's flag: no task hop between the key and the audio.
+                self.push_to_talk.store(active, Ordering::Relaxed);
             }
             Effect::SendMessage { server, .. }
             | Effect::EditMessage { server, .. }

@@ -90,6 +90,9 @@ pub trait VoiceBackend: Send + 'static {
     fn signal(&mut self, signal: VoiceSignal);
     /// The user muted or deafened (or undid it).
     fn set_self_state(&mut self, self_mute: bool, self_deaf: bool);
+    /// Playback volume of one participant in percent (100 = as sent, 0 = silent), kept for
+    /// later sessions too. Backends without playback ignore it.
+    fn set_user_volume(&mut self, _user: Id, _percent: u16) {}
     /// Voice ends: stop capture and playback, close the peer connection.
     fn stop(&mut self);
 }
@@ -147,6 +150,13 @@ pub enum VoiceCommand {
         self_mute: bool,
         /// Deafened.
         self_deaf: bool,
+    },
+    /// Playback volume of one participant, in percent.
+    SetVolume {
+        /// Who.
+        user: Id,
+        /// 0 to [`crate::commands::MAX_VOLUME`].
+        percent: u16,
     },
     /// A voice frame from a server's gateway.
     Signal {
@@ -226,6 +236,7 @@ async fn run(mut backend: Box<dyn VoiceBackend>, mut rx: UnboundedReceiver<Voice
                     backend.set_self_state(self_mute, self_deaf);
                 }
             }
+            VoiceCommand::SetVolume { user, percent } => backend.set_user_volume(user, percent),
             VoiceCommand::Signal { server, op, d } => {
                 let Some(a) = active.as_mut().filter(|a| a.link.server() == server) else {
                     tracing::debug!(%op, "voice frame with no voice session; ignored");

@@ -20,6 +20,13 @@ use crate::ui::{channels::ChannelRow, layout};
 
 /// A key press.
 pub fn key(state: &mut AppState, ev: KeyEvent, fx: &mut Vec<Effect>) {
+    // Push-to-talk is the one binding that also listens to repeats and releases.
+    if !state.on_login_screen()
+        && state.overlay.is_none()
+        && state.keymap.lookup(Scope::Global, &ev) == Some(Command::PushToTalk)
+    {
+        return nav::push_to_talk(state, ev.kind, fx);
+    }
     if ev.kind == KeyEventKind::Release {
         return;
     }
@@ -141,6 +148,8 @@ fn pane_command(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::ToggleMute => nav::toggle_mute(state, fx),
         Command::ToggleDeafen => nav::toggle_deafen(state, fx),
+        Command::VolumeUp => nav::nudge_selected_volume(state, 10, fx),
+        Command::VolumeDown => nav::nudge_selected_volume(state, -10, fx),
         Command::LeaveVoice => {
             nav::leave_voice(state, fx);
         }
@@ -452,6 +461,10 @@ fn run_command(state: &mut AppState, cmd: SlashCommand, fx: &mut Vec<Effect>) {
         SlashCommand::Deafen => nav::toggle_deafen(state, fx),
         SlashCommand::Nick(nick) => fx.push(Effect::SetNick { server, nick }),
         SlashCommand::Invite => fx.push(Effect::CreateInvite { server }),
+        SlashCommand::Volume { name, percent } => match s.find_member(&name) {
+            Some(user) => nav::set_volume(state, server, user, percent, fx),
+            None => state.notify(format!("no member called {name}"), true),
+        },
         SlashCommand::Reply(text) => {
             let Some(target) = s.selected_message else {
                 state.composer.mode = ComposeMode::New;

@@ -1,9 +1,11 @@
 //! Moves shared by input and gateway handling: opening channels, switching servers, paging
 //! history, read-state acks and voice.
 
+use crossterm::event::KeyEventKind;
 use spectrus_proto::Id;
 use spectrus_proto::model::{ChannelType, Message};
 
+use crate::commands::MAX_VOLUME;
 use crate::effect::Effect;
 use crate::state::{
     ACK_DEBOUNCE_MS, AppState, AuthStatus, ChannelMessages, Focus, PAGE_SIZE, PendingAck,
@@ -326,6 +328,7 @@ pub fn leave_voice(state: &mut AppState, fx: &mut Vec<Effect>) -> bool {
             fx.push(Effect::LeaveVoice { server });
             state.voice.status = VoiceStatus::Off;
             state.voice.mic_level = 0.0;
+            set_talking(state, false, fx);
             true
         }
         None => false,
@@ -348,6 +351,84 @@ pub fn toggle_mute(state: &mut AppState, fx: &mut Vec<Effect>) {
 pub fn toggle_deafen(state: &mut AppState, fx: &mut Vec<Effect>) {
     state.voice.deafened = !state.voice.deafened;
     push_voice_state(state, fx);
+}
+
+/// Sets how loud `user` plays (percent, clamped to [`MAX_VOLUME`]) and says so.
+pub fn set_volume(
+    state: &mut AppState,
+    server: ServerKey,
+    user: Id,
+    percent: u16,
+    fx: &mut Vec<Effect>,
+) {
+    let percent = percent.min(MAX_VOLUME);
+    let Some(s) = state.server_mut(server) else {
+        return;
+    };
+    if percent == 100 {
+        s.volumes.remove(&user);
+    } else {
+        s.volumes.insert(user, percent);
+    }
+    let name = s.member_name(user).unwrap_or_else(|| user.to_string());
+    fx.push(Effect::SetUserVolume { user, percent });
+    state.notify(format!("{name} plays at {percent}%"), false);
+}
+
+/// Changes the volume of the member selected in the member list by `delta` percent.
+pub fn nudge_selected_volume(state: &mut AppState, delta: i32, fx: &mut Vec<Effect>) {
+    if state.focus != Focus::Members {
+        state.notify(
+            "select a member in the member list to change their volume (or /volume @name 0-200)",
+            true,
+        );
+        return;
+    }
+    let Some(s) = state.active_server() else {
+        return;
+    };
+    let Some(user) = crate::ui::members::member_order(s)
+        .get(state.member_cursor)
+        .copied()
+    else {
+        return;
+    };
+    if s.me.as_ref().is_some_and(|me| me.id == user) {
+        state.notify("that is you: your own voice is never played back", true);
+        return;
+    }
+    let server = s.key;
+    let now = i32::from(s.volume(user));
+    let next = (now + delta).clamp(0, i32::from(MAX_VOLUME));
+    set_volume(state, server, user, next as u16, fx);
+}
+
+/// The push-to-talk key went down (`Press`/`Repeat`) or up (`Release`). Where the terminal
+/// reports releases, talking lasts while the key is held; elsewhere each press toggles.
+pub fn push_to_talk(state: &mut AppState, kind: KeyEventKind, fx: &mut Vec<Effect>) {
+    if !state.voice.push_to_talk {
+        if kind == KeyEventKind::Press {
+            state.notify(
+                "push-to-talk is off: set mode = \"ptt\" under [voice] in tui.toml",
+                false,
+            );
+        }
+        return;
+    }
+    let talking = match (state.key_release, kind) {
+        (true, KeyEventKind::Press | KeyEventKind::Repeat) => true,
+        (true, KeyEventKind::Release) => false,
+        (false, KeyEventKind::Press) => !state.voice.talking,
+        (false, _) => return,
+    };
+    set_talking(state, talking, fx);
+}
+
+fn set_talking(state: &mut AppState, talking: bool, fx: &mut Vec<Effect>) {
+    if state.voice.talking != talking {
+        state.voice.talking = talking;
+        fx.push(Effect::PushToTalk { active: talking });
+    }
 }
 
 fn push_voice_state(state: &AppState, fx: &mut Vec<Effect>) {

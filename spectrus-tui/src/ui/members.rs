@@ -110,13 +110,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 style = style.add_modifier(Modifier::REVERSED);
                 cursor_line = lines.len();
             }
+            // A changed playback volume shows after the name, e.g. "alice 150%".
+            let volume = match s.volume(user) {
+                100 => String::new(),
+                v => format!(" {v}%"),
+            };
+            let name_width = width.saturating_sub(2 + volume.len());
             lines.push(Line::from(vec![
                 Span::styled(
                     DOT,
                     Style::default().fg(if online { theme.online } else { theme.dim }),
                 ),
                 Span::raw(" "),
-                Span::styled(truncate(&name, width.saturating_sub(2)), style),
+                Span::styled(truncate(&name, name_width), style),
+                Span::styled(volume, Style::default().fg(theme.dim)),
             ]));
             index += 1;
         }

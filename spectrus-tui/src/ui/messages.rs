@@ -114,7 +114,8 @@ pub fn visible_lines(
     }
     let mut above: Vec<Vec<Line<'static>>> = Vec::new();
     let mut used = below.len();
-    let mut i = anchor as isize;
+    // No loaded message (only pending ones, e.g. the first of a channel): nothing above.
+    let mut i = if list.is_empty() { -1 } else { anchor as isize };
     while i >= 0 && used < height {
         let mut b = block(i as usize);
         if i as usize == anchor && s.selected_message.is_some() {

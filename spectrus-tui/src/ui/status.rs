@@ -99,6 +99,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if v.deafened {
         spans.push(Span::styled(" deafened", Style::default().fg(theme.error)));
     }
+    if v.push_to_talk && v.status != VoiceStatus::Off {
+        spans.push(if v.talking {
+            Span::styled(" PTT talking", Style::default().fg(theme.online))
+        } else {
+            Span::styled(" PTT", dim)
+        });
+    }
     if matches!(v.status, VoiceStatus::Connected { .. }) {
         spans.push(Span::raw(" mic "));
         spans.push(Span::styled(
