@@ -2,79 +2,56 @@
 //! allocation-free after creation, so a sound card's callback thread can hand samples to the
 //! voice engine (and back) without ever blocking.
 //!
-//! Samples are kept as their bit patterns in `AtomicU32` slots: no `unsafe`. The producer
-//! publishes a write with a release store of its counter; the consumer acquires it before
-//! reading, and the other way round for freed slots.
+//! A thin layer over [`rtrb`] (a wait-free SPSC ring) that writes what fits and counts the
+//! rest as dropped, reads into slices, and lets the reader skip to the newest samples.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
-
-struct Shared {
-    slots: Box<[AtomicU32]>,
-    /// Samples ever read (only the consumer stores it).
-    read: AtomicUsize,
-    /// Samples ever written (only the producer stores it).
-    written: AtomicUsize,
-    /// Samples the producer could not write because the ring was full.
-    dropped: AtomicU64,
-}
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The writing end of a ring; see [`ring`].
 pub struct Producer {
-    shared: Arc<Shared>,
+    inner: rtrb::Producer<f32>,
+    /// Samples the producer could not write because the ring was full.
+    dropped: Arc<AtomicU64>,
 }
 
 /// The reading end of a ring; see [`ring`].
 pub struct Consumer {
-    shared: Arc<Shared>,
+    inner: rtrb::Consumer<f32>,
+    dropped: Arc<AtomicU64>,
 }
 
 /// A ring holding at most `capacity` samples (at least 1).
 pub fn ring(capacity: usize) -> (Producer, Consumer) {
-    let shared = Arc::new(Shared {
-        slots: (0..capacity.max(1)).map(|_| AtomicU32::new(0)).collect(),
-        read: AtomicUsize::new(0),
-        written: AtomicUsize::new(0),
-        dropped: AtomicU64::new(0),
-    });
+    let (inner_p, inner_c) = rtrb::RingBuffer::new(capacity.max(1));
+    let dropped = Arc::new(AtomicU64::new(0));
     (
         Producer {
-            shared: shared.clone(),
+            inner: inner_p,
+            dropped: dropped.clone(),
         },
-        Consumer { shared },
+        Consumer {
+            inner: inner_c,
+            dropped,
+        },
     )
-}
-
-impl Shared {
-    fn capacity(&self) -> usize {
-        self.slots.len()
-    }
 }
 
 impl Producer {
     /// Writes samples from `samples` while there is room; returns how many were written.
     /// The rest are counted as dropped. Never blocks.
     pub fn push_iter(&mut self, samples: impl IntoIterator<Item = f32>) -> usize {
-        let s = &*self.shared;
-        let written = s.written.load(Ordering::Relaxed);
-        let read = s.read.load(Ordering::Acquire);
-        let free = s.capacity() - written.wrapping_sub(read);
-        let mut n = 0;
-        let mut lost = 0u64;
-        for v in samples {
-            if n < free {
-                s.slots[written.wrapping_add(n) % s.capacity()]
-                    .store(v.to_bits(), Ordering::Relaxed);
-                n += 1;
-            } else {
-                lost += 1;
-            }
-        }
-        s.written.store(written.wrapping_add(n), Ordering::Release);
+        let mut samples = samples.into_iter();
+        let free = self.inner.slots();
+        let written = match self.inner.write_chunk_uninit(free) {
+            Ok(chunk) => chunk.fill_from_iter(&mut samples),
+            Err(_) => 0,
+        };
+        let lost = samples.count() as u64;
         if lost > 0 {
-            s.dropped.fetch_add(lost, Ordering::Relaxed);
+            self.dropped.fetch_add(lost, Ordering::Relaxed);
         }
-        n
+        written
     }
 
     /// [`Producer::push_iter`] over a slice.
@@ -84,10 +61,7 @@ impl Producer {
 
     /// Samples waiting to be read.
     pub fn len(&self) -> usize {
-        let s = &*self.shared;
-        s.written
-            .load(Ordering::Relaxed)
-            .wrapping_sub(s.read.load(Ordering::Acquire))
+        self.capacity() - self.inner.slots()
     }
 
     /// Whether nothing waits to be read.
@@ -97,43 +71,40 @@ impl Producer {
 
     /// How many samples fit.
     pub fn capacity(&self) -> usize {
-        self.shared.capacity()
+        self.inner.buffer().capacity()
     }
 }
 
 impl Consumer {
     /// Reads up to `out.len()` samples into `out`; returns how many. Never blocks.
     pub fn pop_slice(&mut self, out: &mut [f32]) -> usize {
-        let s = &*self.shared;
-        let read = s.read.load(Ordering::Relaxed);
-        let written = s.written.load(Ordering::Acquire);
-        let n = written.wrapping_sub(read).min(out.len());
-        for (i, o) in out[..n].iter_mut().enumerate() {
-            *o = f32::from_bits(
-                s.slots[read.wrapping_add(i) % s.capacity()].load(Ordering::Relaxed),
-            );
-        }
-        s.read.store(read.wrapping_add(n), Ordering::Release);
+        let n = self.inner.slots().min(out.len());
+        let Ok(chunk) = self.inner.read_chunk(n) else {
+            return 0;
+        };
+        let (first, second) = chunk.as_slices();
+        out[..first.len()].copy_from_slice(first);
+        out[first.len()..n].copy_from_slice(second);
+        chunk.commit_all();
         n
     }
 
     /// Throws away all but the newest `keep` samples (to bound latency); returns how many
     /// were skipped.
     pub fn skip_to_newest(&mut self, keep: usize) -> usize {
-        let s = &*self.shared;
-        let read = s.read.load(Ordering::Relaxed);
-        let written = s.written.load(Ordering::Acquire);
-        let skip = written.wrapping_sub(read).saturating_sub(keep);
-        s.read.store(read.wrapping_add(skip), Ordering::Release);
-        skip
+        let skip = self.inner.slots().saturating_sub(keep);
+        match self.inner.read_chunk(skip) {
+            Ok(chunk) => {
+                chunk.commit_all();
+                skip
+            }
+            Err(_) => 0,
+        }
     }
 
     /// Samples waiting to be read.
     pub fn len(&self) -> usize {
-        let s = &*self.shared;
-        s.written
-            .load(Ordering::Acquire)
-            .wrapping_sub(s.read.load(Ordering::Relaxed))
+        self.inner.slots()
     }
 
     /// Whether nothing waits to be read.
@@ -143,7 +114,7 @@ impl Consumer {
 
     /// Samples the producer dropped so far because the ring was full.
     pub fn dropped(&self) -> u64 {
-        self.shared.dropped.load(Ordering::Relaxed)
+        self.dropped.load(Ordering::Relaxed)
     }
 }
 
