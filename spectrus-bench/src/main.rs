@@ -2,8 +2,10 @@
 //!
 //! Each subcommand starts the release daemon (via `spectrus-testkit`) on loopback with a
 //! temporary data directory, drives it, and prints its figures. Build both first:
-//! `cargo build --release -p spectrusd -p spectrus-bench`.
+//! `cargo build --release -p spectrusd -p spectrus-bench` (and `-p spectrusctl` for
+//! `backup`).
 
+mod backup;
 mod fanout;
 mod history;
 mod procstat;
@@ -56,6 +58,22 @@ enum Bench {
         #[arg(long, default_value_t = 2000)]
         samples: usize,
     },
+    /// Online backup of a large database while messages are posted at a steady rate:
+    /// posting latency unloaded and during `spectrusctl backup`, and the copy's integrity.
+    Backup {
+        /// Database size before the run, in MiB (filled with real messages).
+        #[arg(long, default_value_t = 1024)]
+        size_mib: u64,
+        /// Messages posted per second.
+        #[arg(long, default_value_t = 1000)]
+        rate: u32,
+        /// Seconds of unloaded posting measured before the backup starts.
+        #[arg(long, default_value_t = 20)]
+        unloaded: u64,
+        /// Seconds of unloaded posting measured after the backup ends.
+        #[arg(long, default_value_t = 10)]
+        after: u64,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -74,6 +92,20 @@ fn main() -> anyhow::Result<()> {
             Bench::Memory { sessions } => fanout::memory(sessions).await,
             Bench::Writes { posters, duration } => writes::run(posters, duration).await,
             Bench::History { messages, samples } => history::run(messages, samples).await,
+            Bench::Backup {
+                size_mib,
+                rate,
+                unloaded,
+                after,
+            } => {
+                backup::run(backup::Options {
+                    size_mib,
+                    rate,
+                    unloaded,
+                    after,
+                })
+                .await
+            }
         }
     })
 }
