@@ -3,16 +3,17 @@
 //! The copy runs on a connection of its own (not one of the store's readers), read-only,
 //! holding one read transaction (a WAL snapshot) for the whole copy: the writer keeps
 //! committing and is never waited for, and the backup never restarts. It copies
-//! [`PAGES_PER_STEP`] pages at a time and pauses [`PAUSE`] between steps; every
+//! [`PAGES_PER_STEP`] pages at a time and then rests twice as long as the step took (at
+//! least [`PAUSE`]), so it takes at most a third of a core and of the disk; every
 //! [`SYNC_EVERY_STEPS`] steps it flushes what it wrote (`fdatasync` of the copy), so the disk
-//! never holds more than a few MiB of backup data in its queue. Without that, a 1 GiB copy
+//! never holds more than a couple of MiB of backup data in its queue. Without that, a 1 GiB copy
 //! left 1 GiB of dirty pages for one final flush, and the posts' WAL fsyncs queued behind it
 //! (posting p99 went from 36 ms to 336 ms at 1,000 posts/s, `docs/benchmarks.md`). The copy
 //! is written to `PATH.tmp` (no journal, no fsync of its own: this code syncs it), fsynced,
 //! then renamed.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags};
 use spectrus_proto::admin::BackupResult;
@@ -22,9 +23,9 @@ use crate::state::AppState;
 
 /// Pages copied per step (1 MiB with the default 4 KiB pages).
 pub const PAGES_PER_STEP: std::ffi::c_int = 256;
-/// Steps between two flushes of the copy (4 MiB with 4 KiB pages).
-pub const SYNC_EVERY_STEPS: u32 = 4;
-/// The pause after each step: lets the writer's fsyncs reach the disk between ours.
+/// Steps between two flushes of the copy (2 MiB with 4 KiB pages).
+pub const SYNC_EVERY_STEPS: u32 = 2;
+/// The shortest rest after a step: lets the writer's fsyncs reach the disk between ours.
 pub const PAUSE: Duration = Duration::from_millis(1);
 
 /// Copies the database to `path` (absolute, not existing yet).
@@ -80,6 +81,7 @@ fn copy(src: &Path, tmp: &Path) -> Result<(), CopyError> {
         let b = rusqlite::backup::Backup::new(&src, &mut out)?;
         let mut steps = 0u32;
         loop {
+            let started = Instant::now();
             match b.step(PAGES_PER_STEP)? {
                 rusqlite::backup::StepResult::Done => break,
                 rusqlite::backup::StepResult::More => {
@@ -87,7 +89,9 @@ fn copy(src: &Path, tmp: &Path) -> Result<(), CopyError> {
                     if steps.is_multiple_of(SYNC_EVERY_STEPS) {
                         file.sync_data()?;
                     }
-                    std::thread::sleep(PAUSE);
+                    // A third of the time at most: rest twice as long as the step (and its
+                    // flush) took.
+                    std::thread::sleep((started.elapsed() * 2).max(PAUSE));
                 }
                 _ => std::thread::sleep(Duration::from_millis(5)),
             }
