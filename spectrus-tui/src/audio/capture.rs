@@ -9,14 +9,16 @@
 
 use std::time::Duration;
 
-use cpal::traits::{DeviceTrait, StreamTrait};
-use cpal::{FromSample, SampleFormat, SizedSample};
+use cpal::traits::DeviceTrait;
+use cpal::{FromSample, SizedSample};
 use spectrus_voice::{AudioSource, FRAME_SAMPLES, SAMPLE_RATE};
 
 use super::convert::{Resampler, downmix_into};
-use super::device::{self, AudioError, Direction};
+use super::device::{AudioError, Direction};
 use super::ring::{Consumer, ring};
-use super::thread::StreamThread;
+use super::thread::{
+    Opened, StreamThread, device_error, for_sample_format, open_stream, unsupported,
+};
 
 /// Resampled audio kept beyond one frame before the oldest is dropped (40 ms).
 const MAX_PENDING: usize = FRAME_SAMPLES * 2;
@@ -35,43 +37,21 @@ impl CpalSource {
     /// Opens the input device called `name` (the default one when `None`) and starts
     /// capturing. Fails with a sentence for the user when there is no such device.
     pub fn open(name: Option<&str>) -> Result<CpalSource, AudioError> {
-        let wanted = name.map(str::to_owned);
-        let default = wanted.is_none();
-        let opened = super::quiet::without_stderr(|| {
-            StreamThread::spawn("spectrus-capture", move || {
-                let device = device::find(Direction::Input, wanted.as_deref())?;
-                let name = device.to_string();
-                let config = device
-                    .default_input_config()
-                    .map_err(|e| device_error(&name, &e))?;
-                let rate = config.sample_rate();
-                let (stream, ring) = match config.sample_format() {
-                    SampleFormat::F32 => build::<f32>(&device, &config.config())?,
-                    SampleFormat::I16 => build::<i16>(&device, &config.config())?,
-                    SampleFormat::U16 => build::<u16>(&device, &config.config())?,
-                    SampleFormat::I32 => build::<i32>(&device, &config.config())?,
-                    SampleFormat::I8 => build::<i8>(&device, &config.config())?,
-                    SampleFormat::U8 => build::<u8>(&device, &config.config())?,
-                    SampleFormat::F64 => build::<f64>(&device, &config.config())?,
-                    other => {
-                        return Err(AudioError::Device {
-                            direction: Direction::Input,
-                            device: name,
-                            message: format!("unsupported sample format {other}"),
-                        });
-                    }
-                };
-                stream.play().map_err(|e| device_error(&name, &e))?;
-                Ok((stream, (ring, rate, name)))
-            })
-        });
-        let (thread, (ring, rate, name)) = opened.map_err(|e| {
-            if default {
-                e.for_default(Direction::Input)
-            } else {
-                e
-            }
-        })?;
+        let Opened {
+            thread,
+            back: ring,
+            rate,
+            name,
+        } = open_stream(
+            Direction::Input,
+            name,
+            "spectrus-capture",
+            |device, format, config| {
+                for_sample_format!(format, build(device, config)).unwrap_or_else(|| {
+                    Err(unsupported(Direction::Input, &device.to_string(), format))
+                })
+            },
+        )?;
         tracing::info!(device = %name, rate, "capture started");
         Ok(CpalSource {
             ring,
@@ -86,14 +66,6 @@ impl CpalSource {
     /// The device's name.
     pub fn name(&self) -> &str {
         &self.name
-    }
-}
-
-fn device_error(name: &str, e: &cpal::Error) -> AudioError {
-    AudioError::Device {
-        direction: Direction::Input,
-        device: name.to_owned(),
-        message: e.to_string(),
     }
 }
 
@@ -126,7 +98,7 @@ where
             |e| tracing::warn!(error = %e, "capture stream error"),
             Some(Duration::from_secs(2)),
         )
-        .map_err(|e| device_error(&device.to_string(), &e))?;
+        .map_err(|e| device_error(Direction::Input, &device.to_string(), &e))?;
     Ok((stream, consumer))
 }
 

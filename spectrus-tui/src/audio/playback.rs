@@ -9,14 +9,16 @@
 
 use std::time::Duration;
 
-use cpal::traits::{DeviceTrait, StreamTrait};
-use cpal::{FromSample, SampleFormat, SizedSample};
+use cpal::traits::DeviceTrait;
+use cpal::{FromSample, SizedSample};
 use spectrus_voice::{AudioSink, SAMPLE_RATE};
 
 use super::convert::{Resampler, upmix_into};
-use super::device::{self, AudioError, Direction};
+use super::device::{AudioError, Direction};
 use super::ring::{Producer, ring};
-use super::thread::StreamThread;
+use super::thread::{
+    Opened, StreamThread, device_error, for_sample_format, open_stream, unsupported,
+};
 
 /// Playback queued beyond this is dropped.
 pub const MAX_QUEUED_MS: usize = 100;
@@ -35,43 +37,21 @@ impl CpalSink {
     /// Opens the output device called `name` (the default one when `None`) and starts
     /// playing (silence until the engine writes).
     pub fn open(name: Option<&str>) -> Result<CpalSink, AudioError> {
-        let wanted = name.map(str::to_owned);
-        let default = wanted.is_none();
-        let opened = super::quiet::without_stderr(|| {
-            StreamThread::spawn("spectrus-playback", move || {
-                let device = device::find(Direction::Output, wanted.as_deref())?;
-                let name = device.to_string();
-                let config = device
-                    .default_output_config()
-                    .map_err(|e| device_error(&name, &e))?;
-                let rate = config.sample_rate();
-                let (stream, ring) = match config.sample_format() {
-                    SampleFormat::F32 => build::<f32>(&device, &config.config())?,
-                    SampleFormat::I16 => build::<i16>(&device, &config.config())?,
-                    SampleFormat::U16 => build::<u16>(&device, &config.config())?,
-                    SampleFormat::I32 => build::<i32>(&device, &config.config())?,
-                    SampleFormat::I8 => build::<i8>(&device, &config.config())?,
-                    SampleFormat::U8 => build::<u8>(&device, &config.config())?,
-                    SampleFormat::F64 => build::<f64>(&device, &config.config())?,
-                    other => {
-                        return Err(AudioError::Device {
-                            direction: Direction::Output,
-                            device: name,
-                            message: format!("unsupported sample format {other}"),
-                        });
-                    }
-                };
-                stream.play().map_err(|e| device_error(&name, &e))?;
-                Ok((stream, (ring, rate, name)))
-            })
-        });
-        let (thread, (ring, rate, name)) = opened.map_err(|e| {
-            if default {
-                e.for_default(Direction::Output)
-            } else {
-                e
-            }
-        })?;
+        let Opened {
+            thread,
+            back: ring,
+            rate,
+            name,
+        } = open_stream(
+            Direction::Output,
+            name,
+            "spectrus-playback",
+            |device, format, config| {
+                for_sample_format!(format, build(device, config)).unwrap_or_else(|| {
+                    Err(unsupported(Direction::Output, &device.to_string(), format))
+                })
+            },
+        )?;
         tracing::info!(device = %name, rate, "playback started");
         Ok(CpalSink {
             ring,
@@ -86,14 +66,6 @@ impl CpalSink {
     /// The device's name.
     pub fn name(&self) -> &str {
         &self.name
-    }
-}
-
-fn device_error(name: &str, e: &cpal::Error) -> AudioError {
-    AudioError::Device {
-        direction: Direction::Output,
-        device: name.to_owned(),
-        message: e.to_string(),
     }
 }
 
@@ -126,7 +98,7 @@ where
             |e| tracing::warn!(error = %e, "playback stream error"),
             Some(Duration::from_secs(2)),
         )
-        .map_err(|e| device_error(&device.to_string(), &e))?;
+        .map_err(|e| device_error(Direction::Output, &device.to_string(), &e))?;
     Ok((stream, producer))
 }
 
