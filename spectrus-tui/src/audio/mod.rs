@@ -3,11 +3,11 @@
 //!
 //! - [`device`]: listing devices and finding one by name; [`AudioError`];
 //! - [`capture`] / [`playback`]: [`CpalSource`] and [`CpalSink`], each on its own thread;
-//! - [`ring`]: the lock-free ring between a cpal callback and the engine;
+//! - [`ring`]: the lock-free ring (over `rtrb`) between a cpal callback and the engine;
 //! - [`convert`]: channel mixing and resampling to and from 48 kHz mono;
 //! - [`file`]: `--headless-audio` / `--record-to`;
 //! - [`meter`]: the microphone level for the status line, and first-frame stamps;
-//! - [`thread`]: the thread that owns a cpal stream;
+//! - [`thread`]: the thread that owns a cpal stream, and the opener capture and playback share;
 //! - [`quiet`]: ALSA's messages kept off the terminal while a device opens.
 
 pub mod capture;
