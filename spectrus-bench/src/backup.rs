@@ -16,7 +16,7 @@ use spectrusd::domain::snowflake::Snowflakes;
 use spectrusd::store::messages::NewMessage;
 use tokio::sync::watch;
 
-use crate::fanout::{BENCH_ENV, general};
+use crate::fanout::stopped_with_owner;
 use crate::procstat;
 use crate::report::{histogram, latency_line};
 
@@ -177,11 +177,7 @@ fn check_copy(path: &Path) -> anyhow::Result<(String, u64)> {
 pub async fn run(o: Options) -> anyhow::Result<()> {
     let ctl = spectrusctl_binary()?;
     println!("backup: load average at start {}", loadavg());
-    let mut d = spectrus_testkit::TestDaemon::start_with(BENCH_ENV).await?;
-    let owner = d.owner().await?;
-    let author = owner.me().await?.id;
-    let ch = general(&owner).await?;
-    d.stop();
+    let (mut d, author, ch) = stopped_with_owner().await?;
 
     let db = d.data_dir.join("spectrus.db");
     let target = o.size_mib * 1024 * 1024;

@@ -48,6 +48,17 @@ pub async fn general(c: &Client) -> anyhow::Result<Id> {
         .id)
 }
 
+/// A daemon with its owner, stopped so that the caller can fill its database directly:
+/// returns the daemon, the owner's id (an author for seeded messages) and `general`.
+pub async fn stopped_with_owner() -> anyhow::Result<(TestDaemon, Id, Id)> {
+    let mut d = TestDaemon::start_with(BENCH_ENV).await?;
+    let owner = d.owner().await?;
+    let author = owner.me().await?.id;
+    let ch = general(&owner).await?;
+    d.stop();
+    Ok((d, author, ch))
+}
+
 #[derive(Default)]
 struct Counters {
     ready: AtomicUsize,

@@ -11,7 +11,7 @@ use spectrusd::domain::snowflake::Snowflakes;
 use spectrusd::store::Store;
 use spectrusd::store::messages::{Cursor, NewMessage};
 
-use crate::fanout::{BENCH_ENV, general};
+use crate::fanout::stopped_with_owner;
 use crate::report::{histogram, latency_line};
 
 /// Cheap deterministic pseudo-random numbers (xorshift).
@@ -28,11 +28,7 @@ impl Rng {
 
 /// The history benchmark.
 pub async fn run(messages: u64, samples: usize) -> anyhow::Result<()> {
-    let mut d = spectrus_testkit::TestDaemon::start_with(BENCH_ENV).await?;
-    let owner = d.owner().await?;
-    let author = owner.me().await?.id;
-    let ch = general(&owner).await?;
-    d.stop();
+    let (mut d, author, ch) = stopped_with_owner().await?;
 
     let db = d.data_dir.join("spectrus.db");
     let store = Store::open(&db, 2, Synchronous::Normal)?;

@@ -275,3 +275,32 @@ pub async fn general(c: &Client) -> spectrus_proto::Id {
         .unwrap_or_else(|| panic!("no general channel"))
         .id
 }
+
+/// Creates a top-level voice channel called `name` (as `c`, who may manage channels) and
+/// returns its id; panics (failing the test) when that is refused.
+pub async fn voice_channel(c: &Client, name: &str) -> spectrus_proto::Id {
+    c.create_channel(&spectrus_proto::rest::CreateChannel {
+        name: name.into(),
+        kind: spectrus_proto::model::ChannelType::Voice,
+        topic: None,
+        parent_id: None,
+        position: None,
+        user_limit: None,
+        bitrate: None,
+    })
+    .await
+    .unwrap_or_else(|e| panic!("cannot create voice channel {name}: {e}"))
+    .id
+}
+
+/// Polls `cond` every 20 ms until it holds or `within` has passed; returns whether it held.
+pub async fn eventually(within: std::time::Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    while std::time::Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    cond()
+}

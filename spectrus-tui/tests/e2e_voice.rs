@@ -6,12 +6,10 @@
 //! 0` silences the owner in the recording, `/mute` stops what the engine hears.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use spectrus_client::proto::model::ChannelType;
-use spectrus_client::proto::rest::CreateChannel;
 use spectrus_client::voice::{MemoryBuffer, SineSource};
-use spectrus_testkit::{PASSWORD, TestDaemon};
+use spectrus_testkit::{PASSWORD, TestDaemon, eventually, voice_channel};
 use spectrus_voice::tone::goertzel_power;
 
 #[path = "support/audio.rs"]
@@ -32,18 +30,6 @@ fn heard(buf: &MemoryBuffer, freq: f32) -> f32 {
     goertzel_power(&buf.last(WINDOW), freq)
 }
 
-/// Polls `cond` every 100 ms for up to `secs`.
-async fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    cond()
-}
-
 fn recording_power(path: &Path, freq: f32) -> f32 {
     let samples = audio::read_wav(path);
     if samples.len() < WINDOW {
@@ -57,18 +43,7 @@ async fn the_terminal_client_talks_and_listens_through_the_daemon() {
     let daemon = TestDaemon::start().await.expect("daemon");
     let owner = daemon.owner().await.expect("owner");
     daemon.member(&owner, "bob").await.expect("bob");
-    let room = owner
-        .create_channel(&CreateChannel {
-            name: "tui-voice".into(),
-            kind: ChannelType::Voice,
-            topic: None,
-            parent_id: None,
-            position: None,
-            user_limit: None,
-            bitrate: None,
-        })
-        .await
-        .expect("voice channel");
+    let room = voice_channel(&owner, "tui-voice").await;
 
     let home = tempfile::tempdir().expect("home");
     let tone = home.path().join("tone.wav");
@@ -92,7 +67,7 @@ async fn the_terminal_client_talks_and_listens_through_the_daemon() {
     tmux.wait_for("#general", Duration::from_secs(20));
 
     // The other participant: the SDK engine, playing 660 Hz.
-    let other = audio::join(&owner, room.id, SineSource::new(660.0)).await;
+    let other = audio::join(&owner, room, SineSource::new(660.0)).await;
 
     // Join from the keyboard; the status line shows the channel and the mic meter once the
     // peer connection is up, and the meter moves with the 440 Hz tone.
@@ -105,7 +80,9 @@ async fn the_terminal_client_talks_and_listens_through_the_daemon() {
 
     // The engine hears the client's microphone (the WAV)...
     assert!(
-        eventually(40, || heard(&other.audio, 440.0) > 0.01).await,
+        eventually(Duration::from_secs(40), || heard(&other.audio, 440.0)
+            > 0.01)
+        .await,
         "the engine does not hear 440 Hz: power {} stats {:?}; screen:\n{}",
         heard(&other.audio, 440.0),
         other.session.stats(),
@@ -113,7 +90,9 @@ async fn the_terminal_client_talks_and_listens_through_the_daemon() {
     );
     // ...and the client records the engine's 660 Hz, without its own voice.
     assert!(
-        eventually(40, || recording_power(&out, 660.0) > 0.01).await,
+        eventually(Duration::from_secs(40), || recording_power(&out, 660.0)
+            > 0.01)
+        .await,
         "out.wav has no 660 Hz: power {}; screen:\n{}",
         recording_power(&out, 660.0),
         tmux.capture()
@@ -129,7 +108,9 @@ async fn the_terminal_client_talks_and_listens_through_the_daemon() {
     tmux.type_line("/volume @owner 0");
     tmux.wait_for("plays at 0%", Duration::from_secs(10));
     assert!(
-        eventually(20, || recording_power(&out, 660.0) < 0.0005).await,
+        eventually(Duration::from_secs(20), || recording_power(&out, 660.0)
+            < 0.0005)
+        .await,
         "volume 0 still plays the owner: {}",
         recording_power(&out, 660.0)
     );
@@ -138,7 +119,9 @@ async fn the_terminal_client_talks_and_listens_through_the_daemon() {
     tmux.type_line("/mute");
     tmux.wait_for(" muted", Duration::from_secs(10));
     assert!(
-        eventually(20, || heard(&other.audio, 440.0) < 0.001).await,
+        eventually(Duration::from_secs(20), || heard(&other.audio, 440.0)
+            < 0.001)
+        .await,
         "the engine still hears a muted client: {}",
         heard(&other.audio, 440.0)
     );

@@ -318,20 +318,7 @@ async fn tokens_fall_back_to_a_private_file_and_restore_the_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn voice_join_sends_the_frame_and_surfaces_voice_errors() {
     let mut h = harness(KeyringMode::FileOnly).await;
-    let voice = h
-        .owner
-        .create_channel(&CreateChannel {
-            name: "lounge".into(),
-            kind: ChannelType::Voice,
-            topic: None,
-            parent_id: None,
-            position: None,
-            user_limit: None,
-            bitrate: None,
-        })
-        .await
-        .expect("voice channel")
-        .id;
+    let voice = spectrus_testkit::voice_channel(&h.owner, "lounge").await;
     logged_in(&mut h).await;
     h.runner.run(Effect::JoinVoice {
         server: KEY,

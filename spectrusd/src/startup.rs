@@ -62,7 +62,11 @@ impl Daemon {
 
 /// The runtime gateway writer tasks run on (see [`AppState::writers`]). Its threads are
 /// named `spectrus-gw-writer`; dropping it (even inside the main runtime) stops them.
-pub struct WriterRuntime(Option<tokio::runtime::Runtime>);
+pub struct WriterRuntime {
+    /// `None` only while dropping.
+    rt: Option<tokio::runtime::Runtime>,
+    handle: tokio::runtime::Handle,
+}
 
 impl WriterRuntime {
     /// A multi-threaded runtime with one worker per core.
@@ -77,15 +81,16 @@ impl WriterRuntime {
             .enable_all()
             .build()
             .context("cannot start the gateway writer runtime")?;
-        Ok(WriterRuntime(Some(rt)))
+        let handle = rt.handle().clone();
+        Ok(WriterRuntime {
+            rt: Some(rt),
+            handle,
+        })
     }
 
     /// Where to spawn writer tasks.
     pub fn handle(&self) -> tokio::runtime::Handle {
-        match &self.0 {
-            Some(rt) => rt.handle().clone(),
-            None => tokio::runtime::Handle::current(),
-        }
+        self.handle.clone()
     }
 }
 
@@ -103,7 +108,7 @@ fn lower_thread_priority() {
 
 impl Drop for WriterRuntime {
     fn drop(&mut self) {
-        if let Some(rt) = self.0.take() {
+        if let Some(rt) = self.rt.take() {
             rt.shutdown_background();
         }
     }

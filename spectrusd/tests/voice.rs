@@ -13,7 +13,7 @@ use spectrus_client::voice::{
     VoiceSession, VoiceSessionError,
 };
 use spectrus_client::{Client, Gateway, GatewayEvent};
-use spectrus_testkit::TestDaemon;
+use spectrus_testkit::{TestDaemon, eventually, voice_channel};
 use spectrus_voice::tone::goertzel_power;
 use tokio::sync::mpsc;
 
@@ -25,18 +25,6 @@ async fn bounded<F: std::future::Future<Output = ()>>(secs: u64, f: F) {
     tokio::time::timeout(Duration::from_secs(secs), f)
         .await
         .expect("test timed out");
-}
-
-/// Polls `cond` every 20 ms for up to `ms`.
-async fn wait_ms(ms: u64, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_millis(ms);
-    while Instant::now() < deadline {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    cond()
 }
 
 fn power(audio: &MemoryBuffer, freq: f32) -> f32 {
@@ -199,7 +187,9 @@ async fn two_members_hear_each_other_and_a_third_sees_states_and_speaking() {
         let a = join_voice(alice, ch, SineSource::new(440.0)).await;
         let b = join_voice(bob, ch, SineSource::new(660.0)).await;
         assert!(
-            wait_ms(20_000, || hears(&a.audio, 660.0) && hears(&b.audio, 440.0)).await,
+            eventually(Duration::from_millis(20_000), || hears(&a.audio, 660.0)
+                && hears(&b.audio, 440.0))
+            .await,
             "a hears 660: {} {:?}; b hears 440: {} {:?}",
             power(&a.audio, 660.0),
             a.session.stats(),
@@ -255,7 +245,7 @@ async fn two_members_hear_each_other_and_a_third_sees_states_and_speaking() {
                 .wait(10, |d| state_is(d, a.user, |s| s.self_mute))
                 .await
         );
-        assert!(wait_ms(3_000, || silent_at(&b.audio, 440.0)).await);
+        assert!(eventually(Duration::from_millis(3_000), || silent_at(&b.audio, 440.0)).await);
 
         // Leaving is announced.
         let a_user = a.user;
@@ -281,7 +271,7 @@ async fn server_mute_and_deafen_over_rest() {
         let b = join_voice(bob, ch, SineSource::new(660.0)).await;
         let c = join_voice(carol, ch, SilenceSource).await;
         assert!(
-            wait_ms(20_000, || hears(&c.audio, 440.0)
+            eventually(Duration::from_millis(20_000), || hears(&c.audio, 440.0)
                 && hears(&c.audio, 660.0)
                 && hears(&b.audio, 440.0))
             .await,
@@ -317,7 +307,7 @@ async fn server_mute_and_deafen_over_rest() {
         assert!(st.mute && st.channel_id == Some(ch), "{st:?}");
         let t = Instant::now();
         assert!(
-            wait_ms(1_000, || silent_at(&c.audio, 440.0)
+            eventually(Duration::from_millis(1_000), || silent_at(&c.audio, 440.0)
                 && silent_at(&b.audio, 440.0))
             .await,
             "still hearing 440 after {:?}: c={} b={}",
@@ -374,7 +364,7 @@ async fn server_mute_and_deafen_over_rest() {
         ] {
             owner.patch_voice_member(u, &req).await.unwrap();
         }
-        assert!(wait_ms(10_000, || hears(&c.audio, 440.0)).await);
+        assert!(eventually(Duration::from_millis(10_000), || hears(&c.audio, 440.0)).await);
 
         // Disconnect b over REST.
         owner
@@ -392,7 +382,7 @@ async fn server_mute_and_deafen_over_rest() {
                 .wait(10, |d| state_is(d, b.user, |s| s.channel_id.is_none()))
                 .await
         );
-        assert!(wait_ms(5_000, || silent_at(&c.audio, 660.0)).await);
+        assert!(eventually(Duration::from_millis(5_000), || silent_at(&c.audio, 660.0)).await);
         for v in [a, b, c] {
             v.session.leave().await;
         }
@@ -600,24 +590,16 @@ async fn moving_a_member_keeps_its_connection() {
     bounded(120, async {
         let s = server(["alice", "bob", "carol"]).await;
         let (owner, ch, [alice, bob, carol]) = (&s.owner, s.lounge, &s.members);
-        let other = owner
-            .create_channel(&CreateChannel {
-                name: "other".into(),
-                kind: ChannelType::Voice,
-                topic: None,
-                parent_id: None,
-                position: None,
-                user_limit: None,
-                bitrate: None,
-            })
-            .await
-            .unwrap()
-            .id;
+        let other = voice_channel(owner, "other").await;
         let mut watcher = Observer::new(owner).await;
         let a = join_voice(alice, ch, SineSource::new(440.0)).await;
         let b = join_voice(bob, ch, SineSource::new(660.0)).await;
         let c = join_voice(carol, other, SineSource::new(880.0)).await;
-        assert!(wait_ms(20_000, || hears(&a.audio, 660.0) && hears(&b.audio, 440.0)).await);
+        assert!(
+            eventually(Duration::from_millis(20_000), || hears(&a.audio, 660.0)
+                && hears(&b.audio, 440.0))
+            .await
+        );
         assert!(silent_at(&c.audio, 440.0) && silent_at(&a.audio, 880.0));
 
         // A member without voice:move_members cannot move others.
@@ -649,7 +631,7 @@ async fn moving_a_member_keeps_its_connection() {
                 .await
         );
         assert!(
-            wait_ms(20_000, || hears(&a.audio, 880.0)
+            eventually(Duration::from_millis(20_000), || hears(&a.audio, 880.0)
                 && hears(&c.audio, 440.0)
                 && silent_at(&a.audio, 660.0)
                 && silent_at(&b.audio, 440.0))
@@ -676,7 +658,7 @@ async fn an_abrupt_drop_resumes_without_leaving_voice() {
         let mut watcher = Observer::new(owner).await;
         let a = join_voice(alice, ch, SineSource::new(440.0)).await;
         let b = join_voice(bob, ch, SineSource::new(660.0)).await;
-        assert!(wait_ms(20_000, || hears(&b.audio, 440.0)).await);
+        assert!(eventually(Duration::from_millis(20_000), || hears(&b.audio, 440.0)).await);
 
         // The socket drops without a close frame; the SDK resumes the session.
         a.gateway.drop_connection();
@@ -702,7 +684,7 @@ async fn an_abrupt_drop_resumes_without_leaving_voice() {
                 .wait(10, |d| state_is(d, a.user, |s| s.self_mute))
                 .await
         );
-        assert!(wait_ms(3_000, || silent_at(&b.audio, 440.0)).await);
+        assert!(eventually(Duration::from_millis(3_000), || silent_at(&b.audio, 440.0)).await);
         a.session.leave().await;
         b.session.leave().await;
     })
@@ -745,7 +727,7 @@ async fn a_server_mute_survives_a_restart_and_applies_at_the_next_join() {
         };
         let st = owner.patch_voice_member(alice_id, &unmute).await.unwrap();
         assert!(!st.mute);
-        assert!(wait_ms(20_000, || hears(&b.audio, 440.0)).await);
+        assert!(eventually(Duration::from_millis(20_000), || hears(&b.audio, 440.0)).await);
         a.session.leave().await;
         b.session.leave().await;
         s.daemon.restart().await.unwrap();
