@@ -6,6 +6,7 @@
 //! session's outbound queue, so a dispatch wakes only that small task (no read poll, no
 //! timer) and the reading task wakes only for the client's frames and its heartbeat deadline.
 
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,9 +17,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use spectrus_proto::gateway::{ClientFrame, Hello, InvalidSession, close, op};
 use spectrus_proto::model::Presence;
-use std::pin::Pin;
 use tokio::sync::mpsc;
-
 use tokio::time::{Instant, Sleep, sleep_until};
 
 use super::hub::{Outbound, ResumeOutcome, Slot};
