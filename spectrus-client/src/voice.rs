@@ -317,6 +317,24 @@ async fn inbound(
     }
 }
 
+/// Where an engine signal goes: the answer and local candidates become gateway frames for
+/// the server; a connection state (`"connected"`, `"failed"`...) stays with the application.
+pub fn route_signal(signal: EngineSignal) -> Result<ClientFrame, String> {
+    match signal {
+        EngineSignal::Answer(sdp) => Ok(ClientFrame::VoiceAnswer(Sdp { sdp })),
+        EngineSignal::Candidate {
+            candidate,
+            sdp_mid,
+            sdp_mline_index,
+        } => Ok(ClientFrame::VoiceCandidate(IceCandidate {
+            candidate,
+            sdp_mid,
+            sdp_mline_index,
+        })),
+        EngineSignal::ConnectionState(state) => Err(state),
+    }
+}
+
 /// Engine → server: the answer and local candidates; connection states to the application.
 async fn outbound(
     mut signals: mpsc::Receiver<EngineSignal>,
@@ -324,18 +342,9 @@ async fn outbound(
     events: mpsc::Sender<VoiceSessionEvent>,
 ) {
     while let Some(s) = signals.recv().await {
-        match s {
-            EngineSignal::Answer(sdp) => gateway.send(ClientFrame::VoiceAnswer(Sdp { sdp })),
-            EngineSignal::Candidate {
-                candidate,
-                sdp_mid,
-                sdp_mline_index,
-            } => gateway.send(ClientFrame::VoiceCandidate(IceCandidate {
-                candidate,
-                sdp_mid,
-                sdp_mline_index,
-            })),
-            EngineSignal::ConnectionState(state) => {
+        match route_signal(s) {
+            Ok(frame) => gateway.send(frame),
+            Err(state) => {
                 let _ = events.try_send(VoiceSessionEvent::Connection(state));
             }
         }

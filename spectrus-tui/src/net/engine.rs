@@ -14,8 +14,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use spectrus_client::voice::route_signal;
 use spectrus_proto::Id;
-use spectrus_proto::gateway::{ClientFrame, Empty, IceCandidate, Sdp};
+use spectrus_proto::gateway::{ClientFrame, Empty};
 use spectrus_voice::{EngineConfig, EngineSignal, GateMode, VoiceEngine};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
@@ -251,18 +252,9 @@ async fn outbound(
     lost: mpsc::Sender<()>,
 ) {
     while let Some(s) = signals.recv().await {
-        match s {
-            EngineSignal::Answer(sdp) => link.send(ClientFrame::VoiceAnswer(Sdp { sdp })),
-            EngineSignal::Candidate {
-                candidate,
-                sdp_mid,
-                sdp_mline_index,
-            } => link.send(ClientFrame::VoiceCandidate(IceCandidate {
-                candidate,
-                sdp_mid,
-                sdp_mline_index,
-            })),
-            EngineSignal::ConnectionState(state) => {
+        match route_signal(s) {
+            Ok(frame) => link.send(frame),
+            Err(state) => {
                 tracing::info!(%state, "voice connection");
                 match state.as_str() {
                     "connected" => link.report(VoiceEvent::Joined {
