@@ -13,6 +13,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod gateway;
+pub mod http_server;
 pub mod man;
 pub mod reload;
 pub mod service;

@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use spectrus_proto::Id;
 use spectrus_proto::model::{Channel, ChannelType, Role};
 use tokio::net::TcpListener;
@@ -29,8 +28,6 @@ use crate::store::{self, Store};
 
 /// A running daemon.
 pub struct Daemon {
-    /// Keeps the gateway writers' runtime alive as long as the daemon.
-    _writers: WriterRuntime,
     /// Where the HTTP listener is bound.
     pub http_addr: SocketAddr,
     /// The shared state (tests reach into it).
@@ -56,60 +53,6 @@ impl Daemon {
         let _ = std::fs::remove_file(&self.admin_socket);
         if let Err(e) = self.state.store.checkpoint().await {
             tracing::warn!(error = %e, "checkpoint at shutdown failed");
-        }
-    }
-}
-
-/// The runtime gateway writer tasks run on (see [`AppState::writers`]). Its threads are
-/// named `spectrus-gw-writer`; dropping it (even inside the main runtime) stops them.
-pub struct WriterRuntime {
-    /// `None` only while dropping.
-    rt: Option<tokio::runtime::Runtime>,
-    handle: tokio::runtime::Handle,
-}
-
-impl WriterRuntime {
-    /// A multi-threaded runtime with one worker per core.
-    pub fn new() -> anyhow::Result<WriterRuntime> {
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(threads)
-            .thread_name("spectrus-gw-writer")
-            .on_thread_start(lower_thread_priority)
-            .enable_all()
-            .build()
-            .context("cannot start the gateway writer runtime")?;
-        let handle = rt.handle().clone();
-        Ok(WriterRuntime {
-            rt: Some(rt),
-            handle,
-        })
-    }
-
-    /// Where to spawn writer tasks.
-    pub fn handle(&self) -> tokio::runtime::Handle {
-        self.handle.clone()
-    }
-}
-
-/// Writers run at nice +5 (Linux nice values are per thread): when the cores are busy,
-/// request handling and the gateway readers (whose own work is small) go first, and the
-/// fan-out uses what is left. A post's answer no longer waits behind its deliveries.
-fn lower_thread_priority() {
-    // SAFETY: setpriority with PRIO_PROCESS and who = 0 changes only the calling thread on
-    // Linux; it reads no memory of ours.
-    let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 5) };
-    if rc != 0 {
-        tracing::debug!("cannot lower the gateway writer's priority");
-    }
-}
-
-impl Drop for WriterRuntime {
-    fn drop(&mut self) {
-        if let Some(rt) = self.rt.take() {
-            rt.shutdown_background();
         }
     }
 }
@@ -282,7 +225,6 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         .into_iter()
         .collect();
 
-    let writers = WriterRuntime::new()?;
     let hub = Hub::new(
         HubConfig {
             resume_buffer: config.gateway.resume_buffer,
@@ -315,7 +257,6 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         hub,
         started: Instant::now(),
         voice,
-        writers: writers.handle(),
     });
     crate::voice::events::spawn(state.clone(), voice_events);
 
@@ -325,22 +266,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         let signal = async move {
             let _ = shutdown_rx.wait_for(|v| *v).await;
         };
-        // Small frames (gateway dispatches) must leave at once: Nagle's algorithm would hold
-        // a session's second frame until the client's delayed ACK (up to 40 ms).
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-            }
-        });
-        if let Err(e) = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(signal)
-        .await
-        {
-            tracing::error!(error = %e, "HTTP server failed");
-        }
+        crate::http_server::serve(listener, app, signal).await;
     });
     spawn_housekeeping(state.clone(), shutdown_tx.subscribe());
     let admin = crate::admin::spawn(admin_listener, state.clone(), shutdown_tx.subscribe());
@@ -357,7 +283,6 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         );
     }
     Ok(Daemon {
-        _writers: writers,
         http_addr,
         state,
         admin_socket,

@@ -33,10 +33,6 @@ pub struct AppState {
     pub auth_limiter: crate::api::ratelimit::AuthLimiter,
     /// Voice: the SFU and who is in which voice channel.
     pub voice: crate::voice::VoiceService,
-    /// Where gateway writer tasks run: a runtime of their own, so that a fan-out to
-    /// thousands of sessions never queues the HTTP requests (a post's own answer included)
-    /// behind its deliveries. See [`crate::startup::WriterRuntime`].
-    pub writers: tokio::runtime::Handle,
 }
 
 /// The handle handlers receive.

@@ -1,9 +1,9 @@
 //! The event bus and session registry.
 //!
 //! An event is serialized once into a shared frame prefix (`{"op":"dispatch","t":..,"d":..`);
-//! each recipient session stamps its own sequence number when its writer sends it. Every
-//! dispatched frame also enters the session's resume buffer (bounded), so a client that
-//! drops its socket can resume and receive exactly what it missed.
+//! the delivery lanes ([`super::lanes`]) stamp each recipient's own sequence number as they
+//! write it. Every dispatched frame also enters the session's resume buffer (bounded), so a
+//! client that drops its socket can resume and receive exactly what it missed.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
@@ -11,40 +11,15 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use spectrus_proto::Id;
+use spectrus_proto::gateway::close;
 use tokio::sync::{broadcast, mpsc};
 
+use super::lanes::{Job, Lanes};
+use super::out::{Frame, Out, Refused};
 use crate::access::Access;
 
 /// A dispatch frame without its sequence number: `{"op":"dispatch","t":"..","d":...`.
 pub type FramePrefix = Arc<str>;
-
-/// What a session's writer sends.
-#[derive(Debug, Clone)]
-pub enum Outbound {
-    /// A dispatch: the writer appends `,"s":N}`.
-    Dispatch(u64, FramePrefix),
-    /// A complete frame without a sequence number (voice signalling, resumed, ...).
-    Raw(Arc<str>),
-    /// Close the socket with this code and reason.
-    Close(u16, &'static str),
-}
-
-impl Outbound {
-    /// The text to put on the wire (for `Dispatch` and `Raw`).
-    pub fn render(&self) -> Option<String> {
-        match self {
-            Outbound::Dispatch(seq, prefix) => {
-                use std::fmt::Write as _;
-                let mut s = String::with_capacity(prefix.len() + 24);
-                s.push_str(prefix);
-                let _ = write!(s, ",\"s\":{seq}}}");
-                Some(s)
-            }
-            Outbound::Raw(text) => Some(text.to_string()),
-            Outbound::Close(..) => None,
-        }
-    }
-}
 
 /// Who receives an event.
 #[derive(Debug, Clone)]
@@ -69,7 +44,8 @@ pub struct BusEvent {
 struct SlotState {
     seq: u64,
     buffer: VecDeque<(u64, FramePrefix)>,
-    tx: Option<mpsc::Sender<Outbound>>,
+    /// The socket it is attached to; `None` while waiting to be resumed.
+    out: Option<Arc<Out>>,
     detached_at: Option<Instant>,
 }
 
@@ -81,6 +57,8 @@ pub struct Slot {
     pub user: Id,
     /// The login session (refresh-token family) it was identified with.
     pub family: Id,
+    /// The delivery lane that writes its events.
+    lane: usize,
     state: Mutex<SlotState>,
 }
 
@@ -90,9 +68,47 @@ impl Slot {
     }
 }
 
+/// What a lane delivers to a session.
+#[derive(Clone, Copy)]
+pub(super) enum Item<'a> {
+    /// An event: stamped with the session's next sequence number and kept for resuming.
+    Dispatch(&'a FramePrefix),
+    /// A frame without a sequence number (voice signalling).
+    Raw(&'a Arc<str>),
+}
+
+/// Delivers `items` to a session in order (run by its lane): each dispatch gets the next
+/// sequence number and a place in the resume buffer, and everything goes to the socket in
+/// one write. A client too slow to keep up loses its socket; it can resume from the buffer.
+pub(super) fn deliver(slot: &Slot, items: &[Item<'_>], resume_buffer: usize, buf: &mut Vec<u8>) {
+    let mut st = slot.lock();
+    let mut frames = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Item::Dispatch(frame) => {
+                st.seq += 1;
+                let seq = st.seq;
+                if st.buffer.len() >= resume_buffer {
+                    st.buffer.pop_front();
+                }
+                st.buffer.push_back((seq, Arc::clone(frame)));
+                frames.push(Frame::Dispatch(seq, frame));
+            }
+            Item::Raw(text) => frames.push(Frame::Text(text)),
+        }
+    }
+    if let Some(out) = &st.out
+        && out.send_all(&frames, buf) == Err(Refused::Full)
+    {
+        out.close(close::RECONNECT, "too slow");
+        st.out = None;
+        st.detached_at = Some(Instant::now());
+    }
+}
+
 /// How resuming went.
 pub enum ResumeOutcome {
-    /// Replayed frames were queued; the session is attached to the new socket.
+    /// Replayed frames were sent; the session is attached to the new socket.
     Resumed(Arc<Slot>),
     /// Unknown session, another user's, or events were lost: identify again.
     Invalid,
@@ -111,6 +127,7 @@ pub struct Hub {
     cfg: HubConfig,
     access: Arc<Access>,
     slots: RwLock<HashMap<String, Arc<Slot>>>,
+    lanes: Lanes,
     admin_events: broadcast::Sender<Arc<BusEvent>>,
     /// Ids of sessions that ended for good (removed, ended, reaped): voice leaves with them.
     ended_tx: mpsc::UnboundedSender<String>,
@@ -118,11 +135,12 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// A hub filtering by `access`.
+    /// A hub filtering by `access`; starts the delivery lanes.
     pub fn new(cfg: HubConfig, access: Arc<Access>) -> Hub {
         let (admin_events, _) = broadcast::channel(1024);
         let (ended_tx, ended_rx) = mpsc::unbounded_channel();
         Hub {
+            lanes: Lanes::start(cfg.resume_buffer),
             cfg,
             access,
             slots: RwLock::new(HashMap::new()),
@@ -144,27 +162,22 @@ impl Hub {
         let _ = self.ended_tx.send(id.to_owned());
     }
 
-    /// Capacity of a session's outbound queue (room for a full replay).
+    /// How many frames a connection may have waiting (room for a full replay).
     pub fn queue_capacity(&self) -> usize {
         self.cfg.outbound_queue.max(self.cfg.resume_buffer + 16)
     }
 
-    /// Registers a new session attached to `tx`.
-    pub fn register(
-        &self,
-        id: String,
-        user: Id,
-        family: Id,
-        tx: mpsc::Sender<Outbound>,
-    ) -> Arc<Slot> {
+    /// Registers a new session attached to `out`.
+    pub fn register(&self, id: String, user: Id, family: Id, out: Arc<Out>) -> Arc<Slot> {
         let slot = Arc::new(Slot {
             id: id.clone(),
             user,
             family,
+            lane: self.lanes.assign(),
             state: Mutex::new(SlotState {
                 seq: 0,
                 buffer: VecDeque::new(),
-                tx: Some(tx),
+                out: Some(out),
                 detached_at: None,
             }),
         });
@@ -177,12 +190,12 @@ impl Hub {
 
     /// Marks a session's socket gone (it stays resumable for the window).
     /// Returns whether the user has no attached session left.
-    pub fn detach(&self, slot: &Slot, tx: &mpsc::Sender<Outbound>) -> bool {
+    pub fn detach(&self, slot: &Slot, out: &Arc<Out>) -> bool {
         {
             let mut st = slot.lock();
             // Only detach if this socket is still the attached one (a resume may have replaced it).
-            if st.tx.as_ref().is_some_and(|t| t.same_channel(tx)) {
-                st.tx = None;
+            if st.out.as_ref().is_some_and(|o| Arc::ptr_eq(o, out)) {
+                st.out = None;
                 st.detached_at = Some(Instant::now());
             }
         }
@@ -207,7 +220,7 @@ impl Hub {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .values()
-            .any(|s| s.user == user && s.lock().tx.is_some())
+            .any(|s| s.user == user && s.lock().out.is_some())
     }
 
     /// Users with at least one attached session.
@@ -216,7 +229,7 @@ impl Hub {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .values()
-            .filter(|s| s.lock().tx.is_some())
+            .filter(|s| s.lock().out.is_some())
             .map(|s| s.user)
             .collect()
     }
@@ -227,18 +240,13 @@ impl Hub {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .values()
-            .filter(|s| s.lock().tx.is_some())
+            .filter(|s| s.lock().out.is_some())
             .count()
     }
 
-    /// Resumes `session_id` for `user` from `seq`, queueing the missed frames on `tx`.
-    pub fn resume(
-        &self,
-        session_id: &str,
-        user: Id,
-        seq: u64,
-        tx: mpsc::Sender<Outbound>,
-    ) -> ResumeOutcome {
+    /// Resumes `session_id` for `user` from `seq`: sends the missed frames and `resumed` on
+    /// `out`, and attaches the session to it.
+    pub fn resume(&self, session_id: &str, user: Id, seq: u64, out: Arc<Out>) -> ResumeOutcome {
         let Some(slot) = self
             .slots
             .read()
@@ -251,6 +259,7 @@ impl Hub {
         if slot.user != user {
             return ResumeOutcome::Invalid;
         }
+        // The slot's lock keeps its lane out while the replay is written.
         let mut st = slot.lock();
         if seq > st.seq {
             return ResumeOutcome::Invalid;
@@ -259,24 +268,22 @@ impl Hub {
         if seq + 1 < oldest {
             return ResumeOutcome::Invalid;
         }
+        let mut buf = Vec::new();
         for (s, frame) in st.buffer.iter().filter(|(s, _)| *s > seq) {
-            if tx.try_send(Outbound::Dispatch(*s, frame.clone())).is_err() {
+            if out.dispatch(*s, frame, &mut buf).is_err() {
                 return ResumeOutcome::Invalid;
             }
         }
-        let _ = tx.try_send(Outbound::Raw(Arc::from(r#"{"op":"resumed","d":{}}"#)));
-        if let Some(old) = st.tx.replace(tx) {
-            let _ = old.try_send(Outbound::Close(
-                spectrus_proto::gateway::close::RECONNECT,
-                "resumed elsewhere",
-            ));
+        let _ = out.text(Arc::from(r#"{"op":"resumed","d":{}}"#));
+        if let Some(old) = st.out.replace(out) {
+            old.close(close::RECONNECT, "resumed elsewhere");
         }
         st.detached_at = None;
         drop(st);
         ResumeOutcome::Resumed(slot)
     }
 
-    /// Serializes an event once and queues it for every session in the audience.
+    /// Serializes an event once and hands it to the lanes of every session in the audience.
     pub fn dispatch<T: Serialize>(&self, event: &str, payload: &T, audience: Audience) {
         let Ok(d) = serde_json::to_string(payload) else {
             return;
@@ -290,26 +297,31 @@ impl Hub {
                 data,
             }));
         }
-        let slots: Vec<Arc<Slot>> = self
-            .slots
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .cloned()
-            .collect();
         // One cached viewer set per event: the per-session check is a hash lookup.
         let viewers = match &audience {
             Audience::Channel(ch) => Some(self.access.viewers(*ch)),
             _ => None,
         };
-        for slot in slots {
+        let mut per_lane: Vec<Vec<Arc<Slot>>> = vec![Vec::new(); self.lanes.count()];
+        for slot in self
+            .slots
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
             let wanted = match &audience {
                 Audience::All => true,
                 Audience::Channel(_) => viewers.as_ref().is_some_and(|v| v.contains(&slot.user)),
                 Audience::User(u) => slot.user == *u,
             };
-            if wanted {
-                self.push(&slot, prefix.clone());
+            if wanted && let Some(lane) = per_lane.get_mut(slot.lane) {
+                lane.push(slot.clone());
+            }
+        }
+        for (lane, slots) in per_lane.into_iter().enumerate() {
+            if !slots.is_empty() {
+                let job = Job::Dispatch(prefix.clone(), slots);
+                self.lanes.submit(lane, job, self.cfg.resume_buffer);
             }
         }
     }
@@ -324,32 +336,10 @@ impl Hub {
             .collect()
     }
 
-    fn push(&self, slot: &Slot, frame: FramePrefix) {
-        let mut st = slot.lock();
-        st.seq += 1;
-        let seq = st.seq;
-        if st.buffer.len() >= self.cfg.resume_buffer {
-            st.buffer.pop_front();
-        }
-        st.buffer.push_back((seq, frame.clone()));
-        if let Some(tx) = &st.tx
-            && tx.try_send(Outbound::Dispatch(seq, frame)).is_err()
-        {
-            // A client too slow to keep up loses its socket; it can resume from the buffer.
-            let _ = tx.try_send(Outbound::Close(
-                spectrus_proto::gateway::close::RECONNECT,
-                "too slow",
-            ));
-            st.tx = None;
-            st.detached_at = Some(Instant::now());
-        }
-    }
-
-    /// Sends a raw frame to one session.
-    pub fn send_raw(&self, slot: &Slot, text: Arc<str>) {
-        if let Some(tx) = &slot.lock().tx {
-            let _ = tx.try_send(Outbound::Raw(text));
-        }
+    /// Sends a raw frame to one session, after the events already dispatched to it.
+    pub fn send_raw(&self, slot: &Arc<Slot>, text: Arc<str>) {
+        let job = Job::Raw(slot.clone(), text);
+        self.lanes.submit(slot.lane, job, self.cfg.resume_buffer);
     }
 
     /// Ends every session matching `pred` (closing attached sockets with `code`).
@@ -357,8 +347,8 @@ impl Hub {
         let mut slots = self.slots.write().unwrap_or_else(|p| p.into_inner());
         slots.retain(|_, s| {
             if pred(s) {
-                if let Some(tx) = s.lock().tx.take() {
-                    let _ = tx.try_send(Outbound::Close(code, reason));
+                if let Some(out) = s.lock().out.take() {
+                    out.close(code, reason);
                 }
                 let _ = self.ended_tx.send(s.id.clone());
                 false
@@ -400,6 +390,7 @@ impl Hub {
 
 #[cfg(test)]
 mod tests {
+    use super::super::out::tests::{frames, pair};
     use super::*;
     use spectrus_proto::model::{Channel, ChannelType, Role};
     use spectrus_proto::permissions::PermissionSet;
@@ -448,11 +439,26 @@ mod tests {
         )
     }
 
-    #[test]
-    fn frames_are_stamped_per_session_and_replayed_on_resume() {
+    /// A connection whose queue is drained, as its task does.
+    async fn connected(limit: usize) -> (Arc<Out>, tokio::net::TcpStream) {
+        let (out, client) = pair(limit).await;
+        let drained = out.clone();
+        tokio::spawn(async move { drained.drain(false).await });
+        (out, client)
+    }
+
+    fn text(frames: &[(u8, Vec<u8>)]) -> Vec<String> {
+        frames
+            .iter()
+            .map(|(_, p)| String::from_utf8_lossy(p).into_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn frames_are_stamped_per_session_and_replayed_on_resume() {
         let h = hub(3);
-        let (tx, mut rx) = mpsc::channel(64);
-        let slot = h.register("s1".into(), Id(5), Id(1), tx.clone());
+        let (out, mut client) = connected(64).await;
+        let slot = h.register("s1".into(), Id(5), Id(1), out.clone());
         for i in 0..5 {
             h.dispatch(
                 "X",
@@ -460,43 +466,122 @@ mod tests {
                 Audience::Channel(Id(10)),
             );
         }
-        let mut got = Vec::new();
-        while let Ok(o) = rx.try_recv() {
-            got.push(o.render().unwrap());
-        }
-        assert_eq!(got.len(), 5);
+        let got = text(&frames(&mut client, 5).await);
         assert_eq!(got[4], r#"{"op":"dispatch","t":"X","d":{"i":4},"s":5}"#);
-        h.detach(&slot, &tx);
+        assert!(got[0].ends_with(r#""s":1}"#));
+        h.detach(&slot, &out);
         // Buffer keeps the last 3 (s = 3, 4, 5): resuming from 2 replays them, from 1 is too old.
-        let (tx2, mut rx2) = mpsc::channel(64);
+        let (out2, mut client2) = connected(64).await;
         assert!(matches!(
-            h.resume("s1", Id(5), 1, tx2.clone()),
+            h.resume("s1", Id(5), 1, out2.clone()),
             ResumeOutcome::Invalid
         ));
         assert!(matches!(
-            h.resume("s1", Id(6), 2, tx2.clone()),
+            h.resume("s1", Id(6), 2, out2.clone()),
             ResumeOutcome::Invalid
         ));
         assert!(matches!(
-            h.resume("s1", Id(5), 2, tx2),
+            h.resume("s1", Id(5), 2, out2),
             ResumeOutcome::Resumed(_)
         ));
-        let seqs: Vec<String> = std::iter::from_fn(|| rx2.try_recv().ok())
-            .filter_map(|o| o.render())
-            .collect();
-        assert_eq!(seqs.len(), 4);
+        let seqs = text(&frames(&mut client2, 4).await);
         assert_eq!(seqs[3], r#"{"op":"resumed","d":{}}"#);
         assert!(seqs[0].ends_with(r#""s":3}"#));
+        // Live events continue the numbering on the new socket.
+        h.dispatch("Y", &1, Audience::All);
+        let next = text(&frames(&mut client2, 1).await);
+        assert_eq!(next[0], r#"{"op":"dispatch","t":"Y","d":1,"s":6}"#);
     }
 
-    #[test]
-    fn channel_audience_skips_those_who_cannot_view() {
+    #[tokio::test(flavor = "multi_thread")]
+    async fn every_session_gets_its_events_in_order_however_the_lanes_batch_them() {
+        let h = hub(1000);
+        let mut sessions = Vec::new();
+        for i in 0..3 {
+            let (out, client) = connected(10_000).await;
+            let slot = h.register(format!("s{i}"), Id(5 + i), Id(1), out);
+            sessions.push((slot, client));
+        }
+        // Bursts far faster than one write per frame: the lanes fall behind and batch.
+        for n in 0..300u64 {
+            h.dispatch("A", &n, Audience::All);
+            h.dispatch("U", &n, Audience::User(Id(6)));
+            if n % 50 == 0 {
+                h.send_raw(&sessions[2].0, Arc::from(format!("raw {n}")));
+            }
+        }
+        for (i, (_, client)) in sessions.iter_mut().enumerate() {
+            let expected = 300 + if i == 1 { 300 } else { 0 } + if i == 2 { 6 } else { 0 };
+            let got = text(&frames(client, expected).await);
+            assert_eq!(got.len(), expected, "session {i}");
+            let mut seq = 0;
+            let mut last_a = None;
+            for f in &got {
+                if f.starts_with("raw ") {
+                    // A raw frame comes right after the event dispatched just before it.
+                    let n: u64 = f[4..].parse().unwrap();
+                    assert_eq!(last_a, Some(n), "raw frame out of place");
+                    continue;
+                }
+                seq += 1;
+                assert!(f.ends_with(&format!(r#","s":{seq}}}"#)), "session {i}: {f}");
+                if f.contains(r#""t":"A""#) {
+                    let d = f.split(r#""d":"#).nth(1).unwrap();
+                    let n: u64 = d.split(',').next().unwrap().parse().unwrap();
+                    assert_eq!(
+                        last_a.map_or(0, |l| l + 1),
+                        n,
+                        "session {i}: events out of order"
+                    );
+                    last_a = Some(n);
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn channel_audience_skips_those_who_cannot_view() {
         let h = hub(10);
-        let (tx, mut rx) = mpsc::channel(8);
-        h.register("s".into(), Id(99), Id(1), tx); // not a member
+        let (out, mut client) = connected(8).await;
+        h.register("s".into(), Id(99), Id(1), out); // not a member
         h.dispatch("X", &1, Audience::Channel(Id(10)));
-        assert!(rx.try_recv().is_err());
-        h.dispatch("X", &1, Audience::All);
-        assert!(rx.try_recv().is_ok());
+        h.dispatch("Y", &2, Audience::All);
+        // The first frame to arrive is the second event: the first was never sent.
+        let got = text(&frames(&mut client, 1).await);
+        assert_eq!(got[0], r#"{"op":"dispatch","t":"Y","d":2,"s":1}"#);
+    }
+
+    #[tokio::test]
+    async fn a_session_that_stops_reading_is_closed_and_can_resume() {
+        let h = hub(100_000);
+        let (out, mut client) = pair(4).await;
+        let slot = h.register("s".into(), Id(5), Id(1), out.clone());
+        let big = "x".repeat(64 * 1024);
+        // Far more than the socket buffers and the queue of 4 hold while nobody reads.
+        for _ in 0..200 {
+            h.dispatch("X", &big, Audience::All);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while h.user_online(Id(5)) {
+            assert!(
+                Instant::now() < deadline,
+                "the slow session was never dropped"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(h.attached_count(), 0);
+        // Draining what was queued ends with the close frame.
+        let drain = tokio::spawn(async move { out.drain(false).await });
+        let mut bytes = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut client, &mut bytes)
+            .await
+            .unwrap();
+        assert!(drain.await.is_ok());
+        let mut close_frame = vec![0x88, 10];
+        close_frame.extend_from_slice(&close::RECONNECT.to_be_bytes());
+        close_frame.extend_from_slice(b"too slow");
+        assert!(bytes.ends_with(&close_frame), "no close frame at the end");
+        // Nothing was lost for a resume: the buffer holds every event.
+        assert_eq!(slot.lock().seq, 200);
     }
 }

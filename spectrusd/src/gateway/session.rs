@@ -1,26 +1,31 @@
-//! One WebSocket connection: hello, identify or resume, heartbeats, and the writer that
-//! stamps each dispatch with the session's sequence number.
+//! One WebSocket connection: the handshake, hello, identify or resume, heartbeats, and the
+//! client's frames.
 //!
-//! The socket is split at once. Until the client is identified the connection task writes
-//! itself; from then on a writer task of its own owns the sending half and drains the
-//! session's outbound queue, so a dispatch wakes only that small task (no read poll, no
-//! timer) and the reading task wakes only for the client's frames and its heartbeat deadline.
+//! The handshake is answered here and the upgraded TCP stream taken back from hyper, so
+//! that frames can be written straight into the socket ([`super::out`]) by the delivery
+//! lanes. The connection's task reads the client's frames ([`super::reader`]), keeps the
+//! heartbeat deadline and drains whatever could not be written at once.
 
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::http::header::{CONNECTION, SEC_WEBSOCKET_ACCEPT, UPGRADE};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use hyper_util::rt::TokioIo;
 use spectrus_proto::gateway::{ClientFrame, Hello, InvalidSession, close, op};
 use spectrus_proto::model::Presence;
-use tokio::sync::mpsc;
+use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep, sleep_until};
 
-use super::hub::{Outbound, ResumeOutcome, Slot};
+use super::hub::{ResumeOutcome, Slot};
+use super::out::Out;
+use super::reader::{Incoming, Reader};
+use super::wire;
 use crate::api::extract::authenticate;
 use crate::domain::tokens::random_token;
 use crate::service::accounts::publish_presence;
@@ -28,6 +33,10 @@ use crate::state::SharedState;
 
 /// Frames a client may send per minute before it is disconnected with 4008.
 const FRAMES_PER_MINUTE: u32 = 240;
+/// Largest message a client may send.
+const MAX_MESSAGE: usize = 64 * 1024;
+/// How long a closing connection may take to write what it has queued.
+const CLOSE_FLUSH: Duration = Duration::from_secs(2);
 const KNOWN_OPS: &[&str] = &[
     "identify",
     "resume",
@@ -39,15 +48,36 @@ const KNOWN_OPS: &[&str] = &[
     "voice_leave",
 ];
 
-/// `GET /api/v1/gateway`: upgrades to a WebSocket with small buffers (many idle sessions).
-pub async fn upgrade(State(state): State<SharedState>, ws: WebSocketUpgrade) -> Response {
-    ws.read_buffer_size(4 * 1024)
-        .write_buffer_size(4 * 1024)
-        .max_message_size(64 * 1024)
-        .max_frame_size(64 * 1024)
-        .on_upgrade(move |socket| async move {
-            Connection::new(state, socket).run().await;
-        })
+/// `GET /api/v1/gateway`: answers the WebSocket handshake and runs the connection.
+pub async fn upgrade(State(state): State<SharedState>, mut req: Request) -> Response {
+    let accept = match wire::accept_key(req.headers()) {
+        Ok(accept) => accept,
+        Err(e) => return e.into_response(),
+    };
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    tokio::spawn(async move {
+        let upgraded = match on_upgrade.await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::debug!(error = %e, "gateway upgrade failed");
+                return;
+            }
+        };
+        match upgraded.downcast::<TokioIo<TcpStream>>() {
+            Ok(parts) => {
+                let stream = Arc::new(parts.io.into_inner());
+                Connection::new(state, stream, parts.read_buf).run().await;
+            }
+            Err(_) => tracing::error!("gateway upgrade on a connection that is not plain TCP"),
+        }
+    });
+    Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(CONNECTION, "upgrade")
+        .header(UPGRADE, "websocket")
+        .header(SEC_WEBSOCKET_ACCEPT, accept)
+        .body(Body::empty())
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 fn frame(op_name: &str, d: &impl serde::Serialize) -> String {
@@ -77,15 +107,11 @@ fn parse(text: &str) -> Parsed {
 
 struct Connection {
     state: SharedState,
-    stream: SplitStream<WebSocket>,
-    /// The sending half until the session is identified (then the writer task owns it).
-    sink: Option<SplitSink<WebSocket, Message>>,
-    /// The session's outbound queue once the writer task runs.
-    out: Option<mpsc::Sender<Outbound>>,
+    reader: Reader,
+    out: Arc<Out>,
     interval: Duration,
     /// Fires when the client's heartbeat is overdue. One timer for the connection's life,
-    /// reset on each heartbeat: re-creating it on every wakeup would register and cancel a
-    /// timer per dispatched frame.
+    /// reset on each heartbeat.
     deadline: Pin<Box<Sleep>>,
     window_start: Instant,
     frames_in_window: u32,
@@ -99,15 +125,14 @@ enum Step {
 }
 
 impl Connection {
-    fn new(state: SharedState, socket: WebSocket) -> Connection {
+    fn new(state: SharedState, stream: Arc<TcpStream>, leftover: Bytes) -> Connection {
         let interval = Duration::from_millis(state.config().gateway.heartbeat_interval_ms);
         let now = Instant::now();
-        let (sink, stream) = socket.split();
+        let out = Out::new(stream.clone(), state.hub.queue_capacity());
         Connection {
             state,
-            stream,
-            sink: Some(sink),
-            out: None,
+            reader: Reader::new(stream, leftover, MAX_MESSAGE),
+            out,
             interval,
             deadline: Box::pin(sleep_until(now + interval * 2)),
             window_start: now,
@@ -116,28 +141,13 @@ impl Connection {
         }
     }
 
-    /// Sends a frame: directly before identify, through the writer task after.
-    async fn send_text(&mut self, text: String) -> bool {
-        if let Some(sink) = &mut self.sink {
-            sink.send(Message::Text(text.into())).await.is_ok()
-        } else if let Some(out) = &self.out {
-            out.try_send(Outbound::Raw(Arc::from(text))).is_ok()
-        } else {
-            false
-        }
+    /// Sends a frame; false when the connection can send no more.
+    fn send_text(&self, text: String) -> bool {
+        self.out.text(Arc::from(text)).is_ok()
     }
 
-    async fn close(&mut self, code: u16, reason: &'static str) {
-        if let Some(sink) = &mut self.sink {
-            let _ = sink
-                .send(Message::Close(Some(CloseFrame {
-                    code,
-                    reason: reason.into(),
-                })))
-                .await;
-        } else if let Some(out) = &self.out {
-            let _ = out.try_send(Outbound::Close(code, reason));
-        }
+    fn close(&self, code: u16, reason: &'static str) {
+        self.out.close(code, reason);
     }
 
     fn count_frame(&mut self) -> bool {
@@ -149,191 +159,95 @@ impl Connection {
         self.frames_in_window <= FRAMES_PER_MINUTE
     }
 
-    /// Reads the next client frame, or `None` when the socket is done (already closed).
+    /// Reads the next client frame, or `None` when the connection is over (a close frame,
+    /// if one is due, has been queued). Meanwhile it writes what waits in the queue.
     async fn next_frame(&mut self) -> Option<ClientFrame> {
-        loop {
-            let msg = tokio::select! {
-                _ = self.deadline.as_mut() => {
-                    self.close(close::SESSION_TIMED_OUT, "heartbeat timed out").await;
+        let incoming = tokio::select! {
+            _ = self.deadline.as_mut() => {
+                self.out.close(close::SESSION_TIMED_OUT, "heartbeat timed out");
+                return None;
+            }
+            // Stops only when the close frame is out or the socket failed.
+            _ = self.out.drain(false) => return None,
+            m = self.reader.next(&self.out) => m,
+        };
+        match incoming {
+            Incoming::Closed => {
+                self.client_closed = true;
+                None
+            }
+            Incoming::Gone => None,
+            Incoming::Violation(code, why) => {
+                self.close(code, why);
+                None
+            }
+            Incoming::Text(t) => {
+                if !self.count_frame() {
+                    self.close(close::RATE_LIMITED, "too many frames");
                     return None;
                 }
-                m = self.stream.next() => m,
-            };
-            match msg {
-                Some(Ok(Message::Close(_))) => {
-                    self.client_closed = true;
-                    return None;
-                }
-                None | Some(Err(_)) => return None,
-                Some(Ok(Message::Text(t))) => {
-                    if !self.count_frame() {
-                        self.close(close::RATE_LIMITED, "too many frames").await;
-                        return None;
+                match parse(t.as_str()) {
+                    Parsed::Frame(f) => Some(f),
+                    Parsed::Close(code, why) => {
+                        self.close(code, why);
+                        None
                     }
-                    match parse(t.as_str()) {
-                        Parsed::Frame(f) => return Some(f),
-                        Parsed::Close(code, why) => {
-                            self.close(code, why).await;
-                            return None;
-                        }
-                    }
                 }
-                Some(Ok(Message::Binary(_))) => {
-                    self.close(close::DECODE_ERROR, "binary frames are not supported")
-                        .await;
-                    return None;
-                }
-                Some(Ok(_)) => {}
+            }
+            Incoming::Binary => {
+                self.close(close::DECODE_ERROR, "binary frames are not supported");
+                None
             }
         }
     }
 
-    async fn heartbeat(&mut self) -> bool {
+    fn heartbeat(&mut self) -> bool {
         let next = Instant::now() + self.interval * 2;
         self.deadline.as_mut().reset(next);
         self.send_text(frame(op::HEARTBEAT_ACK, &serde_json::json!({})))
-            .await
     }
 
     async fn run(mut self) {
         let hello = Hello {
             heartbeat_interval_ms: self.interval.as_millis() as u64,
         };
-        if !self.send_text(frame(op::HELLO, &hello)).await {
-            return;
+        if self.send_text(frame(op::HELLO, &hello)) {
+            self.serve().await;
         }
+        // Write what is queued (a close frame, say); a peer that stopped reading does not
+        // hold the task for long. Dropping the stream then closes the socket.
+        let _ = tokio::time::timeout(CLOSE_FLUSH, self.out.drain(true)).await;
+    }
+
+    async fn serve(&mut self) {
         // Until identified: identify, resume or heartbeat only.
-        let (slot, tx, rx) = loop {
+        let slot = loop {
             let Some(f) = self.next_frame().await else {
                 return;
             };
             match f {
                 ClientFrame::Heartbeat(_) => {
-                    if !self.heartbeat().await {
+                    if !self.heartbeat() {
                         return;
                     }
                 }
                 ClientFrame::Identify(i) => match self.identify(&i.token).await {
-                    Some(att) => break att,
+                    Some(slot) => break slot,
                     None => return,
                 },
-                ClientFrame::Resume(r) => match self.resume(&r.token, &r.session_id, r.seq).await {
-                    Ok(Some(att)) => break att,
+                ClientFrame::Resume(r) => match self.resume(&r.token, &r.session_id, r.seq) {
+                    Ok(Some(slot)) => break slot,
                     Ok(None) => {}
                     Err(()) => return,
                 },
                 _ => {
-                    self.close(close::NOT_IDENTIFIED, "identify first").await;
+                    self.close(close::NOT_IDENTIFIED, "identify first");
                     return;
                 }
             }
         };
-        self.serve(slot, tx, rx).await;
-    }
-
-    async fn identify(
-        &mut self,
-        token: &str,
-    ) -> Option<(Arc<Slot>, mpsc::Sender<Outbound>, mpsc::Receiver<Outbound>)> {
-        let Ok(auth) = authenticate(&self.state, token) else {
-            self.close(close::AUTHENTICATION_FAILED, "authentication failed")
-                .await;
-            return None;
-        };
-        let (tx, rx) = mpsc::channel(self.state.hub.queue_capacity());
-        let was_online = self.state.hub.user_online(auth.user_id);
-        let session_id = random_token(16);
-        let slot =
-            self.state
-                .hub
-                .register(session_id.clone(), auth.user_id, auth.family_id, tx.clone());
-        match super::ready::build(&self.state, auth.user_id, session_id.clone()).await {
-            Ok(ready) => {
-                if !self.send_text(frame(op::READY, &ready)).await {
-                    self.state.hub.remove(&session_id);
-                    return None;
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot build ready");
-                self.state.hub.remove(&session_id);
-                self.close(close::UNKNOWN_ERROR, "internal error").await;
-                return None;
-            }
-        }
-        if !was_online {
-            publish_presence(&self.state, auth.user_id, Presence::Online);
-        }
-        Some((slot, tx, rx))
-    }
-
-    /// `Ok(None)`: the session could not be resumed and the client was told to identify.
-    async fn resume(
-        &mut self,
-        token: &str,
-        session_id: &str,
-        seq: u64,
-    ) -> Result<Option<(Arc<Slot>, mpsc::Sender<Outbound>, mpsc::Receiver<Outbound>)>, ()> {
-        let Ok(auth) = authenticate(&self.state, token) else {
-            self.close(close::AUTHENTICATION_FAILED, "authentication failed")
-                .await;
-            return Err(());
-        };
-        let (tx, rx) = mpsc::channel(self.state.hub.queue_capacity());
-        let was_online = self.state.hub.user_online(auth.user_id);
-        match self
-            .state
-            .hub
-            .resume(session_id, auth.user_id, seq, tx.clone())
-        {
-            ResumeOutcome::Resumed(slot) => {
-                self.state.voice.resumed(&self.state.hub, &slot.id);
-                if !was_online {
-                    publish_presence(&self.state, auth.user_id, Presence::Online);
-                }
-                Ok(Some((slot, tx, rx)))
-            }
-            ResumeOutcome::Invalid => {
-                if self
-                    .send_text(frame(
-                        op::INVALID_SESSION,
-                        &InvalidSession { resumable: false },
-                    ))
-                    .await
-                {
-                    Ok(None)
-                } else {
-                    Err(())
-                }
-            }
-        }
-    }
-
-    async fn serve(
-        &mut self,
-        slot: Arc<Slot>,
-        tx: mpsc::Sender<Outbound>,
-        rx: mpsc::Receiver<Outbound>,
-    ) {
-        let Some(sink) = self.sink.take() else {
-            return;
-        };
-        self.out = Some(tx.clone());
-        let mut writer = self.state.writers.spawn(write_loop(sink, rx));
-        let mut writer_done = false;
-        loop {
-            let step = tokio::select! {
-                // The writer stops when the socket fails or it wrote a close frame.
-                _ = &mut writer => {
-                    writer_done = true;
-                    Step::Stop
-                }
-                f = self.next_frame() => match f {
-                    None => Step::Stop,
-                    Some(f) => self.handle(f, &slot).await,
-                },
-            };
-            if let Step::Stop = step {
+        while let Some(f) = self.next_frame().await {
+            if let Step::Stop = self.handle(f, &slot).await {
                 break;
             }
         }
@@ -344,74 +258,72 @@ impl Connection {
                 .session_ended(&self.state.hub, &slot.id)
                 .await;
         }
-        let now_offline = self.state.hub.detach(&slot, &tx);
-        if now_offline {
+        if self.state.hub.detach(&slot, &self.out) {
             publish_presence(&self.state, slot.user, Presence::Offline);
         }
-        // With every sender gone the writer drains what is queued (a close frame, say) and
-        // ends; a peer that stopped reading does not hold the task for long.
-        self.out = None;
-        drop(tx);
-        if !writer_done
-            && tokio::time::timeout(Duration::from_secs(2), &mut writer)
-                .await
-                .is_err()
-        {
-            writer.abort();
-        }
     }
-}
 
-/// The writer task: drains the outbound queue onto the socket until the queue closes, a
-/// close frame was written or the socket fails.
-async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: mpsc::Receiver<Outbound>) {
-    while let Some(first) = rx.recv().await {
-        if let Step::Stop = write_burst(&mut sink, first, &mut rx).await {
-            break;
-        }
-    }
-}
-
-/// Writes `first` and whatever else is already queued (up to a bound), then flushes once:
-/// one syscall for a burst instead of one per frame.
-async fn write_burst(
-    sink: &mut SplitSink<WebSocket, Message>,
-    first: Outbound,
-    rx: &mut mpsc::Receiver<Outbound>,
-) -> Step {
-    const BURST: usize = 64;
-    let mut next = Some(first);
-    let mut written = 0;
-    while let Some(o) = next.take() {
-        match o {
-            Outbound::Close(code, reason) => {
-                let _ = sink.flush().await;
-                let _ = sink
-                    .send(Message::Close(Some(CloseFrame {
-                        code,
-                        reason: reason.into(),
-                    })))
-                    .await;
-                return Step::Stop;
+    async fn identify(&mut self, token: &str) -> Option<Arc<Slot>> {
+        let Ok(auth) = authenticate(&self.state, token) else {
+            self.close(close::AUTHENTICATION_FAILED, "authentication failed");
+            return None;
+        };
+        let was_online = self.state.hub.user_online(auth.user_id);
+        let session_id = random_token(16);
+        // Events dispatched from now on wait behind `ready`.
+        self.out.hold();
+        let slot = self.state.hub.register(
+            session_id.clone(),
+            auth.user_id,
+            auth.family_id,
+            self.out.clone(),
+        );
+        match super::ready::build(&self.state, auth.user_id, session_id.clone()).await {
+            Ok(ready) => self.out.release(Some(Arc::from(frame(op::READY, &ready)))),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot build ready");
+                self.state.hub.remove(&session_id);
+                self.out.release(None);
+                self.close(close::UNKNOWN_ERROR, "internal error");
+                return None;
             }
-            other => {
-                let Some(text) = other.render() else {
-                    return Step::Stop;
-                };
-                if sink.feed(Message::Text(text.into())).await.is_err() {
-                    return Step::Stop;
+        }
+        if !was_online {
+            publish_presence(&self.state, auth.user_id, Presence::Online);
+        }
+        Some(slot)
+    }
+
+    /// `Ok(None)`: the session could not be resumed and the client was told to identify.
+    fn resume(&mut self, token: &str, session_id: &str, seq: u64) -> Result<Option<Arc<Slot>>, ()> {
+        let Ok(auth) = authenticate(&self.state, token) else {
+            self.close(close::AUTHENTICATION_FAILED, "authentication failed");
+            return Err(());
+        };
+        let was_online = self.state.hub.user_online(auth.user_id);
+        match self
+            .state
+            .hub
+            .resume(session_id, auth.user_id, seq, self.out.clone())
+        {
+            ResumeOutcome::Resumed(slot) => {
+                self.state.voice.resumed(&self.state.hub, &slot.id);
+                if !was_online {
+                    publish_presence(&self.state, auth.user_id, Presence::Online);
+                }
+                Ok(Some(slot))
+            }
+            ResumeOutcome::Invalid => {
+                if self.send_text(frame(
+                    op::INVALID_SESSION,
+                    &InvalidSession { resumable: false },
+                )) {
+                    Ok(None)
+                } else {
+                    Err(())
                 }
             }
         }
-        written += 1;
-        if written < BURST {
-            next = rx.try_recv().ok();
-        }
-    }
-    if sink.flush().await.is_err() {
-        Step::Stop
-    } else {
-        Step::Continue
     }
 }
 
@@ -419,14 +331,14 @@ impl Connection {
     async fn handle(&mut self, f: ClientFrame, slot: &Arc<Slot>) -> Step {
         match f {
             ClientFrame::Heartbeat(_) => {
-                if self.heartbeat().await {
+                if self.heartbeat() {
                     Step::Continue
                 } else {
                     Step::Stop
                 }
             }
             ClientFrame::Identify(_) | ClientFrame::Resume(_) => {
-                self.close(close::UNKNOWN_ERROR, "already identified").await;
+                self.close(close::UNKNOWN_ERROR, "already identified");
                 Step::Stop
             }
             f @ (ClientFrame::VoiceJoin(_)
@@ -441,7 +353,7 @@ impl Connection {
                     code: fail.code.into(),
                     message: fail.message,
                 };
-                if self.send_text(frame(op::VOICE_ERROR, &err)).await {
+                if self.send_text(frame(op::VOICE_ERROR, &err)) {
                     Step::Continue
                 } else {
                     Step::Stop

@@ -137,9 +137,9 @@ mod tests {
     use crate::gateway::Hub;
     use crate::gateway::hub::HubConfig;
 
-    fn slot(hub: &Hub, id: &str, user: u64) -> Arc<Slot> {
-        let (tx, _rx) = tokio::sync::mpsc::channel(1);
-        hub.register(id.into(), Id(user), Id(1), tx)
+    async fn slot(hub: &Hub, id: &str, user: u64) -> Arc<Slot> {
+        let (out, _client) = crate::gateway::out::tests::pair(1).await;
+        hub.register(id.into(), Id(user), Id(1), out)
     }
 
     fn participant(reg: &mut Registry, slot: Arc<Slot>, channel: u64) -> Participant {
@@ -156,8 +156,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn one_channel_per_member_and_stale_pids_are_ignored() {
+    #[tokio::test]
+    async fn one_channel_per_member_and_stale_pids_are_ignored() {
         let hub = Hub::new(
             HubConfig {
                 resume_buffer: 4,
@@ -167,7 +167,7 @@ mod tests {
             Arc::new(Access::new(None, vec![], vec![], vec![])),
         );
         let mut reg = Registry::default();
-        let s1 = slot(&hub, "s1", 5);
+        let s1 = slot(&hub, "s1", 5).await;
         let first = participant(&mut reg, s1.clone(), 100);
         assert!(reg.insert(first.clone()).is_none());
         // Joining another channel replaces (moves) the voice session.
@@ -181,7 +181,7 @@ mod tests {
         // A late event about the old voice session does not touch the new one.
         assert!(reg.remove_pid(first.pid).is_none());
         assert!(reg.by_session("s1").is_some());
-        let s2 = slot(&hub, "s2", 6);
+        let s2 = slot(&hub, "s2", 6).await;
         let p = participant(&mut reg, s2, 200);
         reg.insert(p);
         assert_eq!(reg.counts(), (2, 1));

@@ -1,0 +1,147 @@
+//! The server's side of RFC 6455 that the gateway writes itself: the opening handshake's
+//! checks and answer, and the frames it sends (text and close, unmasked, never fragmented).
+//! Reading the client's frames is tungstenite's job (see [`super::reader`]).
+
+use axum::http::HeaderMap;
+use axum::http::header::{CONNECTION, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE};
+use tungstenite::handshake::derive_accept_key;
+
+use crate::error::ApiError;
+
+const FIN_TEXT: u8 = 0x81;
+const FIN_CLOSE: u8 = 0x88;
+
+/// Checks an upgrade request's headers; returns the `Sec-WebSocket-Accept` value.
+pub fn accept_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    let has_token = |name, token: &str| {
+        headers.get_all(name).iter().any(|v| {
+            v.to_str().is_ok_and(|s| {
+                s.split(',')
+                    .any(|part| part.trim().eq_ignore_ascii_case(token))
+            })
+        })
+    };
+    if !has_token(CONNECTION, "upgrade") || !has_token(UPGRADE, "websocket") {
+        return Err(ApiError::InvalidBody(
+            "the gateway speaks WebSocket: send Connection: Upgrade and Upgrade: websocket".into(),
+        ));
+    }
+    if headers.get(SEC_WEBSOCKET_VERSION).map(|v| v.as_bytes()) != Some(b"13") {
+        return Err(ApiError::InvalidBody(
+            "unsupported WebSocket version: send Sec-WebSocket-Version: 13".into(),
+        ));
+    }
+    match headers.get(SEC_WEBSOCKET_KEY) {
+        Some(key) if !key.is_empty() => Ok(derive_accept_key(key.as_bytes())),
+        _ => Err(ApiError::InvalidBody("Sec-WebSocket-Key is missing".into())),
+    }
+}
+
+fn header(buf: &mut Vec<u8>, first: u8, len: usize) {
+    buf.push(first);
+    if len < 126 {
+        buf.push(len as u8);
+    } else if let Ok(short) = u16::try_from(len) {
+        buf.push(126);
+        buf.extend_from_slice(&short.to_be_bytes());
+    } else {
+        buf.push(127);
+        buf.extend_from_slice(&(len as u64).to_be_bytes());
+    }
+}
+
+/// Appends a text frame carrying `parts` concatenated.
+pub fn text(buf: &mut Vec<u8>, parts: &[&[u8]]) {
+    let len = parts.iter().map(|p| p.len()).sum();
+    buf.reserve(len + 10);
+    header(buf, FIN_TEXT, len);
+    for p in parts {
+        buf.extend_from_slice(p);
+    }
+}
+
+/// Appends a dispatch frame: `prefix` (`{"op":"dispatch",..,"d":..`) then `,"s":seq}`.
+pub fn dispatch(buf: &mut Vec<u8>, prefix: &str, seq: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = seq;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    text(buf, &[prefix.as_bytes(), b",\"s\":", &digits[at..], b"}"]);
+}
+
+/// Appends a close frame (the reason is cut to fit a control frame's 125 bytes).
+pub fn close(buf: &mut Vec<u8>, code: u16, reason: &str) {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    header(buf, FIN_CLOSE, 2 + end);
+    buf.extend_from_slice(&code.to_be_bytes());
+    buf.extend_from_slice(&reason.as_bytes()[..end]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_use_the_shortest_header() {
+        for (len, header_len) in [(0, 2), (125, 2), (126, 4), (65_535, 4), (65_536, 10)] {
+            let body = "x".repeat(len);
+            let mut buf = Vec::new();
+            text(&mut buf, &[body.as_bytes()]);
+            assert_eq!(buf.len(), len + header_len, "payload of {len}");
+            assert_eq!(buf[0], 0x81);
+            match header_len {
+                2 => assert_eq!(usize::from(buf[1]), len),
+                4 => assert_eq!(usize::from(u16::from_be_bytes([buf[2], buf[3]])), len),
+                _ => assert_eq!(buf[2..10], (len as u64).to_be_bytes()),
+            }
+        }
+    }
+
+    #[test]
+    fn dispatch_appends_the_sequence_number() {
+        let mut buf = Vec::new();
+        dispatch(&mut buf, r#"{"op":"dispatch","t":"X","d":1"#, 42);
+        assert_eq!(&buf[2..], br#"{"op":"dispatch","t":"X","d":1,"s":42}"#);
+        assert_eq!(usize::from(buf[1]), buf.len() - 2);
+    }
+
+    #[test]
+    fn close_frames_carry_the_code_and_a_cut_reason() {
+        let mut buf = Vec::new();
+        close(&mut buf, 4009, "session timed out");
+        assert_eq!(buf[0], 0x88);
+        assert_eq!(&buf[2..4], &4009u16.to_be_bytes());
+        assert_eq!(&buf[4..], b"session timed out");
+        let mut long = Vec::new();
+        close(&mut long, 1000, &"é".repeat(100));
+        assert!(long.len() - 2 <= 125);
+        assert!(std::str::from_utf8(&long[4..]).is_ok());
+    }
+
+    #[test]
+    fn the_handshake_needs_upgrade_headers_version_and_key() {
+        let mut h = HeaderMap::new();
+        assert!(accept_key(&h).is_err());
+        h.insert(CONNECTION, "keep-alive, Upgrade".parse().unwrap());
+        h.insert(UPGRADE, "WebSocket".parse().unwrap());
+        assert!(accept_key(&h).is_err());
+        h.insert(SEC_WEBSOCKET_VERSION, "13".parse().unwrap());
+        assert!(accept_key(&h).is_err());
+        // RFC 6455's own example.
+        h.insert(
+            SEC_WEBSOCKET_KEY,
+            "dGhlIHNhbXBsZSBub25jZQ==".parse().unwrap(),
+        );
+        assert_eq!(accept_key(&h).unwrap(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    }
+}
