@@ -32,6 +32,9 @@ pub struct Options {
     /// Seconds of unloaded posting measured after the backup (the machine is shared: a
     /// second unloaded window shows how much the baseline itself moves).
     pub after: u64,
+    /// Where to write every post's start and latency (to line stalls up with a kernel
+    /// trace; the run also writes a `spectrus-bench t0` mark into tracefs when it can).
+    pub posts_log: Option<PathBuf>,
 }
 
 /// One post: when it started, how long it took, whether it was acknowledged.
@@ -109,6 +112,10 @@ fn fill(db: &Path, channel: Id, author: Id, target: u64) -> anyhow::Result<u64> 
         tx.commit()?;
     }
     c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    drop(c);
+    // `synchronous = OFF` left the whole file dirty in the page cache: write it now, or the
+    // restarted daemon's first checkpoint fsyncs 1 GiB (a 0.45 s stall in the warm-up).
+    std::fs::File::open(db)?.sync_all()?;
     Ok(n)
 }
 
@@ -162,6 +169,33 @@ fn window(posts: &[Post], from: Instant, to: Instant) -> (hdrhistogram::Histogra
     (h, failed)
 }
 
+/// Writes every post (start in microseconds after `t0`, latency in microseconds, acknowledged),
+/// after a first line with the backup's start and end, for lining stalls up with a trace.
+fn write_posts_log(
+    path: &Path,
+    posts: &[Post],
+    t0: Instant,
+    b0: Instant,
+    b1: Instant,
+) -> anyhow::Result<()> {
+    use std::fmt::Write as _;
+    let mut out = format!(
+        "backup {} {}\n",
+        (b0 - t0).as_micros(),
+        (b1 - t0).as_micros()
+    );
+    for p in posts {
+        let _ = writeln!(
+            out,
+            "{} {} {}",
+            p.start.saturating_duration_since(t0).as_micros(),
+            p.took.as_micros(),
+            p.ok
+        );
+    }
+    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
+}
+
 /// `PRAGMA integrity_check` of the copy and how many messages it holds.
 fn check_copy(path: &Path) -> anyhow::Result<(String, u64)> {
     let c = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
@@ -213,6 +247,10 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let poster = tokio::spawn(post_until(c.clone(), ch, o.rate, stop_rx));
     let t0 = Instant::now();
+    if o.posts_log.is_some() {
+        // Aligns the log with a kernel trace, when one is being taken (else ignored).
+        let _ = std::fs::write("/sys/kernel/tracing/trace_marker", "spectrus-bench t0\n");
+    }
     let warm = t0 + Duration::from_secs(2);
     tokio::time::sleep_until((warm + Duration::from_secs(o.unloaded)).into()).await;
 
@@ -243,6 +281,9 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     let answer: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     let bytes = answer["bytes"].as_u64().unwrap_or(0);
 
+    if let Some(p) = &o.posts_log {
+        write_posts_log(p, &posts, t0, b0, b1)?;
+    }
     let (before, before_failed) = window(&posts, warm, b0);
     let (after, after_failed) = window(&posts, settle, settle + Duration::from_secs(o.after));
     let mut unloaded = before.clone();

@@ -73,6 +73,10 @@ enum Bench {
         /// Seconds of unloaded posting measured after the backup ends.
         #[arg(long, default_value_t = 10)]
         after: u64,
+        /// Write every post's start and latency to this file (to line stalls up with a
+        /// kernel trace).
+        #[arg(long)]
+        posts_log: Option<std::path::PathBuf>,
     },
 }
 
@@ -97,12 +101,14 @@ fn main() -> anyhow::Result<()> {
                 rate,
                 unloaded,
                 after,
+                posts_log,
             } => {
                 backup::run(backup::Options {
                     size_mib,
                     rate,
                     unloaded,
                     after,
+                    posts_log,
                 })
                 .await
             }
