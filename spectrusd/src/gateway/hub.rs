@@ -517,9 +517,9 @@ mod tests {
             let mut seq = 0;
             let mut last_a = None;
             for f in &got {
-                if f.starts_with("raw ") {
+                if let Some(raw) = f.strip_prefix("raw ") {
                     // A raw frame comes right after the event dispatched just before it.
-                    let n: u64 = f[4..].parse().unwrap();
+                    let n: u64 = raw.parse().unwrap();
                     assert_eq!(last_a, Some(n), "raw frame out of place");
                     continue;
                 }

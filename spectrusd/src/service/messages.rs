@@ -63,13 +63,15 @@ pub async fn post(
         nonce: req.nonce,
         mentions: mentioned,
     };
-    let (mid, created) = state
+    // The stored message is read back inside the write (same connection, same
+    // transaction): no trip to a reader thread between the commit and the dispatch.
+    let (stored, created) = state
         .store
         .write(move |c| {
             if let Some(n) = &new.nonce
                 && let Some(existing) = store::messages::find_by_nonce(c, user, n, since)?
             {
-                return Ok((existing, false));
+                return Ok((store::messages::get(c, existing, user)?, false));
             }
             if let Some(r) = new.reply_to {
                 match store::messages::owner_of(c, r)? {
@@ -83,14 +85,10 @@ pub async fn post(
                 }
             }
             store::messages::insert(c, &new)?;
-            Ok((new.id, true))
+            Ok((store::messages::get(c, new.id, user)?, true))
         })
         .await?;
-    let mut msg = state
-        .store
-        .read(move |c| store::messages::get(c, mid, user))
-        .await?
-        .ok_or(ApiError::NotFound("message"))?;
+    let mut msg = stored.ok_or(ApiError::NotFound("message"))?;
     msg.nonce = nonce;
     if created {
         state
