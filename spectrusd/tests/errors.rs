@@ -35,6 +35,25 @@ async fn errors_are_json_with_codes() {
         error_of(http.get(u("/api/v1/channels")).send().await.unwrap()).await,
         (StatusCode::UNAUTHORIZED, "unauthorized".into())
     );
+    // The gateway without a WebSocket handshake, or with the wrong version.
+    assert_eq!(
+        error_of(http.get(u("/api/v1/gateway")).send().await.unwrap()).await,
+        (StatusCode::BAD_REQUEST, "invalid_body".into())
+    );
+    assert_eq!(
+        error_of(
+            http.get(u("/api/v1/gateway"))
+                .header("connection", "upgrade")
+                .header("upgrade", "websocket")
+                .header("sec-websocket-version", "8")
+                .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+                .send()
+                .await
+                .unwrap()
+        )
+        .await,
+        (StatusCode::BAD_REQUEST, "invalid_body".into())
+    );
     assert_eq!(
         error_of(
             http.get(u("/api/v1/channels"))

@@ -240,6 +240,12 @@ async fn bad_frames_get_the_documented_close_codes() {
         close_code(&url, &[r#"{"op":"identify","d":{"nope":1}}"#]).await,
         4002
     );
+    // Over the 64 KiB message limit.
+    let huge = format!(
+        r#"{{"op":"heartbeat","d":{{"pad":"{}"}}}}"#,
+        "x".repeat(70_000)
+    );
+    assert_eq!(close_code(&url, &[&huge]).await, 1009);
     // No heartbeat for two intervals.
     let identify = format!(
         r#"{{"op":"identify","d":{{"token":"{}"}}}}"#,
