@@ -201,11 +201,6 @@ impl Out {
         let _ = self.send(Chunk::Close(code, reason), &mut Vec::new());
     }
 
-    /// Whether the connection has sent its last frame (closed, or the socket failed).
-    pub fn is_done(&self) -> bool {
-        self.lock().done
-    }
-
     /// From now on frames wait in the queue until [`Out::release`].
     pub fn hold(&self) {
         let mut st = self.lock();
@@ -439,7 +434,7 @@ pub(crate) mod tests {
         assert_eq!(out.text(Arc::from("after")), Err(Refused::Gone));
         out.release(Some(Arc::from("ready")));
         assert_eq!(out.drain(false).await, Drained::Done);
-        assert!(out.is_done());
+        assert_eq!(out.text(Arc::from("later")), Err(Refused::Gone));
         let got = frames(&mut client, 5).await;
         assert_eq!(got[0], (1, b"ready".to_vec()));
         assert!(got[3].1.ends_with(br#","s":3}"#));
