@@ -47,6 +47,10 @@ pub enum Frame<'a> {
     Dispatch(u64, &'a FramePrefix),
     /// A text frame without a sequence number.
     Text(&'a Arc<str>),
+    /// Bytes that are already whole frames (tungstenite's pong and close replies).
+    Framed(&'a [u8]),
+    /// A close frame: the last thing the connection sends.
+    Close(u16, &'static str),
 }
 
 impl Frame<'_> {
@@ -54,6 +58,8 @@ impl Frame<'_> {
         match self {
             Frame::Dispatch(seq, prefix) => wire::dispatch(buf, prefix, seq),
             Frame::Text(text) => wire::text(buf, &[text.as_bytes()]),
+            Frame::Framed(bytes) => buf.extend_from_slice(bytes),
+            Frame::Close(code, reason) => wire::close(buf, code, reason),
         }
     }
 
@@ -61,6 +67,8 @@ impl Frame<'_> {
         match self {
             Frame::Dispatch(seq, prefix) => Chunk::Dispatch(seq, prefix.clone()),
             Frame::Text(text) => Chunk::Text(text.clone()),
+            Frame::Framed(bytes) => Chunk::Bytes(bytes.to_vec()),
+            Frame::Close(code, reason) => Chunk::Close(code, reason),
         }
     }
 }
@@ -136,41 +144,55 @@ impl Out {
     }
 
     /// Sends `frames` in order, in one write when the socket takes them; `buf` is scratch
-    /// space the caller reuses.
+    /// space the caller reuses. Written straight away when nothing waits ahead of them,
+    /// queued otherwise. A close frame is accepted even when the queue is full, and nothing
+    /// is accepted after it.
     pub fn send_all(&self, frames: &[Frame<'_>], buf: &mut Vec<u8>) -> Result<(), Refused> {
+        let closes = frames.iter().any(|f| matches!(f, Frame::Close(..)));
         let mut st = self.lock();
         if st.done || st.closing {
             return Err(Refused::Gone);
         }
         if st.held || !st.queue.is_empty() {
-            if st.queue.len() + frames.len() > self.limit {
+            if !closes && st.queue.len() + frames.len() > self.limit {
                 return Err(Refused::Full);
             }
+            st.closing = closes;
             st.queue.extend(frames.iter().map(|f| f.to_chunk()));
             drop(st);
             self.wake.notify_one();
             return Ok(());
         }
+        st.closing = closes;
         buf.clear();
         for f in frames {
             f.encode(buf);
         }
-        match self.stream.try_write(buf) {
-            Ok(n) if n == buf.len() => return Ok(()),
-            Ok(n) => st.queue.push_back(Chunk::Bytes(buf[n..].to_vec())),
+        let sent = match self.stream.try_write(buf) {
+            Ok(n) if n == buf.len() => {
+                if !closes {
+                    return Ok(());
+                }
+                // The close frame is out: the drain sees the connection is done.
+                st.done = true;
+                Ok(())
+            }
+            Ok(n) => {
+                st.queue.push_back(Chunk::Bytes(buf[n..].to_vec()));
+                Ok(())
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 st.queue.extend(frames.iter().map(|f| f.to_chunk()));
+                Ok(())
             }
             Err(_) => {
                 st.done = true;
-                drop(st);
-                self.wake.notify_one();
-                return Err(Refused::Gone);
+                Err(Refused::Gone)
             }
-        }
+        };
         drop(st);
         self.wake.notify_one();
-        Ok(())
+        sent
     }
 
     /// Sends a dispatch stamped `seq`.
@@ -185,7 +207,7 @@ impl Out {
 
     /// Sends a text frame.
     pub fn text(&self, text: Arc<str>) -> Result<(), Refused> {
-        self.send(Chunk::Text(text), &mut Vec::new())
+        self.send_all(&[Frame::Text(&text)], &mut Vec::new())
     }
 
     /// Sends bytes that are already whole frames (tungstenite's pong and close replies).
@@ -193,12 +215,12 @@ impl Out {
         if bytes.is_empty() {
             return Ok(());
         }
-        self.send(Chunk::Bytes(bytes), &mut Vec::new())
+        self.send_all(&[Frame::Framed(&bytes)], &mut Vec::new())
     }
 
     /// Sends a close frame; nothing is sent after it.
     pub fn close(&self, code: u16, reason: &'static str) {
-        let _ = self.send(Chunk::Close(code, reason), &mut Vec::new());
+        let _ = self.send_all(&[Frame::Close(code, reason)], &mut Vec::new());
     }
 
     /// From now on frames wait in the queue until [`Out::release`].
@@ -220,56 +242,6 @@ impl Out {
         st.held = false;
         drop(st);
         self.wake.notify_one();
-    }
-
-    fn send(&self, chunk: Chunk, buf: &mut Vec<u8>) -> Result<(), Refused> {
-        let is_close = matches!(chunk, Chunk::Close(..));
-        let mut st = self.lock();
-        if st.done || st.closing {
-            return Err(Refused::Gone);
-        }
-        if is_close {
-            st.closing = true;
-        }
-        if st.held || !st.queue.is_empty() {
-            if !is_close && st.queue.len() >= self.limit {
-                return Err(Refused::Full);
-            }
-            st.queue.push_back(chunk);
-            drop(st);
-            self.wake.notify_one();
-            return Ok(());
-        }
-        buf.clear();
-        chunk.encode(buf);
-        match self.stream.try_write(buf) {
-            Ok(n) if n == buf.len() => {
-                if is_close {
-                    st.done = true;
-                    drop(st);
-                    self.wake.notify_one();
-                }
-                Ok(())
-            }
-            Ok(n) => {
-                st.queue.push_back(Chunk::Bytes(buf[n..].to_vec()));
-                drop(st);
-                self.wake.notify_one();
-                Ok(())
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                st.queue.push_back(chunk);
-                drop(st);
-                self.wake.notify_one();
-                Ok(())
-            }
-            Err(_) => {
-                st.done = true;
-                drop(st);
-                self.wake.notify_one();
-                Err(Refused::Gone)
-            }
-        }
     }
 
     /// Writes queued frames as the socket takes them. Returns [`Drained::Done`] once the close
