@@ -41,7 +41,7 @@ pub async fn run(messages: u64, samples: usize) -> anyhow::Result<()> {
         let n = batch.min(messages - start);
         let ids = ids.clone();
         let (f, l) = store
-            .write(move |c| {
+            .write(move |c| -> Result<_, spectrusd::store::StoreError> {
                 let mut f = None;
                 let mut l = Id(0);
                 for i in 0..n {

@@ -246,63 +246,90 @@ mod tests {
     }
 }
 
-/// A dispatch decoded by its event name.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Dispatch {
-    MessageCreate(crate::model::Message),
-    MessageUpdate(crate::model::Message),
-    MessageDelete(MessageDelete),
-    ReactionAdd(ReactionEvent),
-    ReactionRemove(ReactionEvent),
-    TypingStart(TypingStart),
-    PresenceUpdate(PresenceUpdate),
-    ChannelCreate(Channel),
-    ChannelUpdate(Channel),
-    ChannelDelete(Channel),
-    RoleCreate(Role),
-    RoleUpdate(Role),
-    RoleDelete(IdOnly),
-    MemberAdd(Member),
-    MemberUpdate(Member),
-    MemberRemove(IdOnly),
-    ServerUpdate(ServerInfo),
-    VoiceStateUpdate(VoiceState),
-    Speaking(Speaking),
-    /// An event this version does not know (forward compatibility).
-    Unknown {
-        t: String,
-        d: serde_json::Value,
-    },
+/// Declares [`Dispatch`]: each event's variant, its name on the wire (`t`) and its payload
+/// type (`d`), once.
+macro_rules! dispatches {
+    ($($(#[$doc:meta])* $variant:ident($payload:ty) = $name:ident,)*) => {
+        /// A server event (`op: "dispatch"`): the daemon publishes these, clients decode them.
+        /// Each variant's name on the wire is [`Dispatch::name`].
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Dispatch {
+            $($(#[$doc])* $variant($payload),)*
+            /// An event this version does not know (forward compatibility).
+            Unknown {
+                t: String,
+                d: serde_json::Value,
+            },
+        }
+
+        impl Dispatch {
+            /// The event's name on the wire (`t`).
+            pub fn name(&self) -> &str {
+                match self {
+                    $(Dispatch::$variant(_) => event::$name,)*
+                    Dispatch::Unknown { t, .. } => t,
+                }
+            }
+
+            /// Writes the payload (`d`) as JSON.
+            pub fn write_payload<W: std::io::Write>(&self, w: W) -> Result<(), serde_json::Error> {
+                match self {
+                    $(Dispatch::$variant(d) => serde_json::to_writer(w, d),)*
+                    Dispatch::Unknown { d, .. } => serde_json::to_writer(w, d),
+                }
+            }
+
+            /// Decodes `d` according to `t`. A known event with a malformed payload is an
+            /// error.
+            pub fn from_parts(t: &str, d: serde_json::Value) -> Result<Dispatch, serde_json::Error> {
+                Ok(match t {
+                    $(event::$name => Dispatch::$variant(serde_json::from_value(d)?),)*
+                    other => Dispatch::Unknown {
+                        t: other.to_owned(),
+                        d,
+                    },
+                })
+            }
+        }
+    };
 }
 
-impl Dispatch {
-    /// Decodes `d` according to `t`. A known event with a malformed payload is an error.
-    pub fn from_parts(t: &str, d: serde_json::Value) -> Result<Dispatch, serde_json::Error> {
-        use serde_json::from_value as v;
-        Ok(match t {
-            event::MESSAGE_CREATE => Dispatch::MessageCreate(v(d)?),
-            event::MESSAGE_UPDATE => Dispatch::MessageUpdate(v(d)?),
-            event::MESSAGE_DELETE => Dispatch::MessageDelete(v(d)?),
-            event::REACTION_ADD => Dispatch::ReactionAdd(v(d)?),
-            event::REACTION_REMOVE => Dispatch::ReactionRemove(v(d)?),
-            event::TYPING_START => Dispatch::TypingStart(v(d)?),
-            event::PRESENCE_UPDATE => Dispatch::PresenceUpdate(v(d)?),
-            event::CHANNEL_CREATE => Dispatch::ChannelCreate(v(d)?),
-            event::CHANNEL_UPDATE => Dispatch::ChannelUpdate(v(d)?),
-            event::CHANNEL_DELETE => Dispatch::ChannelDelete(v(d)?),
-            event::ROLE_CREATE => Dispatch::RoleCreate(v(d)?),
-            event::ROLE_UPDATE => Dispatch::RoleUpdate(v(d)?),
-            event::ROLE_DELETE => Dispatch::RoleDelete(v(d)?),
-            event::MEMBER_ADD => Dispatch::MemberAdd(v(d)?),
-            event::MEMBER_UPDATE => Dispatch::MemberUpdate(v(d)?),
-            event::MEMBER_REMOVE => Dispatch::MemberRemove(v(d)?),
-            event::SERVER_UPDATE => Dispatch::ServerUpdate(v(d)?),
-            event::VOICE_STATE_UPDATE => Dispatch::VoiceStateUpdate(v(d)?),
-            event::SPEAKING => Dispatch::Speaking(v(d)?),
-            other => Dispatch::Unknown {
-                t: other.to_owned(),
-                d,
-            },
-        })
+dispatches! {
+    MessageCreate(crate::model::Message) = MESSAGE_CREATE,
+    MessageUpdate(crate::model::Message) = MESSAGE_UPDATE,
+    MessageDelete(MessageDelete) = MESSAGE_DELETE,
+    ReactionAdd(ReactionEvent) = REACTION_ADD,
+    ReactionRemove(ReactionEvent) = REACTION_REMOVE,
+    TypingStart(TypingStart) = TYPING_START,
+    PresenceUpdate(PresenceUpdate) = PRESENCE_UPDATE,
+    ChannelCreate(Channel) = CHANNEL_CREATE,
+    ChannelUpdate(Channel) = CHANNEL_UPDATE,
+    ChannelDelete(Channel) = CHANNEL_DELETE,
+    RoleCreate(Role) = ROLE_CREATE,
+    RoleUpdate(Role) = ROLE_UPDATE,
+    RoleDelete(IdOnly) = ROLE_DELETE,
+    MemberAdd(Member) = MEMBER_ADD,
+    MemberUpdate(Member) = MEMBER_UPDATE,
+    MemberRemove(IdOnly) = MEMBER_REMOVE,
+    ServerUpdate(ServerInfo) = SERVER_UPDATE,
+    VoiceStateUpdate(VoiceState) = VOICE_STATE_UPDATE,
+    Speaking(Speaking) = SPEAKING,
+}
+
+#[cfg(test)]
+mod dispatch_tests {
+    use super::*;
+
+    #[test]
+    fn a_dispatch_round_trips_through_its_name_and_payload() {
+        let d = Dispatch::MemberRemove(IdOnly { id: Id(7) });
+        assert_eq!(d.name(), "MEMBER_REMOVE");
+        let mut buf = Vec::new();
+        d.write_payload(&mut buf).unwrap();
+        assert_eq!(buf, br#"{"id":"7"}"#);
+        let back = Dispatch::from_parts(d.name(), serde_json::from_slice(&buf).unwrap()).unwrap();
+        assert_eq!(back, d);
+        let u = Dispatch::from_parts("NEW_THING", serde_json::json!({"x": 1})).unwrap();
+        assert_eq!(u.name(), "NEW_THING");
     }
 }

@@ -110,10 +110,13 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Rule(api) => api,
-            other => ApiError::Internal(other.to_string()),
-        }
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::from(e).into()
     }
 }
 

@@ -2,12 +2,14 @@
 //!
 //! Layers, each in its own folder: `config` (layered settings), `domain` (pure rules),
 //! `store` (SQLite), `access` (the in-memory permission model), `service` (use cases shared
-//! by the public API and the admin socket), `api` (HTTP handlers), `gateway` (WebSocket
-//! sessions and the event bus). `startup` wires them together.
+//! by the public API and the admin socket), `bus` (the event bus under `service`), and the edges
+//! `api` (HTTP handlers), `gateway` (WebSocket connections) and `admin` (the Unix socket).
+//! `startup` wires them together.
 
 pub mod access;
 pub mod admin;
 pub mod api;
+pub mod bus;
 pub mod cli;
 pub mod config;
 pub mod domain;
@@ -15,6 +17,7 @@ pub mod error;
 pub mod gateway;
 pub mod http_server;
 pub mod man;
+pub mod ratelimit;
 pub mod reload;
 pub mod service;
 pub mod startup;

@@ -16,15 +16,15 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::access::Access;
+use crate::bus::Hub;
+use crate::bus::hub::HubConfig;
 use crate::config::Config;
 use crate::domain::permissions::default_everyone;
 use crate::domain::snowflake::Snowflakes;
 use crate::domain::time::now_ms;
 use crate::domain::tokens::{self, TokenKeys};
-use crate::gateway::Hub;
-use crate::gateway::hub::HubConfig;
 use crate::state::{AppState, SharedState};
-use crate::store::{self, Store};
+use crate::store::{self, Store, StoreError};
 
 /// A running daemon.
 pub struct Daemon {
@@ -100,7 +100,7 @@ async fn seed(store: &Store, ids: &Snowflakes) -> anyhow::Result<()> {
     let everyone_id = ids.next();
     let ids_for_channels: Vec<Id> = (0..4).map(|_| ids.next()).collect();
     store
-        .write(move |c| {
+        .write(move |c| -> Result<(), StoreError> {
             if store::roles::everyone(c)?.is_none() {
                 store::roles::upsert(
                     c,
@@ -241,7 +241,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let http_addr = listener.local_addr()?;
     let state: SharedState = Arc::new(AppState {
-        auth_limiter: crate::api::ratelimit::AuthLimiter::new(config.limits.auth_per_minute),
+        auth_limiter: crate::ratelimit::AuthLimiter::new(config.limits.auth_per_minute),
         hash_permits: tokio::sync::Semaphore::new(
             std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -258,7 +258,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         started: Instant::now(),
         voice,
     });
-    crate::voice::events::spawn(state.clone(), voice_events);
+    crate::service::voice::events::spawn(state.clone(), voice_events);
 
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let app = crate::api::router(state.clone());

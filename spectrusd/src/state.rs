@@ -7,10 +7,10 @@ use std::time::Instant;
 use spectrus_proto::Id;
 
 use crate::access::Access;
+use crate::bus::Hub;
 use crate::config::Config;
 use crate::domain::snowflake::Snowflakes;
 use crate::domain::tokens::TokenKeys;
-use crate::gateway::Hub;
 use crate::store::Store;
 
 /// Shared daemon state.
@@ -30,7 +30,7 @@ pub struct AppState {
     /// Bounds concurrent password hashes (19 MiB and ~1 core each) to the core count.
     pub hash_permits: tokio::sync::Semaphore,
     /// Per-IP limiter of login and register attempts.
-    pub auth_limiter: crate::api::ratelimit::AuthLimiter,
+    pub auth_limiter: crate::ratelimit::AuthLimiter,
     /// Voice: the SFU and who is in which voice channel.
     pub voice: crate::voice::VoiceService,
 }

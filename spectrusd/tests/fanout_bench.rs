@@ -1,4 +1,4 @@
-//! Fan-out cost of the permission filter: `Hub::dispatch` of one event to 1000 sessions, to
+//! Fan-out cost of the permission filter: `Hub::publish` of one event to 1000 sessions, to
 //! everyone (no filter) and to a channel's viewers (the permission filter), with the
 //! caches warm and cold. The dispatch is timed (choosing recipients and handing them to the
 //! lanes); the lanes then write to real loopback sockets, and every round waits until each
@@ -10,12 +10,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use spectrus_proto::Id;
+use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::model::{Channel, ChannelType, PermissionOverwrite, Role, UserRef};
 use spectrus_proto::permissions::{Permission, PermissionSet};
 use spectrusd::access::Access;
-use spectrusd::gateway::Audience;
-use spectrusd::gateway::hub::{Hub, HubConfig};
-use spectrusd::gateway::out::Out;
+use spectrusd::bus::Audience;
+use spectrusd::bus::hub::{Hub, HubConfig};
+use spectrusd::bus::out::Out;
 use spectrusd::store::members::MemberRow;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -138,9 +139,14 @@ async fn once(
     invalidate: &dyn Fn(),
 ) -> Duration {
     let payload = serde_json::json!({"id": "1", "channel_id": "100", "content": "x".repeat(120)});
+    // The same bytes as a message event; built before the clock starts, as a service does.
+    let event = Dispatch::Unknown {
+        t: "MESSAGE_CREATE".into(),
+        d: payload,
+    };
     invalidate();
     let t = Instant::now();
-    hub.dispatch("MESSAGE_CREATE", &payload, audience.clone());
+    hub.publish(event, audience.clone());
     let took = t.elapsed();
     for _ in 0..MEMBERS {
         arrived.recv().await.expect("every member sees it");

@@ -11,8 +11,9 @@ use spectrus_proto::gateway::event;
 use tokio::sync::broadcast;
 use tokio::sync::watch;
 
-use crate::gateway::Hub;
-use crate::gateway::hub::BusEvent;
+use crate::bus::Hub;
+use crate::bus::hub::BusEvent;
+use crate::domain::time::{now_ms, rfc3339};
 
 /// How many recent events the daemon keeps for `GET /events`.
 pub const BACKLOG: usize = 100;
@@ -162,7 +163,10 @@ pub fn to_admin_event(e: &BusEvent) -> Option<AdminEvent> {
     };
     Some(AdminEvent {
         kind: kind.to_owned(),
-        at: e.at.clone(),
+        at: rfc3339(
+            e.at.duration_since(std::time::UNIX_EPOCH)
+                .map_or_else(|_| now_ms(), |d| d.as_millis() as i64),
+        ),
         fields,
     })
 }
@@ -174,7 +178,7 @@ mod tests {
     fn bus(kind: &str, data: Value) -> BusEvent {
         BusEvent {
             kind: kind.into(),
-            at: "2026-01-01T00:00:00Z".into(),
+            at: std::time::UNIX_EPOCH,
             data,
         }
     }

@@ -5,8 +5,8 @@ use spectrus_proto::Id;
 use spectrus_proto::model::{Channel, Role};
 
 use crate::error::ApiError;
+use crate::service;
 use crate::state::AppState;
-use crate::store;
 
 /// The user named (or numbered) `key`.
 pub async fn user(state: &AppState, key: &str) -> Result<Id, ApiError> {
@@ -52,13 +52,13 @@ fn pick<'a, T>(
 
 /// The role named (or numbered) `key`.
 pub async fn role(state: &AppState, key: &str) -> Result<Role, ApiError> {
-    let roles = state.store.read(store::roles::list).await?;
+    let roles = service::roles::list(state).await?;
     pick(&roles, key, |r| r.id, |r| &r.name, "role").cloned()
 }
 
 /// The channel named (or numbered) `key`.
 pub async fn channel(state: &AppState, key: &str) -> Result<Channel, ApiError> {
-    let channels = state.store.read(store::channels::list).await?;
+    let channels = service::channels::all(state).await?;
     pick(&channels, key, |c| c.id, |c| &c.name, "channel").cloned()
 }
 

@@ -61,7 +61,7 @@ pub async fn delete(
     auth: Auth,
     PathParams(id): PathParams<Id>,
 ) -> ApiResult<StatusCode> {
-    channels::delete(&s, auth.actor(), id).await?;
+    channels::delete(&s, auth.actor(), id, channels::HeldChannels::MoveToTop).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

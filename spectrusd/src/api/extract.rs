@@ -5,10 +5,9 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
-use spectrus_proto::Id;
 
-use crate::domain::tokens::TokenError;
 use crate::error::ApiError;
+use crate::service::auth::{Caller, authenticate, authenticate_account};
 use crate::state::SharedState;
 
 /// A JSON body; malformed → `invalid_body`, too large → `payload_too_large`.
@@ -65,46 +64,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T>
 }
 
 /// The authenticated caller (a member with a live session).
-#[derive(Debug, Clone, Copy)]
-pub struct Auth {
-    pub user_id: Id,
-    pub family_id: Id,
-}
-
-impl Auth {
-    /// The caller as a service actor.
-    pub fn actor(self) -> crate::service::Actor {
-        crate::service::Actor::User(self.user_id)
-    }
-}
-
-/// Checks a bearer token: signature, expiry, revocation (not membership).
-pub fn authenticate_account(state: &SharedState, token: &str) -> Result<Auth, ApiError> {
-    let t = state.keys.verify(token).map_err(|e| match e {
-        TokenError::Expired => ApiError::TokenExpired,
-        TokenError::Invalid => ApiError::Unauthorized("the access token is not valid".into()),
-    })?;
-    if state.is_revoked(t.family_id) {
-        return Err(ApiError::Unauthorized(
-            "this session has ended; log in again".into(),
-        ));
-    }
-    Ok(Auth {
-        user_id: t.user_id,
-        family_id: t.family_id,
-    })
-}
-
-/// Checks a bearer token: signature, expiry, revocation, membership.
-pub fn authenticate(state: &SharedState, token: &str) -> Result<Auth, ApiError> {
-    let auth = authenticate_account(state, token)?;
-    if !state.access.is_member(auth.user_id) {
-        return Err(ApiError::Unauthorized(
-            "you are not a member of this server".into(),
-        ));
-    }
-    Ok(auth)
-}
+pub type Auth = Caller;
 
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let header = parts

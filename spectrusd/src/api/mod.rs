@@ -7,9 +7,9 @@ pub mod invites;
 pub mod members;
 pub mod messages;
 pub mod moderation;
-pub mod ratelimit;
 pub mod roles;
 pub mod server;
+pub mod voice;
 pub mod web;
 
 use std::any::Any;
@@ -124,11 +124,7 @@ fn api_routes() -> Routes {
         .add(M::PUT, "/bans/{user_id}", moderation::ban)
         .add(M::DELETE, "/bans/{user_id}", moderation::unban)
         .add(M::GET, "/audit-log", moderation::audit_log)
-        .add(
-            M::PATCH,
-            "/voice/members/{user_id}",
-            crate::voice::api::patch_member,
-        )
+        .add(M::PATCH, "/voice/members/{user_id}", voice::patch_member)
         .add(M::GET, "/gateway", crate::gateway::session::upgrade)
 }
 

@@ -1,16 +1,11 @@
-//! The WebSocket gateway: sessions, fan-out of events, resume buffers.
+//! The WebSocket gateway's connection protocol, an edge beside `api`: the handshake, hello,
+//! identify or resume, heartbeats, and the client's frames. It calls `service` for everything
+//! that is a use case (authentication, the `ready` payload, voice signalling) and attaches
+//! the connection to the event bus (`crate::bus`), which delivers the events.
 //!
-//! `hub` is the in-process event bus and the registry of sessions; `lanes` are the threads
-//! that write dispatched events into sockets; `out` is a connection's sending side and
-//! `reader` its receiving side; `wire` frames what the server writes and answers the
-//! handshake; `session` runs one connection; `ready` builds the `ready` payload.
+//! `session` runs one connection; `reader` is its receiving side (tungstenite's protocol
+//! state machine); `handshake` answers the upgrade.
 
-pub mod hub;
-mod lanes;
-pub mod out;
+mod handshake;
 mod reader;
-pub mod ready;
 pub mod session;
-mod wire;
-
-pub use hub::{Audience, Hub};

@@ -14,7 +14,7 @@ use tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
 use tungstenite::protocol::{Role, WebSocketConfig, WebSocketContext};
 use tungstenite::{Message, Utf8Bytes};
 
-use super::out::Out;
+use crate::bus::out::Out;
 
 /// What the client sent.
 #[derive(Debug)]

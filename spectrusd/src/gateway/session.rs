@@ -2,10 +2,11 @@
 //! client's frames.
 //!
 //! The handshake is answered here and the upgraded TCP stream taken back from hyper, so
-//! that frames can be written straight into the socket ([`super::out`]) by the delivery
+//! that frames can be written straight into the socket (`bus::out`) by the delivery
 //! lanes. The connection's task reads the client's frames ([`super::reader`]), keeps the
 //! heartbeat deadline and drains whatever could not be written at once.
 
+use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,41 +17,29 @@ use axum::http::StatusCode;
 use axum::http::header::{CONNECTION, SEC_WEBSOCKET_ACCEPT, UPGRADE};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use hyper_util::rt::TokioIo;
 use spectrus_proto::gateway::{ClientFrame, Hello, InvalidSession, close, op};
-use spectrus_proto::model::Presence;
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep, sleep_until};
 
-use super::hub::{ResumeOutcome, Slot};
-use super::out::Out;
+use super::handshake;
 use super::reader::{Incoming, Reader};
-use super::wire;
-use crate::api::extract::authenticate;
-use crate::domain::tokens::random_token;
-use crate::service::accounts::publish_presence;
+use crate::bus::out::Out;
+use crate::bus::slot::Slot;
+use crate::service::sessions::{self, OpenError};
 use crate::state::SharedState;
 
 /// Frames a client may send per minute before it is disconnected with 4008.
-const FRAMES_PER_MINUTE: u32 = 240;
+const FRAMES_PER_MINUTE: NonZeroU32 = NonZeroU32::new(240).unwrap();
 /// Largest message a client may send.
 const MAX_MESSAGE: usize = 64 * 1024;
 /// How long a closing connection may take to write what it has queued.
 const CLOSE_FLUSH: Duration = Duration::from_secs(2);
-const KNOWN_OPS: &[&str] = &[
-    "identify",
-    "resume",
-    "heartbeat",
-    "voice_join",
-    "voice_answer",
-    "voice_candidate",
-    "voice_state",
-    "voice_leave",
-];
 
 /// `GET /api/v1/gateway`: answers the WebSocket handshake and runs the connection.
 pub async fn upgrade(State(state): State<SharedState>, mut req: Request) -> Response {
-    let accept = match wire::accept_key(req.headers()) {
+    let accept = match handshake::accept_key(req.headers()) {
         Ok(accept) => accept,
         Err(e) => return e.into_response(),
     };
@@ -89,18 +78,16 @@ enum Parsed {
     Close(u16, &'static str),
 }
 
+/// Decodes a client frame. What is wrong is read from serde's error: not JSON, an op
+/// `ClientFrame` does not have (4001), or a bad shape (4002).
 fn parse(text: &str) -> Parsed {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
-        return Parsed::Close(close::DECODE_ERROR, "not JSON");
-    };
-    let Some(op_name) = v.get("op").and_then(|o| o.as_str()) else {
-        return Parsed::Close(close::DECODE_ERROR, "no op");
-    };
-    if !KNOWN_OPS.contains(&op_name) {
-        return Parsed::Close(close::UNKNOWN_OP, "unknown op");
-    }
-    match serde_json::from_value::<ClientFrame>(v) {
+    match serde_json::from_str::<ClientFrame>(text) {
         Ok(f) => Parsed::Frame(f),
+        Err(e) if e.is_syntax() || e.is_eof() => Parsed::Close(close::DECODE_ERROR, "not JSON"),
+        // serde's message for a tag `ClientFrame` has no variant for.
+        Err(e) if e.to_string().starts_with("unknown variant") => {
+            Parsed::Close(close::UNKNOWN_OP, "unknown op")
+        }
         Err(_) => Parsed::Close(close::DECODE_ERROR, "bad payload"),
     }
 }
@@ -113,8 +100,8 @@ struct Connection {
     /// Fires when the client's heartbeat is overdue. One timer for the connection's life,
     /// reset on each heartbeat.
     deadline: Pin<Box<Sleep>>,
-    window_start: Instant,
-    frames_in_window: u32,
+    /// 240 frames a minute, with that many in a burst (GCRA).
+    frames: DefaultDirectRateLimiter,
     /// The client closed the socket with a close frame: its session is over for voice.
     client_closed: bool,
 }
@@ -135,8 +122,7 @@ impl Connection {
             out,
             interval,
             deadline: Box::pin(sleep_until(now + interval * 2)),
-            window_start: now,
-            frames_in_window: 0,
+            frames: RateLimiter::direct(Quota::per_minute(FRAMES_PER_MINUTE)),
             client_closed: false,
         }
     }
@@ -151,12 +137,7 @@ impl Connection {
     }
 
     fn count_frame(&mut self) -> bool {
-        if self.window_start.elapsed() >= Duration::from_secs(60) {
-            self.window_start = Instant::now();
-            self.frames_in_window = 0;
-        }
-        self.frames_in_window += 1;
-        self.frames_in_window <= FRAMES_PER_MINUTE
+        self.frames.check().is_ok()
     }
 
     /// Reads the next client frame, or `None` when the connection is over (a close frame,
@@ -251,69 +232,32 @@ impl Connection {
                 break;
             }
         }
-        if self.client_closed {
-            // A deliberate close ends voice now; an abrupt drop keeps it for a resume.
-            self.state
-                .voice
-                .session_ended(&self.state.hub, &slot.id)
-                .await;
-        }
-        if self.state.hub.detach(&slot, &self.out) {
-            publish_presence(&self.state, slot.user, Presence::Offline);
-        }
+        sessions::disconnected(&self.state, &slot, &self.out, self.client_closed).await;
     }
 
     async fn identify(&mut self, token: &str) -> Option<Arc<Slot>> {
-        let Ok(auth) = authenticate(&self.state, token) else {
-            self.close(close::AUTHENTICATION_FAILED, "authentication failed");
-            return None;
-        };
-        let was_online = self.state.hub.user_online(auth.user_id);
-        let session_id = random_token(16);
-        // Events dispatched from now on wait behind `ready`.
-        self.out.hold();
-        let slot = self.state.hub.register(
-            session_id.clone(),
-            auth.user_id,
-            auth.family_id,
-            self.out.clone(),
-        );
-        match super::ready::build(&self.state, auth.user_id, session_id.clone()).await {
-            Ok(ready) => self.out.release(Some(Arc::from(frame(op::READY, &ready)))),
-            Err(e) => {
+        match sessions::identify(&self.state, token, &self.out).await {
+            Ok((slot, ready)) => {
+                self.out.release(Some(Arc::from(frame(op::READY, &ready))));
+                Some(slot)
+            }
+            Err(OpenError::Unauthenticated) => {
+                self.close(close::AUTHENTICATION_FAILED, "authentication failed");
+                None
+            }
+            Err(OpenError::Internal(e)) => {
                 tracing::error!(error = %e, "cannot build ready");
-                self.state.hub.remove(&session_id);
-                self.out.release(None);
                 self.close(close::UNKNOWN_ERROR, "internal error");
-                return None;
+                None
             }
         }
-        if !was_online {
-            publish_presence(&self.state, auth.user_id, Presence::Online);
-        }
-        Some(slot)
     }
 
     /// `Ok(None)`: the session could not be resumed and the client was told to identify.
     fn resume(&mut self, token: &str, session_id: &str, seq: u64) -> Result<Option<Arc<Slot>>, ()> {
-        let Ok(auth) = authenticate(&self.state, token) else {
-            self.close(close::AUTHENTICATION_FAILED, "authentication failed");
-            return Err(());
-        };
-        let was_online = self.state.hub.user_online(auth.user_id);
-        match self
-            .state
-            .hub
-            .resume(session_id, auth.user_id, seq, self.out.clone())
-        {
-            ResumeOutcome::Resumed(slot) => {
-                self.state.voice.resumed(&self.state.hub, &slot.id);
-                if !was_online {
-                    publish_presence(&self.state, auth.user_id, Presence::Online);
-                }
-                Ok(Some(slot))
-            }
-            ResumeOutcome::Invalid => {
+        match sessions::resume(&self.state, token, session_id, seq, &self.out) {
+            Ok(Some(slot)) => Ok(Some(slot)),
+            Ok(None) => {
                 if self.send_text(frame(
                     op::INVALID_SESSION,
                     &InvalidSession { resumable: false },
@@ -322,6 +266,10 @@ impl Connection {
                 } else {
                     Err(())
                 }
+            }
+            Err(_) => {
+                self.close(close::AUTHENTICATION_FAILED, "authentication failed");
+                Err(())
             }
         }
     }
@@ -346,7 +294,7 @@ impl Connection {
             | ClientFrame::VoiceCandidate(_)
             | ClientFrame::VoiceState(_)
             | ClientFrame::VoiceLeave(_)) => {
-                let Err(fail) = crate::voice::signalling::handle(&self.state, slot, f).await else {
+                let Err(fail) = sessions::voice_op(&self.state, slot, f).await else {
                     return Step::Continue;
                 };
                 let err = spectrus_proto::gateway::VoiceError {
@@ -360,5 +308,31 @@ impl Connection {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(text: &str) -> Option<u16> {
+        match parse(text) {
+            Parsed::Frame(_) => None,
+            Parsed::Close(code, _) => Some(code),
+        }
+    }
+
+    #[test]
+    fn frames_are_told_apart_by_serdes_error() {
+        assert_eq!(code(r#"{"op":"heartbeat","d":{"seq":1}}"#), None);
+        assert_eq!(code("not json"), Some(close::DECODE_ERROR));
+        assert_eq!(code(r#"{"op":"dance","d":{}}"#), Some(close::UNKNOWN_OP));
+        assert_eq!(code(r#"{"d":{},"op":"dance"}"#), Some(close::UNKNOWN_OP));
+        assert_eq!(code(r#"{"d":{}}"#), Some(close::DECODE_ERROR));
+        assert_eq!(code(r#"{"op":7,"d":{}}"#), Some(close::DECODE_ERROR));
+        assert_eq!(
+            code(r#"{"op":"identify","d":{"token":5}}"#),
+            Some(close::DECODE_ERROR)
+        );
     }
 }

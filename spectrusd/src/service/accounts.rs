@@ -2,15 +2,15 @@
 //! and the caller's own profile.
 
 use spectrus_proto::Id;
-use spectrus_proto::gateway::{PresenceUpdate, event};
+use spectrus_proto::gateway::{Dispatch, PresenceUpdate};
 use spectrus_proto::model::{Presence, RegistrationPolicy, Session, User};
 use spectrus_proto::rest::{PatchMe, RegisterRequest};
 
+use crate::bus::Audience;
 use crate::domain::time::now_ms;
 use crate::domain::tokens::{self, ACCESS_TTL_SECS, REFRESH_TTL_MS};
 use crate::domain::{password, validate};
 use crate::error::ApiError;
-use crate::gateway::Audience;
 use crate::state::AppState;
 use crate::store::tokens::Rotation;
 use crate::store::users::UserRow;
@@ -143,32 +143,28 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Session,
         req.invite.clone()
     };
     let row2 = row.clone();
-    let refresh = state
-        .store
-        .write(move |c| {
-            if store::users::username_taken(c, &row2.username)? {
-                return Err(StoreError::Rule(ApiError::Conflict(
-                    "that username is taken".into(),
-                )));
-            }
-            if row2.is_owner && store::users::owner_id(c)?.is_some() {
-                return Err(StoreError::Rule(ApiError::Conflict(
-                    "the owner has already been claimed".into(),
-                )));
-            }
-            if let Some(code) = &invite
-                && !store::invites::consume(c, code, now)?
-            {
-                return Err(StoreError::Rule(ApiError::field(
-                    "invite",
-                    "this invite is not valid, expired or used up",
-                )));
-            }
-            store::users::insert(c, &row2)?;
-            store::members::insert(c, row2.id, now)?;
-            start_family(c, family, row2.id, now)
-        })
-        .await?;
+    let refresh = super::write(state, move |c| {
+        if store::users::username_taken(c, &row2.username)? {
+            return Err(ApiError::Conflict("that username is taken".into()));
+        }
+        if row2.is_owner && store::users::owner_id(c)?.is_some() {
+            return Err(ApiError::Conflict(
+                "the owner has already been claimed".into(),
+            ));
+        }
+        if let Some(code) = &invite
+            && !store::invites::consume(c, code, now)?
+        {
+            return Err(ApiError::field(
+                "invite",
+                "this invite is not valid, expired or used up",
+            ));
+        }
+        store::users::insert(c, &row2)?;
+        store::members::insert(c, row2.id, now)?;
+        Ok(start_family(c, family, row2.id, now)?)
+    })
+    .await?;
     if claiming_owner {
         state.access.set_owner(Some(row.id));
         *state.setup_code.lock().unwrap_or_else(|p| p.into_inner()) = None;
@@ -182,9 +178,8 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Session,
         joined_at: now,
         timeout_until: None,
     };
-    state.hub.dispatch(
-        event::MEMBER_ADD,
-        &member.to_member(Presence::Offline),
+    state.hub.publish(
+        Dispatch::MemberAdd(member.to_member(Presence::Offline)),
         Audience::All,
     );
     session(state, &row, family, refresh)
@@ -226,10 +221,7 @@ pub async fn login(state: &AppState, username: String, pw: String) -> Result<Ses
     }
     let family = state.ids.next();
     let now = now_ms();
-    let refresh = state
-        .store
-        .write(move |c| start_family(c, family, uid, now))
-        .await?;
+    let refresh = super::write(state, move |c| Ok(start_family(c, family, uid, now)?)).await?;
     session(state, &user, family, refresh)
 }
 
@@ -239,10 +231,16 @@ pub async fn refresh(state: &AppState, token: String) -> Result<Session, ApiErro
     let next = tokens::new_refresh_token();
     let next_hash = tokens::hash_refresh_token(&next);
     let now = now_ms();
-    let outcome = state
-        .store
-        .write(move |c| store::tokens::rotate(c, &old, &next_hash, now, now + REFRESH_TTL_MS))
-        .await?;
+    let outcome = super::write(state, move |c| {
+        Ok(store::tokens::rotate(
+            c,
+            &old,
+            &next_hash,
+            now,
+            now + REFRESH_TTL_MS,
+        )?)
+    })
+    .await?;
     match outcome {
         Rotation::Rotated { user_id, family_id } => {
             let user = state
@@ -270,10 +268,10 @@ pub async fn refresh(state: &AppState, token: String) -> Result<Session, ApiErro
 /// Ends the login session the refresh token belongs to.
 pub async fn logout(state: &AppState, token: String) -> Result<(), ApiError> {
     let hash = tokens::hash_refresh_token(&token);
-    let family = state
-        .store
-        .write(move |c| store::tokens::revoke_by_token(c, &hash))
-        .await?;
+    let family = super::write(state, move |c| {
+        Ok(store::tokens::revoke_by_token(c, &hash)?)
+    })
+    .await?;
     match family {
         Some(f) => {
             state.revoke(&[f]);
@@ -330,26 +328,24 @@ pub async fn patch_me(
         _ => None,
     };
     let display = req.display_name.clone();
-    let revoked = state
-        .store
-        .write(move |c| {
-            if let Some(d) = &display {
-                store::users::set_display_name(c, user, d)?;
-            }
-            let mut revoked = Vec::new();
-            if let Some(h) = &new_hash {
-                store::users::set_password_hash(c, user, h)?;
-                revoked = store::tokens::revoke_user(c, user)?;
-                // Keep the caller's own session.
-                c.execute(
-                    "UPDATE token_families SET revoked = 0 WHERE id = ?1",
-                    [family.0 as i64],
-                )?;
-                revoked.retain(|f| *f != family);
-            }
-            Ok(revoked)
-        })
-        .await?;
+    let revoked = super::write(state, move |c| {
+        if let Some(d) = &display {
+            store::users::set_display_name(c, user, d)?;
+        }
+        let mut revoked = Vec::new();
+        if let Some(h) = &new_hash {
+            store::users::set_password_hash(c, user, h)?;
+            revoked = store::tokens::revoke_user(c, user)?;
+            // Keep the caller's own session.
+            c.execute(
+                "UPDATE token_families SET revoked = 0 WHERE id = ?1",
+                [family.0 as i64],
+            )?;
+            revoked.retain(|f| *f != family);
+        }
+        Ok(revoked)
+    })
+    .await?;
     if !revoked.is_empty() {
         state.revoke(&revoked);
     }
@@ -367,19 +363,18 @@ pub async fn patch_me(
         };
         state
             .hub
-            .dispatch(event::MEMBER_UPDATE, &m.to_member(presence), Audience::All);
+            .publish(Dispatch::MemberUpdate(m.to_member(presence)), Audience::All);
     }
     Ok(updated)
 }
 
 /// Tells everyone a user came online or went offline.
 pub fn publish_presence(state: &AppState, user: Id, status: Presence) {
-    state.hub.dispatch(
-        event::PRESENCE_UPDATE,
-        &PresenceUpdate {
+    state.hub.publish(
+        Dispatch::PresenceUpdate(PresenceUpdate {
             user_id: user,
             status,
-        },
+        }),
         Audience::All,
     );
 }

@@ -1,20 +1,25 @@
 //! Channels and categories: create, edit, reorder, delete, overwrites.
 
-use spectrus_proto::gateway::event;
+use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::model::{Channel, ChannelType, PermissionOverwrite};
 use spectrus_proto::rest::{ChannelPosition, CreateChannel, OverwriteBody, PatchChannel};
 use spectrus_proto::{Id, Permission};
 
 use super::{Actor, audit};
+use crate::bus::Audience;
 use crate::domain::validate;
 use crate::error::ApiError;
-use crate::gateway::Audience;
 use crate::state::AppState;
-use crate::store::{self, StoreError};
+use crate::store;
+
+/// Every channel, hidden or not (for the operator's name lookups).
+pub async fn all(state: &AppState) -> Result<Vec<Channel>, ApiError> {
+    Ok(state.store.read(store::channels::list).await?)
+}
 
 /// Every channel the actor can see.
 pub async fn list(state: &AppState, actor: Actor) -> Result<Vec<Channel>, ApiError> {
-    let all = state.store.read(store::channels::list).await?;
+    let all = all(state).await?;
     Ok(match actor {
         Actor::Admin { .. } => all,
         Actor::User(u) => all
@@ -41,27 +46,21 @@ fn check_parent(
     c: &rusqlite::Connection,
     parent: Option<Id>,
     kind: ChannelType,
-) -> Result<(), StoreError> {
+) -> Result<(), ApiError> {
     if let Some(p) = parent {
         if kind == ChannelType::Category {
-            return Err(StoreError::Rule(ApiError::field(
+            return Err(ApiError::field(
                 "parent_id",
                 "a category cannot have a parent",
-            )));
+            ));
         }
         match store::channels::get(c, p)? {
             Some(ch) if ch.kind == ChannelType::Category => {}
             Some(_) => {
-                return Err(StoreError::Rule(ApiError::field(
-                    "parent_id",
-                    "must be a category",
-                )));
+                return Err(ApiError::field("parent_id", "must be a category"));
             }
             None => {
-                return Err(StoreError::Rule(ApiError::field(
-                    "parent_id",
-                    "no such category",
-                )));
+                return Err(ApiError::field("parent_id", "no such category"));
             }
         }
     }
@@ -84,41 +83,40 @@ pub async fn create(
     check.finish()?;
     let id = state.ids.next();
     let audit_id = state.ids.next();
-    let ch = state
-        .store
-        .write(move |c| {
-            check_parent(c, req.parent_id, req.kind)?;
-            let position = match req.position {
-                Some(p) => p,
-                None => store::channels::next_position(c)?,
-            };
-            let ch = Channel {
-                id,
-                kind: req.kind,
-                name: req.name,
-                topic: req.topic,
-                parent_id: req.parent_id,
-                position,
-                permission_overwrites: Vec::new(),
-                user_limit: req.user_limit,
-                bitrate: req.bitrate,
-            };
-            store::channels::upsert(c, &ch)?;
-            audit(
-                c,
-                audit_id,
-                actor,
-                "channel.create",
-                Some(("channel", id.to_string())),
-                serde_json::json!({"after": &ch}),
-            )?;
-            Ok(ch)
-        })
-        .await?;
+    let ch = super::write(state, move |c| {
+        check_parent(c, req.parent_id, req.kind)?;
+        let position = match req.position {
+            Some(p) => p,
+            None => store::channels::next_position(c)?,
+        };
+        let ch = Channel {
+            id,
+            kind: req.kind,
+            name: req.name,
+            topic: req.topic,
+            parent_id: req.parent_id,
+            position,
+            permission_overwrites: Vec::new(),
+            user_limit: req.user_limit,
+            bitrate: req.bitrate,
+        };
+        store::channels::upsert(c, &ch)?;
+        audit(
+            c,
+            audit_id,
+            actor,
+            "channel.create",
+            Some(("channel", id.to_string())),
+            serde_json::json!({"after": &ch}),
+        )?;
+        Ok(ch)
+    })
+    .await?;
     state.access.upsert_channel(&ch);
-    state
-        .hub
-        .dispatch(event::CHANNEL_CREATE, &ch, Audience::Channel(ch.id));
+    state.hub.publish(
+        Dispatch::ChannelCreate(ch.clone()),
+        Audience::Channel(ch.id),
+    );
     Ok(ch)
 }
 
@@ -141,47 +139,45 @@ pub async fn patch(
     check_limits(req.user_limit.flatten(), req.bitrate.flatten(), &mut check);
     check.finish()?;
     let audit_id = state.ids.next();
-    let ch = state
-        .store
-        .write(move |c| {
-            let before = store::channels::get(c, id)?
-                .ok_or(StoreError::Rule(ApiError::NotFound("channel")))?;
-            let mut ch = before.clone();
-            if let Some(n) = req.name {
-                ch.name = n;
-            }
-            if let Some(t) = req.topic {
-                ch.topic = t;
-            }
-            if let Some(p) = req.parent_id {
-                check_parent(c, p, ch.kind)?;
-                ch.parent_id = p;
-            }
-            if let Some(p) = req.position {
-                ch.position = p;
-            }
-            if let Some(l) = req.user_limit {
-                ch.user_limit = l;
-            }
-            if let Some(b) = req.bitrate {
-                ch.bitrate = b;
-            }
-            store::channels::upsert(c, &ch)?;
-            audit(
-                c,
-                audit_id,
-                actor,
-                "channel.update",
-                Some(("channel", id.to_string())),
-                serde_json::json!({"before": before, "after": &ch}),
-            )?;
-            Ok(ch)
-        })
-        .await?;
+    let ch = super::write(state, move |c| {
+        let before = store::channels::get(c, id)?.ok_or(ApiError::NotFound("channel"))?;
+        let mut ch = before.clone();
+        if let Some(n) = req.name {
+            ch.name = n;
+        }
+        if let Some(t) = req.topic {
+            ch.topic = t;
+        }
+        if let Some(p) = req.parent_id {
+            check_parent(c, p, ch.kind)?;
+            ch.parent_id = p;
+        }
+        if let Some(p) = req.position {
+            ch.position = p;
+        }
+        if let Some(l) = req.user_limit {
+            ch.user_limit = l;
+        }
+        if let Some(b) = req.bitrate {
+            ch.bitrate = b;
+        }
+        store::channels::upsert(c, &ch)?;
+        audit(
+            c,
+            audit_id,
+            actor,
+            "channel.update",
+            Some(("channel", id.to_string())),
+            serde_json::json!({"before": before, "after": &ch}),
+        )?;
+        Ok(ch)
+    })
+    .await?;
     state.access.upsert_channel(&ch);
-    state
-        .hub
-        .dispatch(event::CHANNEL_UPDATE, &ch, Audience::Channel(ch.id));
+    state.hub.publish(
+        Dispatch::ChannelUpdate(ch.clone()),
+        Audience::Channel(ch.id),
+    );
     Ok(ch)
 }
 
@@ -198,12 +194,10 @@ pub async fn reorder(
         ));
     }
     let audit_id = state.ids.next();
-    let changed = state
-        .store
-        .write(move |c| {
+    let changed = super::write(state, move |c| {
             let mut changed = Vec::new();
             for m in &moves {
-                let mut ch = store::channels::get(c, m.id)?.ok_or(StoreError::Rule(ApiError::NotFound("channel")))?;
+                let mut ch = store::channels::get(c, m.id)?.ok_or(ApiError::NotFound("channel"))?;
                 ch.position = m.position;
                 if let Some(p) = m.parent_id {
                     check_parent(c, p, ch.kind)?;
@@ -218,52 +212,77 @@ pub async fn reorder(
         .await?;
     for ch in &changed {
         state.access.upsert_channel(ch);
-        state
-            .hub
-            .dispatch(event::CHANNEL_UPDATE, ch, Audience::Channel(ch.id));
+        state.hub.publish(
+            Dispatch::ChannelUpdate(ch.clone()),
+            Audience::Channel(ch.id),
+        );
     }
     list(state, actor).await
 }
 
 /// Deletes a channel (its messages go with it; children of a category move to the top).
-pub async fn delete(state: &AppState, actor: Actor, id: Id) -> Result<(), ApiError> {
+/// What deleting a category does with the channels it still holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldChannels {
+    /// They move to the top level (the public API).
+    MoveToTop,
+    /// The deletion is refused, `409 conflict` (the admin socket: an operator's script
+    /// should not reshape the channel list by accident).
+    Refuse,
+}
+
+/// Deletes a channel or a category (`channels:manage`); `held` says what happens to the
+/// channels a category still holds. Checked inside the write transaction, so no channel can
+/// join the category between the check and the deletion.
+pub async fn delete(
+    state: &AppState,
+    actor: Actor,
+    id: Id,
+    held: HeldChannels,
+) -> Result<(), ApiError> {
     actor.require_in(state, id, Permission::ChannelsManage)?;
     let audit_id = state.ids.next();
-    let (ch, children) = state
-        .store
-        .write(move |c| {
-            let ch = store::channels::get(c, id)?
-                .ok_or(StoreError::Rule(ApiError::NotFound("channel")))?;
-            let former_children: Vec<Id> = store::channels::list(c)?
-                .into_iter()
-                .filter(|x| x.parent_id == Some(id))
-                .map(|x| x.id)
-                .collect();
-            store::channels::delete(c, id)?;
-            let mut children = Vec::new();
-            for child in former_children {
-                children.extend(store::channels::get(c, child)?);
-            }
-            audit(
-                c,
-                audit_id,
-                actor,
-                "channel.delete",
-                Some(("channel", id.to_string())),
-                serde_json::json!({"before": &ch}),
-            )?;
-            Ok((ch, children))
-        })
-        .await?;
+    let (ch, children) = super::write(state, move |c| {
+        let ch = store::channels::get(c, id)?.ok_or(ApiError::NotFound("channel"))?;
+        let former_children: Vec<Id> = store::channels::list(c)?
+            .into_iter()
+            .filter(|x| x.parent_id == Some(id))
+            .map(|x| x.id)
+            .collect();
+        if held == HeldChannels::Refuse && !former_children.is_empty() {
+            return Err(ApiError::Conflict(format!(
+                "category {} still holds {} channel(s): move or delete them first",
+                ch.name,
+                former_children.len()
+            )));
+        }
+        store::channels::delete(c, id)?;
+        let mut children = Vec::new();
+        for child in former_children {
+            children.extend(store::channels::get(c, child)?);
+        }
+        audit(
+            c,
+            audit_id,
+            actor,
+            "channel.delete",
+            Some(("channel", id.to_string())),
+            serde_json::json!({"before": &ch}),
+        )?;
+        Ok((ch, children))
+    })
+    .await?;
     // Tell everyone who could see it before forgetting its overwrites.
-    state
-        .hub
-        .dispatch(event::CHANNEL_DELETE, &ch, Audience::Channel(ch.id));
+    state.hub.publish(
+        Dispatch::ChannelDelete(ch.clone()),
+        Audience::Channel(ch.id),
+    );
     state.access.remove_channel(id);
     for child in children {
-        state
-            .hub
-            .dispatch(event::CHANNEL_UPDATE, &child, Audience::Channel(child.id));
+        state.hub.publish(
+            Dispatch::ChannelUpdate(child.clone()),
+            Audience::Channel(child.id),
+        );
     }
     Ok(())
 }
@@ -324,40 +343,39 @@ async fn overwrite_change(
 ) -> Result<Channel, ApiError> {
     let audit_id = state.ids.next();
     let snapshot = super::visibility::snapshot(state);
-    let ch = state
-        .store
-        .write(move |c| {
-            if store::roles::get(c, role)?.is_none() {
-                return Err(StoreError::Rule(ApiError::NotFound("role")));
+    let ch = super::write(state, move |c| {
+        if store::roles::get(c, role)?.is_none() {
+            return Err(ApiError::NotFound("role"));
+        }
+        let before = store::channels::get(c, channel)?
+            .ok_or(ApiError::NotFound("channel"))?
+            .permission_overwrites
+            .into_iter()
+            .find(|x| x.role_id == role);
+        match &o {
+            Some(o) => store::channels::put_overwrite(c, channel, o)?,
+            None => {
+                store::channels::delete_overwrite(c, channel, role)?;
             }
-            let before = store::channels::get(c, channel)?
-                .ok_or(StoreError::Rule(ApiError::NotFound("channel")))?
-                .permission_overwrites
-                .into_iter()
-                .find(|x| x.role_id == role);
-            match &o {
-                Some(o) => store::channels::put_overwrite(c, channel, o)?,
-                None => {
-                    store::channels::delete_overwrite(c, channel, role)?;
-                }
-            }
-            audit(
-                c,
-                audit_id,
-                actor,
-                "channel.overwrite",
-                Some(("channel", channel.to_string())),
-                serde_json::json!({"role_id": role, "before": before, "after": &o}),
-            )?;
-            store::channels::get(c, channel)?.ok_or(StoreError::Rule(ApiError::NotFound("channel")))
-        })
-        .await?;
+        }
+        audit(
+            c,
+            audit_id,
+            actor,
+            "channel.overwrite",
+            Some(("channel", channel.to_string())),
+            serde_json::json!({"role_id": role, "before": before, "after": &o}),
+        )?;
+        store::channels::get(c, channel)?.ok_or(ApiError::NotFound("channel"))
+    })
+    .await?;
     state.access.upsert_channel(&ch);
     // Those who just lost sight of it are told it is gone for them (and get nothing more of
     // it); those who just gained it are told it exists.
     super::visibility::announce(state, snapshot).await?;
-    state
-        .hub
-        .dispatch(event::CHANNEL_UPDATE, &ch, Audience::Channel(ch.id));
+    state.hub.publish(
+        Dispatch::ChannelUpdate(ch.clone()),
+        Audience::Channel(ch.id),
+    );
     Ok(ch)
 }

@@ -9,8 +9,8 @@ use crate::domain::time::{now_ms, rfc3339};
 use crate::domain::tokens::random_token;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store;
 use crate::store::invites::InviteRow;
-use crate::store::{self, StoreError};
 
 /// The wire form of a stored invite.
 pub fn to_wire(state: &AppState, i: &InviteRow) -> Invite {
@@ -60,20 +60,18 @@ pub async fn create(state: &AppState, actor: Actor, req: CreateInvite) -> Result
     };
     let r = row.clone();
     let audit_id = state.ids.next();
-    state
-        .store
-        .write(move |c| {
-            store::invites::insert(c, &r)?;
-            audit(
-                c,
-                audit_id,
-                actor,
-                "invite.create",
-                Some(("invite", r.code.clone())),
-                serde_json::json!({"max_uses": r.max_uses, "expires_at": r.expires_at}),
-            )
-        })
-        .await?;
+    super::write(state, move |c| {
+        store::invites::insert(c, &r)?;
+        Ok(audit(
+            c,
+            audit_id,
+            actor,
+            "invite.create",
+            Some(("invite", r.code.clone())),
+            serde_json::json!({"max_uses": r.max_uses, "expires_at": r.expires_at}),
+        )?)
+    })
+    .await?;
     Ok(to_wire(state, &row))
 }
 
@@ -88,27 +86,22 @@ pub async fn list(state: &AppState, actor: Actor) -> Result<Vec<Invite>, ApiErro
 pub async fn revoke(state: &AppState, actor: Actor, code: String) -> Result<(), ApiError> {
     let may_manage = actor.require(state, Permission::InvitesManage).is_ok();
     let audit_id = state.ids.next();
-    state
-        .store
-        .write(move |c| {
-            let inv = store::invites::get(c, &code)?
-                .ok_or(StoreError::Rule(ApiError::NotFound("invite")))?;
-            if !may_manage && (inv.created_by.is_none() || inv.created_by != actor.user_id()) {
-                return Err(StoreError::Rule(ApiError::MissingPermission(
-                    Permission::InvitesManage,
-                )));
-            }
-            store::invites::delete(c, &code)?;
-            audit(
-                c,
-                audit_id,
-                actor,
-                "invite.delete",
-                Some(("invite", code.clone())),
-                serde_json::json!({}),
-            )
-        })
-        .await?;
+    super::write(state, move |c| {
+        let inv = store::invites::get(c, &code)?.ok_or(ApiError::NotFound("invite"))?;
+        if !may_manage && (inv.created_by.is_none() || inv.created_by != actor.user_id()) {
+            return Err(ApiError::MissingPermission(Permission::InvitesManage));
+        }
+        store::invites::delete(c, &code)?;
+        Ok(audit(
+            c,
+            audit_id,
+            actor,
+            "invite.delete",
+            Some(("invite", code.clone())),
+            serde_json::json!({}),
+        )?)
+    })
+    .await?;
     Ok(())
 }
 
@@ -139,30 +132,29 @@ pub async fn accept(state: &AppState, user: Id, code: String) -> Result<(), ApiE
         return Ok(());
     }
     let now = now_ms();
-    state
-        .store
-        .write(move |c| {
-            if store::bans::is_banned(c, user)? {
-                return Err(StoreError::Rule(ApiError::Forbidden(
-                    "you are banned from this server".into(),
-                )));
-            }
-            if !store::invites::consume(c, &code, now)? {
-                return Err(StoreError::Rule(ApiError::NotFound("invite")));
-            }
-            store::members::insert(c, user, now)
-        })
-        .await?;
+    super::write(state, move |c| {
+        if store::bans::is_banned(c, user)? {
+            return Err(ApiError::Forbidden(
+                "you are banned from this server".into(),
+            ));
+        }
+        if !store::invites::consume(c, &code, now)? {
+            return Err(ApiError::NotFound("invite"));
+        }
+        Ok(store::members::insert(c, user, now)?)
+    })
+    .await?;
     state.access.upsert_member(user, Vec::new(), None);
     if let Some(m) = state
         .store
         .read(move |c| store::members::get(c, user))
         .await?
     {
-        state.hub.dispatch(
-            spectrus_proto::gateway::event::MEMBER_ADD,
-            &m.to_member(spectrus_proto::model::Presence::Offline),
-            crate::gateway::Audience::All,
+        state.hub.publish(
+            spectrus_proto::gateway::Dispatch::MemberAdd(
+                m.to_member(spectrus_proto::model::Presence::Offline),
+            ),
+            crate::bus::Audience::All,
         );
     }
     Ok(())

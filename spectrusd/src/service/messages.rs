@@ -1,18 +1,18 @@
 //! Messages: post (idempotent with a nonce), history, edit, delete, reactions, typing, acks.
 
-use spectrus_proto::gateway::{MessageDelete, ReactionEvent, TypingStart, event};
+use spectrus_proto::gateway::{Dispatch, MessageDelete, ReactionEvent, TypingStart};
 use spectrus_proto::model::Message;
 use spectrus_proto::rest::CreateMessage;
 use spectrus_proto::{Id, Permission};
 
 use super::Actor;
+use crate::bus::Audience;
 use crate::domain::time::{now_ms, rfc3339};
 use crate::domain::{mentions, validate};
 use crate::error::ApiError;
-use crate::gateway::Audience;
 use crate::state::AppState;
+use crate::store;
 use crate::store::messages::{Cursor, NewMessage};
-use crate::store::{self, StoreError};
 
 /// How long a nonce de-duplicates.
 pub const NONCE_WINDOW_MS: u64 = 10 * 60 * 1000;
@@ -65,35 +65,34 @@ pub async fn post(
     };
     // The stored message is read back inside the write (same connection, same
     // transaction): no trip to a reader thread between the commit and the dispatch.
-    let (stored, created) = state
-        .store
-        .write(move |c| {
-            if let Some(n) = &new.nonce
-                && let Some(existing) = store::messages::find_by_nonce(c, user, n, since)?
-            {
-                return Ok((store::messages::get(c, existing, user)?, false));
-            }
-            if let Some(r) = new.reply_to {
-                match store::messages::owner_of(c, r)? {
-                    Some((ch, _)) if ch == channel => {}
-                    _ => {
-                        return Err(StoreError::Rule(ApiError::field(
-                            "reply_to",
-                            "no such message in this channel",
-                        )));
-                    }
+    let (stored, created) = super::write(state, move |c| {
+        if let Some(n) = &new.nonce
+            && let Some(existing) = store::messages::find_by_nonce(c, user, n, since)?
+        {
+            return Ok((store::messages::get(c, existing, user)?, false));
+        }
+        if let Some(r) = new.reply_to {
+            match store::messages::owner_of(c, r)? {
+                Some((ch, _)) if ch == channel => {}
+                _ => {
+                    return Err(ApiError::field(
+                        "reply_to",
+                        "no such message in this channel",
+                    ));
                 }
             }
-            store::messages::insert(c, &new)?;
-            Ok((store::messages::get(c, new.id, user)?, true))
-        })
-        .await?;
+        }
+        store::messages::insert(c, &new)?;
+        Ok((store::messages::get(c, new.id, user)?, true))
+    })
+    .await?;
     let mut msg = stored.ok_or(ApiError::NotFound("message"))?;
     msg.nonce = nonce;
     if created {
-        state
-            .hub
-            .dispatch(event::MESSAGE_CREATE, &msg, Audience::Channel(channel));
+        state.hub.publish(
+            Dispatch::MessageCreate(msg.clone()),
+            Audience::Channel(channel),
+        );
     }
     Ok((msg, created))
 }
@@ -159,30 +158,31 @@ pub async fn edit(
         .take(50)
         .collect();
     let now = now_ms();
-    state
-        .store
-        .write(move |c| {
-            match store::messages::owner_of(c, id)? {
-                Some((ch, author)) if ch == channel => {
-                    if author != user {
-                        return Err(StoreError::Rule(ApiError::Forbidden(
-                            "only the author can edit a message".into(),
-                        )));
-                    }
+    super::write(state, move |c| {
+        match store::messages::owner_of(c, id)? {
+            Some((ch, author)) if ch == channel => {
+                if author != user {
+                    return Err(ApiError::Forbidden(
+                        "only the author can edit a message".into(),
+                    ));
                 }
-                _ => return Err(StoreError::Rule(ApiError::NotFound("message"))),
             }
-            store::messages::edit(c, id, channel, &content, &mentioned, now)
-        })
-        .await?;
+            _ => return Err(ApiError::NotFound("message")),
+        }
+        Ok(store::messages::edit(
+            c, id, channel, &content, &mentioned, now,
+        )?)
+    })
+    .await?;
     let msg = state
         .store
         .read(move |c| store::messages::get(c, id, user))
         .await?
         .ok_or(ApiError::NotFound("message"))?;
-    state
-        .hub
-        .dispatch(event::MESSAGE_UPDATE, &msg, Audience::Channel(channel));
+    state.hub.publish(
+        Dispatch::MessageUpdate(msg.clone()),
+        Audience::Channel(channel),
+    );
     Ok(msg)
 }
 
@@ -193,37 +193,32 @@ pub async fn delete(state: &AppState, actor: Actor, channel: Id, id: Id) -> Resu
         .require_in(state, channel, Permission::MessagesManage)
         .is_ok();
     let audit_id = state.ids.next();
-    state
-        .store
-        .write(move |c| {
-            let author = match store::messages::owner_of(c, id)? {
-                Some((ch, author)) if ch == channel => author,
-                _ => return Err(StoreError::Rule(ApiError::NotFound("message"))),
-            };
-            if actor.user_id() != Some(author) {
-                if !may_manage {
-                    return Err(StoreError::Rule(ApiError::MissingPermission(
-                        Permission::MessagesManage,
-                    )));
-                }
-                super::audit(
-                    c,
-                    audit_id,
-                    actor,
-                    "message.delete",
-                    Some(("message", id.to_string())),
-                    serde_json::json!({"channel_id": channel, "author_id": author}),
-                )?;
+    super::write(state, move |c| {
+        let author = match store::messages::owner_of(c, id)? {
+            Some((ch, author)) if ch == channel => author,
+            _ => return Err(ApiError::NotFound("message")),
+        };
+        if actor.user_id() != Some(author) {
+            if !may_manage {
+                return Err(ApiError::MissingPermission(Permission::MessagesManage));
             }
-            store::messages::delete(c, id)
-        })
-        .await?;
-    state.hub.dispatch(
-        event::MESSAGE_DELETE,
-        &MessageDelete {
+            super::audit(
+                c,
+                audit_id,
+                actor,
+                "message.delete",
+                Some(("message", id.to_string())),
+                serde_json::json!({"channel_id": channel, "author_id": author}),
+            )?;
+        }
+        Ok(store::messages::delete(c, id)?)
+    })
+    .await?;
+    state.hub.publish(
+        Dispatch::MessageDelete(MessageDelete {
             id,
             channel_id: channel,
-        },
+        }),
         Audience::Channel(channel),
     );
     Ok(())
@@ -252,30 +247,28 @@ pub async fn react(
         .finish()?;
     let e = emoji.clone();
     let now = now_ms();
-    let changed = state
-        .store
-        .write(move |c| {
-            match store::messages::owner_of(c, id)? {
-                Some((ch, _)) if ch == channel => {}
-                _ => return Err(StoreError::Rule(ApiError::NotFound("message"))),
+    let changed = super::write(state, move |c| {
+        match store::messages::owner_of(c, id)? {
+            Some((ch, _)) if ch == channel => {}
+            _ => return Err(ApiError::NotFound("message")),
+        }
+        if add {
+            let distinct: i64 = c.query_row(
+                "SELECT COUNT(DISTINCT emoji) FROM reactions WHERE message_id = ?1",
+                [id.0 as i64],
+                |r| r.get(0),
+            )?;
+            if distinct >= 20 {
+                return Err(ApiError::Conflict(
+                    "a message holds at most 20 different reactions".into(),
+                ));
             }
-            if add {
-                let distinct: i64 = c.query_row(
-                    "SELECT COUNT(DISTINCT emoji) FROM reactions WHERE message_id = ?1",
-                    [id.0 as i64],
-                    |r| r.get(0),
-                )?;
-                if distinct >= 20 {
-                    return Err(StoreError::Rule(ApiError::Conflict(
-                        "a message holds at most 20 different reactions".into(),
-                    )));
-                }
-                store::messages::add_reaction(c, id, &e, user, now)
-            } else {
-                store::messages::remove_reaction(c, id, &e, user)
-            }
-        })
-        .await?;
+            Ok(store::messages::add_reaction(c, id, &e, user, now)?)
+        } else {
+            Ok(store::messages::remove_reaction(c, id, &e, user)?)
+        }
+    })
+    .await?;
     if changed {
         let ev = ReactionEvent {
             channel_id: channel,
@@ -283,12 +276,12 @@ pub async fn react(
             user_id: user,
             emoji,
         };
-        let name = if add {
-            event::REACTION_ADD
+        let ev = if add {
+            Dispatch::ReactionAdd(ev)
         } else {
-            event::REACTION_REMOVE
+            Dispatch::ReactionRemove(ev)
         };
-        state.hub.dispatch(name, &ev, Audience::Channel(channel));
+        state.hub.publish(ev, Audience::Channel(channel));
     }
     Ok(())
 }
@@ -304,9 +297,10 @@ pub fn typing(state: &AppState, user: Id, channel: Id) -> Result<(), ApiError> {
         user_id: user,
         timestamp: rfc3339(now_ms()),
     };
-    state
-        .hub
-        .dispatch(event::TYPING_START, &ev, Audience::Channel(channel));
+    state.hub.publish(
+        Dispatch::TypingStart(ev.clone()),
+        Audience::Channel(channel),
+    );
     Ok(())
 }
 
@@ -316,15 +310,13 @@ pub async fn ack(state: &AppState, user: Id, channel: Id, message: Id) -> Result
         .access
         .require_in(user, channel, Permission::ChannelsView)?;
     ensure_text_capable(state, channel)?;
-    state
-        .store
-        .write(move |c| {
-            match store::messages::owner_of(c, message)? {
-                Some((ch, _)) if ch == channel => {}
-                _ => return Err(StoreError::Rule(ApiError::NotFound("message"))),
-            }
-            store::messages::ack(c, user, channel, message)
-        })
-        .await?;
+    super::write(state, move |c| {
+        match store::messages::owner_of(c, message)? {
+            Some((ch, _)) if ch == channel => {}
+            _ => return Err(ApiError::NotFound("message")),
+        }
+        Ok(store::messages::ack(c, user, channel, message)?)
+    })
+    .await?;
     Ok(())
 }

@@ -7,14 +7,18 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod auth;
 pub mod channels;
 pub mod invites;
 pub mod members;
 pub mod messages;
 pub mod moderation;
+pub mod ready;
 pub mod roles;
 pub mod server;
+pub mod sessions;
 pub mod visibility;
+pub mod voice;
 // Admin socket (operator) use cases.
 pub mod backup;
 pub mod layout;
@@ -118,6 +122,24 @@ impl Actor {
             Some(p) => Err(ApiError::MissingPermission(p)),
         }
     }
+}
+
+/// Runs `f` in the store's write transaction (answered after the commit); `f` refuses with
+/// an [`ApiError`] (a rule it checked inside the transaction) or any store error.
+pub(crate) async fn write<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&rusqlite::Connection) -> Result<T, ApiError> + Send + 'static,
+{
+    state.store.write(f).await
+}
+
+/// Permissions a set of roles grants (for escalation checks on whole role lists).
+pub(crate) fn permissions_of(state: &AppState, roles: &[Id]) -> PermissionSet {
+    roles
+        .iter()
+        .filter_map(|r| state.access.role(*r))
+        .fold(PermissionSet::EMPTY, |acc, r| acc.union(r.permissions))
 }
 
 /// Writes an audit log entry inside a write transaction (no reason given).

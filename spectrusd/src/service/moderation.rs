@@ -9,20 +9,20 @@
 //! member can still read but not post, react, speak or join voice.
 
 use spectrus_proto::gateway::close::AUTHENTICATION_FAILED;
-use spectrus_proto::gateway::{IdOnly, event};
+use spectrus_proto::gateway::{Dispatch, IdOnly};
 use spectrus_proto::model::{Ban, Member, Presence};
 use spectrus_proto::rest::PatchMember;
 use spectrus_proto::{Id, Permission};
 
 use super::{Actor, audit, visibility};
+use crate::bus::Audience;
 use crate::domain::permissions::{Standing, may_manage_role, may_moderate};
 use crate::domain::time::{now_ms, parse_rfc3339, rfc3339};
 use crate::domain::validate;
 use crate::error::ApiError;
-use crate::gateway::Audience;
 use crate::state::AppState;
+use crate::store;
 use crate::store::members::MemberRow;
-use crate::store::{self, StoreError};
 
 /// The longest timeout (28 days, as users know it from Discord).
 pub const TIMEOUT_MAX_MS: i64 = 28 * 24 * 3600 * 1000;
@@ -52,7 +52,9 @@ fn presence(state: &AppState, user: Id) -> Presence {
 /// Sends `MEMBER_UPDATE` for a member row.
 pub(crate) fn dispatch_member(state: &AppState, row: &MemberRow) -> Member {
     let m = row.to_member(presence(state, row.user.id));
-    state.hub.dispatch(event::MEMBER_UPDATE, &m, Audience::All);
+    state
+        .hub
+        .publish(Dispatch::MemberUpdate(m.clone()), Audience::All);
     m
 }
 
@@ -134,7 +136,7 @@ fn end_membership(state: &AppState, user: Id, families: &[Id], why: &'static str
     if was_member {
         state
             .hub
-            .dispatch(event::MEMBER_REMOVE, &IdOnly { id: user }, Audience::All);
+            .publish(Dispatch::MemberRemove(IdOnly { id: user }), Audience::All);
     }
 }
 
@@ -152,25 +154,23 @@ pub async fn kick(
     check_moderation(actor, st, user, target, "kick")?;
     let audit_id = state.ids.next();
     let r = reason.clone();
-    let families = state
-        .store
-        .write(move |c| {
-            if !store::members::delete(c, user)? {
-                return Err(StoreError::Rule(ApiError::NotFound("member")));
-            }
-            let families = store::tokens::revoke_user(c, user)?;
-            audit::record(
-                c,
-                audit_id,
-                actor,
-                "member.kick",
-                Some(("user", user.to_string())),
-                r.as_deref(),
-                serde_json::json!({}),
-            )?;
-            Ok(families)
-        })
-        .await?;
+    let families = super::write(state, move |c| {
+        if !store::members::delete(c, user)? {
+            return Err(ApiError::NotFound("member"));
+        }
+        let families = store::tokens::revoke_user(c, user)?;
+        audit::record(
+            c,
+            audit_id,
+            actor,
+            "member.kick",
+            Some(("user", user.to_string())),
+            r.as_deref(),
+            serde_json::json!({}),
+        )?;
+        Ok(families)
+    })
+    .await?;
     end_membership(state, user, &families, "removed from the server");
     state.hub.admin_event(
         "member_kick",
@@ -202,27 +202,25 @@ pub async fn ban(
     let audit_id = state.ids.next();
     let r = reason.clone();
     let now = now_ms();
-    let families = state
-        .store
-        .write(move |c| {
-            if store::users::by_id(c, user)?.is_none() {
-                return Err(StoreError::Rule(ApiError::NotFound("user")));
-            }
-            store::bans::insert(c, user, r.as_deref(), actor.user_id(), now)?;
-            let was_member = store::members::delete(c, user)?;
-            let families = store::tokens::revoke_user(c, user)?;
-            audit::record(
-                c,
-                audit_id,
-                actor,
-                "member.ban",
-                Some(("user", user.to_string())),
-                r.as_deref(),
-                serde_json::json!({"was_member": was_member}),
-            )?;
-            Ok(families)
-        })
-        .await?;
+    let families = super::write(state, move |c| {
+        if store::users::by_id(c, user)?.is_none() {
+            return Err(ApiError::NotFound("user"));
+        }
+        store::bans::insert(c, user, r.as_deref(), actor.user_id(), now)?;
+        let was_member = store::members::delete(c, user)?;
+        let families = store::tokens::revoke_user(c, user)?;
+        audit::record(
+            c,
+            audit_id,
+            actor,
+            "member.ban",
+            Some(("user", user.to_string())),
+            r.as_deref(),
+            serde_json::json!({"was_member": was_member}),
+        )?;
+        Ok(families)
+    })
+    .await?;
     end_membership(state, user, &families, "banned from the server");
     state.hub.admin_event(
         "ban_add",
@@ -244,23 +242,21 @@ pub async fn unban(
     actor.require(state, Permission::MembersBan)?;
     let reason = audit::clean_reason(reason)?;
     let audit_id = state.ids.next();
-    state
-        .store
-        .write(move |c| {
-            if !store::bans::delete(c, user)? {
-                return Err(StoreError::Rule(ApiError::NotFound("ban")));
-            }
-            audit::record(
-                c,
-                audit_id,
-                actor,
-                "member.unban",
-                Some(("user", user.to_string())),
-                reason.as_deref(),
-                serde_json::json!({}),
-            )
-        })
-        .await?;
+    super::write(state, move |c| {
+        if !store::bans::delete(c, user)? {
+            return Err(ApiError::NotFound("ban"));
+        }
+        Ok(audit::record(
+            c,
+            audit_id,
+            actor,
+            "member.unban",
+            Some(("user", user.to_string())),
+            reason.as_deref(),
+            serde_json::json!({}),
+        )?)
+    })
+    .await?;
     state.hub.admin_event(
         "ban_remove",
         with_actor(actor, serde_json::json!({"user_id": user})),
@@ -351,7 +347,7 @@ fn check_patch(
                     ));
                 }
             }
-            actor.require_grantable(state, super::roles::permissions_of(state, &added))?;
+            actor.require_grantable(state, super::permissions_of(state, &added))?;
             Some(wanted)
         }
     };
@@ -381,62 +377,59 @@ pub async fn patch_member(
     let roles_change = change.roles.is_some();
     let timeout_change = change.timeout;
     let snapshot = roles_change.then(|| visibility::snapshot(state));
-    let row = state
-        .store
-        .write(move |c| {
-            let before = store::members::get(c, user)?
-                .ok_or(StoreError::Rule(ApiError::NotFound("member")))?;
-            let target = Some(("user", user.to_string()));
-            if let Some(n) = &change.nick
-                && *n != before.nick
-            {
-                store::members::set_nick(c, user, n.as_deref())?;
+    let row = super::write(state, move |c| {
+        let before = store::members::get(c, user)?.ok_or(ApiError::NotFound("member"))?;
+        let target = Some(("user", user.to_string()));
+        if let Some(n) = &change.nick
+            && *n != before.nick
+        {
+            store::members::set_nick(c, user, n.as_deref())?;
+            audit::record(
+                c,
+                ids[0],
+                actor,
+                "member.update",
+                target.clone(),
+                reason.as_deref(),
+                serde_json::json!({"before": {"nick": before.nick}, "after": {"nick": n}}),
+            )?;
+        }
+        if let Some(roles) = &change.roles {
+            let mut old = before.roles.clone();
+            let mut new = roles.clone();
+            old.sort();
+            new.sort();
+            if old != new {
+                store::members::set_roles(c, user, roles)?;
                 audit::record(
                     c,
-                    ids[0],
+                    ids[1],
                     actor,
-                    "member.update",
+                    "member.roles",
                     target.clone(),
                     reason.as_deref(),
-                    serde_json::json!({"before": {"nick": before.nick}, "after": {"nick": n}}),
+                    serde_json::json!({"before": {"roles": old}, "after": {"roles": new}}),
                 )?;
             }
-            if let Some(roles) = &change.roles {
-                let mut old = before.roles.clone();
-                let mut new = roles.clone();
-                old.sort();
-                new.sort();
-                if old != new {
-                    store::members::set_roles(c, user, roles)?;
-                    audit::record(
-                        c,
-                        ids[1],
-                        actor,
-                        "member.roles",
-                        target.clone(),
-                        reason.as_deref(),
-                        serde_json::json!({"before": {"roles": old}, "after": {"roles": new}}),
-                    )?;
-                }
-            }
-            if let Some(t) = change.timeout {
-                store::members::set_timeout(c, user, t)?;
-                audit::record(
-                    c,
-                    ids[2],
-                    actor,
-                    "member.timeout",
-                    target,
-                    reason.as_deref(),
-                    serde_json::json!({
-                        "before": {"timeout_until": before.timeout_until.map(rfc3339)},
-                        "after": {"timeout_until": t.map(rfc3339)},
-                    }),
-                )?;
-            }
-            store::members::get(c, user)?.ok_or(StoreError::Rule(ApiError::NotFound("member")))
-        })
-        .await?;
+        }
+        if let Some(t) = change.timeout {
+            store::members::set_timeout(c, user, t)?;
+            audit::record(
+                c,
+                ids[2],
+                actor,
+                "member.timeout",
+                target,
+                reason.as_deref(),
+                serde_json::json!({
+                    "before": {"timeout_until": before.timeout_until.map(rfc3339)},
+                    "after": {"timeout_until": t.map(rfc3339)},
+                }),
+            )?;
+        }
+        store::members::get(c, user)?.ok_or(ApiError::NotFound("member"))
+    })
+    .await?;
     state
         .access
         .upsert_member(user, row.roles.clone(), row.timeout_until);

@@ -8,19 +8,18 @@
 
 use std::collections::{HashMap, HashSet};
 
-use spectrus_proto::gateway::{IdOnly, event};
+use spectrus_proto::gateway::{Dispatch, IdOnly};
 use spectrus_proto::model::Role;
-use spectrus_proto::permissions::PermissionSet;
 use spectrus_proto::rest::{CreateRole, PatchRole, RolePosition};
 use spectrus_proto::{Id, Permission};
 
 use super::{Actor, audit, moderation, visibility};
+use crate::bus::Audience;
 use crate::domain::permissions::{Standing, may_manage_role, may_move_role};
 use crate::domain::validate;
 use crate::error::ApiError;
-use crate::gateway::Audience;
 use crate::state::AppState;
-use crate::store::{self, StoreError};
+use crate::store;
 
 /// Every role, by position (`@everyone` first).
 pub async fn list(state: &AppState) -> Result<Vec<Role>, ApiError> {
@@ -77,28 +76,30 @@ pub async fn create(state: &AppState, actor: Actor, req: CreateRole) -> Result<R
     };
     let audit_id = state.ids.next();
     let r = role.clone();
-    let all = state
-        .store
-        .write(move |c| {
-            store::roles::shift_up_from(c, 1)?;
-            store::roles::upsert(c, &r)?;
-            audit(
-                c,
-                audit_id,
-                actor,
-                "role.create",
-                Some(("role", r.id.to_string())),
-                serde_json::json!({"after": &r}),
-            )?;
-            store::roles::list(c)
-        })
-        .await?;
+    let all = super::write(state, move |c| {
+        store::roles::shift_up_from(c, 1)?;
+        store::roles::upsert(c, &r)?;
+        audit(
+            c,
+            audit_id,
+            actor,
+            "role.create",
+            Some(("role", r.id.to_string())),
+            serde_json::json!({"after": &r}),
+        )?;
+        Ok(store::roles::list(c)?)
+    })
+    .await?;
     for r in &all {
         state.access.upsert_role(r);
     }
-    state.hub.dispatch(event::ROLE_CREATE, &role, Audience::All);
+    state
+        .hub
+        .publish(Dispatch::RoleCreate(role.clone()), Audience::All);
     for r in all.iter().filter(|r| r.position > 1) {
-        state.hub.dispatch(event::ROLE_UPDATE, r, Audience::All);
+        state
+            .hub
+            .publish(Dispatch::RoleUpdate(r.clone()), Audience::All);
     }
     publish_admin(state, "role_create", actor, &role);
     Ok(role)
@@ -147,31 +148,30 @@ pub async fn patch(
     }
     let audit_id = state.ids.next();
     let snapshot = visibility::snapshot(state);
-    let role = state
-        .store
-        .write(move |c| {
-            // Re-read inside the transaction so a concurrent reorder is not undone.
-            let stored =
-                store::roles::get(c, id)?.ok_or(StoreError::Rule(ApiError::NotFound("role")))?;
-            let role = Role {
-                position: stored.position,
-                ..after
-            };
-            store::roles::upsert(c, &role)?;
-            audit(
-                c,
-                audit_id,
-                actor,
-                "role.update",
-                Some(("role", id.to_string())),
-                serde_json::json!({"before": stored, "after": &role}),
-            )?;
-            Ok(role)
-        })
-        .await?;
+    let role = super::write(state, move |c| {
+        // Re-read inside the transaction so a concurrent reorder is not undone.
+        let stored = store::roles::get(c, id)?.ok_or(ApiError::NotFound("role"))?;
+        let role = Role {
+            position: stored.position,
+            ..after
+        };
+        store::roles::upsert(c, &role)?;
+        audit(
+            c,
+            audit_id,
+            actor,
+            "role.update",
+            Some(("role", id.to_string())),
+            serde_json::json!({"before": stored, "after": &role}),
+        )?;
+        Ok(role)
+    })
+    .await?;
     state.access.upsert_role(&role);
     visibility::announce(state, snapshot).await?;
-    state.hub.dispatch(event::ROLE_UPDATE, &role, Audience::All);
+    state
+        .hub
+        .publish(Dispatch::RoleUpdate(role.clone()), Audience::All);
     publish_admin(state, "role_update", actor, &role);
     Ok(role)
 }
@@ -188,25 +188,22 @@ pub async fn delete(state: &AppState, actor: Actor, id: Id) -> Result<(), ApiErr
     }
     let audit_id = state.ids.next();
     let snapshot = visibility::snapshot(state);
-    let (holders, moved) = state
-        .store
-        .write(move |c| {
-            let before =
-                store::roles::get(c, id)?.ok_or(StoreError::Rule(ApiError::NotFound("role")))?;
-            let holders = store::roles::holders(c, id)?;
-            store::roles::delete(c, id)?;
-            let moved = store::roles::compact(c)?;
-            audit(
-                c,
-                audit_id,
-                actor,
-                "role.delete",
-                Some(("role", id.to_string())),
-                serde_json::json!({"before": before, "holders": &holders}),
-            )?;
-            Ok((holders, moved))
-        })
-        .await?;
+    let (holders, moved) = super::write(state, move |c| {
+        let before = store::roles::get(c, id)?.ok_or(ApiError::NotFound("role"))?;
+        let holders = store::roles::holders(c, id)?;
+        store::roles::delete(c, id)?;
+        let moved = store::roles::compact(c)?;
+        audit(
+            c,
+            audit_id,
+            actor,
+            "role.delete",
+            Some(("role", id.to_string())),
+            serde_json::json!({"before": before, "holders": &holders}),
+        )?;
+        Ok((holders, moved))
+    })
+    .await?;
     state.access.remove_role(id);
     for r in &moved {
         state.access.upsert_role(r);
@@ -214,9 +211,11 @@ pub async fn delete(state: &AppState, actor: Actor, id: Id) -> Result<(), ApiErr
     visibility::announce(state, snapshot).await?;
     state
         .hub
-        .dispatch(event::ROLE_DELETE, &IdOnly { id }, Audience::All);
+        .publish(Dispatch::RoleDelete(IdOnly { id }), Audience::All);
     for r in &moved {
-        state.hub.dispatch(event::ROLE_UPDATE, r, Audience::All);
+        state
+            .hub
+            .publish(Dispatch::RoleUpdate(r.clone()), Audience::All);
     }
     for u in holders {
         moderation::publish_member(state, u).await?;
@@ -287,31 +286,31 @@ pub async fn reorder(
     }
     let st = actor.standing(state)?;
     let audit_id = state.ids.next();
-    let (changed, all) = state
-        .store
-        .write(move |c| {
-            let roles = store::roles::list(c)?;
-            let changed = new_order(&roles, &moves, st)?;
-            for r in &changed {
-                store::roles::upsert(c, r)?;
-            }
-            audit(
-                c,
-                audit_id,
-                actor,
-                "role.reorder",
-                None,
-                serde_json::json!({
-                    "before": roles.iter().map(|r| (r.id, r.position)).collect::<Vec<_>>(),
-                    "after": changed.iter().map(|r| (r.id, r.position)).collect::<Vec<_>>(),
-                }),
-            )?;
-            Ok((changed, store::roles::list(c)?))
-        })
-        .await?;
+    let (changed, all) = super::write(state, move |c| {
+        let roles = store::roles::list(c)?;
+        let changed = new_order(&roles, &moves, st)?;
+        for r in &changed {
+            store::roles::upsert(c, r)?;
+        }
+        audit(
+            c,
+            audit_id,
+            actor,
+            "role.reorder",
+            None,
+            serde_json::json!({
+                "before": roles.iter().map(|r| (r.id, r.position)).collect::<Vec<_>>(),
+                "after": changed.iter().map(|r| (r.id, r.position)).collect::<Vec<_>>(),
+            }),
+        )?;
+        Ok((changed, store::roles::list(c)?))
+    })
+    .await?;
     for r in &changed {
         state.access.upsert_role(r);
-        state.hub.dispatch(event::ROLE_UPDATE, r, Audience::All);
+        state
+            .hub
+            .publish(Dispatch::RoleUpdate(r.clone()), Audience::All);
     }
     Ok(all)
 }
@@ -380,31 +379,29 @@ async fn change_assignment(
     }
     let audit_id = state.ids.next();
     let snapshot = visibility::snapshot(state);
-    let row = state
-        .store
-        .write(move |c| {
+    let row = super::write(state, move |c| {
+        if add {
+            store::roles::assign(c, user, role)?;
+        } else {
+            store::roles::unassign(c, user, role)?;
+        }
+        audit::record(
+            c,
+            audit_id,
+            actor,
             if add {
-                store::roles::assign(c, user, role)?;
+                "member.role_add"
             } else {
-                store::roles::unassign(c, user, role)?;
-            }
-            audit::record(
-                c,
-                audit_id,
-                actor,
-                if add {
-                    "member.role_add"
-                } else {
-                    "member.role_remove"
-                },
-                Some(("user", user.to_string())),
-                reason.as_deref(),
-                serde_json::json!({"role_id": role, "name": r.name}),
-            )?;
-            store::members::get(c, user)
-        })
-        .await?
-        .ok_or(ApiError::NotFound("member"))?;
+                "member.role_remove"
+            },
+            Some(("user", user.to_string())),
+            reason.as_deref(),
+            serde_json::json!({"role_id": role, "name": r.name}),
+        )?;
+        Ok(store::members::get(c, user)?)
+    })
+    .await?
+    .ok_or(ApiError::NotFound("member"))?;
     state
         .access
         .upsert_member(user, row.roles.clone(), row.timeout_until);
@@ -413,17 +410,10 @@ async fn change_assignment(
     Ok(())
 }
 
-/// Permissions a set of roles grants (for escalation checks on whole role lists).
-pub(crate) fn permissions_of(state: &AppState, roles: &[Id]) -> PermissionSet {
-    roles
-        .iter()
-        .filter_map(|r| state.access.role(*r))
-        .fold(PermissionSet::EMPTY, |acc, r| acc.union(r.permissions))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use spectrus_proto::permissions::PermissionSet;
 
     fn role(id: u64, position: i64) -> Role {
         Role {

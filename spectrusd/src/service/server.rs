@@ -1,14 +1,14 @@
 //! The server's own settings: name, description, icon, registration policy, branding.
 
 use spectrus_proto::Permission;
-use spectrus_proto::gateway::event;
+use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::model::{Branding, RegistrationPolicy, ServerInfo};
 use spectrus_proto::rest::PatchServer;
 
 use super::{Actor, audit};
+use crate::bus::Audience;
 use crate::domain::validate;
 use crate::error::ApiError;
-use crate::gateway::Audience;
 use crate::state::AppState;
 use crate::store;
 
@@ -73,27 +73,25 @@ pub async fn patch(
     check.finish()?;
     let audit_id = state.ids.next();
     let changes = serde_json::to_value(&req).unwrap_or_default();
-    state
-        .store
-        .write(move |c| {
-            if let Some(n) = &req.name {
-                store::settings::set(c, "name", Some(n))?;
-            }
-            if let Some(d) = &req.description {
-                store::settings::set(c, "description", d.as_deref())?;
-            }
-            if let Some(u) = &req.icon_url {
-                store::settings::set(c, "icon_url", u.as_deref())?;
-            }
-            if let Some(r) = req.registration {
-                store::settings::set(c, "registration", Some(r.as_str()))?;
-            }
-            audit(c, audit_id, actor, "server.update", None, changes)
-        })
-        .await?;
+    super::write(state, move |c| {
+        if let Some(n) = &req.name {
+            store::settings::set(c, "name", Some(n))?;
+        }
+        if let Some(d) = &req.description {
+            store::settings::set(c, "description", d.as_deref())?;
+        }
+        if let Some(u) = &req.icon_url {
+            store::settings::set(c, "icon_url", u.as_deref())?;
+        }
+        if let Some(r) = req.registration {
+            store::settings::set(c, "registration", Some(r.as_str()))?;
+        }
+        Ok(audit(c, audit_id, actor, "server.update", None, changes)?)
+    })
+    .await?;
     let info = info(state).await?;
     state
         .hub
-        .dispatch(event::SERVER_UPDATE, &info, Audience::All);
+        .publish(Dispatch::ServerUpdate(info.clone()), Audience::All);
     Ok(info)
 }

@@ -8,18 +8,18 @@ use rand::RngCore;
 use serde_json::json;
 use spectrus_proto::Id;
 use spectrus_proto::admin::{AdminUser, CreateUser, CreatedUser, PasswordReset};
-use spectrus_proto::gateway::{IdOnly, event};
+use spectrus_proto::gateway::{Dispatch, IdOnly};
 use spectrus_proto::model::Presence;
 
 use super::moderation::with_actor;
 use super::{Actor, audit};
+use crate::bus::Audience;
 use crate::domain::time::{now_ms, rfc3339};
 use crate::domain::{password, validate};
 use crate::error::ApiError;
-use crate::gateway::Audience;
 use crate::state::AppState;
+use crate::store;
 use crate::store::users::UserRow;
-use crate::store::{self, StoreError};
 
 /// The admin form of an account.
 pub fn to_admin(u: &UserRow) -> AdminUser {
@@ -103,26 +103,22 @@ pub async fn create(
     };
     let audit_id = state.ids.next();
     let r = row.clone();
-    state
-        .store
-        .write(move |c| {
-            if store::users::username_taken(c, &r.username)? {
-                return Err(StoreError::Rule(ApiError::Conflict(
-                    "that username is taken".into(),
-                )));
-            }
-            store::users::insert(c, &r)?;
-            store::members::insert(c, r.id, now)?;
-            audit(
-                c,
-                audit_id,
-                actor,
-                "user.create",
-                Some(("user", r.id.to_string())),
-                json!({"username": r.username}),
-            )
-        })
-        .await?;
+    super::write(state, move |c| {
+        if store::users::username_taken(c, &r.username)? {
+            return Err(ApiError::Conflict("that username is taken".into()));
+        }
+        store::users::insert(c, &r)?;
+        store::members::insert(c, r.id, now)?;
+        Ok(audit(
+            c,
+            audit_id,
+            actor,
+            "user.create",
+            Some(("user", r.id.to_string())),
+            json!({"username": r.username}),
+        )?)
+    })
+    .await?;
     state.access.upsert_member(row.id, Vec::new(), None);
     let member = store::members::MemberRow {
         user: row.to_ref(),
@@ -131,9 +127,8 @@ pub async fn create(
         joined_at: now,
         timeout_until: None,
     };
-    state.hub.dispatch(
-        event::MEMBER_ADD,
-        &member.to_member(Presence::Offline),
+    state.hub.publish(
+        Dispatch::MemberAdd(member.to_member(Presence::Offline)),
         Audience::All,
     );
     state.hub.admin_event(
@@ -168,23 +163,21 @@ pub async fn reset_password(
     let password = password.unwrap_or_else(generate_password);
     let h = hash(password.clone()).await?;
     let audit_id = state.ids.next();
-    let families = state
-        .store
-        .write(move |c| {
-            store::users::by_id(c, user)?.ok_or(StoreError::Rule(ApiError::NotFound("user")))?;
-            store::users::set_password_hash(c, user, &h)?;
-            let families = store::tokens::revoke_user(c, user)?;
-            audit(
-                c,
-                audit_id,
-                actor,
-                "user.reset_password",
-                Some(("user", user.to_string())),
-                json!({}),
-            )?;
-            Ok(families)
-        })
-        .await?;
+    let families = super::write(state, move |c| {
+        store::users::by_id(c, user)?.ok_or(ApiError::NotFound("user"))?;
+        store::users::set_password_hash(c, user, &h)?;
+        let families = store::tokens::revoke_user(c, user)?;
+        audit(
+            c,
+            audit_id,
+            actor,
+            "user.reset_password",
+            Some(("user", user.to_string())),
+            json!({}),
+        )?;
+        Ok(families)
+    })
+    .await?;
     end_sessions(state, &families);
     state.hub.admin_event(
         "password_reset",
@@ -202,38 +195,35 @@ pub async fn set_disabled(
     disabled: bool,
 ) -> Result<(), ApiError> {
     let audit_id = state.ids.next();
-    let families = state
-        .store
-        .write(move |c| {
-            let u = store::users::by_id(c, user)?
-                .ok_or(StoreError::Rule(ApiError::NotFound("user")))?;
-            if disabled && u.is_owner {
-                return Err(StoreError::Rule(ApiError::Conflict(
-                    "the owner account cannot be disabled: move ownership first (users set-owner)"
-                        .into(),
-                )));
-            }
-            store::users::set_disabled(c, user, disabled)?;
-            let families = if disabled {
-                store::tokens::revoke_user(c, user)?
+    let families = super::write(state, move |c| {
+        let u = store::users::by_id(c, user)?.ok_or(ApiError::NotFound("user"))?;
+        if disabled && u.is_owner {
+            return Err(ApiError::Conflict(
+                "the owner account cannot be disabled: move ownership first (users set-owner)"
+                    .into(),
+            ));
+        }
+        store::users::set_disabled(c, user, disabled)?;
+        let families = if disabled {
+            store::tokens::revoke_user(c, user)?
+        } else {
+            Vec::new()
+        };
+        audit(
+            c,
+            audit_id,
+            actor,
+            if disabled {
+                "user.disable"
             } else {
-                Vec::new()
-            };
-            audit(
-                c,
-                audit_id,
-                actor,
-                if disabled {
-                    "user.disable"
-                } else {
-                    "user.enable"
-                },
-                Some(("user", user.to_string())),
-                json!({}),
-            )?;
-            Ok(families)
-        })
-        .await?;
+                "user.enable"
+            },
+            Some(("user", user.to_string())),
+            json!({}),
+        )?;
+        Ok(families)
+    })
+    .await?;
     end_sessions(state, &families);
     let kind = if disabled {
         "user_disabled"
@@ -249,37 +239,34 @@ pub async fn set_disabled(
 /// Deletes an account; its messages stay, attributed to a deleted user. Not the owner.
 pub async fn delete(state: &AppState, actor: Actor, user: Id) -> Result<(), ApiError> {
     let audit_id = state.ids.next();
-    let (families, was_member) = state
-        .store
-        .write(move |c| {
-            let u = store::users::by_id(c, user)?
-                .ok_or(StoreError::Rule(ApiError::NotFound("user")))?;
-            if u.is_owner {
-                return Err(StoreError::Rule(ApiError::Conflict(
-                    "the owner account cannot be deleted: move ownership first (users set-owner)"
-                        .into(),
-                )));
-            }
-            let was_member = store::members::is_member(c, user)?;
-            let families = store::tokens::revoke_user(c, user)?;
-            store::users::anonymize(c, user)?;
-            audit(
-                c,
-                audit_id,
-                actor,
-                "user.delete",
-                Some(("user", user.to_string())),
-                json!({"username": u.username}),
-            )?;
-            Ok((families, was_member))
-        })
-        .await?;
+    let (families, was_member) = super::write(state, move |c| {
+        let u = store::users::by_id(c, user)?.ok_or(ApiError::NotFound("user"))?;
+        if u.is_owner {
+            return Err(ApiError::Conflict(
+                "the owner account cannot be deleted: move ownership first (users set-owner)"
+                    .into(),
+            ));
+        }
+        let was_member = store::members::is_member(c, user)?;
+        let families = store::tokens::revoke_user(c, user)?;
+        store::users::anonymize(c, user)?;
+        audit(
+            c,
+            audit_id,
+            actor,
+            "user.delete",
+            Some(("user", user.to_string())),
+            json!({"username": u.username}),
+        )?;
+        Ok((families, was_member))
+    })
+    .await?;
     end_sessions(state, &families);
     state.access.remove_member(user);
     if was_member {
         state
             .hub
-            .dispatch(event::MEMBER_REMOVE, &IdOnly { id: user }, Audience::All);
+            .publish(Dispatch::MemberRemove(IdOnly { id: user }), Audience::All);
     }
     state
         .hub
@@ -290,34 +277,31 @@ pub async fn delete(state: &AppState, actor: Actor, user: Id) -> Result<(), ApiE
 /// Moves ownership to `user` (a member, not disabled); the previous owner stays a member.
 pub async fn set_owner(state: &AppState, actor: Actor, user: Id) -> Result<(), ApiError> {
     let audit_id = state.ids.next();
-    let previous = state
-        .store
-        .write(move |c| {
-            let u = store::users::by_id(c, user)?
-                .ok_or(StoreError::Rule(ApiError::NotFound("user")))?;
-            if u.disabled {
-                return Err(StoreError::Rule(ApiError::Conflict(
-                    "a disabled account cannot own the server: enable it first".into(),
-                )));
-            }
-            if !store::members::is_member(c, user)? {
-                return Err(StoreError::Rule(ApiError::Conflict(
-                    "only a member can own the server".into(),
-                )));
-            }
-            let previous = store::users::owner_id(c)?;
-            store::users::set_owner(c, user)?;
-            audit(
-                c,
-                audit_id,
-                actor,
-                "server.owner",
-                Some(("user", user.to_string())),
-                json!({"before": previous, "after": user}),
-            )?;
-            Ok(previous)
-        })
-        .await?;
+    let previous = super::write(state, move |c| {
+        let u = store::users::by_id(c, user)?.ok_or(ApiError::NotFound("user"))?;
+        if u.disabled {
+            return Err(ApiError::Conflict(
+                "a disabled account cannot own the server: enable it first".into(),
+            ));
+        }
+        if !store::members::is_member(c, user)? {
+            return Err(ApiError::Conflict(
+                "only a member can own the server".into(),
+            ));
+        }
+        let previous = store::users::owner_id(c)?;
+        store::users::set_owner(c, user)?;
+        audit(
+            c,
+            audit_id,
+            actor,
+            "server.owner",
+            Some(("user", user.to_string())),
+            json!({"before": previous, "after": user}),
+        )?;
+        Ok(previous)
+    })
+    .await?;
     state.access.set_owner(Some(user));
     if previous.is_none() {
         // Ownership given by the operator ends the setup phase.

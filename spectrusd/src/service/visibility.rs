@@ -6,10 +6,10 @@
 use std::collections::{HashMap, HashSet};
 
 use spectrus_proto::Id;
-use spectrus_proto::gateway::event;
+use spectrus_proto::gateway::Dispatch;
 
+use crate::bus::Audience;
 use crate::error::ApiError;
-use crate::gateway::Audience;
 use crate::state::AppState;
 use crate::store;
 
@@ -51,14 +51,14 @@ pub async fn announce(state: &AppState, before: Snapshot) -> Result<(), ApiError
         if let Some(c) = channels.get(&ch) {
             state
                 .hub
-                .dispatch(event::CHANNEL_DELETE, c, Audience::User(user));
+                .publish(Dispatch::ChannelDelete(c.clone()), Audience::User(user));
         }
     }
     for (user, ch) in gained {
         if let Some(c) = channels.get(&ch) {
             state
                 .hub
-                .dispatch(event::CHANNEL_CREATE, c, Audience::User(user));
+                .publish(Dispatch::ChannelCreate(c.clone()), Audience::User(user));
         }
     }
     Ok(())

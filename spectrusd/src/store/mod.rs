@@ -12,6 +12,7 @@
 //! written before the commit returns) but may lose the last commits on power loss.
 
 pub mod audit;
+pub mod backup;
 pub mod bans;
 pub mod channels;
 pub mod invites;
@@ -37,28 +38,43 @@ mod embedded {
     refinery::embed_migrations!("migrations");
 }
 
-/// A storage failure.
+/// A storage failure, named for what failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// SQLite said no.
+    /// A statement failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    /// Migrations could not run.
+    /// The schema migrations could not run (at startup).
     #[error("migration failed: {0}")]
     Migration(String),
+    /// The writer could not open its batch transaction (`BEGIN`).
+    #[error("cannot begin a transaction: {0}")]
+    Begin(String),
+    /// The batch's `COMMIT` failed (a full disk, say): none of its writes happened.
+    #[error("commit failed: {0}")]
+    Commit(String),
+    /// The writer thread could not start.
+    #[error("cannot start the writer thread: {0}")]
+    Writer(String),
+    /// A file operation failed (backups).
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
     /// The writer or a reader is gone (shutting down).
     #[error("the database is closed")]
     Closed,
-    /// A domain rule refused the write inside the transaction (e.g. invite used up).
-    #[error("{0}")]
-    Rule(#[from] crate::error::ApiError),
 }
 
-type JobResult = Result<Box<dyn Any + Send>, StoreError>;
+/// What the writer answers a job: the job's own result (boxed, with whether it succeeded),
+/// or why the transaction around it failed.
+type Outcome = Result<Box<dyn Any + Send>, StoreError>;
+
+/// A job's body: runs on the writer's connection; `true` when it succeeded (its savepoint is
+/// kept), with its result boxed.
+type Run = Box<dyn FnOnce(&Connection) -> (bool, Box<dyn Any + Send>) + Send>;
 
 struct Job {
-    run: Box<dyn FnOnce(&Connection) -> JobResult + Send>,
-    reply: oneshot::Sender<JobResult>,
+    run: Run,
+    reply: oneshot::Sender<Outcome>,
     /// Runs outside any transaction (checkpoints), after the batch before it commits.
     outside_tx: bool,
 }
@@ -114,7 +130,7 @@ impl Store {
         std::thread::Builder::new()
             .name("spectrus-db-writer".into())
             .spawn(move || writer_loop(conn, rx))
-            .map_err(|e| StoreError::Migration(format!("cannot start writer thread: {e}")))?;
+            .map_err(|e| StoreError::Writer(e.to_string()))?;
         Ok(Store {
             writer: tx,
             readers: Arc::new(ReaderPool {
@@ -130,23 +146,39 @@ impl Store {
         &self.path
     }
 
-    /// Runs `f` inside the writer's transaction; answers after the commit.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    /// Runs `f` inside the writer's transaction; answers after the commit. `f` refuses with
+    /// the caller's own error type (a rule it checked), or any [`StoreError`]; either way its
+    /// writes are undone and the other jobs of the batch are unaffected.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        self.submit(f, false).await
+    }
+
+    async fn submit<T, E, F>(&self, f: F, outside_tx: bool) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
         let (reply, rx) = oneshot::channel();
         let job = Job {
-            run: Box::new(move |c| f(c).map(|v| Box::new(v) as Box<dyn Any + Send>)),
+            run: Box::new(move |c| {
+                let r = f(c);
+                (r.is_ok(), Box::new(r) as Box<dyn Any + Send>)
+            }),
             reply,
-            outside_tx: false,
+            outside_tx,
         };
         self.writer.send(job).map_err(|_| StoreError::Closed)?;
         let any = rx.await.map_err(|_| StoreError::Closed)??;
-        any.downcast::<T>()
-            .map(|b| *b)
-            .map_err(|_| StoreError::Closed)
+        match any.downcast::<Result<T, E>>() {
+            Ok(r) => *r,
+            Err(_) => Err(StoreError::Closed.into()),
+        }
     }
 
     /// Runs `f` on a read connection.
@@ -183,30 +215,13 @@ impl Store {
 
     /// Checkpoints the WAL into the main file (on shutdown and before backups).
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
-        let (reply, rx) = oneshot::channel();
-        let job = Job {
-            run: Box::new(|c| {
+        self.submit(
+            |c| {
                 c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-                Ok(Box::new(()) as Box<dyn Any + Send>)
-            }),
-            reply,
-            outside_tx: true,
-        };
-        self.writer.send(job).map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?.map(|_| ())
-    }
-
-    /// Copies the live database to `dest` with SQLite's online backup API.
-    pub async fn backup_to(&self, dest: PathBuf) -> Result<u64, StoreError> {
-        self.read(move |c| {
-            let mut out = Connection::open(&dest)?;
-            {
-                let b = rusqlite::backup::Backup::new(c, &mut out)?;
-                b.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
-            }
-            drop(out);
-            Ok(std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0))
-        })
+                Ok(())
+            },
+            true,
+        )
         .await
     }
 }
@@ -225,8 +240,8 @@ fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>) {
             },
         };
         if first.outside_tx {
-            let r = (first.run)(&conn);
-            let _ = first.reply.send(r);
+            let (_, r) = (first.run)(&conn);
+            let _ = first.reply.send(Ok(r));
             continue;
         }
         batch.push(first);
@@ -249,22 +264,22 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>) {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let msg = e.to_string();
         for job in batch.drain(..) {
-            let _ = job.reply.send(Err(StoreError::Migration(msg.clone())));
+            let _ = job.reply.send(Err(StoreError::Begin(msg.clone())));
         }
         return;
     }
-    let mut results: Vec<(oneshot::Sender<JobResult>, JobResult)> = Vec::with_capacity(batch.len());
+    let mut results: Vec<(oneshot::Sender<Outcome>, Outcome)> = Vec::with_capacity(batch.len());
     for job in batch.drain(..) {
         let result = match conn.execute_batch("SAVEPOINT job") {
             Ok(()) => {
-                let r = (job.run)(conn);
-                let end = if r.is_ok() {
+                let (ok, r) = (job.run)(conn);
+                let end = if ok {
                     "RELEASE job"
                 } else {
                     "ROLLBACK TO job; RELEASE job"
                 };
                 match conn.execute_batch(end) {
-                    Ok(()) => r,
+                    Ok(()) => Ok(r),
                     Err(e) => Err(e.into()),
                 }
             }
@@ -282,7 +297,7 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>) {
             let _ = conn.execute_batch("ROLLBACK");
             let msg = e.to_string();
             for (reply, _) in results {
-                let _ = reply.send(Err(StoreError::Migration(format!("commit failed: {msg}"))));
+                let _ = reply.send(Err(StoreError::Commit(msg.clone())));
             }
         }
     }

@@ -1,12 +1,10 @@
-//! Voice: the in-process SFU (`spectrus-sfu`, one UDP port) wired to the gateway and the
-//! permission model.
+//! Voice: the in-process SFU (`spectrus-sfu`, one UDP port) and the registry of who is in
+//! which voice channel; below `service`, beside the event bus.
 //!
 //! - [`VoiceService`] (in `AppState`) owns the SFU handle and the [`registry`] of who is in
 //!   which voice channel, and turns changes into `VOICE_STATE_UPDATE` dispatches.
-//! - [`signalling`] handles the gateway's `voice_*` ops; [`events`] runs the task that drains
-//!   the SFU's events (offers to the right gateway session, `SPEAKING`, departures), ends
-//!   voice with its gateway session, and re-applies permissions (timeouts, role changes).
-//! - [`api`] is the moderators' REST route `PATCH /voice/members/{user_id}`.
+//! - The use cases on top (the gateway's voice ops, moderation, the task draining the SFU's
+//!   events) are in `service::voice`.
 //!
 //! A voice session is tied to the gateway session that joined: it ends when that session
 //! ends for good (removed, revoked, kicked, banned, reaped after the resume window) or when
@@ -15,24 +13,21 @@
 //! sent again on resume. If the client never comes back, the session is reaped after the
 //! resume window, or the SFU drops the peer after 15 s without packets, whichever is first.
 
-pub mod api;
-pub mod events;
 pub mod registry;
-pub mod signalling;
 
-use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, UdpSocket};
 use std::sync::{Mutex, MutexGuard};
 
 use spectrus_proto::Id;
-use spectrus_proto::gateway::event;
+use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::model::VoiceState;
 use spectrus_proto::permissions::Permission;
 use spectrus_sfu::{Sfu, SfuConfig, SfuEvent};
 use tokio::sync::mpsc;
 
 use crate::access::Access;
+use crate::bus::{Audience, Hub};
 use crate::config::VoiceConfig;
-use crate::gateway::{Audience, Hub};
 use registry::{Participant, Registry};
 
 /// The voice service; see the module comment.
@@ -43,7 +38,7 @@ pub struct VoiceService {
     refresh_rx: Mutex<Option<mpsc::UnboundedReceiver<Id>>>,
 }
 
-/// What the SFU task needs handed to [`events::spawn`].
+/// What the SFU task (`service::voice::events::spawn`) needs.
 pub struct VoiceEvents(Option<mpsc::Receiver<SfuEvent>>);
 
 /// The address to announce when bound to an unspecified address and none is configured:
@@ -106,11 +101,6 @@ impl VoiceService {
     /// Whether voice is available.
     pub fn enabled(&self) -> bool {
         self.sfu.is_some()
-    }
-
-    /// The SFU's UDP address, when running.
-    pub fn udp_addr(&self) -> Option<SocketAddr> {
-        self.sfu.as_ref().map(Sfu::local_addr)
     }
 
     pub(crate) fn sfu(&self) -> Option<&Sfu> {
@@ -223,9 +213,8 @@ pub(crate) fn state_of(p: &Participant) -> VoiceState {
 
 /// `VOICE_STATE_UPDATE` with the participant's current state, to those who see its channel.
 pub(crate) fn dispatch_state(hub: &Hub, p: &Participant) {
-    hub.dispatch(
-        event::VOICE_STATE_UPDATE,
-        &state_of(p),
+    hub.publish(
+        Dispatch::VoiceStateUpdate(state_of(p)),
         Audience::Channel(p.channel),
     );
 }
@@ -234,7 +223,7 @@ pub(crate) fn dispatch_state(hub: &Hub, p: &Participant) {
 pub(crate) fn dispatch_left(hub: &Hub, p: &Participant) {
     let mut s = state_of(p);
     s.channel_id = None;
-    hub.dispatch(event::VOICE_STATE_UPDATE, &s, Audience::Channel(p.channel));
+    hub.publish(Dispatch::VoiceStateUpdate(s), Audience::Channel(p.channel));
 }
 
 /// Whether `user` is server-muted in `channel`: by a moderator, or lacking `voice:speak`

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use spectrus_proto::Id;
 
-use crate::gateway::hub::Slot;
+use crate::bus::slot::Slot;
 
 /// A member in voice.
 #[derive(Clone)]
@@ -134,11 +134,11 @@ mod tests {
 
     use super::*;
     use crate::access::Access;
-    use crate::gateway::Hub;
-    use crate::gateway::hub::HubConfig;
+    use crate::bus::Hub;
+    use crate::bus::hub::HubConfig;
 
     async fn slot(hub: &Hub, id: &str, user: u64) -> Arc<Slot> {
-        let (out, _client) = crate::gateway::out::tests::pair(1).await;
+        let (out, _client) = crate::bus::out::tests::pair(1).await;
         hub.register(id.into(), Id(user), Id(1), out)
     }
 

@@ -14,7 +14,8 @@ use crate::admin::operator::Operator;
 use crate::admin::{AdminState, resolve};
 use crate::api::extract::{Body, PathParams};
 use crate::error::ApiResult;
-use crate::service::{self, channels, invites, moderation, roles};
+use crate::service::channels::HeldChannels;
+use crate::service::{channels, invites, moderation, roles};
 
 // ---- roles
 
@@ -143,23 +144,14 @@ pub async fn channels_create(
     ))
 }
 
-/// A category that still holds channels is `409 conflict` (the admin API's rule; the
-/// public API moves the children to the top level instead).
+/// A category that still holds channels is `409 conflict` (see [`HeldChannels::Refuse`]).
 pub async fn channels_delete(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     PathParams(channel): PathParams<String>,
 ) -> ApiResult<Response> {
     let ch = resolve::channel(&s.app, &channel).await?;
-    let all = service::channels::list(&s.app, actor).await?;
-    let children = all.iter().filter(|c| c.parent_id == Some(ch.id)).count();
-    if children > 0 {
-        return Err(crate::error::ApiError::Conflict(format!(
-            "category {} still holds {children} channel(s): move or delete them first",
-            ch.name
-        )));
-    }
-    channels::delete(&s.app, actor, ch.id).await?;
+    channels::delete(&s.app, actor, ch.id, HeldChannels::Refuse).await?;
     Ok(no_content())
 }
 

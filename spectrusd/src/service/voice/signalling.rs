@@ -10,11 +10,11 @@ use spectrus_proto::model::ChannelType;
 use spectrus_proto::permissions::Permission;
 use spectrus_sfu::{JoinOptions, SfuError};
 
-use super::registry::Participant;
-use super::{dispatch_state, effective_mute};
-use crate::gateway::hub::Slot;
+use crate::bus::slot::Slot;
 use crate::state::AppState;
 use crate::store;
+use crate::voice::registry::Participant;
+use crate::voice::{dispatch_left, dispatch_state, effective_mute};
 
 /// A refused voice op: the `voice_error` payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,7 +151,7 @@ async fn join(state: &AppState, slot: &Arc<Slot>, j: VoiceJoin) -> Result<(), Vo
     if let Some(old) = &old {
         sfu.leave(old.pid).await;
         if old.channel != channel {
-            super::dispatch_left(&state.hub, old);
+            dispatch_left(&state.hub, old);
         }
     }
     let opts = JoinOptions {

@@ -13,9 +13,9 @@ pub const READY_MEMBERS: u32 = 1000;
 
 /// The `ready` payload for `user` in session `session_id`.
 pub async fn build(state: &AppState, user: Id, session_id: String) -> Result<Ready, ApiError> {
-    let me = crate::service::accounts::me(state, user).await?;
-    let server = crate::service::server::info(state).await?;
-    let channels = crate::service::channels::list(state, crate::service::Actor::User(user)).await?;
+    let me = super::accounts::me(state, user).await?;
+    let server = super::server::info(state).await?;
+    let channels = super::channels::list(state, super::Actor::User(user)).await?;
     let text_ids: Vec<Id> = channels
         .iter()
         .filter(|c| c.kind.carries_messages())

@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use spectrus_proto::Id;
-use spectrus_proto::gateway::{Sdp, Speaking, event, op};
+use spectrus_proto::gateway::{Dispatch, Sdp, Speaking, op};
 use spectrus_sfu::SfuEvent;
 use tokio::sync::mpsc;
 
-use super::{VoiceEvents, dispatch_left, signalling};
-use crate::gateway::Audience;
+use super::signalling;
+use crate::bus::Audience;
 use crate::state::SharedState;
+use crate::voice::{VoiceEvents, dispatch_left};
 
 /// How often every participant's permissions are re-checked.
 const RECHECK: Duration = Duration::from_secs(1);
@@ -78,13 +79,12 @@ fn on_sfu_event(state: &Arc<crate::state::AppState>, ev: SfuEvent) {
                 .map(|p| p.user);
             if let Some(user_id) = user {
                 let channel_id = Id(room);
-                state.hub.dispatch(
-                    event::SPEAKING,
-                    &Speaking {
+                state.hub.publish(
+                    Dispatch::Speaking(Speaking {
                         user_id,
                         channel_id,
                         speaking,
-                    },
+                    }),
                     Audience::Channel(channel_id),
                 );
             }

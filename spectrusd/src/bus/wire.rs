@@ -1,41 +1,15 @@
-//! The server's side of RFC 6455 that the gateway writes itself: the opening handshake's
-//! checks and answer, and the frames it sends (text and close, unmasked, never fragmented).
-//! Reading the client's frames is tungstenite's job (see [`super::reader`]).
+//! The frames the server writes (RFC 6455 text and close frames, unmasked, never
+//! fragmented), written by hand on the hot path: a dispatch is its shared prefix plus the
+//! session's sequence number, framed without copying the prefix into a message value first.
+//! Reading the client's frames is tungstenite's job (`gateway::reader`).
 
-use axum::http::HeaderMap;
-use axum::http::header::{CONNECTION, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE};
-use tungstenite::handshake::derive_accept_key;
+use std::sync::Arc;
 
-use crate::error::ApiError;
+/// A dispatch frame without its sequence number: `{"op":"dispatch","t":"..","d":...`.
+pub type FramePrefix = Arc<str>;
 
 const FIN_TEXT: u8 = 0x81;
 const FIN_CLOSE: u8 = 0x88;
-
-/// Checks an upgrade request's headers; returns the `Sec-WebSocket-Accept` value.
-pub fn accept_key(headers: &HeaderMap) -> Result<String, ApiError> {
-    let has_token = |name, token: &str| {
-        headers.get_all(name).iter().any(|v| {
-            v.to_str().is_ok_and(|s| {
-                s.split(',')
-                    .any(|part| part.trim().eq_ignore_ascii_case(token))
-            })
-        })
-    };
-    if !has_token(CONNECTION, "upgrade") || !has_token(UPGRADE, "websocket") {
-        return Err(ApiError::InvalidBody(
-            "the gateway speaks WebSocket: send Connection: Upgrade and Upgrade: websocket".into(),
-        ));
-    }
-    if headers.get(SEC_WEBSOCKET_VERSION).map(|v| v.as_bytes()) != Some(b"13") {
-        return Err(ApiError::InvalidBody(
-            "unsupported WebSocket version: send Sec-WebSocket-Version: 13".into(),
-        ));
-    }
-    match headers.get(SEC_WEBSOCKET_KEY) {
-        Some(key) if !key.is_empty() => Ok(derive_accept_key(key.as_bytes())),
-        _ => Err(ApiError::InvalidBody("Sec-WebSocket-Key is missing".into())),
-    }
-}
 
 fn header(buf: &mut Vec<u8>, first: u8, len: usize) {
     buf.push(first);
@@ -126,22 +100,5 @@ mod tests {
         close(&mut long, 1000, &"é".repeat(100));
         assert!(long.len() - 2 <= 125);
         assert!(std::str::from_utf8(&long[4..]).is_ok());
-    }
-
-    #[test]
-    fn the_handshake_needs_upgrade_headers_version_and_key() {
-        let mut h = HeaderMap::new();
-        assert!(accept_key(&h).is_err());
-        h.insert(CONNECTION, "keep-alive, Upgrade".parse().unwrap());
-        h.insert(UPGRADE, "WebSocket".parse().unwrap());
-        assert!(accept_key(&h).is_err());
-        h.insert(SEC_WEBSOCKET_VERSION, "13".parse().unwrap());
-        assert!(accept_key(&h).is_err());
-        // RFC 6455's own example.
-        h.insert(
-            SEC_WEBSOCKET_KEY,
-            "dGhlIHNhbXBsZSBub25jZQ==".parse().unwrap(),
-        );
-        assert_eq!(accept_key(&h).unwrap(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     }
 }

@@ -14,8 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
-use super::hub::FramePrefix;
-use super::wire;
+use super::wire::{self, FramePrefix};
 
 /// One frame waiting in the queue.
 enum Chunk {

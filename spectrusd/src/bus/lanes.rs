@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use super::hub::{FramePrefix, Item, Slot, deliver};
+use super::slot::{Item, Slot, deliver};
+use super::wire::FramePrefix;
 
 /// Work for one lane.
 pub(super) enum Job {

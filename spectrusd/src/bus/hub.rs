@@ -7,19 +7,17 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use serde::Serialize;
 use spectrus_proto::Id;
-use spectrus_proto::gateway::close;
+use spectrus_proto::gateway::{Dispatch, close};
 use tokio::sync::{broadcast, mpsc};
 
 use super::lanes::{Job, Lanes};
-use super::out::{Frame, Out, Refused};
+use super::out::Out;
+use super::slot::{Slot, SlotState};
+use super::wire::FramePrefix;
 use crate::access::Access;
-
-/// A dispatch frame without its sequence number: `{"op":"dispatch","t":"..","d":...`.
-pub type FramePrefix = Arc<str>;
 
 /// Who receives an event.
 #[derive(Debug, Clone)]
@@ -33,77 +31,13 @@ pub enum Audience {
 }
 
 /// An event as the admin event stream sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct BusEvent {
-    #[serde(rename = "type")]
+    /// The gateway event's name, or the admin-only event's type.
     pub kind: String,
-    pub at: String,
+    /// When it was published.
+    pub at: SystemTime,
     pub data: serde_json::Value,
-}
-
-struct SlotState {
-    seq: u64,
-    buffer: VecDeque<(u64, FramePrefix)>,
-    /// The socket it is attached to; `None` while waiting to be resumed.
-    out: Option<Arc<Out>>,
-    detached_at: Option<Instant>,
-}
-
-/// One gateway session: survives its socket for the resume window.
-pub struct Slot {
-    /// The opaque session id given in `ready`.
-    pub id: String,
-    /// Whose session it is.
-    pub user: Id,
-    /// The login session (refresh-token family) it was identified with.
-    pub family: Id,
-    /// The delivery lane that writes its events.
-    lane: usize,
-    state: Mutex<SlotState>,
-}
-
-impl Slot {
-    fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// What a lane delivers to a session.
-#[derive(Clone, Copy)]
-pub(super) enum Item<'a> {
-    /// An event: stamped with the session's next sequence number and kept for resuming.
-    Dispatch(&'a FramePrefix),
-    /// A frame without a sequence number (voice signalling).
-    Raw(&'a Arc<str>),
-}
-
-/// Delivers `items` to a session in order (run by its lane): each dispatch gets the next
-/// sequence number and a place in the resume buffer, and everything goes to the socket in
-/// one write. A client too slow to keep up loses its socket; it can resume from the buffer.
-pub(super) fn deliver(slot: &Slot, items: &[Item<'_>], resume_buffer: usize, buf: &mut Vec<u8>) {
-    let mut st = slot.lock();
-    let mut frames = Vec::with_capacity(items.len());
-    for item in items {
-        match item {
-            Item::Dispatch(frame) => {
-                st.seq += 1;
-                let seq = st.seq;
-                if st.buffer.len() >= resume_buffer {
-                    st.buffer.pop_front();
-                }
-                st.buffer.push_back((seq, Arc::clone(frame)));
-                frames.push(Frame::Dispatch(seq, frame));
-            }
-            Item::Raw(text) => frames.push(Frame::Text(text)),
-        }
-    }
-    if let Some(out) = &st.out
-        && out.send_all(&frames, buf) == Err(Refused::Full)
-    {
-        out.close(close::RECONNECT, "too slow");
-        st.out = None;
-        st.detached_at = Some(Instant::now());
-    }
 }
 
 /// How resuming went.
@@ -283,20 +217,31 @@ impl Hub {
         ResumeOutcome::Resumed(slot)
     }
 
-    /// Serializes an event once and hands it to the lanes of every session in the audience.
-    pub fn dispatch<T: Serialize>(&self, event: &str, payload: &T, audience: Audience) {
-        let Ok(d) = serde_json::to_string(payload) else {
+    /// Publishes an event: serializes it once and hands it to the lanes of every session in
+    /// the audience (and to the admin stream when it has followers). The only way to publish.
+    pub fn publish(&self, event: Dispatch, audience: Audience) {
+        let mut frame = Vec::with_capacity(256);
+        frame.extend_from_slice(br#"{"op":"dispatch","t":""#);
+        frame.extend_from_slice(event.name().as_bytes());
+        frame.extend_from_slice(br#"","d":"#);
+        let payload_at = frame.len();
+        if let Err(e) = event.write_payload(&mut frame) {
+            tracing::error!(event = event.name(), error = %e, "cannot serialize an event");
+            return;
+        }
+        let Ok(frame) = String::from_utf8(frame) else {
             return;
         };
-        let prefix: FramePrefix = Arc::from(format!(r#"{{"op":"dispatch","t":"{event}","d":{d}"#));
         if self.admin_events.receiver_count() > 0 {
-            let data = serde_json::from_str(&d).unwrap_or(serde_json::Value::Null);
+            let data =
+                serde_json::from_str(&frame[payload_at..]).unwrap_or(serde_json::Value::Null);
             let _ = self.admin_events.send(Arc::new(BusEvent {
-                kind: event.to_owned(),
-                at: crate::domain::time::rfc3339(crate::domain::time::now_ms()),
+                kind: event.name().to_owned(),
+                at: SystemTime::now(),
                 data,
             }));
         }
+        let prefix: FramePrefix = Arc::from(frame);
         // One cached viewer set per event: the per-session check is a hash lookup.
         let viewers = match &audience {
             Audience::Channel(ch) => Some(self.access.viewers(*ch)),
@@ -382,7 +327,7 @@ impl Hub {
     pub fn admin_event(&self, kind: &str, data: serde_json::Value) {
         let _ = self.admin_events.send(Arc::new(BusEvent {
             kind: kind.to_owned(),
-            at: crate::domain::time::rfc3339(crate::domain::time::now_ms()),
+            at: SystemTime::now(),
             data,
         }));
     }
@@ -392,6 +337,7 @@ impl Hub {
 mod tests {
     use super::super::out::tests::{frames, pair};
     use super::*;
+    use serde::Serialize;
     use spectrus_proto::model::{Channel, ChannelType, Role};
     use spectrus_proto::permissions::PermissionSet;
 
@@ -439,6 +385,14 @@ mod tests {
         )
     }
 
+    /// An event by name, as an unknown event (the hub does not care which).
+    fn ev(t: &str, d: &impl Serialize) -> Dispatch {
+        Dispatch::Unknown {
+            t: t.into(),
+            d: serde_json::to_value(d).unwrap(),
+        }
+    }
+
     /// A connection whose queue is drained, as its task does.
     async fn connected(limit: usize) -> (Arc<Out>, tokio::net::TcpStream) {
         let (out, client) = pair(limit).await;
@@ -460,9 +414,8 @@ mod tests {
         let (out, mut client) = connected(64).await;
         let slot = h.register("s1".into(), Id(5), Id(1), out.clone());
         for i in 0..5 {
-            h.dispatch(
-                "X",
-                &serde_json::json!({ "i": i }),
+            h.publish(
+                ev("X", &serde_json::json!({ "i": i })),
                 Audience::Channel(Id(10)),
             );
         }
@@ -488,7 +441,7 @@ mod tests {
         assert_eq!(seqs[3], r#"{"op":"resumed","d":{}}"#);
         assert!(seqs[0].ends_with(r#""s":3}"#));
         // Live events continue the numbering on the new socket.
-        h.dispatch("Y", &1, Audience::All);
+        h.publish(ev("Y", &1), Audience::All);
         let next = text(&frames(&mut client2, 1).await);
         assert_eq!(next[0], r#"{"op":"dispatch","t":"Y","d":1,"s":6}"#);
     }
@@ -504,8 +457,8 @@ mod tests {
         }
         // Bursts far faster than one write per frame: the lanes fall behind and batch.
         for n in 0..300u64 {
-            h.dispatch("A", &n, Audience::All);
-            h.dispatch("U", &n, Audience::User(Id(6)));
+            h.publish(ev("A", &n), Audience::All);
+            h.publish(ev("U", &n), Audience::User(Id(6)));
             if n % 50 == 0 {
                 h.send_raw(&sessions[2].0, Arc::from(format!("raw {n}")));
             }
@@ -544,8 +497,8 @@ mod tests {
         let h = hub(10);
         let (out, mut client) = connected(8).await;
         h.register("s".into(), Id(99), Id(1), out); // not a member
-        h.dispatch("X", &1, Audience::Channel(Id(10)));
-        h.dispatch("Y", &2, Audience::All);
+        h.publish(ev("X", &1), Audience::Channel(Id(10)));
+        h.publish(ev("Y", &2), Audience::All);
         // The first frame to arrive is the second event: the first was never sent.
         let got = text(&frames(&mut client, 1).await);
         assert_eq!(got[0], r#"{"op":"dispatch","t":"Y","d":2,"s":1}"#);
@@ -559,7 +512,7 @@ mod tests {
         let big = "x".repeat(64 * 1024);
         // Far more than the socket buffers and the queue of 4 hold while nobody reads.
         for _ in 0..200 {
-            h.dispatch("X", &big, Audience::All);
+            h.publish(ev("X", &big), Audience::All);
         }
         let deadline = Instant::now() + Duration::from_secs(10);
         while h.user_online(Id(5)) {

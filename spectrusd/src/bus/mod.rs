@@ -1,0 +1,15 @@
+//! The event bus: where services publish events and from where they reach the gateway's
+//! sessions. Below `service`; imports only `access` (who may see what) and the wire types.
+//!
+//! Imports run one way: `hub` (the registry of sessions; publishes a
+//! [`spectrus_proto::gateway::Dispatch`], serialized once, to an [`Audience`]) → `lanes`
+//! (delivery threads) → `slot` (one session's sequence numbers and resume buffer) → `out`
+//! (a connection's sending side) → `wire` (the frames the server writes).
+
+pub mod hub;
+mod lanes;
+pub mod out;
+pub mod slot;
+mod wire;
+
+pub use hub::{Audience, Hub};

@@ -1,0 +1,79 @@
+//! One gateway session as the bus sees it (a [`Slot`]: its sequence number, resume buffer and
+//! attached socket), and the delivery of frames to it in order.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use spectrus_proto::Id;
+use spectrus_proto::gateway::close;
+
+use super::out::{Frame, Out, Refused};
+use super::wire::FramePrefix;
+
+/// A session's mutable part, behind the slot's lock.
+pub(super) struct SlotState {
+    /// The last sequence number given.
+    pub(super) seq: u64,
+    pub(super) buffer: VecDeque<(u64, FramePrefix)>,
+    /// The socket it is attached to; `None` while waiting to be resumed.
+    pub(super) out: Option<Arc<Out>>,
+    pub(super) detached_at: Option<Instant>,
+}
+
+/// One gateway session: survives its socket for the resume window.
+pub struct Slot {
+    /// The opaque session id given in `ready`.
+    pub id: String,
+    /// Whose session it is.
+    pub user: Id,
+    /// The login session (refresh-token family) it was identified with.
+    pub family: Id,
+    /// The delivery lane that writes its events.
+    pub(super) lane: usize,
+    pub(super) state: Mutex<SlotState>,
+}
+
+impl Slot {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// What a lane delivers to a session.
+#[derive(Clone, Copy)]
+pub(super) enum Item<'a> {
+    /// An event: stamped with the session's next sequence number and kept for resuming.
+    Dispatch(&'a FramePrefix),
+    /// A frame without a sequence number (voice signalling).
+    Raw(&'a Arc<str>),
+}
+
+/// Delivers `items` to a session in order (run by its lane): each dispatch gets the next
+/// sequence number and a place in the resume buffer, and everything goes to the socket in
+/// one write. A client too slow to keep up loses its socket; it can resume from the buffer.
+pub(super) fn deliver(slot: &Slot, items: &[Item<'_>], resume_buffer: usize, buf: &mut Vec<u8>) {
+    let mut st = slot.lock();
+    let mut frames = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Item::Dispatch(frame) => {
+                st.seq += 1;
+                let seq = st.seq;
+                if st.buffer.len() >= resume_buffer {
+                    st.buffer.pop_front();
+                }
+                st.buffer.push_back((seq, Arc::clone(frame)));
+                frames.push(Frame::Dispatch(seq, frame));
+            }
+            Item::Raw(text) => frames.push(Frame::Text(text)),
+        }
+    }
+    if let Some(out) = &st.out
+        && out.send_all(&frames, buf) == Err(Refused::Full)
+    {
+        out.close(close::RECONNECT, "too slow");
+        st.out = None;
+        st.detached_at = Some(Instant::now());
+    }
+}

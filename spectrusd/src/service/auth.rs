@@ -1,0 +1,52 @@
+//! Who is calling: checks an access token (signature, expiry, revocation) and, for most
+//! uses, membership. The HTTP extractors and the gateway's `identify`/`resume` both use it.
+
+use spectrus_proto::Id;
+
+use super::Actor;
+use crate::domain::tokens::TokenError;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// An authenticated caller: a user and the login session (refresh-token family) its token
+/// belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    pub user_id: Id,
+    pub family_id: Id,
+}
+
+impl Caller {
+    /// The caller as a service actor.
+    pub fn actor(self) -> Actor {
+        Actor::User(self.user_id)
+    }
+}
+
+/// Checks a bearer token: signature, expiry, revocation (not membership).
+pub fn authenticate_account(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let t = state.keys.verify(token).map_err(|e| match e {
+        TokenError::Expired => ApiError::TokenExpired,
+        TokenError::Invalid => ApiError::Unauthorized("the access token is not valid".into()),
+    })?;
+    if state.is_revoked(t.family_id) {
+        return Err(ApiError::Unauthorized(
+            "this session has ended; log in again".into(),
+        ));
+    }
+    Ok(Caller {
+        user_id: t.user_id,
+        family_id: t.family_id,
+    })
+}
+
+/// Checks a bearer token: signature, expiry, revocation, membership.
+pub fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let caller = authenticate_account(state, token)?;
+    if !state.access.is_member(caller.user_id) {
+        return Err(ApiError::Unauthorized(
+            "you are not a member of this server".into(),
+        ));
+    }
+    Ok(caller)
+}

@@ -1,0 +1,108 @@
+//! Gateway sessions as use cases: `identify` (authenticate, register on the bus, build
+//! `ready`), `resume`, the end of a connection (presence, voice), and the connection's voice
+//! ops. The gateway's connection protocol calls these and nothing below `service`.
+
+use std::sync::Arc;
+
+use spectrus_proto::gateway::{ClientFrame, Ready};
+use spectrus_proto::model::Presence;
+
+use super::accounts::publish_presence;
+use super::auth::authenticate;
+use super::voice::signalling::{self, VoiceFail};
+use crate::bus::hub::ResumeOutcome;
+use crate::bus::out::Out;
+use crate::bus::slot::Slot;
+use crate::domain::tokens::random_token;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Why a session could not be opened.
+#[derive(Debug)]
+pub enum OpenError {
+    /// The token was refused (the connection closes with 4004).
+    Unauthenticated,
+    /// Something failed on the server's side (4000).
+    Internal(ApiError),
+}
+
+/// `identify`: authenticates `token`, registers a session attached to `out` and answers it
+/// with its `ready`. Events published meanwhile wait behind `ready` (`out` holds them until
+/// the caller releases it with the `ready` frame).
+pub async fn identify(
+    state: &AppState,
+    token: &str,
+    out: &Arc<Out>,
+) -> Result<(Arc<Slot>, Ready), OpenError> {
+    let caller = authenticate(state, token).map_err(|_| OpenError::Unauthenticated)?;
+    let was_online = state.hub.user_online(caller.user_id);
+    let session_id = random_token(16);
+    out.hold();
+    let slot = state.hub.register(
+        session_id.clone(),
+        caller.user_id,
+        caller.family_id,
+        out.clone(),
+    );
+    match super::ready::build(state, caller.user_id, session_id.clone()).await {
+        Ok(ready) => {
+            if !was_online {
+                publish_presence(state, caller.user_id, Presence::Online);
+            }
+            Ok((slot, ready))
+        }
+        Err(e) => {
+            state.hub.remove(&session_id);
+            out.release(None);
+            Err(OpenError::Internal(e))
+        }
+    }
+}
+
+/// `resume`: authenticates `token` and re-attaches session `session_id` to `out` from `seq`
+/// (the missed frames and `resumed` are sent). `Ok(None)`: it cannot be resumed; the client
+/// must identify again.
+pub fn resume(
+    state: &AppState,
+    token: &str,
+    session_id: &str,
+    seq: u64,
+    out: &Arc<Out>,
+) -> Result<Option<Arc<Slot>>, OpenError> {
+    let caller = authenticate(state, token).map_err(|_| OpenError::Unauthenticated)?;
+    let was_online = state.hub.user_online(caller.user_id);
+    match state
+        .hub
+        .resume(session_id, caller.user_id, seq, out.clone())
+    {
+        ResumeOutcome::Resumed(slot) => {
+            state.voice.resumed(&state.hub, &slot.id);
+            if !was_online {
+                publish_presence(state, caller.user_id, Presence::Online);
+            }
+            Ok(Some(slot))
+        }
+        ResumeOutcome::Invalid => Ok(None),
+    }
+}
+
+/// The connection of `slot` ended. A deliberate close (`client_closed`) ends its voice
+/// session now; an abrupt drop keeps it for a resume. The session stays resumable for the
+/// window; the user goes offline when it was their last attached session.
+pub async fn disconnected(state: &AppState, slot: &Slot, out: &Arc<Out>, client_closed: bool) {
+    if client_closed {
+        state.voice.session_ended(&state.hub, &slot.id).await;
+    }
+    if state.hub.detach(slot, out) {
+        publish_presence(state, slot.user, Presence::Offline);
+    }
+}
+
+/// A voice op from the connection of `slot`.
+pub async fn voice_op(
+    state: &AppState,
+    slot: &Arc<Slot>,
+    frame: ClientFrame,
+) -> Result<(), VoiceFail> {
+    signalling::handle(state, slot, frame).await
+}
