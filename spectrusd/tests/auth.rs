@@ -211,3 +211,37 @@ async fn login_attempts_are_rate_limited_per_address() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn log_out_everywhere_ends_every_session_of_the_caller_only() {
+    let d = TestDaemon::start().await.unwrap();
+    let owner = d.owner().await.unwrap();
+    let member = d.member(&owner, "alice").await.unwrap();
+    let laptop = d.client();
+    laptop.login("owner", PASSWORD).await.unwrap();
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/v1/auth/logout-all", d.url);
+
+    // Without a token: refused, and nothing ends.
+    let anon = http.post(&url).send().await.unwrap();
+    assert_eq!(anon.status(), 401);
+    assert!(laptop.me().await.is_ok());
+
+    let refresh = laptop.refresh_token();
+    let r = http
+        .post(&url)
+        .bearer_auth(owner.access_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    // Both of the owner's sessions are dead, the caller's own included...
+    assert_eq!(code(owner.me().await), "unauthorized");
+    assert_eq!(code(laptop.me().await), "unauthorized");
+    let stale = d.client();
+    stale.set_tokens(None, refresh);
+    assert_eq!(code(stale.refresh().await), "unauthorized");
+    // ...another member's is not, and the owner can log in again.
+    assert!(member.me().await.is_ok());
+    d.client().login("owner", PASSWORD).await.unwrap();
+}

@@ -49,6 +49,11 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
+pub async fn logout_everywhere(State(s): State<SharedState>, auth: Auth) -> ApiResult<StatusCode> {
+    accounts::logout_everywhere(&s, auth.user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub async fn me(State(s): State<SharedState>, auth: Auth) -> ApiResult<Json<User>> {
     Ok(Json(accounts::me(&s, auth.user_id).await?))
 }

@@ -64,6 +64,7 @@ fn api_routes() -> Routes {
         .add(M::POST, "/auth/login", auth::login)
         .add(M::POST, "/auth/refresh", auth::refresh)
         .add(M::POST, "/auth/logout", auth::logout)
+        .add(M::POST, "/auth/logout-all", auth::logout_everywhere)
         .add(M::GET, "/users/@me", auth::me)
         .add(M::PATCH, "/users/@me", auth::patch_me)
         .add(M::GET, "/server", server::get)

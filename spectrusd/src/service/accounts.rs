@@ -283,6 +283,14 @@ pub async fn logout(state: &AppState, token: String) -> Result<(), ApiError> {
     }
 }
 
+/// Ends every login session of the user, the caller's own included ("log out everywhere"):
+/// every refresh-token family is revoked and every gateway of theirs is closed.
+pub async fn logout_everywhere(state: &AppState, user: Id) -> Result<(), ApiError> {
+    let families = super::write(state, move |c| Ok(store::tokens::revoke_user(c, user)?)).await?;
+    state.revoke(&families);
+    Ok(())
+}
+
 /// The caller's account.
 pub async fn me(state: &AppState, user: Id) -> Result<User, ApiError> {
     let row = state
