@@ -1,0 +1,76 @@
+// @ts-check
+/**
+ * @module attention — "(3) Spectrus" in the tab title, a favicon badge drawn on a canvas (data:
+ * URL), and desktop notifications for mentions and replies outside the channel in view.
+ */
+import { effect } from "../vendor/signals.mjs";
+import { attention, server, channels, currentChannelId, me, onIncoming, displayName, logs } from "./net/store.js";
+import { prefs } from "./lib/prefs.js";
+import { plainPreview } from "./lib/markdown.js";
+import { navigate } from "./router.js";
+
+/** @type {HTMLImageElement|null} */
+let base = null;
+
+/** @param {number} count @param {boolean} dot */
+function drawFavicon(count, dot) {
+  const link = /** @type {HTMLLinkElement|null} */ (document.querySelector("link[rel=icon]"));
+  if (!link) return;
+  if (!link.dataset.base) link.dataset.base = link.href;
+  if (!count && !dot) { link.href = link.dataset.base; return; }
+  const draw = () => {
+    const c = document.createElement("canvas");
+    c.width = c.height = 64;
+    const g = c.getContext("2d");
+    if (!g || !base) return;
+    g.drawImage(base, 0, 0, 64, 64);
+    g.fillStyle = count ? "#f23f43" : "#ffffff";
+    g.beginPath();
+    g.arc(46, 46, count ? 18 : 11, 0, Math.PI * 2);
+    g.fill();
+    if (count) {
+      g.fillStyle = "#fff";
+      g.font = "bold 24px system-ui, sans-serif";
+      g.textAlign = "center";
+      g.textBaseline = "middle";
+      g.fillText(count > 9 ? "9+" : String(count), 46, 47);
+    }
+    link.href = c.toDataURL("image/png");
+  };
+  if (base && base.complete) draw();
+  else {
+    base = new Image();
+    base.onload = draw;
+    base.src = link.dataset.base;
+  }
+}
+
+export function startAttention() {
+  effect(() => {
+    const { mentions, unread } = attention.value;
+    const s = server.value;
+    const app = (s && (s.branding.app_name || s.name)) || "Spectrus";
+    const ch = currentChannelId.value ? channels.value.get(currentChannelId.value) : null;
+    document.title = (mentions ? `(${mentions}) ` : unread ? "• " : "") + (ch ? `#${ch.name} | ` : "") + app;
+    drawFavicon(mentions, unread);
+  });
+
+  onIncoming.push((m) => {
+    const u = me.value;
+    if (!u || !prefs.value.notify || typeof Notification === "undefined" || Notification.permission !== "granted") return;
+    if (prefs.value.mutedChannels.includes(m.channel_id)) return;
+    const inView = m.channel_id === currentChannelId.value && document.visibilityState === "visible" && document.hasFocus();
+    if (inView) return;
+    const log = logs.value.get(m.channel_id);
+    const replied = m.reply_to && log ? log.messages.find((x) => x.id === m.reply_to) : null;
+    const mentioned = m.mentions.includes(u.id) || (!!replied && replied.author.id === u.id);
+    if (!mentioned) return;
+    const ch = channels.value.get(m.channel_id);
+    try {
+      const n = new Notification(`${displayName(m.author.id)}${ch ? " in #" + ch.name : ""}`, { body: plainPreview(m.content).slice(0, 200), tag: m.id, icon: "/icons/icon-192.png" });
+      n.onclick = () => { focus(); navigate(`/channels/${m.channel_id}/${m.id}`); n.close(); };
+    } catch {
+      /* some browsers only notify from a service worker */
+    }
+  });
+}
