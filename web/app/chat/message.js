@@ -122,7 +122,7 @@ export function MessageItem({ m, grouped, canManage, canReact, highlight, channe
     try { await deleteMessage(m.channel_id, m.id); setConfirm(false); } catch (e) { setError(errorText(e)); setConfirm(false); }
   };
 
-  return html`<article class=${cls} data-mid=${m.id} aria-label=${`${name}, ${relativeTime(m.created_at)}`}>
+  return html`<article class=${cls} data-mid=${m.id} tabindex="-1" aria-label=${`${name}, ${relativeTime(m.created_at)}`}>
     ${m.reply_to ? html`<${ReplyQuote} m=${m} />` : null}
     <div class="msg-row">
       <div class="msg-gutter">

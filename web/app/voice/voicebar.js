@@ -21,9 +21,11 @@ export function VoiceBar() {
         <div class=${"vb-status " + v.status + (q ? " q-" + q.level : "")}>
           <${Icon} name="signal" size=${16} />
           <span>${status}</span>
-          ${q ? html`<span class="vb-ping" title="Round-trip time to the server">${q.rtt} ms</span>` : null}
         </div>
-        <button class="link vb-channel" onClick=${() => ch && navigate(`/channels/${ch.id}`)}>${ch ? ch.name : "Voice"}</button>
+        <div class="vb-sub">
+          <button class="link vb-channel" onClick=${() => ch && navigate(`/channels/${ch.id}`)}>${ch ? ch.name : "Voice"}</button>
+          ${q ? html`<span class="vb-ping" title="Round-trip time to the server">· ${q.rtt} ms</span>` : null}
+        </div>
         ${mine && (mine.mute || mine.deaf) ? html`<div class="vb-server">${mine.deaf ? "Server deafened" : "Server muted"} by a moderator</div>` : null}
       </div>
       <button class="icon-btn danger" aria-label="Disconnect" title="Disconnect" onClick=${leaveVoice}><${Icon} name="phoneOff" size=${18} /></button>
