@@ -7,7 +7,7 @@ import { html } from "../lib/html.js";
 import { useState, useRef, useEffect } from "../../vendor/preact-hooks.mjs";
 import { members, channelList, logs, me, server, displayName, typing } from "../net/store.js";
 import { sendMessage, sendTyping, resetTyping } from "../net/actions.js";
-import { replyTo, editingId, focusComposer } from "../ui/state.js";
+import { replyTo, editingId, focusComposer, scrollToEnd } from "../ui/state.js";
 import { fuzzyFilter } from "../lib/fuzzy.js";
 import { EMOJI } from "../lib/emoji.js";
 import { Icon } from "../ui/icons.js";
@@ -118,6 +118,7 @@ export function Composer({ channel, can }) {
       return;
     }
     sendMessage(cid, content, reply ? reply.id : null);
+    scrollToEnd.value++;
     resetTyping(cid);
     setText("");
     drafts.delete(cid);

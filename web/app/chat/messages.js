@@ -6,10 +6,10 @@
  */
 import { html } from "../lib/html.js";
 import { useRef, useLayoutEffect, useEffect, useState } from "../../vendor/preact-hooks.mjs";
-import { logs, me, dividerAt, cmpId } from "../net/store.js";
+import { logs, me, dividerAt, cmpId, readyGen } from "../net/store.js";
 import { loadLatest, loadOlder, loadNewer, loadAround, jumpToPresent, ack } from "../net/actions.js";
 import { dayKey, dayLabel } from "../lib/time.js";
-import { focusMessage } from "../ui/state.js";
+import { focusMessage, scrollToEnd } from "../ui/state.js";
 import { MessageItem } from "./message.js";
 import { Icon } from "../ui/icons.js";
 
@@ -43,7 +43,7 @@ export function MessageList({ channel, can }) {
   useEffect(() => {
     stick.current = true;
     if (!(focus && focus.cid === cid)) loadLatest(cid);
-  }, [cid]);
+  }, [cid, readyGen.value]);
 
   // A message to jump to (link or reply): load around it if needed, then scroll to it.
   useEffect(() => {
@@ -62,6 +62,16 @@ export function MessageList({ channel, can }) {
       setTimeout(() => setHighlight(null), 2500);
     }
   }, [focus, log]);
+
+  // After I send: follow the live end again, loading it if needed.
+  useEffect(() => {
+    if (!scrollToEnd.value) return;
+    stick.current = true;
+    const l = logs.value.get(cid);
+    if (l && !l.atEnd) jumpToPresent(cid);
+    const el = scroller.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [scrollToEnd.value]);
 
   /** Remember the first visible message and its offset. */
   const measure = () => {

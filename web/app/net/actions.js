@@ -14,14 +14,20 @@ const PAGE = 50;
 /** Load the newest page of a channel (when it is not loaded yet). @param {Id} cid */
 export async function loadLatest(cid) {
   const cur = logs.value.get(cid);
-  if (cur && (cur.messages.length || cur.loading) && cur.atEnd) return;
-  setLog(cid, { ...emptyLog(), loading: true });
+  if (cur && cur.atEnd && (cur.loading || cur.messages.some((m) => !m._state))) return;
+  await fetchLatest(cid);
+}
+
+/** Fetch the newest page, keeping local pending or failed messages after it. @param {Id} cid */
+async function fetchLatest(cid) {
+  const pending = () => (logs.value.get(cid)?.messages || []).filter((m) => m._state);
+  setLog(cid, { ...emptyLog(), messages: pending(), loading: true });
   try {
     /** @type {LocalMessage[]} */
     const page = await api("GET", `/channels/${cid}/messages?limit=${PAGE}`);
-    setLog(cid, { messages: page.reverse(), atStart: page.length < PAGE, atEnd: true, loading: false, error: null });
+    setLog(cid, { messages: [...page.reverse(), ...pending()], atStart: page.length < PAGE, atEnd: true, loading: false, error: null });
   } catch (e) {
-    setLog(cid, { ...emptyLog(), error: errorText(e) });
+    setLog(cid, { ...emptyLog(), messages: pending(), error: errorText(e) });
   }
 }
 
@@ -96,10 +102,7 @@ export async function loadNewer(cid) {
 export async function jumpToPresent(cid) {
   const cur = logs.value.get(cid);
   if (cur && cur.atEnd) return;
-  const pending = cur ? cur.messages.filter((m) => m._state) : [];
-  setLog(cid, { ...emptyLog(), loading: true });
-  await loadLatest(cid);
-  if (pending.length) updateLog(cid, (l) => ({ ...l, messages: [...l.messages, ...pending] }));
+  await fetchLatest(cid);
 }
 
 /** @param {LocalMessage} m */

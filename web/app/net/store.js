@@ -36,6 +36,8 @@ export const typing = signal(/** @type {Map<Id, Map<Id, number>>} */ (new Map())
 export const logs = signal(/** @type {Map<Id, Log>} */ (new Map()));
 export const currentChannelId = signal(/** @type {Id|null} */ (null));
 export const isReady = signal(false);
+/** Bumped by every `ready` (views reload what they show). */
+export const readyGen = signal(0);
 /** Set when I was kicked or banned: the dialog reads it. */
 export const removed = signal(/** @type {null|{banned: boolean, message: string}} */ (null));
 /** Last read id per channel captured when the channel was opened (the "New messages" divider). */
@@ -138,9 +140,17 @@ export function applyReady(d) {
     readStates.value = new Map(d.read_states.map((r) => [r.channel_id, r]));
     speaking.value = new Set();
     typing.value = new Map();
-    // A fresh ready means we may have missed anything: drop cached history (views reload it).
-    logs.value = new Map();
+    // A fresh ready means we may have missed anything: drop cached history (views reload it),
+    // but keep my pending and failed messages so they can still be retried.
+    /** @type {Map<Id, Log>} */
+    const kept = new Map();
+    for (const [cid, log] of logs.value) {
+      const local = log.messages.filter((m) => m._state);
+      if (local.length) kept.set(cid, { ...emptyLog(), messages: local });
+    }
+    logs.value = kept;
     isReady.value = true;
+    readyGen.value++;
   });
 }
 

@@ -23,3 +23,5 @@ export function avatarHue(id) {
   for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) % 360;
   return h;
 }
+/** Ask the message list to follow the live end again (after I send). */
+export const scrollToEnd = signal(0);
