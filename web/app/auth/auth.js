@@ -7,6 +7,7 @@ import { html } from "../lib/html.js";
 import { useState, useEffect } from "../../vendor/preact-hooks.mjs";
 import { api, login, register, errorText } from "../net/api.js";
 import { navigate } from "../router.js";
+import { loginNotice } from "../ui/state.js";
 
 /** @typedef {import("../net/types.js").ServerInfo} ServerInfo */
 /** @typedef {import("../net/types.js").InvitePreview} InvitePreview */
@@ -88,10 +89,12 @@ export function LoginScreen({ server, invite }) {
   return html`<${Card} server=${server}>
     <h1>Welcome back</h1>
     <p class="muted">Log in to ${server ? server.name : "Spectrus"}.</p>
+    ${loginNotice.value ? html`<div class="form-notice" role="status">${loginNotice.value}</div>` : null}
     <form onSubmit=${(/** @type {Event} */ e) => {
       e.preventDefault();
       run(async () => {
         await login(username.trim(), password);
+        loginNotice.value = null;
         if (invite) await api("POST", `/invites/${encodeURIComponent(invite)}`).catch(() => {});
         navigate("/");
       });

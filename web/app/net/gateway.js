@@ -64,7 +64,7 @@ export class Gateway {
       }
       this.onFrame(ws, f).catch((e) => console.warn("gateway frame", e));
     };
-    ws.onclose = (ev) => this.onClose(ws, ev.code);
+    ws.onclose = (ev) => this.onClose(ws, ev.code, ev.reason);
   }
 
   /** @param {WebSocket} ws @param {Frame} f */
@@ -123,13 +123,19 @@ export class Gateway {
     }
   }
 
-  /** @param {WebSocket} ws @param {number} code */
-  async onClose(ws, code) {
+  /** @param {WebSocket} ws @param {number} code @param {string} reason */
+  async onClose(ws, code, reason) {
     if (ws !== this.ws) return;
     this.ws = null;
     clearInterval(this.beat);
     if (this.stopped) return;
     connection.value = "offline";
+    if (code === 4004 && /removed from the server|banned/i.test(reason)) {
+      // Kicked or banned: the daemon says so in the close frame's reason.
+      this.stop();
+      this.h.onAuthLost({ code: /banned/i.test(reason) ? "banned" : "removed", message: reason });
+      return;
+    }
     if (code === 4004) {
       // Authentication failed: the token may be stale, or the session was revoked.
       try {

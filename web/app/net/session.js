@@ -6,6 +6,7 @@
 import { Gateway } from "./gateway.js";
 import { applyReady, applyDispatch, removed, resetStore, sweepTyping } from "./store.js";
 import { logout, clearSession } from "./api.js";
+import { loginNotice } from "../ui/state.js";
 
 /** @type {Gateway|null} */
 let gw = null;
@@ -27,10 +28,11 @@ export function startSession() {
     onDispatch: (t, d) => applyDispatch(t, d),
     onFrame: (f) => { for (const l of frameListeners) l(f); },
     onAuthLost: (why) => {
-      const banned = /ban/i.test(why.message);
-      if (removed.value || banned) {
+      const banned = why.code === "banned" || /banned/i.test(why.message);
+      if (removed.value || banned || why.code === "removed") {
         removed.value = { banned, message: why.message };
       } else {
+        loginNotice.value = "Your session ended: you logged out elsewhere or your password changed. Log in again.";
         endSession();
         clearSession();
       }

@@ -25,3 +25,5 @@ export function avatarHue(id) {
 }
 /** Ask the message list to follow the live end again (after I send). */
 export const scrollToEnd = signal(0);
+/** A notice for the login screen (e.g. the session ended elsewhere). */
+export const loginNotice = signal(/** @type {string|null} */ (null));
