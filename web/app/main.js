@@ -48,7 +48,6 @@ function RemovedDialog() {
   const done = () => { removed.value = null; endSession(); clearSession(); navigate("/login", true); };
   return html`<${Dialog} title=${r.banned ? "You were banned from the server" : "You were removed from the server"} onClose=${done} role="alertdialog">
     <p>${r.banned ? "A moderator banned your account. You can no longer log in here." : "A moderator removed you from this server. You can rejoin with a new invite."}</p>
-    ${r.message ? html`<p class="muted small">${r.message}</p>` : null}
     <div class="dialog-actions"><button class="btn primary" data-autofocus onClick=${done}>OK</button></div>
   </${Dialog}>`;
 }

@@ -6,7 +6,8 @@
  */
 import { html } from "../lib/html.js";
 import { useState } from "../../vendor/preact-hooks.mjs";
-import { server, channelList, readStates, voiceStates, speaking, displayName, currentChannelId, me } from "../net/store.js";
+import { server, channelList, readStates, voiceStates, speaking, displayName, currentChannelId, me, markReadLocal } from "../net/store.js";
+import { api } from "../net/api.js";
 import { prefs, setPrefs } from "../lib/prefs.js";
 import { dialog, drawer } from "../ui/state.js";
 import { Icon } from "../ui/icons.js";
@@ -19,8 +20,20 @@ import { VoiceBar } from "../voice/voicebar.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
 
+/** Mark a channel read up to its newest message (server read state too). @param {string} cid */
+async function markChannelRead(cid) {
+  try {
+    const page = await api("GET", `/channels/${cid}/messages?limit=1`);
+    markReadLocal(cid, page[0] ? page[0].id : null);
+    if (page[0]) await api("POST", `/channels/${cid}/ack`, { message_id: page[0].id });
+  } catch {
+    /* the dot stays; nothing else to do */
+  }
+}
+
 /** @param {{c: Channel}} p */
 function TextChannel({ c }) {
+  const [menu, setMenu] = useState(/** @type {null|{x: number, y: number}} */ (null));
   const rs = readStates.value.get(c.id);
   const active = currentChannelId.value === c.id;
   const muted = prefs.value.mutedChannels.includes(c.id);
@@ -31,12 +44,18 @@ function TextChannel({ c }) {
     ${unread ? html`<span class="unread-pip" aria-hidden="true"></span>` : null}
     <a href=${`/channels/${c.id}`} class=${"channel" + (active ? " active" : "") + (unread ? " unread" : "") + (muted ? " muted" : "")}
       aria-label=${name} aria-current=${active ? "page" : undefined}
+      onContextMenu=${(/** @type {MouseEvent} */ e) => { e.preventDefault(); setMenu({ x: e.clientX, y: e.clientY }); }}
       onClick=${(/** @type {MouseEvent} */ e) => { e.preventDefault(); navigate(`/channels/${c.id}`); drawer.value = null; }}>
       <${Icon} name="hash" size=${18} />
       <span class="ch-name">${c.name}</span>
       ${muted ? html`<${Icon} name="bellOff" size=${14} class="ch-muted" />` : null}
       ${mentions ? html`<span class="badge" aria-hidden="true">${mentions > 99 ? "99+" : mentions}</span>` : null}
     </a>
+    ${menu ? html`<${Menu} label=${`#${c.name}`} onClose=${() => setMenu(null)} class="ctx-menu" style=${{ left: menu.x + "px", top: menu.y + "px" }} items=${[
+      { label: "Mark as read", onSelect: () => markChannelRead(c.id) },
+      { label: muted ? "Unmute channel" : "Mute channel", icon: muted ? "bell" : "bellOff", onSelect: () => setPrefs({ mutedChannels: muted ? prefs.value.mutedChannels.filter((x) => x !== c.id) : [...prefs.value.mutedChannels, c.id] }) },
+      { label: "Copy link", icon: "link", onSelect: () => { navigator.clipboard.writeText(`${location.origin}/channels/${c.id}`).catch(() => {}); } },
+    ]} />` : null}
   </li>`;
 }
 

@@ -191,7 +191,7 @@ export function SettingsDialog({ onClose }) {
     <div class="settings-body">
       <div class="settings-tabs" role="tablist" aria-label="Settings sections" aria-orientation="vertical" onKeyDown=${onTabKey}>
         ${TABS.map((t) => html`<button id=${"tab-" + t} role="tab" aria-selected=${tab === t ? "true" : "false"} aria-controls="settings-panel"
-          tabindex=${tab === t ? 0 : -1} class=${"tab" + (tab === t ? " sel" : "")} onClick=${() => setTab(t)}>${t}</button>`)}
+          tabindex=${tab === t ? 0 : -1} data-autofocus=${tab === t ? "" : undefined} class=${"tab" + (tab === t ? " sel" : "")} onClick=${() => setTab(t)}>${t}</button>`)}
       </div>
       <div id="settings-panel" class="settings-panel" role="tabpanel" aria-labelledby=${"tab-" + tab}>
         <h2 class="panel-title">${tab}</h2>
