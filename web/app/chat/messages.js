@@ -11,6 +11,7 @@ import { loadLatest, loadOlder, loadNewer, loadAround, jumpToPresent, ack } from
 import { dayKey, dayLabel } from "../lib/time.js";
 import { focusMessage, scrollToEnd } from "../ui/state.js";
 import { MessageItem } from "./message.js";
+import { prefs } from "../lib/prefs.js";
 import { Icon } from "../ui/icons.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
@@ -99,7 +100,7 @@ export function MessageList({ channel, can }) {
     }
     measure();
     if (stick.current && document.visibilityState === "visible" && document.hasFocus()) ack(cid);
-  }, [log, cid]);
+  }, [log, cid, prefs.value.compact, prefs.value.fontSize]);
 
   useEffect(() => {
     const onFocus = () => { if (stick.current) ack(cid); };
@@ -138,7 +139,7 @@ export function MessageList({ channel, can }) {
         dividerShown = true;
         rows.push(html`<div key="new" class="new-divider" role="separator" aria-label="New messages"><span>New messages</span></div>`);
       }
-      const grouped = !!prev && prev.author.id === m.author.id && dayKey(prev.created_at) === dayKey(m.created_at)
+      const grouped = !prefs.value.compact && !!prev && prev.author.id === m.author.id && dayKey(prev.created_at) === dayKey(m.created_at)
         && Date.parse(m.created_at) - Date.parse(prev.created_at) < GROUP_MS && !prev._state === !m._state;
       rows.push(html`<${MessageItem} key=${m.nonce && m.author.id === myId ? "n" + m.nonce : m.id} m=${m} grouped=${grouped}
         canManage=${can("messages:manage")} canReact=${can("reactions:add")} highlight=${highlight === m.id} channelName=${channel.name} />`);
