@@ -8,6 +8,7 @@ import { attention, server, channels, currentChannelId, me, onIncoming, displayN
 import { prefs } from "./lib/prefs.js";
 import { plainPreview } from "./lib/markdown.js";
 import { navigate } from "./router.js";
+import { asset } from "./lib/assets.js";
 
 /** @type {HTMLImageElement|null} */
 let base = null;
@@ -67,7 +68,7 @@ export function startAttention() {
     if (!mentioned) return;
     const ch = channels.value.get(m.channel_id);
     try {
-      const n = new Notification(`${displayName(m.author.id)}${ch ? " in #" + ch.name : ""}`, { body: plainPreview(m.content).slice(0, 200), tag: m.id, icon: "/icons/icon-192.png" });
+      const n = new Notification(`${displayName(m.author.id)}${ch ? " in #" + ch.name : ""}`, { body: plainPreview(m.content).slice(0, 200), tag: m.id, icon: asset("icons/icon-192.png") });
       n.onclick = () => { focus(); navigate(`/channels/${m.channel_id}/${m.id}`); n.close(); };
     } catch {
       /* some browsers only notify from a service worker */

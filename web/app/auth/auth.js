@@ -8,6 +8,7 @@ import { useState, useEffect } from "../../vendor/preact-hooks.mjs";
 import { api, login, register, errorText } from "../net/api.js";
 import { navigate } from "../router.js";
 import { loginNotice } from "../ui/state.js";
+import { asset } from "../lib/assets.js";
 
 /** @typedef {import("../net/types.js").ServerInfo} ServerInfo */
 /** @typedef {import("../net/types.js").InvitePreview} InvitePreview */
@@ -16,7 +17,7 @@ import { loginNotice } from "../ui/state.js";
 function Card({ children, server }) {
   const name = server ? server.branding.app_name || "Spectrus" : "Spectrus";
   return html`<div class="auth-page">
-    <div class="auth-brand" aria-hidden="true"><img src="/icons/icon.svg" alt="" width="28" height="28" /> ${name}</div>
+    <div class="auth-brand" aria-hidden="true"><img src=${asset("icons/icon.svg")} alt="" width="28" height="28" /> ${name}</div>
     <main class="auth-card">${children}</main>
   </div>`;
 }
@@ -30,7 +31,7 @@ function Field({ label, value, onInput, type = "text", autocomplete, autofocus, 
   return html`<div class="field">
     <label for=${id}>${label}</label>
     <input id=${id} type=${type} value=${value} autocomplete=${autocomplete} data-autofocus=${autofocus ? "" : undefined}
-      readonly=${readonly} aria-invalid=${error ? "true" : undefined}
+      readOnly=${!!readonly} aria-invalid=${error ? "true" : undefined}
       aria-describedby=${error || hint ? id + "-d" : undefined}
       onInput=${(/** @type {InputEvent} */ e) => onInput(/** @type {HTMLInputElement} */ (e.currentTarget).value)} />
     ${error ? html`<div id=${id + "-d"} class="field-error">${error}</div>` : hint ? html`<div id=${id + "-d"} class="field-hint">${hint}</div>` : null}

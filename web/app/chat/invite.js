@@ -40,7 +40,7 @@ export function InviteDialog({ onClose }) {
     <div class="field">
       <label for="invite-link">Invite link</label>
       <div class="copy-row">
-        <input id="invite-link" class="input" readonly value=${url} placeholder=${error ? "" : "Creating an invite…"} onFocus=${(/** @type {FocusEvent} */ e) => /** @type {HTMLInputElement} */ (e.currentTarget).select()} />
+        <input id="invite-link" class="input" readOnly=${true} value=${url} placeholder=${error ? "" : "Creating an invite…"} onFocus=${(/** @type {FocusEvent} */ e) => /** @type {HTMLInputElement} */ (e.currentTarget).select()} />
         <button class=${"btn " + (copied ? "ok" : "primary")} disabled=${!url} onClick=${copy}>${copied ? "Copied" : "Copy link"}</button>
       </div>
     </div>
