@@ -18,7 +18,8 @@ export async function logIn(page, username, password = PASSWORD) {
   await page.getByLabel("Username", { exact: true }).fill(username);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
-  await channels(page).waitFor();
+  // At phone width the channel list waits in a closed drawer.
+  await channels(page).or(page.getByRole("button", { name: "Open channels" })).first().waitFor();
 }
 
 /** @param {Page} page */
