@@ -25,14 +25,22 @@ use axum::Router;
 pub use headers::security_headers;
 pub use site::Site;
 
-/// The web client's router (its own state: the [`Site`], built once here).
+/// The web client's router (its own state: the [`Site`], built once here). Inside a Tokio
+/// runtime, the files are compressed on a blocking thread right away.
 pub fn router() -> Router {
-    router_for(Site::embedded())
+    let site = Arc::new(Site::embedded());
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        let warm = site.clone();
+        rt.spawn_blocking(move || warm.precompress());
+    }
+    with_site(site)
 }
 
 /// The router over a given [`Site`] (tests build one from files in memory).
 pub fn router_for(site: Site) -> Router {
-    Router::new()
-        .fallback(serve::serve)
-        .with_state(Arc::new(site))
+    with_site(Arc::new(site))
+}
+
+fn with_site(site: Arc<Site>) -> Router {
+    Router::new().fallback(serve::serve).with_state(site)
 }

@@ -120,6 +120,17 @@ impl Site {
         }
     }
 
+    /// Compresses every fixed file in both encodings now (a no-op when serving from disk),
+    /// so the first visitors after a start do not wait for brotli's highest quality.
+    pub fn precompress(&self) {
+        if let Source::Fixed(map) = &self.source {
+            for file in map.values().filter(|f| f.compressible()) {
+                file.encoded(Encoding::Brotli);
+                file.encoded(Encoding::Gzip);
+            }
+        }
+    }
+
     /// The build id in asset URLs (`/assets/<build-id>/...`).
     pub fn build_id(&self) -> &str {
         &self.build_id
@@ -244,5 +255,8 @@ mod tests {
         let br = f.encoded(Encoding::Brotli).unwrap();
         assert!(br.len() < f.body.len());
         assert!(f.is_encoded(Encoding::Brotli));
+        assert!(!f.is_encoded(Encoding::Gzip));
+        site.precompress();
+        assert!(f.is_encoded(Encoding::Gzip));
     }
 }
