@@ -90,3 +90,22 @@ test("the network drops and comes back: nothing missed, nothing twice", async ()
   await eventually(async () => (await w.owner.messages(w.general, 1))[0]?.content === "back online", "the message sent after the network came back");
   assert.equal(await composer(page, "general").isEnabled(), true);
 });
+
+test("a kicked member is told so, then sees the login screen", async () => {
+  const page = w.page;
+  const bobId = (await w.owner.call("GET", "/members")).find((/** @type {any} */ m) => m.user.username === "bob").user.id;
+  // The gateway closes and the client's token dies with the session.
+  const ended = /status of 401|WebSocket/;
+  s.problems.allow(ended);
+  try {
+    await w.owner.call("DELETE", `/members/${bobId}`);
+    const name = "You were removed from the server";
+    const told = page.getByRole("alertdialog", { name }).or(page.getByRole("dialog", { name }));
+    await told.waitFor({ timeout: 15_000 });
+    await screenshot(page, "removed-dialog");
+    await told.getByRole("button", { name: "OK" }).click();
+    await page.getByRole("heading", { name: "Welcome back" }).waitFor();
+  } finally {
+    s.problems.disallow(ended);
+  }
+});
