@@ -96,3 +96,20 @@ test("members, settings and the quick switcher", async () => {
   await switcher.waitFor({ state: "hidden" });
   await context.close();
 });
+
+test("an uncaught script error shows a banner with Reload", async () => {
+  const { page, context } = await newPage(s.browser, s.problems, { who: "crash", baseURL: s.daemon.url });
+  await logIn(page, "bob");
+  const boom = /deliberate test error/;
+  s.problems.allow(boom);
+  try {
+    await page.evaluate(() => { setTimeout(() => { throw new Error("deliberate test error"); }, 0); });
+    const banner = page.getByRole("alert").filter({ hasText: "Something went wrong" });
+    await banner.waitFor();
+    await banner.getByRole("button", { name: "Reload" }).waitFor();
+    await screenshot(page, "crash-banner");
+  } finally {
+    s.problems.disallow(boom);
+  }
+  await context.close();
+});
