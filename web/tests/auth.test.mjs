@@ -70,6 +70,7 @@ test("a second person opens the invite link, registers, and both chat live", asy
   const server = (await (await fetch(`${s.daemon.url}/api/v1/server`)).json()).name;
   await bob.getByRole("heading", { name: server }).waitFor();
   await bob.getByText(/1 member/).waitFor();
+  assert.deepEqual(await unnamedControls(bob), [], "every control on the invite landing has a name");
   await screenshot(bob, "invite-landing");
   await bob.getByLabel("Username", { exact: true }).fill("bob");
   await bob.getByLabel("Password", { exact: true }).fill(PASSWORD);
