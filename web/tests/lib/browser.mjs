@@ -123,7 +123,7 @@ export async function newPage(browser, problems, opts = {}) {
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: false });
+  await page.screenshot({ path, fullPage: false, animations: "disabled" });
   return path;
 }
 
