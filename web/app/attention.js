@@ -1,10 +1,11 @@
 // @ts-check
 /**
- * @module attention — "(3) Spectrus" in the tab title, a favicon badge drawn on a canvas (data:
+ * @module attention — "(3) Spectrus" in the tab title (unread messages; muted channels count
+ * only mentions), a favicon badge drawn on a canvas (data:
  * URL), and desktop notifications for mentions and replies outside the channel in view.
  */
 import { effect } from "../vendor/signals.mjs";
-import { attention, server, channels, currentChannelId, me, onIncoming, displayName, logs } from "./net/store.js";
+import { readStates, server, channels, currentChannelId, me, onIncoming, displayName, logs } from "./net/store.js";
 import { prefs } from "./lib/prefs.js";
 import { plainPreview } from "./lib/markdown.js";
 import { navigate } from "./router.js";
@@ -46,14 +47,30 @@ function drawFavicon(count, dot) {
   }
 }
 
+/**
+ * What the tab shows: unread messages outside muted channels (a muted channel counts only its
+ * mentions), and the mentions.
+ */
+function counts() {
+  const muted = prefs.value.mutedChannels;
+  let unread = 0;
+  let mentions = 0;
+  for (const r of readStates.value.values()) {
+    if (!channels.value.has(r.channel_id)) continue;
+    mentions += r.mention_count;
+    unread += muted.includes(r.channel_id) ? r.mention_count : r.unread_count;
+  }
+  return { unread, mentions };
+}
+
 export function startAttention() {
   effect(() => {
-    const { mentions, unread } = attention.value;
+    const { unread, mentions } = counts();
     const s = server.value;
     const app = (s && (s.branding.app_name || s.name)) || "Spectrus";
     const ch = currentChannelId.value ? channels.value.get(currentChannelId.value) : null;
-    document.title = (mentions ? `(${mentions}) ` : unread ? "• " : "") + (ch ? `#${ch.name} | ` : "") + app;
-    drawFavicon(mentions, unread);
+    document.title = (unread ? `(${unread > 999 ? "999+" : unread}) ` : "") + (ch ? `#${ch.name} | ` : "") + app;
+    drawFavicon(mentions, unread > 0);
   });
 
   onIncoming.push((m) => {

@@ -99,6 +99,11 @@ export function MessageList({ channel, can }) {
       if (it) el.scrollTop = it.offsetTop - anchor.current.offset;
     }
     measure();
+    // Still at the edge after a page arrived (a wheel at scrollTop 0 fires no scroll event): go on.
+    if (log && !log.loading && !log.error && !stick.current) {
+      if (el.scrollTop < 300 && !log.atStart) loadOlder(cid);
+      else if (el.scrollHeight - el.scrollTop - el.clientHeight < 300 && !log.atEnd) loadNewer(cid);
+    }
     if (stick.current && document.visibilityState === "visible" && document.hasFocus()) ack(cid);
   }, [log, cid, prefs.value.compact, prefs.value.fontSize]);
 

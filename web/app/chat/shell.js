@@ -100,13 +100,13 @@ function LoadingShell() {
   </div>`;
 }
 
-/** Move between channels with Alt+Up/Down (Alt+Shift: unread only). @param {number} dir @param {boolean} unreadOnly */
+/** Move between channels with Alt+Up/Down (Alt+Shift: unread, unmuted only). @param {number} dir @param {boolean} unreadOnly */
 function step(dir, unreadOnly) {
   const list = navOrder.value.filter((c) => c.type === "text" || c.type === "voice");
   const i = list.findIndex((c) => c.id === currentChannelId.value);
   for (let k = 1; k <= list.length; k++) {
     const c = list[(i + dir * k + list.length * 2) % list.length];
-    if (!unreadOnly || (readStates.value.get(c.id)?.unread_count || 0) > 0) { navigate(`/channels/${c.id}`); return; }
+    if (!unreadOnly || ((readStates.value.get(c.id)?.unread_count || 0) > 0 && !prefs.value.mutedChannels.includes(c.id))) { navigate(`/channels/${c.id}`); return; }
   }
 }
 

@@ -114,18 +114,6 @@ export const navOrder = computed(() => {
   return out;
 });
 
-/** Sum of mentions (tab title), and whether anything is unread. */
-export const attention = computed(() => {
-  let mentions = 0;
-  let unread = false;
-  for (const r of readStates.value.values()) {
-    if (!channels.value.has(r.channel_id)) continue;
-    mentions += r.mention_count;
-    if (r.unread_count > 0) unread = true;
-  }
-  return { mentions, unread };
-});
-
 /** @param {import("./types.js").Ready} d */
 export function applyReady(d) {
   batch(() => {

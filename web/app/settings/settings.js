@@ -8,9 +8,9 @@ import { html } from "../lib/html.js";
 import { useState, useEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { Dialog } from "../ui/dialog.js";
 import { prefs, setPrefs } from "../lib/prefs.js";
-import { api, errorText, setUser, currentUser } from "../net/api.js";
+import { api, errorText, setUser, currentUser, clearSession, isApiError } from "../net/api.js";
 import { me } from "../net/store.js";
-import { signOut } from "../net/session.js";
+import { signOut, endSession } from "../net/session.js";
 import { navigate } from "../router.js";
 import { micLevel, reopenMic, startMicTest, applyOutput, transmitting } from "../voice/engine.js";
 import { toast } from "../ui/toast.js";
@@ -32,7 +32,7 @@ function Account() {
   const [cur, setCur] = useState("");
   const [next, setNext] = useState("");
   const [msg, setMsg] = useState(/** @type {null|{ok: boolean, text: string, where: string}} */ (null));
-  const [allPw, setAllPw] = useState("");
+  const [busy, setBusy] = useState(false);
   /** @param {string} where @param {() => Promise<string>} f */
   const run = async (where, f) => {
     setMsg(null);
@@ -63,21 +63,25 @@ function Account() {
     <div class="row-form">
       <button class="btn" onClick=${() => { signOut(); navigate("/login"); }}>Log out</button>
     </div>
-    <p class="muted small">Log out everywhere ends every session of your account, on every device. Confirm with your password.</p>
-    <form class="row-form" onSubmit=${(/** @type {Event} */ e) => {
-      e.preventDefault();
-      run("all", async () => {
-        // Setting the password (even to the same one) ends every other session; then this one.
-        await api("PATCH", "/users/@me", { password: allPw, current_password: allPw });
-        await signOut();
+    <p class="muted small">Log out everywhere ends every session of your account, on every device, this one included.</p>
+    <div class="row-form">
+      <button class="btn danger" disabled=${busy} onClick=${() => run("all", async () => {
+        setBusy(true);
+        try {
+          await api("POST", "/auth/logout-all");
+        } catch (e) {
+          if (isApiError(e) && (e.status === 404 || e.status === 405)) throw new Error("This server cannot end every session yet (it needs an update).");
+          throw e;
+        } finally {
+          setBusy(false);
+        }
+        // Every refresh family is gone: only forget this one locally.
+        endSession();
+        clearSession();
         navigate("/login");
         return "Logged out everywhere.";
-      });
-    }}>
-      <div class="field grow"><label for="s-allpw">Password for log out everywhere</label>
-        <input id="s-allpw" class="input" type="password" autocomplete="current-password" value=${allPw} onInput=${(/** @type {InputEvent} */ e) => setAllPw(/** @type {HTMLInputElement} */ (e.currentTarget).value)} /></div>
-      <button class="btn danger" type="submit" disabled=${!allPw}>Log out everywhere</button>
-    </form>
+      })}>Log out everywhere</button>
+    </div>
     ${note("all")}
   </div>`;
 }
