@@ -3,6 +3,7 @@
  * @module chat/message — one message: header or grouped line, safe markdown content, reply
  * quote, reactions, and the hover/focus toolbar (reply, react, edit, delete, copy link).
  */
+import { memo } from "../lib/memo.js";
 import { html } from "../lib/html.js";
 import { useState, useRef, useEffect } from "../../vendor/preact-hooks.mjs";
 import { renderMarkdown, plainPreview } from "../lib/markdown.js";
@@ -91,7 +92,7 @@ export function fit(el) {
 /**
  * @param {{m: LocalMessage, grouped: boolean, canManage: boolean, canReact: boolean, highlight: boolean, channelName: string}} p
  */
-export function MessageItem({ m, grouped, canManage, canReact, highlight, channelName }) {
+function MessageView({ m, grouped, canManage, canReact, highlight, channelName }) {
   const [confirm, setConfirm] = useState(false);
   const [picker, setPicker] = useState(false);
   const [error, setError] = useState(/** @type {string|null} */ (null));
@@ -179,6 +180,9 @@ export function MessageItem({ m, grouped, canManage, canReact, highlight, channe
   </article>`;
   void channelName;
 }
+
+/** One message; re-rendered only when its props (or a signal it reads) change. */
+export const MessageItem = memo(MessageView);
 
 /** Is this a reply to one of my messages? @param {LocalMessage} m */
 function replyTargetMine(m) {

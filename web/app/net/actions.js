@@ -205,5 +205,17 @@ export function ack(cid) {
   if (!last || acked.get(cid) === last.id) return;
   if (rs && rs.last_read_id && cmpId(rs.last_read_id, last.id) >= 0 && rs.unread_count === 0) return;
   acked.set(cid, last.id);
-  api("POST", `/channels/${cid}/ack`, { message_id: last.id }).catch(() => acked.delete(cid));
+  // At most one ack a second per channel (a busy channel would send one per message).
+  if (ackTimers.has(cid)) return;
+  ackTimers.set(cid, setTimeout(() => {
+    ackTimers.delete(cid);
+    const id = acked.get(cid);
+    if (id) api("POST", `/channels/${cid}/ack`, { message_id: id }).catch(() => acked.delete(cid));
+  }, ackSentAt.has(cid) && Date.now() - (ackSentAt.get(cid) || 0) < 1000 ? 1000 : 0));
+  ackSentAt.set(cid, Date.now());
 }
+
+/** @type {Map<Id, ReturnType<typeof setTimeout>>} */
+const ackTimers = new Map();
+/** @type {Map<Id, number>} */
+const ackSentAt = new Map();
