@@ -3,7 +3,7 @@
  * @module main — the entry: routes between first run, auth screens and the app; the offline
  * banner, the removed-from-server dialog, the crash banner; the service worker.
  */
-import { render } from "../vendor/preact.mjs";
+import { render, options } from "../vendor/preact.mjs";
 import { useEffect, useState } from "../vendor/preact-hooks.mjs";
 import { html } from "./lib/html.js";
 import { path, parse, navigate } from "./router.js";
@@ -18,6 +18,15 @@ import { Toasts } from "./ui/toast.js";
 import { Dialog } from "./ui/dialog.js";
 import { startAttention } from "./attention.js";
 import "./lib/prefs.js";
+
+// Render at most once a frame (or every 50 ms when frames stall or the tab is hidden): a busy
+// channel's dispatches arrive faster than frames, and each used to render on its own.
+options.debounceRendering = (cb) => {
+  let done = false;
+  const run = () => { if (!done) { done = true; cb(); } };
+  requestAnimationFrame(run);
+  setTimeout(run, 50);
+};
 
 /** @typedef {import("./net/types.js").ServerInfo} ServerInfo */
 
