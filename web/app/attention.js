@@ -64,13 +64,32 @@ function counts() {
 }
 
 export function startAttention() {
+  // Applied at most every 250 ms and only when changed: in a busy channel each message counts
+  // as unread until the list acks it a frame later, and a favicon is a canvas + PNG encode.
+  let title = "";
+  let badge = "";
+  let shownTitle = "";
+  let shownBadge = "";
+  /** @type {ReturnType<typeof setTimeout>|null} */
+  let timer = null;
+  const apply = () => {
+    timer = null;
+    if (title !== shownTitle) document.title = shownTitle = title;
+    if (badge !== shownBadge) {
+      shownBadge = badge;
+      const [mentions, dot] = badge.split("|");
+      drawFavicon(Number(mentions), dot === "1");
+    }
+  };
   effect(() => {
     const { unread, mentions } = counts();
     const s = server.value;
     const app = (s && (s.branding.app_name || s.name)) || "Spectrus";
     const ch = currentChannelId.value ? channels.value.get(currentChannelId.value) : null;
-    document.title = (unread ? `(${unread > 999 ? "999+" : unread}) ` : "") + (ch ? `#${ch.name} | ` : "") + app;
-    drawFavicon(mentions, unread > 0);
+    title = (unread ? `(${unread > 999 ? "999+" : unread}) ` : "") + (ch ? `#${ch.name} | ` : "") + app;
+    badge = `${mentions}|${unread > 0 ? 1 : 0}`;
+    if (!shownTitle) apply();
+    else if (!timer) timer = setTimeout(apply, 250);
   });
 
   onIncoming.push((m) => {
