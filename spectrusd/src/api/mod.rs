@@ -152,10 +152,11 @@ pub fn router(state: SharedState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(server::health))
-        .fallback(web::serve)
+        .fallback_service(web::router())
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(too_large_as_json))
         .layer(CatchPanicLayer::custom(panic_as_json))
+        .layer(axum::middleware::map_response(web::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -164,7 +165,8 @@ async fn api_not_found() -> ApiError {
     ApiError::NotFound("route")
 }
 
-async fn method_not_allowed(method: Method) -> Response {
+/// 405 with the contract's JSON error body.
+pub(crate) async fn method_not_allowed(method: Method) -> Response {
     let body = spectrus_proto::ErrorBody {
         error: spectrus_proto::ErrorDetail {
             code: "method_not_allowed".into(),

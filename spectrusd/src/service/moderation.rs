@@ -129,10 +129,12 @@ pub(crate) fn check_member_edit(
 fn end_membership(state: &AppState, user: Id, families: &[Id], why: &'static str) {
     let was_member = state.access.is_member(user);
     state.access.remove_member(user);
-    state.revoke(families);
+    // Close the member's gateways with the reason first (clients tell the member why), then
+    // revoke the login sessions (whose own closes would only say "session revoked").
     state
         .hub
         .end_sessions(|s| s.user == user, AUTHENTICATION_FAILED, why);
+    state.revoke(families);
     if was_member {
         state
             .hub

@@ -1,0 +1,173 @@
+// @ts-check
+/**
+ * @module chat/composer — the message box: Enter sends, Shift+Enter newline, Up edits my last
+ * message, Esc cancels a reply, @ # : completion, a counter near the limit, typing signals.
+ */
+import { html } from "../lib/html.js";
+import { useState, useRef, useEffect } from "../../vendor/preact-hooks.mjs";
+import { members, channelList, logs, me, server, displayName, typing } from "../net/store.js";
+import { sendMessage, sendTyping, resetTyping } from "../net/actions.js";
+import { replyTo, editingId, focusComposer, scrollToEnd } from "../ui/state.js";
+import { fuzzyFilter } from "../lib/fuzzy.js";
+import { EMOJI } from "../lib/emoji.js";
+import { Icon } from "../ui/icons.js";
+import { fit } from "./message.js";
+import { relativeTime } from "../lib/time.js";
+
+/** @typedef {import("../net/types.js").Channel} Channel */
+/** @typedef {{label: string, detail?: string, insert: string, key: string}} Suggestion */
+
+/** @type {Map<string, string>} channel id → draft */
+const drafts = new Map();
+
+/** @param {string} text @param {number} caret @returns {null|{kind: string, query: string, start: number}} */
+function tokenAt(text, caret) {
+  const before = text.slice(0, caret);
+  const m = /(^|\s)([@#:])([\w.\-]*)$/.exec(before);
+  if (!m) return null;
+  if (m[2] === ":" && m[3].length < 2) return null;
+  return { kind: m[2], query: m[3], start: caret - m[3].length - 1 };
+}
+
+/** @param {string} kind @param {string} q @returns {Suggestion[]} */
+function suggest(kind, q) {
+  if (kind === "@") {
+    const list = [...members.value.values()];
+    return fuzzyFilter(q, list, (m) => (m.nick || m.user.display_name) + " " + m.user.username, 8).map((m) => ({
+      key: m.user.id, label: m.nick || m.user.display_name, detail: m.user.username, insert: `<@${m.user.id}> `,
+    }));
+  }
+  if (kind === "#") {
+    const list = channelList.value.filter((c) => c.type !== "category");
+    return fuzzyFilter(q, list, (c) => c.name, 8).map((c) => ({ key: c.id, label: "#" + c.name, insert: `<#${c.id}> ` }));
+  }
+  return fuzzyFilter(q, EMOJI, (e) => e[0], 8).map(([n, e]) => ({ key: n, label: `${e}  :${n}:`, insert: e + " " }));
+}
+
+/** @param {{channelId: string}} p */
+export function TypingLine({ channelId }) {
+  const tm = typing.value.get(channelId);
+  const names = tm ? [...tm.keys()].map(displayName) : [];
+  let text = "";
+  if (names.length === 1) text = `${names[0]} is typing…`;
+  else if (names.length === 2) text = `${names[0]} and ${names[1]} are typing…`;
+  else if (names.length === 3) text = `${names[0]}, ${names[1]} and ${names[2]} are typing…`;
+  else if (names.length > 3) text = "Several people are typing…";
+  return html`<div class="typing" aria-live="polite">${text ? html`<span class="typing-dots" aria-hidden="true"><i></i><i></i><i></i></span> ${text}` : null}</div>`;
+}
+
+/** @param {{channel: Channel, can: (p: string) => boolean}} p */
+export function Composer({ channel, can }) {
+  const cid = channel.id;
+  const [text, setText] = useState(drafts.get(cid) || "");
+  const [sugg, setSugg] = useState(/** @type {Suggestion[]} */ ([]));
+  const [sel, setSel] = useState(0);
+  const [tok, setTok] = useState(/** @type {null|{kind: string, query: string, start: number}} */ (null));
+  const [error, setError] = useState(/** @type {string|null} */ (null));
+  const ref = useRef(/** @type {HTMLTextAreaElement|null} */ (null));
+  const limit = (server.value && server.value.message_max_chars) || 4000;
+  const reply = replyTo.value && replyTo.value.channel_id === cid ? replyTo.value : null;
+  const myMember = me.value ? members.value.get(me.value.id) : undefined;
+  const timedOut = myMember && myMember.timeout_until && Date.parse(myMember.timeout_until) > Date.now() ? myMember.timeout_until : null;
+  const canSend = can("messages:send");
+  const why = timedOut ? `You are timed out until ${relativeTime(timedOut)}.` : !canSend ? "You do not have permission to send messages in this channel." : null;
+
+  useEffect(() => {
+    setText(drafts.get(cid) || "");
+    setSugg([]);
+    setError(null);
+    const el = ref.current;
+    if (el && matchMedia("(min-width: 641px)").matches) el.focus();
+  }, [cid]);
+  useEffect(() => { const el = ref.current; if (el) { el.focus(); fit(el); } }, [focusComposer.value]);
+  useEffect(() => { const el = ref.current; if (el) fit(el); }, [text]);
+
+  /** @param {string} v */
+  const update = (v) => {
+    setText(v);
+    drafts.set(cid, v);
+    setError(null);
+    const el = ref.current;
+    const t = el ? tokenAt(v, el.selectionStart) : null;
+    setTok(t);
+    const s = t ? suggest(t.kind, t.query) : [];
+    setSugg(s);
+    setSel(0);
+    if (v.trim()) sendTyping(cid);
+  };
+
+  /** @param {Suggestion} s */
+  const accept = (s) => {
+    const el = ref.current;
+    if (!el || !tok) return;
+    const caret = el.selectionStart;
+    const v = text.slice(0, tok.start) + s.insert + text.slice(caret);
+    setText(v);
+    drafts.set(cid, v);
+    setSugg([]);
+    setTok(null);
+    const pos = tok.start + s.insert.length;
+    requestAnimationFrame(() => { el.focus(); el.setSelectionRange(pos, pos); });
+  };
+
+  const send = () => {
+    const content = text.trim();
+    if (!content) return;
+    if ([...content].length > limit) {
+      setError(`Your message is too long: ${[...content].length} of at most ${limit} characters.`);
+      return;
+    }
+    sendMessage(cid, content, reply ? reply.id : null);
+    scrollToEnd.value++;
+    resetTyping(cid);
+    setText("");
+    drafts.delete(cid);
+    replyTo.value = null;
+  };
+
+  /** @param {KeyboardEvent} e */
+  const onKey = (e) => {
+    if (sugg.length) {
+      if (e.key === "ArrowDown") { e.preventDefault(); setSel((sel + 1) % sugg.length); return; }
+      if (e.key === "ArrowUp") { e.preventDefault(); setSel((sel - 1 + sugg.length) % sugg.length); return; }
+      if (e.key === "Enter" || e.key === "Tab") { e.preventDefault(); accept(sugg[sel]); return; }
+      if (e.key === "Escape") { e.preventDefault(); setSugg([]); return; }
+    }
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); return; }
+    if (e.key === "Escape" && reply) { e.preventDefault(); replyTo.value = null; return; }
+    if (e.key === "ArrowUp" && !text && me.value) {
+      const log = logs.value.get(cid);
+      const mine = log ? log.messages.filter((m) => !m._state && me.value && m.author.id === me.value.id) : [];
+      const last = mine[mine.length - 1];
+      if (last) { e.preventDefault(); editingId.value = last.id; }
+    }
+  };
+
+  const count = [...text].length;
+  const label = `Message #${channel.name}`;
+  return html`<div class="composer-wrap">
+    ${sugg.length ? html`<div class="autocomplete" role="listbox" id="ac-list" aria-label="Suggestions">
+      <div class="ac-title">${tok && tok.kind === "@" ? "Members" : tok && tok.kind === "#" ? "Channels" : "Emoji"}</div>
+      ${sugg.map((s, i) => html`<div key=${s.key} id=${"ac-" + i} role="option" aria-selected=${i === sel ? "true" : "false"}
+        class=${"ac-item" + (i === sel ? " sel" : "")} onMouseDown=${(/** @type {MouseEvent} */ e) => { e.preventDefault(); accept(s); }}>
+        <span>${s.label}</span>${s.detail ? html`<span class="muted small">${s.detail}</span>` : null}
+      </div>`)}
+    </div>` : null}
+    ${reply ? html`<div class="reply-bar">
+      <span>Replying to <strong>${displayName(reply.author.id)}</strong></span>
+      <button class="icon-btn small" aria-label="Cancel reply" onClick=${() => { replyTo.value = null; ref.current && ref.current.focus(); }}><${Icon} name="x" size=${16} /></button>
+    </div>` : null}
+    <div class=${"composer" + (reply ? " with-reply" : "") + (why ? " disabled" : "")}>
+      <textarea ref=${ref} class="composer-input" rows="1" aria-label=${label} placeholder=${why || label}
+        disabled=${!!why} value=${text} aria-describedby=${why ? "composer-why" : undefined}
+        aria-controls=${sugg.length ? "ac-list" : undefined} aria-activedescendant=${sugg.length ? "ac-" + sel : undefined}
+        aria-autocomplete="list"
+        onInput=${(/** @type {InputEvent} */ e) => update(/** @type {HTMLTextAreaElement} */ (e.currentTarget).value)}
+        onKeyDown=${onKey}></textarea>
+      ${count > limit - 200 ? html`<span class=${"counter" + (count > limit ? " over" : "")} aria-live="polite" title=${`${count} of ${limit} characters`}>${limit - count}</span>` : null}
+      <button class="icon-btn send-btn" aria-label="Send message" disabled=${!!why || !text.trim()} onClick=${send}><${Icon} name="send" size=${18} /></button>
+    </div>
+    ${why ? html`<div id="composer-why" class="composer-why">${why}</div>` : null}
+    ${error ? html`<div class="field-error composer-error" role="alert">${error}</div>` : null}
+  </div>`;
+}

@@ -1,0 +1,33 @@
+// @ts-check
+/** @module router — the client's routes from location.pathname (history API). */
+import { signal } from "../vendor/signals.mjs";
+
+export const path = signal(location.pathname + location.search);
+
+/** @param {string} to @param {boolean} [replace] */
+export function navigate(to, replace = false) {
+  if (to === location.pathname + location.search) { path.value = to; return; }
+  if (replace) history.replaceState(null, "", to);
+  else history.pushState(null, "", to);
+  path.value = to;
+}
+
+addEventListener("popstate", () => { path.value = location.pathname + location.search; });
+
+/**
+ * @typedef {{name: "home"} | {name: "login", invite?: string} | {name: "register"} | {name: "invite", code: string}
+ *   | {name: "channel", cid: string, mid?: string} | {name: "settings"}} Route
+ */
+
+/** @param {string} p @returns {Route} */
+export function parse(p) {
+  const [pathname, query] = p.split("?");
+  const q = new URLSearchParams(query || "");
+  let m;
+  if (pathname === "/login") return { name: "login", invite: q.get("invite") || undefined };
+  if (pathname === "/register") return { name: "register" };
+  if ((m = /^\/invite\/([^/]+)\/?$/.exec(pathname))) return { name: "invite", code: decodeURIComponent(m[1]) };
+  if ((m = /^\/channels\/(\d+)(?:\/(\d+))?\/?$/.exec(pathname))) return { name: "channel", cid: m[1], mid: m[2] };
+  if (pathname === "/settings") return { name: "settings" };
+  return { name: "home" };
+}

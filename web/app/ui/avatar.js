@@ -1,0 +1,16 @@
+// @ts-check
+/** @module ui/avatar — a round avatar with the name's initial, a presence dot and a speaking ring. */
+import { html } from "../lib/html.js";
+import { avatarHue } from "./state.js";
+
+/**
+ * @param {{id: string, name: string, size?: number, presence?: string|null, speaking?: boolean}} p
+ */
+export function Avatar({ id, name, size = 40, presence, speaking }) {
+  const hue = avatarHue(id);
+  return html`<span class=${"avatar" + (speaking ? " speaking" : "")} aria-hidden="true"
+    style=${{ width: size + "px", height: size + "px", fontSize: Math.round(size * 0.42) + "px", background: `hsl(${hue} 45% 42%)` }}>
+    ${(name || "?").slice(0, 1).toUpperCase()}
+    ${presence ? html`<span class=${"presence " + presence}></span>` : null}
+  </span>`;
+}

@@ -1,0 +1,41 @@
+// @ts-check
+/// <reference lib="webworker" />
+/**
+ * Service worker: caches the app shell so the client opens fast and offline. Versioned assets
+ * (/assets/<build>/...) are immutable: cache first. index.html and other navigations: network
+ * first, falling back to the cached shell. Never /api/ (always the network).
+ */
+const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
+const CACHE = "spectrus-shell-v1";
+
+sw.addEventListener("install", () => { sw.skipWaiting(); });
+sw.addEventListener("activate", (e) => {
+  e.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k)))).then(() => sw.clients.claim()));
+});
+
+sw.addEventListener("fetch", (e) => {
+  const req = e.request;
+  if (req.method !== "GET") return;
+  const url = new URL(req.url);
+  if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
+  if (url.pathname.startsWith("/assets/")) {
+    e.respondWith(caches.open(CACHE).then(async (c) => {
+      const hit = await c.match(req);
+      if (hit) return hit;
+      const res = await fetch(req);
+      if (res.ok) c.put(req, res.clone());
+      return res;
+    }));
+    return;
+  }
+  if (req.mode === "navigate" || url.pathname.startsWith("/icons/") || url.pathname === "/manifest.webmanifest") {
+    e.respondWith(fetch(req).then((res) => {
+      if (res.ok) {
+        const copy = res.clone();
+        const key = req.mode === "navigate" ? "/" : req;
+        caches.open(CACHE).then((c) => c.put(key, copy));
+      }
+      return res;
+    }).catch(async () => (await caches.match(req.mode === "navigate" ? "/" : req)) || Response.error()));
+  }
+});

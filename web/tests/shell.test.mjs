@@ -1,0 +1,33 @@
+// @ts-check
+/**
+ * @file The shell loads in Chromium under the daemon's CSP: no inline script, no console
+ * errors, every asset from the versioned prefix, and the security headers in place.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { suite } from "./lib/suite.mjs";
+import { newPage, screenshot } from "./lib/browser.mjs";
+
+const s = suite();
+
+test("the shell loads with the CSP on and no console errors", async () => {
+  const { context, page } = await newPage(s.browser, s.problems, { who: "shell" });
+  /** @type {string[]} */
+  const assets = [];
+  page.on("request", (r) => assets.push(new URL(r.url()).pathname));
+  const resp = await page.goto(s.daemon.url + "/");
+  assert.ok(resp, "a response");
+  assert.equal(resp.status(), 200);
+  const csp = resp.headers()["content-security-policy"] ?? "";
+  assert.match(csp, /script-src 'self';/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  await page.waitForLoadState("networkidle");
+  const html = await page.content();
+  assert.ok(!html.includes("__BUILD__"), "the build id replaced the placeholder");
+  for (const path of assets.slice(1)) {
+    if (path.startsWith("/api/") || path === "/sw.js" || path === "/manifest.webmanifest") continue;
+    assert.match(path, /^\/assets\/[0-9a-z]+\//, `asset ${path} is under the versioned prefix`);
+  }
+  await screenshot(page, "shell");
+  await context.close();
+});

@@ -1,0 +1,2 @@
+// Types for the vendored htm.mjs (htm, same pinned version).
+export { default } from "htm";

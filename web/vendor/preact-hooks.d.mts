@@ -1,0 +1,2 @@
+// Types for the vendored preact-hooks.mjs (preact/hooks, same pinned version).
+export * from "preact/hooks";

@@ -1,0 +1,2 @@
+// Types for the vendored signals-core.mjs (@preact/signals-core, same pinned version).
+export * from "@preact/signals-core";

@@ -1,0 +1,2 @@
+// Types for the vendored signals.mjs (@preact/signals, same pinned version).
+export * from "@preact/signals";
