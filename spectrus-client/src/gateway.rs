@@ -67,7 +67,7 @@ enum Command {
 /// A live gateway connection.
 pub struct Gateway {
     events: mpsc::Receiver<GatewayEvent>,
-    commands: mpsc::UnboundedSender<Command>,
+    handle: GatewayHandle,
     ready: Box<Ready>,
 }
 
@@ -122,7 +122,7 @@ impl Gateway {
         tokio::spawn(task.run(ws));
         Ok(Gateway {
             events: ev_rx,
-            commands: cmd_tx,
+            handle: GatewayHandle { commands: cmd_tx },
             ready,
         })
     }
@@ -151,29 +151,23 @@ impl Gateway {
 
     /// Sends a frame (voice signalling).
     pub fn send(&self, frame: ClientFrame) {
-        let _ = self.commands.send(Command::Send(frame));
+        self.handle.send(frame);
     }
 
     /// Drops the socket abruptly, as a network failure would; the connection then
     /// reconnects and resumes. For tests and for "reconnect now" in clients.
     pub fn drop_connection(&self) {
-        let _ = self.commands.send(Command::Drop);
+        self.handle.drop_connection();
     }
 
     /// Closes the connection for good.
     pub fn close(&self) {
-        let _ = self.commands.send(Command::Close);
+        self.handle.close();
     }
 
     /// Splits off the event receiver (for applications with their own loop).
     pub fn into_parts(self) -> (Box<Ready>, mpsc::Receiver<GatewayEvent>, GatewayHandle) {
-        (
-            self.ready,
-            self.events,
-            GatewayHandle {
-                commands: self.commands,
-            },
-        )
+        (self.ready, self.events, self.handle)
     }
 }
 

@@ -665,10 +665,7 @@ impl Client {
         role: Id,
         reason: Option<&str>,
     ) -> Result<(), ClientError> {
-        let path = format!("/api/v1/members/{user}/roles/{role}");
-        self.raw_with_reason(Method::PUT, &path, Payload::None, true, reason)
-            .await
-            .map(|_| ())
+        self.member_role(Method::PUT, user, role, reason).await
     }
 
     /// Takes a role from a member.
@@ -678,8 +675,19 @@ impl Client {
         role: Id,
         reason: Option<&str>,
     ) -> Result<(), ClientError> {
+        self.member_role(Method::DELETE, user, role, reason).await
+    }
+
+    /// `PUT` (give) or `DELETE` (take) one role of a member.
+    async fn member_role(
+        &self,
+        method: Method,
+        user: Id,
+        role: Id,
+        reason: Option<&str>,
+    ) -> Result<(), ClientError> {
         let path = format!("/api/v1/members/{user}/roles/{role}");
-        self.raw_with_reason(Method::DELETE, &path, Payload::None, true, reason)
+        self.raw_with_reason(method, &path, Payload::None, true, reason)
             .await
             .map(|_| ())
     }

@@ -2,8 +2,13 @@
 //! and runs one event loop over socket reads, API commands and protocol timers. No
 //! per-participant tasks or sockets exist; everything a participant costs lives in its
 //! [`Peer`].
+//!
+//! A turn of the loop handles one input, then settles what it caused: handlers never call
+//! back into each other. What changes the room for others (a new speaker, a failed or removed
+//! peer) is queued, and [`Server::settle`] works the queues (removals first, then
+//! renegotiations, each peer once) until both are empty, before anything is sent.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -18,6 +23,7 @@ use crate::error::SfuError;
 use crate::peer::{MediaState, Outbox, Peer};
 use crate::room::Rooms;
 use crate::sdp::DEFAULT_BITRATE;
+use crate::speaking::speaking_event;
 use crate::{JoinOptions, LeaveReason, SfuEvent, SfuStats};
 
 /// How often speaking and idle states are re-evaluated without traffic.
@@ -77,6 +83,10 @@ pub(crate) struct Server {
     events_tx: mpsc::Sender<SfuEvent>,
     stats: SfuStats,
     next_tick: Instant,
+    /// Participants to remove this turn, in order, with why.
+    removals: Vec<(u64, LeaveReason)>,
+    /// Participants whose outbound tracks must follow their room's speakers this turn.
+    renegotiations: BTreeSet<u64>,
 }
 
 impl Server {
@@ -98,6 +108,8 @@ impl Server {
             events_tx,
             stats: SfuStats::default(),
             next_tick: Instant::now() + TICK,
+            removals: Vec::new(),
+            renegotiations: BTreeSet::new(),
         }
     }
 
@@ -128,11 +140,13 @@ impl Server {
                 },
                 _ = tokio::time::sleep_until(deadline.into()) => self.on_timers(Instant::now()),
             }
+            self.settle(Instant::now());
         }
         let ids: Vec<u64> = self.peers.keys().copied().collect();
         for id in ids {
-            self.remove(id, LeaveReason::Requested, Instant::now());
+            self.remove(id, LeaveReason::Requested);
         }
+        self.settle(Instant::now());
         self.flush().await;
     }
 
@@ -204,7 +218,7 @@ impl Server {
                 let _ = reply.send(self.set_state(participant, state));
             }
             Command::Leave { participant, reply } => {
-                self.remove(participant, LeaveReason::Requested, now);
+                self.remove(participant, LeaveReason::Requested);
                 let _ = reply.send(());
             }
             Command::Stats { reply } => {
@@ -227,7 +241,7 @@ impl Server {
         now: Instant,
     ) -> Result<(), SfuError> {
         if self.peers.contains_key(&participant) {
-            self.remove(participant, LeaveReason::Requested, now);
+            self.remove(participant, LeaveReason::Requested);
         }
         let ufrag = loop {
             let u: String = rand::rng()
@@ -260,7 +274,7 @@ impl Server {
         self.rooms.add(room, participant);
         // Only the joiner gets an offer: the others gain a track for it once it speaks.
         if let Err(e) = self.renegotiate(participant, true, now) {
-            self.remove(participant, LeaveReason::Requested, now);
+            self.remove(participant, LeaveReason::Requested);
             return Err(e);
         }
         Ok(())
@@ -275,21 +289,15 @@ impl Server {
         if old == room {
             return Ok(());
         }
+        speaking_event(&mut self.events, participant, old, peer.speaking.reset());
         peer.room = room;
         let speaker = peer.speaker;
-        if let Some(speaking) = peer.speaking.reset() {
-            self.events.push(SfuEvent::Speaking {
-                participant,
-                room: old,
-                speaking,
-            });
-        }
         self.rooms.remove(old, participant);
         self.rooms.add(room, participant);
         self.renegotiate(participant, false, now)?;
         if speaker {
-            self.renegotiate_others(old, participant, now);
-            self.renegotiate_others(room, participant, now);
+            self.renegotiate_others(old, participant);
+            self.renegotiate_others(room, participant);
         }
         Ok(())
     }
@@ -306,11 +314,38 @@ impl Server {
             .collect()
     }
 
-    /// Renegotiate everyone in `room` but `participant` (the set of speakers changed).
-    fn renegotiate_others(&mut self, room: u64, participant: u64, now: Instant) {
-        for other in self.rooms.others(room, participant) {
-            if let Err(e) = self.renegotiate(other, false, now) {
-                tracing::warn!(participant = other, error = %e, "renegotiation failed");
+    /// Queue a renegotiation of everyone in `room` but `participant` (the set of speakers
+    /// changed); [`Server::settle`] carries it out.
+    fn renegotiate_others(&mut self, room: u64, participant: u64) {
+        self.renegotiations
+            .extend(self.rooms.others(room, participant));
+    }
+
+    /// Queue the removal of `participant`; [`Server::settle`] carries it out.
+    fn queue_removal(&mut self, participant: u64, reason: LeaveReason) {
+        if !self.removals.iter().any(|(p, _)| *p == participant) {
+            self.removals.push((participant, reason));
+        }
+    }
+
+    /// Carry out the queued removals and renegotiations, and what they cause in turn, until
+    /// nothing is left. Removals go first, so offers reflect the room after them. Ends: a
+    /// removal drops a peer, and a renegotiation queues more only for a new speaker.
+    fn settle(&mut self, now: Instant) {
+        loop {
+            if !self.removals.is_empty() {
+                for (participant, reason) in std::mem::take(&mut self.removals) {
+                    self.remove(participant, reason);
+                }
+            } else if let Some(participant) = self.renegotiations.pop_first() {
+                match self.renegotiate(participant, false, now) {
+                    Ok(()) | Err(SfuError::UnknownParticipant(_)) => {}
+                    Err(e) => {
+                        tracing::warn!(participant, error = %e, "renegotiation failed");
+                    }
+                }
+            } else {
+                break;
             }
         }
     }
@@ -349,14 +384,13 @@ impl Server {
             .get_mut(&participant)
             .ok_or(SfuError::UnknownParticipant(participant))?;
         peer.state = state;
-        if !state.may_send()
-            && let Some(speaking) = peer.speaking.reset()
-        {
-            self.events.push(SfuEvent::Speaking {
+        if !state.may_send() {
+            speaking_event(
+                &mut self.events,
                 participant,
-                room: peer.room,
-                speaking,
-            });
+                peer.room,
+                peer.speaking.reset(),
+            );
         }
         Ok(())
     }
@@ -375,14 +409,15 @@ impl Server {
         self.after_activity(participant, now);
     }
 
-    /// Drain a peer after anything that may have produced output, and act on it.
+    /// Drain a peer after anything that may have produced output, and act on it (a failed
+    /// peer is queued for removal).
     fn after_activity(&mut self, participant: u64, now: Instant) {
         let Some(peer) = self.peers.get_mut(&participant) else {
             return;
         };
         let drained = peer.drain(&mut self.outbox, None);
         if drained.failed {
-            self.remove(participant, LeaveReason::IceFailed, now);
+            self.queue_removal(participant, LeaveReason::IceFailed);
             return;
         }
         for packet in drained.rtp {
@@ -391,6 +426,7 @@ impl Server {
     }
 
     /// Forward one RTP packet from `source` to everyone else in its room who may hear it.
+    /// A new speaker queues the renegotiation of the others, a failed receiver its removal.
     fn route_rtp(&mut self, source: u64, packet: &rtp::Packet, now: Instant) {
         self.stats.packets_in += 1;
         let Some(peer) = self.peers.get_mut(&source) else {
@@ -400,25 +436,16 @@ impl Server {
             self.stats.packets_blocked += 1;
             return;
         }
-        if !peer.speaker {
-            // A new speaker: everyone else needs a track for it.
-            peer.speaker = true;
-            let room = peer.room;
-            self.renegotiate_others(room, source, now);
-        }
-        let Some(peer) = self.peers.get_mut(&source) else {
-            return;
-        };
-        let level = peer.audio_level(packet);
-        if let Some(speaking) = peer.speaking.on_packet(now, level, packet.payload.len()) {
-            self.events.push(SfuEvent::Speaking {
-                participant: source,
-                room: peer.room,
-                speaking,
-            });
-        }
         let room = peer.room;
-        let mut failed = Vec::new();
+        let new_speaker = !peer.speaker;
+        peer.speaker = true;
+        let level = peer.audio_level(packet);
+        let change = peer.speaking.on_packet(now, level, packet.payload.len());
+        speaking_event(&mut self.events, source, room, change);
+        if new_speaker {
+            // Everyone else needs a track for it.
+            self.renegotiate_others(room, source);
+        }
         for dest in self.rooms.others(room, source) {
             let Some(d) = self.peers.get_mut(&dest) else {
                 continue;
@@ -433,11 +460,8 @@ impl Server {
                 self.stats.packets_blocked += 1;
             }
             if d.drain(&mut self.outbox, Some(now)).failed {
-                failed.push(dest);
+                self.queue_removal(dest, LeaveReason::IceFailed);
             }
-        }
-        for f in failed {
-            self.remove(f, LeaveReason::IceFailed, now);
         }
     }
 
@@ -458,37 +482,31 @@ impl Server {
             self.next_tick = now + TICK;
             let mut idle = Vec::new();
             for p in self.peers.values_mut() {
-                if let Some(speaking) = p.speaking.on_tick(now) {
-                    self.events.push(SfuEvent::Speaking {
-                        participant: p.id,
-                        room: p.room,
-                        speaking,
-                    });
-                }
+                speaking_event(&mut self.events, p.id, p.room, p.speaking.on_tick(now));
                 if now.saturating_duration_since(p.last_seen) >= self.idle_timeout {
                     idle.push(p.id);
                 }
             }
             for id in idle {
-                self.remove(id, LeaveReason::Timeout, now);
+                self.queue_removal(id, LeaveReason::Timeout);
             }
         }
     }
 
-    /// Remove a participant, tell the owner, and renegotiate the rest of its room.
-    fn remove(&mut self, participant: u64, reason: LeaveReason, now: Instant) {
+    /// Remove a participant, tell the owner, and queue the renegotiation of the rest of its
+    /// room (if it spoke).
+    fn remove(&mut self, participant: u64, reason: LeaveReason) {
         let Some(mut peer) = self.peers.remove(&participant) else {
             return;
         };
         peer.close();
         let _ = peer.drain(&mut self.outbox, None);
-        if let Some(speaking) = peer.speaking.reset() {
-            self.events.push(SfuEvent::Speaking {
-                participant,
-                room: peer.room,
-                speaking,
-            });
-        }
+        speaking_event(
+            &mut self.events,
+            participant,
+            peer.room,
+            peer.speaking.reset(),
+        );
         self.demux.remove(participant);
         self.rooms.remove(peer.room, participant);
         self.events.push(SfuEvent::Left {
@@ -497,7 +515,7 @@ impl Server {
         });
         tracing::debug!(participant, ?reason, "participant removed");
         if peer.speaker {
-            self.renegotiate_others(peer.room, participant, now);
+            self.renegotiate_others(peer.room, participant);
         }
     }
 }

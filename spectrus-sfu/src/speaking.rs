@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::SfuEvent;
+
 /// Audio level (−dBov, 0 = loudest, 127 = silence) at or below which a packet is "loud".
 const LOUD_LEVEL: u8 = 60;
 /// Opus payloads larger than this count as loud when there is no audio level.
@@ -69,6 +71,22 @@ impl SpeakingDetector {
         } else {
             None
         }
+    }
+}
+
+/// Queue the [`SfuEvent::Speaking`] of a detector's state change, if there is one.
+pub(crate) fn speaking_event(
+    events: &mut Vec<SfuEvent>,
+    participant: u64,
+    room: u64,
+    change: Option<bool>,
+) {
+    if let Some(speaking) = change {
+        events.push(SfuEvent::Speaking {
+            participant,
+            room,
+            speaking,
+        });
     }
 }
 

@@ -270,7 +270,9 @@ async fn frame_time() -> anyhow::Result<()> {
             if matches!(
                 a,
                 Action::Gateway {
-                    event: spectrus_tui::action::GatewayEvent::MessageCreate(_),
+                    event: spectrus_tui::action::GatewayEvent::Dispatch(
+                        spectrus_proto::gateway::Dispatch::MessageCreate(_),
+                    ),
                     ..
                 }
             ) {

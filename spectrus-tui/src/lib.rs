@@ -8,7 +8,8 @@
 //! The network side is [`net`]: [`net::ClientRunner`] carries effects out with
 //! `spectrus-client`.
 //!
-//! `main.rs` only parses the command line ([`cli`]) and hands over to [`event_loop`].
+//! `main.rs` only parses the command line ([`cli`]), builds the first state ([`startup`])
+//! and hands over to [`event_loop`].
 
 pub mod action;
 pub mod audio;
@@ -26,7 +27,10 @@ pub mod net;
 pub mod reducer;
 pub mod runner;
 pub mod saved;
+pub mod startup;
 pub mod state;
 pub mod terminal;
 pub mod textbuf;
+pub mod tomlfile;
 pub mod ui;
+pub mod view;

@@ -7,8 +7,6 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use clap::Parser;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use spectrus_tui::action::Action;
 use spectrus_tui::audio::device::{self, Direction};
 use spectrus_tui::cli::{Cli, Sub, parse_target};
 use spectrus_tui::config::{self, Config};
@@ -18,7 +16,8 @@ use spectrus_tui::net::tokens::{KeyringMode, TokenStore};
 use spectrus_tui::net::{ClientRunner, RunnerOptions};
 use spectrus_tui::runner::EffectRunner;
 use spectrus_tui::saved::{self, SavedServers};
-use spectrus_tui::state::{AppState, LoginField};
+use spectrus_tui::startup::{Started, Startup};
+use spectrus_tui::state::AppState;
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -45,7 +44,6 @@ fn main() -> anyhow::Result<()> {
     // The push-to-talk key sets this flag; the engine's gate reads it.
     let push_to_talk = Arc::new(AtomicBool::new(false));
     let engine = EngineOptions::new(cli.audio(), config.voice.gate(push_to_talk.clone()));
-    let mut state = AppState::new(config);
     let saved = match &saved_path {
         Some(p) => SavedServers::load(p).unwrap_or_else(|e| {
             tracing::warn!("ignoring the saved servers file: {e}");
@@ -53,57 +51,22 @@ fn main() -> anyhow::Result<()> {
         }),
         None => SavedServers::default(),
     };
-    for s in &saved.servers {
-        let key = state.add_server(&s.url);
-        if let Some(srv) = state.server_mut(key) {
-            srv.last_channel = s.last_channel;
-            srv.username = s.username.clone();
-        }
-    }
-    let mut initial = Vec::new();
-    // The server logged in to with a password now, not with a kept token.
-    let mut scripted = None;
-    if let Some(t) = &cli.target {
-        let target = parse_target(t)?;
-        let key = state.add_server(&target.url);
-        state.active = Some(key);
-        state.login.server.set(&target.url);
-        if let Some(code) = target.invite {
-            state.login.register = true;
-            state.login.invite.set(&code);
-            state.login.field = LoginField::Username;
-        }
-    }
-    if let (Some(server), Some(user)) = (&cli.server, &cli.user) {
-        let target = parse_target(server)?;
-        let key = state.add_server(&target.url);
-        state.active = Some(key);
-        state.login.server.set(&target.url);
-        state.login.username.set(user);
-        // Without SPECTRUS_PASSWORD the login screen asks for it (masked, never echoed).
-        state.login.field = LoginField::Password;
-        if let Ok(pw) = std::env::var("SPECTRUS_PASSWORD") {
-            state.login.password.set(&pw);
-            scripted = Some(key);
-            initial.push(Action::Key(KeyEvent::new(
-                KeyCode::Enter,
-                KeyModifiers::NONE,
-            )));
-        }
-    }
-    if let Some(s) = state.active_server() {
-        let (url, user) = (s.url.clone(), s.username.clone());
-        state.login.server.set(&url);
-        if state.login.username.is_empty()
-            && let Some(u) = user
-        {
-            state.login.username.set(&u);
-            state.login.field = LoginField::Password;
-        }
-    }
-    if state.login.field == LoginField::Server && !state.login.server.is_empty() {
-        state.login.field = LoginField::Username;
-    }
+    let target = cli.target.as_deref().map(parse_target).transpose()?;
+    let login = match (&cli.server, &cli.user) {
+        (Some(server), Some(user)) => Some((parse_target(server)?, user.clone())),
+        _ => None,
+    };
+    let Started {
+        mut state,
+        initial,
+        scripted,
+    } = AppState::from_startup(Startup {
+        config,
+        saved: saved.servers,
+        target,
+        login,
+        password: std::env::var("SPECTRUS_PASSWORD").ok(),
+    });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

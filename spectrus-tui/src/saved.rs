@@ -6,29 +6,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use spectrus_proto::Id;
 
+use crate::tomlfile::{self, FileError};
+
 /// The file could not be read or written.
-#[derive(Debug, thiserror::Error)]
-pub enum SavedError {
-    /// Reading or writing failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file is not valid.
-    #[error("{path}: {source}")]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// The parser's complaint.
-        source: toml::de::Error,
-    },
-    /// The list could not be written as TOML.
-    #[error("cannot encode the saved servers: {0}")]
-    Encode(#[from] toml::ser::Error),
-}
+pub type SavedError = FileError;
 
 /// One saved server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,29 +35,16 @@ pub struct SavedServers {
 impl SavedServers {
     /// Reads the file; a missing file is an empty list.
     pub fn load(path: &Path) -> Result<SavedServers, SavedError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text).map_err(|source| SavedError::Parse {
-                path: path.to_owned(),
-                source,
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SavedServers::default()),
-            Err(source) => Err(SavedError::Io {
-                path: path.to_owned(),
-                source,
-            }),
-        }
+        tomlfile::read(path)
     }
 
     /// Writes the file (creating its folder), through a temporary file and a rename.
     pub fn save(&self, path: &Path) -> Result<(), SavedError> {
-        let io = |source| SavedError::Io {
-            path: path.to_owned(),
-            source,
-        };
+        let io = |source| FileError::io(path, source);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        let text = toml::to_string(self)?;
+        let text = tomlfile::encode(self, "the saved servers")?;
         let tmp = path.with_extension("toml.tmp");
         std::fs::write(&tmp, text).map_err(io)?;
         std::fs::rename(&tmp, path).map_err(io)

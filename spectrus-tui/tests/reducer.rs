@@ -7,7 +7,7 @@ use common::*;
 use crossterm::event::KeyCode;
 use spectrus_proto::Id;
 use spectrus_proto::gateway::{
-    IdOnly, MessageDelete, PresenceUpdate, ReactionEvent, Speaking, TypingStart,
+    Dispatch, IdOnly, MessageDelete, PresenceUpdate, ReactionEvent, Speaking, TypingStart,
 };
 use spectrus_proto::model::{ChannelType, Invite, Presence};
 use spectrus_tui::action::{Action, ConnectionChange, GatewayEvent, VoiceEvent};
@@ -18,7 +18,8 @@ use spectrus_tui::state::{
     ACK_DEBOUNCE_MS, AppState, AuthStatus, ConnStatus, Focus, Overlay, PAGE_SIZE, RESUMED_SHOWN_MS,
     TYPING_TTL_MS, VoiceStatus,
 };
-use spectrus_tui::ui::{channels, members, status};
+use spectrus_tui::ui::status;
+use spectrus_tui::view::{channels, members};
 
 fn server(s: &AppState) -> &spectrus_tui::state::ServerState {
     s.active_server().expect("active server")
@@ -86,7 +87,7 @@ fn a_new_message_in_the_open_channel_appears_and_is_acked_once_after_the_debounc
         &mut s,
         [gw(
             k,
-            GatewayEvent::MessageCreate(msg(4, GENERAL, ALICE, "new here")),
+            Dispatch::MessageCreate(msg(4, GENERAL, ALICE, "new here")),
         )],
     );
     assert!(fx.is_empty());
@@ -95,7 +96,7 @@ fn a_new_message_in_the_open_channel_appears_and_is_acked_once_after_the_debounc
         &mut s,
         [gw(
             k,
-            GatewayEvent::MessageCreate(msg(5, GENERAL, BOB, "and me")),
+            Dispatch::MessageCreate(msg(5, GENERAL, BOB, "and me")),
         )],
     );
     let early = run(
@@ -132,8 +133,8 @@ fn messages_elsewhere_count_as_unread_and_mentions_with_a_rail_badge() {
     run(
         &mut s,
         [
-            gw(k, GatewayEvent::MessageCreate(m)),
-            gw(k, GatewayEvent::MessageCreate(msg(10, RANDOM, BOB, "x"))),
+            gw(k, Dispatch::MessageCreate(m)),
+            gw(k, Dispatch::MessageCreate(msg(10, RANDOM, BOB, "x"))),
         ],
     );
     assert_eq!(server(&s).unread(RANDOM), 5);
@@ -142,10 +143,7 @@ fn messages_elsewhere_count_as_unread_and_mentions_with_a_rail_badge() {
     // Our own messages never count.
     run(
         &mut s,
-        [gw(
-            k,
-            GatewayEvent::MessageCreate(msg(11, RANDOM, ME, "mine")),
-        )],
+        [gw(k, Dispatch::MessageCreate(msg(11, RANDOM, ME, "mine")))],
     );
     assert_eq!(server(&s).unread(RANDOM), 5);
 }
@@ -193,14 +191,14 @@ fn edits_update_and_deletes_disappear() {
     let (mut s, k) = chat_state();
     let mut edited = msg(2, GENERAL, BOB, "good morning all");
     edited.edited_at = Some("2026-11-25T10:05:00Z".into());
-    run(&mut s, [gw(k, GatewayEvent::MessageUpdate(edited))]);
+    run(&mut s, [gw(k, Dispatch::MessageUpdate(edited))]);
     assert!(texts(&s).contains(&"good morning all".to_owned()));
     assert!(screen(&s, 120, 30).contains("good morning all (edited)"));
     run(
         &mut s,
         [gw(
             k,
-            GatewayEvent::MessageDelete(MessageDelete {
+            Dispatch::MessageDelete(MessageDelete {
                 id: mid(2),
                 channel_id: GENERAL,
             }),
@@ -219,7 +217,7 @@ fn deleting_the_message_being_edited_cancels_the_edit() {
         &mut s,
         [gw(
             k,
-            GatewayEvent::MessageDelete(MessageDelete {
+            Dispatch::MessageDelete(MessageDelete {
                 id: mid(3),
                 channel_id: GENERAL,
             }),
@@ -246,8 +244,8 @@ fn reactions_count_up_and_down_and_know_which_are_ours() {
     run(
         &mut s,
         [
-            gw(k, GatewayEvent::ReactionAdd(r(ALICE))),
-            gw(k, GatewayEvent::ReactionAdd(r(ME))),
+            gw(k, Dispatch::ReactionAdd(r(ALICE))),
+            gw(k, Dispatch::ReactionAdd(r(ME))),
         ],
     );
     let reactions = |s: &AppState| {
@@ -260,9 +258,9 @@ fn reactions_count_up_and_down_and_know_which_are_ours() {
     assert_eq!(reactions(&s).len(), 1);
     assert_eq!((reactions(&s)[0].count, reactions(&s)[0].me), (2, true));
     assert!(screen(&s, 120, 30).contains("[👍 2]"));
-    run(&mut s, [gw(k, GatewayEvent::ReactionRemove(r(ME)))]);
+    run(&mut s, [gw(k, Dispatch::ReactionRemove(r(ME)))]);
     assert_eq!((reactions(&s)[0].count, reactions(&s)[0].me), (1, false));
-    run(&mut s, [gw(k, GatewayEvent::ReactionRemove(r(ALICE)))]);
+    run(&mut s, [gw(k, Dispatch::ReactionRemove(r(ALICE)))]);
     assert!(reactions(&s).is_empty());
     // /react toggles ours on the newest message.
     let fx = run(
@@ -284,7 +282,7 @@ fn typing_shows_then_expires_and_a_message_clears_it() {
     let t = |user| {
         gw(
             k,
-            GatewayEvent::TypingStart(TypingStart {
+            Dispatch::TypingStart(TypingStart {
                 channel_id: GENERAL,
                 user_id: user,
                 timestamp: String::new(),
@@ -303,10 +301,7 @@ fn typing_shows_then_expires_and_a_message_clears_it() {
     );
     run(
         &mut s,
-        [gw(
-            k,
-            GatewayEvent::MessageCreate(msg(7, GENERAL, BOB, "done")),
-        )],
+        [gw(k, Dispatch::MessageCreate(msg(7, GENERAL, BOB, "done")))],
     );
     assert_eq!(server(&s).typing_names(GENERAL), vec!["Alice".to_owned()]);
     run(
@@ -332,7 +327,7 @@ fn presence_moves_members_between_online_and_offline() {
         &mut s,
         [gw(
             k,
-            GatewayEvent::PresenceUpdate(PresenceUpdate {
+            Dispatch::PresenceUpdate(PresenceUpdate {
                 user_id: ALICE,
                 status: Presence::Offline,
             }),
@@ -354,7 +349,7 @@ fn channels_are_created_updated_and_deleting_the_open_one_moves_elsewhere() {
         &mut s,
         [gw(
             k,
-            GatewayEvent::ChannelCreate(channel(
+            Dispatch::ChannelCreate(channel(
                 Id(14),
                 ChannelType::Text,
                 "memes",
@@ -385,7 +380,7 @@ fn channels_are_created_updated_and_deleting_the_open_one_moves_elsewhere() {
         &mut s,
         [gw(
             k,
-            GatewayEvent::ChannelUpdate(channel(
+            Dispatch::ChannelUpdate(channel(
                 Id(14),
                 ChannelType::Text,
                 "dank-memes",
@@ -397,7 +392,16 @@ fn channels_are_created_updated_and_deleting_the_open_one_moves_elsewhere() {
     assert!(names(&s).contains(&"dank-memes".to_owned()));
     let fx = run(
         &mut s,
-        [gw(k, GatewayEvent::ChannelDelete(IdOnly { id: GENERAL }))],
+        [gw(
+            k,
+            Dispatch::ChannelDelete(channel(
+                GENERAL,
+                ChannelType::Text,
+                "general",
+                Some(CAT_TEXT),
+                0,
+            )),
+        )],
     );
     assert_eq!(server(&s).active_channel, Some(RANDOM));
     assert!(fx.contains(&Effect::FetchHistory {
@@ -422,7 +426,7 @@ fn role_changes_recolour_and_regroup_members() {
         &mut s,
         [gw(
             k,
-            GatewayEvent::RoleUpdate(role(ADMIN, "Admins", Some("#0000ff"), 2, true)),
+            Dispatch::RoleUpdate(role(ADMIN, "Admins", Some("#0000ff"), 2, true)),
         )],
     );
     assert_eq!(server(&s).member_color(ALICE), Some("#0000ff"));
@@ -431,18 +435,15 @@ fn role_changes_recolour_and_regroup_members() {
         &mut s,
         [gw(
             k,
-            GatewayEvent::RoleCreate(role(Id(4), "VIP", Some("#123456"), 5, true)),
+            Dispatch::RoleCreate(role(Id(4), "VIP", Some("#123456"), 5, true)),
         )],
     );
     let mut carol = member(CAROL, "carol", vec![Id(4)], Presence::Online);
     carol.nick = Some("Caz".into());
-    run(&mut s, [gw(k, GatewayEvent::MemberUpdate(carol))]);
+    run(&mut s, [gw(k, Dispatch::MemberUpdate(carol))]);
     assert_eq!(members::groups(server(&s))[0].title, "VIP");
     assert_eq!(server(&s).member_name(CAROL).as_deref(), Some("Caz"));
-    run(
-        &mut s,
-        [gw(k, GatewayEvent::RoleDelete(IdOnly { id: Id(4) }))],
-    );
+    run(&mut s, [gw(k, Dispatch::RoleDelete(IdOnly { id: Id(4) }))]);
     assert!(members::groups(server(&s)).iter().all(|g| g.title != "VIP"));
     assert_eq!(server(&s).member_color(CAROL), None);
 }
@@ -454,15 +455,12 @@ fn members_join_and_leave() {
         &mut s,
         [gw(
             k,
-            GatewayEvent::MemberAdd(member(Id(105), "erin", vec![], Presence::Online)),
+            Dispatch::MemberAdd(member(Id(105), "erin", vec![], Presence::Online)),
         )],
     );
     assert_eq!(server(&s).member_count, 6);
     assert!(members::member_order(server(&s)).contains(&Id(105)));
-    run(
-        &mut s,
-        [gw(k, GatewayEvent::MemberRemove(IdOnly { id: BOB }))],
-    );
+    run(&mut s, [gw(k, Dispatch::MemberRemove(IdOnly { id: BOB }))]);
     assert_eq!(server(&s).member_count, 5);
     assert!(!server(&s).voice_states.contains_key(&BOB));
     assert!(!members::member_order(server(&s)).contains(&BOB));
@@ -473,7 +471,7 @@ fn server_updates_rename_and_rebrand() {
     let (mut s, k) = chat_state();
     let mut i = info("Spectrus Central");
     i.branding.accent_color = Some("#abcdef".into());
-    run(&mut s, [gw(k, GatewayEvent::ServerUpdate(i))]);
+    run(&mut s, [gw(k, Dispatch::ServerUpdate(i))]);
     assert_eq!(server(&s).display_name(), "Spectrus Central");
     assert_eq!(
         spectrus_tui::ui::theme(&s).accent,
@@ -488,7 +486,7 @@ fn voice_states_and_speaking_show_in_the_channel_list() {
         &mut s,
         [gw(
             k,
-            GatewayEvent::Speaking(Speaking {
+            Dispatch::Speaking(Speaking {
                 user_id: ALICE,
                 channel_id: LOUNGE,
                 speaking: true,
@@ -511,7 +509,7 @@ fn voice_states_and_speaking_show_in_the_channel_list() {
     );
     run(
         &mut s,
-        [gw(k, GatewayEvent::VoiceStateUpdate(voice(ALICE, None)))],
+        [gw(k, Dispatch::VoiceStateUpdate(voice(ALICE, None)))],
     );
     assert!(!server(&s).speaking.contains(&ALICE));
     assert_eq!(server(&s).voice_participants(LOUNGE), vec![BOB]);
@@ -520,7 +518,7 @@ fn voice_states_and_speaking_show_in_the_channel_list() {
         &mut s,
         [gw(
             k,
-            GatewayEvent::Speaking(Speaking {
+            Dispatch::Speaking(Speaking {
                 user_id: CAROL,
                 channel_id: LOUNGE,
                 speaking: true,
@@ -588,10 +586,7 @@ fn enter_on_a_voice_channel_joins_and_our_voice_state_ends_it() {
         }]
     );
     assert!(s.voice.muted && s.voice.deafened);
-    run(
-        &mut s,
-        [gw(k, GatewayEvent::VoiceStateUpdate(voice(ME, None)))],
-    );
+    run(&mut s, [gw(k, Dispatch::VoiceStateUpdate(voice(ME, None)))]);
     assert_eq!(s.voice.status, VoiceStatus::Off);
 }
 
@@ -790,7 +785,7 @@ fn enter_sends_with_a_nonce_and_the_echo_replaces_the_pending_line() {
     assert!(screen(&s, 120, 30).contains("hello @Alice"));
     let mut echo = msg(30, GENERAL, ME, "hello <@101>");
     echo.nonce = Some(nonce.clone());
-    run(&mut s, [gw(k, GatewayEvent::MessageCreate(echo))]);
+    run(&mut s, [gw(k, Dispatch::MessageCreate(echo))]);
     assert!(server(&s).pending.is_empty());
     // A failed send stays visible with the reason.
     let fx = run(

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use crossterm::event::KeyCode;
 use ratatui::style::Color;
-use spectrus_proto::gateway::{ReactionEvent, Speaking, TypingStart};
+use spectrus_proto::gateway::{Dispatch, ReactionEvent, Speaking, TypingStart};
 use spectrus_proto::model::{Message, Presence};
 use spectrus_tui::action::{Action, GatewayEvent, VoiceEvent};
 use spectrus_tui::config::Config;
@@ -29,13 +29,13 @@ fn busy_chat() -> (AppState, ServerKey) {
     run(
         &mut s,
         [
-            gw(k, GatewayEvent::MessageCreate(m)),
-            gw(k, GatewayEvent::ReactionAdd(r(BOB))),
-            gw(k, GatewayEvent::ReactionAdd(r(ME))),
+            gw(k, Dispatch::MessageCreate(m)),
+            gw(k, Dispatch::ReactionAdd(r(BOB))),
+            gw(k, Dispatch::ReactionAdd(r(ME))),
             Action::Tick { now_ms: 100 },
             gw(
                 k,
-                GatewayEvent::TypingStart(TypingStart {
+                Dispatch::TypingStart(TypingStart {
                     channel_id: GENERAL,
                     user_id: CAROL,
                     timestamp: String::new(),
@@ -229,7 +229,7 @@ fn voice_channel_with_participants_and_speaking_marker() {
         [
             gw(
                 k,
-                GatewayEvent::Speaking(Speaking {
+                Dispatch::Speaking(Speaking {
                     user_id: ALICE,
                     channel_id: LOUNGE,
                     speaking: true,
@@ -237,7 +237,7 @@ fn voice_channel_with_participants_and_speaking_marker() {
             ),
             gw(
                 k,
-                GatewayEvent::PresenceUpdate(spectrus_proto::gateway::PresenceUpdate {
+                Dispatch::PresenceUpdate(spectrus_proto::gateway::PresenceUpdate {
                     user_id: BOB,
                     status: Presence::Online,
                 }),
@@ -391,7 +391,7 @@ fn server_rail_shows_badges_when_several_servers_are_saved() {
     );
     let mut m = msg(50, GENERAL, ALICE, "gg <@100>");
     m.mentions = vec![ME];
-    run(&mut s, [gw(k2, GatewayEvent::MessageCreate(m))]);
+    run(&mut s, [gw(k2, Dispatch::MessageCreate(m))]);
     for (w, h) in SIZES {
         let lines = render(&s, w, h);
         assert!(lines[0].starts_with("▌SH"), "{w}x{h}: {:?}", lines[0]);

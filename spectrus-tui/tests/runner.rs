@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use spectrus_client::Client;
 use spectrus_proto::Id;
+use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::model::ChannelType;
 use spectrus_proto::rest::CreateChannel;
 use spectrus_testkit::{PASSWORD, TestDaemon};
@@ -122,7 +123,7 @@ async fn logged_in(h: &mut Harness) -> Id {
 fn message_create(a: &Action) -> Option<spectrus_proto::model::Message> {
     match a {
         Action::Gateway {
-            event: GatewayEvent::MessageCreate(m),
+            event: GatewayEvent::Dispatch(Dispatch::MessageCreate(m)),
             ..
         } => Some(m.clone()),
         _ => None,

@@ -3,10 +3,9 @@
 //! Signalling is abstract: offers and candidates go in through methods, answers and local
 //! candidates come out of the [`EngineSignal`] channel.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use rtc::rtp;
@@ -14,11 +13,13 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use webrtc::media_stream::track_local::TrackLocal;
 
-use crate::codec::{OpusDecoder, OpusEncoder};
+use crate::codec::OpusEncoder;
 use crate::gate::{GateMode, rms};
-use crate::jitter::{JitterBuffer, JitterConfig, Playout};
-use crate::mixer::mix_into;
+use crate::jitter::JitterConfig;
 use crate::peer::ClientPeer;
+use crate::sdp::{extmap_id, offered_speakers, opus_payload_type, sdp_number};
+use crate::shared::{Shared, lock};
+use crate::signal::EngineSignal;
 use crate::sink::AudioSink;
 use crate::source::AudioSource;
 use crate::{AUDIO_LEVEL_URI, FRAME_SAMPLES, VoiceError};
@@ -52,24 +53,6 @@ impl Default for EngineConfig {
     }
 }
 
-/// What the engine needs the signalling layer to deliver to the server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EngineSignal {
-    /// The answer to the latest offer (`voice_answer`).
-    Answer(String),
-    /// A local ICE candidate (`voice_candidate`).
-    Candidate {
-        /// The `candidate:...` attribute.
-        candidate: String,
-        /// Its media section id.
-        sdp_mid: Option<String>,
-        /// Its media section index.
-        sdp_mline_index: Option<u16>,
-    },
-    /// The peer connection state changed (`"connected"`, `"failed"`...).
-    ConnectionState(String),
-}
-
 /// Engine counters.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EngineStats {
@@ -89,144 +72,6 @@ pub struct EngineStats {
     pub bitrate: u32,
 }
 
-struct Speaker {
-    jitter: JitterBuffer,
-    decoder: Option<OpusDecoder>,
-    frame: Vec<f32>,
-    has_audio: bool,
-}
-
-/// State shared by the engine handle, the media task and the track readers.
-pub(crate) struct Shared {
-    pub connected: AtomicBool,
-    track_tasks: Mutex<HashMap<u64, (u64, JoinHandle<()>)>>,
-    generation: AtomicU64,
-    speakers: Mutex<HashMap<u64, Speaker>>,
-    volumes: Mutex<HashMap<u64, f32>>,
-    jitter_cfg: JitterConfig,
-    playout: bool,
-    muted: AtomicBool,
-    deaf: AtomicBool,
-    bitrate: AtomicU32,
-    audio_level_id: AtomicU8,
-    payload_type: AtomicU8,
-    packets_sent: AtomicU64,
-    packets_received: AtomicU64,
-    frames_decoded: AtomicU64,
-    frames_concealed: AtomicU64,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl Shared {
-    /// Queue a received packet for `speaker`.
-    pub(crate) fn receive(&self, speaker: u64, packet: rtp::Packet) {
-        self.packets_received.fetch_add(1, Ordering::Relaxed);
-        if self.deaf.load(Ordering::Relaxed) || !self.playout {
-            return;
-        }
-        let mut speakers = lock(&self.speakers);
-        let s = speakers.entry(speaker).or_insert_with(|| Speaker {
-            jitter: JitterBuffer::new(self.jitter_cfg),
-            decoder: None,
-            frame: vec![0.0; FRAME_SAMPLES],
-            has_audio: false,
-        });
-        s.jitter.push(
-            packet.header.sequence_number,
-            packet.header.timestamp,
-            packet.payload.to_vec(),
-            Instant::now(),
-        );
-    }
-
-    pub(crate) fn next_generation(&self) -> u64 {
-        self.generation.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// Register the reader task of `speaker`'s track, replacing (aborting) an older one.
-    pub(crate) fn add_track_task(&self, speaker: u64, generation: u64, task: JoinHandle<()>) {
-        if let Some((_, old)) = lock(&self.track_tasks).insert(speaker, (generation, task)) {
-            old.abort();
-        }
-    }
-
-    /// A track reader ended by itself: forget the speaker unless a newer track replaced it.
-    pub(crate) fn track_ended(&self, speaker: u64, generation: u64) {
-        let mut tasks = lock(&self.track_tasks);
-        if tasks.get(&speaker).is_some_and(|(g, _)| *g == generation) {
-            tasks.remove(&speaker);
-            lock(&self.speakers).remove(&speaker);
-        }
-    }
-
-    /// Stop listening to every speaker not in `keep` (the server removed their tracks).
-    pub(crate) fn retain_speakers(&self, keep: &[u64]) {
-        let mut tasks = lock(&self.track_tasks);
-        tasks.retain(|id, (_, task)| {
-            let kept = keep.contains(id);
-            if !kept {
-                task.abort();
-            }
-            kept
-        });
-        lock(&self.speakers).retain(|id, _| keep.contains(id));
-    }
-
-    fn abort_all_tracks(&self) {
-        for (_, (_, task)) in lock(&self.track_tasks).drain() {
-            task.abort();
-        }
-    }
-
-    /// Decode one frame per speaker and mix them into `out`.
-    fn playout(&self, out: &mut [f32]) {
-        if self.deaf.load(Ordering::Relaxed) {
-            out.fill(0.0);
-            return;
-        }
-        let volumes = lock(&self.volumes).clone();
-        let mut speakers = lock(&self.speakers);
-        for s in speakers.values_mut() {
-            s.has_audio = false;
-            let decoder = match s.decoder.as_mut() {
-                Some(d) => d,
-                None => match OpusDecoder::new() {
-                    Ok(d) => s.decoder.insert(d),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot create Opus decoder");
-                        continue;
-                    }
-                },
-            };
-            let result = match s.jitter.pop() {
-                Playout::Packet(p) => {
-                    self.frames_decoded.fetch_add(1, Ordering::Relaxed);
-                    decoder.decode(&p, &mut s.frame)
-                }
-                Playout::Lost => {
-                    self.frames_concealed.fetch_add(1, Ordering::Relaxed);
-                    decoder.conceal(&mut s.frame)
-                }
-                Playout::Silent => continue,
-            };
-            match result {
-                Ok(n) if n == FRAME_SAMPLES => s.has_audio = true,
-                Ok(_) => {}
-                Err(e) => tracing::debug!(error = %e, "Opus decode failed"),
-            }
-        }
-        let inputs: Vec<(&[f32], f32)> = speakers
-            .iter()
-            .filter(|(_, s)| s.has_audio)
-            .map(|(id, s)| (s.frame.as_slice(), volumes.get(id).copied().unwrap_or(1.0)))
-            .collect();
-        mix_into(out, &inputs);
-    }
-}
-
 /// RFC 6464 level byte (−dBov, 0..=127) of a frame.
 fn audio_level(frame: &[f32]) -> u8 {
     let r = rms(frame);
@@ -234,39 +79,6 @@ fn audio_level(frame: &[f32]) -> u8 {
         return 127;
     }
     (-20.0 * r.log10()).clamp(0.0, 127.0) as u8
-}
-
-/// Pull a number after `key` in an SDP.
-fn sdp_number(sdp: &str, key: &str) -> Option<u32> {
-    let start = sdp.find(key)? + key.len();
-    let digits: String = sdp[start..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
-}
-
-fn opus_payload_type(sdp: &str) -> Option<u8> {
-    sdp.lines().find_map(|l| {
-        let rest = l.trim().strip_prefix("a=rtpmap:")?;
-        let (pt, codec) = rest.split_once(' ')?;
-        if codec.to_ascii_lowercase().starts_with("opus/48000") {
-            pt.parse().ok()
-        } else {
-            None
-        }
-    })
-}
-
-fn extmap_id(sdp: &str, uri: &str) -> Option<u8> {
-    sdp.lines().find_map(|line| {
-        let rest = line.trim().strip_prefix("a=extmap:")?;
-        let (id, ext_uri) = rest.split_once(' ')?;
-        if ext_uri.split_whitespace().next()? != uri {
-            return None;
-        }
-        id.split('/').next()?.parse().ok()
-    })
 }
 
 /// The capture/send and playout loop.
@@ -374,24 +186,7 @@ impl VoiceEngine {
         sink: impl AudioSink + 'static,
     ) -> Result<(VoiceEngine, mpsc::Receiver<EngineSignal>), VoiceError> {
         let (signals, signals_rx) = mpsc::channel(256);
-        let shared = Arc::new(Shared {
-            connected: AtomicBool::new(false),
-            track_tasks: Mutex::new(HashMap::new()),
-            generation: AtomicU64::new(0),
-            speakers: Mutex::new(HashMap::new()),
-            volumes: Mutex::new(HashMap::new()),
-            jitter_cfg: config.jitter,
-            playout: config.playout,
-            muted: AtomicBool::new(false),
-            deaf: AtomicBool::new(false),
-            bitrate: AtomicU32::new(config.bitrate),
-            audio_level_id: AtomicU8::new(0),
-            payload_type: AtomicU8::new(111),
-            packets_sent: AtomicU64::new(0),
-            packets_received: AtomicU64::new(0),
-            frames_decoded: AtomicU64::new(0),
-            frames_concealed: AtomicU64::new(0),
-        });
+        let shared = Arc::new(Shared::new(config.jitter, config.playout, config.bitrate));
         let peer =
             ClientPeer::new(config.udp_addrs.clone(), shared.clone(), signals.clone()).await?;
         let media = MediaLoop {
@@ -434,7 +229,7 @@ impl VoiceEngine {
             self.shared.payload_type.store(pt, Ordering::Relaxed);
         }
         let level_id = extmap_id(&sdp, AUDIO_LEVEL_URI).unwrap_or(0);
-        let offered = crate::peer::offered_speakers(&sdp);
+        let offered = offered_speakers(&sdp);
         let answer = self.peer.answer(sdp).await?;
         self.shared.retain_speakers(&offered);
         // Only use the extension if our answer kept it.
@@ -468,12 +263,7 @@ impl VoiceEngine {
 
     /// Stop or resume playing (received packets are dropped while deaf).
     pub fn set_deaf(&self, deaf: bool) {
-        self.shared.deaf.store(deaf, Ordering::Relaxed);
-        if deaf {
-            for s in lock(&self.shared.speakers).values_mut() {
-                s.jitter.reset();
-            }
-        }
+        self.shared.set_deaf(deaf);
     }
 
     /// Playback gain of one remote participant (1.0 = unchanged, 0.0 = silenced).
@@ -484,8 +274,7 @@ impl VoiceEngine {
     /// Counters.
     pub fn stats(&self) -> EngineStats {
         let s = &self.shared;
-        let mut speakers: Vec<u64> = lock(&s.speakers).keys().copied().collect();
-        speakers.sort_unstable();
+        let speakers = s.speaker_ids();
         EngineStats {
             packets_sent: s.packets_sent.load(Ordering::Relaxed),
             packets_received: s.packets_received.load(Ordering::Relaxed),
@@ -516,15 +305,6 @@ impl VoiceEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sdp_helpers() {
-        let sdp = "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;maxaveragebitrate=24000\r\na=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n";
-        assert_eq!(sdp_number(sdp, "maxaveragebitrate="), Some(24_000));
-        assert_eq!(opus_payload_type(sdp), Some(111));
-        assert_eq!(extmap_id(sdp, AUDIO_LEVEL_URI), Some(1));
-        assert_eq!(sdp_number("", "x="), None);
-    }
 
     #[test]
     fn levels() {

@@ -13,14 +13,18 @@ pub mod gate;
 pub mod jitter;
 pub mod mixer;
 mod peer;
+mod sdp;
+mod shared;
+mod signal;
 pub mod sink;
 pub mod source;
 pub mod tone;
 
-pub use engine::{EngineConfig, EngineSignal, EngineStats, VoiceEngine};
+pub use engine::{EngineConfig, EngineStats, VoiceEngine};
 pub use error::VoiceError;
 pub use gate::{Gate, GateMode, OpenGate, PushToTalkGate, VadGate};
 pub use jitter::JitterConfig;
+pub use signal::EngineSignal;
 pub use sink::{AudioSink, MemoryBuffer, MemorySink, NullSink, WavSink};
 pub use source::{AudioSource, SilenceSource, SineSource, WavSource};
 

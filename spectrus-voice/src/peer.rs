@@ -1,7 +1,7 @@
 //! The client's WebRTC peer connection (the `webrtc` 0.21 crate, which runs its own socket
 //! and driver task): always the answerer. It carries one local Opus track and receives one
-//! remote track per other participant; remote RTP is handed to [`crate::engine`]'s receive
-//! state, ICE candidates and connection state to the engine's signal channel.
+//! remote track per other participant; remote RTP is handed to the receive
+//! state ([`crate::shared`]), ICE candidates and connection state to the engine's signal channel.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -21,7 +21,9 @@ use webrtc::peer_connection::{
     Registry, SettingEngineBuilder, configure_rtcp_reports,
 };
 
-use crate::engine::{EngineSignal, Shared};
+use crate::sdp::speaker_of;
+use crate::shared::Shared;
+use crate::signal::EngineSignal;
 use crate::{AUDIO_LEVEL_URI, VoiceError};
 
 /// The Opus codec the client accepts (the SFU's offer adds `maxaveragebitrate`).
@@ -52,11 +54,6 @@ fn media_engine() -> Result<MediaEngine, VoiceError> {
         None,
     )?;
     Ok(me)
-}
-
-/// The participant id of a remote track, from its msid stream id `spectrus-<id>`.
-pub(crate) fn speaker_of(stream_id: &str) -> Option<u64> {
-    stream_id.strip_prefix("spectrus-")?.parse().ok()
 }
 
 struct Handler {
@@ -113,27 +110,6 @@ impl PeerConnectionEventHandler for Handler {
         });
         self.shared.add_track_task(speaker, generation, task);
     }
-}
-
-/// The speakers an offer sends to us: msid `spectrus-<id>` in a `sendonly`/`sendrecv` section.
-pub(crate) fn offered_speakers(sdp: &str) -> Vec<u64> {
-    let mut speakers = Vec::new();
-    for section in sdp.split("\nm=").skip(1) {
-        let sending = section.lines().any(|l| {
-            let l = l.trim();
-            l == "a=sendonly" || l == "a=sendrecv"
-        });
-        if !sending {
-            continue;
-        }
-        if let Some(id) = section.lines().find_map(|l| {
-            let msid = l.trim().strip_prefix("a=msid:")?;
-            speaker_of(msid.split_whitespace().next()?)
-        }) {
-            speakers.push(id);
-        }
-    }
-    speakers
 }
 
 /// The answering peer connection and its local track.
@@ -207,23 +183,5 @@ impl ClientPeer {
             })
             .await?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_speaker_ids() {
-        assert_eq!(speaker_of("spectrus-42"), Some(42));
-        assert_eq!(speaker_of("spectrus-x"), None);
-        assert_eq!(speaker_of("other"), None);
-    }
-
-    #[test]
-    fn finds_offered_speakers() {
-        let sdp = "v=0\r\nm=audio 9 x 111\r\na=recvonly\r\nm=audio 9 x 111\r\na=sendonly\r\na=msid:spectrus-7 t\r\nm=audio 9 x 111\r\na=inactive\r\na=msid:spectrus-8 t\r\nm=audio 9 x 111\r\na=msid:spectrus-9 t\r\na=sendrecv\r\n";
-        assert_eq!(offered_speakers(sdp), vec![7, 9]);
     }
 }

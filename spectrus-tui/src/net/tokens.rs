@@ -8,32 +8,13 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::tomlfile::{self, FileError};
+
 /// The keychain service name entries are filed under; the account is the server URL.
 pub const KEYRING_SERVICE: &str = "spectrus-tui";
 
 /// What went wrong keeping a token.
-#[derive(Debug, thiserror::Error)]
-pub enum TokenError {
-    /// The fallback file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The fallback file is not valid TOML.
-    #[error("{path}: {source}")]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// The parser's complaint.
-        source: toml::de::Error,
-    },
-    /// The token list could not be encoded.
-    #[error("cannot encode the token file: {0}")]
-    Encode(#[from] toml::ser::Error),
-}
+pub type TokenError = FileError;
 
 /// Whether to try the OS keychain at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,17 +120,7 @@ impl TokenStore {
     }
 
     fn read_file(&self) -> Result<TokenFile, TokenError> {
-        match std::fs::read_to_string(&self.file) {
-            Ok(text) => toml::from_str(&text).map_err(|source| TokenError::Parse {
-                path: self.file.clone(),
-                source,
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TokenFile::default()),
-            Err(source) => Err(TokenError::Io {
-                path: self.file.clone(),
-                source,
-            }),
-        }
+        tomlfile::read(&self.file)
     }
 
     /// Applies `change`; writes the file (0600, through a rename) only if it changed.
@@ -158,11 +129,8 @@ impl TokenStore {
         if !change(&mut file) {
             return Ok(());
         }
-        let text = toml::to_string(&file)?;
-        write_private(&self.file, text.as_bytes()).map_err(|source| TokenError::Io {
-            path: self.file.clone(),
-            source,
-        })
+        let text = tomlfile::encode(&file, "the token file")?;
+        write_private(&self.file, text.as_bytes()).map_err(|e| FileError::io(&self.file, e))
     }
 }
 

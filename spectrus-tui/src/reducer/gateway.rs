@@ -1,256 +1,348 @@
-//! Applies gateway events to a server's state, as a user would see them.
+//! Applies gateway events to a server's state, as a user would see them: `ready`, then one
+//! function per [`Dispatch`] kind.
 
 use spectrus_proto::Id;
-use spectrus_proto::gateway::ReactionEvent;
-use spectrus_proto::model::{ChannelType, Reaction, ReadState};
+use spectrus_proto::gateway::{
+    Dispatch, IdOnly, MessageDelete, PresenceUpdate, ReactionEvent, Ready, Speaking, TypingStart,
+};
+use spectrus_proto::model::{
+    Channel, ChannelType, Member, Message, Reaction, ReadState, Role, VoiceState,
+};
 
 use super::nav;
 use crate::action::GatewayEvent;
 use crate::composer::ComposeMode;
 use crate::effect::Effect;
 use crate::state::{
-    AppState, AuthStatus, ConnStatus, ServerKey, TYPING_TTL_MS, Typing, VoiceStatus,
+    AppState, AuthStatus, ConnStatus, ServerKey, ServerState, TYPING_TTL_MS, Typing, VoiceStatus,
 };
 
 /// Applies one event from one server.
 pub fn apply(state: &mut AppState, server: ServerKey, event: GatewayEvent, fx: &mut Vec<Effect>) {
-    let now = state.now_ms;
+    match event {
+        GatewayEvent::Ready(r) => ready(state, server, *r, fx),
+        GatewayEvent::Dispatch(d) => dispatch(state, server, d, fx),
+    }
+}
+
+fn dispatch(state: &mut AppState, server: ServerKey, d: Dispatch, fx: &mut Vec<Effect>) {
+    match d {
+        Dispatch::MessageCreate(m) => message_create(state, server, m),
+        Dispatch::MessageUpdate(m) => message_update(state, server, m),
+        Dispatch::MessageDelete(d) => message_delete(state, server, &d),
+        Dispatch::ReactionAdd(r) => react(state, server, &r, true),
+        Dispatch::ReactionRemove(r) => react(state, server, &r, false),
+        Dispatch::TypingStart(t) => typing_start(state, server, &t),
+        Dispatch::PresenceUpdate(p) => presence_update(state, server, p),
+        Dispatch::ChannelCreate(c) | Dispatch::ChannelUpdate(c) => channel_upsert(state, server, c),
+        Dispatch::ChannelDelete(c) => channel_delete(state, server, c.id, fx),
+        Dispatch::RoleCreate(r) | Dispatch::RoleUpdate(r) => role_upsert(state, server, r),
+        Dispatch::RoleDelete(d) => role_delete(state, server, &d),
+        Dispatch::MemberAdd(m) | Dispatch::MemberUpdate(m) => member_upsert(state, server, m),
+        Dispatch::MemberRemove(d) => member_remove(state, server, &d),
+        Dispatch::ServerUpdate(info) => {
+            if let Some(s) = state.server_mut(server) {
+                s.info = Some(info);
+            }
+        }
+        Dispatch::VoiceStateUpdate(v) => voice_state_update(state, server, v),
+        Dispatch::Speaking(sp) => speaking(state, server, &sp),
+        // An event this client does not show (or does not know: a newer server).
+        _ => {}
+    }
+}
+
+/// Who we are on this server.
+fn me(s: &ServerState) -> Option<Id> {
+    s.me.as_ref().map(|u| u.id)
+}
+
+/// `ready`: the full snapshot replaces what we knew; the open channel is opened again.
+fn ready(state: &mut AppState, server: ServerKey, ready: Ready, fx: &mut Vec<Effect>) {
+    let Some(s) = state.server_mut(server) else {
+        return;
+    };
+    s.me = Some(ready.user);
+    s.info = Some(ready.server);
+    s.channels = ready.channels;
+    s.roles = ready.roles;
+    s.members = ready.members.into_iter().map(|m| (m.user.id, m)).collect();
+    s.member_count = ready.member_count;
+    s.voice_states = ready
+        .voice_states
+        .into_iter()
+        .filter(|v| v.channel_id.is_some())
+        .map(|v| (v.user_id, v))
+        .collect();
+    s.read_states = ready
+        .read_states
+        .into_iter()
+        .map(|r| (r.channel_id, r))
+        .collect();
+    s.speaking.clear();
+    s.typing.clear();
+    // A fresh session may have missed anything: reload history on demand.
+    s.messages.clear();
+    s.pending_ack = None;
+    s.auth = AuthStatus::LoggedIn;
+    s.conn = ConnStatus::Connected;
+    let in_voice = me(s).is_some_and(|m| s.voice_states.contains_key(&m));
+    let target = s
+        .active_channel
+        .or(s.last_channel)
+        .filter(|c| {
+            s.channel(*c)
+                .is_some_and(|c| c.kind != ChannelType::Category)
+        })
+        .or_else(|| s.first_text_channel());
+    s.active_channel = None;
+    if nav::voice_server(state) == Some(server) && !in_voice {
+        state.voice.status = VoiceStatus::Off;
+    }
+    if let Some(c) = target {
+        if state.active == Some(server) {
+            nav::open_channel(state, server, c, fx);
+        } else if let Some(s) = state.server_mut(server) {
+            s.active_channel = Some(c);
+        }
+    }
+}
+
+/// A new message: confirms our pending send, ends its author's typing, counts it unread
+/// (and as a mention) unless we are reading that channel.
+fn message_create(state: &mut AppState, server: ServerKey, m: Message) {
     let viewing = state.active == Some(server) && !state.on_login_screen();
     let Some(s) = state.server_mut(server) else {
         return;
     };
-    let me = s.me.as_ref().map(|u| u.id);
-    match event {
-        GatewayEvent::Ready(ready) => {
-            let ready = *ready;
-            s.me = Some(ready.user);
-            s.info = Some(ready.server);
-            s.channels = ready.channels;
-            s.roles = ready.roles;
-            s.members = ready.members.into_iter().map(|m| (m.user.id, m)).collect();
-            s.member_count = ready.member_count;
-            s.voice_states = ready
-                .voice_states
-                .into_iter()
-                .filter(|v| v.channel_id.is_some())
-                .map(|v| (v.user_id, v))
-                .collect();
-            s.read_states = ready
-                .read_states
-                .into_iter()
-                .map(|r| (r.channel_id, r))
-                .collect();
-            s.speaking.clear();
-            s.typing.clear();
-            // A fresh session may have missed anything: reload history on demand.
-            s.messages.clear();
-            s.pending_ack = None;
-            s.auth = AuthStatus::LoggedIn;
-            s.conn = ConnStatus::Connected;
-            let me = s.me.as_ref().map(|u| u.id);
-            let in_voice = me.is_some_and(|m| s.voice_states.contains_key(&m));
-            let target = s
-                .active_channel
-                .or(s.last_channel)
-                .filter(|c| {
-                    s.channel(*c)
-                        .is_some_and(|c| c.kind != ChannelType::Category)
-                })
-                .or_else(|| s.first_text_channel());
-            s.active_channel = None;
-            if nav::voice_server(state) == Some(server) && !in_voice {
-                state.voice.status = VoiceStatus::Off;
-            }
-            if let Some(c) = target {
-                if state.active == Some(server) {
-                    nav::open_channel(state, server, c, fx);
-                } else if let Some(s) = state.server_mut(server) {
+    let me = me(s);
+    if let Some(n) = &m.nonce {
+        s.pending.retain(|p| &p.nonce != n);
+    }
+    if let Some(list) = s.typing.get_mut(&m.channel_id) {
+        list.retain(|t| t.user != m.author.id);
+    }
+    let open = viewing && s.active_channel == Some(m.channel_id);
+    let following = s.selected_message.is_none();
+    let mine = Some(m.author.id) == me;
+    let seen = open && following;
+    if !mine && !seen {
+        let r = read_state(&mut s.read_states, m.channel_id);
+        r.unread_count += 1;
+        if me.is_some_and(|me| m.mentions.contains(&me)) {
+            r.mention_count += 1;
+        }
+    }
+    if mine && open {
+        let r = read_state(&mut s.read_states, m.channel_id);
+        r.last_read_id = r.last_read_id.max(Some(m.id));
+    }
+    let msgs = s.messages.entry(m.channel_id).or_default();
+    msgs.messages.insert(m.id, m);
+}
+
+fn message_update(state: &mut AppState, server: ServerKey, m: Message) {
+    if let Some(old) = state
+        .server_mut(server)
+        .and_then(|s| s.messages.get_mut(&m.channel_id))
+        .and_then(|c| c.messages.get_mut(&m.id))
+    {
+        *old = m;
+    }
+}
+
+/// A deleted message: the selection moves to the one before it; editing or replying to it
+/// is cancelled with a notice.
+fn message_delete(state: &mut AppState, server: ServerKey, d: &MessageDelete) {
+    let Some(s) = state.server_mut(server) else {
+        return;
+    };
+    let Some(msgs) = s.messages.get_mut(&d.channel_id) else {
+        return;
+    };
+    if msgs.messages.remove(&d.id).is_none() {
+        return;
+    }
+    if s.selected_message == Some(d.id) {
+        s.selected_message = msgs.messages.range(..d.id).next_back().map(|(id, _)| *id);
+    }
+    if state.composer.mode == ComposeMode::Edit(d.id) {
+        state.composer.cancel();
+        state.notify("the message you were editing was deleted", true);
+    } else if state.composer.mode == ComposeMode::Reply(d.id) {
+        state.composer.cancel();
+        state.notify("the message you were replying to was deleted", true);
+    }
+}
+
+fn typing_start(state: &mut AppState, server: ServerKey, t: &TypingStart) {
+    let now = state.now_ms;
+    let Some(s) = state.server_mut(server) else {
+        return;
+    };
+    if Some(t.user_id) != me(s) {
+        let list = s.typing.entry(t.channel_id).or_default();
+        list.retain(|x| x.user != t.user_id);
+        list.push(Typing {
+            user: t.user_id,
+            until_ms: now + TYPING_TTL_MS,
+        });
+    }
+}
+
+fn presence_update(state: &mut AppState, server: ServerKey, p: PresenceUpdate) {
+    if let Some(m) = state
+        .server_mut(server)
+        .and_then(|s| s.members.get_mut(&p.user_id))
+    {
+        m.presence = p.status;
+    }
+}
+
+fn channel_upsert(state: &mut AppState, server: ServerKey, c: Channel) {
+    let Some(s) = state.server_mut(server) else {
+        return;
+    };
+    match s.channels.iter_mut().find(|x| x.id == c.id) {
+        Some(old) => *old = c,
+        None => s.channels.push(c),
+    }
+}
+
+/// A deleted channel disappears with its messages; if it was open, the first text channel
+/// opens instead (with a notice); if we were in it for voice, voice ends.
+fn channel_delete(state: &mut AppState, server: ServerKey, id: Id, fx: &mut Vec<Effect>) {
+    let Some(s) = state.server_mut(server) else {
+        return;
+    };
+    let name = s.channel(id).map(|c| c.name.clone()).unwrap_or_default();
+    s.channels.retain(|c| c.id != id);
+    s.messages.remove(&id);
+    s.read_states.remove(&id);
+    s.typing.remove(&id);
+    if s.pending_ack.is_some_and(|a| a.channel == id) {
+        s.pending_ack = None;
+    }
+    let was_open = s.active_channel == Some(id);
+    let fallback = s.first_text_channel();
+    if was_open {
+        s.active_channel = None;
+        s.selected_message = None;
+    }
+    if matches!(state.voice.status,
+        VoiceStatus::Joining { server: vs, channel } | VoiceStatus::Connected { server: vs, channel }
+            if vs == server && channel == id)
+    {
+        state.voice.status = VoiceStatus::Off;
+    }
+    if was_open {
+        state.notify(format!("#{name} was deleted"), true);
+        match fallback {
+            Some(c) if state.active == Some(server) => nav::open_channel(state, server, c, fx),
+            Some(c) => {
+                if let Some(s) = state.server_mut(server) {
                     s.active_channel = Some(c);
                 }
             }
+            None => {}
         }
-        GatewayEvent::MessageCreate(m) => {
-            if let Some(n) = &m.nonce {
-                s.pending.retain(|p| &p.nonce != n);
-            }
-            if let Some(list) = s.typing.get_mut(&m.channel_id) {
-                list.retain(|t| t.user != m.author.id);
-            }
-            let open = viewing && s.active_channel == Some(m.channel_id);
-            let following = s.selected_message.is_none();
-            let mine = Some(m.author.id) == me;
-            let seen = open && following;
-            if !mine && !seen {
-                let r = read_state(&mut s.read_states, m.channel_id);
-                r.unread_count += 1;
-                if me.is_some_and(|me| m.mentions.contains(&me)) {
-                    r.mention_count += 1;
-                }
-            }
-            if mine && open {
-                let r = read_state(&mut s.read_states, m.channel_id);
-                r.last_read_id = r.last_read_id.max(Some(m.id));
-            }
-            let msgs = s.messages.entry(m.channel_id).or_default();
-            msgs.messages.insert(m.id, m);
+    }
+}
+
+fn role_upsert(state: &mut AppState, server: ServerKey, r: Role) {
+    let Some(s) = state.server_mut(server) else {
+        return;
+    };
+    match s.roles.iter_mut().find(|x| x.id == r.id) {
+        Some(old) => *old = r,
+        None => s.roles.push(r),
+    }
+}
+
+fn role_delete(state: &mut AppState, server: ServerKey, d: &IdOnly) {
+    let Some(s) = state.server_mut(server) else {
+        return;
+    };
+    s.roles.retain(|r| r.id != d.id);
+    for m in s.members.values_mut() {
+        m.roles.retain(|r| *r != d.id);
+    }
+}
+
+fn member_upsert(state: &mut AppState, server: ServerKey, m: Member) {
+    let Some(s) = state.server_mut(server) else {
+        return;
+    };
+    if !s.members.contains_key(&m.user.id) {
+        s.member_count += 1;
+    }
+    s.members.insert(m.user.id, m);
+}
+
+/// A member left or was removed; if it is us, the server logs us out (and out of voice).
+fn member_remove(state: &mut AppState, server: ServerKey, d: &IdOnly) {
+    let Some(s) = state.server_mut(server) else {
+        return;
+    };
+    if s.members.remove(&d.id).is_some() {
+        s.member_count = s.member_count.saturating_sub(1);
+    }
+    s.voice_states.remove(&d.id);
+    s.speaking.remove(&d.id);
+    for list in s.typing.values_mut() {
+        list.retain(|t| t.user != d.id);
+    }
+    if Some(d.id) == me(s) {
+        s.auth = AuthStatus::LoggedOut;
+        s.conn = ConnStatus::Offline;
+        if nav::voice_server(state) == Some(server) {
+            state.voice.status = VoiceStatus::Off;
         }
-        GatewayEvent::MessageUpdate(m) => {
-            if let Some(old) = s
-                .messages
-                .get_mut(&m.channel_id)
-                .and_then(|c| c.messages.get_mut(&m.id))
-            {
-                *old = m;
-            }
+        state.notify("you were removed from this server", true);
+    }
+}
+
+/// Someone joined, moved in or left voice; our own state follows the server's.
+fn voice_state_update(state: &mut AppState, server: ServerKey, v: VoiceState) {
+    let Some(s) = state.server_mut(server) else {
+        return;
+    };
+    let user = v.user_id;
+    let channel = v.channel_id;
+    match channel {
+        Some(_) => {
+            s.voice_states.insert(user, v);
         }
-        GatewayEvent::MessageDelete(d) => {
-            let Some(msgs) = s.messages.get_mut(&d.channel_id) else {
-                return;
-            };
-            if msgs.messages.remove(&d.id).is_none() {
-                return;
-            }
-            if s.selected_message == Some(d.id) {
-                s.selected_message = msgs.messages.range(..d.id).next_back().map(|(id, _)| *id);
-            }
-            if state.composer.mode == ComposeMode::Edit(d.id) {
-                state.composer.cancel();
-                state.notify("the message you were editing was deleted", true);
-            } else if state.composer.mode == ComposeMode::Reply(d.id) {
-                state.composer.cancel();
-                state.notify("the message you were replying to was deleted", true);
-            }
+        None => {
+            s.voice_states.remove(&user);
+            s.speaking.remove(&user);
         }
-        GatewayEvent::ReactionAdd(r) => react(s, &r, true, me),
-        GatewayEvent::ReactionRemove(r) => react(s, &r, false, me),
-        GatewayEvent::TypingStart(t) => {
-            if Some(t.user_id) != me {
-                let list = s.typing.entry(t.channel_id).or_default();
-                list.retain(|x| x.user != t.user_id);
-                list.push(Typing {
-                    user: t.user_id,
-                    until_ms: now + TYPING_TTL_MS,
-                });
-            }
-        }
-        GatewayEvent::PresenceUpdate(p) => {
-            if let Some(m) = s.members.get_mut(&p.user_id) {
-                m.presence = p.status;
-            }
-        }
-        GatewayEvent::ChannelCreate(c) | GatewayEvent::ChannelUpdate(c) => {
-            match s.channels.iter_mut().find(|x| x.id == c.id) {
-                Some(old) => *old = c,
-                None => s.channels.push(c),
-            }
-        }
-        GatewayEvent::ChannelDelete(d) => {
-            let name = s.channel(d.id).map(|c| c.name.clone()).unwrap_or_default();
-            s.channels.retain(|c| c.id != d.id);
-            s.messages.remove(&d.id);
-            s.read_states.remove(&d.id);
-            s.typing.remove(&d.id);
-            if s.pending_ack.is_some_and(|a| a.channel == d.id) {
-                s.pending_ack = None;
-            }
-            let was_open = s.active_channel == Some(d.id);
-            let fallback = s.first_text_channel();
-            if was_open {
-                s.active_channel = None;
-                s.selected_message = None;
-            }
-            if matches!(state.voice.status,
-                VoiceStatus::Joining { server: vs, channel } | VoiceStatus::Connected { server: vs, channel }
-                    if vs == server && channel == d.id)
-            {
-                state.voice.status = VoiceStatus::Off;
-            }
-            if was_open {
-                state.notify(format!("#{name} was deleted"), true);
-                match fallback {
-                    Some(c) if state.active == Some(server) => {
-                        nav::open_channel(state, server, c, fx)
-                    }
-                    Some(c) => {
-                        if let Some(s) = state.server_mut(server) {
-                            s.active_channel = Some(c);
-                        }
-                    }
-                    None => {}
+    }
+    if Some(user) == me(s) && nav::voice_server(state) == Some(server) {
+        match channel {
+            None => state.voice.status = VoiceStatus::Off,
+            Some(c) => {
+                if let VoiceStatus::Connected { channel, .. } = &mut state.voice.status {
+                    *channel = c;
                 }
             }
         }
-        GatewayEvent::RoleCreate(r) | GatewayEvent::RoleUpdate(r) => {
-            match s.roles.iter_mut().find(|x| x.id == r.id) {
-                Some(old) => *old = r,
-                None => s.roles.push(r),
-            }
-        }
-        GatewayEvent::RoleDelete(d) => {
-            s.roles.retain(|r| r.id != d.id);
-            for m in s.members.values_mut() {
-                m.roles.retain(|r| *r != d.id);
-            }
-        }
-        GatewayEvent::MemberAdd(m) | GatewayEvent::MemberUpdate(m) => {
-            if !s.members.contains_key(&m.user.id) {
-                s.member_count += 1;
-            }
-            s.members.insert(m.user.id, m);
-        }
-        GatewayEvent::MemberRemove(d) => {
-            if s.members.remove(&d.id).is_some() {
-                s.member_count = s.member_count.saturating_sub(1);
-            }
-            s.voice_states.remove(&d.id);
-            s.speaking.remove(&d.id);
-            for list in s.typing.values_mut() {
-                list.retain(|t| t.user != d.id);
-            }
-            if Some(d.id) == me {
-                s.auth = AuthStatus::LoggedOut;
-                s.conn = ConnStatus::Offline;
-                if nav::voice_server(state) == Some(server) {
-                    state.voice.status = VoiceStatus::Off;
-                }
-                state.notify("you were removed from this server", true);
-            }
-        }
-        GatewayEvent::ServerUpdate(info) => s.info = Some(info),
-        GatewayEvent::VoiceStateUpdate(v) => {
-            let user = v.user_id;
-            let channel = v.channel_id;
-            match channel {
-                Some(_) => {
-                    s.voice_states.insert(user, v);
-                }
-                None => {
-                    s.voice_states.remove(&user);
-                    s.speaking.remove(&user);
-                }
-            }
-            if Some(user) == me && nav::voice_server(state) == Some(server) {
-                match channel {
-                    None => state.voice.status = VoiceStatus::Off,
-                    Some(c) => {
-                        if let VoiceStatus::Connected { channel, .. } = &mut state.voice.status {
-                            *channel = c;
-                        }
-                    }
-                }
-            }
-        }
-        GatewayEvent::Speaking(sp) => {
-            let in_channel = s
-                .voice_states
-                .get(&sp.user_id)
-                .is_some_and(|v| v.channel_id == Some(sp.channel_id));
-            if sp.speaking && in_channel {
-                s.speaking.insert(sp.user_id);
-            } else {
-                s.speaking.remove(&sp.user_id);
-            }
-        }
+    }
+}
+
+/// The speaking marker, for someone in the voice channel the event names.
+fn speaking(state: &mut AppState, server: ServerKey, sp: &Speaking) {
+    let Some(s) = state.server_mut(server) else {
+        return;
+    };
+    let in_channel = s
+        .voice_states
+        .get(&sp.user_id)
+        .is_some_and(|v| v.channel_id == Some(sp.channel_id));
+    if sp.speaking && in_channel {
+        s.speaking.insert(sp.user_id);
+    } else {
+        s.speaking.remove(&sp.user_id);
     }
 }
 
@@ -263,7 +355,12 @@ fn read_state(map: &mut std::collections::HashMap<Id, ReadState>, channel: Id) -
     })
 }
 
-fn react(s: &mut crate::state::ServerState, r: &ReactionEvent, add: bool, me: Option<Id>) {
+/// A reaction added or removed; `me` on the chip follows our own.
+fn react(state: &mut AppState, server: ServerKey, r: &ReactionEvent, add: bool) {
+    let Some(s) = state.server_mut(server) else {
+        return;
+    };
+    let mine = Some(r.user_id) == me(s);
     let Some(m) = s
         .messages
         .get_mut(&r.channel_id)
@@ -271,7 +368,6 @@ fn react(s: &mut crate::state::ServerState, r: &ReactionEvent, add: bool, me: Op
     else {
         return;
     };
-    let mine = Some(r.user_id) == me;
     match m.reactions.iter_mut().position(|x| x.emoji == r.emoji) {
         Some(i) if add => {
             m.reactions[i].count += 1;

@@ -16,7 +16,8 @@ use crate::state::{
     AppState, AuthStatus, Focus, LoginField, Overlay, PendingMessage, Switcher,
     TYPING_SEND_INTERVAL_MS,
 };
-use crate::ui::{channels::ChannelRow, layout};
+use crate::view::channels::{self, ChannelRow};
+use crate::view::{layout, members};
 
 /// A key press.
 pub fn key(state: &mut AppState, ev: KeyEvent, fx: &mut Vec<Effect>) {
@@ -215,7 +216,7 @@ fn activate(state: &mut AppState, fx: &mut Vec<Effect>) {
             let Some(s) = state.active_server() else {
                 return;
             };
-            let rows = crate::ui::members::member_order(s);
+            let rows = members::member_order(s);
             if let Some(user) = rows.get(state.member_cursor)
                 && let Some(m) = s.members.get(user)
             {
@@ -725,14 +726,14 @@ fn click_channel(state: &mut AppState, area: Rect, y: u16, fx: &mut Vec<Effect>)
     let Some(s) = state.active_server() else {
         return;
     };
-    let rows = crate::ui::channels::rows(s, &state.voice);
+    let rows = channels::rows(s, &state.voice);
     let inner_top = area.y + 1;
     if y < inner_top {
         return;
     }
     let height = area.height.saturating_sub(2) as usize;
-    let cursor_row = crate::ui::channels::cursor_row(&rows, state.channel_cursor);
-    let offset = crate::ui::channels::scroll_offset(cursor_row, height);
+    let cursor_row = channels::cursor_row(&rows, state.channel_cursor);
+    let offset = channels::scroll_offset(cursor_row, height);
     let Some(row) = rows.get(offset + (y - inner_top) as usize) else {
         return;
     };

@@ -387,7 +387,7 @@ pub fn nudge_selected_volume(state: &mut AppState, delta: i32, fx: &mut Vec<Effe
     let Some(s) = state.active_server() else {
         return;
     };
-    let Some(user) = crate::ui::members::member_order(s)
+    let Some(user) = crate::view::members::member_order(s)
         .get(state.member_cursor)
         .copied()
     else {

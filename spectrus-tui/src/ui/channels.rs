@@ -6,119 +6,18 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-use spectrus_proto::Id;
 use spectrus_proto::model::ChannelType;
 use unicode_width::UnicodeWidthStr;
 
 use super::text::truncate;
 use crate::config::Theme;
-use crate::state::{AppState, Focus, ServerState, Voice, VoiceStatus};
+use crate::state::{AppState, Focus};
+use crate::view::channels::{ChannelRow, cursor_row, rows, scroll_offset};
 
 /// Marks a participant who is speaking.
 pub const SPEAKING: &str = "◉";
 /// Marks a participant who is silent.
 pub const SILENT: &str = "○";
-
-/// One row of the list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChannelRow {
-    /// A category heading.
-    Category {
-        /// Its name.
-        name: String,
-    },
-    /// A text or voice channel.
-    Channel {
-        /// Its id.
-        id: Id,
-        /// Text or voice.
-        kind: ChannelType,
-        /// Its name.
-        name: String,
-        /// Unread messages.
-        unread: u64,
-        /// Mentions.
-        mentions: u64,
-        /// Whether it is the open channel.
-        open: bool,
-        /// Whether we are in (or joining) this voice channel.
-        joined: bool,
-    },
-    /// Someone in a voice channel.
-    Participant {
-        /// Who.
-        user: Id,
-        /// Their name.
-        name: String,
-        /// Speaking right now.
-        speaking: bool,
-        /// Muted (by themselves or the server).
-        muted: bool,
-        /// Deafened.
-        deafened: bool,
-    },
-}
-
-/// The rows for a server.
-pub fn rows(s: &ServerState, voice: &Voice) -> Vec<ChannelRow> {
-    let joined = match voice.status {
-        VoiceStatus::Joining { server, channel } | VoiceStatus::Connected { server, channel }
-            if server == s.key =>
-        {
-            Some(channel)
-        }
-        _ => None,
-    };
-    let mut out = Vec::new();
-    for c in s.ordered_channels() {
-        if c.kind == ChannelType::Category {
-            out.push(ChannelRow::Category {
-                name: c.name.clone(),
-            });
-            continue;
-        }
-        out.push(ChannelRow::Channel {
-            id: c.id,
-            kind: c.kind,
-            name: c.name.clone(),
-            unread: s.unread(c.id),
-            mentions: s.mentions(c.id),
-            open: s.active_channel == Some(c.id),
-            joined: joined == Some(c.id),
-        });
-        if c.kind == ChannelType::Voice {
-            for user in s.voice_participants(c.id) {
-                let v = s.voice_states.get(&user);
-                out.push(ChannelRow::Participant {
-                    user,
-                    name: s.member_name(user).unwrap_or_else(|| user.to_string()),
-                    speaking: s.speaking.contains(&user),
-                    muted: v.is_some_and(|v| v.self_mute || v.mute),
-                    deafened: v.is_some_and(|v| v.self_deaf || v.deaf),
-                });
-            }
-        }
-    }
-    out
-}
-
-/// The row index of the `cursor`-th channel (categories and participants are not counted).
-pub fn cursor_row(rows: &[ChannelRow], cursor: usize) -> usize {
-    rows.iter()
-        .enumerate()
-        .filter(|(_, r)| matches!(r, ChannelRow::Channel { .. }))
-        .nth(cursor)
-        .map_or(0, |(i, _)| i)
-}
-
-/// The first row shown so that `row` is visible in `height` rows.
-pub fn scroll_offset(row: usize, height: usize) -> usize {
-    if height == 0 || row < height {
-        0
-    } else {
-        row + 1 - height
-    }
-}
 
 /// Draws the list.
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
@@ -126,13 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     };
     let focused = state.focus == Focus::Channels;
-    let block = super::pane(
-        truncate(&s.display_name(), area.width.saturating_sub(4) as usize),
-        focused,
-        theme,
-    );
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = super::titled_pane(frame, area, &s.display_name(), focused, theme);
     let rows = rows(s, &state.voice);
     let cursor = cursor_row(&rows, state.channel_cursor);
     let offset = scroll_offset(cursor, inner.height as usize);

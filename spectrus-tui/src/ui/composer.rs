@@ -35,13 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         }
         ComposeMode::Edit(_) => "Editing your message — Enter saves, Esc cancels".to_owned(),
     };
-    let block = super::pane(
-        truncate(&title, area.width.saturating_sub(4) as usize),
-        focused,
-        theme,
-    );
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = super::titled_pane(frame, area, &title, focused, theme);
     if inner.width == 0 || inner.height == 0 {
         return;
     }

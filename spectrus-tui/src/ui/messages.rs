@@ -32,13 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         },
         None => "no channel".into(),
     };
-    let block = super::pane(
-        truncate(&title, area.width.saturating_sub(4) as usize),
-        focused,
-        theme,
-    );
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = super::titled_pane(frame, area, &title, focused, theme);
     let lines = visible_lines(s, inner.width as usize, inner.height as usize, theme);
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -4,7 +4,6 @@
 
 pub mod channels;
 pub mod composer;
-pub mod layout;
 pub mod login;
 pub mod members;
 pub mod messages;
@@ -14,11 +13,13 @@ pub mod status;
 pub mod text;
 
 use ratatui::Frame;
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::{Block, BorderType, Borders};
 
 use crate::config::Theme;
 use crate::state::{AppState, Overlay};
+use crate::view::layout;
 
 /// Draws one frame.
 pub fn draw(frame: &mut Frame, state: &AppState) {
@@ -76,4 +77,22 @@ pub fn pane<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
         })
         .border_style(style)
         .title(title)
+}
+
+/// Draws a [`pane`] over `area`, its title cut to fit the border, and returns the area inside.
+pub fn titled_pane(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    focused: bool,
+    theme: &Theme,
+) -> Rect {
+    let block = pane(
+        text::truncate(title, area.width.saturating_sub(4) as usize),
+        focused,
+        theme,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
 }

@@ -154,7 +154,7 @@ pub fn draw_switcher(
     ));
     let matches = state.switcher_matches(sw.query.text());
     let h = inner.height.saturating_sub(1) as usize;
-    let offset = super::channels::scroll_offset(sw.selected, h);
+    let offset = crate::view::channels::scroll_offset(sw.selected, h);
     let lines: Vec<Line> = matches
         .iter()
         .enumerate()

@@ -189,8 +189,11 @@ pub fn run(state: &mut AppState, actions: impl IntoIterator<Item = Action>) -> V
     actions.into_iter().flat_map(|a| update(state, a)).collect()
 }
 
-pub fn gw(server: ServerKey, event: GatewayEvent) -> Action {
-    Action::Gateway { server, event }
+pub fn gw(server: ServerKey, event: impl Into<GatewayEvent>) -> Action {
+    Action::Gateway {
+        server,
+        event: event.into(),
+    }
 }
 
 pub fn key(code: KeyCode) -> Action {

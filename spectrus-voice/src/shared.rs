@@ -1,0 +1,193 @@
+//! The state shared by the engine handle, its media task and the peer connection's track
+//! readers: the remote speakers (jitter buffer and decoder each), their reader tasks, the
+//! flags the handle sets and the counters.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+use rtc::rtp;
+use tokio::task::JoinHandle;
+
+use crate::FRAME_SAMPLES;
+use crate::codec::OpusDecoder;
+use crate::jitter::{JitterBuffer, JitterConfig, Playout};
+use crate::mixer::mix_into;
+
+struct Speaker {
+    jitter: JitterBuffer,
+    decoder: Option<OpusDecoder>,
+    frame: Vec<f32>,
+    has_audio: bool,
+}
+
+/// State shared by the engine handle, the media task and the track readers.
+pub(crate) struct Shared {
+    pub(crate) connected: AtomicBool,
+    track_tasks: Mutex<HashMap<u64, (u64, JoinHandle<()>)>>,
+    generation: AtomicU64,
+    speakers: Mutex<HashMap<u64, Speaker>>,
+    pub(crate) volumes: Mutex<HashMap<u64, f32>>,
+    jitter_cfg: JitterConfig,
+    playout: bool,
+    pub(crate) muted: AtomicBool,
+    pub(crate) deaf: AtomicBool,
+    pub(crate) bitrate: AtomicU32,
+    pub(crate) audio_level_id: AtomicU8,
+    pub(crate) payload_type: AtomicU8,
+    pub(crate) packets_sent: AtomicU64,
+    pub(crate) packets_received: AtomicU64,
+    pub(crate) frames_decoded: AtomicU64,
+    pub(crate) frames_concealed: AtomicU64,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    /// Nothing received yet; `bitrate` until an offer sets another.
+    pub(crate) fn new(jitter_cfg: JitterConfig, playout: bool, bitrate: u32) -> Self {
+        Self {
+            connected: AtomicBool::new(false),
+            track_tasks: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+            speakers: Mutex::new(HashMap::new()),
+            volumes: Mutex::new(HashMap::new()),
+            jitter_cfg,
+            playout,
+            muted: AtomicBool::new(false),
+            deaf: AtomicBool::new(false),
+            bitrate: AtomicU32::new(bitrate),
+            audio_level_id: AtomicU8::new(0),
+            payload_type: AtomicU8::new(111),
+            packets_sent: AtomicU64::new(0),
+            packets_received: AtomicU64::new(0),
+            frames_decoded: AtomicU64::new(0),
+            frames_concealed: AtomicU64::new(0),
+        }
+    }
+
+    /// Queue a received packet for `speaker`.
+    pub(crate) fn receive(&self, speaker: u64, packet: rtp::Packet) {
+        self.packets_received.fetch_add(1, Ordering::Relaxed);
+        if self.deaf.load(Ordering::Relaxed) || !self.playout {
+            return;
+        }
+        let mut speakers = lock(&self.speakers);
+        let s = speakers.entry(speaker).or_insert_with(|| Speaker {
+            jitter: JitterBuffer::new(self.jitter_cfg),
+            decoder: None,
+            frame: vec![0.0; FRAME_SAMPLES],
+            has_audio: false,
+        });
+        s.jitter.push(
+            packet.header.sequence_number,
+            packet.header.timestamp,
+            packet.payload.to_vec(),
+            Instant::now(),
+        );
+    }
+
+    pub(crate) fn next_generation(&self) -> u64 {
+        self.generation.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Register the reader task of `speaker`'s track, replacing (aborting) an older one.
+    pub(crate) fn add_track_task(&self, speaker: u64, generation: u64, task: JoinHandle<()>) {
+        if let Some((_, old)) = lock(&self.track_tasks).insert(speaker, (generation, task)) {
+            old.abort();
+        }
+    }
+
+    /// A track reader ended by itself: forget the speaker unless a newer track replaced it.
+    pub(crate) fn track_ended(&self, speaker: u64, generation: u64) {
+        let mut tasks = lock(&self.track_tasks);
+        if tasks.get(&speaker).is_some_and(|(g, _)| *g == generation) {
+            tasks.remove(&speaker);
+            lock(&self.speakers).remove(&speaker);
+        }
+    }
+
+    /// Stop listening to every speaker not in `keep` (the server removed their tracks).
+    pub(crate) fn retain_speakers(&self, keep: &[u64]) {
+        let mut tasks = lock(&self.track_tasks);
+        tasks.retain(|id, (_, task)| {
+            let kept = keep.contains(id);
+            if !kept {
+                task.abort();
+            }
+            kept
+        });
+        lock(&self.speakers).retain(|id, _| keep.contains(id));
+    }
+
+    /// Stop or resume playing; going deaf empties every jitter buffer.
+    pub(crate) fn set_deaf(&self, deaf: bool) {
+        self.deaf.store(deaf, Ordering::Relaxed);
+        if deaf {
+            for s in lock(&self.speakers).values_mut() {
+                s.jitter.reset();
+            }
+        }
+    }
+
+    /// The remote speakers, by participant id, ascending.
+    pub(crate) fn speaker_ids(&self) -> Vec<u64> {
+        let mut ids: Vec<u64> = lock(&self.speakers).keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    pub(crate) fn abort_all_tracks(&self) {
+        for (_, (_, task)) in lock(&self.track_tasks).drain() {
+            task.abort();
+        }
+    }
+
+    /// Decode one frame per speaker and mix them into `out`.
+    pub(crate) fn playout(&self, out: &mut [f32]) {
+        if self.deaf.load(Ordering::Relaxed) {
+            out.fill(0.0);
+            return;
+        }
+        let volumes = lock(&self.volumes).clone();
+        let mut speakers = lock(&self.speakers);
+        for s in speakers.values_mut() {
+            s.has_audio = false;
+            let decoder = match s.decoder.as_mut() {
+                Some(d) => d,
+                None => match OpusDecoder::new() {
+                    Ok(d) => s.decoder.insert(d),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot create Opus decoder");
+                        continue;
+                    }
+                },
+            };
+            let result = match s.jitter.pop() {
+                Playout::Packet(p) => {
+                    self.frames_decoded.fetch_add(1, Ordering::Relaxed);
+                    decoder.decode(&p, &mut s.frame)
+                }
+                Playout::Lost => {
+                    self.frames_concealed.fetch_add(1, Ordering::Relaxed);
+                    decoder.conceal(&mut s.frame)
+                }
+                Playout::Silent => continue,
+            };
+            match result {
+                Ok(n) if n == FRAME_SAMPLES => s.has_audio = true,
+                Ok(_) => {}
+                Err(e) => tracing::debug!(error = %e, "Opus decode failed"),
+            }
+        }
+        let inputs: Vec<(&[f32], f32)> = speakers
+            .iter()
+            .filter(|(_, s)| s.has_audio)
+            .map(|(id, s)| (s.frame.as_slice(), volumes.get(id).copied().unwrap_or(1.0)))
+            .collect();
+        mix_into(out, &inputs);
+    }
+}
