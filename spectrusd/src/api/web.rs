@@ -12,7 +12,7 @@ struct Assets;
 
 /// Serves a file of the web client; unknown paths outside `/api` get the app shell
 /// (`index.html`) so client-side routes like `/invite/CODE` work.
-pub async fn serve(uri: Uri) -> Response {
+pub(crate) async fn serve(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
     if path.starts_with("api/") || path == "api" {
         return ApiError::NotFound("route").into_response();
