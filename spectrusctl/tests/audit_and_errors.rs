@@ -2,6 +2,9 @@
 //! whose actor carries the calling process's uid, in the public API, in `spectrusctl audit`
 //! and in `--json`. And names that match nothing are named in a one-line error.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{ctl, ctl_json};

@@ -2,6 +2,9 @@
 //! connect, request, answer, print), run N times. Prints p50/p99; asserts nothing about time.
 //! Run with `cargo test --release -p spectrusctl --test bench_status -- --ignored --nocapture`.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -1,6 +1,9 @@
 //! Every command group of `spectrusctl` against the real daemon, in both output modes (table
 //! and `--json`), with exit codes and one-line errors.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{ctl, ctl_json, ctl_stdin};

@@ -2,6 +2,9 @@
 //! write load, SIGTERM drain, SIGHUP reload, layout export/apply, the event stream, the
 //! systemd notify protocol, and the admin socket's lifecycle.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::io::{BufRead, BufReader};

@@ -1,6 +1,9 @@
 //! The binary's contract without a daemon: sysexits-style codes, one line on stderr that
 //! names the socket, never a panic.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::{Command, Output};
 
 fn spectrusctl(args: &[&str], env_socket: Option<&str>) -> Output {

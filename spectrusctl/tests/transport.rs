@@ -4,6 +4,9 @@
 //! mapping of error answers to messages and exit codes. The tests against a real spectrusd
 //! come with the daemon's admin server (phase 2).
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::process::Output;

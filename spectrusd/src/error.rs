@@ -144,4 +144,4 @@ impl IntoResponse for ApiError {
 }
 
 /// Shorthand for handler results.
-pub type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;

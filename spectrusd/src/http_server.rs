@@ -25,7 +25,7 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 const DRAIN: Duration = Duration::from_secs(3);
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets open requests finish.
-pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
+pub(crate) async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
     // Every connection's task holds a receiver: `closed()` tells when the last one ended.
     let (stopping, stop_rx) = watch::channel(false);
     tokio::pin!(shutdown);

@@ -5,26 +5,31 @@
 //! by the public API and the admin socket), `bus` (the event bus under `service`), and the edges
 //! `api` (HTTP handlers), `gateway` (WebSocket connections) and `admin` (the Unix socket).
 //! `startup` wires them together.
+//!
+//! Modules are `pub(crate)` by default (the `unreachable_pub` lint keeps it so): only what
+//! `main.rs`, the integration tests, `spectrus-testkit` and `spectrus-bench` use is `pub`.
 
 pub mod access;
-pub mod admin;
-pub mod api;
+pub(crate) mod admin;
+pub(crate) mod api;
 pub mod bus;
 pub mod cli;
 pub mod config;
 pub mod domain;
-pub mod error;
-pub mod gateway;
-pub mod http_server;
+pub(crate) mod error;
+pub(crate) mod gateway;
+pub(crate) mod http_server;
 pub mod man;
-pub mod ratelimit;
-pub mod reload;
-pub mod service;
-pub mod startup;
-pub mod state;
+pub(crate) mod ratelimit;
+pub(crate) mod reload;
+pub(crate) mod service;
+pub(crate) mod startup;
+pub(crate) mod state;
 pub mod store;
 pub mod systemd;
-pub mod voice;
+pub(crate) mod voice;
 
+pub use api::mutating_routes;
 pub use config::Config;
+pub use reload::Reloaded;
 pub use startup::{Daemon, start};

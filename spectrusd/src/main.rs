@@ -38,7 +38,7 @@ fn reload_config(args: &Args, daemon: &spectrusd::Daemon, filter: &FilterHandle)
     spectrusd::systemd::reloading();
     match Config::load(args.config.as_deref(), &env()) {
         Ok(new) => {
-            let reloaded = spectrusd::reload::apply(&daemon.state, &new);
+            let reloaded = daemon.reload(&new);
             if reloaded.applied.contains(&"log") {
                 match EnvFilter::try_new(&new.log) {
                     Ok(f) => {

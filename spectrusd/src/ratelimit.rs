@@ -9,14 +9,14 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use crate::error::ApiError;
 
 /// Per-IP limiter of auth attempts.
-pub struct AuthLimiter {
+pub(crate) struct AuthLimiter {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
 }
 
 impl AuthLimiter {
     /// Allows `per_minute` attempts per IP, with that many in a burst.
-    pub fn new(per_minute: u32) -> AuthLimiter {
+    pub(crate) fn new(per_minute: u32) -> AuthLimiter {
         let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         AuthLimiter {
             limiter: RateLimiter::keyed(Quota::per_minute(n)),
@@ -25,7 +25,7 @@ impl AuthLimiter {
     }
 
     /// Counts one attempt from `ip`.
-    pub fn check(&self, ip: IpAddr) -> Result<(), ApiError> {
+    pub(crate) fn check(&self, ip: IpAddr) -> Result<(), ApiError> {
         self.limiter.check_key(&ip).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
             ApiError::RateLimited {
@@ -35,7 +35,7 @@ impl AuthLimiter {
     }
 
     /// Forgets idle keys (call now and then).
-    pub fn shrink(&self) {
+    pub(crate) fn shrink(&self) {
         self.limiter.retain_recent();
     }
 }

@@ -22,7 +22,7 @@ pub struct Reloaded {
 }
 
 /// Merges the reloadable parts of `new` into `current` (pure).
-pub fn merge(current: &Config, new: &Config) -> (Config, Reloaded) {
+pub(crate) fn merge(current: &Config, new: &Config) -> (Config, Reloaded) {
     let mut next = current.clone();
     let mut r = Reloaded::default();
     if new.log != current.log {
@@ -55,7 +55,7 @@ pub fn merge(current: &Config, new: &Config) -> (Config, Reloaded) {
 }
 
 /// Puts the reloadable parts of `new` in force and tells the admin event stream.
-pub fn apply(state: &AppState, new: &Config) -> Reloaded {
+pub(crate) fn apply(state: &AppState, new: &Config) -> Reloaded {
     let current = state.config();
     let (next, reloaded) = merge(&current, new);
     *state.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);

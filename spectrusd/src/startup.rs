@@ -30,8 +30,7 @@ use crate::store::{self, Store, StoreError};
 pub struct Daemon {
     /// Where the HTTP listener is bound.
     pub http_addr: SocketAddr,
-    /// The shared state (tests reach into it).
-    pub state: SharedState,
+    state: SharedState,
     /// Where the admin socket is.
     pub admin_socket: PathBuf,
     shutdown: watch::Sender<bool>,
@@ -40,6 +39,11 @@ pub struct Daemon {
 }
 
 impl Daemon {
+    /// Re-reads `new` and puts its reloadable parts in force (SIGHUP).
+    pub fn reload(&self, new: &Config) -> crate::Reloaded {
+        crate::reload::apply(&self.state, new)
+    }
+
     /// Drains: gateways get a reconnect close, the HTTP server stops, the WAL is checkpointed.
     pub async fn shutdown(self) {
         self.state.hub.end_sessions(

@@ -14,7 +14,7 @@ use crate::domain::tokens::TokenKeys;
 use crate::store::Store;
 
 /// Shared daemon state.
-pub struct AppState {
+pub(crate) struct AppState {
     /// The configuration in force (SIGHUP may replace the reloadable parts).
     pub config: RwLock<Arc<Config>>,
     pub store: Store,
@@ -36,11 +36,11 @@ pub struct AppState {
 }
 
 /// The handle handlers receive.
-pub type SharedState = Arc<AppState>;
+pub(crate) type SharedState = Arc<AppState>;
 
 impl AppState {
     /// The configuration in force.
-    pub fn config(&self) -> Arc<Config> {
+    pub(crate) fn config(&self) -> Arc<Config> {
         self.config
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -48,7 +48,7 @@ impl AppState {
     }
 
     /// Whether a login session has been revoked.
-    pub fn is_revoked(&self, family: Id) -> bool {
+    pub(crate) fn is_revoked(&self, family: Id) -> bool {
         self.revoked
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -56,7 +56,7 @@ impl AppState {
     }
 
     /// Revokes login sessions: their access tokens stop working and their gateways close.
-    pub fn revoke(&self, families: &[Id]) {
+    pub(crate) fn revoke(&self, families: &[Id]) {
         {
             let mut set = self.revoked.write().unwrap_or_else(|p| p.into_inner());
             set.extend(families.iter().copied());
@@ -69,7 +69,7 @@ impl AppState {
     }
 
     /// The current setup code, if the owner is still unclaimed.
-    pub fn setup_code(&self) -> Option<String> {
+    pub(crate) fn setup_code(&self) -> Option<String> {
         self.setup_code
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -4,6 +4,9 @@
 //! cycle, and the event bus's files import one another one way only
 //! (hub → lanes → slot → out → wire).
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,8 @@
 //! Accounts and sessions against the real daemon.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use spectrus_client::ClientError;
 use spectrus_proto::rest::{CreateInvite, PatchMe, RegisterRequest};
 use spectrus_testkit::code;

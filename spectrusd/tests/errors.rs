@@ -1,5 +1,8 @@
 //! Bad input of every kind answers the contract's JSON error and loses nothing.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use reqwest::StatusCode;
 use serde_json::Value;
 use spectrus_testkit::TestDaemon;

@@ -6,6 +6,9 @@
 //!
 //! `cargo test -p spectrusd --release --test fanout_bench -- --ignored --nocapture`
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,8 @@
 //! The live gateway against the real daemon: delivery, typing, presence, resume.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};

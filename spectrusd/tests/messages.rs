@@ -1,5 +1,8 @@
 //! Channels and messages against the real daemon.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashSet;
 
 use spectrus_client::{ClientError, HistoryQuery};

@@ -1,6 +1,9 @@
 //! Moderation against the real daemon: kick, ban and timeout take effect on live sessions
 //! within a second; the audit log records it all, filterable and paginated.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use spectrus_client::{Gateway, GatewayEvent};

@@ -1,6 +1,9 @@
 //! A hidden channel stays hidden on every path: listing, history, posting, typing, reactions,
 //! read states, gateway dispatch and resume replay; hiding and showing it is announced.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use spectrus_client::{Client, Gateway, GatewayEvent};

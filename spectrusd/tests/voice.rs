@@ -1,6 +1,9 @@
 //! Voice end to end: the real daemon (testkit), real gateways, and real WebRTC over loopback
 //! between `spectrus-client` voice sessions and the daemon's SFU.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use spectrus_client::proto::Id;

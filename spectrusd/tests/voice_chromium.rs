@@ -5,6 +5,9 @@
 //! 440 Hz and must hear 660 Hz. Skipped (passes with a note) when `/usr/bin/chromium` is
 //! missing; `.ci/run` installs it.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -4,6 +4,9 @@
 //! audit entry), and can do all of it to a member below them (audited). The real daemon, and
 //! real gateways that join voice with the `voice_join` op.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use spectrus_client::proto::Id;

@@ -11,7 +11,7 @@ use spectrus_testkit::TestDaemon;
 
 /// What one run of `spectrusctl` did.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -20,7 +20,7 @@ pub struct Run {
 impl Run {
     /// Asserts success and returns stdout.
     #[track_caller]
-    pub fn ok(&self) -> &str {
+    pub(crate) fn ok(&self) -> &str {
         assert_eq!(self.code, 0, "spectrusctl failed: {self:?}");
         assert!(self.stderr.is_empty(), "unexpected stderr: {self:?}");
         &self.stdout
@@ -28,13 +28,13 @@ impl Run {
 
     /// Asserts success and parses stdout as JSON.
     #[track_caller]
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(self.ok()).unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
     }
 
     /// Asserts failure with `code` and one line on stderr containing `needle`.
     #[track_caller]
-    pub fn fails(&self, code: i32, needle: &str) {
+    pub(crate) fn fails(&self, code: i32, needle: &str) {
         assert_eq!(self.code, code, "{self:?}");
         assert!(self.stdout.is_empty(), "{self:?}");
         assert_eq!(
@@ -48,12 +48,12 @@ impl Run {
 }
 
 /// The `spectrusctl` binary under test.
-pub fn binary() -> PathBuf {
+pub(crate) fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_spectrusctl"))
 }
 
 /// A command running `spectrusctl --socket SOCKET ARGS...`.
-pub fn command(socket: &Path, args: &[&str]) -> Command {
+pub(crate) fn command(socket: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(binary());
     cmd.arg("--socket")
         .arg(socket)
@@ -67,7 +67,7 @@ pub fn command(socket: &Path, args: &[&str]) -> Command {
 }
 
 /// Runs `cmd` with `stdin` and collects the outcome.
-pub fn run_command(mut cmd: Command, stdin: Option<&str>) -> Run {
+pub(crate) fn run_command(mut cmd: Command, stdin: Option<&str>) -> Run {
     if stdin.is_some() {
         cmd.stdin(Stdio::piped());
     }
@@ -87,17 +87,17 @@ pub fn run_command(mut cmd: Command, stdin: Option<&str>) -> Run {
 }
 
 /// Runs `spectrusctl ARGS...` against `d`.
-pub fn ctl(d: &TestDaemon, args: &[&str]) -> Run {
+pub(crate) fn ctl(d: &TestDaemon, args: &[&str]) -> Run {
     run_command(command(&d.admin_socket(), args), None)
 }
 
 /// Runs `spectrusctl ARGS...` against `d` with `stdin`.
-pub fn ctl_stdin(d: &TestDaemon, args: &[&str], stdin: &str) -> Run {
+pub(crate) fn ctl_stdin(d: &TestDaemon, args: &[&str], stdin: &str) -> Run {
     run_command(command(&d.admin_socket(), args), Some(stdin))
 }
 
 /// Runs `spectrusctl --json ARGS...` against `d`.
-pub fn ctl_json(d: &TestDaemon, args: &[&str]) -> serde_json::Value {
+pub(crate) fn ctl_json(d: &TestDaemon, args: &[&str]) -> serde_json::Value {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
     ctl(d, &all).json()

@@ -16,10 +16,10 @@ use crate::bus::hub::BusEvent;
 use crate::domain::time::{now_ms, rfc3339};
 
 /// How many recent events the daemon keeps for `GET /events`.
-pub const BACKLOG: usize = 100;
+pub(crate) const BACKLOG: usize = 100;
 
 /// The recent events and the live feed of new ones.
-pub struct EventLog {
+pub(crate) struct EventLog {
     inner: Mutex<Inner>,
 }
 
@@ -46,7 +46,7 @@ impl EventLog {
     }
 
     /// Records an event: into the backlog and out to every follower.
-    pub fn push(&self, e: AdminEvent) {
+    pub(crate) fn push(&self, e: AdminEvent) {
         let e = Arc::new(e);
         let mut inner = self.lock();
         if inner.backlog.len() == BACKLOG {
@@ -57,7 +57,7 @@ impl EventLog {
     }
 
     /// The backlog and a receiver of everything after it (no gap, no duplicate).
-    pub fn subscribe(&self) -> (Vec<Arc<AdminEvent>>, broadcast::Receiver<Arc<AdminEvent>>) {
+    pub(crate) fn subscribe(&self) -> (Vec<Arc<AdminEvent>>, broadcast::Receiver<Arc<AdminEvent>>) {
         let inner = self.lock();
         (
             inner.backlog.iter().cloned().collect(),
@@ -66,7 +66,7 @@ impl EventLog {
     }
 
     /// Feeds the log from the hub until `stop` turns true.
-    pub fn spawn_feed(self: &Arc<Self>, hub: &Hub, mut stop: watch::Receiver<bool>) {
+    pub(crate) fn spawn_feed(self: &Arc<Self>, hub: &Hub, mut stop: watch::Receiver<bool>) {
         let mut rx = hub.subscribe();
         let log = self.clone();
         tokio::spawn(async move {
@@ -103,7 +103,7 @@ fn field(d: &Value, path: &[&str]) -> Value {
 
 /// Maps a hub event to the admin stream's shape; `None` for events the stream does not carry
 /// (typing, presence, reactions, edits).
-pub fn to_admin_event(e: &BusEvent) -> Option<AdminEvent> {
+pub(crate) fn to_admin_event(e: &BusEvent) -> Option<AdminEvent> {
     let d = &e.data;
     let (kind, fields): (&str, Value) = match e.kind.as_str() {
         event::MEMBER_ADD => (

@@ -4,12 +4,12 @@
 //! peer check lives in [`peercred`], the socket and its accept loop in [`socket`], the event
 //! backlog in [`events`].
 
-pub mod events;
-pub mod operator;
-pub mod peercred;
-pub mod resolve;
-pub mod routes;
-pub mod socket;
+pub(crate) mod events;
+pub(crate) mod operator;
+pub(crate) mod peercred;
+pub(crate) mod resolve;
+pub(crate) mod routes;
+pub(crate) mod socket;
 
 use std::sync::Arc;
 
@@ -20,11 +20,11 @@ use tokio::task::JoinHandle;
 
 use crate::state::SharedState;
 
-pub use socket::{AdminPeer, SocketError, bind};
+pub(crate) use socket::{AdminPeer, bind};
 
 /// What admin handlers receive.
 #[derive(Clone)]
-pub struct AdminState {
+pub(crate) struct AdminState {
     /// The daemon's shared state.
     pub app: SharedState,
     /// Recent and live events for `GET /events`.
@@ -32,7 +32,7 @@ pub struct AdminState {
 }
 
 /// Starts serving the admin API on `listener` (bound early by [`bind`]) until `stop`.
-pub fn spawn(
+pub(crate) fn spawn(
     listener: UnixListener,
     app: SharedState,
     stop: watch::Receiver<bool>,

@@ -11,7 +11,7 @@ use crate::service::Actor;
 
 /// Extracts the operator from the request's [`AdminPeer`] extension.
 #[derive(Debug, Clone, Copy)]
-pub struct Operator(pub Actor);
+pub(crate) struct Operator(pub Actor);
 
 impl<S: Send + Sync> FromRequestParts<S> for Operator {
     type Rejection = ApiError;

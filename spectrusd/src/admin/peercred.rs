@@ -12,7 +12,7 @@ use nix::sys::socket::{getsockopt, sockopt};
 
 /// The credentials of a connected peer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeerCreds {
+pub(crate) struct PeerCreds {
     /// Effective uid at `connect` time.
     pub uid: u32,
     /// Primary gid at `connect` time.
@@ -24,7 +24,7 @@ pub struct PeerCreds {
 /// Whether `peer` may use the admin socket of a daemon running as `daemon_uid:daemon_gid`:
 /// root, the daemon's own uid, or any process whose primary or supplementary groups include
 /// the daemon's gid.
-pub fn peer_allowed(peer: &PeerCreds, daemon_uid: u32, daemon_gid: u32) -> bool {
+pub(crate) fn peer_allowed(peer: &PeerCreds, daemon_uid: u32, daemon_gid: u32) -> bool {
     peer.uid == 0
         || peer.uid == daemon_uid
         || peer.gid == daemon_gid
@@ -38,7 +38,7 @@ const SO_PEERGROUPS: libc::c_int = 0x003d;
 const SO_PEERGROUPS: libc::c_int = 59;
 
 /// Reads the peer's credentials of a connected Unix stream socket.
-pub fn peer_creds(sock: &impl AsFd) -> io::Result<PeerCreds> {
+pub(crate) fn peer_creds(sock: &impl AsFd) -> io::Result<PeerCreds> {
     let cred = getsockopt(sock, sockopt::PeerCredentials).map_err(io::Error::from)?;
     let groups = peer_groups(sock).unwrap_or_else(|e| {
         tracing::debug!(error = %e, "SO_PEERGROUPS unavailable; using the primary gid only");

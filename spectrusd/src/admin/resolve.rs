@@ -9,14 +9,14 @@ use crate::service;
 use crate::state::AppState;
 
 /// The user named (or numbered) `key`.
-pub async fn user(state: &AppState, key: &str) -> Result<Id, ApiError> {
+pub(crate) async fn user(state: &AppState, key: &str) -> Result<Id, ApiError> {
     Ok(crate::service::users::find(state, key).await?.id)
 }
 
 /// Turns a service's bare "`what` not found" into `message` (which names what was asked
 /// for), leaving every other error as it is: for keys only the service can look up (invite
 /// codes, bans).
-pub fn naming(what: &'static str, message: String) -> impl FnOnce(ApiError) -> ApiError {
+pub(crate) fn naming(what: &'static str, message: String) -> impl FnOnce(ApiError) -> ApiError {
     move |e| match e {
         ApiError::NotFound(w) if w == what => ApiError::Missing(message),
         other => other,
@@ -51,13 +51,13 @@ fn pick<'a, T>(
 }
 
 /// The role named (or numbered) `key`.
-pub async fn role(state: &AppState, key: &str) -> Result<Role, ApiError> {
+pub(crate) async fn role(state: &AppState, key: &str) -> Result<Role, ApiError> {
     let roles = service::roles::list(state).await?;
     pick(&roles, key, |r| r.id, |r| &r.name, "role").cloned()
 }
 
 /// The channel named (or numbered) `key`.
-pub async fn channel(state: &AppState, key: &str) -> Result<Channel, ApiError> {
+pub(crate) async fn channel(state: &AppState, key: &str) -> Result<Channel, ApiError> {
     let channels = service::channels::all(state).await?;
     pick(&channels, key, |c| c.id, |c| &c.name, "channel").cloned()
 }

@@ -18,7 +18,7 @@ use super::peercred::{PeerCreds, peer_allowed, peer_creds};
 
 /// Why the admin socket could not be set up.
 #[derive(Debug, thiserror::Error)]
-pub enum SocketError {
+pub(crate) enum SocketError {
     /// Another daemon answers on the socket.
     #[error("another spectrusd is already running: it answers on {0}")]
     InUse(PathBuf),
@@ -32,14 +32,14 @@ pub enum SocketError {
 
 /// The peer of one admin connection, as the kernel reported it (a request extension).
 #[derive(Debug, Clone, Copy)]
-pub struct AdminPeer {
+pub(crate) struct AdminPeer {
     /// The peer's uid.
     pub uid: u32,
 }
 
 /// Binds the admin socket at `path` with mode 0660. A socket file nobody answers on (left by
 /// a crash) is replaced; one another process answers on is [`SocketError::InUse`].
-pub fn bind(path: &Path) -> Result<UnixListener, SocketError> {
+pub(crate) fn bind(path: &Path) -> Result<UnixListener, SocketError> {
     let io_err = |source| SocketError::Io {
         path: path.to_owned(),
         source,
@@ -66,7 +66,7 @@ pub fn bind(path: &Path) -> Result<UnixListener, SocketError> {
 
 /// Serves `app` on `listener` until `stop` turns true; every connection's peer is checked
 /// first, and a refused peer gets one `403 forbidden` answer before the connection closes.
-pub async fn serve(listener: UnixListener, app: Router, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn serve(listener: UnixListener, app: Router, mut stop: watch::Receiver<bool>) {
     let daemon_uid = nix::unistd::geteuid().as_raw();
     let daemon_gid = nix::unistd::getegid().as_raw();
     loop {

@@ -13,7 +13,7 @@ use crate::error::ApiResult;
 use crate::service::accounts;
 use crate::state::SharedState;
 
-pub async fn register(
+pub(crate) async fn register(
     State(s): State<SharedState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Body(req): Body<RegisterRequest>,
@@ -25,7 +25,7 @@ pub async fn register(
     ))
 }
 
-pub async fn login(
+pub(crate) async fn login(
     State(s): State<SharedState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Body(req): Body<LoginRequest>,
@@ -34,14 +34,14 @@ pub async fn login(
     Ok(Json(accounts::login(&s, req.username, req.password).await?))
 }
 
-pub async fn refresh(
+pub(crate) async fn refresh(
     State(s): State<SharedState>,
     Body(req): Body<RefreshRequest>,
 ) -> ApiResult<Json<Session>> {
     Ok(Json(accounts::refresh(&s, req.refresh_token).await?))
 }
 
-pub async fn logout(
+pub(crate) async fn logout(
     State(s): State<SharedState>,
     Body(req): Body<RefreshRequest>,
 ) -> ApiResult<StatusCode> {
@@ -49,16 +49,19 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn logout_everywhere(State(s): State<SharedState>, auth: Auth) -> ApiResult<StatusCode> {
+pub(crate) async fn logout_everywhere(
+    State(s): State<SharedState>,
+    auth: Auth,
+) -> ApiResult<StatusCode> {
     accounts::logout_everywhere(&s, auth.user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn me(State(s): State<SharedState>, auth: Auth) -> ApiResult<Json<User>> {
+pub(crate) async fn me(State(s): State<SharedState>, auth: Auth) -> ApiResult<Json<User>> {
     Ok(Json(accounts::me(&s, auth.user_id).await?))
 }
 
-pub async fn patch_me(
+pub(crate) async fn patch_me(
     State(s): State<SharedState>,
     auth: Auth,
     Body(req): Body<PatchMe>,

@@ -12,11 +12,14 @@ use crate::error::ApiResult;
 use crate::service::channels;
 use crate::state::SharedState;
 
-pub async fn list(State(s): State<SharedState>, auth: Auth) -> ApiResult<Json<Vec<Channel>>> {
+pub(crate) async fn list(
+    State(s): State<SharedState>,
+    auth: Auth,
+) -> ApiResult<Json<Vec<Channel>>> {
     Ok(Json(channels::list(&s, auth.actor()).await?))
 }
 
-pub async fn create(
+pub(crate) async fn create(
     State(s): State<SharedState>,
     auth: Auth,
     Body(req): Body<CreateChannel>,
@@ -27,7 +30,7 @@ pub async fn create(
     ))
 }
 
-pub async fn reorder(
+pub(crate) async fn reorder(
     State(s): State<SharedState>,
     auth: Auth,
     Body(req): Body<Vec<ChannelPosition>>,
@@ -35,7 +38,7 @@ pub async fn reorder(
     Ok(Json(channels::reorder(&s, auth.actor(), req).await?))
 }
 
-pub async fn get(
+pub(crate) async fn get(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams(id): PathParams<Id>,
@@ -47,7 +50,7 @@ pub async fn get(
         .ok_or(crate::error::ApiError::NotFound("channel"))
 }
 
-pub async fn patch(
+pub(crate) async fn patch(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams(id): PathParams<Id>,
@@ -56,7 +59,7 @@ pub async fn patch(
     Ok(Json(channels::patch(&s, auth.actor(), id, req).await?))
 }
 
-pub async fn delete(
+pub(crate) async fn delete(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams(id): PathParams<Id>,
@@ -65,7 +68,7 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn put_overwrite(
+pub(crate) async fn put_overwrite(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams((id, role)): PathParams<(Id, Id)>,
@@ -76,7 +79,7 @@ pub async fn put_overwrite(
     ))
 }
 
-pub async fn delete_overwrite(
+pub(crate) async fn delete_overwrite(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams((id, role)): PathParams<(Id, Id)>,

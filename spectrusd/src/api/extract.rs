@@ -11,7 +11,7 @@ use crate::service::auth::{Caller, authenticate, authenticate_account};
 use crate::state::SharedState;
 
 /// A JSON body; malformed → `invalid_body`, too large → `payload_too_large`.
-pub struct Body<T>(pub T);
+pub(crate) struct Body<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
@@ -33,7 +33,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
 }
 
 /// Path parameters; unparsable ids → `not_found` (no such resource can exist).
-pub struct PathParams<T>(pub T);
+pub(crate) struct PathParams<T>(pub T);
 
 impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathParams<T> {
     type Rejection = ApiError;
@@ -50,7 +50,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathPar
 }
 
 /// Query parameters; malformed → `invalid_body`.
-pub struct QueryParams<T>(pub T);
+pub(crate) struct QueryParams<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
     type Rejection = ApiError;
@@ -64,7 +64,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T>
 }
 
 /// The authenticated caller (a member with a live session).
-pub type Auth = Caller;
+pub(crate) type Auth = Caller;
 
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let header = parts
@@ -93,7 +93,7 @@ impl FromRequestParts<SharedState> for Auth {
 
 /// A logged-in account that need not be a member (e.g. accepting an invite after a kick).
 #[derive(Debug, Clone, Copy)]
-pub struct Account(pub Auth);
+pub(crate) struct Account(pub Auth);
 
 impl FromRequestParts<SharedState> for Account {
     type Rejection = ApiError;
@@ -108,10 +108,10 @@ impl FromRequestParts<SharedState> for Account {
 
 /// The `X-Audit-Log-Reason` header (percent-decoded, as Discord clients send it).
 #[derive(Debug, Clone, Default)]
-pub struct AuditReason(pub Option<String>);
+pub(crate) struct AuditReason(pub Option<String>);
 
 /// The header's name.
-pub const AUDIT_REASON_HEADER: &str = "x-audit-log-reason";
+pub(crate) const AUDIT_REASON_HEADER: &str = "x-audit-log-reason";
 
 impl<S: Send + Sync> FromRequestParts<S> for AuditReason {
     type Rejection = ApiError;

@@ -11,11 +11,11 @@ use crate::error::ApiResult;
 use crate::service::invites;
 use crate::state::SharedState;
 
-pub async fn list(State(s): State<SharedState>, auth: Auth) -> ApiResult<Json<Vec<Invite>>> {
+pub(crate) async fn list(State(s): State<SharedState>, auth: Auth) -> ApiResult<Json<Vec<Invite>>> {
     Ok(Json(invites::list(&s, auth.actor()).await?))
 }
 
-pub async fn create(
+pub(crate) async fn create(
     State(s): State<SharedState>,
     auth: Auth,
     Body(req): Body<CreateInvite>,
@@ -26,7 +26,7 @@ pub async fn create(
     ))
 }
 
-pub async fn delete(
+pub(crate) async fn delete(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams(code): PathParams<String>,
@@ -35,7 +35,7 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn preview(
+pub(crate) async fn preview(
     State(s): State<SharedState>,
     PathParams(code): PathParams<String>,
 ) -> ApiResult<Json<InvitePreview>> {
@@ -44,7 +44,7 @@ pub async fn preview(
 
 /// `POST /invites/{code}`: joins (or rejoins after a kick) with an invite. Needs a login, not
 /// membership; a member gets 204 without using the invite up.
-pub async fn accept(
+pub(crate) async fn accept(
     State(s): State<SharedState>,
     Account(auth): Account,
     PathParams(code): PathParams<String>,

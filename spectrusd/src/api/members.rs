@@ -12,12 +12,12 @@ use crate::service::members;
 use crate::state::SharedState;
 
 #[derive(Deserialize)]
-pub struct Page {
+pub(crate) struct Page {
     after: Option<Id>,
     limit: Option<u32>,
 }
 
-pub async fn list(
+pub(crate) async fn list(
     State(s): State<SharedState>,
     _auth: Auth,
     QueryParams(p): QueryParams<Page>,
@@ -25,7 +25,7 @@ pub async fn list(
     Ok(Json(members::page(&s, p.after, p.limit).await?))
 }
 
-pub async fn get(
+pub(crate) async fn get(
     State(s): State<SharedState>,
     _auth: Auth,
     PathParams(id): PathParams<Id>,
@@ -33,6 +33,6 @@ pub async fn get(
     Ok(Json(members::get(&s, id).await?))
 }
 
-pub async fn roles(State(s): State<SharedState>, _auth: Auth) -> ApiResult<Json<Vec<Role>>> {
+pub(crate) async fn roles(State(s): State<SharedState>, _auth: Auth) -> ApiResult<Json<Vec<Role>>> {
     Ok(Json(members::roles(&s).await?))
 }

@@ -14,14 +14,14 @@ use crate::service::messages::{self, HistoryQuery};
 use crate::state::SharedState;
 
 #[derive(Deserialize)]
-pub struct History {
+pub(crate) struct History {
     before: Option<Id>,
     after: Option<Id>,
     around: Option<Id>,
     limit: Option<u32>,
 }
 
-pub async fn list(
+pub(crate) async fn list(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams(ch): PathParams<Id>,
@@ -36,7 +36,7 @@ pub async fn list(
     Ok(Json(messages::history(&s, auth.actor(), ch, q).await?))
 }
 
-pub async fn create(
+pub(crate) async fn create(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams(ch): PathParams<Id>,
@@ -53,7 +53,7 @@ pub async fn create(
     ))
 }
 
-pub async fn edit(
+pub(crate) async fn edit(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams((ch, id)): PathParams<(Id, Id)>,
@@ -64,7 +64,7 @@ pub async fn edit(
     ))
 }
 
-pub async fn delete(
+pub(crate) async fn delete(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams((ch, id)): PathParams<(Id, Id)>,
@@ -73,7 +73,7 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn react(
+pub(crate) async fn react(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams((ch, id, emoji)): PathParams<(Id, Id, String)>,
@@ -82,7 +82,7 @@ pub async fn react(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn unreact(
+pub(crate) async fn unreact(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams((ch, id, emoji)): PathParams<(Id, Id, String)>,
@@ -91,7 +91,7 @@ pub async fn unreact(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn typing(
+pub(crate) async fn typing(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams(ch): PathParams<Id>,
@@ -100,7 +100,7 @@ pub async fn typing(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn ack(
+pub(crate) async fn ack(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams(ch): PathParams<Id>,

@@ -1,16 +1,16 @@
 //! The HTTP API: the router, extractors, and thin handlers over `service`.
 
-pub mod auth;
-pub mod channels;
-pub mod extract;
-pub mod invites;
-pub mod members;
-pub mod messages;
-pub mod moderation;
-pub mod roles;
-pub mod server;
-pub mod voice;
-pub mod web;
+pub(crate) mod auth;
+pub(crate) mod channels;
+pub(crate) mod extract;
+pub(crate) mod invites;
+pub(crate) mod members;
+pub(crate) mod messages;
+pub(crate) mod moderation;
+pub(crate) mod roles;
+pub(crate) mod server;
+pub(crate) mod voice;
+pub(crate) mod web;
 
 use std::any::Any;
 
@@ -130,7 +130,7 @@ fn api_routes() -> Routes {
 }
 
 /// Every (method, path) the API serves, paths relative to `/api/v1`.
-pub fn routes() -> Vec<(Method, &'static str)> {
+pub(crate) fn routes() -> Vec<(Method, &'static str)> {
     api_routes().list
 }
 
@@ -143,7 +143,7 @@ pub fn mutating_routes() -> Vec<(Method, &'static str)> {
 }
 
 /// The whole public router: `/api/v1/*`, `/healthz`, and the web client.
-pub fn router(state: SharedState) -> Router {
+pub(crate) fn router(state: SharedState) -> Router {
     let body_limit = state.config().limits.body_max_bytes;
     let api = api_routes()
         .router

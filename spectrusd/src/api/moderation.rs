@@ -13,7 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::service::{audit, moderation};
 use crate::state::SharedState;
 
-pub async fn patch_member(
+pub(crate) async fn patch_member(
     State(s): State<SharedState>,
     auth: Auth,
     AuditReason(reason): AuditReason,
@@ -25,7 +25,7 @@ pub async fn patch_member(
     ))
 }
 
-pub async fn kick(
+pub(crate) async fn kick(
     State(s): State<SharedState>,
     auth: Auth,
     AuditReason(reason): AuditReason,
@@ -35,12 +35,12 @@ pub async fn kick(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn bans(State(s): State<SharedState>, auth: Auth) -> ApiResult<Json<Vec<Ban>>> {
+pub(crate) async fn bans(State(s): State<SharedState>, auth: Auth) -> ApiResult<Json<Vec<Ban>>> {
     Ok(Json(moderation::bans(&s, auth.actor()).await?))
 }
 
 /// The body is optional: `{reason?}`; the header is used when the body gives none.
-pub async fn ban(
+pub(crate) async fn ban(
     State(s): State<SharedState>,
     auth: Auth,
     AuditReason(header): AuditReason,
@@ -57,7 +57,7 @@ pub async fn ban(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn unban(
+pub(crate) async fn unban(
     State(s): State<SharedState>,
     auth: Auth,
     AuditReason(reason): AuditReason,
@@ -67,7 +67,7 @@ pub async fn unban(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn audit_log(
+pub(crate) async fn audit_log(
     State(s): State<SharedState>,
     auth: Auth,
     QueryParams(q): QueryParams<AuditQuery>,

@@ -12,7 +12,7 @@ use crate::error::ApiResult;
 use crate::service::roles;
 use crate::state::SharedState;
 
-pub async fn create(
+pub(crate) async fn create(
     State(s): State<SharedState>,
     auth: Auth,
     Body(req): Body<CreateRole>,
@@ -23,7 +23,7 @@ pub async fn create(
     ))
 }
 
-pub async fn patch(
+pub(crate) async fn patch(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams(id): PathParams<Id>,
@@ -32,7 +32,7 @@ pub async fn patch(
     Ok(Json(roles::patch(&s, auth.actor(), id, req).await?))
 }
 
-pub async fn delete(
+pub(crate) async fn delete(
     State(s): State<SharedState>,
     auth: Auth,
     PathParams(id): PathParams<Id>,
@@ -41,7 +41,7 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn reorder(
+pub(crate) async fn reorder(
     State(s): State<SharedState>,
     auth: Auth,
     Body(moves): Body<Vec<RolePosition>>,
@@ -49,7 +49,7 @@ pub async fn reorder(
     Ok(Json(roles::reorder(&s, auth.actor(), moves).await?))
 }
 
-pub async fn assign(
+pub(crate) async fn assign(
     State(s): State<SharedState>,
     auth: Auth,
     AuditReason(reason): AuditReason,
@@ -59,7 +59,7 @@ pub async fn assign(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn unassign(
+pub(crate) async fn unassign(
     State(s): State<SharedState>,
     auth: Auth,
     AuditReason(reason): AuditReason,

@@ -10,11 +10,11 @@ use crate::error::ApiResult;
 use crate::service::server;
 use crate::state::SharedState;
 
-pub async fn get(State(s): State<SharedState>) -> ApiResult<Json<ServerInfo>> {
+pub(crate) async fn get(State(s): State<SharedState>) -> ApiResult<Json<ServerInfo>> {
     Ok(Json(server::info(&s).await?))
 }
 
-pub async fn patch(
+pub(crate) async fn patch(
     State(s): State<SharedState>,
     auth: Auth,
     Body(req): Body<PatchServer>,
@@ -23,7 +23,7 @@ pub async fn patch(
 }
 
 /// 200 once the database answers.
-pub async fn health(State(s): State<SharedState>) -> ApiResult<Json<Health>> {
+pub(crate) async fn health(State(s): State<SharedState>) -> ApiResult<Json<Health>> {
     s.store
         .read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
         .await?;

@@ -12,7 +12,7 @@ use crate::error::ApiResult;
 use crate::service::voice;
 use crate::state::SharedState;
 
-pub async fn patch_member(
+pub(crate) async fn patch_member(
     State(s): State<SharedState>,
     auth: Auth,
     AuditReason(reason): AuditReason,

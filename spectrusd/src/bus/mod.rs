@@ -9,7 +9,7 @@
 pub mod hub;
 mod lanes;
 pub mod out;
-pub mod slot;
+pub(crate) mod slot;
 mod wire;
 
 pub use hub::{Audience, Hub};

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 /// A dispatch frame without its sequence number: `{"op":"dispatch","t":"..","d":...`.
-pub type FramePrefix = Arc<str>;
+pub(super) type FramePrefix = Arc<str>;
 
 const FIN_TEXT: u8 = 0x81;
 const FIN_CLOSE: u8 = 0x88;
@@ -25,7 +25,7 @@ fn header(buf: &mut Vec<u8>, first: u8, len: usize) {
 }
 
 /// Appends a text frame carrying `parts` concatenated.
-pub fn text(buf: &mut Vec<u8>, parts: &[&[u8]]) {
+pub(super) fn text(buf: &mut Vec<u8>, parts: &[&[u8]]) {
     let len = parts.iter().map(|p| p.len()).sum();
     buf.reserve(len + 10);
     header(buf, FIN_TEXT, len);
@@ -35,7 +35,7 @@ pub fn text(buf: &mut Vec<u8>, parts: &[&[u8]]) {
 }
 
 /// Appends a dispatch frame: `prefix` (`{"op":"dispatch",..,"d":..`) then `,"s":seq}`.
-pub fn dispatch(buf: &mut Vec<u8>, prefix: &str, seq: u64) {
+pub(super) fn dispatch(buf: &mut Vec<u8>, prefix: &str, seq: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut n = seq;
@@ -51,7 +51,7 @@ pub fn dispatch(buf: &mut Vec<u8>, prefix: &str, seq: u64) {
 }
 
 /// Appends a close frame (the reason is cut to fit a control frame's 125 bytes).
-pub fn close(buf: &mut Vec<u8>, code: u16, reason: &str) {
+pub(super) fn close(buf: &mut Vec<u8>, code: u16, reason: &str) {
     let mut end = reason.len().min(123);
     while !reason.is_char_boundary(end) {
         end -= 1;

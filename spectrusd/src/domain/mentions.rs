@@ -3,7 +3,7 @@
 use spectrus_proto::Id;
 
 /// The distinct user ids mentioned as `<@id>`, in order of first appearance.
-pub fn parse_mentions(content: &str) -> Vec<Id> {
+pub(crate) fn parse_mentions(content: &str) -> Vec<Id> {
     let mut out: Vec<Id> = Vec::new();
     let mut rest = content;
     while let Some(start) = rest.find("<@") {

@@ -6,10 +6,10 @@ use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 /// Hashing failed (only on absurd inputs or parameters).
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]
-pub struct HashError(String);
+pub(crate) struct HashError(String);
 
 /// Hashes `password` with argon2id and a fresh salt. CPU-heavy: call off the async runtime.
-pub fn hash(password: &str) -> Result<String, HashError> {
+pub(crate) fn hash(password: &str) -> Result<String, HashError> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
@@ -17,7 +17,7 @@ pub fn hash(password: &str) -> Result<String, HashError> {
 }
 
 /// Whether `password` matches the stored PHC string. A malformed hash never matches.
-pub fn verify(password: &str, phc: &str) -> bool {
+pub(crate) fn verify(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
         Ok(parsed) => Argon2::default()
             .verify_password(password.as_bytes(), &parsed)

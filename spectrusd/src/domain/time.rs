@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 /// Now, in Unix milliseconds.
-pub fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -14,7 +14,7 @@ pub fn now_ms() -> i64 {
 }
 
 /// Unix milliseconds as an RFC 3339 UTC string.
-pub fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
@@ -22,7 +22,7 @@ pub fn rfc3339(ms: i64) -> String {
 }
 
 /// Parses an RFC 3339 string into Unix milliseconds.
-pub fn parse_rfc3339(s: &str) -> Option<i64> {
+pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
     OffsetDateTime::parse(s, &Rfc3339)
         .ok()
         .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)

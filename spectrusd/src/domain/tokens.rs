@@ -9,15 +9,15 @@ use sha2::{Digest, Sha256};
 use spectrus_proto::Id;
 
 /// Issuer claim of every access token.
-pub const ISSUER: &str = "spectrus";
+pub(crate) const ISSUER: &str = "spectrus";
 /// Access token lifetime.
-pub const ACCESS_TTL_SECS: u64 = 15 * 60;
+pub(crate) const ACCESS_TTL_SECS: u64 = 15 * 60;
 /// Refresh token lifetime.
-pub const REFRESH_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+pub(crate) const REFRESH_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Claims {
+pub(crate) struct Claims {
     /// The user id.
     pub sub: String,
     pub iat: u64,
@@ -29,7 +29,7 @@ pub struct Claims {
 
 /// Why an access token was refused.
 #[derive(Debug, thiserror::Error, PartialEq)]
-pub enum TokenError {
+pub(crate) enum TokenError {
     #[error("the access token has expired")]
     Expired,
     #[error("the access token is not valid")]
@@ -38,7 +38,7 @@ pub enum TokenError {
 
 /// Signs and checks access tokens with one HS256 key.
 #[derive(Clone)]
-pub struct TokenKeys {
+pub(crate) struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
 }
@@ -51,14 +51,14 @@ impl std::fmt::Debug for TokenKeys {
 
 /// A verified access token.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AccessToken {
+pub(crate) struct AccessToken {
     pub user_id: Id,
     pub family_id: Id,
 }
 
 impl TokenKeys {
     /// Keys from a secret.
-    pub fn new(secret: &[u8]) -> TokenKeys {
+    pub(crate) fn new(secret: &[u8]) -> TokenKeys {
         TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -66,7 +66,7 @@ impl TokenKeys {
     }
 
     /// Signs an access token for `user` in session `family`, issued at `now_secs`.
-    pub fn issue(&self, user: Id, family: Id, now_secs: u64) -> Result<String, TokenError> {
+    pub(crate) fn issue(&self, user: Id, family: Id, now_secs: u64) -> Result<String, TokenError> {
         let claims = Claims {
             sub: user.to_string(),
             iat: now_secs,
@@ -79,7 +79,7 @@ impl TokenKeys {
     }
 
     /// Verifies signature, issuer and expiry.
-    pub fn verify(&self, token: &str) -> Result<AccessToken, TokenError> {
+    pub(crate) fn verify(&self, token: &str) -> Result<AccessToken, TokenError> {
         let mut v = Validation::new(Algorithm::HS256);
         v.set_issuer(&[ISSUER]);
         v.leeway = 0;
@@ -98,19 +98,19 @@ impl TokenKeys {
 }
 
 /// `n` random bytes, URL-safe base64.
-pub fn random_token(n: usize) -> String {
+pub(crate) fn random_token(n: usize) -> String {
     let mut buf = vec![0u8; n];
     rand::rng().fill_bytes(&mut buf);
     URL_SAFE_NO_PAD.encode(buf)
 }
 
 /// A new refresh token (256 bits).
-pub fn new_refresh_token() -> String {
+pub(crate) fn new_refresh_token() -> String {
     random_token(32)
 }
 
 /// The SHA-256 of a refresh token, hex: the only form stored.
-pub fn hash_refresh_token(token: &str) -> String {
+pub(crate) fn hash_refresh_token(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }

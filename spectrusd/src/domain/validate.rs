@@ -3,22 +3,22 @@
 use std::collections::BTreeMap;
 
 /// Field name → why it was refused.
-pub type FieldErrors = BTreeMap<String, String>;
+pub(crate) type FieldErrors = BTreeMap<String, String>;
 
 /// Collects field errors; `finish` turns them into a result.
 #[derive(Debug, Default)]
-pub struct Checker {
+pub(crate) struct Checker {
     errors: FieldErrors,
 }
 
 impl Checker {
     /// A checker with no errors.
-    pub fn new() -> Checker {
+    pub(crate) fn new() -> Checker {
         Checker::default()
     }
 
     /// Records `why` for `field` when `ok` is false.
-    pub fn check(&mut self, field: &str, ok: bool, why: impl Into<String>) -> &mut Self {
+    pub(crate) fn check(&mut self, field: &str, ok: bool, why: impl Into<String>) -> &mut Self {
         if !ok && !self.errors.contains_key(field) {
             self.errors.insert(field.to_owned(), why.into());
         }
@@ -26,7 +26,7 @@ impl Checker {
     }
 
     /// Records the result of a field validator.
-    pub fn field(&mut self, field: &str, r: Result<(), String>) -> &mut Self {
+    pub(crate) fn field(&mut self, field: &str, r: Result<(), String>) -> &mut Self {
         if let Err(why) = r {
             self.errors.entry(field.to_owned()).or_insert(why);
         }
@@ -34,7 +34,7 @@ impl Checker {
     }
 
     /// Ok when nothing was recorded.
-    pub fn finish(&mut self) -> Result<(), FieldErrors> {
+    pub(crate) fn finish(&mut self) -> Result<(), FieldErrors> {
         if self.errors.is_empty() {
             Ok(())
         } else {
@@ -53,7 +53,7 @@ fn chars_between(s: &str, min: usize, max: usize, what: &str) -> Result<(), Stri
 }
 
 /// 2..32 of `[a-z0-9_.-]`.
-pub fn username(s: &str) -> Result<(), String> {
+pub(crate) fn username(s: &str) -> Result<(), String> {
     chars_between(s, 2, 32, "username")?;
     if s.bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b))
@@ -65,7 +65,7 @@ pub fn username(s: &str) -> Result<(), String> {
 }
 
 /// 1..64 characters, not blank, no control characters.
-pub fn display_name(s: &str) -> Result<(), String> {
+pub(crate) fn display_name(s: &str) -> Result<(), String> {
     chars_between(s, 1, 64, "display name")?;
     if s.trim().is_empty() || s.chars().any(char::is_control) {
         return Err("display name must be visible text".into());
@@ -74,12 +74,12 @@ pub fn display_name(s: &str) -> Result<(), String> {
 }
 
 /// 8..256 characters.
-pub fn password(s: &str) -> Result<(), String> {
+pub(crate) fn password(s: &str) -> Result<(), String> {
     chars_between(s, 8, 256, "password")
 }
 
 /// 1..100 characters, not blank.
-pub fn channel_name(s: &str) -> Result<(), String> {
+pub(crate) fn channel_name(s: &str) -> Result<(), String> {
     chars_between(s, 1, 100, "channel name")?;
     if s.trim().is_empty() || s.chars().any(char::is_control) {
         return Err("channel name must be visible text".into());
@@ -88,12 +88,12 @@ pub fn channel_name(s: &str) -> Result<(), String> {
 }
 
 /// 0..1024 characters.
-pub fn topic(s: &str) -> Result<(), String> {
+pub(crate) fn topic(s: &str) -> Result<(), String> {
     chars_between(s, 0, 1024, "topic")
 }
 
 /// 1..`max` characters and not only white space.
-pub fn message_content(s: &str, max: usize) -> Result<(), String> {
+pub(crate) fn message_content(s: &str, max: usize) -> Result<(), String> {
     chars_between(s, 1, max, "content")?;
     if s.trim().is_empty() {
         return Err("content must not be blank".into());
@@ -102,7 +102,7 @@ pub fn message_content(s: &str, max: usize) -> Result<(), String> {
 }
 
 /// A reaction: one to 32 characters, no white space or control characters (an emoji or `:name:`).
-pub fn emoji(s: &str) -> Result<(), String> {
+pub(crate) fn emoji(s: &str) -> Result<(), String> {
     chars_between(s, 1, 32, "emoji")?;
     if s.chars()
         .any(|c| c.is_whitespace() || c.is_control() || c == '/')
@@ -113,7 +113,7 @@ pub fn emoji(s: &str) -> Result<(), String> {
 }
 
 /// A nonce: up to 64 characters.
-pub fn nonce(s: &str) -> Result<(), String> {
+pub(crate) fn nonce(s: &str) -> Result<(), String> {
     chars_between(s, 1, 64, "nonce")
 }
 
@@ -161,7 +161,7 @@ mod tests {
 }
 
 /// A role name: 1 to 100 characters, not blank, and not `@everyone` (that one exists once).
-pub fn role_name(s: &str) -> Result<(), String> {
+pub(crate) fn role_name(s: &str) -> Result<(), String> {
     let n = s.chars().count();
     if s.trim().is_empty() || n > 100 {
         return Err("must be 1 to 100 characters".into());
@@ -173,7 +173,7 @@ pub fn role_name(s: &str) -> Result<(), String> {
 }
 
 /// A role colour: `#rrggbb`.
-pub fn color(s: &str) -> Result<(), String> {
+pub(crate) fn color(s: &str) -> Result<(), String> {
     let ok = s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit());
     if ok {
         Ok(())
@@ -183,7 +183,7 @@ pub fn color(s: &str) -> Result<(), String> {
 }
 
 /// A nickname: 1 to 64 characters, not blank.
-pub fn nick(s: &str) -> Result<(), String> {
+pub(crate) fn nick(s: &str) -> Result<(), String> {
     if s.trim().is_empty() || s.chars().count() > 64 {
         Err("must be 1 to 64 characters".into())
     } else {

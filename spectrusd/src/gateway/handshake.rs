@@ -7,7 +7,7 @@ use tungstenite::handshake::derive_accept_key;
 use crate::error::ApiError;
 
 /// Checks an upgrade request's headers; returns the `Sec-WebSocket-Accept` value.
-pub fn accept_key(headers: &HeaderMap) -> Result<String, ApiError> {
+pub(super) fn accept_key(headers: &HeaderMap) -> Result<String, ApiError> {
     let has_token = |name, token: &str| {
         headers.get_all(name).iter().any(|v| {
             v.to_str().is_ok_and(|s| {

@@ -8,4 +8,4 @@
 
 mod handshake;
 mod reader;
-pub mod session;
+pub(crate) mod session;

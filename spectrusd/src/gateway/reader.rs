@@ -18,7 +18,7 @@ use crate::bus::out::Out;
 
 /// What the client sent.
 #[derive(Debug)]
-pub enum Incoming {
+pub(super) enum Incoming {
     /// A text message.
     Text(Utf8Bytes),
     /// A binary message (the gateway speaks text only).
@@ -32,7 +32,7 @@ pub enum Incoming {
 }
 
 /// The receiving side of one connection.
-pub struct Reader {
+pub(super) struct Reader {
     stream: Arc<TcpStream>,
     ctx: WebSocketContext,
     /// tungstenite's own replies, waiting to go to [`Out`].
@@ -64,7 +64,7 @@ impl Write for View<'_> {
 
 impl Reader {
     /// Reads `stream`; `leftover` is what the HTTP server had read past the handshake.
-    pub fn new(stream: Arc<TcpStream>, leftover: Bytes, max_message: usize) -> Reader {
+    pub(super) fn new(stream: Arc<TcpStream>, leftover: Bytes, max_message: usize) -> Reader {
         let config = WebSocketConfig::default()
             .read_buffer_size(4 * 1024)
             .write_buffer_size(0)
@@ -83,7 +83,7 @@ impl Reader {
     }
 
     /// The next message. Cancel-safe: a partly read frame stays in tungstenite's buffer.
-    pub async fn next(&mut self, out: &Out) -> Incoming {
+    pub(super) async fn next(&mut self, out: &Out) -> Incoming {
         loop {
             let result = self.ctx.read(&mut View {
                 stream: &self.stream,

@@ -31,6 +31,8 @@ use crate::service::sessions::{self, OpenError};
 use crate::state::SharedState;
 
 /// Frames a client may send per minute before it is disconnected with 4008.
+// Evaluated at compile time: a zero here would not build, so it cannot fail at run time.
+#[allow(clippy::unwrap_used)]
 const FRAMES_PER_MINUTE: NonZeroU32 = NonZeroU32::new(240).unwrap();
 /// Largest message a client may send.
 const MAX_MESSAGE: usize = 64 * 1024;
@@ -38,7 +40,7 @@ const MAX_MESSAGE: usize = 64 * 1024;
 const CLOSE_FLUSH: Duration = Duration::from_secs(2);
 
 /// `GET /api/v1/gateway`: answers the WebSocket handshake and runs the connection.
-pub async fn upgrade(State(state): State<SharedState>, mut req: Request) -> Response {
+pub(crate) async fn upgrade(State(state): State<SharedState>, mut req: Request) -> Response {
     let accept = match handshake::accept_key(req.headers()) {
         Ok(accept) => accept,
         Err(e) => return e.into_response(),

@@ -80,7 +80,7 @@ fn start_family(
 }
 
 /// The server's registration policy (the owner's setting, else the configuration).
-pub async fn registration_policy(state: &AppState) -> Result<RegistrationPolicy, ApiError> {
+pub(crate) async fn registration_policy(state: &AppState) -> Result<RegistrationPolicy, ApiError> {
     let stored = state
         .store
         .read(|c| store::settings::get(c, "registration"))
@@ -93,7 +93,7 @@ pub async fn registration_policy(state: &AppState) -> Result<RegistrationPolicy,
 }
 
 /// Creates an account (the owner's, with the setup code, on a fresh server) and logs it in.
-pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Session, ApiError> {
+pub(crate) async fn register(state: &AppState, req: RegisterRequest) -> Result<Session, ApiError> {
     let display_name = req
         .display_name
         .clone()
@@ -190,7 +190,11 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Logs in with a username and password.
-pub async fn login(state: &AppState, username: String, pw: String) -> Result<Session, ApiError> {
+pub(crate) async fn login(
+    state: &AppState,
+    username: String,
+    pw: String,
+) -> Result<Session, ApiError> {
     let name = username.clone();
     let user = state
         .store
@@ -226,7 +230,7 @@ pub async fn login(state: &AppState, username: String, pw: String) -> Result<Ses
 }
 
 /// Exchanges a refresh token for a new session; a reused token ends its whole family.
-pub async fn refresh(state: &AppState, token: String) -> Result<Session, ApiError> {
+pub(crate) async fn refresh(state: &AppState, token: String) -> Result<Session, ApiError> {
     let old = tokens::hash_refresh_token(&token);
     let next = tokens::new_refresh_token();
     let next_hash = tokens::hash_refresh_token(&next);
@@ -266,7 +270,7 @@ pub async fn refresh(state: &AppState, token: String) -> Result<Session, ApiErro
 }
 
 /// Ends the login session the refresh token belongs to.
-pub async fn logout(state: &AppState, token: String) -> Result<(), ApiError> {
+pub(crate) async fn logout(state: &AppState, token: String) -> Result<(), ApiError> {
     let hash = tokens::hash_refresh_token(&token);
     let family = super::write(state, move |c| {
         Ok(store::tokens::revoke_by_token(c, &hash)?)
@@ -285,14 +289,14 @@ pub async fn logout(state: &AppState, token: String) -> Result<(), ApiError> {
 
 /// Ends every login session of the user, the caller's own included ("log out everywhere"):
 /// every refresh-token family is revoked and every gateway of theirs is closed.
-pub async fn logout_everywhere(state: &AppState, user: Id) -> Result<(), ApiError> {
+pub(crate) async fn logout_everywhere(state: &AppState, user: Id) -> Result<(), ApiError> {
     let families = super::write(state, move |c| Ok(store::tokens::revoke_user(c, user)?)).await?;
     state.revoke(&families);
     Ok(())
 }
 
 /// The caller's account.
-pub async fn me(state: &AppState, user: Id) -> Result<User, ApiError> {
+pub(crate) async fn me(state: &AppState, user: Id) -> Result<User, ApiError> {
     let row = state
         .store
         .read(move |c| store::users::by_id(c, user))
@@ -302,7 +306,7 @@ pub async fn me(state: &AppState, user: Id) -> Result<User, ApiError> {
 
 /// Changes the caller's display name and/or password (the latter needs the current one and
 /// ends every other login session).
-pub async fn patch_me(
+pub(crate) async fn patch_me(
     state: &AppState,
     user: Id,
     family: Id,
@@ -377,7 +381,7 @@ pub async fn patch_me(
 }
 
 /// Tells everyone a user came online or went offline.
-pub fn publish_presence(state: &AppState, user: Id, status: Presence) {
+pub(crate) fn publish_presence(state: &AppState, user: Id, status: Presence) {
     state.hub.publish(
         Dispatch::PresenceUpdate(PresenceUpdate {
             user_id: user,

@@ -4,7 +4,7 @@
 use spectrus_proto::model::AuditEntry;
 use spectrus_proto::{Id, Permission};
 
-pub use spectrus_proto::rest::AuditQuery;
+pub(crate) use spectrus_proto::rest::AuditQuery;
 
 use super::Actor;
 use crate::error::ApiError;
@@ -12,10 +12,10 @@ use crate::state::AppState;
 use crate::store::{self, StoreError};
 
 /// The longest reason kept (`X-Audit-Log-Reason`, ban reasons).
-pub const REASON_MAX_CHARS: usize = 512;
+pub(crate) const REASON_MAX_CHARS: usize = 512;
 
 /// Checks a reason: trimmed, empty → none, at most [`REASON_MAX_CHARS`] characters.
-pub fn clean_reason(reason: Option<String>) -> Result<Option<String>, ApiError> {
+pub(crate) fn clean_reason(reason: Option<String>) -> Result<Option<String>, ApiError> {
     let Some(r) = reason else { return Ok(None) };
     let r = r.trim();
     if r.is_empty() {
@@ -55,7 +55,7 @@ pub(crate) fn record(
 }
 
 /// `GET /audit-log` (`audit_log:view`): newest first, filtered by action and actor.
-pub async fn list(
+pub(crate) async fn list(
     state: &AppState,
     actor: Actor,
     q: AuditQuery,

@@ -11,20 +11,20 @@ use crate::state::AppState;
 /// An authenticated caller: a user and the login session (refresh-token family) its token
 /// belongs to.
 #[derive(Debug, Clone, Copy)]
-pub struct Caller {
+pub(crate) struct Caller {
     pub user_id: Id,
     pub family_id: Id,
 }
 
 impl Caller {
     /// The caller as a service actor.
-    pub fn actor(self) -> Actor {
+    pub(crate) fn actor(self) -> Actor {
         Actor::User(self.user_id)
     }
 }
 
 /// Checks a bearer token: signature, expiry, revocation (not membership).
-pub fn authenticate_account(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+pub(crate) fn authenticate_account(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let t = state.keys.verify(token).map_err(|e| match e {
         TokenError::Expired => ApiError::TokenExpired,
         TokenError::Invalid => ApiError::Unauthorized("the access token is not valid".into()),
@@ -41,7 +41,7 @@ pub fn authenticate_account(state: &AppState, token: &str) -> Result<Caller, Api
 }
 
 /// Checks a bearer token: signature, expiry, revocation, membership.
-pub fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+pub(crate) fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let caller = authenticate_account(state, token)?;
     if !state.access.is_member(caller.user_id) {
         return Err(ApiError::Unauthorized(

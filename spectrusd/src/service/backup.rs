@@ -10,7 +10,7 @@ use crate::state::AppState;
 use crate::store::backup::BackupError;
 
 /// Copies the database to `path` (absolute, not existing yet).
-pub async fn backup(state: &AppState, path: String) -> Result<BackupResult, ApiError> {
+pub(crate) async fn backup(state: &AppState, path: String) -> Result<BackupResult, ApiError> {
     let dest = PathBuf::from(&path);
     if !dest.is_absolute() {
         return Err(ApiError::field("path", "must be an absolute path"));

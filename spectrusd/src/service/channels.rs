@@ -13,12 +13,12 @@ use crate::state::AppState;
 use crate::store;
 
 /// Every channel, hidden or not (for the operator's name lookups).
-pub async fn all(state: &AppState) -> Result<Vec<Channel>, ApiError> {
+pub(crate) async fn all(state: &AppState) -> Result<Vec<Channel>, ApiError> {
     Ok(state.store.read(store::channels::list).await?)
 }
 
 /// Every channel the actor can see.
-pub async fn list(state: &AppState, actor: Actor) -> Result<Vec<Channel>, ApiError> {
+pub(crate) async fn list(state: &AppState, actor: Actor) -> Result<Vec<Channel>, ApiError> {
     let all = all(state).await?;
     Ok(match actor {
         Actor::Admin { .. } => all,
@@ -68,7 +68,7 @@ fn check_parent(
 }
 
 /// Creates a channel or category.
-pub async fn create(
+pub(crate) async fn create(
     state: &AppState,
     actor: Actor,
     req: CreateChannel,
@@ -121,7 +121,7 @@ pub async fn create(
 }
 
 /// Edits a channel: absent fields stay, `null` clears.
-pub async fn patch(
+pub(crate) async fn patch(
     state: &AppState,
     actor: Actor,
     id: Id,
@@ -182,7 +182,7 @@ pub async fn patch(
 }
 
 /// Reorders (and re-parents) channels in one transaction.
-pub async fn reorder(
+pub(crate) async fn reorder(
     state: &AppState,
     actor: Actor,
     moves: Vec<ChannelPosition>,
@@ -223,7 +223,7 @@ pub async fn reorder(
 /// Deletes a channel (its messages go with it; children of a category move to the top).
 /// What deleting a category does with the channels it still holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HeldChannels {
+pub(crate) enum HeldChannels {
     /// They move to the top level (the public API).
     MoveToTop,
     /// The deletion is refused, `409 conflict` (the admin socket: an operator's script
@@ -234,7 +234,7 @@ pub enum HeldChannels {
 /// Deletes a channel or a category (`channels:manage`); `held` says what happens to the
 /// channels a category still holds. Checked inside the write transaction, so no channel can
 /// join the category between the check and the deletion.
-pub async fn delete(
+pub(crate) async fn delete(
     state: &AppState,
     actor: Actor,
     id: Id,
@@ -288,7 +288,7 @@ pub async fn delete(
 }
 
 /// Sets a role's overwrite in a channel.
-pub async fn put_overwrite(
+pub(crate) async fn put_overwrite(
     state: &AppState,
     actor: Actor,
     channel: Id,
@@ -324,7 +324,7 @@ pub async fn put_overwrite(
 }
 
 /// Removes a role's overwrite from a channel.
-pub async fn delete_overwrite(
+pub(crate) async fn delete_overwrite(
     state: &AppState,
     actor: Actor,
     channel: Id,

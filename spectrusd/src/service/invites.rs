@@ -13,7 +13,7 @@ use crate::store;
 use crate::store::invites::InviteRow;
 
 /// The wire form of a stored invite.
-pub fn to_wire(state: &AppState, i: &InviteRow) -> Invite {
+pub(crate) fn to_wire(state: &AppState, i: &InviteRow) -> Invite {
     let base = state.config().public_base_url();
     let host = base
         .split("://")
@@ -34,7 +34,11 @@ pub fn to_wire(state: &AppState, i: &InviteRow) -> Invite {
 }
 
 /// Creates an invite.
-pub async fn create(state: &AppState, actor: Actor, req: CreateInvite) -> Result<Invite, ApiError> {
+pub(crate) async fn create(
+    state: &AppState,
+    actor: Actor,
+    req: CreateInvite,
+) -> Result<Invite, ApiError> {
     actor.require(state, Permission::InvitesCreate)?;
     let mut check = crate::domain::validate::Checker::new();
     check.check(
@@ -76,14 +80,14 @@ pub async fn create(state: &AppState, actor: Actor, req: CreateInvite) -> Result
 }
 
 /// Every invite (`invites:manage`).
-pub async fn list(state: &AppState, actor: Actor) -> Result<Vec<Invite>, ApiError> {
+pub(crate) async fn list(state: &AppState, actor: Actor) -> Result<Vec<Invite>, ApiError> {
     actor.require(state, Permission::InvitesManage)?;
     let rows = state.store.read(store::invites::list).await?;
     Ok(rows.iter().map(|r| to_wire(state, r)).collect())
 }
 
 /// Revokes an invite: `invites:manage`, or its creator.
-pub async fn revoke(state: &AppState, actor: Actor, code: String) -> Result<(), ApiError> {
+pub(crate) async fn revoke(state: &AppState, actor: Actor, code: String) -> Result<(), ApiError> {
     let may_manage = actor.require(state, Permission::InvitesManage).is_ok();
     let audit_id = state.ids.next();
     super::write(state, move |c| {
@@ -106,7 +110,7 @@ pub async fn revoke(state: &AppState, actor: Actor, code: String) -> Result<(), 
 }
 
 /// The public preview of a usable invite.
-pub async fn preview(state: &AppState, code: String) -> Result<InvitePreview, ApiError> {
+pub(crate) async fn preview(state: &AppState, code: String) -> Result<InvitePreview, ApiError> {
     let now = now_ms();
     let row = state
         .store
@@ -127,7 +131,7 @@ pub async fn preview(state: &AppState, code: String) -> Result<InvitePreview, Ap
 }
 
 /// Rejoins with an invite (a member who was kicked, with a fresh invite).
-pub async fn accept(state: &AppState, user: Id, code: String) -> Result<(), ApiError> {
+pub(crate) async fn accept(state: &AppState, user: Id, code: String) -> Result<(), ApiError> {
     if state.access.is_member(user) {
         return Ok(());
     }

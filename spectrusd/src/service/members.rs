@@ -8,7 +8,7 @@ use crate::state::AppState;
 use crate::store;
 
 /// A page of members by id.
-pub async fn page(
+pub(crate) async fn page(
     state: &AppState,
     after: Option<Id>,
     limit: Option<u32>,
@@ -35,7 +35,7 @@ pub async fn page(
 }
 
 /// One member.
-pub async fn get(state: &AppState, user: Id) -> Result<Member, ApiError> {
+pub(crate) async fn get(state: &AppState, user: Id) -> Result<Member, ApiError> {
     let row = state
         .store
         .read(move |c| store::members::get(c, user))
@@ -50,6 +50,6 @@ pub async fn get(state: &AppState, user: Id) -> Result<Member, ApiError> {
 }
 
 /// Every role, by position.
-pub async fn roles(state: &AppState) -> Result<Vec<Role>, ApiError> {
+pub(crate) async fn roles(state: &AppState) -> Result<Vec<Role>, ApiError> {
     Ok(state.store.read(store::roles::list).await?)
 }

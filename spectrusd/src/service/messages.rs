@@ -15,7 +15,7 @@ use crate::store;
 use crate::store::messages::{Cursor, NewMessage};
 
 /// How long a nonce de-duplicates.
-pub const NONCE_WINDOW_MS: u64 = 10 * 60 * 1000;
+pub(crate) const NONCE_WINDOW_MS: u64 = 10 * 60 * 1000;
 
 fn ensure_text_capable(state: &AppState, channel: Id) -> Result<(), ApiError> {
     match state.access.channel_kind(channel) {
@@ -29,7 +29,7 @@ fn ensure_text_capable(state: &AppState, channel: Id) -> Result<(), ApiError> {
 
 /// Posts a message. The same nonce from the same author within ten minutes returns the
 /// first message instead of a duplicate. Returns the message and whether it was created.
-pub async fn post(
+pub(crate) async fn post(
     state: &AppState,
     user: Id,
     channel: Id,
@@ -99,7 +99,7 @@ pub async fn post(
 
 /// Which page of history to read, as the query string gives it.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct HistoryQuery {
+pub(crate) struct HistoryQuery {
     pub before: Option<Id>,
     pub after: Option<Id>,
     pub around: Option<Id>,
@@ -107,7 +107,7 @@ pub struct HistoryQuery {
 }
 
 /// A page of history, newest first.
-pub async fn history(
+pub(crate) async fn history(
     state: &AppState,
     actor: Actor,
     channel: Id,
@@ -138,7 +138,7 @@ pub async fn history(
 }
 
 /// Edits one's own message.
-pub async fn edit(
+pub(crate) async fn edit(
     state: &AppState,
     user: Id,
     channel: Id,
@@ -187,7 +187,12 @@ pub async fn edit(
 }
 
 /// Deletes a message: its author, or someone with `messages:manage`.
-pub async fn delete(state: &AppState, actor: Actor, channel: Id, id: Id) -> Result<(), ApiError> {
+pub(crate) async fn delete(
+    state: &AppState,
+    actor: Actor,
+    channel: Id,
+    id: Id,
+) -> Result<(), ApiError> {
     actor.require_in(state, channel, Permission::ChannelsView)?;
     let may_manage = actor
         .require_in(state, channel, Permission::MessagesManage)
@@ -225,7 +230,7 @@ pub async fn delete(state: &AppState, actor: Actor, channel: Id, id: Id) -> Resu
 }
 
 /// Adds (`add = true`) or removes the caller's reaction.
-pub async fn react(
+pub(crate) async fn react(
     state: &AppState,
     user: Id,
     channel: Id,
@@ -287,7 +292,7 @@ pub async fn react(
 }
 
 /// Tells the channel the caller is typing.
-pub fn typing(state: &AppState, user: Id, channel: Id) -> Result<(), ApiError> {
+pub(crate) fn typing(state: &AppState, user: Id, channel: Id) -> Result<(), ApiError> {
     state
         .access
         .require_in(user, channel, Permission::MessagesSend)?;
@@ -305,7 +310,12 @@ pub fn typing(state: &AppState, user: Id, channel: Id) -> Result<(), ApiError> {
 }
 
 /// Records that the caller has read up to `message`.
-pub async fn ack(state: &AppState, user: Id, channel: Id, message: Id) -> Result<(), ApiError> {
+pub(crate) async fn ack(
+    state: &AppState,
+    user: Id,
+    channel: Id,
+    message: Id,
+) -> Result<(), ApiError> {
     state
         .access
         .require_in(user, channel, Permission::ChannelsView)?;

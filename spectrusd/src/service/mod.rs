@@ -5,25 +5,25 @@
 //! the `hub`. HTTP handlers and admin routes are thin wrappers over these, so no rule exists
 //! twice.
 
-pub mod accounts;
-pub mod audit;
-pub mod auth;
-pub mod channels;
-pub mod invites;
-pub mod members;
-pub mod messages;
-pub mod moderation;
-pub mod ready;
-pub mod roles;
-pub mod server;
-pub mod sessions;
-pub mod visibility;
-pub mod voice;
+pub(crate) mod accounts;
+pub(crate) mod audit;
+pub(crate) mod auth;
+pub(crate) mod channels;
+pub(crate) mod invites;
+pub(crate) mod members;
+pub(crate) mod messages;
+pub(crate) mod moderation;
+pub(crate) mod ready;
+pub(crate) mod roles;
+pub(crate) mod server;
+pub(crate) mod sessions;
+pub(crate) mod visibility;
+pub(crate) mod voice;
 // Admin socket (operator) use cases.
-pub mod backup;
-pub mod layout;
-pub mod status;
-pub mod users;
+pub(crate) mod backup;
+pub(crate) mod layout;
+pub(crate) mod status;
+pub(crate) mod users;
 
 use spectrus_proto::permissions::PermissionSet;
 use spectrus_proto::{Id, Permission};
@@ -34,7 +34,7 @@ use crate::state::AppState;
 
 /// Who is acting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Actor {
+pub(crate) enum Actor {
     /// A member, through the public API.
     User(Id),
     /// The operator, through the admin socket: passes every permission check. `uid` is the
@@ -48,7 +48,7 @@ pub enum Actor {
 
 impl Actor {
     /// The acting user, if any (the audit log's actor).
-    pub fn user_id(self) -> Option<Id> {
+    pub(crate) fn user_id(self) -> Option<Id> {
         match self {
             Actor::User(id) => Some(id),
             Actor::Admin { .. } => None,
@@ -56,7 +56,7 @@ impl Actor {
     }
 
     /// The admin socket peer's uid, for the operator (the audit log's `actor`).
-    pub fn admin_uid(self) -> Option<u32> {
+    pub(crate) fn admin_uid(self) -> Option<u32> {
         match self {
             Actor::User(_) => None,
             Actor::Admin { uid } => Some(uid),
@@ -64,12 +64,12 @@ impl Actor {
     }
 
     /// Whether this is the operator (through the admin socket).
-    pub fn is_admin(self) -> bool {
+    pub(crate) fn is_admin(self) -> bool {
         matches!(self, Actor::Admin { .. })
     }
 
     /// Requires a server-wide permission.
-    pub fn require(self, state: &AppState, perm: Permission) -> Result<(), ApiError> {
+    pub(crate) fn require(self, state: &AppState, perm: Permission) -> Result<(), ApiError> {
         match self {
             Actor::User(id) => state.access.require(id, perm),
             Actor::Admin { .. } => Ok(()),
@@ -77,7 +77,7 @@ impl Actor {
     }
 
     /// Requires a permission in a channel (hidden channels are "not found").
-    pub fn require_in(
+    pub(crate) fn require_in(
         self,
         state: &AppState,
         channel: Id,
@@ -94,7 +94,7 @@ impl Actor {
     }
 
     /// Server-wide permissions (everything for the operator).
-    pub fn permissions(self, state: &AppState) -> PermissionSet {
+    pub(crate) fn permissions(self, state: &AppState) -> PermissionSet {
         match self {
             Actor::User(id) => state.access.server_permissions(id),
             Actor::Admin { .. } => PermissionSet::all(),
@@ -102,7 +102,7 @@ impl Actor {
     }
 
     /// Where the actor stands in the role hierarchy.
-    pub fn standing(self, state: &AppState) -> Result<Standing, ApiError> {
+    pub(crate) fn standing(self, state: &AppState) -> Result<Standing, ApiError> {
         match self {
             Actor::User(id) => state.access.standing(id).ok_or_else(|| {
                 ApiError::Unauthorized("you are not a member of this server".into())
@@ -112,7 +112,7 @@ impl Actor {
     }
 
     /// Refuses to grant permissions the actor does not hold (server-wide).
-    pub fn require_grantable(
+    pub(crate) fn require_grantable(
         self,
         state: &AppState,
         granted: PermissionSet,

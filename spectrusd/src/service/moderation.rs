@@ -25,7 +25,7 @@ use crate::store;
 use crate::store::members::MemberRow;
 
 /// The longest timeout (28 days, as users know it from Discord).
-pub const TIMEOUT_MAX_MS: i64 = 28 * 24 * 3600 * 1000;
+pub(crate) const TIMEOUT_MAX_MS: i64 = 28 * 24 * 3600 * 1000;
 
 /// Adds who acted to an admin-stream event.
 pub(crate) fn with_actor(actor: Actor, mut data: serde_json::Value) -> serde_json::Value {
@@ -143,7 +143,7 @@ fn end_membership(state: &AppState, user: Id, families: &[Id], why: &'static str
 }
 
 /// Kicks a member (`members:kick`): sessions end at once; a new invite lets them back.
-pub async fn kick(
+pub(crate) async fn kick(
     state: &AppState,
     actor: Actor,
     user: Id,
@@ -182,7 +182,7 @@ pub async fn kick(
 }
 
 /// Bans an account (`members:ban`), member or not: sessions end at once and it cannot rejoin.
-pub async fn ban(
+pub(crate) async fn ban(
     state: &AppState,
     actor: Actor,
     user: Id,
@@ -235,7 +235,7 @@ pub async fn ban(
 }
 
 /// Lifts a ban (`members:ban`). The account then needs an invite to rejoin.
-pub async fn unban(
+pub(crate) async fn unban(
     state: &AppState,
     actor: Actor,
     user: Id,
@@ -267,7 +267,7 @@ pub async fn unban(
 }
 
 /// Every ban (`members:ban`), newest first.
-pub async fn bans(state: &AppState, actor: Actor) -> Result<Vec<Ban>, ApiError> {
+pub(crate) async fn bans(state: &AppState, actor: Actor) -> Result<Vec<Ban>, ApiError> {
     actor.require(state, Permission::MembersBan)?;
     Ok(state.store.read(store::bans::list).await?)
 }
@@ -366,7 +366,7 @@ fn check_patch(
 
 /// Edits a member: nickname (`members:manage_nicknames` for others), roles (`roles:manage`,
 /// each below the actor), timeout (`members:timeout`; `null` lifts it).
-pub async fn patch_member(
+pub(crate) async fn patch_member(
     state: &AppState,
     actor: Actor,
     user: Id,

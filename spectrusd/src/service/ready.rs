@@ -9,10 +9,14 @@ use crate::state::AppState;
 use crate::store;
 
 /// How many members `ready` carries; clients page the rest.
-pub const READY_MEMBERS: u32 = 1000;
+pub(crate) const READY_MEMBERS: u32 = 1000;
 
 /// The `ready` payload for `user` in session `session_id`.
-pub async fn build(state: &AppState, user: Id, session_id: String) -> Result<Ready, ApiError> {
+pub(crate) async fn build(
+    state: &AppState,
+    user: Id,
+    session_id: String,
+) -> Result<Ready, ApiError> {
     let me = super::accounts::me(state, user).await?;
     let server = super::server::info(state).await?;
     let channels = super::channels::list(state, super::Actor::User(user)).await?;

@@ -22,7 +22,7 @@ use crate::state::AppState;
 use crate::store;
 
 /// Every role, by position (`@everyone` first).
-pub async fn list(state: &AppState) -> Result<Vec<Role>, ApiError> {
+pub(crate) async fn list(state: &AppState) -> Result<Vec<Role>, ApiError> {
     Ok(state.store.read(store::roles::list).await?)
 }
 
@@ -50,7 +50,11 @@ fn publish_admin(state: &AppState, kind: &str, actor: Actor, role: &Role) {
 }
 
 /// Creates a role just above `@everyone` (the others move up).
-pub async fn create(state: &AppState, actor: Actor, req: CreateRole) -> Result<Role, ApiError> {
+pub(crate) async fn create(
+    state: &AppState,
+    actor: Actor,
+    req: CreateRole,
+) -> Result<Role, ApiError> {
     actor.require(state, Permission::RolesManage)?;
     let mut check = validate::Checker::new();
     check.field("name", validate::role_name(&req.name));
@@ -106,7 +110,7 @@ pub async fn create(state: &AppState, actor: Actor, req: CreateRole) -> Result<R
 }
 
 /// Edits a role: absent fields stay, `color: null` clears.
-pub async fn patch(
+pub(crate) async fn patch(
     state: &AppState,
     actor: Actor,
     id: Id,
@@ -177,7 +181,7 @@ pub async fn patch(
 }
 
 /// Deletes a role (not `@everyone`); the roles above move down one.
-pub async fn delete(state: &AppState, actor: Actor, id: Id) -> Result<(), ApiError> {
+pub(crate) async fn delete(state: &AppState, actor: Actor, id: Id) -> Result<(), ApiError> {
     actor.require(state, Permission::RolesManage)?;
     let st = actor.standing(state)?;
     let role = manageable(state, st, id)?;
@@ -275,7 +279,7 @@ fn new_order(roles: &[Role], moves: &[RolePosition], st: Standing) -> Result<Vec
 }
 
 /// Reorders roles in one transaction (drag-to-reorder sends the whole order).
-pub async fn reorder(
+pub(crate) async fn reorder(
     state: &AppState,
     actor: Actor,
     moves: Vec<RolePosition>,
@@ -339,7 +343,7 @@ fn check_assignment(
 }
 
 /// Gives `role` to `user`.
-pub async fn assign(
+pub(crate) async fn assign(
     state: &AppState,
     actor: Actor,
     user: Id,
@@ -350,7 +354,7 @@ pub async fn assign(
 }
 
 /// Takes `role` from `user`.
-pub async fn unassign(
+pub(crate) async fn unassign(
     state: &AppState,
     actor: Actor,
     user: Id,

@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::store;
 
 /// `GET /server`.
-pub async fn info(state: &AppState) -> Result<ServerInfo, ApiError> {
+pub(crate) async fn info(state: &AppState) -> Result<ServerInfo, ApiError> {
     let cfg = state.config();
     let (name, description, icon_url, registration) = state
         .store
@@ -44,7 +44,7 @@ pub async fn info(state: &AppState) -> Result<ServerInfo, ApiError> {
 }
 
 /// `PATCH /server` (`server:manage`). Branding needs a premium licence.
-pub async fn patch(
+pub(crate) async fn patch(
     state: &AppState,
     actor: Actor,
     req: PatchServer,

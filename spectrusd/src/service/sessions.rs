@@ -19,7 +19,7 @@ use crate::state::AppState;
 
 /// Why a session could not be opened.
 #[derive(Debug)]
-pub enum OpenError {
+pub(crate) enum OpenError {
     /// The token was refused (the connection closes with 4004).
     Unauthenticated,
     /// Something failed on the server's side (4000).
@@ -29,7 +29,7 @@ pub enum OpenError {
 /// `identify`: authenticates `token`, registers a session attached to `out` and answers it
 /// with its `ready`. Events published meanwhile wait behind `ready` (`out` holds them until
 /// the caller releases it with the `ready` frame).
-pub async fn identify(
+pub(crate) async fn identify(
     state: &AppState,
     token: &str,
     out: &Arc<Out>,
@@ -62,7 +62,7 @@ pub async fn identify(
 /// `resume`: authenticates `token` and re-attaches session `session_id` to `out` from `seq`
 /// (the missed frames and `resumed` are sent). `Ok(None)`: it cannot be resumed; the client
 /// must identify again.
-pub fn resume(
+pub(crate) fn resume(
     state: &AppState,
     token: &str,
     session_id: &str,
@@ -89,7 +89,12 @@ pub fn resume(
 /// The connection of `slot` ended. A deliberate close (`client_closed`) ends its voice
 /// session now; an abrupt drop keeps it for a resume. The session stays resumable for the
 /// window; the user goes offline when it was their last attached session.
-pub async fn disconnected(state: &AppState, slot: &Slot, out: &Arc<Out>, client_closed: bool) {
+pub(crate) async fn disconnected(
+    state: &AppState,
+    slot: &Slot,
+    out: &Arc<Out>,
+    client_closed: bool,
+) {
     if client_closed {
         state.voice.session_ended(&state.hub, &slot.id).await;
     }
@@ -99,7 +104,7 @@ pub async fn disconnected(state: &AppState, slot: &Slot, out: &Arc<Out>, client_
 }
 
 /// A voice op from the connection of `slot`.
-pub async fn voice_op(
+pub(crate) async fn voice_op(
     state: &AppState,
     slot: &Arc<Slot>,
     frame: ClientFrame,

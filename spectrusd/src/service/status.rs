@@ -5,7 +5,7 @@ use spectrus_proto::admin::{LicenseStatus, Status};
 use crate::state::AppState;
 
 /// The daemon's status right now.
-pub fn status(state: &AppState) -> Status {
+pub(crate) fn status(state: &AppState) -> Status {
     let (participants, rooms) = state.voice.counts();
     Status {
         version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -20,7 +20,7 @@ pub fn status(state: &AppState) -> Status {
 }
 
 /// The size of the database on disk: the main file plus its WAL.
-pub fn database_bytes(db: &std::path::Path) -> u64 {
+pub(crate) fn database_bytes(db: &std::path::Path) -> u64 {
     let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     let mut wal = db.as_os_str().to_owned();
     wal.push("-wal");

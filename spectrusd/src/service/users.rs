@@ -22,7 +22,7 @@ use crate::store;
 use crate::store::users::UserRow;
 
 /// The admin form of an account.
-pub fn to_admin(u: &UserRow) -> AdminUser {
+pub(crate) fn to_admin(u: &UserRow) -> AdminUser {
     AdminUser {
         id: u.id,
         username: u.username.clone(),
@@ -34,7 +34,7 @@ pub fn to_admin(u: &UserRow) -> AdminUser {
 }
 
 /// A generated password: 20 characters from a 64-symbol alphabet (120 bits).
-pub fn generate_password() -> String {
+pub(crate) fn generate_password() -> String {
     let mut buf = [0u8; 15];
     rand::rng().fill_bytes(&mut buf);
     URL_SAFE_NO_PAD.encode(buf)
@@ -48,13 +48,13 @@ async fn hash(pw: String) -> Result<String, ApiError> {
 }
 
 /// Every account, by id.
-pub async fn list(state: &AppState) -> Result<Vec<AdminUser>, ApiError> {
+pub(crate) async fn list(state: &AppState) -> Result<Vec<AdminUser>, ApiError> {
     let rows = state.store.read(store::users::list).await?;
     Ok(rows.iter().map(to_admin).collect())
 }
 
 /// One account by id or username (an id wins over a name that looks like one).
-pub async fn find(state: &AppState, key: &str) -> Result<UserRow, ApiError> {
+pub(crate) async fn find(state: &AppState, key: &str) -> Result<UserRow, ApiError> {
     let key_for_error = key.to_owned();
     let key = key.to_owned();
     state
@@ -72,7 +72,7 @@ pub async fn find(state: &AppState, key: &str) -> Result<UserRow, ApiError> {
 }
 
 /// Creates an account (a member of the server); generates the password when none is given.
-pub async fn create(
+pub(crate) async fn create(
     state: &AppState,
     actor: Actor,
     req: CreateUser,
@@ -149,7 +149,7 @@ fn end_sessions(state: &AppState, families: &[Id]) {
 }
 
 /// Sets a new password (generated when absent) and closes every session of the user.
-pub async fn reset_password(
+pub(crate) async fn reset_password(
     state: &AppState,
     actor: Actor,
     user: Id,
@@ -188,7 +188,7 @@ pub async fn reset_password(
 
 /// Disables (sessions closed, login refused) or enables an account. The owner cannot be
 /// disabled: move ownership first.
-pub async fn set_disabled(
+pub(crate) async fn set_disabled(
     state: &AppState,
     actor: Actor,
     user: Id,
@@ -237,7 +237,7 @@ pub async fn set_disabled(
 }
 
 /// Deletes an account; its messages stay, attributed to a deleted user. Not the owner.
-pub async fn delete(state: &AppState, actor: Actor, user: Id) -> Result<(), ApiError> {
+pub(crate) async fn delete(state: &AppState, actor: Actor, user: Id) -> Result<(), ApiError> {
     let audit_id = state.ids.next();
     let (families, was_member) = super::write(state, move |c| {
         let u = store::users::by_id(c, user)?.ok_or(ApiError::NotFound("user"))?;
@@ -275,7 +275,7 @@ pub async fn delete(state: &AppState, actor: Actor, user: Id) -> Result<(), ApiE
 }
 
 /// Moves ownership to `user` (a member, not disabled); the previous owner stays a member.
-pub async fn set_owner(state: &AppState, actor: Actor, user: Id) -> Result<(), ApiError> {
+pub(crate) async fn set_owner(state: &AppState, actor: Actor, user: Id) -> Result<(), ApiError> {
     let audit_id = state.ids.next();
     let previous = super::write(state, move |c| {
         let u = store::users::by_id(c, user)?.ok_or(ApiError::NotFound("user"))?;

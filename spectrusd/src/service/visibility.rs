@@ -14,10 +14,10 @@ use crate::state::AppState;
 use crate::store;
 
 /// What every user with a gateway session could see before a change.
-pub struct Snapshot(HashMap<Id, HashSet<Id>>);
+pub(crate) struct Snapshot(HashMap<Id, HashSet<Id>>);
 
 /// Takes the snapshot (call before changing the access model).
-pub fn snapshot(state: &AppState) -> Snapshot {
+pub(crate) fn snapshot(state: &AppState) -> Snapshot {
     Snapshot(
         state
             .hub
@@ -29,7 +29,7 @@ pub fn snapshot(state: &AppState) -> Snapshot {
 }
 
 /// Tells each session user what the change showed or hid (call after updating the model).
-pub async fn announce(state: &AppState, before: Snapshot) -> Result<(), ApiError> {
+pub(crate) async fn announce(state: &AppState, before: Snapshot) -> Result<(), ApiError> {
     let mut lost: Vec<(Id, Id)> = Vec::new();
     let mut gained: Vec<(Id, Id)> = Vec::new();
     for (user, was) in &before.0 {

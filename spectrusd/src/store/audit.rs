@@ -9,7 +9,7 @@ use crate::domain::time::rfc3339;
 
 /// An entry to write (its time is its id's).
 #[derive(Debug, Clone)]
-pub struct NewEntry<'a> {
+pub(crate) struct NewEntry<'a> {
     pub id: Id,
     pub actor_id: Option<Id>,
     /// The admin socket peer's uid, for the operator's actions.
@@ -21,7 +21,7 @@ pub struct NewEntry<'a> {
 }
 
 /// Writes an entry.
-pub fn insert(c: &Connection, e: &NewEntry<'_>) -> Result<(), StoreError> {
+pub(crate) fn insert(c: &Connection, e: &NewEntry<'_>) -> Result<(), StoreError> {
     c.prepare_cached(
         "INSERT INTO audit_log(id, actor_id, action, target_type, target_id, reason, changes,
                                admin_uid)
@@ -42,7 +42,7 @@ pub fn insert(c: &Connection, e: &NewEntry<'_>) -> Result<(), StoreError> {
 
 /// Which entries to read.
 #[derive(Debug, Clone, Default)]
-pub struct Filter {
+pub(crate) struct Filter {
     pub before: Option<Id>,
     pub action: Option<String>,
     pub actor_id: Option<Id>,
@@ -50,7 +50,7 @@ pub struct Filter {
 }
 
 /// Entries matching `f`, newest first (keyset pagination on the id).
-pub fn list(c: &Connection, f: &Filter) -> Result<Vec<AuditEntry>, StoreError> {
+pub(crate) fn list(c: &Connection, f: &Filter) -> Result<Vec<AuditEntry>, StoreError> {
     let mut st = c.prepare_cached(
         "SELECT id, actor_id, action, target_type, target_id, reason, changes, admin_uid
          FROM audit_log

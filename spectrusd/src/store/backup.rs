@@ -24,9 +24,9 @@ use super::Store;
 /// Pages copied, then written out, per step (256 KiB with the default 4 KiB pages). In the
 /// measurements 1 MiB steps delayed the WAL fsyncs queued behind them more, and 128 KiB
 /// steps did no better than 256 KiB but made the copy a third slower.
-pub const PAGES_PER_STEP: std::ffi::c_int = 64;
+pub(crate) const PAGES_PER_STEP: std::ffi::c_int = 64;
 /// The shortest rest after a step: lets the writer's fsyncs reach the disk between ours.
-pub const PAUSE: Duration = Duration::from_millis(1);
+pub(crate) const PAUSE: Duration = Duration::from_millis(1);
 
 /// Why a backup failed.
 #[derive(Debug, thiserror::Error)]

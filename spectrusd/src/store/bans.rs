@@ -8,7 +8,7 @@ use super::StoreError;
 use crate::domain::time::rfc3339;
 
 /// Bans a user (a second ban replaces the reason).
-pub fn insert(
+pub(crate) fn insert(
     c: &Connection,
     user: Id,
     reason: Option<&str>,
@@ -24,18 +24,18 @@ pub fn insert(
 }
 
 /// Lifts a ban. Returns whether there was one.
-pub fn delete(c: &Connection, user: Id) -> Result<bool, StoreError> {
+pub(crate) fn delete(c: &Connection, user: Id) -> Result<bool, StoreError> {
     Ok(c.execute("DELETE FROM bans WHERE user_id = ?1", [user.0 as i64])? == 1)
 }
 
 /// Whether the user is banned.
-pub fn is_banned(c: &Connection, user: Id) -> Result<bool, StoreError> {
+pub(crate) fn is_banned(c: &Connection, user: Id) -> Result<bool, StoreError> {
     Ok(c.prepare_cached("SELECT 1 FROM bans WHERE user_id = ?1")?
         .exists([user.0 as i64])?)
 }
 
 /// Every ban, newest first.
-pub fn list(c: &Connection) -> Result<Vec<Ban>, StoreError> {
+pub(crate) fn list(c: &Connection) -> Result<Vec<Ban>, StoreError> {
     let mut st = c.prepare_cached(
         "SELECT u.id, u.username, u.display_name, b.reason, b.created_at
          FROM bans b JOIN users u ON u.id = b.user_id ORDER BY b.created_at DESC, u.id",

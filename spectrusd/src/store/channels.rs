@@ -48,7 +48,7 @@ fn overwrites(c: &Connection) -> Result<HashMap<Id, Vec<PermissionOverwrite>>, S
 }
 
 /// Every channel with its overwrites, by position.
-pub fn list(c: &Connection) -> Result<Vec<Channel>, StoreError> {
+pub(crate) fn list(c: &Connection) -> Result<Vec<Channel>, StoreError> {
     let mut ows = overwrites(c)?;
     let mut st = c.prepare_cached(&format!(
         "SELECT {COLS} FROM channels ORDER BY position, id"
@@ -61,7 +61,7 @@ pub fn list(c: &Connection) -> Result<Vec<Channel>, StoreError> {
 }
 
 /// One channel with its overwrites.
-pub fn get(c: &Connection, id: Id) -> Result<Option<Channel>, StoreError> {
+pub(crate) fn get(c: &Connection, id: Id) -> Result<Option<Channel>, StoreError> {
     let ch = optional(
         c.prepare_cached(&format!("SELECT {COLS} FROM channels WHERE id = ?1"))?
             .query_row([id.0 as i64], row),
@@ -81,7 +81,7 @@ pub fn get(c: &Connection, id: Id) -> Result<Option<Channel>, StoreError> {
 }
 
 /// Inserts a channel, or replaces its fields (not its overwrites).
-pub fn upsert(c: &Connection, ch: &Channel) -> Result<(), StoreError> {
+pub(crate) fn upsert(c: &Connection, ch: &Channel) -> Result<(), StoreError> {
     c.execute(
         &format!(
             "INSERT INTO channels({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -104,7 +104,7 @@ pub fn upsert(c: &Connection, ch: &Channel) -> Result<(), StoreError> {
 }
 
 /// The next free position (one past the largest).
-pub fn next_position(c: &Connection) -> Result<i64, StoreError> {
+pub(crate) fn next_position(c: &Connection) -> Result<i64, StoreError> {
     Ok(c.query_row(
         "SELECT COALESCE(MAX(position), -1) + 1 FROM channels",
         [],
@@ -113,12 +113,12 @@ pub fn next_position(c: &Connection) -> Result<i64, StoreError> {
 }
 
 /// Deletes a channel; its messages go with it, its children move to the top level.
-pub fn delete(c: &Connection, id: Id) -> Result<bool, StoreError> {
+pub(crate) fn delete(c: &Connection, id: Id) -> Result<bool, StoreError> {
     Ok(c.execute("DELETE FROM channels WHERE id = ?1", [id.0 as i64])? == 1)
 }
 
 /// Sets a role's overwrite in a channel.
-pub fn put_overwrite(
+pub(crate) fn put_overwrite(
     c: &Connection,
     channel: Id,
     o: &PermissionOverwrite,
@@ -137,7 +137,7 @@ pub fn put_overwrite(
 }
 
 /// Removes a role's overwrite from a channel.
-pub fn delete_overwrite(c: &Connection, channel: Id, role: Id) -> Result<bool, StoreError> {
+pub(crate) fn delete_overwrite(c: &Connection, channel: Id, role: Id) -> Result<bool, StoreError> {
     Ok(c.execute(
         "DELETE FROM channel_overwrites WHERE channel_id = ?1 AND role_id = ?2",
         params![channel.0 as i64, role.0 as i64],

@@ -7,7 +7,7 @@ use super::{StoreError, optional};
 
 /// An invite as stored.
 #[derive(Debug, Clone)]
-pub struct InviteRow {
+pub(crate) struct InviteRow {
     pub code: String,
     pub uses: u32,
     pub max_uses: Option<u32>,
@@ -30,7 +30,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InviteRow> {
 }
 
 /// Stores a new invite.
-pub fn insert(c: &Connection, i: &InviteRow) -> Result<(), StoreError> {
+pub(crate) fn insert(c: &Connection, i: &InviteRow) -> Result<(), StoreError> {
     c.execute(
         &format!("INSERT INTO invites({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
         params![
@@ -46,7 +46,7 @@ pub fn insert(c: &Connection, i: &InviteRow) -> Result<(), StoreError> {
 }
 
 /// Every invite, newest first.
-pub fn list(c: &Connection) -> Result<Vec<InviteRow>, StoreError> {
+pub(crate) fn list(c: &Connection) -> Result<Vec<InviteRow>, StoreError> {
     let mut st = c.prepare_cached(&format!(
         "SELECT {COLS} FROM invites ORDER BY created_at DESC"
     ))?;
@@ -55,7 +55,7 @@ pub fn list(c: &Connection) -> Result<Vec<InviteRow>, StoreError> {
 }
 
 /// One invite.
-pub fn get(c: &Connection, code: &str) -> Result<Option<InviteRow>, StoreError> {
+pub(crate) fn get(c: &Connection, code: &str) -> Result<Option<InviteRow>, StoreError> {
     optional(
         c.prepare_cached(&format!("SELECT {COLS} FROM invites WHERE code = ?1"))?
             .query_row([code], row),
@@ -63,13 +63,13 @@ pub fn get(c: &Connection, code: &str) -> Result<Option<InviteRow>, StoreError> 
 }
 
 /// Whether an invite can still be used at `now`.
-pub fn usable(i: &InviteRow, now: i64) -> bool {
+pub(crate) fn usable(i: &InviteRow, now: i64) -> bool {
     i.max_uses.is_none_or(|m| i.uses < m) && i.expires_at.is_none_or(|e| e > now)
 }
 
 /// Uses the invite once if it is still usable. Atomic: of two racing for the last use,
 /// exactly one gets `true`.
-pub fn consume(c: &Connection, code: &str, now: i64) -> Result<bool, StoreError> {
+pub(crate) fn consume(c: &Connection, code: &str, now: i64) -> Result<bool, StoreError> {
     let n = c.execute(
         "UPDATE invites SET uses = uses + 1 WHERE code = ?1
            AND (max_uses IS NULL OR uses < max_uses) AND (expires_at IS NULL OR expires_at > ?2)",
@@ -79,6 +79,6 @@ pub fn consume(c: &Connection, code: &str, now: i64) -> Result<bool, StoreError>
 }
 
 /// Deletes an invite; `false` when there was none.
-pub fn delete(c: &Connection, code: &str) -> Result<bool, StoreError> {
+pub(crate) fn delete(c: &Connection, code: &str) -> Result<bool, StoreError> {
     Ok(c.execute("DELETE FROM invites WHERE code = ?1", [code])? == 1)
 }

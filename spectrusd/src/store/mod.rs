@@ -11,18 +11,18 @@
 //! over every job in the batch. `NORMAL` (configurable) still survives `kill -9` (the WAL is
 //! written before the commit returns) but may lose the last commits on power loss.
 
-pub mod audit;
-pub mod backup;
-pub mod bans;
-pub mod channels;
-pub mod invites;
+pub(crate) mod audit;
+pub(crate) mod backup;
+pub(crate) mod bans;
+pub(crate) mod channels;
+pub(crate) mod invites;
 pub mod members;
 pub mod messages;
-pub mod roles;
-pub mod settings;
-pub mod tokens;
-pub mod users;
-pub mod voice;
+pub(crate) mod roles;
+pub(crate) mod settings;
+pub(crate) mod tokens;
+pub(crate) mod users;
+pub(crate) mod voice;
 
 use std::any::Any;
 use std::path::{Path, PathBuf};

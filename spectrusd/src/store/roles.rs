@@ -21,14 +21,14 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Role> {
 }
 
 /// Every role, by position.
-pub fn list(c: &Connection) -> Result<Vec<Role>, StoreError> {
+pub(crate) fn list(c: &Connection) -> Result<Vec<Role>, StoreError> {
     let mut st = c.prepare_cached(&format!("SELECT {COLS} FROM roles ORDER BY position, id"))?;
     let rows = st.query_map([], row)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
 /// One role.
-pub fn get(c: &Connection, id: Id) -> Result<Option<Role>, StoreError> {
+pub(crate) fn get(c: &Connection, id: Id) -> Result<Option<Role>, StoreError> {
     optional(
         c.prepare_cached(&format!("SELECT {COLS} FROM roles WHERE id = ?1"))?
             .query_row([id.0 as i64], row),
@@ -36,7 +36,7 @@ pub fn get(c: &Connection, id: Id) -> Result<Option<Role>, StoreError> {
 }
 
 /// Inserts or replaces a role.
-pub fn upsert(c: &Connection, r: &Role) -> Result<(), StoreError> {
+pub(crate) fn upsert(c: &Connection, r: &Role) -> Result<(), StoreError> {
     c.execute(
         &format!(
             "INSERT INTO roles({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -58,7 +58,7 @@ pub fn upsert(c: &Connection, r: &Role) -> Result<(), StoreError> {
 }
 
 /// The role at position 0 (`@everyone`), if seeded.
-pub fn everyone(c: &Connection) -> Result<Option<Role>, StoreError> {
+pub(crate) fn everyone(c: &Connection) -> Result<Option<Role>, StoreError> {
     optional(c.query_row(
         &format!("SELECT {COLS} FROM roles WHERE position = 0 ORDER BY id LIMIT 1"),
         [],
@@ -67,12 +67,12 @@ pub fn everyone(c: &Connection) -> Result<Option<Role>, StoreError> {
 }
 
 /// Deletes a role (its assignments and overwrites go with it).
-pub fn delete(c: &Connection, id: Id) -> Result<bool, StoreError> {
+pub(crate) fn delete(c: &Connection, id: Id) -> Result<bool, StoreError> {
     Ok(c.execute("DELETE FROM roles WHERE id = ?1", [id.0 as i64])? == 1)
 }
 
 /// Gives a role to a member.
-pub fn assign(c: &Connection, user: Id, role: Id) -> Result<(), StoreError> {
+pub(crate) fn assign(c: &Connection, user: Id, role: Id) -> Result<(), StoreError> {
     c.execute(
         "INSERT OR IGNORE INTO member_roles(user_id, role_id) VALUES (?1, ?2)",
         params![user.0 as i64, role.0 as i64],
@@ -81,7 +81,7 @@ pub fn assign(c: &Connection, user: Id, role: Id) -> Result<(), StoreError> {
 }
 
 /// Takes a role from a member.
-pub fn unassign(c: &Connection, user: Id, role: Id) -> Result<(), StoreError> {
+pub(crate) fn unassign(c: &Connection, user: Id, role: Id) -> Result<(), StoreError> {
     c.execute(
         "DELETE FROM member_roles WHERE user_id = ?1 AND role_id = ?2",
         params![user.0 as i64, role.0 as i64],
@@ -90,7 +90,7 @@ pub fn unassign(c: &Connection, user: Id, role: Id) -> Result<(), StoreError> {
 }
 
 /// Moves every role at or above `position` one up (room for a new role there).
-pub fn shift_up_from(c: &Connection, position: i64) -> Result<(), StoreError> {
+pub(crate) fn shift_up_from(c: &Connection, position: i64) -> Result<(), StoreError> {
     c.execute(
         "UPDATE roles SET position = position + 1 WHERE position >= ?1",
         [position],
@@ -99,7 +99,7 @@ pub fn shift_up_from(c: &Connection, position: i64) -> Result<(), StoreError> {
 }
 
 /// Renumbers the roles above `@everyone` to 1..n, keeping their order; returns those moved.
-pub fn compact(c: &Connection) -> Result<Vec<Role>, StoreError> {
+pub(crate) fn compact(c: &Connection) -> Result<Vec<Role>, StoreError> {
     let mut moved = Vec::new();
     let roles = list(c)?;
     for (i, mut r) in roles.into_iter().filter(|r| r.position > 0).enumerate() {
@@ -114,7 +114,7 @@ pub fn compact(c: &Connection) -> Result<Vec<Role>, StoreError> {
 }
 
 /// The members holding a role.
-pub fn holders(c: &Connection, role: Id) -> Result<Vec<Id>, StoreError> {
+pub(crate) fn holders(c: &Connection, role: Id) -> Result<Vec<Id>, StoreError> {
     let mut st = c.prepare_cached("SELECT user_id FROM member_roles WHERE role_id = ?1")?;
     let ids = st
         .query_map([role.0 as i64], |r| r.get::<_, i64>(0))?

@@ -5,7 +5,7 @@ use rusqlite::{Connection, params};
 use super::{StoreError, optional};
 
 /// Reads one setting.
-pub fn get(c: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+pub(crate) fn get(c: &Connection, key: &str) -> Result<Option<String>, StoreError> {
     optional(
         c.prepare_cached("SELECT value FROM settings WHERE key = ?1")?
             .query_row([key], |r| r.get(0)),
@@ -13,7 +13,7 @@ pub fn get(c: &Connection, key: &str) -> Result<Option<String>, StoreError> {
 }
 
 /// Writes one setting (`None` deletes it).
-pub fn set(c: &Connection, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+pub(crate) fn set(c: &Connection, key: &str, value: Option<&str>) -> Result<(), StoreError> {
     match value {
         Some(v) => c.execute(
             "INSERT INTO settings(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -11,7 +11,7 @@ use super::{StoreError, optional};
 
 /// What presenting a refresh token led to.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Rotation {
+pub(crate) enum Rotation {
     /// Valid: the new token was stored.
     Rotated { user_id: Id, family_id: Id },
     /// Unknown, expired, or its family is revoked.
@@ -21,7 +21,7 @@ pub enum Rotation {
 }
 
 /// Starts a new family for `user` with its first token.
-pub fn start_family(
+pub(crate) fn start_family(
     c: &Connection,
     family: Id,
     user: Id,
@@ -41,7 +41,7 @@ pub fn start_family(
 }
 
 /// Exchanges `old_hash` for `new_hash` (see [`Rotation`]).
-pub fn rotate(
+pub(crate) fn rotate(
     c: &Connection,
     old_hash: &str,
     new_hash: &str,
@@ -95,7 +95,7 @@ pub fn rotate(
 }
 
 /// Revokes the family of a token (logout). Returns the family id if the token was known.
-pub fn revoke_by_token(c: &Connection, token_hash: &str) -> Result<Option<Id>, StoreError> {
+pub(crate) fn revoke_by_token(c: &Connection, token_hash: &str) -> Result<Option<Id>, StoreError> {
     let family = optional(c.query_row(
         "SELECT family_id FROM refresh_tokens WHERE token_hash = ?1",
         [token_hash],
@@ -108,7 +108,7 @@ pub fn revoke_by_token(c: &Connection, token_hash: &str) -> Result<Option<Id>, S
 }
 
 /// Revokes every family of a user (kick, ban, disable, password change). Returns them.
-pub fn revoke_user(c: &Connection, user: Id) -> Result<Vec<Id>, StoreError> {
+pub(crate) fn revoke_user(c: &Connection, user: Id) -> Result<Vec<Id>, StoreError> {
     let mut st = c.prepare("SELECT id FROM token_families WHERE user_id = ?1 AND revoked = 0")?;
     let ids = st
         .query_map([user.0 as i64], |r| r.get::<_, i64>(0))?
@@ -122,7 +122,7 @@ pub fn revoke_user(c: &Connection, user: Id) -> Result<Vec<Id>, StoreError> {
 
 /// Revoked families that issued a token within `access_ttl_ms` of `now`: access tokens
 /// minted from them may still be unexpired, so the daemon keeps them in memory at start.
-pub fn revoked_with_live_access(
+pub(crate) fn revoked_with_live_access(
     c: &Connection,
     now: i64,
     refresh_ttl_ms: i64,

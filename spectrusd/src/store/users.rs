@@ -9,7 +9,7 @@ use crate::domain::time::rfc3339;
 
 /// An account with its secrets, as stored.
 #[derive(Debug, Clone)]
-pub struct UserRow {
+pub(crate) struct UserRow {
     pub id: Id,
     pub username: String,
     pub display_name: String,
@@ -21,7 +21,7 @@ pub struct UserRow {
 
 impl UserRow {
     /// The public form.
-    pub fn to_user(&self) -> User {
+    pub(crate) fn to_user(&self) -> User {
         User {
             id: self.id,
             username: self.username.clone(),
@@ -32,7 +32,7 @@ impl UserRow {
     }
 
     /// The embedded short form.
-    pub fn to_ref(&self) -> UserRef {
+    pub(crate) fn to_ref(&self) -> UserRef {
         UserRef {
             id: self.id,
             username: self.username.clone(),
@@ -56,7 +56,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
 }
 
 /// Inserts an account. Fails with a constraint error when the username is taken.
-pub fn insert(c: &Connection, u: &UserRow) -> Result<(), StoreError> {
+pub(crate) fn insert(c: &Connection, u: &UserRow) -> Result<(), StoreError> {
     c.execute(
         &format!("INSERT INTO users({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
         params![
@@ -73,13 +73,13 @@ pub fn insert(c: &Connection, u: &UserRow) -> Result<(), StoreError> {
 }
 
 /// Whether the username is taken.
-pub fn username_taken(c: &Connection, username: &str) -> Result<bool, StoreError> {
+pub(crate) fn username_taken(c: &Connection, username: &str) -> Result<bool, StoreError> {
     Ok(c.prepare_cached("SELECT 1 FROM users WHERE username = ?1")?
         .exists([username])?)
 }
 
 /// One account by id.
-pub fn by_id(c: &Connection, id: Id) -> Result<Option<UserRow>, StoreError> {
+pub(crate) fn by_id(c: &Connection, id: Id) -> Result<Option<UserRow>, StoreError> {
     optional(
         c.prepare_cached(&format!("SELECT {COLS} FROM users WHERE id = ?1"))?
             .query_row([id.0 as i64], row),
@@ -87,7 +87,7 @@ pub fn by_id(c: &Connection, id: Id) -> Result<Option<UserRow>, StoreError> {
 }
 
 /// One account by username.
-pub fn by_username(c: &Connection, username: &str) -> Result<Option<UserRow>, StoreError> {
+pub(crate) fn by_username(c: &Connection, username: &str) -> Result<Option<UserRow>, StoreError> {
     optional(
         c.prepare_cached(&format!("SELECT {COLS} FROM users WHERE username = ?1"))?
             .query_row([username], row),
@@ -95,14 +95,14 @@ pub fn by_username(c: &Connection, username: &str) -> Result<Option<UserRow>, St
 }
 
 /// Every account, by id.
-pub fn list(c: &Connection) -> Result<Vec<UserRow>, StoreError> {
+pub(crate) fn list(c: &Connection) -> Result<Vec<UserRow>, StoreError> {
     let mut st = c.prepare_cached(&format!("SELECT {COLS} FROM users ORDER BY id"))?;
     let rows = st.query_map([], row)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
 /// The owner's id, if claimed.
-pub fn owner_id(c: &Connection) -> Result<Option<Id>, StoreError> {
+pub(crate) fn owner_id(c: &Connection) -> Result<Option<Id>, StoreError> {
     optional(
         c.query_row("SELECT id FROM users WHERE is_owner = 1 LIMIT 1", [], |r| {
             r.get::<_, i64>(0)
@@ -112,7 +112,7 @@ pub fn owner_id(c: &Connection) -> Result<Option<Id>, StoreError> {
 }
 
 /// Changes the display name.
-pub fn set_display_name(c: &Connection, id: Id, name: &str) -> Result<(), StoreError> {
+pub(crate) fn set_display_name(c: &Connection, id: Id, name: &str) -> Result<(), StoreError> {
     c.execute(
         "UPDATE users SET display_name = ?2 WHERE id = ?1",
         params![id.0 as i64, name],
@@ -121,7 +121,7 @@ pub fn set_display_name(c: &Connection, id: Id, name: &str) -> Result<(), StoreE
 }
 
 /// Changes the password hash.
-pub fn set_password_hash(c: &Connection, id: Id, hash: &str) -> Result<(), StoreError> {
+pub(crate) fn set_password_hash(c: &Connection, id: Id, hash: &str) -> Result<(), StoreError> {
     c.execute(
         "UPDATE users SET password_hash = ?2 WHERE id = ?1",
         params![id.0 as i64, hash],
@@ -132,7 +132,7 @@ pub fn set_password_hash(c: &Connection, id: Id, hash: &str) -> Result<(), Store
 // --- Operator administration (admin socket) ---
 
 /// Disables or enables an account.
-pub fn set_disabled(c: &Connection, id: Id, disabled: bool) -> Result<(), StoreError> {
+pub(crate) fn set_disabled(c: &Connection, id: Id, disabled: bool) -> Result<(), StoreError> {
     c.execute(
         "UPDATE users SET disabled = ?2 WHERE id = ?1",
         params![id.0 as i64, disabled],
@@ -141,7 +141,7 @@ pub fn set_disabled(c: &Connection, id: Id, disabled: bool) -> Result<(), StoreE
 }
 
 /// Makes `id` the one owner (the previous owner stays an ordinary account).
-pub fn set_owner(c: &Connection, id: Id) -> Result<(), StoreError> {
+pub(crate) fn set_owner(c: &Connection, id: Id) -> Result<(), StoreError> {
     c.execute("UPDATE users SET is_owner = 0 WHERE is_owner = 1", [])?;
     c.execute("UPDATE users SET is_owner = 1 WHERE id = ?1", [id.0 as i64])?;
     Ok(())
@@ -149,7 +149,7 @@ pub fn set_owner(c: &Connection, id: Id) -> Result<(), StoreError> {
 
 /// Deletes an account while keeping its messages: the row stays (messages reference it) but
 /// loses its name, its password and its membership, so it reads as a deleted user.
-pub fn anonymize(c: &Connection, id: Id) -> Result<(), StoreError> {
+pub(crate) fn anonymize(c: &Connection, id: Id) -> Result<(), StoreError> {
     c.execute(
         "UPDATE users SET username = ?2, display_name = 'Deleted user', password_hash = '!',
            disabled = 1, is_owner = 0 WHERE id = ?1",

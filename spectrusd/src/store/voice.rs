@@ -6,7 +6,12 @@ use spectrus_proto::Id;
 use super::StoreError;
 
 /// Sets `user`'s flags; both false removes the row.
-pub fn set_moderation(c: &Connection, user: Id, mute: bool, deaf: bool) -> Result<(), StoreError> {
+pub(crate) fn set_moderation(
+    c: &Connection,
+    user: Id,
+    mute: bool,
+    deaf: bool,
+) -> Result<(), StoreError> {
     if mute || deaf {
         c.prepare_cached(
             "INSERT INTO voice_moderation(user_id, mute, deaf) VALUES (?1, ?2, ?3)
@@ -21,7 +26,7 @@ pub fn set_moderation(c: &Connection, user: Id, mute: bool, deaf: bool) -> Resul
 }
 
 /// Every member with a flag set: `(user, mute, deaf)`.
-pub fn all_moderation(c: &Connection) -> Result<Vec<(Id, bool, bool)>, StoreError> {
+pub(crate) fn all_moderation(c: &Connection) -> Result<Vec<(Id, bool, bool)>, StoreError> {
     let mut st = c.prepare_cached("SELECT user_id, mute, deaf FROM voice_moderation")?;
     let rows = st.query_map([], |r| {
         Ok((

@@ -13,7 +13,7 @@
 //! sent again on resume. If the client never comes back, the session is reaped after the
 //! resume window, or the SFU drops the peer after 15 s without packets, whichever is first.
 
-pub mod registry;
+pub(crate) mod registry;
 
 use std::net::{IpAddr, UdpSocket};
 use std::sync::{Mutex, MutexGuard};
@@ -31,7 +31,7 @@ use crate::config::VoiceConfig;
 use registry::{Participant, Registry};
 
 /// The voice service; see the module comment.
-pub struct VoiceService {
+pub(crate) struct VoiceService {
     sfu: Option<Sfu>,
     registry: Mutex<Registry>,
     refresh_tx: mpsc::UnboundedSender<Id>,
@@ -39,7 +39,7 @@ pub struct VoiceService {
 }
 
 /// What the SFU task (`service::voice::events::spawn`) needs.
-pub struct VoiceEvents(Option<mpsc::Receiver<SfuEvent>>);
+pub(crate) struct VoiceEvents(Option<mpsc::Receiver<SfuEvent>>);
 
 /// The address to announce when bound to an unspecified address and none is configured:
 /// the source address of the default route (no packet is sent).
@@ -53,7 +53,7 @@ fn default_route_ip() -> Option<IpAddr> {
 impl VoiceService {
     /// Starts the SFU when voice is enabled. A bind failure disables voice with an error in
     /// the log rather than stopping the daemon (chat keeps working).
-    pub async fn start(cfg: &VoiceConfig) -> (VoiceService, VoiceEvents) {
+    pub(crate) async fn start(cfg: &VoiceConfig) -> (VoiceService, VoiceEvents) {
         let (refresh_tx, refresh_rx) = mpsc::unbounded_channel();
         let mut svc = VoiceService {
             sfu: None,
@@ -99,7 +99,7 @@ impl VoiceService {
     }
 
     /// Whether voice is available.
-    pub fn enabled(&self) -> bool {
+    pub(crate) fn enabled(&self) -> bool {
         self.sfu.is_some()
     }
 
@@ -112,7 +112,7 @@ impl VoiceService {
     }
 
     /// Asks the voice task to re-apply `user`'s permissions now (timeouts, roles).
-    pub fn refresh_user(&self, user: Id) {
+    pub(crate) fn refresh_user(&self, user: Id) {
         let _ = self.refresh_tx.send(user);
     }
 
@@ -124,7 +124,7 @@ impl VoiceService {
     }
 
     /// Every voice state `user` may see (for `ready`).
-    pub fn states_for(&self, access: &Access, user: Id) -> Vec<VoiceState> {
+    pub(crate) fn states_for(&self, access: &Access, user: Id) -> Vec<VoiceState> {
         self.registry()
             .participants()
             .filter(|p| access.can_view(user, p.channel))
@@ -133,7 +133,7 @@ impl VoiceService {
     }
 
     /// Puts back the moderators' flags the store kept (`(user, mute, deaf)`), at startup.
-    pub fn restore_moderation(&self, flags: Vec<(Id, bool, bool)>) {
+    pub(crate) fn restore_moderation(&self, flags: Vec<(Id, bool, bool)>) {
         let mut reg = self.registry();
         for (user, mute, deaf) in flags {
             reg.set_moderation(user, registry::Moderation { mute, deaf });
@@ -141,12 +141,12 @@ impl VoiceService {
     }
 
     /// `(participants, rooms)`.
-    pub fn counts(&self) -> (usize, usize) {
+    pub(crate) fn counts(&self) -> (usize, usize) {
         self.registry().counts()
     }
 
     /// The voice state of `user` (not in voice: `channel_id: null`, moderator flags).
-    pub fn state_of_user(&self, user: Id) -> VoiceState {
+    pub(crate) fn state_of_user(&self, user: Id) -> VoiceState {
         let reg = self.registry();
         match reg.by_user(user) {
             Some(p) => state_of(p),
@@ -165,7 +165,7 @@ impl VoiceService {
     }
 
     /// Takes `user` out of voice (no-op when not in voice) and tells the channel.
-    pub async fn leave_user(&self, hub: &Hub, user: Id) {
+    pub(crate) async fn leave_user(&self, hub: &Hub, user: Id) {
         let p = self.registry().remove_user(user);
         if let Some(p) = p {
             self.finish_leave(hub, p).await;
@@ -173,7 +173,7 @@ impl VoiceService {
     }
 
     /// Ends the voice session joined through gateway session `session_id`, if any.
-    pub async fn session_ended(&self, hub: &Hub, session_id: &str) {
+    pub(crate) async fn session_ended(&self, hub: &Hub, session_id: &str) {
         let user = self.registry().by_session(session_id).map(|p| p.user);
         if let Some(user) = user {
             tracing::debug!(%user, "gateway session ended: leaving voice");
@@ -182,7 +182,7 @@ impl VoiceService {
     }
 
     /// After a gateway resume: re-send an offer the client may have missed.
-    pub fn resumed(&self, hub: &Hub, session_id: &str) {
+    pub(crate) fn resumed(&self, hub: &Hub, session_id: &str) {
         let reg = self.registry();
         if let Some(p) = reg.by_session(session_id)
             && let Some(offer) = &p.pending_offer

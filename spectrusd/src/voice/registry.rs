@@ -13,7 +13,7 @@ use crate::bus::slot::Slot;
 
 /// A member in voice.
 #[derive(Clone)]
-pub struct Participant {
+pub(crate) struct Participant {
     /// The SFU participant id: unique per voice session (a re-join gets a new one), so a late
     /// SFU event about an old voice session never touches the new one.
     pub pid: u64,
@@ -33,14 +33,14 @@ pub struct Participant {
 
 /// Moderator-set flags of one member.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Moderation {
+pub(crate) struct Moderation {
     pub mute: bool,
     pub deaf: bool,
 }
 
 /// The registry; see the module comment.
 #[derive(Default)]
-pub struct Registry {
+pub(crate) struct Registry {
     by_user: HashMap<Id, Participant>,
     by_pid: HashMap<u64, Id>,
     moderation: HashMap<Id, Moderation>,
@@ -49,13 +49,13 @@ pub struct Registry {
 
 impl Registry {
     /// A fresh participant id.
-    pub fn next_pid(&mut self) -> u64 {
+    pub(crate) fn next_pid(&mut self) -> u64 {
         self.next_pid += 1;
         self.next_pid
     }
 
     /// Puts `p` in voice, returning the voice session it replaces (the member moved).
-    pub fn insert(&mut self, p: Participant) -> Option<Participant> {
+    pub(crate) fn insert(&mut self, p: Participant) -> Option<Participant> {
         let old = self.by_user.insert(p.user, p.clone());
         if let Some(o) = &old {
             self.by_pid.remove(&o.pid);
@@ -65,53 +65,53 @@ impl Registry {
     }
 
     /// Takes a member out of voice.
-    pub fn remove_user(&mut self, user: Id) -> Option<Participant> {
+    pub(crate) fn remove_user(&mut self, user: Id) -> Option<Participant> {
         let p = self.by_user.remove(&user)?;
         self.by_pid.remove(&p.pid);
         Some(p)
     }
 
     /// Takes the voice session `pid` out (no-op when it was replaced or already gone).
-    pub fn remove_pid(&mut self, pid: u64) -> Option<Participant> {
+    pub(crate) fn remove_pid(&mut self, pid: u64) -> Option<Participant> {
         let user = *self.by_pid.get(&pid)?;
         self.remove_user(user)
     }
 
-    pub fn by_user(&self, user: Id) -> Option<&Participant> {
+    pub(crate) fn by_user(&self, user: Id) -> Option<&Participant> {
         self.by_user.get(&user)
     }
 
-    pub fn by_user_mut(&mut self, user: Id) -> Option<&mut Participant> {
+    pub(crate) fn by_user_mut(&mut self, user: Id) -> Option<&mut Participant> {
         self.by_user.get_mut(&user)
     }
 
-    pub fn by_pid_mut(&mut self, pid: u64) -> Option<&mut Participant> {
+    pub(crate) fn by_pid_mut(&mut self, pid: u64) -> Option<&mut Participant> {
         let user = *self.by_pid.get(&pid)?;
         self.by_user.get_mut(&user)
     }
 
     /// The member in voice through gateway session `session`, if any.
-    pub fn by_session(&self, session: &str) -> Option<&Participant> {
+    pub(crate) fn by_session(&self, session: &str) -> Option<&Participant> {
         self.by_user.values().find(|p| p.slot.id == session)
     }
 
     /// How many are in `channel`, not counting `except`.
-    pub fn count_in(&self, channel: Id, except: Id) -> usize {
+    pub(crate) fn count_in(&self, channel: Id, except: Id) -> usize {
         self.by_user
             .values()
             .filter(|p| p.channel == channel && p.user != except)
             .count()
     }
 
-    pub fn participants(&self) -> impl Iterator<Item = &Participant> {
+    pub(crate) fn participants(&self) -> impl Iterator<Item = &Participant> {
         self.by_user.values()
     }
 
-    pub fn moderation(&self, user: Id) -> Moderation {
+    pub(crate) fn moderation(&self, user: Id) -> Moderation {
         self.moderation.get(&user).copied().unwrap_or_default()
     }
 
-    pub fn set_moderation(&mut self, user: Id, m: Moderation) {
+    pub(crate) fn set_moderation(&mut self, user: Id, m: Moderation) {
         if m == Moderation::default() {
             self.moderation.remove(&user);
         } else {
@@ -120,7 +120,7 @@ impl Registry {
     }
 
     /// Participants and rooms, for stats.
-    pub fn counts(&self) -> (usize, usize) {
+    pub(crate) fn counts(&self) -> (usize, usize) {
         let mut rooms: Vec<Id> = self.by_user.values().map(|p| p.channel).collect();
         rooms.sort_unstable();
         rooms.dedup();

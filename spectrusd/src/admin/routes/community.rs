@@ -19,18 +19,18 @@ use crate::service::{channels, invites, moderation, roles};
 
 // ---- roles
 
-pub async fn roles_list(State(s): State<AdminState>) -> ApiResult<Json<Vec<Role>>> {
+pub(super) async fn roles_list(State(s): State<AdminState>) -> ApiResult<Json<Vec<Role>>> {
     Ok(Json(roles::list(&s.app).await?))
 }
 
-pub async fn roles_show(
+pub(super) async fn roles_show(
     State(s): State<AdminState>,
     PathParams(role): PathParams<String>,
 ) -> ApiResult<Json<Role>> {
     Ok(Json(resolve::role(&s.app, &role).await?))
 }
 
-pub async fn roles_create(
+pub(super) async fn roles_create(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     Body(req): Body<CreateRole>,
@@ -41,7 +41,7 @@ pub async fn roles_create(
     ))
 }
 
-pub async fn roles_patch(
+pub(super) async fn roles_patch(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     PathParams(role): PathParams<String>,
@@ -51,7 +51,7 @@ pub async fn roles_patch(
     Ok(Json(roles::patch(&s.app, actor, id, req).await?))
 }
 
-pub async fn roles_delete(
+pub(super) async fn roles_delete(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     PathParams(role): PathParams<String>,
@@ -61,7 +61,7 @@ pub async fn roles_delete(
     Ok(no_content())
 }
 
-pub async fn roles_reorder(
+pub(super) async fn roles_reorder(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     Body(moves): Body<Vec<RolePosition>>,
@@ -70,7 +70,7 @@ pub async fn roles_reorder(
     Ok(no_content())
 }
 
-pub async fn member_role_add(
+pub(super) async fn member_role_add(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     PathParams((user, role)): PathParams<(String, String)>,
@@ -81,7 +81,7 @@ pub async fn member_role_add(
     Ok(no_content())
 }
 
-pub async fn member_role_remove(
+pub(super) async fn member_role_remove(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     PathParams((user, role)): PathParams<(String, String)>,
@@ -94,14 +94,14 @@ pub async fn member_role_remove(
 
 // ---- invites
 
-pub async fn invites_list(
+pub(super) async fn invites_list(
     State(s): State<AdminState>,
     Operator(actor): Operator,
 ) -> ApiResult<Json<Vec<Invite>>> {
     Ok(Json(invites::list(&s.app, actor).await?))
 }
 
-pub async fn invites_create(
+pub(super) async fn invites_create(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     Body(req): Body<CreateInvite>,
@@ -112,7 +112,7 @@ pub async fn invites_create(
     ))
 }
 
-pub async fn invites_revoke(
+pub(super) async fn invites_revoke(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     PathParams(code): PathParams<String>,
@@ -126,14 +126,14 @@ pub async fn invites_revoke(
 
 // ---- channels
 
-pub async fn channels_list(
+pub(super) async fn channels_list(
     State(s): State<AdminState>,
     Operator(actor): Operator,
 ) -> ApiResult<Json<Vec<Channel>>> {
     Ok(Json(channels::list(&s.app, actor).await?))
 }
 
-pub async fn channels_create(
+pub(super) async fn channels_create(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     Body(req): Body<CreateChannel>,
@@ -145,7 +145,7 @@ pub async fn channels_create(
 }
 
 /// A category that still holds channels is `409 conflict` (see [`HeldChannels::Refuse`]).
-pub async fn channels_delete(
+pub(super) async fn channels_delete(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     PathParams(channel): PathParams<String>,
@@ -155,7 +155,7 @@ pub async fn channels_delete(
     Ok(no_content())
 }
 
-pub async fn channels_reorder(
+pub(super) async fn channels_reorder(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     Body(moves): Body<Vec<ChannelPosition>>,
@@ -166,14 +166,14 @@ pub async fn channels_reorder(
 
 // ---- bans
 
-pub async fn bans_list(
+pub(super) async fn bans_list(
     State(s): State<AdminState>,
     Operator(actor): Operator,
 ) -> ApiResult<Json<Vec<Ban>>> {
     Ok(Json(moderation::bans(&s.app, actor).await?))
 }
 
-pub async fn bans_add(
+pub(super) async fn bans_add(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     PathParams(user): PathParams<String>,
@@ -184,7 +184,7 @@ pub async fn bans_add(
     Ok(no_content())
 }
 
-pub async fn bans_remove(
+pub(super) async fn bans_remove(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     PathParams(user): PathParams<String>,

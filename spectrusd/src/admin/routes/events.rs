@@ -60,7 +60,7 @@ fn line(e: &AdminEvent) -> Bytes {
     Bytes::from(s)
 }
 
-pub async fn events(
+pub(super) async fn events(
     State(s): State<AdminState>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Response {

@@ -19,7 +19,7 @@ use super::{AdminPeer, AdminState};
 use crate::error::ApiError;
 
 /// Every admin route.
-pub fn router(state: AdminState) -> Router {
+pub(crate) fn router(state: AdminState) -> Router {
     let v1 = Router::new()
         .route("/status", get(server::status))
         .route("/setup-code", get(server::setup_code))

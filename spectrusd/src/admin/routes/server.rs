@@ -18,38 +18,40 @@ use crate::api::extract::{Body, QueryParams};
 use crate::error::{ApiError, ApiResult};
 use crate::service;
 
-pub async fn status(State(s): State<AdminState>) -> Json<Status> {
+pub(super) async fn status(State(s): State<AdminState>) -> Json<Status> {
     Json(service::status::status(&s.app))
 }
 
-pub async fn setup_code(State(s): State<AdminState>) -> Json<SetupCode> {
+pub(super) async fn setup_code(State(s): State<AdminState>) -> Json<SetupCode> {
     Json(SetupCode {
         setup_code: s.app.setup_code(),
     })
 }
 
-pub async fn config(State(s): State<AdminState>) -> Json<serde_json::Value> {
+pub(super) async fn config(State(s): State<AdminState>) -> Json<serde_json::Value> {
     Json(s.app.config().redacted_json())
 }
 
-pub async fn permissions() -> Json<Vec<PermissionInfo>> {
+pub(super) async fn permissions() -> Json<Vec<PermissionInfo>> {
     Json(Permission::ALL.iter().map(|p| (*p).into()).collect())
 }
 
-pub async fn backup(
+pub(super) async fn backup(
     State(s): State<AdminState>,
     Body(req): Body<BackupRequest>,
 ) -> ApiResult<Json<BackupResult>> {
     Ok(Json(service::backup::backup(&s.app, req.path).await?))
 }
 
-pub async fn layout_export(State(s): State<AdminState>) -> ApiResult<Json<serde_json::Value>> {
+pub(super) async fn layout_export(
+    State(s): State<AdminState>,
+) -> ApiResult<Json<serde_json::Value>> {
     Ok(Json(service::layout::export(&s.app).await?))
 }
 
 /// A document that does not validate is `422 validation_failed` (the contract's status for
 /// a well-formed body with bad content).
-pub async fn layout_apply(
+pub(super) async fn layout_apply(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     Body(req): Body<LayoutApply>,
@@ -64,7 +66,7 @@ pub async fn layout_apply(
 }
 
 /// The audit log, as the public `GET /audit-log` answers it (the operator may always read it).
-pub async fn audit_log(
+pub(super) async fn audit_log(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     QueryParams(q): QueryParams<AuditQuery>,

@@ -13,18 +13,18 @@ use crate::api::extract::{Body, PathParams};
 use crate::error::ApiResult;
 use crate::service::users;
 
-pub async fn list(State(s): State<AdminState>) -> ApiResult<Json<Vec<AdminUser>>> {
+pub(super) async fn list(State(s): State<AdminState>) -> ApiResult<Json<Vec<AdminUser>>> {
     Ok(Json(users::list(&s.app).await?))
 }
 
-pub async fn show(
+pub(super) async fn show(
     State(s): State<AdminState>,
     PathParams(user): PathParams<String>,
 ) -> ApiResult<Json<AdminUser>> {
     Ok(Json(users::to_admin(&users::find(&s.app, &user).await?)))
 }
 
-pub async fn create(
+pub(super) async fn create(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     Body(req): Body<CreateUser>,
@@ -35,7 +35,7 @@ pub async fn create(
     ))
 }
 
-pub async fn reset_password(
+pub(super) async fn reset_password(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     PathParams(user): PathParams<String>,
@@ -47,7 +47,7 @@ pub async fn reset_password(
     ))
 }
 
-pub async fn disable(
+pub(super) async fn disable(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     PathParams(user): PathParams<String>,
@@ -57,7 +57,7 @@ pub async fn disable(
     Ok(no_content())
 }
 
-pub async fn enable(
+pub(super) async fn enable(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     PathParams(user): PathParams<String>,
@@ -67,7 +67,7 @@ pub async fn enable(
     Ok(no_content())
 }
 
-pub async fn delete(
+pub(super) async fn delete(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     PathParams(user): PathParams<String>,
@@ -77,7 +77,7 @@ pub async fn delete(
     Ok(no_content())
 }
 
-pub async fn set_owner(
+pub(super) async fn set_owner(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     PathParams(user): PathParams<String>,

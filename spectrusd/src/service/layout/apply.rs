@@ -16,7 +16,7 @@ use crate::state::AppState;
 use crate::store;
 
 /// Applies (or with `dry_run` only plans) a layout document in one transaction.
-pub async fn apply(
+pub(crate) async fn apply(
     state: &AppState,
     actor: Actor,
     layout: serde_json::Value,

@@ -11,7 +11,7 @@ use spectrus_proto::permissions::PermissionSet;
 /// The layout document.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct Layout {
+pub(crate) struct Layout {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<u32>,
     #[serde(default)]
@@ -25,7 +25,7 @@ pub struct Layout {
 /// A role in the document.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct RoleDoc {
+pub(crate) struct RoleDoc {
     pub name: String,
     /// `#rrggbb`; an empty string clears the colour.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41,7 +41,7 @@ pub struct RoleDoc {
 /// A role's overwrite, naming the role.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct OverwriteDoc {
+pub(crate) struct OverwriteDoc {
     pub role: String,
     #[serde(default)]
     pub allow: Vec<String>,
@@ -52,7 +52,7 @@ pub struct OverwriteDoc {
 /// A text or voice channel in the document.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct ChannelDoc {
+pub(crate) struct ChannelDoc {
     pub name: String,
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<ChannelType>,
@@ -70,7 +70,7 @@ pub struct ChannelDoc {
 /// A category with its channels.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct CategoryDoc {
+pub(crate) struct CategoryDoc {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overwrites: Option<Vec<OverwriteDoc>>,
@@ -111,7 +111,7 @@ fn channel_doc(c: &Channel, role_names: &HashMap<Id, String>) -> ChannelDoc {
 }
 
 /// The document describing `roles` and `channels` (pure).
-pub fn export_from(roles: &[Role], channels: &[Channel]) -> Layout {
+pub(crate) fn export_from(roles: &[Role], channels: &[Channel]) -> Layout {
     let mut roles: Vec<&Role> = roles.iter().collect();
     roles.sort_by_key(|r| (r.position, r.id));
     let role_names: HashMap<Id, String> = roles.iter().map(|r| (r.id, r.name.clone())).collect();

@@ -14,16 +14,15 @@ mod check;
 mod doc;
 mod plan;
 
-pub use apply::apply;
-pub use doc::{CategoryDoc, ChannelDoc, Layout, OverwriteDoc, RoleDoc, export_from};
-pub use plan::{Plan, plan};
+pub(crate) use apply::apply;
+pub(crate) use doc::export_from;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
 
 /// `GET /admin/v1/layout`.
-pub async fn export(state: &AppState) -> Result<serde_json::Value, ApiError> {
+pub(crate) async fn export(state: &AppState) -> Result<serde_json::Value, ApiError> {
     let (roles, channels) = state
         .store
         .read(|c| Ok((store::roles::list(c)?, store::channels::list(c)?)))
@@ -34,6 +33,8 @@ pub async fn export(state: &AppState) -> Result<serde_json::Value, ApiError> {
 
 #[cfg(test)]
 mod tests {
+    use super::doc::{ChannelDoc, Layout, OverwriteDoc};
+    use super::plan::{Plan, plan};
     use super::*;
     use serde_json::json;
     use spectrus_proto::Id;

@@ -13,7 +13,7 @@ use crate::domain::validate::FieldErrors;
 
 /// What applying a document does.
 #[derive(Debug, Default)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// One human line per change.
     pub changes: Vec<String>,
     /// Roles to write (new or changed), with whether each is new.
@@ -181,7 +181,7 @@ impl<I: Iterator<Item = Id>> Planner<'_, I> {
 
 /// Plans applying `doc` to a server holding `roles` and `channels`; `ids` supplies ids for
 /// what gets created. Pure: the caller writes the plan.
-pub fn plan(
+pub(crate) fn plan(
     doc: &Layout,
     roles: &[Role],
     channels: &[Channel],

@@ -19,7 +19,7 @@ use crate::voice::{VoiceEvents, dispatch_left};
 const RECHECK: Duration = Duration::from_secs(1);
 
 /// Starts the task (a no-op pair of receivers when voice is off).
-pub fn spawn(state: SharedState, events: VoiceEvents) {
+pub(crate) fn spawn(state: SharedState, events: VoiceEvents) {
     // Taken even when voice is off: dropping the receiver keeps the hub from queueing ids.
     let ended = state.hub.take_ended_sessions();
     let Some(mut sfu_events) = events.take() else {

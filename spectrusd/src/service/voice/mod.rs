@@ -12,8 +12,8 @@
 //! the SFU's events (offers to the right gateway session, `SPEAKING`, departures), ends voice
 //! with its gateway session, and re-applies permissions (timeouts, role changes).
 
-pub mod events;
-pub mod signalling;
+pub(crate) mod events;
+pub(crate) mod signalling;
 
 use spectrus_proto::model::{ChannelType, VoiceState};
 use spectrus_proto::rest::PatchVoiceMember;
@@ -27,7 +27,7 @@ use crate::voice::registry::Moderation;
 use crate::voice::{dispatch_left, dispatch_state, effective_mute};
 
 /// Applies a moderator's change to `target`'s voice state; answers the new state.
-pub async fn moderate(
+pub(crate) async fn moderate(
     state: &AppState,
     actor: Actor,
     target: Id,

@@ -18,7 +18,7 @@ use crate::voice::{dispatch_left, dispatch_state, effective_mute};
 
 /// A refused voice op: the `voice_error` payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VoiceFail {
+pub(crate) struct VoiceFail {
     pub code: &'static str,
     pub message: String,
 }
@@ -43,7 +43,7 @@ fn sfu_fail(e: SfuError) -> VoiceFail {
 }
 
 /// Handles one voice op from gateway session `slot`.
-pub async fn handle(
+pub(crate) async fn handle(
     state: &AppState,
     slot: &Arc<Slot>,
     frame: ClientFrame,
