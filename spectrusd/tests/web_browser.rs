@@ -6,6 +6,9 @@
 //! Both need `web/node_modules` (`npm ci --prefix web`, which `.ci/run` does): missing, the
 //! tests fail with that instruction rather than skip.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -4,6 +4,9 @@
 //! under the build id `dev` with `no-cache`; the release caching is covered by the unit
 //! tests of `api::web::serve`.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Read;
 
 use reqwest::StatusCode;

@@ -5,6 +5,9 @@
 //! 440 Hz, and the page (a WebAudio analyser on what its peer connection receives) 660 Hz.
 //! Needs `web/node_modules` (`npm ci --prefix web`): missing, the test fails saying so.
 
+// An integration test: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -4,14 +4,14 @@ use std::io::Write;
 
 /// A body encoding the daemon can send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Encoding {
+pub(crate) enum Encoding {
     Brotli,
     Gzip,
 }
 
 impl Encoding {
     /// The `Content-Encoding` token.
-    pub fn token(self) -> &'static str {
+    pub(crate) fn token(self) -> &'static str {
         match self {
             Encoding::Brotli => "br",
             Encoding::Gzip => "gzip",
@@ -22,14 +22,14 @@ impl Encoding {
 /// How hard to compress: `Max` for files compressed once and kept (release builds), `Fast`
 /// for files compressed on every request (debug builds read files from disk each time).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Effort {
+pub(super) enum Effort {
     Max,
     Fast,
 }
 
 /// The preferred encoding the client accepts: brotli, then gzip, else none. A coding with
 /// `q=0` is refused; `*` stands for both.
-pub fn negotiate(accept_encoding: &str) -> Option<Encoding> {
+pub(super) fn negotiate(accept_encoding: &str) -> Option<Encoding> {
     let mut br = None;
     let mut gzip = None;
     let mut any = None;
@@ -59,7 +59,7 @@ pub fn negotiate(accept_encoding: &str) -> Option<Encoding> {
 
 /// Whether a file of this MIME type is worth compressing (text; images and fonts are
 /// compressed already).
-pub fn compressible(mime: &str) -> bool {
+pub(super) fn compressible(mime: &str) -> bool {
     mime.starts_with("text/")
         || mime.starts_with("application/javascript")
         || mime.starts_with("application/json")
@@ -68,7 +68,7 @@ pub fn compressible(mime: &str) -> bool {
 }
 
 /// `data` compressed with `enc`.
-pub fn compress(data: &[u8], enc: Encoding, effort: Effort) -> Vec<u8> {
+pub(super) fn compress(data: &[u8], enc: Encoding, effort: Effort) -> Vec<u8> {
     match enc {
         Encoding::Brotli => {
             let quality = match effort {

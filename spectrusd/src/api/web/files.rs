@@ -15,17 +15,17 @@ use rust_embed::RustEmbed;
 #[exclude = "tsconfig.json"]
 #[exclude = "*.d.ts"]
 #[exclude = "*.d.mts"]
-pub struct Embedded;
+pub(super) struct Embedded;
 
 /// One file: its bytes and the SHA-256 of them.
-pub struct RawFile {
+pub(crate) struct RawFile {
     pub path: String,
     pub data: Vec<u8>,
     pub sha256: [u8; 32],
 }
 
 /// Every embedded file (release builds: the copy in the binary).
-pub fn all() -> Vec<RawFile> {
+pub(super) fn all() -> Vec<RawFile> {
     Embedded::iter()
         .filter_map(|path| {
             let file = Embedded::get(&path)?;
@@ -39,7 +39,7 @@ pub fn all() -> Vec<RawFile> {
 }
 
 /// One file read now (debug builds: from disk).
-pub fn read(path: &str) -> Option<RawFile> {
+pub(super) fn read(path: &str) -> Option<RawFile> {
     let file = Embedded::get(path)?;
     Some(RawFile {
         path: path.to_owned(),
@@ -50,7 +50,7 @@ pub fn read(path: &str) -> Option<RawFile> {
 
 /// Whether `path` (relative, `/`-separated) may name a file: no empty, `.` or `..` segment,
 /// no hidden segment, no backslash.
-pub fn is_safe(path: &str) -> bool {
+pub(super) fn is_safe(path: &str) -> bool {
     !path.is_empty()
         && !path.contains('\\')
         && path

@@ -6,13 +6,13 @@ use axum::response::Response;
 /// The Content-Security-Policy: scripts, styles and workers only from this origin (no
 /// inline script or style), images also from data:/blob:, connections to this origin and
 /// its WebSocket, no plugins, no framing.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+pub(super) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
 img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' ws: wss:; \
 worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; \
 form-action 'self'; frame-ancestors 'none'";
 
 /// Adds the security headers to `resp` (a `map_response` middleware).
-pub async fn security_headers(mut resp: Response) -> Response {
+pub(crate) async fn security_headers(mut resp: Response) -> Response {
     let h = resp.headers_mut();
     let set: [(HeaderName, &'static str); 5] = [
         (header::CONTENT_SECURITY_POLICY, CSP),

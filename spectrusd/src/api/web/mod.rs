@@ -22,12 +22,12 @@ use std::sync::Arc;
 
 use axum::Router;
 
-pub use headers::security_headers;
-pub use site::Site;
+pub(crate) use headers::security_headers;
+pub(crate) use site::Site;
 
 /// The web client's router (its own state: the [`Site`], built once here). Inside a Tokio
 /// runtime, the files are compressed on a blocking thread right away.
-pub fn router() -> Router {
+pub(crate) fn router() -> Router {
     let site = Arc::new(Site::embedded());
     if let Ok(rt) = tokio::runtime::Handle::try_current() {
         let warm = site.clone();
@@ -37,7 +37,8 @@ pub fn router() -> Router {
 }
 
 /// The router over a given [`Site`] (tests build one from files in memory).
-pub fn router_for(site: Site) -> Router {
+#[cfg(test)]
+pub(crate) fn router_for(site: Site) -> Router {
     with_site(Arc::new(site))
 }
 

@@ -17,7 +17,7 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const NO_CACHE: &str = "no-cache";
 
 /// The one handler: every path the API router does not serve.
-pub async fn serve(
+pub(super) async fn serve(
     State(site): State<Arc<Site>>,
     method: Method,
     headers: HeaderMap,

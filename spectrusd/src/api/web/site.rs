@@ -11,14 +11,14 @@ use super::encoding::{self, Effort, Encoding};
 use super::files::{self, RawFile};
 
 /// The placeholder in `index.html` and `sw.js` that is replaced by the build id.
-pub const PLACEHOLDER: &str = "__BUILD__";
+pub(super) const PLACEHOLDER: &str = "__BUILD__";
 /// The build id of files read from disk (debug builds).
-pub const DEV_BUILD: &str = "dev";
+pub(super) const DEV_BUILD: &str = "dev";
 /// Files whose `__BUILD__` placeholders are replaced.
 const TEMPLATED: &[&str] = &["index.html", "sw.js"];
 
 /// The web client as served.
-pub struct Site {
+pub(crate) struct Site {
     build_id: String,
     source: Source,
 }
@@ -31,7 +31,7 @@ enum Source {
 }
 
 /// One file ready to serve.
-pub struct File {
+pub(crate) struct File {
     pub body: Bytes,
     pub mime: &'static str,
     /// Strong validator: a hash of the served bytes.
@@ -55,13 +55,13 @@ impl File {
     }
 
     /// Whether the body may be sent compressed.
-    pub fn compressible(&self) -> bool {
+    pub(crate) fn compressible(&self) -> bool {
         encoding::compressible(self.mime)
     }
 
     /// The body encoded with `enc`, compressed on first use and kept; `None` when
     /// compression would not make it smaller.
-    pub fn encoded(&self, enc: Encoding) -> Option<Bytes> {
+    pub(crate) fn encoded(&self, enc: Encoding) -> Option<Bytes> {
         let cell = match enc {
             Encoding::Brotli => &self.brotli,
             Encoding::Gzip => &self.gzip,
@@ -74,7 +74,7 @@ impl File {
     }
 
     /// Whether the compressed form of `enc` is ready (no work to do before answering).
-    pub fn is_encoded(&self, enc: Encoding) -> bool {
+    pub(crate) fn is_encoded(&self, enc: Encoding) -> bool {
         match enc {
             Encoding::Brotli => self.brotli.get().is_some(),
             Encoding::Gzip => self.gzip.get().is_some(),
@@ -85,7 +85,7 @@ impl File {
 impl Site {
     /// The client built into this binary: in release builds every file is loaded now and
     /// the build id hashes them; debug builds read from disk per request under id `dev`.
-    pub fn embedded() -> Site {
+    pub(crate) fn embedded() -> Site {
         if cfg!(debug_assertions) {
             Site {
                 build_id: DEV_BUILD.to_owned(),
@@ -97,7 +97,7 @@ impl Site {
     }
 
     /// A site over these files, kept in memory, with a build id hashed from their contents.
-    pub fn fixed(mut raw: Vec<RawFile>) -> Site {
+    pub(crate) fn fixed(mut raw: Vec<RawFile>) -> Site {
         raw.sort_by(|a, b| a.path.cmp(&b.path));
         let mut hasher = Sha256::new();
         for f in &raw {
@@ -122,7 +122,7 @@ impl Site {
 
     /// Compresses every fixed file in both encodings now (a no-op when serving from disk),
     /// so the first visitors after a start do not wait for brotli's highest quality.
-    pub fn precompress(&self) {
+    pub(crate) fn precompress(&self) {
         if let Source::Fixed(map) = &self.source {
             for file in map.values().filter(|f| f.compressible()) {
                 file.encoded(Encoding::Brotli);
@@ -132,17 +132,17 @@ impl Site {
     }
 
     /// The build id in asset URLs (`/assets/<build-id>/...`).
-    pub fn build_id(&self) -> &str {
+    pub(crate) fn build_id(&self) -> &str {
         &self.build_id
     }
 
     /// Whether versioned asset URLs may be cached forever (false when serving from disk).
-    pub fn immutable(&self) -> bool {
+    pub(crate) fn immutable(&self) -> bool {
         matches!(self.source, Source::Fixed(_))
     }
 
     /// The file at `path` (relative to `web/`), if there is one and the path is acceptable.
-    pub fn file(&self, path: &str) -> Option<Arc<File>> {
+    pub(crate) fn file(&self, path: &str) -> Option<Arc<File>> {
         if !files::is_safe(path) {
             return None;
         }
