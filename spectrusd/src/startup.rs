@@ -40,7 +40,7 @@ pub struct Daemon {
 
 impl Daemon {
     /// Re-reads `new` and puts its reloadable parts in force (SIGHUP).
-    pub fn reload(&self, new: &Config) -> crate::Reloaded {
+    pub fn reload(&self, new: &Config) -> crate::reload::Reloaded {
         crate::reload::apply(&self.state, new)
     }
 

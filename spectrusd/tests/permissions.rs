@@ -36,6 +36,7 @@ const TABLE: &[(&str, &str, Needs)] = &[
     ("POST", "/auth/login", Needs::Public),
     ("POST", "/auth/refresh", Needs::Public),
     ("POST", "/auth/logout", Needs::Public),
+    ("POST", "/auth/logout-all", Needs::Account),
     ("PATCH", "/users/@me", Needs::Own),
     ("PATCH", "/server", Needs::Perm(Permission::ServerManage)),
     ("POST", "/channels", Needs::Perm(Permission::ChannelsManage)),

@@ -170,18 +170,7 @@ pub(crate) async fn register(state: &AppState, req: RegisterRequest) -> Result<S
         *state.setup_code.lock().unwrap_or_else(|p| p.into_inner()) = None;
         tracing::info!(username = %row.username, "owner account claimed");
     }
-    state.access.upsert_member(row.id, Vec::new(), None);
-    let member = crate::store::members::MemberRow {
-        user: row.to_ref(),
-        nick: None,
-        roles: Vec::new(),
-        joined_at: now,
-        timeout_until: None,
-    };
-    state.hub.publish(
-        Dispatch::MemberAdd(member.to_member(Presence::Offline)),
-        Audience::All,
-    );
+    super::members::announce_joined(state, &row, now);
     session(state, &row, family, refresh)
 }
 

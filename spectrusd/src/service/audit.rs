@@ -30,28 +30,60 @@ pub(crate) fn clean_reason(reason: Option<String>) -> Result<Option<String>, Api
     Ok(Some(r.to_owned()))
 }
 
-/// Writes an entry inside a write transaction.
-pub(crate) fn record(
-    c: &rusqlite::Connection,
+/// An audit entry decided before its write transaction (id, actor, action, target, reason)
+/// and written inside it, with what changed, by [`Entry::write`]: the entry commits or rolls
+/// back with the change it records.
+pub(crate) struct Entry {
     id: Id,
     actor: Actor,
-    action: &str,
-    target: Option<(&str, String)>,
-    reason: Option<&str>,
-    changes: serde_json::Value,
-) -> Result<(), StoreError> {
-    store::audit::insert(
-        c,
-        &store::audit::NewEntry {
-            id,
-            actor_id: actor.user_id(),
-            admin_uid: actor.admin_uid(),
+    action: &'static str,
+    target: Option<(&'static str, String)>,
+    reason: Option<String>,
+}
+
+impl Entry {
+    /// An entry for `action` by `actor`, with a fresh id.
+    pub(crate) fn new(state: &AppState, actor: Actor, action: &'static str) -> Entry {
+        Entry {
+            id: state.ids.next(),
+            actor,
             action,
-            target,
-            reason,
-            changes,
-        },
-    )
+            target: None,
+            reason: None,
+        }
+    }
+
+    /// What the action was done to: a kind (`user`, `role`, `channel`, ...) and its id.
+    pub(crate) fn target(mut self, kind: &'static str, id: impl ToString) -> Entry {
+        self.target = Some((kind, id.to_string()));
+        self
+    }
+
+    /// Why, as given by the actor (already checked by [`clean_reason`]).
+    pub(crate) fn reason(mut self, reason: Option<String>) -> Entry {
+        self.reason = reason;
+        self
+    }
+
+    /// Writes the entry inside the caller's write transaction.
+    pub(crate) fn write(
+        &self,
+        c: &rusqlite::Connection,
+        changes: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        store::audit::insert(
+            c,
+            &store::audit::NewEntry {
+                id: self.id,
+                actor_id: self.actor.user_id(),
+                admin_uid: self.actor.admin_uid(),
+                action: self.action,
+                target: self.target.clone(),
+                reason: self.reason.as_deref(),
+                changes,
+            },
+        )
+    }
 }
 
 /// `GET /audit-log` (`audit_log:view`): newest first, filtered by action and actor.

@@ -82,7 +82,7 @@ pub(crate) async fn create(
     check_limits(req.user_limit, req.bitrate, &mut check);
     check.finish()?;
     let id = state.ids.next();
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "channel.create").target("channel", id);
     let ch = super::write(state, move |c| {
         check_parent(c, req.parent_id, req.kind)?;
         let position = match req.position {
@@ -101,14 +101,7 @@ pub(crate) async fn create(
             bitrate: req.bitrate,
         };
         store::channels::upsert(c, &ch)?;
-        audit(
-            c,
-            audit_id,
-            actor,
-            "channel.create",
-            Some(("channel", id.to_string())),
-            serde_json::json!({"after": &ch}),
-        )?;
+        entry.write(c, serde_json::json!({"after": &ch}))?;
         Ok(ch)
     })
     .await?;
@@ -138,7 +131,7 @@ pub(crate) async fn patch(
     }
     check_limits(req.user_limit.flatten(), req.bitrate.flatten(), &mut check);
     check.finish()?;
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "channel.update").target("channel", id);
     let ch = super::write(state, move |c| {
         let before = store::channels::get(c, id)?.ok_or(ApiError::NotFound("channel"))?;
         let mut ch = before.clone();
@@ -162,14 +155,7 @@ pub(crate) async fn patch(
             ch.bitrate = b;
         }
         store::channels::upsert(c, &ch)?;
-        audit(
-            c,
-            audit_id,
-            actor,
-            "channel.update",
-            Some(("channel", id.to_string())),
-            serde_json::json!({"before": before, "after": &ch}),
-        )?;
+        entry.write(c, serde_json::json!({"before": before, "after": &ch}))?;
         Ok(ch)
     })
     .await?;
@@ -193,7 +179,7 @@ pub(crate) async fn reorder(
             "give 1 to 500 channel positions".into(),
         ));
     }
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "channel.reorder");
     let changed = super::write(state, move |c| {
             let mut changed = Vec::new();
             for m in &moves {
@@ -206,7 +192,7 @@ pub(crate) async fn reorder(
                 store::channels::upsert(c, &ch)?;
                 changed.push(ch);
             }
-            audit(c, audit_id, actor, "channel.reorder", None, serde_json::json!({"moves": moves.iter().map(|m| (m.id, m.position)).collect::<Vec<_>>()}))?;
+            entry.write(c, serde_json::json!({"moves": moves.iter().map(|m| (m.id, m.position)).collect::<Vec<_>>()}))?;
             Ok(changed)
         })
         .await?;
@@ -241,7 +227,7 @@ pub(crate) async fn delete(
     held: HeldChannels,
 ) -> Result<(), ApiError> {
     actor.require_in(state, id, Permission::ChannelsManage)?;
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "channel.delete").target("channel", id);
     let (ch, children) = super::write(state, move |c| {
         let ch = store::channels::get(c, id)?.ok_or(ApiError::NotFound("channel"))?;
         let former_children: Vec<Id> = store::channels::list(c)?
@@ -261,14 +247,7 @@ pub(crate) async fn delete(
         for child in former_children {
             children.extend(store::channels::get(c, child)?);
         }
-        audit(
-            c,
-            audit_id,
-            actor,
-            "channel.delete",
-            Some(("channel", id.to_string())),
-            serde_json::json!({"before": &ch}),
-        )?;
+        entry.write(c, serde_json::json!({"before": &ch}))?;
         Ok((ch, children))
     })
     .await?;
@@ -341,7 +320,7 @@ async fn overwrite_change(
     o: Option<PermissionOverwrite>,
     role: Id,
 ) -> Result<Channel, ApiError> {
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "channel.overwrite").target("channel", channel);
     let snapshot = super::visibility::snapshot(state);
     let ch = super::write(state, move |c| {
         if store::roles::get(c, role)?.is_none() {
@@ -358,12 +337,8 @@ async fn overwrite_change(
                 store::channels::delete_overwrite(c, channel, role)?;
             }
         }
-        audit(
+        entry.write(
             c,
-            audit_id,
-            actor,
-            "channel.overwrite",
-            Some(("channel", channel.to_string())),
             serde_json::json!({"role_id": role, "before": before, "after": &o}),
         )?;
         store::channels::get(c, channel)?.ok_or(ApiError::NotFound("channel"))

@@ -63,15 +63,11 @@ pub(crate) async fn create(
         created_at: now,
     };
     let r = row.clone();
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "invite.create").target("invite", &r.code);
     super::write(state, move |c| {
         store::invites::insert(c, &r)?;
-        Ok(audit(
+        Ok(entry.write(
             c,
-            audit_id,
-            actor,
-            "invite.create",
-            Some(("invite", r.code.clone())),
             serde_json::json!({"max_uses": r.max_uses, "expires_at": r.expires_at}),
         )?)
     })
@@ -89,21 +85,14 @@ pub(crate) async fn list(state: &AppState, actor: Actor) -> Result<Vec<Invite>, 
 /// Revokes an invite: `invites:manage`, or its creator.
 pub(crate) async fn revoke(state: &AppState, actor: Actor, code: String) -> Result<(), ApiError> {
     let may_manage = actor.require(state, Permission::InvitesManage).is_ok();
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "invite.delete").target("invite", &code);
     super::write(state, move |c| {
         let inv = store::invites::get(c, &code)?.ok_or(ApiError::NotFound("invite"))?;
         if !may_manage && (inv.created_by.is_none() || inv.created_by != actor.user_id()) {
             return Err(ApiError::MissingPermission(Permission::InvitesManage));
         }
         store::invites::delete(c, &code)?;
-        Ok(audit(
-            c,
-            audit_id,
-            actor,
-            "invite.delete",
-            Some(("invite", code.clone())),
-            serde_json::json!({}),
-        )?)
+        Ok(entry.write(c, serde_json::json!({}))?)
     })
     .await?;
     Ok(())

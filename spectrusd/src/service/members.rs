@@ -1,11 +1,15 @@
 //! Members and roles as the core needs them (listing); moderation builds on this.
 
 use spectrus_proto::Id;
+use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::model::{Member, Presence, Role};
 
+use crate::bus::Audience;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
+use crate::store::members::MemberRow;
+use crate::store::users::UserRow;
 
 /// A page of members by id.
 pub(crate) async fn page(
@@ -21,17 +25,7 @@ pub(crate) async fn page(
         .store
         .read(move |c| store::members::page(c, after, limit))
         .await?;
-    let online = state.hub.online_users();
-    Ok(rows
-        .iter()
-        .map(|m| {
-            m.to_member(if online.contains(&m.user.id) {
-                Presence::Online
-            } else {
-                Presence::Offline
-            })
-        })
-        .collect())
+    Ok(with_presence(state, &rows))
 }
 
 /// One member.
@@ -52,4 +46,34 @@ pub(crate) async fn get(state: &AppState, user: Id) -> Result<Member, ApiError> 
 /// Every role, by position.
 pub(crate) async fn roles(state: &AppState) -> Result<Vec<Role>, ApiError> {
     Ok(state.store.read(store::roles::list).await?)
+}
+
+/// Members as the wire shows them, each with its presence now.
+pub(crate) fn with_presence(state: &AppState, rows: &[MemberRow]) -> Vec<Member> {
+    let online = state.hub.online_users();
+    rows.iter()
+        .map(|m| {
+            m.to_member(if online.contains(&m.user.id) {
+                Presence::Online
+            } else {
+                Presence::Offline
+            })
+        })
+        .collect()
+}
+
+/// A new account's membership (no roles), known to the access model and announced to all.
+pub(crate) fn announce_joined(state: &AppState, row: &UserRow, joined_at: i64) {
+    state.access.upsert_member(row.id, Vec::new(), None);
+    let member = MemberRow {
+        user: row.to_ref(),
+        nick: None,
+        roles: Vec::new(),
+        joined_at,
+        timeout_until: None,
+    };
+    state.hub.publish(
+        Dispatch::MemberAdd(member.to_member(Presence::Offline)),
+        Audience::All,
+    );
 }

@@ -197,7 +197,7 @@ pub(crate) async fn delete(
     let may_manage = actor
         .require_in(state, channel, Permission::MessagesManage)
         .is_ok();
-    let audit_id = state.ids.next();
+    let entry = super::audit::Entry::new(state, actor, "message.delete").target("message", id);
     super::write(state, move |c| {
         let author = match store::messages::owner_of(c, id)? {
             Some((ch, author)) if ch == channel => author,
@@ -207,12 +207,8 @@ pub(crate) async fn delete(
             if !may_manage {
                 return Err(ApiError::MissingPermission(Permission::MessagesManage));
             }
-            super::audit(
+            entry.write(
                 c,
-                audit_id,
-                actor,
-                "message.delete",
-                Some(("message", id.to_string())),
                 serde_json::json!({"channel_id": channel, "author_id": author}),
             )?;
         }

@@ -141,15 +141,3 @@ pub(crate) fn permissions_of(state: &AppState, roles: &[Id]) -> PermissionSet {
         .filter_map(|r| state.access.role(*r))
         .fold(PermissionSet::EMPTY, |acc, r| acc.union(r.permissions))
 }
-
-/// Writes an audit log entry inside a write transaction (no reason given).
-pub(crate) fn audit(
-    c: &rusqlite::Connection,
-    id: Id,
-    actor: Actor,
-    action: &str,
-    target: Option<(&str, String)>,
-    changes: serde_json::Value,
-) -> Result<(), crate::store::StoreError> {
-    audit::record(c, id, actor, action, target, None, changes)
-}

@@ -142,6 +142,46 @@ fn end_membership(state: &AppState, user: Id, families: &[Id], why: &'static str
     }
 }
 
+/// A kick or a ban, for [`removal`].
+#[derive(Clone, Copy)]
+enum Removal {
+    Kick,
+    Ban,
+}
+
+/// What a kick and a ban both check — permission, reason, rank — and their audit entry. A
+/// kick needs a member; a ban may name any account (the owner is still the owner).
+fn removal(
+    state: &AppState,
+    actor: Actor,
+    user: Id,
+    reason: Option<String>,
+    kind: Removal,
+) -> Result<(audit::Entry, Option<String>), ApiError> {
+    let (permission, verb, action) = match kind {
+        Removal::Kick => (Permission::MembersKick, "kick", "member.kick"),
+        Removal::Ban => (Permission::MembersBan, "ban", "member.ban"),
+    };
+    actor.require(state, permission)?;
+    let reason = audit::clean_reason(reason)?;
+    let st = actor.standing(state)?;
+    let target = match (kind, state.access.standing(user)) {
+        (_, Some(t)) => t,
+        (Removal::Kick, None) => return Err(ApiError::NotFound("member")),
+        // Not a member: nobody's rank to respect, but the owner is still the owner.
+        (Removal::Ban, None) => Standing {
+            is_owner: state.access.owner() == Some(user),
+            administrator: false,
+            highest: i64::MIN,
+        },
+    };
+    check_moderation(actor, st, user, target, verb)?;
+    let entry = audit::Entry::new(state, actor, action)
+        .target("user", user)
+        .reason(reason.clone());
+    Ok((entry, reason))
+}
+
 /// Kicks a member (`members:kick`): sessions end at once; a new invite lets them back.
 pub(crate) async fn kick(
     state: &AppState,
@@ -149,27 +189,13 @@ pub(crate) async fn kick(
     user: Id,
     reason: Option<String>,
 ) -> Result<(), ApiError> {
-    actor.require(state, Permission::MembersKick)?;
-    let reason = audit::clean_reason(reason)?;
-    let st = actor.standing(state)?;
-    let target = target_standing(state, user)?;
-    check_moderation(actor, st, user, target, "kick")?;
-    let audit_id = state.ids.next();
-    let r = reason.clone();
+    let (entry, _) = removal(state, actor, user, reason, Removal::Kick)?;
     let families = super::write(state, move |c| {
         if !store::members::delete(c, user)? {
             return Err(ApiError::NotFound("member"));
         }
         let families = store::tokens::revoke_user(c, user)?;
-        audit::record(
-            c,
-            audit_id,
-            actor,
-            "member.kick",
-            Some(("user", user.to_string())),
-            r.as_deref(),
-            serde_json::json!({}),
-        )?;
+        entry.write(c, serde_json::json!({}))?;
         Ok(families)
     })
     .await?;
@@ -188,20 +214,7 @@ pub(crate) async fn ban(
     user: Id,
     reason: Option<String>,
 ) -> Result<(), ApiError> {
-    actor.require(state, Permission::MembersBan)?;
-    let reason = audit::clean_reason(reason)?;
-    let st = actor.standing(state)?;
-    let target = match state.access.standing(user) {
-        Some(t) => t,
-        // Not a member: nobody's rank to respect, but the owner is still the owner.
-        None => Standing {
-            is_owner: state.access.owner() == Some(user),
-            administrator: false,
-            highest: i64::MIN,
-        },
-    };
-    check_moderation(actor, st, user, target, "ban")?;
-    let audit_id = state.ids.next();
+    let (entry, reason) = removal(state, actor, user, reason, Removal::Ban)?;
     let r = reason.clone();
     let now = now_ms();
     let families = super::write(state, move |c| {
@@ -211,15 +224,7 @@ pub(crate) async fn ban(
         store::bans::insert(c, user, r.as_deref(), actor.user_id(), now)?;
         let was_member = store::members::delete(c, user)?;
         let families = store::tokens::revoke_user(c, user)?;
-        audit::record(
-            c,
-            audit_id,
-            actor,
-            "member.ban",
-            Some(("user", user.to_string())),
-            r.as_deref(),
-            serde_json::json!({"was_member": was_member}),
-        )?;
+        entry.write(c, serde_json::json!({"was_member": was_member}))?;
         Ok(families)
     })
     .await?;
@@ -243,20 +248,14 @@ pub(crate) async fn unban(
 ) -> Result<(), ApiError> {
     actor.require(state, Permission::MembersBan)?;
     let reason = audit::clean_reason(reason)?;
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "member.unban")
+        .target("user", user)
+        .reason(reason.clone());
     super::write(state, move |c| {
         if !store::bans::delete(c, user)? {
             return Err(ApiError::NotFound("ban"));
         }
-        Ok(audit::record(
-            c,
-            audit_id,
-            actor,
-            "member.unban",
-            Some(("user", user.to_string())),
-            reason.as_deref(),
-            serde_json::json!({}),
-        )?)
+        Ok(entry.write(c, serde_json::json!({}))?)
     })
     .await?;
     state.hub.admin_event(
@@ -375,24 +374,26 @@ pub(crate) async fn patch_member(
 ) -> Result<Member, ApiError> {
     let reason = audit::clean_reason(reason)?;
     let change = check_patch(state, actor, user, req)?;
-    let ids = [state.ids.next(), state.ids.next(), state.ids.next()];
+    let entry0 = audit::Entry::new(state, actor, "member.update")
+        .target("user", user)
+        .reason(reason.clone());
+    let entry1 = audit::Entry::new(state, actor, "member.roles")
+        .target("user", user)
+        .reason(reason.clone());
+    let entry2 = audit::Entry::new(state, actor, "member.timeout")
+        .target("user", user)
+        .reason(reason.clone());
     let roles_change = change.roles.is_some();
     let timeout_change = change.timeout;
     let snapshot = roles_change.then(|| visibility::snapshot(state));
     let row = super::write(state, move |c| {
         let before = store::members::get(c, user)?.ok_or(ApiError::NotFound("member"))?;
-        let target = Some(("user", user.to_string()));
         if let Some(n) = &change.nick
             && *n != before.nick
         {
             store::members::set_nick(c, user, n.as_deref())?;
-            audit::record(
+            entry0.write(
                 c,
-                ids[0],
-                actor,
-                "member.update",
-                target.clone(),
-                reason.as_deref(),
                 serde_json::json!({"before": {"nick": before.nick}, "after": {"nick": n}}),
             )?;
         }
@@ -403,26 +404,16 @@ pub(crate) async fn patch_member(
             new.sort();
             if old != new {
                 store::members::set_roles(c, user, roles)?;
-                audit::record(
+                entry1.write(
                     c,
-                    ids[1],
-                    actor,
-                    "member.roles",
-                    target.clone(),
-                    reason.as_deref(),
                     serde_json::json!({"before": {"roles": old}, "after": {"roles": new}}),
                 )?;
             }
         }
         if let Some(t) = change.timeout {
             store::members::set_timeout(c, user, t)?;
-            audit::record(
+            entry2.write(
                 c,
-                ids[2],
-                actor,
-                "member.timeout",
-                target,
-                reason.as_deref(),
                 serde_json::json!({
                     "before": {"timeout_until": before.timeout_until.map(rfc3339)},
                     "after": {"timeout_until": t.map(rfc3339)},

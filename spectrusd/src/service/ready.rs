@@ -2,7 +2,6 @@
 
 use spectrus_proto::Id;
 use spectrus_proto::gateway::Ready;
-use spectrus_proto::model::Presence;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -35,23 +34,13 @@ pub(crate) async fn build(
             ))
         })
         .await?;
-    let online = state.hub.online_users();
     Ok(Ready {
         session_id,
         user: me,
         server,
         channels,
         roles,
-        members: members
-            .iter()
-            .map(|m| {
-                m.to_member(if online.contains(&m.user.id) {
-                    Presence::Online
-                } else {
-                    Presence::Offline
-                })
-            })
-            .collect(),
+        members: super::members::with_presence(state, &members),
         member_count: state.access.member_count(),
         voice_states: state.voice.states_for(&state.access, user),
         read_states,

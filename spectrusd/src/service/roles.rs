@@ -30,6 +30,13 @@ fn below_only() -> ApiError {
     ApiError::Forbidden("you can only manage roles below your highest role".into())
 }
 
+/// `roles:manage`, and `id` below the actor: the actor's standing and the role.
+fn manage(state: &AppState, actor: Actor, id: Id) -> Result<(Standing, Role), ApiError> {
+    actor.require(state, Permission::RolesManage)?;
+    let st = actor.standing(state)?;
+    Ok((st, manageable(state, st, id)?))
+}
+
 /// A role the actor may manage (exists, below the actor's highest role).
 fn manageable(state: &AppState, st: Standing, id: Id) -> Result<Role, ApiError> {
     let role = state.access.role(id).ok_or(ApiError::NotFound("role"))?;
@@ -78,19 +85,12 @@ pub(crate) async fn create(
         hoist: req.hoist.unwrap_or(false),
         mentionable: req.mentionable.unwrap_or(false),
     };
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "role.create").target("role", role.id);
     let r = role.clone();
     let all = super::write(state, move |c| {
         store::roles::shift_up_from(c, 1)?;
         store::roles::upsert(c, &r)?;
-        audit(
-            c,
-            audit_id,
-            actor,
-            "role.create",
-            Some(("role", r.id.to_string())),
-            serde_json::json!({"after": &r}),
-        )?;
+        entry.write(c, serde_json::json!({"after": &r}))?;
         Ok(store::roles::list(c)?)
     })
     .await?;
@@ -100,11 +100,7 @@ pub(crate) async fn create(
     state
         .hub
         .publish(Dispatch::RoleCreate(role.clone()), Audience::All);
-    for r in all.iter().filter(|r| r.position > 1) {
-        state
-            .hub
-            .publish(Dispatch::RoleUpdate(r.clone()), Audience::All);
-    }
+    announce_moved(state, all.iter().filter(|r| r.position > 1));
     publish_admin(state, "role_create", actor, &role);
     Ok(role)
 }
@@ -116,9 +112,7 @@ pub(crate) async fn patch(
     id: Id,
     req: PatchRole,
 ) -> Result<Role, ApiError> {
-    actor.require(state, Permission::RolesManage)?;
-    let st = actor.standing(state)?;
-    let before = manageable(state, st, id)?;
+    let (_, before) = manage(state, actor, id)?;
     let mut check = validate::Checker::new();
     if let Some(n) = &req.name {
         if before.position == 0 {
@@ -150,7 +144,7 @@ pub(crate) async fn patch(
     if let Some(m) = req.mentionable {
         after.mentionable = m;
     }
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "role.update").target("role", id);
     let snapshot = visibility::snapshot(state);
     let role = super::write(state, move |c| {
         // Re-read inside the transaction so a concurrent reorder is not undone.
@@ -160,14 +154,7 @@ pub(crate) async fn patch(
             ..after
         };
         store::roles::upsert(c, &role)?;
-        audit(
-            c,
-            audit_id,
-            actor,
-            "role.update",
-            Some(("role", id.to_string())),
-            serde_json::json!({"before": stored, "after": &role}),
-        )?;
+        entry.write(c, serde_json::json!({"before": stored, "after": &role}))?;
         Ok(role)
     })
     .await?;
@@ -182,27 +169,21 @@ pub(crate) async fn patch(
 
 /// Deletes a role (not `@everyone`); the roles above move down one.
 pub(crate) async fn delete(state: &AppState, actor: Actor, id: Id) -> Result<(), ApiError> {
-    actor.require(state, Permission::RolesManage)?;
-    let st = actor.standing(state)?;
-    let role = manageable(state, st, id)?;
+    let (_, role) = manage(state, actor, id)?;
     if role.position == 0 {
         return Err(ApiError::Conflict(
             "the @everyone role cannot be deleted".into(),
         ));
     }
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "role.delete").target("role", id);
     let snapshot = visibility::snapshot(state);
     let (holders, moved) = super::write(state, move |c| {
         let before = store::roles::get(c, id)?.ok_or(ApiError::NotFound("role"))?;
         let holders = store::roles::holders(c, id)?;
         store::roles::delete(c, id)?;
         let moved = store::roles::compact(c)?;
-        audit(
+        entry.write(
             c,
-            audit_id,
-            actor,
-            "role.delete",
-            Some(("role", id.to_string())),
             serde_json::json!({"before": before, "holders": &holders}),
         )?;
         Ok((holders, moved))
@@ -216,16 +197,21 @@ pub(crate) async fn delete(state: &AppState, actor: Actor, id: Id) -> Result<(),
     state
         .hub
         .publish(Dispatch::RoleDelete(IdOnly { id }), Audience::All);
-    for r in &moved {
-        state
-            .hub
-            .publish(Dispatch::RoleUpdate(r.clone()), Audience::All);
-    }
+    announce_moved(state, &moved);
     for u in holders {
         moderation::publish_member(state, u).await?;
     }
     publish_admin(state, "role_delete", actor, &role);
     Ok(())
+}
+
+/// Tells everyone the roles whose position changed.
+fn announce_moved<'a>(state: &AppState, roles: impl IntoIterator<Item = &'a Role>) {
+    for r in roles {
+        state
+            .hub
+            .publish(Dispatch::RoleUpdate(r.clone()), Audience::All);
+    }
 }
 
 /// The new order: every role's position after `moves`, checked and made dense (1..n).
@@ -289,19 +275,15 @@ pub(crate) async fn reorder(
         return Err(ApiError::InvalidBody("give 1 to 250 role positions".into()));
     }
     let st = actor.standing(state)?;
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "role.reorder");
     let (changed, all) = super::write(state, move |c| {
         let roles = store::roles::list(c)?;
         let changed = new_order(&roles, &moves, st)?;
         for r in &changed {
             store::roles::upsert(c, r)?;
         }
-        audit(
+        entry.write(
             c,
-            audit_id,
-            actor,
-            "role.reorder",
-            None,
             serde_json::json!({
                 "before": roles.iter().map(|r| (r.id, r.position)).collect::<Vec<_>>(),
                 "after": changed.iter().map(|r| (r.id, r.position)).collect::<Vec<_>>(),
@@ -312,10 +294,8 @@ pub(crate) async fn reorder(
     .await?;
     for r in &changed {
         state.access.upsert_role(r);
-        state
-            .hub
-            .publish(Dispatch::RoleUpdate(r.clone()), Audience::All);
     }
+    announce_moved(state, &changed);
     Ok(all)
 }
 
@@ -327,9 +307,7 @@ fn check_assignment(
     role: Id,
     granting: bool,
 ) -> Result<Role, ApiError> {
-    actor.require(state, Permission::RolesManage)?;
-    let st = actor.standing(state)?;
-    let r = manageable(state, st, role)?;
+    let (st, r) = manage(state, actor, role)?;
     if r.position == 0 {
         return Err(ApiError::InvalidBody(
             "every member has @everyone; it cannot be given or taken".into(),
@@ -381,7 +359,17 @@ async fn change_assignment(
     if had == add {
         return Ok(());
     }
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(
+        state,
+        actor,
+        if add {
+            "member.role_add"
+        } else {
+            "member.role_remove"
+        },
+    )
+    .target("user", user)
+    .reason(reason.clone());
     let snapshot = visibility::snapshot(state);
     let row = super::write(state, move |c| {
         if add {
@@ -389,19 +377,7 @@ async fn change_assignment(
         } else {
             store::roles::unassign(c, user, role)?;
         }
-        audit::record(
-            c,
-            audit_id,
-            actor,
-            if add {
-                "member.role_add"
-            } else {
-                "member.role_remove"
-            },
-            Some(("user", user.to_string())),
-            reason.as_deref(),
-            serde_json::json!({"role_id": role, "name": r.name}),
-        )?;
+        entry.write(c, serde_json::json!({"role_id": role, "name": r.name}))?;
         Ok(store::members::get(c, user)?)
     })
     .await?

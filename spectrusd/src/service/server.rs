@@ -71,7 +71,7 @@ pub(crate) async fn patch(
         );
     }
     check.finish()?;
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "server.update");
     let changes = serde_json::to_value(&req).unwrap_or_default();
     super::write(state, move |c| {
         if let Some(n) = &req.name {
@@ -86,7 +86,7 @@ pub(crate) async fn patch(
         if let Some(r) = req.registration {
             store::settings::set(c, "registration", Some(r.as_str()))?;
         }
-        Ok(audit(c, audit_id, actor, "server.update", None, changes)?)
+        Ok(entry.write(c, changes)?)
     })
     .await?;
     let info = info(state).await?;

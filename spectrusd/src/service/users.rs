@@ -9,7 +9,6 @@ use serde_json::json;
 use spectrus_proto::Id;
 use spectrus_proto::admin::{AdminUser, CreateUser, CreatedUser, PasswordReset};
 use spectrus_proto::gateway::{Dispatch, IdOnly};
-use spectrus_proto::model::Presence;
 
 use super::moderation::with_actor;
 use super::{Actor, audit};
@@ -101,7 +100,7 @@ pub(crate) async fn create(
         disabled: false,
         created_at: now,
     };
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "user.create").target("user", row.id);
     let r = row.clone();
     super::write(state, move |c| {
         if store::users::username_taken(c, &r.username)? {
@@ -109,28 +108,10 @@ pub(crate) async fn create(
         }
         store::users::insert(c, &r)?;
         store::members::insert(c, r.id, now)?;
-        Ok(audit(
-            c,
-            audit_id,
-            actor,
-            "user.create",
-            Some(("user", r.id.to_string())),
-            json!({"username": r.username}),
-        )?)
+        Ok(entry.write(c, json!({"username": r.username}))?)
     })
     .await?;
-    state.access.upsert_member(row.id, Vec::new(), None);
-    let member = store::members::MemberRow {
-        user: row.to_ref(),
-        nick: None,
-        roles: Vec::new(),
-        joined_at: now,
-        timeout_until: None,
-    };
-    state.hub.publish(
-        Dispatch::MemberAdd(member.to_member(Presence::Offline)),
-        Audience::All,
-    );
+    super::members::announce_joined(state, &row, now);
     state.hub.admin_event(
         "user_created",
         with_actor(actor, json!({"user_id": row.id, "username": row.username})),
@@ -162,19 +143,12 @@ pub(crate) async fn reset_password(
     }
     let password = password.unwrap_or_else(generate_password);
     let h = hash(password.clone()).await?;
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "user.reset_password").target("user", user);
     let families = super::write(state, move |c| {
         store::users::by_id(c, user)?.ok_or(ApiError::NotFound("user"))?;
         store::users::set_password_hash(c, user, &h)?;
         let families = store::tokens::revoke_user(c, user)?;
-        audit(
-            c,
-            audit_id,
-            actor,
-            "user.reset_password",
-            Some(("user", user.to_string())),
-            json!({}),
-        )?;
+        entry.write(c, json!({}))?;
         Ok(families)
     })
     .await?;
@@ -194,7 +168,16 @@ pub(crate) async fn set_disabled(
     user: Id,
     disabled: bool,
 ) -> Result<(), ApiError> {
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(
+        state,
+        actor,
+        if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        },
+    )
+    .target("user", user);
     let families = super::write(state, move |c| {
         let u = store::users::by_id(c, user)?.ok_or(ApiError::NotFound("user"))?;
         if disabled && u.is_owner {
@@ -209,18 +192,7 @@ pub(crate) async fn set_disabled(
         } else {
             Vec::new()
         };
-        audit(
-            c,
-            audit_id,
-            actor,
-            if disabled {
-                "user.disable"
-            } else {
-                "user.enable"
-            },
-            Some(("user", user.to_string())),
-            json!({}),
-        )?;
+        entry.write(c, json!({}))?;
         Ok(families)
     })
     .await?;
@@ -238,7 +210,7 @@ pub(crate) async fn set_disabled(
 
 /// Deletes an account; its messages stay, attributed to a deleted user. Not the owner.
 pub(crate) async fn delete(state: &AppState, actor: Actor, user: Id) -> Result<(), ApiError> {
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "user.delete").target("user", user);
     let (families, was_member) = super::write(state, move |c| {
         let u = store::users::by_id(c, user)?.ok_or(ApiError::NotFound("user"))?;
         if u.is_owner {
@@ -250,14 +222,7 @@ pub(crate) async fn delete(state: &AppState, actor: Actor, user: Id) -> Result<(
         let was_member = store::members::is_member(c, user)?;
         let families = store::tokens::revoke_user(c, user)?;
         store::users::anonymize(c, user)?;
-        audit(
-            c,
-            audit_id,
-            actor,
-            "user.delete",
-            Some(("user", user.to_string())),
-            json!({"username": u.username}),
-        )?;
+        entry.write(c, json!({"username": u.username}))?;
         Ok((families, was_member))
     })
     .await?;
@@ -276,7 +241,7 @@ pub(crate) async fn delete(state: &AppState, actor: Actor, user: Id) -> Result<(
 
 /// Moves ownership to `user` (a member, not disabled); the previous owner stays a member.
 pub(crate) async fn set_owner(state: &AppState, actor: Actor, user: Id) -> Result<(), ApiError> {
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "server.owner").target("user", user);
     let previous = super::write(state, move |c| {
         let u = store::users::by_id(c, user)?.ok_or(ApiError::NotFound("user"))?;
         if u.disabled {
@@ -291,14 +256,7 @@ pub(crate) async fn set_owner(state: &AppState, actor: Actor, user: Id) -> Resul
         }
         let previous = store::users::owner_id(c)?;
         store::users::set_owner(c, user)?;
-        audit(
-            c,
-            audit_id,
-            actor,
-            "server.owner",
-            Some(("user", user.to_string())),
-            json!({"before": previous, "after": user}),
-        )?;
+        entry.write(c, json!({"before": previous, "after": user}))?;
         Ok(previous)
     })
     .await?;

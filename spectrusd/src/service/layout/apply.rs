@@ -34,7 +34,7 @@ pub(crate) async fn apply(
             .map(|c| 1 + c.channels.len())
             .sum::<usize>();
     let ids: Vec<Id> = (0..count).map(|_| state.ids.next()).collect();
-    let audit_id = state.ids.next();
+    let entry = audit::Entry::new(state, actor, "layout.apply");
     let (changes, roles, channels) = crate::service::write(state, move |c| {
         let roles = store::roles::list(c)?;
         let channels = store::channels::list(c)?;
@@ -54,14 +54,7 @@ pub(crate) async fn apply(
         for (ch, role) in &plan.overwrite_deletes {
             store::channels::delete_overwrite(c, *ch, *role)?;
         }
-        audit(
-            c,
-            audit_id,
-            actor,
-            "layout.apply",
-            None,
-            json!({"changes": &plan.changes}),
-        )?;
+        entry.write(c, json!({"changes": &plan.changes}))?;
         let mut touched: Vec<Id> = plan.channels.iter().map(|(ch, _)| ch.id).collect();
         touched.extend(plan.overwrite_puts.iter().map(|(ch, _)| *ch));
         touched.extend(plan.overwrite_deletes.iter().map(|(ch, _)| *ch));

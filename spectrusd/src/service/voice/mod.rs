@@ -76,21 +76,15 @@ pub(crate) async fn moderate(
     if changes {
         // The flags (stored first: they outlive the daemon) and the audit entry, in one
         // transaction; the requested change is the entry's `after`.
-        let audit_id = state.ids.next();
+        let entry = audit::Entry::new(state, actor, "member.voice_update")
+            .target("user", target)
+            .reason(reason.clone());
         let after = serde_json::json!({ "after": &req });
         crate::service::write(state, move |c| {
             if let Some(m) = flags {
                 store::voice::set_moderation(c, target, m.mute, m.deaf)?;
             }
-            Ok(audit::record(
-                c,
-                audit_id,
-                actor,
-                "member.voice_update",
-                Some(("user", target.to_string())),
-                reason.as_deref(),
-                after,
-            )?)
+            Ok(entry.write(c, after)?)
         })
         .await?;
     }
