@@ -17,6 +17,7 @@ import { navigate } from "../router.js";
 import { signOut } from "../net/session.js";
 import { voice, joinVoice, toggleMute, toggleDeafen } from "../voice/engine.js";
 import { VoiceBar } from "../voice/voicebar.js";
+import { allowedTabs } from "../admin/view.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
 
@@ -111,6 +112,7 @@ function ServerHeader() {
     </button>
     ${open ? html`<${Menu} label=${name} onClose=${close} class="server-menu" items=${[
       { label: "Invite people", icon: "userPlus", onSelect: () => { dialog.value = "invite"; } },
+      ...(allowedTabs().length ? [{ label: "Server settings", icon: "shield", onSelect: () => navigate("/server-settings") }] : []),
       { label: "Settings", icon: "gear", onSelect: () => { dialog.value = "settings"; } },
       { label: "Log out", icon: "logOut", danger: true, onSelect: () => { signOut(); navigate("/login"); } },
     ]} />` : null}

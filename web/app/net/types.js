@@ -55,6 +55,13 @@
 /** @typedef {{user_id: Id, status: Presence}} PresenceUpdate */
 /** @typedef {{user_id: Id, channel_id: Id, speaking: boolean}} Speaking */
 /** @typedef {{code: string, message: string}} VoiceError */
+/** @typedef {{name: string, description: string}} PermissionInfo */
+/** @typedef {{user: UserRef, reason: string|null, created_at: string}} Ban */
+/**
+ * @typedef {{id: Id, actor_id: Id|null, actor: {via: string, uid: number}|null, action: string,
+ *   target_type: string|null, target_id: Id|null, reason: string|null,
+ *   changes: {before?: any, after?: any}|null, created_at: string}} AuditEntry
+ */
 /** @typedef {{op: string, d: any, t?: string, s?: number}} Frame */
 /** @typedef {{status: number, code: string, message: string, fields?: Record<string,string>, retry_after_ms?: number}} ApiError */
 
