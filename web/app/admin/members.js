@@ -7,7 +7,7 @@
 import { html } from "../lib/html.js";
 import { useState } from "../../vendor/preact-hooks.mjs";
 import { api, errorText } from "../net/api.js";
-import { members, memberCount, roles, me } from "../net/store.js";
+import { members, memberCount, roles, me, server } from "../net/store.js";
 import { rank } from "../lib/perms.js";
 import { dayLabel, relativeTime } from "../lib/time.js";
 import { Avatar } from "../ui/avatar.js";
@@ -29,6 +29,7 @@ export const TIMEOUTS = [["60", "60 seconds"], ["300", "5 minutes"], ["600", "10
 function outranks(m) {
   const u = me.value;
   if (!u || u.id === m.user.id) return false;
+  if (server.value && server.value.owner_id === m.user.id) return false;
   return myRank() > rank(m, roles.value);
 }
 
@@ -138,7 +139,7 @@ export function MembersTab() {
               ${timedOut(m) ? html`<span class="role-chip warn-text">Timed out</span>` : null}</div></div>
           <span class="muted small mt-joined" title=${new Date(m.joined_at).toLocaleString()}>Joined ${dayLabel(m.joined_at)}</span>
           ${manageable ? html`<button class="btn small" onClick=${() => setOpen(m.user.id)}>Manage ${nameOf(m)}</button>`
-            : html`<span class="muted small mt-why">${me.value && me.value.id === m.user.id ? "You" : "Ranked at or above you"}</span>`}
+            : html`<span class="muted small mt-why">${me.value && me.value.id === m.user.id ? "You" : server.value && server.value.owner_id === m.user.id ? "Owner" : "Ranked at or above you"}</span>`}
         </li>`;
       })}
     </ul>

@@ -11,7 +11,7 @@
 /**
  * @typedef {{name: string, description: string|null, icon_url: string|null, branding: Branding,
  *   registration: "invite"|"open", version: string, voice_enabled: boolean, premium: boolean,
- *   setup_required: boolean, message_max_chars?: number}} ServerInfo
+ *   setup_required: boolean, owner_id?: Id, message_max_chars?: number}} ServerInfo
  */
 /** @typedef {{user: User, access_token: string, refresh_token: string, expires_in: number}} Session */
 /** @typedef {{role_id: Id, allow: string[], deny: string[]}} PermissionOverwrite */
