@@ -14,7 +14,7 @@ import { newPage, screenshot, eventually } from "./lib/browser.mjs";
 import { Api } from "./lib/api.mjs";
 import { PASSWORD } from "./lib/daemon.mjs";
 import { admin } from "./lib/admin.mjs";
-import { channels, logIn } from "./lib/ui.mjs";
+import { channels, logIn, unnamedControls, horizontalOverflow } from "./lib/ui.mjs";
 
 const s = suite();
 
@@ -75,6 +75,7 @@ test("every settings tab opens from the server menu, with a screenshot each", as
     await settingsView(page).getByRole("heading", { name, level: 1 }).waitFor();
     await page.waitForTimeout(150);
     await screenshot(page, shot);
+    assert.deepEqual(await unnamedControls(page), [], `every control of ${name} has a name`);
   }
   // The URL names the tab: a reload stays there.
   await page.reload();
@@ -219,4 +220,35 @@ test("a change made over the admin socket shows in the open settings without a r
   // The audit log names the operator.
   await tab(page, "Audit log").click();
   await view.getByRole("list", { name: "Audit log entries" }).getByText("server operator created the channel #announcements").waitFor();
+
+  // An edit in progress that someone else overtakes: the form reloads and says so.
+  await tab(page, "Roles").click();
+  await view.getByRole("button", { name: /^Operators, / }).click();
+  await view.getByLabel("Role name").fill("Ops (unsaved)");
+  const ops = (await w.owner.call("GET", "/roles")).find((/** @type {any} */ r) => r.name === "Operators");
+  await admin(s.daemon, "PATCH", `/roles/${ops.id}`, { name: "Operations" });
+  await view.getByText("This role was changed elsewhere: the form now shows the new values.").waitFor();
+  assert.equal(await view.getByLabel("Role name").inputValue(), "Operations");
+  assert.equal(await page.evaluate(() => /** @type {any} */ (window).__noReload), true, "still no reload");
+});
+
+test("a channel's context menu opens its settings; the settings fit a phone", async () => {
+  const page = w.page;
+  await page.goto("/");
+  await channels(page).getByRole("link", { name: /^general\b/ }).click({ button: "right" });
+  await page.getByRole("menuitem", { name: "Edit channel" }).click();
+  await settingsView(page).getByRole("region", { name: "Edit #general" }).waitFor();
+  await page.keyboard.press("Escape");
+  await settingsView(page).waitFor({ state: "detached" });
+
+  const { context, page: phone } = await newPage(s.browser, s.problems, { who: "phone", width: 390, height: 844, baseURL: s.daemon.url });
+  await logIn(phone, "owner");
+  for (const [path, shot] of [["roles", "settings-390-roles"], ["members", "settings-390-members"]]) {
+    await phone.goto(`/server-settings/${path}`);
+    await settingsView(phone).getByRole("tab", { selected: true }).waitFor();
+    await phone.waitForTimeout(150);
+    assert.equal(await horizontalOverflow(phone), 0, `no sideways scroll on ${path}`);
+    await screenshot(phone, shot);
+  }
+  await context.close();
 });

@@ -6,7 +6,7 @@
  * with a "private channel" shortcut; delete with a confirmation naming the channel.
  */
 import { html } from "../lib/html.js";
-import { useState, useEffect } from "../../vendor/preact-hooks.mjs";
+import { useState, useEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { channels, channelList, roles } from "../net/store.js";
 import { api, errorText } from "../net/api.js";
 import { Icon } from "../ui/icons.js";
@@ -162,7 +162,7 @@ function Overwrites({ c }) {
   };
   const others = list.filter((r) => r.position > 0);
   return html`<section class="overwrites" aria-label="Channel permissions">
-    <h3>Private channel</h3>
+    <h3>Access</h3>
     <${Switch} id="ch-private" label="Private channel" hint="Only the roles you choose below (and administrators) can see it." checked=${isPrivate} onChange=${togglePrivate} />
     ${isPrivate ? html`<fieldset class="perm-group"><legend>Who can see it</legend>
       ${others.length ? others.map((r) => html`<label key=${r.id} class="check-row"><input type="checkbox" checked=${of(r.id).allow.includes("channels:view")}
@@ -191,7 +191,17 @@ function ChannelEditor({ c, onDeleted }) {
   const [limit, setLimit] = useState(String(c.user_limit || 0));
   const [msg, setMsg] = useState(/** @type {null|{ok: boolean, text: string}} */ (null));
   const [del, setDel] = useState(false);
-  useEffect(() => { setName(c.name); setTopic(c.topic || ""); setBitrate(String(Math.round((c.bitrate || 64000) / 1000))); setLimit(String(c.user_limit || 0)); }, [c]);
+  const shown = useRef(c);
+  // A change made elsewhere (another admin, spectrusctl) reloads the form and says so when it
+  // replaces something I was editing.
+  useEffect(() => {
+    const was = shown.current;
+    shown.current = c;
+    if (was === c) return;
+    const edited = name !== was.name || (c.type === "text" && topic !== (was.topic || ""));
+    setName(c.name); setTopic(c.topic || ""); setBitrate(String(Math.round((c.bitrate || 64000) / 1000))); setLimit(String(c.user_limit || 0));
+    if (edited && (c.name !== was.name || c.topic !== was.topic) && !(c.name === name.trim() && (c.topic || "") === topic.trim())) setMsg({ ok: false, text: "This channel was changed elsewhere: the form now shows the new values." });
+  }, [c]);
   const save = async (/** @type {Event} */ e) => {
     e.preventDefault();
     setMsg(null);
@@ -231,7 +241,8 @@ function ChannelEditor({ c, onDeleted }) {
 
 export function ChannelsTab() {
   const flat = flatOrder();
-  const [sel, setSel] = useState(/** @type {string|null} */ (null));
+  // "Edit channel" in the sidebar's context menu opens this tab on that channel.
+  const [sel, setSel] = useState(/** @type {string|null} */ (new URLSearchParams(location.search).get("channel")));
   const [creating, setCreating] = useState(false);
   const [error, setError] = useState(/** @type {string|null} */ (null));
   const [dragId, setDragId] = useState(/** @type {string|null} */ (null));

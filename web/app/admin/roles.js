@@ -6,7 +6,7 @@
  * `PATCH /roles`; roles at or above my highest are locked with the reason.
  */
 import { html } from "../lib/html.js";
-import { useState, useEffect } from "../../vendor/preact-hooks.mjs";
+import { useState, useEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { roles, members } from "../net/store.js";
 import { api, errorText } from "../net/api.js";
 import { Icon } from "../ui/icons.js";
@@ -70,20 +70,32 @@ function RoleEditor({ r, locked, onDeleted }) {
   const [permError, setPermError] = useState(/** @type {null|string} */ (null));
   const [confirmDelete, setConfirmDelete] = useState(false);
   const everyone = r.position === 0;
-  useEffect(() => { setName(r.name); setColor(r.color || ""); setMsg(null); setPermError(null); }, [r.id]);
-  // Live: a rename made elsewhere shows unless I am typing a different one.
-  useEffect(() => { setName(r.name); }, [r.name]);
-  useEffect(() => { setColor(r.color || ""); }, [r.color]);
+  const shown = useRef(r);
+  // A change made elsewhere (another admin, spectrusctl) reloads the form, and says so when it
+  // replaces something I was editing.
+  useEffect(() => {
+    const was = shown.current;
+    shown.current = r;
+    if (was === r) return;
+    const edited = name !== was.name || color !== (was.color || "");
+    const theirs = (r.name !== was.name || r.color !== was.color) && !(r.name === name.trim() && (r.color || "") === color);
+    setName(r.name);
+    setColor(r.color || "");
+    if (edited && theirs && !saving.current) setMsg({ ok: false, text: "This role was changed elsewhere: the form now shows the new values." });
+  }, [r]);
+  const saving = useRef(false);
 
   /** @param {Record<string, unknown>} body */
   const patch = async (body) => api("PATCH", `/roles/${r.id}`, body);
   const save = async (/** @type {Event} */ e) => {
     e.preventDefault();
     setMsg(null);
+    saving.current = true;
     try {
       await patch({ name: name.trim(), color: color || null });
       setMsg({ ok: true, text: "Saved." });
     } catch (err) { setMsg({ ok: false, text: errorText(err) }); }
+    finally { setTimeout(() => { saving.current = false; }, 500); }
   };
   /** @param {string} p @param {boolean} on */
   const togglePerm = async (p, on) => {

@@ -55,6 +55,8 @@ export function ServerSettings({ tab }) {
     if (el && !ref.current?.contains(document.activeElement)) el.focus();
   }, []);
   useEffect(() => { if (cur && cur.id !== tab) navigate(`/server-settings/${cur.id}`, true); }, [cur ? cur.id : null, tab]);
+  // On a phone the tabs scroll sideways: keep the open one in view.
+  useEffect(() => { if (cur) document.getElementById("stab-" + cur.id)?.scrollIntoView({ block: "nearest", inline: "nearest" }); }, [cur ? cur.id : null]);
   /** @param {KeyboardEvent} e */
   const onKey = (e) => {
     if (e.key === "Escape" && !e.defaultPrevented && !document.querySelector(".overlay")) { e.preventDefault(); closeSettings(); }

@@ -18,6 +18,7 @@ import { signOut } from "../net/session.js";
 import { voice, joinVoice, toggleMute, toggleDeafen } from "../voice/engine.js";
 import { VoiceBar } from "../voice/voicebar.js";
 import { allowedTabs } from "../admin/view.js";
+import { myPerms } from "../admin/common.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
 
@@ -56,6 +57,7 @@ function TextChannel({ c }) {
       { label: "Mark as read", onSelect: () => markChannelRead(c.id) },
       { label: muted ? "Unmute channel" : "Mute channel", icon: muted ? "bell" : "bellOff", onSelect: () => setPrefs({ mutedChannels: muted ? prefs.value.mutedChannels.filter((x) => x !== c.id) : [...prefs.value.mutedChannels, c.id] }) },
       { label: "Copy link", icon: "link", onSelect: () => { navigator.clipboard.writeText(`${location.origin}/channels/${c.id}`).catch(() => {}); } },
+      ...(myPerms()("channels:manage") ? [{ label: "Edit channel", icon: "edit", onSelect: () => navigate(`/server-settings/channels?channel=${c.id}`) }] : []),
     ]} />` : null}
   </li>`;
 }
