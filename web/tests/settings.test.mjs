@@ -252,3 +252,30 @@ test("a channel's context menu opens its settings; the settings fit a phone", as
   }
   await context.close();
 });
+
+test("the checklist ticks itself as the owner does each step", async () => {
+  const page = w.page;
+  // The role and the invite exist by now (earlier tests): name and icon from Overview.
+  await page.goto("/server-settings/overview");
+  const view = settingsView(page);
+  await view.getByLabel("Server name").fill("Night Owls");
+  // An image elsewhere is not loaded (the CSP would block it): the form says so.
+  await view.getByLabel("Icon URL").fill("https://example.org/owl.png");
+  await view.getByText("This page only shows images served by this server itself").waitFor();
+  await view.getByLabel("Icon URL").fill(`${s.daemon.url}/icons/icon-192.png`);
+  await view.getByRole("img", { name: "Server icon preview" }).waitFor();
+  {
+    await view.getByRole("button", { name: "Save changes" }).click();
+    await view.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    assert.equal((await new Api(s.daemon.url).call("GET", "/server")).name, "Night Owls");
+    await page.keyboard.press("Escape");
+    const list = page.getByRole("region", { name: "Set up your server" });
+    await list.getByRole("button", { name: "Name your server and give it an icon (done)" }).waitFor();
+    await list.getByRole("button", { name: "Create an invite and copy its link (done)" }).waitFor();
+    await list.getByRole("button", { name: "Make a role for your moderators (done)" }).waitFor();
+    await list.getByRole("button", { name: "Join a voice channel to test your microphone" }).waitFor();
+    await screenshot(page, "first-hour-progress");
+    await list.getByRole("button", { name: "Hide checklist" }).click();
+    await list.waitFor({ state: "detached" });
+  }
+});

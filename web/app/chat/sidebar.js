@@ -19,6 +19,7 @@ import { voice, joinVoice, toggleMute, toggleDeafen } from "../voice/engine.js";
 import { VoiceBar } from "../voice/voicebar.js";
 import { allowedTabs } from "../admin/view.js";
 import { myPerms } from "../admin/common.js";
+import { showableImage } from "../lib/images.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
 
@@ -108,7 +109,7 @@ function ServerHeader() {
   };
   return html`<div class="server-header">
     <button id="server-menu-btn" class="server-btn" aria-haspopup="menu" aria-expanded=${open ? "true" : "false"} aria-label=${name} onClick=${() => setOpen(!open)}>
-      ${s && s.icon_url ? html`<img class="server-icon" src=${s.icon_url} alt="" />` : html`<span class="server-icon" aria-hidden="true">${name.slice(0, 1).toUpperCase()}</span>`}
+      ${s && showableImage(s.icon_url) ? html`<img class="server-icon" src=${showableImage(s.icon_url)} alt="" />` : html`<span class="server-icon" aria-hidden="true">${name.slice(0, 1).toUpperCase()}</span>`}
       <span class="server-name">${name}</span>
       <${Icon} name=${open ? "x" : "chevron"} size=${18} />
     </button>
