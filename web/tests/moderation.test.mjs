@@ -12,7 +12,8 @@ import { newPage, screenshot, eventually } from "./lib/browser.mjs";
 import { Api, ApiError } from "./lib/api.mjs";
 import { logIn } from "./lib/ui.mjs";
 
-const s = suite();
+// A fake microphone, allowed without a prompt: a member joins voice for the voice moderation step.
+const s = suite({ args: ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"] });
 
 /** @type {{ owner: Api, page: import("playwright-core").Page, users: Record<string, Api>, admins: string, mods: string }} */
 const w = /** @type {any} */ ({ users: {} });
@@ -93,6 +94,7 @@ test("time out, kick and ban with reasons; the kicked member is told; the audit 
   await settingsView(page).getByRole("tab", { name: "Audit log" }).click();
   const log = view.getByRole("list", { name: "Audit log entries" });
   for (const line of ["owner timed out quiet: cooling off", "owner kicked spammer: spam links", "owner banned raider: raid"]) await log.getByText(line).waitFor();
+  await screenshot(page, "settings-audit-moderation");
   // Newest first.
   const texts = await log.locator(".audit-text").allTextContents();
   assert.ok(texts.indexOf("owner banned raider: raid") < texts.indexOf("owner kicked spammer: spam links"), texts.join("\n"));
@@ -107,6 +109,31 @@ test("time out, kick and ban with reasons; the kicked member is told; the audit 
   await view.getByRole("button", { name: "Unban raider" }).click();
   await page.getByRole("dialog", { name: "Unban raider?" }).getByRole("button", { name: "Unban" }).click();
   await view.getByText("No bans").waitFor();
+});
+
+test("voice moderation: server mute and disconnect a member in voice", async () => {
+  const page = w.page;
+  const { context, page: member } = await newPage(s.browser, s.problems, { who: "quiet-voice", baseURL: s.daemon.url });
+  await context.grantPermissions(["microphone"]);
+  // quiet's time out from the first test would keep them silent: lift it first.
+  await w.owner.call("PATCH", `/members/${w.users.quiet.user.id}`, { timeout_until: null });
+  await logIn(member, "quiet");
+  await member.getByRole("button", { name: "Join voice channel Lounge" }).click();
+  await page.goto("/server-settings/members");
+  const view = settingsView(page);
+  await view.getByRole("button", { name: "Manage quiet" }).click();
+  const manage = page.getByRole("dialog", { name: "Manage quiet" });
+  const group = manage.getByRole("group", { name: "In voice" });
+  await group.getByRole("button", { name: "Server mute" }).click();
+  await group.getByRole("button", { name: "Server unmute" }).waitFor();
+  await member.getByText("server muted").first().waitFor({ state: "attached" });
+  await screenshot(page, "settings-members-voice");
+  await group.getByRole("button", { name: "Server unmute" }).click();
+  await group.getByRole("button", { name: "Server mute" }).waitFor();
+  await group.getByRole("button", { name: "Disconnect" }).click();
+  await group.waitFor({ state: "detached" });
+  await manage.getByRole("button", { name: "Close" }).click();
+  await context.close();
 });
 
 test("a moderator sees no control over ranks at or above theirs; the server's refusal shows in words", async () => {

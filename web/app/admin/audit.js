@@ -121,7 +121,7 @@ export function AuditTab() {
         <select id="audit-actor" value=${actor} onChange=${(/** @type {Event} */ e) => setActor(val(e))}>
           <option value="">Anyone</option>${people.map((m) => html`<option key=${m.user.id} value=${m.user.id}>${m.nick || m.user.display_name}</option>`)}
         </select></div>
-      <button class="btn small" onClick=${() => setGen((g) => g + 1)}>Refresh</button>
+      <button class="btn" onClick=${() => setGen((g) => g + 1)}>Refresh</button>
     </div>
     ${error ? html`<${LoadError} error=${error} onRetry=${() => more(items)} />` : null}
     ${items.length === 0 && loading ? html`<${ListSkeleton} rows=${5} />` : null}

@@ -7,7 +7,7 @@
 import { html } from "../lib/html.js";
 import { useState } from "../../vendor/preact-hooks.mjs";
 import { api, errorText } from "../net/api.js";
-import { members, memberCount, roles, me, server } from "../net/store.js";
+import { members, memberCount, roles, me, server, voiceStates, channelList } from "../net/store.js";
 import { rank } from "../lib/perms.js";
 import { dayLabel, relativeTime } from "../lib/time.js";
 import { Avatar } from "../ui/avatar.js";
@@ -56,6 +56,14 @@ function ManageMember({ m, onClose }) {
     try { await api("PATCH", `/members/${id}`, { nick: nick.trim() || null }); setNote({ ok: true, text: "Nickname saved." }); } catch (err) { setNote({ ok: false, text: errorText(err) }); }
   };
   const label = dur && TIMEOUTS.find(([v]) => v === dur);
+  // Voice moderation, for a member in voice (PATCH /voice/members).
+  const voice = voiceStates.value.get(id);
+  const [voiceError, setVoiceError] = useState(/** @type {string|null} */ (null));
+  /** @param {Record<string, unknown>} body */
+  const voiceAct = async (body) => {
+    setVoiceError(null);
+    try { await api("PATCH", `/voice/members/${id}`, body); } catch (err) { setVoiceError(errorText(err)); }
+  };
   return html`<${Dialog} title=${`Manage ${name}`} onClose=${onClose} class="manage-member">
     <div class="mm-head"><${Avatar} id=${id} name=${name} size=${48} presence=${m.presence} />
       <div><div class="strong">${name}</div><div class="muted small">@${m.user.username} · joined ${dayLabel(m.joined_at)}</div>
@@ -79,6 +87,18 @@ function ManageMember({ m, onClose }) {
           <select id="mm-dur" value=${dur} onChange=${(/** @type {Event} */ e) => setDur(val(e))}>${TIMEOUTS.map(([v, l]) => html`<option key=${v} value=${v}>${l}</option>`)}</select></div>
         <button class="btn warn" onClick=${() => setStep("timeout")}>Time out</button>`}
     </div>` : null}
+    ${voice && (can("voice:mute_members") || can("voice:deafen_members") || can("voice:move_members")) ? html`<fieldset class="perm-group"><legend>In voice</legend>
+      <div class="row-form">
+        ${can("voice:mute_members") ? html`<button class="btn" onClick=${() => voiceAct({ mute: !voice.mute })}>${voice.mute ? "Server unmute" : "Server mute"}</button>` : null}
+        ${can("voice:deafen_members") ? html`<button class="btn" onClick=${() => voiceAct({ deaf: !voice.deaf })}>${voice.deaf ? "Server undeafen" : "Server deafen"}</button>` : null}
+        ${can("voice:move_members") ? html`<div class="field"><label for="mm-move">Move to</label>
+          <select id="mm-move" value=${voice.channel_id || ""} onChange=${(/** @type {Event} */ e) => voiceAct({ channel_id: val(e) })}>
+            ${channelList.value.filter((c) => c.type === "voice").map((c) => html`<option key=${c.id} value=${c.id}>${c.name}</option>`)}
+          </select></div>
+          <button class="btn danger" onClick=${() => voiceAct({ channel_id: null })}>Disconnect</button>` : null}
+      </div>
+      ${voiceError ? html`<div class="form-error" role="alert">${voiceError}</div>` : null}
+    </fieldset>` : null}
     <div class="mod-actions">
       ${can("members:kick") ? html`<button class="btn danger" onClick=${() => setStep("kick")}>Kick</button>` : null}
       ${can("members:ban") ? html`<button class="btn danger" onClick=${() => setStep("ban")}>Ban</button>` : null}
