@@ -137,7 +137,15 @@ test("a private channel only its role sees", async () => {
   const dave = await w.owner.invite("dave");
   const roles = await w.owner.call("GET", "/roles");
   const mods = roles.find((/** @type {any} */ r) => r.name === "Moderators");
-  await w.owner.call("PUT", `/members/${carol.user.id}/roles/${mods.id}`);
+  // carol gets the role from its editor.
+  await page.goto("/server-settings/roles");
+  await settingsView(page).getByRole("button", { name: /^Moderators, / }).click();
+  const holders = settingsView(page).getByRole("region", { name: "Members with Moderators" });
+  await holders.getByLabel("Add a member").selectOption({ label: "carol (@carol)" });
+  await holders.getByRole("button", { name: "Add", exact: true }).click();
+  await holders.getByRole("button", { name: "Remove carol from Moderators" }).waitFor();
+  await settingsView(page).getByRole("button", { name: /^Moderators, 1 member$/ }).waitFor();
+  assert.ok((await w.owner.call("GET", `/members/${carol.user.id}`)).roles.includes(mods.id));
 
   await page.goto("/server-settings/channels");
   const view = settingsView(page);

@@ -133,11 +133,42 @@ function RoleEditor({ r, locked, onDeleted }) {
           onChange=${(/** @type {boolean} */ v) => togglePerm(p, v)} />`;
       })}
     </fieldset>`)}
+    ${locked || everyone ? null : html`<${RoleMembers} r=${r} />`}
     ${locked || everyone ? null : html`<div class="danger-zone"><button class="btn danger" onClick=${() => setConfirmDelete(true)}>Delete role</button></div>`}
     ${confirmDelete ? html`<${ReasonDialog} title=${`Delete the role ${r.name}?`} body=${`Members with ${r.name} lose it and its permissions. This cannot be undone.`}
       confirm="Delete role" onClose=${() => setConfirmDelete(false)}
       run=${(/** @type {string} */ reason) => api("DELETE", `/roles/${r.id}`, undefined, { headers: reasonHeader(reason) })}
       onDone=${() => { setConfirmDelete(false); toast(`Role ${r.name} deleted`, "ok"); onDeleted(); }} />` : null}
+  </section>`;
+}
+
+/** Who holds a role, with add and remove (of the members this client knows). @param {{r: Role}} p */
+function RoleMembers({ r }) {
+  const [pick, setPick] = useState("");
+  const [error, setError] = useState(/** @type {string|null} */ (null));
+  const all = [...members.value.values()];
+  const nameOf = (/** @type {import("../net/types.js").Member} */ m) => m.nick || m.user.display_name || m.user.username;
+  const holders = all.filter((m) => m.roles.includes(r.id)).sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+  const others = all.filter((m) => !m.roles.includes(r.id)).sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+  /** @param {string} uid @param {boolean} add */
+  const change = async (uid, add) => {
+    setError(null);
+    try { await api(add ? "PUT" : "DELETE", `/members/${uid}/roles/${r.id}`); if (add) setPick(""); } catch (err) { setError(errorText(err)); }
+  };
+  return html`<section aria-label=${`Members with ${r.name}`}>
+    <h3>Members with this role</h3>
+    <form class="row-form" onSubmit=${(/** @type {Event} */ e) => { e.preventDefault(); if (pick) change(pick, true); }}>
+      <div class="field grow"><label for="role-add-member">Add a member</label>
+        <select id="role-add-member" value=${pick} onChange=${(/** @type {Event} */ e) => setPick(val(e))}>
+          <option value="">Choose a member…</option>${others.map((m) => html`<option key=${m.user.id} value=${m.user.id}>${nameOf(m)} (@${m.user.username})</option>`)}
+        </select></div>
+      <button class="btn" type="submit" disabled=${!pick}>Add</button>
+    </form>
+    ${error ? html`<div class="form-error" role="alert">${error}</div>` : null}
+    ${holders.length ? html`<ul class="member-table">${holders.map((m) => html`<li key=${m.user.id} class="mt-row">
+      <span class="mt-names strong">${nameOf(m)} <span class="muted small">@${m.user.username}</span></span>
+      <button class="btn small ghost danger" onClick=${() => change(m.user.id, false)}>Remove ${nameOf(m)} from ${r.name}</button></li>`)}</ul>`
+      : html`<p class="muted small">Nobody has ${r.name} yet.</p>`}
   </section>`;
 }
 
