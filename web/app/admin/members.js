@@ -89,8 +89,8 @@ function ManageMember({ m, onClose }) {
     </div>` : null}
     ${voice && (can("voice:mute_members") || can("voice:deafen_members") || can("voice:move_members")) ? html`<fieldset class="perm-group"><legend>In voice</legend>
       <div class="row-form">
-        ${can("voice:mute_members") ? html`<button class="btn" onClick=${() => voiceAct({ mute: !voice.mute })}>${voice.mute ? "Server unmute" : "Server mute"}</button>` : null}
-        ${can("voice:deafen_members") ? html`<button class="btn" onClick=${() => voiceAct({ deaf: !voice.deaf })}>${voice.deaf ? "Server undeafen" : "Server deafen"}</button>` : null}
+        ${can("voice:mute_members") ? html`<button class=${"btn" + (voice.mute ? " on" : "")} onClick=${() => voiceAct({ mute: !voice.mute })}>${voice.mute ? "Server unmute" : "Server mute"}</button>` : null}
+        ${can("voice:deafen_members") ? html`<button class=${"btn" + (voice.deaf ? " on" : "")} onClick=${() => voiceAct({ deaf: !voice.deaf })}>${voice.deaf ? "Server undeafen" : "Server deafen"}</button>` : null}
         ${can("voice:move_members") ? html`<div class="field"><label for="mm-move">Move to</label>
           <select id="mm-move" value=${voice.channel_id || ""} onChange=${(/** @type {Event} */ e) => voiceAct({ channel_id: val(e) })}>
             ${channelList.value.filter((c) => c.type === "voice").map((c) => html`<option key=${c.id} value=${c.id}>${c.name}</option>`)}
