@@ -240,6 +240,36 @@ test("a change made over the admin socket shows in the open settings without a r
   assert.equal(await page.evaluate(() => /** @type {any} */ (window).__noReload), true, "still no reload");
 });
 
+test("channels: move into a category, voice limits, delete naming the channel", async () => {
+  const page = w.page;
+  await page.goto("/server-settings/channels");
+  const view = settingsView(page);
+  const list = view.getByRole("list", { name: "Channels and categories" });
+  const chans = async () => /** @type {any[]} */ (await w.owner.call("GET", "/channels"));
+  const cat = (await chans()).find((c) => c.type === "category" && c.name.toLowerCase().includes("text"));
+  // "staff" and "announcements" are loose (above every category): step "announcements" down past the header.
+  const before = (await list.locator(".role-name").allTextContents()).map((t) => t.trim());
+  const steps = before.indexOf(cat.name) - before.indexOf("announcements");
+  for (let i = 0; i < steps; i++) await view.getByRole("button", { name: "Move announcements down" }).click({ noWaitAfter: true }).then(() => page.waitForTimeout(250));
+  await eventually(async () => (await chans()).find((c) => c.name === "announcements").parent_id === cat.id, "announcements is in the category");
+  // The sidebar follows.
+  await page.keyboard.press("Escape");
+  await channels(page).getByRole("link", { name: /^announcements\b/ }).waitFor();
+  await page.goto("/server-settings/channels");
+  await view.getByRole("button", { name: "Voice channel Lounge" }).click();
+  const editor = view.getByRole("region", { name: "Edit Lounge" });
+  await editor.getByLabel(/^User limit/).fill("5");
+  await editor.getByRole("button", { name: "Save channel" }).click();
+  await editor.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  assert.equal((await chans()).find((c) => c.name === "Lounge").user_limit, 5);
+  await view.getByRole("button", { name: "Text channel announcements" }).click();
+  await view.getByRole("region", { name: "Edit #announcements" }).getByRole("button", { name: "Delete channel" }).click();
+  const ask = page.getByRole("dialog", { name: "Delete #announcements?" });
+  await ask.getByRole("button", { name: "Delete #announcements" }).click();
+  await view.getByRole("button", { name: "Text channel announcements" }).waitFor({ state: "detached" });
+  assert.ok(!(await chans()).some((c) => c.name === "announcements"));
+});
+
 test("a channel's context menu opens its settings; the settings fit a phone", async () => {
   const page = w.page;
   await page.goto("/");
