@@ -40,7 +40,22 @@ function layoutOf(flat) {
 
 /** @param {Channel[]} flat */
 async function saveLayout(flat) {
-  await api("PATCH", "/channels", layoutOf(flat));
+  const layout = layoutOf(flat);
+  // Shown at once, so a second move right after the first starts from it; the gateway's
+  // CHANNEL_UPDATEs confirm it, a refusal puts the old order back.
+  const before = channels.value;
+  const next = new Map(before);
+  for (const l of layout) {
+    const c = next.get(l.id);
+    if (c) next.set(l.id, { ...c, position: l.position, parent_id: l.parent_id });
+  }
+  channels.value = next;
+  try {
+    await api("PATCH", "/channels", layout);
+  } catch (e) {
+    channels.value = before;
+    throw e;
+  }
 }
 
 /** Move a channel (or a whole category) one step. @param {Channel[]} flat @param {Channel} c @param {number} dir */

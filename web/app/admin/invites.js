@@ -6,7 +6,7 @@
 import { html } from "../lib/html.js";
 import { useState } from "../../vendor/preact-hooks.mjs";
 import { api, errorText } from "../net/api.js";
-import { displayName } from "../net/store.js";
+import { displayName, memberCount } from "../net/store.js";
 import { relativeTime } from "../lib/time.js";
 import { toast } from "../ui/toast.js";
 import { myPerms, useLoad, ListSkeleton, LoadError, Empty, ReasonDialog, val } from "./common.js";
@@ -39,7 +39,8 @@ export function InvitesTab() {
   const [made, setMade] = useState(/** @type {Invite|null} */ (null));
   const [error, setError] = useState(/** @type {string|null} */ (null));
   const [revoke, setRevoke] = useState(/** @type {Invite|null} */ (null));
-  const list = useLoad(() => (manage ? api("GET", "/invites") : Promise.resolve([])), [manage]);
+  // Someone joining uses an invite (MEMBER_ADD): the count changing reloads the uses.
+  const list = useLoad(() => (manage ? api("GET", "/invites") : Promise.resolve([])), [manage, memberCount.value]);
   const create = async (/** @type {Event} */ e) => {
     e.preventDefault();
     setError(null);

@@ -170,7 +170,8 @@ export function MembersTab() {
 }
 
 export function BansTab() {
-  const bans = useLoad(() => api("GET", "/bans"), []);
+  // A ban elsewhere removes a member (MEMBER_REMOVE): the count changing reloads the list.
+  const bans = useLoad(() => api("GET", "/bans"), [memberCount.value]);
   const [unban, setUnban] = useState(/** @type {Ban|null} */ (null));
   /** @type {Ban[]} */
   const items = bans.data || [];

@@ -31,7 +31,18 @@ function countOf(r) {
  */
 async function saveOrder(order) {
   const n = order.length;
-  await api("PATCH", "/roles", order.map((r, i) => ({ id: r.id, position: n - i })));
+  const body = order.map((r, i) => ({ id: r.id, position: n - i }));
+  // Shown at once (a second move starts from it); ROLE_UPDATEs confirm, a refusal reverts.
+  const before = roles.value;
+  const next = new Map(before);
+  for (const b of body) { const r = next.get(b.id); if (r) next.set(b.id, { ...r, position: b.position }); }
+  roles.value = next;
+  try {
+    await api("PATCH", "/roles", body);
+  } catch (e) {
+    roles.value = before;
+    throw e;
+  }
 }
 
 /** @param {{r: Role, on: boolean, locked: boolean, onSelect: () => void, onMove: (dir: number) => void,
