@@ -189,3 +189,18 @@ test("a moderator sees no control over ranks at or above theirs; the server's re
   await assert.rejects(w.users.mod.call("DELETE", `/members/${w.users.target.user.id}`), (e) => e instanceof ApiError && e.status === 403);
   await page.context().close();
 });
+
+test("the audit log loads older entries as it scrolls", async () => {
+  const page = w.page;
+  // 60 newer entries push the first ones (the roles made in `before`) past the first page of 50.
+  for (let i = 0; i < 60; i++) await w.owner.call("POST", "/invites", { max_uses: 1 });
+  await page.goto("/server-settings/audit-log");
+  const view = settingsView(page);
+  const log = view.getByRole("list", { name: "Audit log entries" });
+  await log.getByText(/^owner created the invite /).first().waitFor();
+  assert.equal(await log.getByText("owner created the role Admins").count(), 0, "not on the first page");
+  // Scrolling to the end brings the next page.
+  await log.getByRole("listitem").last().scrollIntoViewIfNeeded();
+  await log.getByText("owner created the role Admins").waitFor();
+  assert.ok((await log.getByRole("listitem").count()) > 60);
+});
