@@ -262,7 +262,7 @@ export function ChannelsTab() {
   const [error, setError] = useState(/** @type {string|null} */ (null));
   const [dragId, setDragId] = useState(/** @type {string|null} */ (null));
   const [announce, setAnnounce] = useState("");
-  const current = (sel && channels.value.get(sel)) || flat[0] || null;
+  const current = (sel && channels.value.get(sel)) || flat.find((c) => c.type !== "category") || flat[0] || null;
   /** @param {Channel[]|null} next @param {string} said */
   const commit = async (next, said) => {
     if (!next) return;
