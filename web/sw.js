@@ -6,7 +6,9 @@
  * first, falling back to the cached shell. Never /api/ (always the network).
  */
 const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
-const CACHE = "spectrus-shell-v1";
+// The daemon replaces __BUILD__ with the build id: a new build names a new cache, and
+// `activate` deletes the old shell.
+const CACHE = "spectrus-shell-__BUILD__";
 
 sw.addEventListener("install", () => { sw.skipWaiting(); });
 sw.addEventListener("activate", (e) => {

@@ -88,6 +88,10 @@ pub struct ServerInfo {
     pub premium: bool,
     /// True until the owner account has been claimed.
     pub setup_required: bool,
+    /// The owner's user id once claimed (clients hide controls over the owner, whom nobody
+    /// moderates); absent before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<Id>,
 }
 
 /// The kind of a channel.

@@ -16,7 +16,8 @@ addEventListener("popstate", () => { path.value = location.pathname + location.s
 
 /**
  * @typedef {{name: "home"} | {name: "login", invite?: string} | {name: "register"} | {name: "invite", code: string}
- *   | {name: "channel", cid: string, mid?: string} | {name: "settings"}} Route
+ *   | {name: "channel", cid: string, mid?: string} | {name: "settings"}
+ *   | {name: "server-settings", tab: string}} Route
  */
 
 /** @param {string} p @returns {Route} */
@@ -29,5 +30,6 @@ export function parse(p) {
   if ((m = /^\/invite\/([^/]+)\/?$/.exec(pathname))) return { name: "invite", code: decodeURIComponent(m[1]) };
   if ((m = /^\/channels\/(\d+)(?:\/(\d+))?\/?$/.exec(pathname))) return { name: "channel", cid: m[1], mid: m[2] };
   if (pathname === "/settings") return { name: "settings" };
+  if ((m = /^\/server-settings(?:\/([a-z-]+))?\/?$/.exec(pathname))) return { name: "server-settings", tab: m[1] || "" };
   return { name: "home" };
 }

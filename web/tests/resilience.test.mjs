@@ -15,7 +15,7 @@ import { composer, logIn, message, messages, openChannel, send } from "./lib/ui.
 
 const s = suite();
 /** Browser noise while the server is unreachable. */
-const UNREACHABLE = /ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|ERR_NETWORK_CHANGED|WebSocket connection to .* failed|status of 50[23]|Failed to fetch/;
+const UNREACHABLE = /ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_SOCKET_NOT_CONNECTED|ERR_EMPTY_RESPONSE|ERR_NETWORK_CHANGED|WebSocket connection to .* failed|status of 50[23]|Failed to fetch/;
 
 /** @type {{ owner: Api, general: string, proxy: import("./lib/proxy.mjs").Proxy, page: import("playwright-core").Page }} */
 const w = /** @type {any} */ ({});

@@ -31,3 +31,23 @@ test("the shell loads with the CSP on and no console errors", async () => {
   await screenshot(page, "shell");
   await context.close();
 });
+
+test("the service worker's shell cache is named after the build", async () => {
+  const { context, page } = await newPage(s.browser, s.problems, { who: "sw" });
+  await page.goto(s.daemon.url + "/");
+  const build = await page.evaluate(() => {
+    const src = document.querySelector("script[type=module]")?.getAttribute("src") ?? "";
+    return src.split("/")[2];
+  });
+  assert.ok(build, "the page names its build");
+  const sw = await (await fetch(s.daemon.url + "/sw.js")).text();
+  assert.ok(sw.includes(`"spectrus-shell-${build}"`), "the cache name carries the build id");
+  assert.ok(!sw.includes("__BUILD__"));
+  // Once the worker runs, it caches under that name only.
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await page.waitForLoadState("networkidle");
+  const names = await page.evaluate(() => caches.keys());
+  assert.ok(names.every((n) => n === `spectrus-shell-${build}`), names.join());
+  await context.close();
+});

@@ -68,8 +68,8 @@ test("members, settings and the quick switcher", async () => {
   // My settings, from the server menu; every tab, every control named.
   const server = (await (await fetch(`${s.daemon.url}/api/v1/server`)).json()).name;
   await page.getByRole("button", { name: server }).click();
-  await page.getByRole("menu").getByRole("menuitem", { name: "Settings" }).click();
-  const settings = page.getByRole("dialog", { name: "Settings" });
+  await page.getByRole("menu").getByRole("menuitem", { name: "Settings", exact: true }).click();
+  const settings = page.getByRole("dialog", { name: "Settings", exact: true });
   await settings.waitFor();
   for (const field of ["Display name", "Current password", "New password"]) {
     await settings.getByLabel(field, { exact: true }).waitFor();

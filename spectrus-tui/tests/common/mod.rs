@@ -98,6 +98,7 @@ pub fn info(name: &str) -> ServerInfo {
         voice_enabled: true,
         premium: false,
         setup_required: false,
+        owner_id: None,
     }
 }
 

@@ -69,6 +69,7 @@ fn api_routes() -> Routes {
         .add(M::PATCH, "/users/@me", auth::patch_me)
         .add(M::GET, "/server", server::get)
         .add(M::PATCH, "/server", server::patch)
+        .add(M::GET, "/permissions", server::permissions)
         .add(M::GET, "/channels", channels::list)
         .add(M::POST, "/channels", channels::create)
         .add(M::PATCH, "/channels", channels::reorder)

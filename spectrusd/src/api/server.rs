@@ -2,7 +2,9 @@
 
 use axum::Json;
 use axum::extract::State;
+use spectrus_proto::admin::PermissionInfo;
 use spectrus_proto::model::ServerInfo;
+use spectrus_proto::permissions::Permission;
 use spectrus_proto::rest::{Health, PatchServer};
 
 use super::extract::{Auth, Body};
@@ -20,6 +22,12 @@ pub(crate) async fn patch(
     Body(req): Body<PatchServer>,
 ) -> ApiResult<Json<ServerInfo>> {
     Ok(Json(server::patch(&s, auth.actor(), req).await?))
+}
+
+/// `GET /permissions`: every permission the server knows, with its one-line description
+/// (the settings screens show them). Any logged-in account may read it.
+pub(crate) async fn permissions(_auth: Auth) -> Json<Vec<PermissionInfo>> {
+    Json(Permission::ALL.iter().map(|p| (*p).into()).collect())
 }
 
 /// 200 once the database answers.

@@ -40,6 +40,7 @@ pub(crate) async fn info(state: &AppState) -> Result<ServerInfo, ApiError> {
         voice_enabled: state.voice.enabled(),
         premium: false,
         setup_required: state.access.owner().is_none(),
+        owner_id: state.access.owner(),
     })
 }
 

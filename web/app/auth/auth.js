@@ -3,6 +3,7 @@
  * @module auth/auth — first run and accounts: claim a fresh server with its setup code, log in,
  * register (with an invite landing that shows the server first).
  */
+import { showableImage } from "../lib/images.js";
 import { html } from "../lib/html.js";
 import { useState, useEffect } from "../../vendor/preact-hooks.mjs";
 import { api, login, register, errorText } from "../net/api.js";
@@ -126,7 +127,7 @@ export function RegisterScreen({ server, invite }) {
   }, [invite]);
   const needsInvite = !server || server.registration !== "open";
   const name = preview ? preview.server.name : server ? server.name : "Spectrus";
-  const icon = preview ? preview.server.icon_url : server ? server.icon_url : null;
+  const icon = showableImage(preview ? preview.server.icon_url : server ? server.icon_url : null);
   return html`<${Card} server=${server}>
     ${invite ? html`<div class="invite-head">
       ${icon ? html`<img class="server-icon big" src=${icon} alt="" />` : html`<div class="server-icon big" aria-hidden="true">${name.slice(0, 1).toUpperCase()}</div>`}

@@ -111,7 +111,9 @@ export function Composer({ channel, can }) {
   };
 
   const send = () => {
-    const content = text.trim();
+    // The element, not the state: renders are coalesced to one a frame, so an Enter right
+    // after typing can run before the render that carries the typed text.
+    const content = (ref.current ? ref.current.value : text).trim();
     if (!content) return;
     if ([...content].length > limit) {
       setError(`Your message is too long: ${[...content].length} of at most ${limit} characters.`);

@@ -5,7 +5,7 @@
  */
 import { html } from "../lib/html.js";
 import { useState } from "../../vendor/preact-hooks.mjs";
-import { members, roles, me, memberCount, roleColor, voiceStates } from "../net/store.js";
+import { members, roles, me, memberCount, roleColor, voiceStates, server } from "../net/store.js";
 import { permissionsOf, rank } from "../lib/perms.js";
 import { api, errorText } from "../net/api.js";
 import { Dialog } from "../ui/dialog.js";
@@ -46,7 +46,7 @@ export function MemberPopover({ m, onClose }) {
   const can = permissionsOf({ owner: !!(u && u.owner), member: myMember, roles: roles.value });
   const self = !!u && u.id === m.user.id;
   const above = !!(u && u.owner) || rank(myMember, roles.value) > rank(m, roles.value);
-  const mod = !self && above;
+  const mod = !self && above && !(server.value && server.value.owner_id === m.user.id);
   const timedOut = !!m.timeout_until && Date.parse(m.timeout_until) > Date.now();
   const name = nameOf(m);
   const memberRoles = m.roles.map((id) => roles.value.get(id)).filter((r) => !!r && r.position > 0).sort((a, b) => (b && a ? b.position - a.position : 0));

@@ -57,7 +57,8 @@ function EditBox({ m, onCancel }) {
     if (el) { el.focus(); el.setSelectionRange(el.value.length, el.value.length); fit(el); }
   }, []);
   const save = async () => {
-    const content = text.trim();
+    // The element, not the state: an Enter right after typing may come before the render.
+    const content = (ref.current ? ref.current.value : text).trim();
     if (!content) { setError("A message cannot be empty. Delete it instead."); return; }
     if (content === m.content) { onCancel(); return; }
     setBusy(true);

@@ -9,7 +9,7 @@ import { useRef, useLayoutEffect, useEffect, useState } from "../../vendor/preac
 import { logs, me, dividerAt, cmpId, readyGen } from "../net/store.js";
 import { loadLatest, loadOlder, loadNewer, loadAround, jumpToPresent, ack } from "../net/actions.js";
 import { dayKey, dayLabel } from "../lib/time.js";
-import { focusMessage, scrollToEnd } from "../ui/state.js";
+import { focusMessage, scrollToEnd, focusComposer } from "../ui/state.js";
 import { MessageItem } from "./message.js";
 import { prefs } from "../lib/prefs.js";
 import { Icon } from "../ui/icons.js";
@@ -159,6 +159,10 @@ export function MessageList({ channel, can }) {
         <div class="channel-start-icon" aria-hidden="true"><${Icon} name=${channel.type === "voice" ? "speaker" : "hash"} size=${40} /></div>
         <h2>Welcome to #${channel.name}!</h2>
         <p class="muted">This is the start of the #${channel.name} channel.${channel.topic ? " " + channel.topic : ""}</p>
+        ${log.messages.length === 0 && can("messages:send") ? html`<div class="first-message">
+          <p><strong>It's quiet in here.</strong> Say hello, share what this channel is for, or drop a link to get things going.</p>
+          <button class="btn primary small" onClick=${() => { focusComposer.value++; }}>Write the first message</button>
+        </div>` : null}
       </div>` : null}
       ${log && !log.atStart && log.loading ? html`<${Skeleton} />` : null}
       ${!log && canRead ? html`<${Skeleton} />` : null}

@@ -22,6 +22,8 @@ import { navigate } from "../router.js";
 import { voice, joinVoice } from "../voice/engine.js";
 import { Avatar } from "../ui/avatar.js";
 import { displayName, speaking } from "../net/store.js";
+import { ServerSettings } from "../admin/view.js";
+import { FirstHour } from "./firsthour.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
 
@@ -74,6 +76,7 @@ function ChannelView({ c }) {
       </button>
     </header>
     ${c.type === "voice" ? html`<${VoiceStage} c=${c} />` : null}
+    <${FirstHour} />
     <${MessageList} key=${c.id} channel=${c} can=${can} />
     <div class="chat-foot">
       <${Composer} key=${c.id} channel=${c} can=${can} />
@@ -115,7 +118,7 @@ export function Shell({ route }) {
   // Choose the channel from the route, the last one, or the first text channel.
   const wanted = route.name === "channel" ? route.cid : null;
   useEffect(() => {
-    if (!isReady.value) return;
+    if (!isReady.value || route.name === "server-settings") return;
     if (route.name === "channel") {
       if (route.mid) focusMessage.value = { cid: route.cid, mid: route.mid };
       return;
@@ -145,6 +148,7 @@ export function Shell({ route }) {
   useEffect(() => {
     /** @param {KeyboardEvent} e */
     const onKey = (e) => {
+      if (location.pathname.startsWith("/server-settings")) return;
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") { e.preventDefault(); dialog.value = dialog.value === "switcher" ? null : "switcher"; }
       else if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) { e.preventDefault(); step(e.key === "ArrowUp" ? -1 : 1, e.shiftKey); }
       else if (e.key === "Escape" && drawer.value) { drawer.value = null; }
@@ -154,6 +158,7 @@ export function Shell({ route }) {
   }, []);
 
   if (!isReady.value) return html`<${LoadingShell} />`;
+  if (route.name === "server-settings") return html`<${ServerSettings} tab=${route.tab} />`;
   const srv = server.value;
   const d = drawer.value;
   return html`<div class=${"app" + (prefs.value.memberList ? "" : " no-members") + (d ? " drawer-" + d : "")}>

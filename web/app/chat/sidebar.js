@@ -17,6 +17,9 @@ import { navigate } from "../router.js";
 import { signOut } from "../net/session.js";
 import { voice, joinVoice, toggleMute, toggleDeafen } from "../voice/engine.js";
 import { VoiceBar } from "../voice/voicebar.js";
+import { allowedTabs } from "../admin/view.js";
+import { myPerms } from "../admin/common.js";
+import { showableImage } from "../lib/images.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
 
@@ -55,6 +58,7 @@ function TextChannel({ c }) {
       { label: "Mark as read", onSelect: () => markChannelRead(c.id) },
       { label: muted ? "Unmute channel" : "Mute channel", icon: muted ? "bell" : "bellOff", onSelect: () => setPrefs({ mutedChannels: muted ? prefs.value.mutedChannels.filter((x) => x !== c.id) : [...prefs.value.mutedChannels, c.id] }) },
       { label: "Copy link", icon: "link", onSelect: () => { navigator.clipboard.writeText(`${location.origin}/channels/${c.id}`).catch(() => {}); } },
+      ...(myPerms()("channels:manage") ? [{ label: "Edit channel", icon: "edit", onSelect: () => navigate(`/server-settings/channels?channel=${c.id}`) }] : []),
     ]} />` : null}
   </li>`;
 }
@@ -105,12 +109,13 @@ function ServerHeader() {
   };
   return html`<div class="server-header">
     <button id="server-menu-btn" class="server-btn" aria-haspopup="menu" aria-expanded=${open ? "true" : "false"} aria-label=${name} onClick=${() => setOpen(!open)}>
-      ${s && s.icon_url ? html`<img class="server-icon" src=${s.icon_url} alt="" />` : html`<span class="server-icon" aria-hidden="true">${name.slice(0, 1).toUpperCase()}</span>`}
+      ${s && showableImage(s.icon_url) ? html`<img class="server-icon" src=${showableImage(s.icon_url)} alt="" />` : html`<span class="server-icon" aria-hidden="true">${name.slice(0, 1).toUpperCase()}</span>`}
       <span class="server-name">${name}</span>
       <${Icon} name=${open ? "x" : "chevron"} size=${18} />
     </button>
     ${open ? html`<${Menu} label=${name} onClose=${close} class="server-menu" items=${[
       { label: "Invite people", icon: "userPlus", onSelect: () => { dialog.value = "invite"; } },
+      ...(allowedTabs().length ? [{ label: "Server settings", icon: "shield", onSelect: () => navigate("/server-settings") }] : []),
       { label: "Settings", icon: "gear", onSelect: () => { dialog.value = "settings"; } },
       { label: "Log out", icon: "logOut", danger: true, onSelect: () => { signOut(); navigate("/login"); } },
     ]} />` : null}

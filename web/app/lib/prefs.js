@@ -9,6 +9,7 @@ import { signal, effect } from "../../vendor/signals.mjs";
  *   echo: boolean, noise: boolean,
  *   notify: boolean, mutedChannels: string[], collapsed: string[],
  *   volumes: Record<string, number>, memberList: boolean, lastChannel: string,
+ *   setupHidden: boolean, micTested: boolean,
  * }} Prefs
  */
 
@@ -19,6 +20,7 @@ const DEFAULTS = {
   echo: true, noise: true,
   notify: true, mutedChannels: [], collapsed: [],
   volumes: {}, memberList: true, lastChannel: "",
+  setupHidden: false, micTested: false,
 };
 
 const KEY = "spectrus.prefs";

@@ -11,7 +11,7 @@
 /**
  * @typedef {{name: string, description: string|null, icon_url: string|null, branding: Branding,
  *   registration: "invite"|"open", version: string, voice_enabled: boolean, premium: boolean,
- *   setup_required: boolean, message_max_chars?: number}} ServerInfo
+ *   setup_required: boolean, owner_id?: Id, message_max_chars?: number}} ServerInfo
  */
 /** @typedef {{user: User, access_token: string, refresh_token: string, expires_in: number}} Session */
 /** @typedef {{role_id: Id, allow: string[], deny: string[]}} PermissionOverwrite */
@@ -55,6 +55,13 @@
 /** @typedef {{user_id: Id, status: Presence}} PresenceUpdate */
 /** @typedef {{user_id: Id, channel_id: Id, speaking: boolean}} Speaking */
 /** @typedef {{code: string, message: string}} VoiceError */
+/** @typedef {{name: string, description: string}} PermissionInfo */
+/** @typedef {{user: UserRef, reason: string|null, created_at: string}} Ban */
+/**
+ * @typedef {{id: Id, actor_id: Id|null, actor: {via: string, uid: number}|null, action: string,
+ *   target_type: string|null, target_id: Id|null, reason: string|null,
+ *   changes: {before?: any, after?: any}|null, created_at: string}} AuditEntry
+ */
 /** @typedef {{op: string, d: any, t?: string, s?: number}} Frame */
 /** @typedef {{status: number, code: string, message: string, fields?: Record<string,string>, retry_after_ms?: number}} ApiError */
 

@@ -1,0 +1,49 @@
+// @ts-check
+/**
+ * @module chat/firsthour — the owner's first hour: a short checklist (name and icon, an
+ * invite, a moderator role, a microphone test in voice), each item linking to its screen and
+ * ticking itself when done; hidden for good with "Hide checklist".
+ */
+import { html } from "../lib/html.js";
+import { useEffect, useState } from "../../vendor/preact-hooks.mjs";
+import { me, server, roles, channelList } from "../net/store.js";
+import { api } from "../net/api.js";
+import { prefs, setPrefs } from "../lib/prefs.js";
+import { navigate } from "../router.js";
+import { voice } from "../voice/engine.js";
+import { Icon } from "../ui/icons.js";
+
+// Being in a voice channel once counts as the microphone test.
+voice.subscribe((v) => { if (v.channelId && v.status === "connected" && !prefs.value.micTested) setPrefs({ micTested: true }); });
+
+export function FirstHour() {
+  const u = me.value;
+  const [invites, setInvites] = useState(/** @type {number|null} */ (null));
+  const show = !!u && !!u.owner && !prefs.value.setupHidden;
+  useEffect(() => {
+    if (!show) return;
+    api("GET", "/invites").then((l) => setInvites(l.length)).catch(() => setInvites(null));
+  }, [show]);
+  if (!show) return null;
+  const s = server.value;
+  const voiceCh = channelList.value.find((c) => c.type === "voice");
+  const items = [
+    { id: "name", label: "Name your server and give it an icon", done: !!(s && s.icon_url), go: () => navigate("/server-settings/overview") },
+    { id: "invite", label: "Create an invite and copy its link", done: (invites || 0) > 0, go: () => navigate("/server-settings/invites") },
+    { id: "role", label: "Make a role for your moderators", done: roles.value.size > 1, go: () => navigate("/server-settings/roles") },
+    { id: "mic", label: "Join a voice channel to test your microphone", done: prefs.value.micTested, go: () => (voiceCh ? navigate(`/channels/${voiceCh.id}`) : navigate("/server-settings/channels")) },
+  ];
+  const left = items.filter((i) => !i.done).length;
+  return html`<section class="first-hour" aria-label="Set up your server">
+    <div class="fh-head">
+      <div><h2>${left ? "Set up your server" : "Your server is ready"}</h2>
+        <p class="muted small">${left ? `${items.length - left} of ${items.length} done. Each step opens the right screen.` : "Everything on the list is done. Have fun!"}</p></div>
+      <button class="btn ghost small" onClick=${() => setPrefs({ setupHidden: true })}>Hide checklist</button>
+    </div>
+    <div class="fh-bar" aria-hidden="true"><div style=${{ width: `${((items.length - left) / items.length) * 100}%` }}></div></div>
+    <ul class="fh-list">${items.map((i) => html`<li key=${i.id} class=${i.done ? "done" : ""}>
+      <button class="fh-item" onClick=${i.go} aria-label=${`${i.label}${i.done ? " (done)" : ""}`}>
+        <span class="fh-check" aria-hidden="true">${i.done ? "✓" : ""}</span><span>${i.label}</span><${Icon} name="chevron" size=${14} class="fh-go" />
+      </button></li>`)}</ul>
+  </section>`;
+}
