@@ -22,7 +22,7 @@ use crate::report::{histogram, latency_line};
 
 /// What the benchmark is asked to do.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     /// Size of the database before the run, in MiB.
     pub size_mib: u64,
     /// Messages posted per second, before and during the backup.
@@ -208,7 +208,7 @@ fn check_copy(path: &Path) -> anyhow::Result<(String, u64)> {
 }
 
 /// The backup benchmark.
-pub async fn run(o: Options) -> anyhow::Result<()> {
+pub(crate) async fn run(o: Options) -> anyhow::Result<()> {
     let ctl = spectrusctl_binary()?;
     println!("backup: load average at start {}", loadavg());
     let (mut d, author, ch) = stopped_with_owner().await?;

@@ -26,10 +26,10 @@ fn now_micros() -> u64 {
 }
 
 /// Environment for benchmark daemons: no auth rate limit (the bench registers many accounts).
-pub const BENCH_ENV: &[(&str, &str)] = &[("SPECTRUS_AUTH_PER_MINUTE", "1000000")];
+pub(crate) const BENCH_ENV: &[(&str, &str)] = &[("SPECTRUS_AUTH_PER_MINUTE", "1000000")];
 
 /// The owner plus `users - 1` members, all logged in.
-pub async fn accounts(d: &TestDaemon, users: usize) -> anyhow::Result<Vec<Client>> {
+pub(crate) async fn accounts(d: &TestDaemon, users: usize) -> anyhow::Result<Vec<Client>> {
     let owner = d.owner().await?;
     let mut out = vec![owner.clone()];
     for i in 1..users {
@@ -39,7 +39,7 @@ pub async fn accounts(d: &TestDaemon, users: usize) -> anyhow::Result<Vec<Client
 }
 
 /// The `general` channel.
-pub async fn general(c: &Client) -> anyhow::Result<Id> {
+pub(crate) async fn general(c: &Client) -> anyhow::Result<Id> {
     Ok(c.channels()
         .await?
         .into_iter()
@@ -50,7 +50,7 @@ pub async fn general(c: &Client) -> anyhow::Result<Id> {
 
 /// A daemon with its owner, stopped so that the caller can fill its database directly:
 /// returns the daemon, the owner's id (an author for seeded messages) and `general`.
-pub async fn stopped_with_owner() -> anyhow::Result<(TestDaemon, Id, Id)> {
+pub(crate) async fn stopped_with_owner() -> anyhow::Result<(TestDaemon, Id, Id)> {
     let mut d = TestDaemon::start_with(BENCH_ENV).await?;
     let owner = d.owner().await?;
     let author = owner.me().await?.id;
@@ -227,7 +227,7 @@ fn post_at_rate(
 }
 
 /// The fan-out benchmark.
-pub async fn run(n: usize, rate: u32, duration: u64, users: usize) -> anyhow::Result<()> {
+pub(crate) async fn run(n: usize, rate: u32, duration: u64, users: usize) -> anyhow::Result<()> {
     let d = TestDaemon::start_with(BENCH_ENV).await?;
     let pid = d.pid().context("no daemon pid")?;
     let clients = accounts(&d, users.max(1)).await?;
@@ -288,7 +288,7 @@ pub async fn run(n: usize, rate: u32, duration: u64, users: usize) -> anyhow::Re
 }
 
 /// Idle memory: the daemon alone, then with `n` idle sessions.
-pub async fn memory(n: usize) -> anyhow::Result<()> {
+pub(crate) async fn memory(n: usize) -> anyhow::Result<()> {
     let d = TestDaemon::start_with(BENCH_ENV).await?;
     let pid = d.pid().context("no daemon pid")?;
     tokio::time::sleep(Duration::from_secs(1)).await;

@@ -27,7 +27,7 @@ impl Rng {
 }
 
 /// The history benchmark.
-pub async fn run(messages: u64, samples: usize) -> anyhow::Result<()> {
+pub(crate) async fn run(messages: u64, samples: usize) -> anyhow::Result<()> {
     let (mut d, author, ch) = stopped_with_owner().await?;
 
     let db = d.data_dir.join("spectrus.db");

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 /// A sample of a process's CPU time.
 #[derive(Debug, Clone, Copy)]
-pub struct CpuSample {
+pub(crate) struct CpuSample {
     ticks: u64,
     at: Instant,
 }
@@ -12,7 +12,7 @@ pub struct CpuSample {
 const TICKS_PER_SEC: f64 = 100.0;
 
 /// User + system CPU ticks of `pid`.
-pub fn cpu(pid: u32) -> CpuSample {
+pub(crate) fn cpu(pid: u32) -> CpuSample {
     let ticks = std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|s| {
@@ -29,7 +29,7 @@ pub fn cpu(pid: u32) -> CpuSample {
 }
 
 /// CPU use between two samples, in percent of one core.
-pub fn cpu_percent(a: CpuSample, b: CpuSample) -> f64 {
+pub(crate) fn cpu_percent(a: CpuSample, b: CpuSample) -> f64 {
     let secs = b.at.duration_since(a.at).as_secs_f64();
     if secs <= 0.0 {
         0.0
@@ -39,7 +39,7 @@ pub fn cpu_percent(a: CpuSample, b: CpuSample) -> f64 {
 }
 
 /// Resident memory of `pid`, in KiB.
-pub fn rss_kib(pid: u32) -> u64 {
+pub(crate) fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
@@ -54,7 +54,7 @@ pub fn rss_kib(pid: u32) -> u64 {
 }
 
 /// Threads of `pid`.
-pub fn threads(pid: u32) -> u64 {
+pub(crate) fn threads(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {

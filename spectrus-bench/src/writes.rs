@@ -9,7 +9,7 @@ use crate::procstat;
 use crate::report::{histogram, latency_line};
 
 /// The write benchmark.
-pub async fn run(posters: usize, duration: u64) -> anyhow::Result<()> {
+pub(crate) async fn run(posters: usize, duration: u64) -> anyhow::Result<()> {
     let d = spectrus_testkit::TestDaemon::start_with(BENCH_ENV).await?;
     let pid = d.pid().context("no daemon pid")?;
     let clients = accounts(&d, 8).await?;

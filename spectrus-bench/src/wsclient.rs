@@ -16,7 +16,7 @@ const OP_CLOSE: u8 = 0x8;
 const OP_PING: u8 = 0x9;
 
 /// One gateway connection.
-pub struct WsClient {
+pub(crate) struct WsClient {
     stream: TcpStream,
     buf: Vec<u8>,
     /// Bytes of `buf` already consumed by returned frames.
@@ -28,7 +28,7 @@ pub struct WsClient {
 }
 
 /// What [`WsClient::next_text`] found.
-pub enum Incoming<'a> {
+pub(crate) enum Incoming<'a> {
     /// A complete text message.
     Text(&'a [u8]),
     /// The server closed the connection.
@@ -37,7 +37,7 @@ pub enum Incoming<'a> {
 
 impl WsClient {
     /// Connects to `ws://host:port/path` and completes the handshake.
-    pub async fn connect(url: &str) -> anyhow::Result<WsClient> {
+    pub(crate) async fn connect(url: &str) -> anyhow::Result<WsClient> {
         let rest = url.strip_prefix("ws://").context("only ws:// URLs")?;
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
@@ -76,7 +76,7 @@ impl WsClient {
     }
 
     /// Sends one text frame (masked with a zero key: the payload goes as is).
-    pub async fn send_text(&mut self, text: &str) -> anyhow::Result<()> {
+    pub(crate) async fn send_text(&mut self, text: &str) -> anyhow::Result<()> {
         self.send_frame(OP_TEXT, text.as_bytes()).await
     }
 
@@ -101,7 +101,7 @@ impl WsClient {
     }
 
     /// The next complete text message (pings are answered on the way).
-    pub async fn next_text(&mut self) -> anyhow::Result<Incoming<'_>> {
+    pub(crate) async fn next_text(&mut self) -> anyhow::Result<Incoming<'_>> {
         if self.reassembled {
             self.partial.clear();
             self.reassembled = false;

@@ -50,7 +50,7 @@ enum Payload<'a> {
 
 mod erased {
     /// A serializable body behind a reference.
-    pub trait Body {
+    pub(super) trait Body {
         fn to_json(&self) -> Result<Vec<u8>, serde_json::Error>;
     }
     impl<T: serde::Serialize> Body for T {

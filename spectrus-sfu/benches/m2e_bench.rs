@@ -5,6 +5,9 @@
 //! `cargo bench -p spectrus-sfu --bench m2e_bench -- [clicks]` (default 100). Prints p50/p99;
 //! asserts nothing. Resolution: one 20 ms frame at each end (the media loops tick at 20 ms).
 
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 

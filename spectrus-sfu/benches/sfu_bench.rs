@@ -5,6 +5,9 @@
 //! `cargo bench -p spectrus-sfu --bench sfu_bench -- [participants] [speakers] [seconds]`
 //! (defaults 100 10 10). Prints figures; asserts nothing.
 
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

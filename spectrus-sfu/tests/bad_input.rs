@@ -1,6 +1,9 @@
 //! Bad signalling and garbage datagrams: errors or drops, never panics, and the SFU keeps
 //! serving the others.
 
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
 mod common;
 
 use std::net::SocketAddr;

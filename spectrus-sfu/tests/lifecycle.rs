@@ -1,6 +1,9 @@
 //! Leave, re-join, idle timeout and many join/leave cycles: no leaked participants, tracks,
 //! addresses or tasks.
 
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
 mod common;
 
 use std::time::Duration;

@@ -1,5 +1,8 @@
 //! Three participants: mixing, server mute, deafen, speaking events.
 
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -1,5 +1,8 @@
 //! Two participants exchange tones through the SFU over real loopback WebRTC.
 
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
 mod common;
 
 use common::{Harness, wait_for};

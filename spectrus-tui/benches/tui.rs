@@ -13,6 +13,9 @@
 //! 3. RSS (and idle CPU) of the real binary with three servers connected, restored from
 //!    kept refresh tokens.
 
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};

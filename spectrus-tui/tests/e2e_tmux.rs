@@ -5,6 +5,9 @@
 //! tmux runs on its own socket with a temporary HOME and XDG dirs, so nothing of the real
 //! user's is touched; a guard kills the session (and that private server) even on failure.
 
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
 use std::time::{Duration, Instant};
 
 use spectrus_proto::model::ChannelType;

@@ -5,6 +5,9 @@
 //! and the user-visible controls must act on the audio: the mic meter moves, `/volume @owner
 //! 0` silences the owner in the recording, `/mute` stops what the engine hears.
 
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
 use std::path::Path;
 use std::time::Duration;
 

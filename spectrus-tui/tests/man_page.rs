@@ -2,6 +2,9 @@
 //! definition; when the command line changes, regenerate it:
 //! `cargo run -p xtask --bin gen-man`.
 
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
 use std::path::PathBuf;
 
 #[test]

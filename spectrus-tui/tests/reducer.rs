@@ -1,6 +1,9 @@
 //! Reducer tests: each gateway event, connection changes, pagination, read state, the
 //! composer and keys, checked as a user would see them (state the views draw, effects sent).
 
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
 mod common;
 
 use common::*;

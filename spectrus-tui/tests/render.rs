@@ -1,6 +1,9 @@
 //! Rendering tests: each main view drawn on a TestBackend at 80x24 and 200x60, asserting on
 //! what is on screen.
 
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
 mod common;
 
 use common::*;

@@ -1,6 +1,9 @@
 //! The network runner against the real daemon (no terminal): login, live dispatches,
 //! sending, history pages, reconnect and resume, bad passwords, token storage, voice frames.
 
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
 use std::time::Duration;
 
 use spectrus_client::Client;

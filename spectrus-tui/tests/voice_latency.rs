@@ -17,6 +17,9 @@
 //! `SPECTRUS_BENCH_SECONDS` (default 30) sets how long B records; `SPECTRUS_BENCH_MODE`
 //! (`vad`, the default, or `open`) the clients' `[voice] mode`.
 
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
 use std::path::Path;
 use std::time::Duration;
 

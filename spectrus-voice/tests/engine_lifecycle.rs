@@ -1,5 +1,8 @@
 //! Starting and stopping engines leaks no tasks.
 
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
 use std::time::Duration;
 
 use spectrus_voice::{EngineConfig, NullSink, SilenceSource, VoiceEngine};

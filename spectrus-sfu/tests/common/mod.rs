@@ -1,4 +1,7 @@
 //! Test harness: an SFU and voice engines wired to it directly (no gateway).
+
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 #![allow(dead_code)]
 
 use std::collections::HashMap;

@@ -20,7 +20,7 @@ use crate::view::channels::{self, ChannelRow};
 use crate::view::{layout, members};
 
 /// A key press.
-pub fn key(state: &mut AppState, ev: KeyEvent, fx: &mut Vec<Effect>) {
+pub(super) fn key(state: &mut AppState, ev: KeyEvent, fx: &mut Vec<Effect>) {
     // Push-to-talk is the one binding that also listens to repeats and releases.
     if !state.on_login_screen()
         && state.overlay.is_none()
@@ -654,7 +654,7 @@ fn submit_login(state: &mut AppState, fx: &mut Vec<Effect>) {
 }
 
 /// Pasted text goes to whatever has a text field.
-pub fn paste(state: &mut AppState, text: &str, fx: &mut Vec<Effect>) {
+pub(super) fn paste(state: &mut AppState, text: &str, fx: &mut Vec<Effect>) {
     if state.on_login_screen() {
         let field = state.login.field;
         state
@@ -673,7 +673,7 @@ pub fn paste(state: &mut AppState, text: &str, fx: &mut Vec<Effect>) {
 }
 
 /// A mouse event: wheel scrolls what is under the pointer; a click focuses and picks.
-pub fn mouse(state: &mut AppState, ev: MouseEvent, fx: &mut Vec<Effect>) {
+pub(super) fn mouse(state: &mut AppState, ev: MouseEvent, fx: &mut Vec<Effect>) {
     if state.on_login_screen() || state.overlay.is_some() {
         return;
     }

@@ -1,5 +1,8 @@
 //! Audio helpers for the end-to-end voice tests: WAV files made on the spot, reading a
 //! recording that is still being written, and a test member's voice session.
+
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 #![allow(dead_code)]
 
 use std::path::Path;

@@ -1,6 +1,9 @@
 //! Running the real `spectrus-tui` binary in tmux for end-to-end tests: a session on a
 //! private socket (killed, with its server, when dropped), screen capture, keys, and the
 //! command line that starts the client in a temporary home with nothing of the real user's.
+
+// Test code: a panic here is a failed test, so unwrapping is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 #![allow(dead_code)]
 
 use std::path::Path;
