@@ -124,6 +124,9 @@ async fn backup_during_a_write_load_is_consistent_and_holds_every_acknowledged_m
     );
     assert_eq!(result["path"], dest.to_str().unwrap());
     assert_eq!(result["bytes"], std::fs::metadata(&dest).unwrap().len());
+    // It holds password hashes and every message: the daemon's user only.
+    let mode = std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "backup mode {mode:o}");
 
     let db =
         rusqlite::Connection::open_with_flags(&dest, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
@@ -141,6 +144,9 @@ async fn backup_during_a_write_load_is_consistent_and_holds_every_acknowledged_m
     }
     // An existing file is never overwritten.
     ctl(&d, &["backup", dest.to_str().unwrap()]).fails(1, "(conflict)");
+    // A directory that does not exist is named.
+    let nowhere = d.data_dir.parent().unwrap().join("no-such-dir/backup.db");
+    ctl(&d, &["backup", nowhere.to_str().unwrap()]).fails(1, "does not exist");
     // The table mode says where it went.
     let other = d.data_dir.parent().unwrap().join("second.db");
     let out = ctl(&d, &["backup", other.to_str().unwrap()]);

@@ -18,7 +18,12 @@ use crate::state::{
 };
 
 /// Applies one event from one server.
-pub(super) fn apply(state: &mut AppState, server: ServerKey, event: GatewayEvent, fx: &mut Vec<Effect>) {
+pub(super) fn apply(
+    state: &mut AppState,
+    server: ServerKey,
+    event: GatewayEvent,
+    fx: &mut Vec<Effect>,
+) {
     match event {
         GatewayEvent::Ready(r) => ready(state, server, *r, fx),
         GatewayEvent::Dispatch(d) => dispatch(state, server, d, fx),

@@ -18,6 +18,14 @@ pub(crate) async fn backup(state: &AppState, path: String) -> Result<BackupResul
     if dest.exists() {
         return Err(ApiError::Conflict(format!("{path} already exists")));
     }
+    if let Some(dir) = dest.parent()
+        && !dir.is_dir()
+    {
+        return Err(ApiError::field(
+            "path",
+            format!("the directory {} does not exist", dir.display()),
+        ));
+    }
     let bytes = state.store.backup(&dest).await.map_err(|e| match e {
         BackupError::Copy(e) => {
             ApiError::InvalidBody(format!("cannot write the backup to {path}: {e}"))

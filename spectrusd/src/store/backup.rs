@@ -73,6 +73,9 @@ fn copy(src: &Path, tmp: &Path) -> Result<(), CopyError> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     src.busy_timeout(Duration::from_secs(5))?;
+    // The copy holds password hashes and every message: only the daemon's user may read it.
+    // Created here, 0600, before SQLite opens it (SQLite would use the umask).
+    create_private(tmp)?;
     let mut out = Connection::open(tmp)?;
     // A temporary file: no journal, no fsync by SQLite (`write_out` and `finish` do it), and
     // a small cache so copied pages reach the file as they come.
@@ -104,6 +107,18 @@ fn copy(src: &Path, tmp: &Path) -> Result<(), CopyError> {
     result?;
     drop(out);
     Ok(())
+}
+
+/// Creates the empty file `path`, readable and writable by its owner only.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path).map(drop)
 }
 
 /// Writes the copy's dirty pages to the disk and waits for them (the step just copied: the
