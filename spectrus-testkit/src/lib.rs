@@ -106,6 +106,9 @@ impl TestDaemon {
             .env("SPECTRUS_SETUP_CODE", SETUP_CODE)
             .env("SPECTRUS_VOICE_UDP", "127.0.0.1:0")
             .env("SPECTRUS_LOG", "info")
+            // Tests post and log in far faster than people do; those that test the per-user
+            // rate limits turn them back on with `("SPECTRUS_RATE_LIMITS", "on")`.
+            .env("SPECTRUS_RATE_LIMITS", "off")
             .env("NO_COLOR", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());

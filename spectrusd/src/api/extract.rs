@@ -87,7 +87,9 @@ impl FromRequestParts<SharedState> for Auth {
         parts: &mut Parts,
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
-        authenticate(state, bearer(parts)?)
+        let caller = authenticate(state, bearer(parts)?)?;
+        state.rates.request_by_user(caller.user_id)?;
+        Ok(caller)
     }
 }
 
@@ -102,7 +104,9 @@ impl FromRequestParts<SharedState> for Account {
         parts: &mut Parts,
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
-        authenticate_account(state, bearer(parts)?).map(Account)
+        let caller = authenticate_account(state, bearer(parts)?)?;
+        state.rates.request_by_user(caller.user_id)?;
+        Ok(Account(caller))
     }
 }
 

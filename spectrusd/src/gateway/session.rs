@@ -27,6 +27,7 @@ use super::handshake;
 use super::reader::{Incoming, Reader};
 use crate::bus::out::Out;
 use crate::bus::slot::Slot;
+use crate::http_server::ConnectionPermit;
 use crate::service::sessions::{self, OpenError};
 use crate::state::SharedState;
 
@@ -47,7 +48,10 @@ pub(crate) async fn upgrade(State(state): State<SharedState>, mut req: Request) 
         Err(e) => return e.into_response(),
     };
     let on_upgrade = hyper::upgrade::on(&mut req);
+    // The socket keeps counting against its address's connection limit.
+    let permit = req.extensions_mut().remove::<ConnectionPermit>();
     tokio::spawn(async move {
+        let _permit = permit;
         let upgraded = match on_upgrade.await {
             Ok(u) => u,
             Err(e) => {

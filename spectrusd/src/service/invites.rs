@@ -40,6 +40,9 @@ pub(crate) async fn create(
     req: CreateInvite,
 ) -> Result<Invite, ApiError> {
     actor.require(state, Permission::InvitesCreate)?;
+    if let Actor::User(user) = actor {
+        state.rates.invite(user)?;
+    }
     let mut check = crate::domain::validate::Checker::new();
     check.check(
         "max_uses",
