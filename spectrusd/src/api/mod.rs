@@ -156,6 +156,7 @@ pub(crate) fn router(state: SharedState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(server::health))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback_service(web::router())
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(too_large_as_json))

@@ -80,6 +80,11 @@ pub(crate) async fn create(
         check.field("topic", validate::topic(t));
     }
     check_limits(req.user_limit, req.bitrate, &mut check);
+    check.check(
+        "position",
+        req.position.is_none_or(|p| p >= 0),
+        "must be 0 or more",
+    );
     check.finish()?;
     let id = state.ids.next();
     let audit_id = state.ids.next();
@@ -137,6 +142,11 @@ pub(crate) async fn patch(
         check.field("topic", validate::topic(t));
     }
     check_limits(req.user_limit.flatten(), req.bitrate.flatten(), &mut check);
+    check.check(
+        "position",
+        req.position.is_none_or(|p| p >= 0),
+        "must be 0 or more",
+    );
     check.finish()?;
     let audit_id = state.ids.next();
     let ch = super::write(state, move |c| {
@@ -192,6 +202,9 @@ pub(crate) async fn reorder(
         return Err(ApiError::InvalidBody(
             "give 1 to 500 channel positions".into(),
         ));
+    }
+    if moves.iter().any(|m| m.position < 0) {
+        return Err(ApiError::field("position", "must be 0 or more"));
     }
     let audit_id = state.ids.next();
     let changed = super::write(state, move |c| {
