@@ -25,8 +25,13 @@ fn now_micros() -> u64 {
         .unwrap_or(0)
 }
 
-/// Environment for benchmark daemons: no auth rate limit (the bench registers many accounts).
-pub(crate) const BENCH_ENV: &[(&str, &str)] = &[("SPECTRUS_AUTH_PER_MINUTE", "1000000")];
+/// Environment for benchmark daemons: no auth rate limit (the bench registers many accounts),
+/// no per-user rate limits and no connection cap (it posts fast, from one address).
+pub(crate) const BENCH_ENV: &[(&str, &str)] = &[
+    ("SPECTRUS_AUTH_PER_MINUTE", "1000000"),
+    ("SPECTRUS_RATE_LIMITS", "off"),
+    ("SPECTRUS_CONNECTIONS_PER_IP", "0"),
+];
 
 /// The owner plus `users - 1` members, all logged in.
 pub(crate) async fn accounts(d: &TestDaemon, users: usize) -> anyhow::Result<Vec<Client>> {

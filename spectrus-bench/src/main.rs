@@ -5,6 +5,7 @@
 //! `cargo build --release -p spectrusd -p spectrus-bench` (and `-p spectrusctl` for
 //! `backup`).
 
+mod abuse;
 mod backup;
 mod fanout;
 mod history;
@@ -38,6 +39,16 @@ enum Bench {
         /// Distinct accounts the sessions are spread over.
         #[arg(long, default_value_t = 50)]
         users: usize,
+    },
+    /// One client abusing the daemon (ping flood, connection flood, posting flood) while
+    /// another's post-to-delivery latency is measured, against an unloaded baseline.
+    Abuse {
+        /// Messages per second posted for the victim.
+        #[arg(long, default_value_t = 10)]
+        rate: u32,
+        /// Seconds per phase.
+        #[arg(long, default_value_t = 20)]
+        duration: u64,
     },
     /// Idle memory: daemon RSS, and RSS per idle gateway session.
     Memory {
@@ -93,6 +104,7 @@ fn main() -> anyhow::Result<()> {
                 duration,
                 users,
             } => fanout::run(sessions, rate, duration, users).await,
+            Bench::Abuse { rate, duration } => abuse::run(rate, duration).await,
             Bench::Memory { sessions } => fanout::memory(sessions).await,
             Bench::Writes { posters, duration } => writes::run(posters, duration).await,
             Bench::History { messages, samples } => history::run(messages, samples).await,

@@ -47,6 +47,26 @@ pub fn daemon_binary() -> anyhow::Result<PathBuf> {
     Ok(bin)
 }
 
+/// A script in `dir` that runs the daemon binary with the per-user rate limits off (unless
+/// its environment sets `SPECTRUS_RATE_LIMITS`), for harnesses that build the daemon's
+/// environment themselves, like the browser tests' (`SPECTRUS_BIN`). It `exec`s, so the
+/// process id stays the daemon's.
+pub fn daemon_binary_without_rate_limits(dir: &std::path::Path) -> anyhow::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = daemon_binary()?;
+    let bin = bin.to_str().context("the daemon's path is not UTF-8")?;
+    anyhow::ensure!(!bin.contains('\''), "the daemon's path holds a quote");
+    let script = dir.join("spectrusd");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n: \"${{SPECTRUS_RATE_LIMITS:=off}}\"\nexport SPECTRUS_RATE_LIMITS\nexec '{bin}' \"$@\"\n"
+        ),
+    )?;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+    Ok(script)
+}
+
 /// A running daemon, killed when dropped.
 pub struct TestDaemon {
     /// `http://127.0.0.1:PORT`.
@@ -106,6 +126,9 @@ impl TestDaemon {
             .env("SPECTRUS_SETUP_CODE", SETUP_CODE)
             .env("SPECTRUS_VOICE_UDP", "127.0.0.1:0")
             .env("SPECTRUS_LOG", "info")
+            // Tests post and log in far faster than people do; those that test the per-user
+            // rate limits turn them back on with `("SPECTRUS_RATE_LIMITS", "on")`.
+            .env("SPECTRUS_RATE_LIMITS", "off")
             .env("NO_COLOR", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());

@@ -79,6 +79,27 @@ pub struct LimitsConfig {
     pub body_max_bytes: usize,
     /// Login and register attempts allowed per IP address per minute.
     pub auth_per_minute: u32,
+    /// Open connections allowed per IP address, gateway sockets included; 0: no limit.
+    pub connections_per_ip: usize,
+    /// Seconds a client may take to send a request's headers, and then its whole body.
+    pub read_timeout_secs: u64,
+    /// The per-account rate limits below (and the login delay per username); off for
+    /// benchmarks and trusted LANs. The connection and read bounds above stay.
+    pub rate_limits: bool,
+    /// Messages per member per channel per minute, after a burst of `messages_burst`.
+    pub messages_per_minute: u32,
+    pub messages_burst: u32,
+    /// Typing notices per member per minute (a quarter of a minute's worth at once, as for
+    /// every limit below).
+    pub typing_per_minute: u32,
+    /// Reactions added or removed per member per minute.
+    pub reactions_per_minute: u32,
+    /// Invites created per member per minute.
+    pub invites_per_minute: u32,
+    /// Voice joins and voice state changes per member per minute.
+    pub voice_per_minute: u32,
+    /// REST requests per account (per IP address without credentials) per minute.
+    pub requests_per_minute: u32,
 }
 
 impl Default for LimitsConfig {
@@ -87,6 +108,16 @@ impl Default for LimitsConfig {
             message_max_chars: 4000,
             body_max_bytes: 1024 * 1024,
             auth_per_minute: 30,
+            connections_per_ip: 256,
+            read_timeout_secs: 30,
+            rate_limits: true,
+            messages_per_minute: 60,
+            messages_burst: 5,
+            typing_per_minute: 20,
+            reactions_per_minute: 60,
+            invites_per_minute: 10,
+            voice_per_minute: 30,
+            requests_per_minute: 1200,
         }
     }
 }
@@ -97,7 +128,8 @@ impl Default for LimitsConfig {
 pub struct GatewayConfig {
     /// How often clients must heartbeat; two missed intervals close the socket.
     pub heartbeat_interval_ms: u64,
-    /// Dispatches kept per session for resuming.
+    /// Dispatches kept per session for resuming; at least `outbound_queue`, so that a client
+    /// closed for being too slow (4010) can always resume.
     pub resume_buffer: usize,
     /// How long a disconnected session can still be resumed.
     pub resume_window_secs: u64,
@@ -109,9 +141,9 @@ impl Default for GatewayConfig {
     fn default() -> Self {
         GatewayConfig {
             heartbeat_interval_ms: 41_250,
-            resume_buffer: 1000,
+            resume_buffer: 2048,
             resume_window_secs: 300,
-            outbound_queue: 2048,
+            outbound_queue: 1024,
         }
     }
 }
@@ -202,9 +234,14 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "SPECTRUS_HEARTBEAT_INTERVAL_MS",
         "gateway.heartbeat_interval_ms",
     ),
+    ("SPECTRUS_RESUME_BUFFER", "gateway.resume_buffer"),
+    ("SPECTRUS_OUTBOUND_QUEUE", "gateway.outbound_queue"),
     ("SPECTRUS_SYNCHRONOUS", "storage.synchronous"),
     ("SPECTRUS_AUTH_PER_MINUTE", "limits.auth_per_minute"),
     ("SPECTRUS_MESSAGE_MAX_CHARS", "limits.message_max_chars"),
+    ("SPECTRUS_CONNECTIONS_PER_IP", "limits.connections_per_ip"),
+    ("SPECTRUS_READ_TIMEOUT_SECS", "limits.read_timeout_secs"),
+    ("SPECTRUS_RATE_LIMITS", "limits.rate_limits"),
 ];
 
 impl Config {
@@ -303,8 +340,23 @@ impl Config {
             "gateway.heartbeat_interval_ms" => {
                 self.gateway.heartbeat_interval_ms = parse(value, "a number of milliseconds")?
             }
+            "gateway.resume_buffer" => self.gateway.resume_buffer = parse(value, "a number")?,
+            "gateway.outbound_queue" => self.gateway.outbound_queue = parse(value, "a number")?,
             "limits.auth_per_minute" => self.limits.auth_per_minute = parse(value, "a number")?,
             "limits.message_max_chars" => self.limits.message_max_chars = parse(value, "a number")?,
+            "limits.connections_per_ip" => {
+                self.limits.connections_per_ip = parse(value, "a number (0: no limit)")?
+            }
+            "limits.rate_limits" => {
+                self.limits.rate_limits = match value.trim() {
+                    "on" | "true" | "1" => true,
+                    "off" | "false" | "0" => false,
+                    other => return Err(format!("{other:?} is not on or off")),
+                }
+            }
+            "limits.read_timeout_secs" => {
+                self.limits.read_timeout_secs = parse(value, "a number of seconds")?
+            }
             "storage.synchronous" => {
                 self.storage.synchronous = match value {
                     "full" => Synchronous::Full,
@@ -342,10 +394,29 @@ impl Config {
                 "must be between 1000 and 600000",
             ));
         }
+        if self.gateway.outbound_queue < 16 {
+            return Err(invalid("gateway.outbound_queue", "must be at least 16"));
+        }
+        if self.gateway.resume_buffer < self.gateway.outbound_queue {
+            return Err(invalid(
+                "gateway.resume_buffer",
+                format!(
+                    "must be at least gateway.outbound_queue ({}): a client closed for being \
+                     too slow resumes from it",
+                    self.gateway.outbound_queue
+                ),
+            ));
+        }
         if self.limits.message_max_chars == 0 || self.limits.body_max_bytes < 1024 {
             return Err(invalid(
                 "limits",
                 "message_max_chars must be > 0 and body_max_bytes >= 1024",
+            ));
+        }
+        if !(1..=3600).contains(&self.limits.read_timeout_secs) {
+            return Err(invalid(
+                "limits.read_timeout_secs",
+                "must be between 1 and 3600",
             ));
         }
         if self.storage.readers == 0 {

@@ -1,6 +1,6 @@
 //! The one error type of the daemon's API, and how it becomes an HTTP response.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use spectrus_proto::{ErrorBody, ErrorDetail, Permission};
 
@@ -36,8 +36,9 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("this feature needs a premium licence")]
     PremiumRequired,
+    /// `limit`: how many the bucket holds (`X-RateLimit-Limit`).
     #[error("too many requests; retry in {retry_after_ms} ms")]
-    RateLimited { retry_after_ms: u64 },
+    RateLimited { retry_after_ms: u64, limit: u32 },
     #[error("internal error")]
     Internal(String),
 }
@@ -100,7 +101,7 @@ impl ApiError {
                     _ => None,
                 },
                 retry_after_ms: match self {
-                    ApiError::RateLimited { retry_after_ms } => Some(*retry_after_ms),
+                    ApiError::RateLimited { retry_after_ms, .. } => Some(*retry_after_ms),
                     _ => None,
                 },
             },
@@ -133,10 +134,28 @@ impl IntoResponse for ApiError {
             tracing::error!(%detail, "internal error");
         }
         let mut resp = (status, axum::Json(self.body())).into_response();
-        if let ApiError::RateLimited { retry_after_ms } = self {
-            let secs = retry_after_ms.div_ceil(1000).max(1);
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
+        if let ApiError::RateLimited {
+            retry_after_ms,
+            limit,
+        } = self
+        {
+            let reset = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                + std::time::Duration::from_millis(retry_after_ms);
+            let headers = [
+                (
+                    "retry-after",
+                    retry_after_ms.div_ceil(1000).max(1).to_string(),
+                ),
+                ("x-ratelimit-limit", limit.to_string()),
+                ("x-ratelimit-remaining", "0".to_owned()),
+                ("x-ratelimit-reset", format!("{:.3}", reset.as_secs_f64())),
+            ];
+            for (name, value) in headers {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    resp.headers_mut().insert(name, v);
+                }
             }
         }
         resp

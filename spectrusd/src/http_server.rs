@@ -3,44 +3,201 @@
 //! `axum::serve` would do, except that its connections are wrapped in a private type, so an
 //! upgraded gateway connection could not get its TCP stream back (see
 //! [`crate::gateway::session`]). Here each connection is plain `TokioIo<TcpStream>`, with
-//! `TCP_NODELAY`, the peer's address as axum's `ConnectInfo`, a header read timeout, and a
-//! graceful shutdown that lets requests in flight finish.
+//! `TCP_NODELAY`, the peer's address as axum's `ConnectInfo`, and a graceful shutdown that
+//! lets requests in flight finish.
+//!
+//! It also bounds what one client can hold: connections per IP address (a
+//! [`ConnectionPermit`] travels with each request, so an upgraded gateway socket keeps
+//! counting), a deadline for the request headers and one for the whole request body (a body
+//! that trickles in is answered 408 and the connection closed), and accept errors (out of
+//! file descriptors) back off instead of spinning.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use hyper::body::Incoming;
+use axum::http::{HeaderValue, StatusCode, header};
+use bytes::Bytes;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
+use tokio::time::Sleep;
 use tower::ServiceExt;
 
-/// How long a client may take to send a request's headers.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long requests in flight get to finish once shutdown starts.
 const DRAIN: Duration = Duration::from_secs(3);
+/// The first wait after a failed accept; it doubles up to [`ACCEPT_BACKOFF_MAX`].
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// What one client may hold.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bounds {
+    /// Open connections per IP address (upgraded gateway sockets included); 0: no limit.
+    pub connections_per_ip: usize,
+    /// How long a client may take to send a request's headers, and then its whole body.
+    pub read_timeout: Duration,
+}
+
+/// Open connections per IP address.
+#[derive(Default)]
+struct Counts(Mutex<HashMap<IpAddr, usize>>);
+
+impl Counts {
+    /// A permit for one more connection from `ip`, unless it has `max` already.
+    fn admit(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<ConnectionPermit> {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let n = map.entry(ip).or_insert(0);
+        if max != 0 && *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(ConnectionPermit(Arc::new(Permit {
+            counts: self.clone(),
+            ip,
+        })))
+    }
+}
+
+struct Permit {
+    counts: Arc<Counts>,
+    ip: IpAddr,
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let mut map = self.counts.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = map.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// One counted connection, in every request's extensions: whoever takes the connection over
+/// (the gateway, on upgrade) keeps it until the socket closes.
+#[derive(Clone)]
+pub(crate) struct ConnectionPermit(#[allow(dead_code)] Arc<Permit>);
+
+/// A request body that fails once its deadline has passed, and says so in `expired`.
+struct Deadline {
+    inner: Incoming,
+    timer: Pin<Box<Sleep>>,
+    expired: Arc<AtomicBool>,
+}
+
+impl Body for Deadline {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
+        }
+        if this.timer.as_mut().poll(cx).is_ready() {
+            this.expired.store(true, Ordering::Relaxed);
+            return Poll::Ready(Some(Err("the request body took too long".into())));
+        }
+        Poll::Pending
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A JSON error answer in the API's shape, for the few answers given below the router.
+fn error_body(code: &str, message: &str) -> String {
+    serde_json::json!({"error": {"code": code, "message": message}}).to_string()
+}
+
+/// 408 for a body that did not arrive in time; the connection closes after it.
+fn body_timed_out() -> axum::response::Response {
+    let mut resp = axum::response::Response::new(axum::body::Body::from(error_body(
+        "request_timeout",
+        "the request body did not arrive in time",
+    )));
+    *resp.status_mut() = StatusCode::REQUEST_TIMEOUT;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
+}
+
+/// Tells a client over its connection limit so, as far as the socket takes it at once, and
+/// closes the connection.
+fn refuse(tcp: TcpStream) {
+    let body = error_body(
+        "too_many_connections",
+        "too many connections from your address",
+    );
+    let answer = format!(
+        "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n\
+         retry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tcp.try_write(answer.as_bytes());
+}
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets open requests finish.
-pub(crate) async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Router,
+    bounds: Bounds,
+    shutdown: impl Future<Output = ()>,
+) {
     // Every connection's task holds a receiver: `closed()` tells when the last one ended.
     let (stopping, stop_rx) = watch::channel(false);
+    let counts = Arc::new(Counts::default());
+    let mut backoff = ACCEPT_BACKOFF_MIN;
     tokio::pin!(shutdown);
     loop {
         let (tcp, peer) = tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok(a) => a,
+                Ok(a) => {
+                    backoff = ACCEPT_BACKOFF_MIN;
+                    a
+                }
                 Err(e) => {
-                    // Out of file descriptors and the like: wait instead of spinning.
-                    tracing::warn!(error = %e, "cannot accept a connection");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    // Out of file descriptors and the like: wait, longer each time in a row.
+                    tracing::warn!(error = %e, wait_ms = backoff.as_millis() as u64, "cannot accept a connection");
+                    tokio::select! {
+                        _ = &mut shutdown => break,
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
                     continue;
                 }
             },
+        };
+        let Some(permit) = counts.admit(peer.ip(), bounds.connections_per_ip) else {
+            tracing::debug!(%peer, "too many connections from one address");
+            refuse(tcp);
+            continue;
         };
         // Small frames (gateway dispatches) must leave at once: Nagle's algorithm would hold
         // a session's second frame until the client's delayed ACK (up to 40 ms).
@@ -48,18 +205,34 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, shutdown: impl Fut
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
         let app = app.clone();
-        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        let read_timeout = bounds.read_timeout;
+        let conn_permit = permit.clone();
+        let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+            let expired = Arc::new(AtomicBool::new(false));
+            let mut req = req.map(|inner| Deadline {
+                inner,
+                timer: Box::pin(tokio::time::sleep(read_timeout)),
+                expired: expired.clone(),
+            });
             req.extensions_mut().insert(ConnectInfo(peer));
+            req.extensions_mut().insert(permit.clone());
             let app = app.clone();
-            async move { Ok::<_, Infallible>(app.oneshot(req).await.unwrap_or_else(|e| match e {})) }
+            async move {
+                let resp = app.oneshot(req).await.unwrap_or_else(|e| match e {});
+                if expired.load(Ordering::Relaxed) {
+                    return Ok::<_, Infallible>(body_timed_out());
+                }
+                Ok(resp)
+            }
         });
         let conn = http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_TIMEOUT)
+            .header_read_timeout(read_timeout)
             .serve_connection(TokioIo::new(tcp), service)
             .with_upgrades();
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
+            let _permit = conn_permit;
             tokio::pin!(conn);
             let ended = tokio::select! {
                 r = conn.as_mut() => r,

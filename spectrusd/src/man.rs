@@ -71,7 +71,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "gateway.resume_buffer",
-        "dispatches kept per session for resuming",
+        "dispatches kept per session for resuming; at least gateway.outbound_queue, so a client closed for being too slow (4010) can resume",
     ),
     (
         "gateway.resume_window_secs",
@@ -80,6 +80,46 @@ pub const KEYS: &[(&str, &str)] = &[
     (
         "gateway.outbound_queue",
         "frames queued for one slow client before it is disconnected (it may resume)",
+    ),
+    (
+        "limits.connections_per_ip",
+        "open connections allowed per IP address, gateway sockets included; 0 for no limit (behind a reverse proxy every client has the proxy's address)",
+    ),
+    (
+        "limits.read_timeout_secs",
+        "seconds a client may take to send a request's headers, and then its whole body (408 after that)",
+    ),
+    (
+        "limits.rate_limits",
+        "the per-account rate limits below and the login delay per username; false (SPECTRUS_RATE_LIMITS=off) for benchmarks and trusted LANs; connection and read bounds stay",
+    ),
+    (
+        "limits.messages_per_minute",
+        "messages per member per channel per minute, after a burst of limits.messages_burst",
+    ),
+    (
+        "limits.messages_burst",
+        "messages a member may post at once in one channel",
+    ),
+    (
+        "limits.typing_per_minute",
+        "typing notices per member per minute (a quarter of it at once, as for each limit below)",
+    ),
+    (
+        "limits.reactions_per_minute",
+        "reactions added or removed per member per minute",
+    ),
+    (
+        "limits.invites_per_minute",
+        "invites created per member per minute",
+    ),
+    (
+        "limits.voice_per_minute",
+        "voice joins and voice state changes per member per minute",
+    ),
+    (
+        "limits.requests_per_minute",
+        "REST requests per account (per IP address without credentials) per minute",
     ),
     (
         "storage.synchronous",

@@ -1,15 +1,15 @@
 //! SIGHUP: applying a re-read configuration without dropping connections.
 //!
 //! Reloadable: `log` (the caller swaps the tracing filter), `registration`, and `limits`
-//! (`message_max_chars` at once; `auth_per_minute` and `body_max_bytes` are built into the
-//! listener at start and change at the next restart). Anything else differing is logged as
+//! (`message_max_chars` at once; the other limits are built into the listener and the rate
+//! limiters at start and change at the next restart). Anything else differing is logged as
 //! needing a restart and left as it is.
 
 use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::config::Config;
+use crate::config::{Config, LimitsConfig};
 use crate::state::AppState;
 
 /// What a reload changed.
@@ -36,11 +36,13 @@ pub(crate) fn merge(current: &Config, new: &Config) -> (Config, Reloaded) {
     if new.limits != current.limits {
         next.limits = new.limits.clone();
         r.applied.push("limits");
-        if new.limits.auth_per_minute != current.limits.auth_per_minute
-            || new.limits.body_max_bytes != current.limits.body_max_bytes
-        {
-            r.need_restart
-                .push("limits.auth_per_minute/limits.body_max_bytes");
+        // Everything but message_max_chars is built into the listener and the limiters.
+        let only_message_max = LimitsConfig {
+            message_max_chars: current.limits.message_max_chars,
+            ..new.limits.clone()
+        };
+        if only_message_max != current.limits {
+            r.need_restart.push("limits other than message_max_chars");
         }
     }
     let mut rest_new = new.clone();

@@ -61,6 +61,21 @@ impl Daemon {
     }
 }
 
+/// Raises the soft limit of open files to the hard limit: every client connection is a file
+/// descriptor, and the usual soft default (1024) is far below what the daemon serves. Under
+/// the shipped unit `LimitNOFILE=` has done it already (and the system call filter would
+/// refuse it); elsewhere a failure is only logged.
+fn raise_open_files_limit() {
+    let before = rlimit::getrlimit(rlimit::Resource::NOFILE).map(|(soft, _)| soft);
+    match (before, rlimit::increase_nofile_limit(u64::MAX)) {
+        (Ok(from), Ok(to)) if to > from => {
+            tracing::debug!(from, to, "raised the open files limit");
+        }
+        (_, Err(e)) => tracing::warn!(error = %e, "cannot raise the open files limit"),
+        _ => {}
+    }
+}
+
 /// Creates the data directory (mode 0700 when new).
 fn ensure_data_dir(dir: &Path) -> anyhow::Result<()> {
     if !dir.exists() {
@@ -197,6 +212,7 @@ fn new_setup_code() -> String {
 
 /// Starts the daemon with `config`: returns once the listener is bound.
 pub async fn start(config: Config) -> anyhow::Result<Daemon> {
+    raise_open_files_limit();
     ensure_data_dir(&config.data_dir)?;
     // Bound first: a second daemon on the same socket stops here, before touching the DB.
     let admin_socket = config.admin_socket_path();
@@ -246,6 +262,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     let http_addr = listener.local_addr()?;
     let state: SharedState = Arc::new(AppState {
         auth_limiter: crate::ratelimit::AuthLimiter::new(config.limits.auth_per_minute),
+        rates: crate::ratelimit::Rates::new(&config.limits),
         hash_permits: tokio::sync::Semaphore::new(
             std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -266,11 +283,16 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
 
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let app = crate::api::router(state.clone());
+    let limits = state.config().limits.clone();
+    let bounds = crate::http_server::Bounds {
+        connections_per_ip: limits.connections_per_ip,
+        read_timeout: Duration::from_secs(limits.read_timeout_secs),
+    };
     let server = tokio::spawn(async move {
         let signal = async move {
             let _ = shutdown_rx.wait_for(|v| *v).await;
         };
-        crate::http_server::serve(listener, app, signal).await;
+        crate::http_server::serve(listener, app, bounds, signal).await;
     });
     spawn_housekeeping(state.clone(), shutdown_tx.subscribe());
     let admin = crate::admin::spawn(admin_listener, state.clone(), shutdown_tx.subscribe());
@@ -304,6 +326,7 @@ fn spawn_housekeeping(state: SharedState, mut stop: watch::Receiver<bool>) {
                 _ = tick.tick() => {
                     state.hub.reap();
                     state.auth_limiter.shrink();
+                    state.rates.shrink();
                 }
                 _ = stop.wait_for(|v| *v) => break,
             }

@@ -31,6 +31,8 @@ pub(crate) struct AppState {
     pub hash_permits: tokio::sync::Semaphore,
     /// Per-IP limiter of login and register attempts.
     pub auth_limiter: crate::ratelimit::AuthLimiter,
+    /// Per-account rate limits, slowmode and the login delay per username.
+    pub rates: crate::ratelimit::Rates,
     /// Voice: the SFU and who is in which voice channel.
     pub voice: crate::voice::VoiceService,
 }

@@ -21,7 +21,7 @@ pub(crate) async fn register(
     s.auth_limiter.check(addr.ip())?;
     Ok((
         StatusCode::CREATED,
-        Json(accounts::register(&s, req).await?),
+        Json(accounts::register_throttled(&s, req).await?),
     ))
 }
 
@@ -31,7 +31,9 @@ pub(crate) async fn login(
     Body(req): Body<LoginRequest>,
 ) -> ApiResult<Json<Session>> {
     s.auth_limiter.check(addr.ip())?;
-    Ok(Json(accounts::login(&s, req.username, req.password).await?))
+    Ok(Json(
+        accounts::login_throttled(&s, req.username, req.password).await?,
+    ))
 }
 
 pub(crate) async fn refresh(

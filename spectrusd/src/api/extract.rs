@@ -1,8 +1,10 @@
 //! Request extractors that turn every rejection into the contract's JSON errors.
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -17,7 +19,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
+        let content_type = req.headers().get(CONTENT_TYPE).cloned();
+        let bytes = match Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError::PayloadTooLarge);
+            }
+            Err(e) => return Err(ApiError::InvalidBody(e.body_text())),
+        };
+        // serde reads a struct from a JSON array too (its fields in order): refuse that.
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first == Some(&b'[') && expects_object::<T>() {
+            return Err(ApiError::InvalidBody(
+                "the body must be a JSON object".into(),
+            ));
+        }
+        let mut again = Request::new(axum::body::Body::from(bytes));
+        if let Some(ct) = content_type {
+            again.headers_mut().insert(CONTENT_TYPE, ct);
+        }
+        match axum::Json::<T>::from_request(again, state).await {
             Ok(axum::Json(v)) => Ok(Body(v)),
             Err(JsonRejection::BytesRejection(b))
                 if b.status() == StatusCode::PAYLOAD_TOO_LARGE =>
@@ -30,6 +51,50 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
             Err(e) => Err(ApiError::InvalidBody(e.body_text())),
         }
     }
+}
+
+/// Whether `T` is read from a JSON object (a struct or a map) rather than anything else:
+/// asks `T` which kind of value it wants, through a deserializer that only records it.
+fn expects_object<T: DeserializeOwned>() -> bool {
+    use serde::de::{Deserializer, Error, Visitor};
+
+    #[derive(Debug)]
+    struct Asked(bool);
+    impl std::fmt::Display for Asked {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "probe")
+        }
+    }
+    impl std::error::Error for Asked {}
+    impl Error for Asked {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Asked(false)
+        }
+    }
+    struct Probe;
+    impl<'de> Deserializer<'de> for Probe {
+        type Error = Asked;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Asked> {
+            Err(Asked(false))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            _: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Asked> {
+            Err(Asked(true))
+        }
+        fn deserialize_map<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Asked> {
+            Err(Asked(true))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct enum
+            identifier ignored_any
+        }
+    }
+    matches!(T::deserialize(Probe), Err(Asked(true)))
 }
 
 /// Path parameters; unparsable ids → `not_found` (no such resource can exist).
@@ -87,7 +152,9 @@ impl FromRequestParts<SharedState> for Auth {
         parts: &mut Parts,
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
-        authenticate(state, bearer(parts)?)
+        let caller = authenticate(state, bearer(parts)?)?;
+        state.rates.request_by_user(caller.user_id)?;
+        Ok(caller)
     }
 }
 
@@ -102,7 +169,9 @@ impl FromRequestParts<SharedState> for Account {
         parts: &mut Parts,
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
-        authenticate_account(state, bearer(parts)?).map(Account)
+        let caller = authenticate_account(state, bearer(parts)?)?;
+        state.rates.request_by_user(caller.user_id)?;
+        Ok(Account(caller))
     }
 }
 

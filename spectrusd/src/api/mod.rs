@@ -149,10 +149,15 @@ pub(crate) fn router(state: SharedState) -> Router {
     let api = api_routes()
         .router
         .fallback(api_not_found)
-        .method_not_allowed_fallback(method_not_allowed);
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limit_anonymous,
+        ));
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(server::health))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback_service(web::router())
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(too_large_as_json))
@@ -160,6 +165,28 @@ pub(crate) fn router(state: SharedState) -> Router {
         .layer(axum::middleware::map_response(web::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Requests without credentials count against their IP address's REST limit (those with
+/// credentials count against the account's, in the `Auth` extractor).
+async fn limit_anonymous(
+    axum::extract::State(s): axum::extract::State<SharedState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(ip) = peer
+        && !req
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        && let Err(e) = s.rates.request_by_ip(ip)
+    {
+        return e.into_response();
+    }
+    next.run(req).await
 }
 
 async fn api_not_found() -> ApiError {

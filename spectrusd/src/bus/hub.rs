@@ -96,9 +96,10 @@ impl Hub {
         let _ = self.ended_tx.send(id.to_owned());
     }
 
-    /// How many frames a connection may have waiting (room for a full replay).
+    /// How many frames a connection may have waiting before it counts as too slow (4010).
+    /// A resume replays at most the resume buffer, so the queue holds that much and more.
     pub fn queue_capacity(&self) -> usize {
-        self.cfg.outbound_queue.max(self.cfg.resume_buffer + 16)
+        self.cfg.outbound_queue.max(16)
     }
 
     /// Registers a new session attached to `out`.
@@ -204,7 +205,7 @@ impl Hub {
         }
         let mut buf = Vec::new();
         for (s, frame) in st.buffer.iter().filter(|(s, _)| *s > seq) {
-            if out.dispatch(*s, frame, &mut buf).is_err() {
+            if out.replay(*s, frame, &mut buf).is_err() {
                 return ResumeOutcome::Invalid;
             }
         }

@@ -147,13 +147,18 @@ impl Out {
     /// queued otherwise. A close frame is accepted even when the queue is full, and nothing
     /// is accepted after it.
     pub fn send_all(&self, frames: &[Frame<'_>], buf: &mut Vec<u8>) -> Result<(), Refused> {
+        self.send(frames, buf, true)
+    }
+
+    /// [`Out::send_all`], past the queue's limit when `bounded` is false.
+    fn send(&self, frames: &[Frame<'_>], buf: &mut Vec<u8>, bounded: bool) -> Result<(), Refused> {
         let closes = frames.iter().any(|f| matches!(f, Frame::Close(..)));
         let mut st = self.lock();
         if st.done || st.closing {
             return Err(Refused::Gone);
         }
         if st.held || !st.queue.is_empty() {
-            if !closes && st.queue.len() + frames.len() > self.limit {
+            if bounded && !closes && st.queue.len() + frames.len() > self.limit {
                 return Err(Refused::Full);
             }
             st.closing = closes;
@@ -202,6 +207,12 @@ impl Out {
         buf: &mut Vec<u8>,
     ) -> Result<(), Refused> {
         self.send_all(&[Frame::Dispatch(seq, prefix)], buf)
+    }
+
+    /// Sends a dispatch of a resume's replay: accepted past the queue's limit, since the
+    /// replay is bounded by the resume buffer, which may be larger than the queue.
+    pub fn replay(&self, seq: u64, prefix: &FramePrefix, buf: &mut Vec<u8>) -> Result<(), Refused> {
+        self.send(&[Frame::Dispatch(seq, prefix)], buf, false)
     }
 
     /// Sends a text frame.

@@ -64,13 +64,47 @@ pub(crate) fn username(s: &str) -> Result<(), String> {
     }
 }
 
-/// 1..64 characters, not blank, no control characters.
-pub(crate) fn display_name(s: &str) -> Result<(), String> {
-    chars_between(s, 1, 64, "display name")?;
-    if s.trim().is_empty() || s.chars().any(char::is_control) {
-        return Err("display name must be visible text".into());
+/// Characters a name may not hold: control characters (NUL included), zero-width
+/// characters and bidirectional controls (which can make a name read as another, or
+/// reorder the text around it).
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// The one rule for every name people see (channel, role, nickname, display name, server):
+/// not blank, and no control, zero-width or bidirectional control characters.
+pub(crate) fn visible_name(s: &str, what: &str) -> Result<(), String> {
+    if s.trim().is_empty() {
+        return Err(format!("{what} must not be blank"));
+    }
+    if s.chars().any(invisible) {
+        return Err(format!(
+            "{what} must be visible text: no control, zero-width or text-direction characters"
+        ));
     }
     Ok(())
+}
+
+/// 1..64 characters of visible text.
+pub(crate) fn display_name(s: &str) -> Result<(), String> {
+    chars_between(s, 1, 64, "display name")?;
+    visible_name(s, "display name")
 }
 
 /// 8..256 characters.
@@ -78,13 +112,10 @@ pub(crate) fn password(s: &str) -> Result<(), String> {
     chars_between(s, 8, 256, "password")
 }
 
-/// 1..100 characters, not blank.
+/// 1..100 characters of visible text.
 pub(crate) fn channel_name(s: &str) -> Result<(), String> {
     chars_between(s, 1, 100, "channel name")?;
-    if s.trim().is_empty() || s.chars().any(char::is_control) {
-        return Err("channel name must be visible text".into());
-    }
-    Ok(())
+    visible_name(s, "channel name")
 }
 
 /// 0..1024 characters.
@@ -169,7 +200,7 @@ pub(crate) fn role_name(s: &str) -> Result<(), String> {
     if s.trim() == "@everyone" {
         return Err("@everyone already exists".into());
     }
-    Ok(())
+    visible_name(s, "role name")
 }
 
 /// A role colour: `#rrggbb`.
@@ -185,9 +216,38 @@ pub(crate) fn color(s: &str) -> Result<(), String> {
 /// A nickname: 1 to 64 characters, not blank.
 pub(crate) fn nick(s: &str) -> Result<(), String> {
     if s.trim().is_empty() || s.chars().count() > 64 {
-        Err("must be 1 to 64 characters".into())
-    } else {
-        Ok(())
+        return Err("must be 1 to 64 characters".into());
+    }
+    visible_name(s, "nickname")
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn names_refuse_invisible_and_direction_characters() {
+        for bad in [
+            "a\u{0}b",
+            "tab\there",
+            "zero\u{200B}width",
+            "joiner\u{200D}",
+            "\u{202E}txet.exe",
+            "isolate\u{2066}x",
+            "\u{FEFF}bom",
+            "   ",
+        ] {
+            assert!(channel_name(bad).is_err(), "{bad:?}");
+            assert!(display_name(bad).is_err(), "{bad:?}");
+            assert!(role_name(bad).is_err(), "{bad:?}");
+            assert!(nick(bad).is_err(), "{bad:?}");
+        }
+        for good in ["general", "Zoë's café", "日本語", "emoji 🎉 ❤️", "عربي"] {
+            assert!(channel_name(good).is_ok(), "{good:?}");
+            assert!(display_name(good).is_ok(), "{good:?}");
+            assert!(role_name(good).is_ok(), "{good:?}");
+            assert!(nick(good).is_ok(), "{good:?}");
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::http::header::{CONNECTION, SEC_WEBSOCKET_ACCEPT, UPGRADE};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use governor::{Quota, RateLimiter};
 use hyper_util::rt::TokioIo;
 use spectrus_proto::gateway::{ClientFrame, Hello, InvalidSession, close, op};
 use tokio::net::TcpStream;
@@ -27,10 +27,12 @@ use super::handshake;
 use super::reader::{Incoming, Reader};
 use crate::bus::out::Out;
 use crate::bus::slot::Slot;
+use crate::http_server::ConnectionPermit;
 use crate::service::sessions::{self, OpenError};
 use crate::state::SharedState;
 
-/// Frames a client may send per minute before it is disconnected with 4008.
+/// Frames a client may send per minute before it is disconnected with 4008: every frame,
+/// pings, pongs and continuations included.
 // Evaluated at compile time: a zero here would not build, so it cannot fail at run time.
 #[allow(clippy::unwrap_used)]
 const FRAMES_PER_MINUTE: NonZeroU32 = NonZeroU32::new(240).unwrap();
@@ -46,7 +48,10 @@ pub(crate) async fn upgrade(State(state): State<SharedState>, mut req: Request) 
         Err(e) => return e.into_response(),
     };
     let on_upgrade = hyper::upgrade::on(&mut req);
+    // The socket keeps counting against its address's connection limit.
+    let permit = req.extensions_mut().remove::<ConnectionPermit>();
     tokio::spawn(async move {
+        let _permit = permit;
         let upgraded = match on_upgrade.await {
             Ok(u) => u,
             Err(e) => {
@@ -99,11 +104,12 @@ struct Connection {
     reader: Reader,
     out: Arc<Out>,
     interval: Duration,
-    /// Fires when the client's heartbeat is overdue. One timer for the connection's life,
-    /// reset on each heartbeat.
+    /// Fires when the client's heartbeat is overdue, or before identifying, when it has not
+    /// identified in time. One timer for the connection's life, reset on each heartbeat
+    /// once identified.
     deadline: Pin<Box<Sleep>>,
-    /// 240 frames a minute, with that many in a burst (GCRA).
-    frames: DefaultDirectRateLimiter,
+    /// What the timer waits for: identify (before) or a heartbeat (after).
+    identified: bool,
     /// The client closed the socket with a close frame: its session is over for voice.
     client_closed: bool,
 }
@@ -120,11 +126,17 @@ impl Connection {
         let out = Out::new(stream.clone(), state.hub.queue_capacity());
         Connection {
             state,
-            reader: Reader::new(stream, leftover, MAX_MESSAGE),
+            // 240 frames a minute, with that many in a burst (GCRA).
+            reader: Reader::new(
+                stream,
+                leftover,
+                MAX_MESSAGE,
+                RateLimiter::direct(Quota::per_minute(FRAMES_PER_MINUTE)),
+            ),
             out,
             interval,
             deadline: Box::pin(sleep_until(now + interval * 2)),
-            frames: RateLimiter::direct(Quota::per_minute(FRAMES_PER_MINUTE)),
+            identified: false,
             client_closed: false,
         }
     }
@@ -138,16 +150,17 @@ impl Connection {
         self.out.close(code, reason);
     }
 
-    fn count_frame(&mut self) -> bool {
-        self.frames.check().is_ok()
-    }
-
     /// Reads the next client frame, or `None` when the connection is over (a close frame,
     /// if one is due, has been queued). Meanwhile it writes what waits in the queue.
     async fn next_frame(&mut self) -> Option<ClientFrame> {
         let incoming = tokio::select! {
             _ = self.deadline.as_mut() => {
-                self.out.close(close::SESSION_TIMED_OUT, "heartbeat timed out");
+                let why = if self.identified {
+                    "heartbeat timed out"
+                } else {
+                    "identify timed out"
+                };
+                self.out.close(close::SESSION_TIMED_OUT, why);
                 return None;
             }
             // Stops only when the close frame is out or the socket failed.
@@ -164,19 +177,13 @@ impl Connection {
                 self.close(code, why);
                 None
             }
-            Incoming::Text(t) => {
-                if !self.count_frame() {
-                    self.close(close::RATE_LIMITED, "too many frames");
-                    return None;
+            Incoming::Text(t) => match parse(t.as_str()) {
+                Parsed::Frame(f) => Some(f),
+                Parsed::Close(code, why) => {
+                    self.close(code, why);
+                    None
                 }
-                match parse(t.as_str()) {
-                    Parsed::Frame(f) => Some(f),
-                    Parsed::Close(code, why) => {
-                        self.close(code, why);
-                        None
-                    }
-                }
-            }
+            },
             Incoming::Binary => {
                 self.close(close::DECODE_ERROR, "binary frames are not supported");
                 None
@@ -184,10 +191,24 @@ impl Connection {
         }
     }
 
+    /// Answers a heartbeat. Before identify it does not move the deadline: a socket that only
+    /// heartbeats is closed when its time to identify is up.
     fn heartbeat(&mut self) -> bool {
+        if self.identified {
+            self.reset_deadline();
+        }
+        self.send_text(frame(op::HEARTBEAT_ACK, &serde_json::json!({})))
+    }
+
+    fn reset_deadline(&mut self) {
         let next = Instant::now() + self.interval * 2;
         self.deadline.as_mut().reset(next);
-        self.send_text(frame(op::HEARTBEAT_ACK, &serde_json::json!({})))
+    }
+
+    /// The session is open: from now on the deadline is the heartbeat's.
+    fn identified(&mut self) {
+        self.identified = true;
+        self.reset_deadline();
     }
 
     async fn run(mut self) {
@@ -215,11 +236,17 @@ impl Connection {
                     }
                 }
                 ClientFrame::Identify(i) => match self.identify(&i.token).await {
-                    Some(slot) => break slot,
+                    Some(slot) => {
+                        self.identified();
+                        break slot;
+                    }
                     None => return,
                 },
                 ClientFrame::Resume(r) => match self.resume(&r.token, &r.session_id, r.seq) {
-                    Ok(Some(slot)) => break slot,
+                    Ok(Some(slot)) => {
+                        self.identified();
+                        break slot;
+                    }
                     Ok(None) => {}
                     Err(()) => return,
                 },

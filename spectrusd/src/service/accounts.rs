@@ -178,6 +178,46 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// [`login`] under the delay per username: after repeated failures for one username its
+/// attempts must wait (429 until then), whichever address they come from.
+pub(crate) async fn login_throttled(
+    state: &AppState,
+    username: String,
+    pw: String,
+) -> Result<Session, ApiError> {
+    state.rates.login_allowed(&username)?;
+    match login(state, username.clone(), pw).await {
+        Ok(session) => {
+            state.rates.login_succeeded(&username);
+            Ok(session)
+        }
+        Err(e) => {
+            if matches!(e, ApiError::Unauthorized(_)) {
+                state.rates.login_failed(&username);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// [`register`] under the same delay per username: each refused registration counts as a
+/// failure for the name it asked for.
+pub(crate) async fn register_throttled(
+    state: &AppState,
+    req: RegisterRequest,
+) -> Result<Session, ApiError> {
+    let username = req.username.clone();
+    state.rates.login_allowed(&username)?;
+    let result = register(state, req).await;
+    if matches!(
+        result,
+        Err(ApiError::Conflict(_) | ApiError::Validation(_) | ApiError::Forbidden(_))
+    ) {
+        state.rates.login_failed(&username);
+    }
+    result
+}
+
 /// Logs in with a username and password.
 pub(crate) async fn login(
     state: &AppState,

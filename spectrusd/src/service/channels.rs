@@ -80,6 +80,11 @@ pub(crate) async fn create(
         check.field("topic", validate::topic(t));
     }
     check_limits(req.user_limit, req.bitrate, &mut check);
+    check.check(
+        "position",
+        req.position.is_none_or(|p| p >= 0),
+        "must be 0 or more",
+    );
     check.finish()?;
     let id = state.ids.next();
     let entry = audit::Entry::new(state, actor, "channel.create").target("channel", id);
@@ -130,6 +135,11 @@ pub(crate) async fn patch(
         check.field("topic", validate::topic(t));
     }
     check_limits(req.user_limit.flatten(), req.bitrate.flatten(), &mut check);
+    check.check(
+        "position",
+        req.position.is_none_or(|p| p >= 0),
+        "must be 0 or more",
+    );
     check.finish()?;
     let entry = audit::Entry::new(state, actor, "channel.update").target("channel", id);
     let ch = super::write(state, move |c| {
@@ -178,6 +188,9 @@ pub(crate) async fn reorder(
         return Err(ApiError::InvalidBody(
             "give 1 to 500 channel positions".into(),
         ));
+    }
+    if moves.iter().any(|m| m.position < 0) {
+        return Err(ApiError::field("position", "must be 0 or more"));
     }
     let entry = audit::Entry::new(state, actor, "channel.reorder");
     let changed = super::write(state, move |c| {

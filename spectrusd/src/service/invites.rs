@@ -40,6 +40,9 @@ pub(crate) async fn create(
     req: CreateInvite,
 ) -> Result<Invite, ApiError> {
     actor.require(state, Permission::InvitesCreate)?;
+    if let Actor::User(user) = actor {
+        state.rates.invite(user)?;
+    }
     let mut check = crate::domain::validate::Checker::new();
     check.check(
         "max_uses",
@@ -121,10 +124,20 @@ pub(crate) async fn preview(state: &AppState, code: String) -> Result<InvitePrev
 
 /// Rejoins with an invite (a member who was kicked, with a fresh invite).
 pub(crate) async fn accept(state: &AppState, user: Id, code: String) -> Result<(), ApiError> {
-    if state.access.is_member(user) {
-        return Ok(());
-    }
     let now = now_ms();
+    if state.access.is_member(user) {
+        // Already in: nothing to do (even with a used-up invite, the link they joined by),
+        // but a code that was never an invite is still a 404.
+        let c = code.clone();
+        let invite = state
+            .store
+            .read(move |db| store::invites::get(db, &c))
+            .await?;
+        return match invite {
+            Some(_) => Ok(()),
+            None => Err(ApiError::NotFound("invite")),
+        };
+    }
     super::write(state, move |c| {
         if store::bans::is_banned(c, user)? {
             return Err(ApiError::Forbidden(

@@ -39,6 +39,7 @@ pub(crate) async fn post(
         .access
         .require_in(user, channel, Permission::MessagesSend)?;
     ensure_text_capable(state, channel)?;
+    state.rates.message(user, channel)?;
     let max = state.config().limits.message_max_chars;
     let mut check = validate::Checker::new();
     check.field("content", validate::message_content(&req.content, max));
@@ -246,6 +247,7 @@ pub(crate) async fn react(
     validate::Checker::new()
         .field("emoji", validate::emoji(&emoji))
         .finish()?;
+    state.rates.reaction(user)?;
     let e = emoji.clone();
     let now = now_ms();
     let changed = super::write(state, move |c| {
@@ -293,6 +295,7 @@ pub(crate) fn typing(state: &AppState, user: Id, channel: Id) -> Result<(), ApiE
         .access
         .require_in(user, channel, Permission::MessagesSend)?;
     ensure_text_capable(state, channel)?;
+    state.rates.typing(user)?;
     let ev = TypingStart {
         channel_id: channel,
         user_id: user,

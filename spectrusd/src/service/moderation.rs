@@ -286,6 +286,20 @@ fn check_patch(
 ) -> Result<MemberChange, ApiError> {
     let st = actor.standing(state)?;
     let target = target_standing(state, user)?;
+    // Permissions first: a member who may not make a change learns that, not what is wrong
+    // with its values.
+    if req.nick.is_some() && actor.user_id() != Some(user) {
+        actor.require(state, Permission::MembersManageNicknames)?;
+        check_member_edit(state, actor, st, user)?;
+    }
+    if req.roles.is_some() {
+        actor.require(state, Permission::RolesManage)?;
+        check_member_edit(state, actor, st, user)?;
+    }
+    if req.timeout_until.is_some() {
+        actor.require(state, Permission::MembersTimeout)?;
+        check_moderation(actor, st, user, target, "time out")?;
+    }
     let mut check = validate::Checker::new();
     if let Some(Some(n)) = &req.nick {
         check.field("nick", validate::nick(n));
@@ -311,15 +325,9 @@ fn check_patch(
         },
     };
     check.finish()?;
-    if req.nick.is_some() && actor.user_id() != Some(user) {
-        actor.require(state, Permission::MembersManageNicknames)?;
-        check_member_edit(state, actor, st, user)?;
-    }
     let roles = match req.roles {
         None => None,
         Some(list) => {
-            actor.require(state, Permission::RolesManage)?;
-            check_member_edit(state, actor, st, user)?;
             let everyone = state.access.everyone_role();
             let mut wanted: Vec<Id> = Vec::new();
             for r in list {
@@ -352,10 +360,6 @@ fn check_patch(
             Some(wanted)
         }
     };
-    if timeout.is_some() {
-        actor.require(state, Permission::MembersTimeout)?;
-        check_moderation(actor, st, user, target, "time out")?;
-    }
     Ok(MemberChange {
         nick: req.nick,
         roles,

@@ -58,7 +58,7 @@ pub(crate) async fn patch(
     if let Some(n) = &req.name {
         check.field(
             "name",
-            validate::channel_name(n).map_err(|_| "must be 1 to 100 characters".to_owned()),
+            validate::channel_name(n).map_err(|e| e.replace("channel name", "server name")),
         );
     }
     if let Some(Some(d)) = &req.description {

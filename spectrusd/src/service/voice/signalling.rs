@@ -54,6 +54,15 @@ pub(crate) async fn handle(
             "voice is not available on this server",
         ));
     }
+    // Joins and state changes are limited; leaving never is, and answers and candidates
+    // follow from the server's own offers (the gateway's frame limit bounds them).
+    if matches!(
+        frame,
+        ClientFrame::VoiceJoin(_) | ClientFrame::VoiceState(_)
+    ) && let Err(e) = state.rates.voice(slot.user)
+    {
+        return Err(fail("rate_limited", e.to_string()));
+    }
     match frame {
         ClientFrame::VoiceJoin(j) => join(state, slot, j).await,
         ClientFrame::VoiceAnswer(a) => {
