@@ -6,7 +6,7 @@
  */
 import { html } from "../lib/html.js";
 import { useRef, useLayoutEffect, useEffect, useState } from "../../vendor/preact-hooks.mjs";
-import { logs, me, dividerAt, cmpId, readyGen } from "../net/store.js";
+import { logs, me, dividerAt, cmpId, readyGen, readStates } from "../net/store.js";
 import { loadLatest, loadOlder, loadNewer, loadAround, jumpToPresent, ack } from "../net/actions.js";
 import { dayKey, dayLabel } from "../lib/time.js";
 import { focusMessage, scrollToEnd, focusComposer } from "../ui/state.js";
@@ -39,6 +39,16 @@ export function MessageList({ channel, can }) {
   const [highlight, setHighlight] = useState(/** @type {string|null} */ (null));
   const focus = focusMessage.value;
   const canRead = can("messages:read_history");
+
+  // The "New messages" divider goes at my read position as the channel opens. A layout
+  // effect declared before the one that acks, so it reads the position before it moves.
+  useLayoutEffect(() => {
+    const rs = readStates.value.get(cid);
+    const m = new Map(dividerAt.value);
+    if (rs && rs.unread_count > 0 && rs.last_read_id) m.set(cid, rs.last_read_id);
+    else m.delete(cid);
+    dividerAt.value = m;
+  }, [cid]);
 
   // Load history when the channel opens.
   useEffect(() => {
