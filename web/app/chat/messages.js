@@ -88,15 +88,24 @@ export function MessageList({ channel, can }) {
   const measure = () => {
     const el = scroller.current;
     if (!el) return;
-    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40 && !!log && log.atEnd;
-    const items = /** @type {NodeListOf<HTMLElement>} */ (el.querySelectorAll("article[data-mid]"));
-    for (const it of items) {
-      if (it.offsetTop + it.offsetHeight > el.scrollTop) {
-        anchor.current = { id: it.dataset.mid || "", offset: it.offsetTop - el.scrollTop };
-        break;
-      }
+    const top = el.scrollTop;
+    const below = el.scrollHeight - top - el.clientHeight;
+    stick.current = below < 40 && !!log && log.atEnd;
+    // Binary search for the first article reaching below the top edge (they are in order):
+    // a few layout reads per scroll event instead of one per article above the view. The
+    // live collection is kept by the browser; `querySelectorAll` built a list every time.
+    const items = /** @type {HTMLCollectionOf<HTMLElement>} */ (el.getElementsByTagName("article"));
+    let lo = 0;
+    let hi = items.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const it = items[mid];
+      if (it.offsetTop + it.offsetHeight > top) hi = mid;
+      else lo = mid + 1;
     }
-    setShowJump(!!log && (!log.atEnd || el.scrollHeight - el.scrollTop - el.clientHeight > el.clientHeight));
+    const first = items[lo];
+    if (first) anchor.current = { id: first.dataset.mid || "", offset: first.offsetTop - top };
+    setShowJump(!!log && (!log.atEnd || below > el.clientHeight));
   };
 
   // After each render: follow the live end, or keep the anchored message where it was.
