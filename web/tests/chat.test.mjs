@@ -74,6 +74,8 @@ test("the New messages divider at my read position and mentions of me highlighte
   );
   const at = order.indexOf("DIVIDER");
   assert.deepEqual(order.slice(at - 1, at + 2), ["already read", "DIVIDER", "first unread"]);
+  // The first unread message starts a new group: its author is shown again.
+  await message(B.page, "general", "first unread").getByText("owner", { exact: true }).waitFor();
   const mention = message(B.page, "general", "look");
   assert.match((await mention.getAttribute("class")) ?? "", /\bmentioned\b/, "a mention of me is highlighted");
   assert.doesNotMatch((await message(B.page, "general", "second unread").getAttribute("class")) ?? "", /\bmentioned\b/);

@@ -159,11 +159,14 @@ export function MessageList({ channel, can }) {
       if (!prev || dayKey(prev.created_at) !== dayKey(m.created_at)) {
         rows.push(html`<div key=${"d" + m.id} class="day-divider" role="separator" aria-label=${dayLabel(m.created_at)}><span>${dayLabel(m.created_at)}</span></div>`);
       }
+      let afterDivider = false;
       if (divider && !dividerShown && !m._state && cmpId(m.id, divider) > 0 && m.author.id !== myId && prev) {
         dividerShown = true;
+        afterDivider = true;
         rows.push(html`<div key="new" class="new-divider" role="separator" aria-label="New messages"><span>New messages</span></div>`);
       }
-      const grouped = !prefs.value.compact && !!prev && prev.author.id === m.author.id && dayKey(prev.created_at) === dayKey(m.created_at)
+      // The first unread message shows its author even when it continues a group.
+      const grouped = !afterDivider && !prefs.value.compact && !!prev && prev.author.id === m.author.id && dayKey(prev.created_at) === dayKey(m.created_at)
         && Date.parse(m.created_at) - Date.parse(prev.created_at) < GROUP_MS && !prev._state === !m._state;
       rows.push(html`<${MessageItem} key=${m.nonce && m.author.id === myId ? "n" + m.nonce : m.id} m=${m} grouped=${grouped}
         canManage=${can("messages:manage")} canReact=${can("reactions:add")} highlight=${highlight === m.id} channelName=${channel.name} />`);
