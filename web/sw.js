@@ -10,7 +10,21 @@ const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self
 // `activate` deletes the old shell.
 const CACHE = "spectrus-shell-__BUILD__";
 
-sw.addEventListener("install", () => { sw.skipWaiting(); });
+sw.addEventListener("install", (e) => {
+  sw.skipWaiting();
+  // The shell itself, so a navigation finds it offline from the first visit on.
+  e.waitUntil(caches.open(CACHE).then((c) => c.add("/")).catch(() => {}));
+});
+
+// The page lists the versioned assets it loaded before this worker controlled it.
+sw.addEventListener("message", (e) => {
+  const d = e.data;
+  if (!d || d.type !== "cache-shell" || !Array.isArray(d.urls)) return;
+  const urls = d.urls.filter((/** @type {unknown} */ u) => typeof u === "string" && new URL(u).origin === location.origin && new URL(u).pathname.startsWith("/assets/"));
+  e.waitUntil(caches.open(CACHE).then(async (c) => {
+    for (const u of urls) if (!(await c.match(u))) await c.add(u).catch(() => {});
+  }));
+});
 sw.addEventListener("activate", (e) => {
   e.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k)))).then(() => sw.clients.claim()));
 });

@@ -89,7 +89,9 @@ function App() {
 
   /** @type {any} */
   let body;
-  if (infoError && !info) {
+  // Logged in, the chat needs no server info to start: with the server unreachable it shows
+  // the cached shell, "Offline — reconnecting…", and comes back by itself.
+  if (infoError && !info && !user) {
     body = html`<div class="auth-page"><main class="auth-card"><h1>Cannot reach the server</h1>
       <p class="form-error" role="alert">${infoError}</p><button class="btn primary" onClick=${loadInfo}>Try again</button></main></div>`;
   } else if (!info && !user) {
@@ -124,4 +126,11 @@ if (root) {
 
 if ("serviceWorker" in navigator && location.protocol !== "file:") {
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+  // The first visit loaded the shell before the worker existed, so it has none of it cached:
+  // hand it what this page loaded, so the next visit opens even with the server unreachable.
+  navigator.serviceWorker.ready.then((reg) => {
+    const urls = performance.getEntriesByType("resource").map((e) => e.name)
+      .filter((u) => u.startsWith(location.origin + "/assets/"));
+    if (reg.active) reg.active.postMessage({ type: "cache-shell", urls });
+  }).catch(() => {});
 }

@@ -51,3 +51,20 @@ test("the service worker's shell cache is named after the build", async () => {
   assert.ok(names.every((n) => n === `spectrus-shell-${build}`), names.join());
   await context.close();
 });
+
+test("index.html preloads the whole module graph (no import waterfall), and only it", async () => {
+  const { context, page } = await newPage(s.browser, s.problems, { who: "preload" });
+  /** @type {Set<string>} */
+  const scripts = new Set();
+  page.on("request", (r) => {
+    const p = new URL(r.url()).pathname;
+    if (/\.m?js$/.test(p) && p.startsWith("/assets/")) scripts.add(p.replace(/^\/assets\/[^/]+\//, ""));
+  });
+  await page.goto(s.daemon.url + "/");
+  await page.waitForLoadState("networkidle");
+  const preloaded = await page.evaluate(() =>
+    [...document.querySelectorAll("link[rel=modulepreload]")].map((l) => new URL(/** @type {HTMLLinkElement} */ (l).href).pathname.replace(/^\/assets\/[^/]+\//, "")));
+  scripts.delete("app/main.js");
+  assert.deepEqual([...preloaded].sort(), [...scripts].sort(), "the modulepreload list in index.html is the module graph");
+  await context.close();
+});

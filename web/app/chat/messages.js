@@ -6,7 +6,7 @@
  */
 import { html } from "../lib/html.js";
 import { useRef, useLayoutEffect, useEffect, useState } from "../../vendor/preact-hooks.mjs";
-import { logs, me, dividerAt, cmpId, readyGen } from "../net/store.js";
+import { logs, me, dividerAt, cmpId, readyGen, readStates } from "../net/store.js";
 import { loadLatest, loadOlder, loadNewer, loadAround, jumpToPresent, ack } from "../net/actions.js";
 import { dayKey, dayLabel } from "../lib/time.js";
 import { focusMessage, scrollToEnd, focusComposer } from "../ui/state.js";
@@ -39,6 +39,16 @@ export function MessageList({ channel, can }) {
   const [highlight, setHighlight] = useState(/** @type {string|null} */ (null));
   const focus = focusMessage.value;
   const canRead = can("messages:read_history");
+
+  // The "New messages" divider goes at my read position as the channel opens. A layout
+  // effect declared before the one that acks, so it reads the position before it moves.
+  useLayoutEffect(() => {
+    const rs = readStates.value.get(cid);
+    const m = new Map(dividerAt.value);
+    if (rs && rs.unread_count > 0 && rs.last_read_id) m.set(cid, rs.last_read_id);
+    else m.delete(cid);
+    dividerAt.value = m;
+  }, [cid]);
 
   // Load history when the channel opens.
   useEffect(() => {
@@ -78,15 +88,24 @@ export function MessageList({ channel, can }) {
   const measure = () => {
     const el = scroller.current;
     if (!el) return;
-    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40 && !!log && log.atEnd;
-    const items = /** @type {NodeListOf<HTMLElement>} */ (el.querySelectorAll("article[data-mid]"));
-    for (const it of items) {
-      if (it.offsetTop + it.offsetHeight > el.scrollTop) {
-        anchor.current = { id: it.dataset.mid || "", offset: it.offsetTop - el.scrollTop };
-        break;
-      }
+    const top = el.scrollTop;
+    const below = el.scrollHeight - top - el.clientHeight;
+    stick.current = below < 40 && !!log && log.atEnd;
+    // Binary search for the first article reaching below the top edge (they are in order):
+    // a few layout reads per scroll event instead of one per article above the view. The
+    // live collection is kept by the browser; `querySelectorAll` built a list every time.
+    const items = /** @type {HTMLCollectionOf<HTMLElement>} */ (el.getElementsByTagName("article"));
+    let lo = 0;
+    let hi = items.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const it = items[mid];
+      if (it.offsetTop + it.offsetHeight > top) hi = mid;
+      else lo = mid + 1;
     }
-    setShowJump(!!log && (!log.atEnd || el.scrollHeight - el.scrollTop - el.clientHeight > el.clientHeight));
+    const first = items[lo];
+    if (first) anchor.current = { id: first.dataset.mid || "", offset: first.offsetTop - top };
+    setShowJump(!!log && (!log.atEnd || below > el.clientHeight));
   };
 
   // After each render: follow the live end, or keep the anchored message where it was.
@@ -140,11 +159,14 @@ export function MessageList({ channel, can }) {
       if (!prev || dayKey(prev.created_at) !== dayKey(m.created_at)) {
         rows.push(html`<div key=${"d" + m.id} class="day-divider" role="separator" aria-label=${dayLabel(m.created_at)}><span>${dayLabel(m.created_at)}</span></div>`);
       }
+      let afterDivider = false;
       if (divider && !dividerShown && !m._state && cmpId(m.id, divider) > 0 && m.author.id !== myId && prev) {
         dividerShown = true;
+        afterDivider = true;
         rows.push(html`<div key="new" class="new-divider" role="separator" aria-label="New messages"><span>New messages</span></div>`);
       }
-      const grouped = !prefs.value.compact && !!prev && prev.author.id === m.author.id && dayKey(prev.created_at) === dayKey(m.created_at)
+      // The first unread message shows its author even when it continues a group.
+      const grouped = !afterDivider && !prefs.value.compact && !!prev && prev.author.id === m.author.id && dayKey(prev.created_at) === dayKey(m.created_at)
         && Date.parse(m.created_at) - Date.parse(prev.created_at) < GROUP_MS && !prev._state === !m._state;
       rows.push(html`<${MessageItem} key=${m.nonce && m.author.id === myId ? "n" + m.nonce : m.id} m=${m} grouped=${grouped}
         canManage=${can("messages:manage")} canReact=${can("reactions:add")} highlight=${highlight === m.id} channelName=${channel.name} />`);

@@ -5,7 +5,7 @@
  */
 import { html } from "../lib/html.js";
 import { useEffect } from "../../vendor/preact-hooks.mjs";
-import { channels, currentChannelId, navOrder, readStates, isReady, me, members, roles, server, dividerAt, voiceStates } from "../net/store.js";
+import { channels, currentChannelId, navOrder, readStates, isReady, me, members, roles, server, voiceStates } from "../net/store.js";
 import { connection } from "../net/gateway.js";
 import { permissionsOf } from "../lib/perms.js";
 import { prefs, setPrefs } from "../lib/prefs.js";
@@ -132,16 +132,8 @@ export function Shell({ route }) {
   const c = wanted ? channels.value.get(wanted) : null;
   useEffect(() => {
     if (!c) return;
-    const prev = currentChannelId.value;
     currentChannelId.value = c.id;
     setPrefs({ lastChannel: c.id });
-    if (prev !== c.id) {
-      const rs = readStates.value.get(c.id);
-      const m = new Map(dividerAt.value);
-      if (rs && rs.unread_count > 0 && rs.last_read_id) m.set(c.id, rs.last_read_id);
-      else m.delete(c.id);
-      dividerAt.value = m;
-    }
     document.title = document.title.replace(/ \| .*$/, "");
   }, [c ? c.id : null]);
 

@@ -313,8 +313,9 @@ export function applyDispatch(t, d) {
 
 /** Mark a channel read locally. @param {Id} cid @param {Id|null} lastId */
 export function markReadLocal(cid, lastId) {
-  const rs = readStates.value.get(cid);
-  if (!rs) return;
+  // A channel never read before has no read state yet: start one, so the next unread
+  // message has a position to put the "New messages" divider at.
+  const rs = readStates.value.get(cid) || { channel_id: cid, last_read_id: null, unread_count: 0, mention_count: 0 };
   if (rs.unread_count === 0 && rs.mention_count === 0 && (!lastId || rs.last_read_id === lastId)) return;
   readStates.value = withSet(readStates.value, cid, { ...rs, unread_count: 0, mention_count: 0, last_read_id: lastId || rs.last_read_id });
 }

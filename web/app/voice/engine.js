@@ -258,9 +258,13 @@ export async function toggleMute() {
   sendState();
 }
 
+/** Whether I had muted myself before deafening (undeafen keeps that mute, as Discord does). */
+let mutedBeforeDeaf = false;
+
 export function toggleDeafen() {
   const selfDeaf = !voice.value.selfDeaf;
-  setVoice({ selfDeaf, selfMute: selfDeaf ? true : voice.value.selfMute && !micTrack });
+  if (selfDeaf) mutedBeforeDeaf = voice.value.selfMute;
+  setVoice({ selfDeaf, selfMute: selfDeaf ? true : mutedBeforeDeaf || (voice.value.selfMute && !micTrack) });
   applyDeaf();
   sendState();
 }

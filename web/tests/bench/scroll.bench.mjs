@@ -7,6 +7,8 @@
  * frames from PerformanceObserver) and the number of message articles in the DOM over time.
  *
  * Run: SPECTRUS_BIN=target/release/spectrusd node web/tests/bench/scroll.bench.mjs [--count 100000] [--back 2000]
+ * With PROFILE=<file.cpuprofile> the page's JavaScript is profiled (CDP Profiler) over the
+ * whole scroll and the functions with the most self time are printed.
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
@@ -82,6 +84,13 @@ const lowest = () => page.evaluate(() => {
   return m ? Number(m[1]) : Infinity;
 });
 
+const cdp = process.env.PROFILE ? await page.context().newCDPSession(page) : null;
+if (cdp) {
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+  await cdp.send("Profiler.start");
+}
+
 const target = COUNT - BACK;
 await page.mouse.move(720, 400);
 const tScroll = Date.now();
@@ -108,6 +117,25 @@ for (;;) {
   if (steps > 60_000) throw new Error("scroll-down stalled");
 }
 const downMs = Date.now() - tDown;
+
+if (cdp && process.env.PROFILE) {
+  const { profile } = await cdp.send("Profiler.stop");
+  writeFileSync(process.env.PROFILE, JSON.stringify(profile));
+  // Self time per function: samples × their interval.
+  /** @type {Map<number, any>} */
+  const byId = new Map(profile.nodes.map((/** @type {any} */ n) => [n.id, n]));
+  /** @type {Map<string, number>} */
+  const self = new Map();
+  const dts = profile.timeDeltas ?? [];
+  (profile.samples ?? []).forEach((/** @type {number} */ id, /** @type {number} */ i) => {
+    const f = byId.get(id).callFrame;
+    const key = `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*\/assets\/[^/]+\//, "")}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (dts[i] ?? 0) / 1000);
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  console.log(`profile: ${Math.round(total)} ms sampled; top self time:`);
+  for (const [k, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${ms.toFixed(0).padStart(7)} ms  ${k}`);
+}
 
 const r = await page.evaluate(() => {
   const w = /** @type {any} */ (window);
