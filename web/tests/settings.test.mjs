@@ -283,6 +283,12 @@ test("a channel's context menu opens its settings; the settings fit a phone", as
   await settingsView(page).getByRole("region", { name: "Edit #general" }).waitFor();
   await page.keyboard.press("Escape");
   await settingsView(page).waitFor({ state: "detached" });
+  // Voice channels have one too (without joining them).
+  await channels(page).getByRole("button", { name: "Join voice channel Lounge" }).click({ button: "right" });
+  await page.getByRole("menuitem", { name: "Edit channel" }).click();
+  await settingsView(page).getByRole("region", { name: "Edit Lounge" }).waitFor();
+  await page.keyboard.press("Escape");
+  await settingsView(page).waitFor({ state: "detached" });
 
   const { context, page: phone } = await newPage(s.browser, s.problems, { who: "phone", width: 390, height: 844, baseURL: s.daemon.url });
   await logIn(phone, "owner");

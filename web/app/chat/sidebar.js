@@ -65,18 +65,25 @@ function TextChannel({ c }) {
 
 /** @param {{c: Channel}} p */
 function VoiceChannel({ c }) {
+  const [menu, setMenu] = useState(/** @type {null|{x: number, y: number}} */ (null));
   const inHere = [...voiceStates.value.values()].filter((v) => v.channel_id === c.id);
   const connected = voice.value.channelId === c.id;
   const label = connected ? `Voice channel ${c.name} (connected)` : `Join voice channel ${c.name}`;
   return html`<li class="ch-li">
     <div class="voice-ch-row">
       <button class=${"channel voice" + (connected ? " connected" : "") + (currentChannelId.value === c.id ? " active" : "")} aria-label=${label}
+        onContextMenu=${(/** @type {MouseEvent} */ e) => { e.preventDefault(); setMenu({ x: e.clientX, y: e.clientY }); }}
         onClick=${() => { if (!connected) joinVoice(c.id); navigate(`/channels/${c.id}`); drawer.value = null; }}>
         <${Icon} name="speaker" size=${18} />
         <span class="ch-name">${c.name}</span>
         ${c.user_limit ? html`<span class="ch-limit" aria-hidden="true">${inHere.length}/${c.user_limit}</span>` : null}
       </button>
     </div>
+    ${menu ? html`<${Menu} label=${c.name} onClose=${() => setMenu(null)} class="ctx-menu" style=${{ left: menu.x + "px", top: menu.y + "px" }} items=${[
+      ...(connected ? [] : [{ label: "Join voice", icon: "speaker", onSelect: () => { joinVoice(c.id); navigate(`/channels/${c.id}`); } }]),
+      { label: "Copy link", icon: "link", onSelect: () => { navigator.clipboard.writeText(`${location.origin}/channels/${c.id}`).catch(() => {}); } },
+      ...(myPerms()("channels:manage") ? [{ label: "Edit channel", icon: "edit", onSelect: () => navigate(`/server-settings/channels?channel=${c.id}`) }] : []),
+    ]} />` : null}
     ${inHere.length ? html`<ul class="voice-users" aria-label=${`In ${c.name}`}>
       ${inHere.map((v) => html`<li key=${v.user_id} class="voice-user">
         <${Avatar} id=${v.user_id} name=${displayName(v.user_id)} size=${24} speaking=${speaking.value.has(v.user_id)} />
