@@ -124,6 +124,16 @@ pub struct StorageConfig {
     pub synchronous: Synchronous,
     /// Read connections in the pool.
     pub readers: usize,
+    /// Free space (MiB) the data directory's file system must keep: below it the daemon
+    /// does not start and `/readyz` answers 503. 0 turns the check off.
+    pub min_free_mb: u64,
+}
+
+impl StorageConfig {
+    /// [`StorageConfig::min_free_mb`] in bytes.
+    pub fn min_free_bytes(&self) -> u64 {
+        self.min_free_mb.saturating_mul(1024 * 1024)
+    }
 }
 
 impl Default for StorageConfig {
@@ -131,6 +141,7 @@ impl Default for StorageConfig {
         StorageConfig {
             synchronous: Synchronous::Full,
             readers: 4,
+            min_free_mb: 100,
         }
     }
 }
@@ -203,6 +214,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "gateway.heartbeat_interval_ms",
     ),
     ("SPECTRUS_SYNCHRONOUS", "storage.synchronous"),
+    ("SPECTRUS_MIN_FREE_MB", "storage.min_free_mb"),
     ("SPECTRUS_AUTH_PER_MINUTE", "limits.auth_per_minute"),
     ("SPECTRUS_MESSAGE_MAX_CHARS", "limits.message_max_chars"),
 ];
@@ -305,6 +317,7 @@ impl Config {
             }
             "limits.auth_per_minute" => self.limits.auth_per_minute = parse(value, "a number")?,
             "limits.message_max_chars" => self.limits.message_max_chars = parse(value, "a number")?,
+            "storage.min_free_mb" => self.storage.min_free_mb = parse(value, "a number of MiB")?,
             "storage.synchronous" => {
                 self.storage.synchronous = match value {
                     "full" => Synchronous::Full,

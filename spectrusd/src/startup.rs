@@ -40,7 +40,7 @@ pub struct Daemon {
 
 impl Daemon {
     /// Re-reads `new` and puts its reloadable parts in force (SIGHUP).
-    pub fn reload(&self, new: &Config) -> crate::Reloaded {
+    pub fn reload(&self, new: &Config) -> crate::reload::Reloaded {
         crate::reload::apply(&self.state, new)
     }
 
@@ -198,6 +198,8 @@ fn new_setup_code() -> String {
 /// Starts the daemon with `config`: returns once the listener is bound.
 pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     ensure_data_dir(&config.data_dir)?;
+    // A read-only or full data directory stops the start here, with the reason.
+    store::disk::check_at_start(&config.data_dir, config.storage.min_free_bytes())?;
     // Bound first: a second daemon on the same socket stops here, before touching the DB.
     let admin_socket = config.admin_socket_path();
     let admin_listener = crate::admin::bind(&admin_socket)?;

@@ -142,7 +142,7 @@ pub fn mutating_routes() -> Vec<(Method, &'static str)> {
         .collect()
 }
 
-/// The whole public router: `/api/v1/*`, `/healthz`, and the web client.
+/// The whole public router: `/api/v1/*`, `/healthz`, `/readyz`, and the web client.
 pub(crate) fn router(state: SharedState) -> Router {
     let body_limit = state.config().limits.body_max_bytes;
     let api = api_routes()
@@ -152,6 +152,7 @@ pub(crate) fn router(state: SharedState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(server::health))
+        .route("/readyz", get(server::ready))
         .fallback_service(web::router())
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(too_large_as_json))

@@ -9,6 +9,7 @@ pub(crate) mod accounts;
 pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod channels;
+pub(crate) mod health;
 pub(crate) mod invites;
 pub(crate) mod members;
 pub(crate) mod messages;
