@@ -57,6 +57,9 @@ pub struct VoiceConfig {
     pub udp: SocketAddr,
     /// The address put in ICE candidates (the public IP behind NAT).
     pub announced_ip: Option<IpAddr>,
+    /// How long a member whose gateway dropped without a close frame stays in voice, waiting
+    /// for the client to resume, before leaving (milliseconds).
+    pub drop_grace_ms: u64,
 }
 
 impl Default for VoiceConfig {
@@ -65,6 +68,7 @@ impl Default for VoiceConfig {
             enabled: true,
             udp: ([0, 0, 0, 0], 10000).into(),
             announced_ip: None,
+            drop_grace_ms: 3000,
         }
     }
 }
@@ -209,6 +213,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_ANNOUNCED_IP", "voice.announced_ip"),
     ("MEDIASOUP_ANNOUNCED_IP", "voice.announced_ip"),
     ("SPECTRUS_VOICE_ENABLED", "voice.enabled"),
+    ("SPECTRUS_VOICE_DROP_GRACE_MS", "voice.drop_grace_ms"),
     (
         "SPECTRUS_HEARTBEAT_INTERVAL_MS",
         "gateway.heartbeat_interval_ms",
@@ -312,6 +317,9 @@ impl Config {
                 }
             }
             "voice.enabled" => self.voice.enabled = parse(value, "true or false")?,
+            "voice.drop_grace_ms" => {
+                self.voice.drop_grace_ms = parse(value, "a number of milliseconds")?
+            }
             "gateway.heartbeat_interval_ms" => {
                 self.gateway.heartbeat_interval_ms = parse(value, "a number of milliseconds")?
             }

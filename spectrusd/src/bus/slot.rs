@@ -35,6 +35,11 @@ pub struct Slot {
 }
 
 impl Slot {
+    /// Whether a socket is attached (false while the session waits to be resumed).
+    pub fn is_attached(&self) -> bool {
+        self.lock().out.is_some()
+    }
+
     pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
