@@ -150,6 +150,25 @@ impl Default for StorageConfig {
     }
 }
 
+/// The `/metrics` endpoint (Prometheus text format), on its own listener.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Whether metrics are kept and served.
+    pub enabled: bool,
+    /// Where `/metrics` listens; loopback unless set otherwise.
+    pub bind: SocketAddr,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            enabled: false,
+            bind: ([127, 0, 0, 1], 9464).into(),
+        }
+    }
+}
+
 /// The daemon's whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -176,6 +195,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub gateway: GatewayConfig,
     pub storage: StorageConfig,
+    pub metrics: MetricsConfig,
 }
 
 impl Default for Config {
@@ -194,6 +214,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             gateway: GatewayConfig::default(),
             storage: StorageConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -220,6 +241,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     ("SPECTRUS_SYNCHRONOUS", "storage.synchronous"),
     ("SPECTRUS_MIN_FREE_MB", "storage.min_free_mb"),
+    ("SPECTRUS_METRICS_ENABLED", "metrics.enabled"),
+    ("SPECTRUS_METRICS_BIND", "metrics.bind"),
     ("SPECTRUS_AUTH_PER_MINUTE", "limits.auth_per_minute"),
     ("SPECTRUS_MESSAGE_MAX_CHARS", "limits.message_max_chars"),
 ];
@@ -325,6 +348,10 @@ impl Config {
             }
             "limits.auth_per_minute" => self.limits.auth_per_minute = parse(value, "a number")?,
             "limits.message_max_chars" => self.limits.message_max_chars = parse(value, "a number")?,
+            "metrics.enabled" => self.metrics.enabled = parse(value, "true or false")?,
+            "metrics.bind" => {
+                self.metrics.bind = parse(value, "a socket address like 127.0.0.1:9464")?
+            }
             "storage.min_free_mb" => self.storage.min_free_mb = parse(value, "a number of MiB")?,
             "storage.synchronous" => {
                 self.storage.synchronous = match value {

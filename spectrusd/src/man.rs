@@ -91,6 +91,14 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("storage.readers", "read connections in the pool"),
     (
+        "metrics.enabled",
+        "whether /metrics (Prometheus text) is served",
+    ),
+    (
+        "metrics.bind",
+        "where /metrics listens (its own listener; keep it on loopback or a private network)",
+    ),
+    (
         "storage.min_free_mb",
         "free space (MiB) the data directory must keep: below it the daemon does not start and /readyz answers 503; 0 turns the check off",
     ),

@@ -205,8 +205,18 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     let admin_listener = crate::admin::bind(&admin_socket)?;
     let secret = jwt_secret(&config)?;
     let db_path = config.data_dir.join("spectrus.db");
-    let store = Store::open(&db_path, config.storage.readers, config.storage.synchronous)
-        .with_context(|| format!("cannot open database {}", db_path.display()))?;
+    let telemetry = crate::telemetry::Telemetry::new(config.metrics.enabled);
+    let store_metrics = store::StoreMetrics {
+        commit_seconds: telemetry.histogram(crate::telemetry::COMMIT_SECONDS),
+        failures: telemetry.counter(crate::telemetry::COMMIT_FAILURES, vec![]),
+    };
+    let store = Store::open_observed(
+        &db_path,
+        config.storage.readers,
+        config.storage.synchronous,
+        store_metrics,
+    )
+    .with_context(|| format!("cannot open database {}", db_path.display()))?;
     let ids = Snowflakes::new(0);
     seed(&store, &ids).await?;
     let access = Arc::new(load_access(&store).await?);
@@ -245,6 +255,16 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let metrics_listener = match config.metrics.enabled {
+        true => Some(
+            TcpListener::bind(config.metrics.bind)
+                .await
+                .with_context(|| {
+                    format!("cannot listen on {} (metrics.bind)", config.metrics.bind)
+                })?,
+        ),
+        false => None,
+    };
     let http_addr = listener.local_addr()?;
     let state: SharedState = Arc::new(AppState {
         auth_limiter: crate::ratelimit::AuthLimiter::new(config.limits.auth_per_minute),
@@ -263,6 +283,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         hub,
         started: Instant::now(),
         voice,
+        telemetry,
     });
     crate::service::voice::events::spawn(state.clone(), voice_events);
 
@@ -275,6 +296,9 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         crate::http_server::serve(listener, app, signal).await;
     });
     spawn_housekeeping(state.clone(), shutdown_tx.subscribe());
+    if let Some(l) = metrics_listener {
+        spawn_metrics(l, state.clone(), shutdown_tx.subscribe())?;
+    }
     let admin = crate::admin::spawn(admin_listener, state.clone(), shutdown_tx.subscribe());
     tracing::info!(path = %admin_socket.display(), "admin socket ready");
 
@@ -296,6 +320,44 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         server,
         admin,
     })
+}
+
+/// Serves `GET /metrics` on its own listener until shutdown.
+fn spawn_metrics(
+    listener: TcpListener,
+    state: SharedState,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    use axum::routing::get;
+    let addr = listener.local_addr()?;
+    let app = axum::Router::new().route(
+        "/metrics",
+        get(move || {
+            let state = state.clone();
+            async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    crate::service::observe::render(&state).await,
+                )
+            }
+        }),
+    );
+    tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stop.wait_for(|v| *v).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stopped)
+            .await
+        {
+            tracing::error!(error = %e, "the metrics listener failed");
+        }
+    });
+    tracing::info!("metrics at http://{addr}/metrics");
+    Ok(())
 }
 
 fn spawn_housekeeping(state: SharedState, mut stop: watch::Receiver<bool>) {

@@ -33,6 +33,8 @@ pub(crate) struct AppState {
     pub auth_limiter: crate::ratelimit::AuthLimiter,
     /// Voice: the SFU and who is in which voice channel.
     pub voice: crate::voice::VoiceService,
+    /// Metrics for `/metrics` (no-ops when off).
+    pub telemetry: crate::telemetry::Telemetry,
 }
 
 /// The handle handlers receive.

@@ -154,12 +154,29 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/healthz", get(server::health))
         .route("/readyz", get(server::ready))
         .fallback_service(web::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_rate_limited,
+        ))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(too_large_as_json))
         .layer(CatchPanicLayer::custom(panic_as_json))
         .layer(axum::middleware::map_response(web::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Every 429 the API answers, whichever limiter refused, counts in `/metrics`.
+async fn count_rate_limited(
+    axum::extract::State(s): axum::extract::State<SharedState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let resp = next.run(req).await;
+    if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+        s.telemetry.rate_limited("http");
+    }
+    resp
 }
 
 async fn api_not_found() -> ApiError {

@@ -96,6 +96,14 @@ impl Hub {
         let _ = self.ended_tx.send(id.to_owned());
     }
 
+    /// `(frames delivered, sessions closed because their outbound queue overflowed)` since
+    /// start, for `/metrics`.
+    pub fn delivery_counts(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let c = &self.lanes.counters;
+        (c.frames.load(Relaxed), c.overflows.load(Relaxed))
+    }
+
     /// How many frames a connection may have waiting (room for a full replay).
     pub fn queue_capacity(&self) -> usize {
         self.cfg.outbound_queue.max(self.cfg.resume_buffer + 16)

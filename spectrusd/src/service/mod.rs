@@ -14,6 +14,7 @@ pub(crate) mod invites;
 pub(crate) mod members;
 pub(crate) mod messages;
 pub(crate) mod moderation;
+pub(crate) mod observe;
 pub(crate) mod ready;
 pub(crate) mod roles;
 pub(crate) mod server;

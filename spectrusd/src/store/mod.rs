@@ -130,9 +130,37 @@ fn open(path: &Path, flags: OpenFlags, sync: Synchronous) -> Result<Connection, 
     Ok(conn)
 }
 
+/// What the writer reports to `/metrics` (no-op handles when metrics are off).
+#[derive(Clone)]
+pub struct StoreMetrics {
+    /// Time of each batch, `BEGIN` to `COMMIT` (fsync included).
+    pub commit_seconds: metrics::Histogram,
+    /// Batches that failed as a whole.
+    pub failures: metrics::Counter,
+}
+
+impl Default for StoreMetrics {
+    fn default() -> Self {
+        StoreMetrics {
+            commit_seconds: metrics::Histogram::noop(),
+            failures: metrics::Counter::noop(),
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path`, runs migrations, starts the writer.
     pub fn open(path: &Path, readers: usize, sync: Synchronous) -> Result<Store, StoreError> {
+        Self::open_observed(path, readers, sync, StoreMetrics::default())
+    }
+
+    /// [`Store::open`], with the writer reporting to `metrics`.
+    pub fn open_observed(
+        path: &Path,
+        readers: usize,
+        sync: Synchronous,
+        metrics: StoreMetrics,
+    ) -> Result<Store, StoreError> {
         let mut conn = open_writer(path, sync)?;
         if let Err(e) = embedded::migrations::runner().run(&mut conn) {
             // Name the disk when it is the cause, not just "commit failed".
@@ -157,6 +185,7 @@ impl Store {
             path: path.to_owned(),
             sync,
             needs_reopen: false,
+            metrics,
         };
         std::thread::Builder::new()
             .name("spectrus-db-writer".into())
@@ -293,6 +322,7 @@ struct Writer {
     sync: Synchronous,
     /// The last batch failed because of the disk: reopen before the next one.
     needs_reopen: bool,
+    metrics: StoreMetrics,
 }
 
 impl Writer {
@@ -324,7 +354,12 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            match run_batch(&self.conn, &mut batch) {
+            let started = std::time::Instant::now();
+            let result = run_batch(&self.conn, &mut batch);
+            self.metrics
+                .commit_seconds
+                .record(started.elapsed().as_secs_f64());
+            match result {
                 Ok(()) => {
                     if self.needs_reopen {
                         tracing::info!("database writes succeed again");
@@ -332,6 +367,7 @@ impl Writer {
                     }
                 }
                 Err(e) => {
+                    self.metrics.failures.increment(1);
                     self.needs_reopen = e.is_unwritable();
                 }
             }
