@@ -102,6 +102,11 @@ pub struct Store {
     writer: mpsc::UnboundedSender<Job>,
     readers: Arc<ReaderPool>,
     path: PathBuf,
+    /// When the last write probe succeeded, and [`Store::failed_batches`] then (readiness
+    /// checks share it; see [`Store::probe_write_shared`]).
+    last_probe: Arc<tokio::sync::Mutex<Option<(std::time::Instant, u64)>>>,
+    /// Batches the writer failed as a whole, since start.
+    failed_batches: Arc<std::sync::atomic::AtomicU64>,
 }
 
 struct ReaderPool {
@@ -180,7 +185,9 @@ impl Store {
             pool.push(open(path, flags, sync)?);
         }
         let (tx, rx) = mpsc::unbounded_channel();
+        let failed_batches = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let writer = Writer {
+            failed_batches: failed_batches.clone(),
             conn,
             path: path.to_owned(),
             sync,
@@ -198,6 +205,8 @@ impl Store {
                 permits: Semaphore::new(readers),
             }),
             path: path.to_owned(),
+            last_probe: Arc::default(),
+            failed_batches,
         })
     }
 
@@ -283,6 +292,22 @@ impl Store {
         .await
     }
 
+    /// [`Store::probe_write`], shared: a success younger than `max_age`, with no failed
+    /// write since, answers without a new write, and concurrent callers wait for one probe,
+    /// so a flood of readiness checks costs at most one fsync per `max_age`. A failure is
+    /// never reused.
+    pub async fn probe_write_shared(&self, max_age: std::time::Duration) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let mut last = self.last_probe.lock().await;
+        let failed = self.failed_batches.load(Relaxed);
+        if last.is_some_and(|(at, f)| at.elapsed() < max_age && f == failed) {
+            return Ok(());
+        }
+        self.probe_write().await?;
+        *last = Some((std::time::Instant::now(), self.failed_batches.load(Relaxed)));
+        Ok(())
+    }
+
     /// Checkpoints the WAL into the main file (on shutdown and before backups).
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
         self.submit(
@@ -323,6 +348,7 @@ struct Writer {
     /// The last batch failed because of the disk: reopen before the next one.
     needs_reopen: bool,
     metrics: StoreMetrics,
+    failed_batches: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Writer {
@@ -368,6 +394,8 @@ impl Writer {
                 }
                 Err(e) => {
                     self.metrics.failures.increment(1);
+                    self.failed_batches
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     self.needs_reopen = e.is_unwritable();
                 }
             }
