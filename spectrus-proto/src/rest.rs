@@ -175,10 +175,56 @@ pub struct CreateInvite {
     pub max_age_seconds: Option<u64>,
 }
 
-/// `GET /healthz`.
+/// `GET /healthz`: the process is alive and serving HTTP (liveness).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Health {
+    /// Always `"ok"`.
     pub status: String,
+    /// The daemon's version.
+    #[serde(default)]
+    pub version: String,
+    /// Seconds since the daemon started.
+    #[serde(default)]
+    pub uptime_seconds: u64,
+}
+
+/// `GET /readyz`: whether the daemon can serve fully (200) or not (503), and why.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Readiness {
+    /// `"ready"` or `"not_ready"`.
+    pub status: String,
+    pub checks: ReadinessChecks,
+}
+
+/// The checks behind [`Readiness`]; not ready when any is not `ok`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReadinessChecks {
+    /// A real write (committed and fsynced) through the database writer.
+    pub database: Check,
+    /// The voice SFU's UDP socket is bound and its task running (ok when voice is disabled
+    /// by configuration).
+    pub voice: Check,
+    /// Free space on the data directory's file system is above `storage.min_free_mb`.
+    pub disk: DiskCheck,
+}
+
+/// One readiness check.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Check {
+    pub ok: bool,
+    /// What was found, in words (`"write committed in 3 ms"`, `"the disk is full"`).
+    pub detail: String,
+}
+
+/// The disk-space readiness check.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DiskCheck {
+    pub ok: bool,
+    pub detail: String,
+    /// Free bytes on the data directory's file system.
+    pub free_bytes: u64,
+    /// The configured floor (`storage.min_free_mb`), in bytes.
+    pub min_free_bytes: u64,
 }
 
 /// `PATCH /members/{user_id}`: absent fields stay, `null` clears.

@@ -289,6 +289,11 @@ impl Sfu {
             .await;
     }
 
+    /// Whether the SFU task is still running (its socket bound).
+    pub fn is_running(&self) -> bool {
+        !self.commands.is_closed()
+    }
+
     /// Current counters (all zero if the SFU has stopped).
     pub async fn stats(&self) -> SfuStats {
         self.call(|reply| Command::Stats { reply })

@@ -12,8 +12,8 @@ use crate::duration::parse_duration;
 /// Text for the end of `--help` and for the man page's extra sections.
 pub const AFTER_HELP: &str = "\
 Exit status: 0 on success; 1 when the daemon refuses the request or a local file is bad; \
-64 on a usage error; 69 when the admin socket cannot be reached; 77 when permission is \
-denied (the socket's mode, or the daemon's peer check).";
+64 on a usage error; 69 when the admin socket cannot be reached or the daemon does not answer \
+within --timeout; 77 when permission is denied (the socket's mode, or the daemon's peer check).";
 
 /// `spectrusctl`: administer a running spectrusd over its admin socket.
 #[derive(Debug, Parser)]
@@ -40,6 +40,17 @@ pub struct Cli {
         default_value = DEFAULT_ADMIN_SOCKET
     )]
     pub socket: PathBuf,
+
+    /// Seconds to wait for the daemon's answer before giving up (0: no limit; backups never
+    /// time out).
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        env = "SPECTRUSCTL_TIMEOUT",
+        default_value_t = 60.0
+    )]
+    pub timeout: f64,
 
     /// Print the daemon's JSON instead of tables (events: one JSON document per line).
     #[arg(long, global = true)]

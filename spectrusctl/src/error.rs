@@ -21,6 +21,17 @@ pub enum CtlError {
         /// Why, in a few words.
         reason: String,
     },
+    /// The daemon took the connection but did not answer in time (hung or overloaded).
+    #[error(
+        "spectrusd did not answer on {} within {secs} s (is it hung? --timeout changes the limit)",
+        path.display()
+    )]
+    TimedOut {
+        /// The socket path tried.
+        path: PathBuf,
+        /// The limit, in seconds.
+        secs: f64,
+    },
     /// The socket's mode keeps us out.
     #[error(
         "permission denied on {}: run as root or as a member of the daemon's group (usually spectrus)",
@@ -63,7 +74,7 @@ impl CtlError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CtlError::Unavailable { .. } => EX_UNAVAILABLE,
+            CtlError::Unavailable { .. } | CtlError::TimedOut { .. } => EX_UNAVAILABLE,
             CtlError::SocketPermission { .. } => EX_NOPERM,
             CtlError::Api { status: 403, .. } => EX_NOPERM,
             _ => 1,

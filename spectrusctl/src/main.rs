@@ -46,7 +46,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     let stdin = io::stdin();
     let mut input = stdin.lock();
     let mut ctx = Ctx {
-        client: AdminClient::new(&cli.socket),
+        client: AdminClient::new(&cli.socket).with_read_timeout(read_timeout(cli.timeout)?),
         out: Out::new(&mut writer, cli.json),
         stdin: &mut input,
         cwd,
@@ -55,6 +55,18 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     drop(ctx);
     writer.flush().map_err(CtlError::Output)?;
     Ok(())
+}
+
+/// `--timeout` as a limit: 0 is none.
+fn read_timeout(secs: f64) -> anyhow::Result<Option<std::time::Duration>> {
+    if secs == 0.0 {
+        return Ok(None);
+    }
+    std::time::Duration::try_from_secs_f64(secs)
+        .map(Some)
+        .map_err(|_| {
+            CtlError::Invalid(format!("--timeout {secs} is not a number of seconds")).into()
+        })
 }
 
 /// Diagnostics (not command output) on stderr, filtered by `SPECTRUSCTL_LOG` (default `warn`).

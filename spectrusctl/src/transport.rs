@@ -1,9 +1,14 @@
 //! HTTP/1.1 over the daemon's admin Unix socket: one connection per request, JSON in and out,
 //! error bodies turned into [`CtlError`]s, and a line reader for the event stream.
+//!
+//! Every request has a deadline: connecting gets [`CONNECT_TIMEOUT`], and the whole answer
+//! (or, for a stream, its head) gets the client's read timeout, so a stopped or hung daemon
+//! is a one-line error, never a hang.
 
 use std::io;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -20,10 +25,17 @@ use tokio::net::UnixStream;
 
 use crate::error::{CtlError, Result};
 
+/// How long connecting to the socket may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the daemon may take to answer a request, unless the client is told otherwise.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A client of one daemon's admin socket.
 #[derive(Debug, Clone)]
 pub struct AdminClient {
     socket: PathBuf,
+    /// How long a whole answer may take; `None`: no limit (backups of big databases).
+    read_timeout: Option<Duration>,
 }
 
 impl AdminClient {
@@ -31,6 +43,26 @@ impl AdminClient {
     pub fn new(socket: impl Into<PathBuf>) -> AdminClient {
         AdminClient {
             socket: socket.into(),
+            read_timeout: Some(DEFAULT_READ_TIMEOUT),
+        }
+    }
+
+    /// The same client with another read timeout (`None`: wait as long as it takes).
+    pub fn with_read_timeout(mut self, timeout: Option<Duration>) -> AdminClient {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Runs `f` within the read timeout.
+    async fn within<T>(&self, f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        match self.read_timeout {
+            None => f.await,
+            Some(limit) => tokio::time::timeout(limit, f).await.unwrap_or_else(|_| {
+                Err(CtlError::TimedOut {
+                    path: self.socket.clone(),
+                    secs: limit.as_secs_f64(),
+                })
+            }),
         }
     }
 
@@ -57,14 +89,19 @@ impl AdminClient {
         route: &str,
         body: Option<&B>,
     ) -> Result<Value> {
-        let response = self.send(method, route, body).await?;
-        let status = response.status();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| CtlError::Protocol(format!("reading the answer: {e}")))?
-            .to_bytes();
+        let (status, bytes) = self
+            .within(async {
+                let response = self.send(method, route, body).await?;
+                let status = response.status();
+                let bytes = response
+                    .into_body()
+                    .collect()
+                    .await
+                    .map_err(|e| CtlError::Protocol(format!("reading the answer: {e}")))?
+                    .to_bytes();
+                Ok((status, bytes))
+            })
+            .await?;
         if !status.is_success() {
             return Err(api_error(status, &bytes));
         }
@@ -82,7 +119,11 @@ impl AdminClient {
         route: &str,
         mut on_line: impl FnMut(&str) -> Result<()>,
     ) -> Result<()> {
-        let response = self.send(Method::GET, route, None::<&()>).await?;
+        // The head within the read timeout; the stream itself may stay quiet for as long as
+        // nothing happens.
+        let response = self
+            .within(self.send(Method::GET, route, None::<&()>))
+            .await?;
         let status = response.status();
         let mut body = response.into_body();
         if !status.is_success() {
@@ -144,8 +185,12 @@ impl AdminClient {
     }
 
     async fn connect(&self) -> Result<SendRequest<Full<Bytes>>> {
-        let stream = UnixStream::connect(&self.socket)
+        let stream = tokio::time::timeout(CONNECT_TIMEOUT, UnixStream::connect(&self.socket))
             .await
+            .map_err(|_| CtlError::Unavailable {
+                path: self.socket.clone(),
+                reason: format!("no connection within {} s", CONNECT_TIMEOUT.as_secs()),
+            })?
             .map_err(|e| self.connect_error(e))?;
         let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await

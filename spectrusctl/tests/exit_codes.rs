@@ -106,3 +106,56 @@ fn an_unreadable_layout_file_is_exit_1() {
     assert_eq!(o.status.code(), Some(1));
     assert!(assert_one_line(&o).contains("not valid TOML"));
 }
+
+#[test]
+fn a_daemon_that_never_answers_is_a_timeout_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("admin.sock");
+    // A hung daemon: it accepts connections, reads nothing and answers nothing.
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming() {
+            held.push(conn);
+        }
+    });
+    let started = std::time::Instant::now();
+    let o = spectrusctl(
+        &[
+            "--socket",
+            socket.to_str().unwrap(),
+            "--timeout",
+            "1",
+            "status",
+        ],
+        None,
+    );
+    let took = started.elapsed();
+    assert_eq!(o.status.code(), Some(69), "{}", stderr(&o));
+    let err = assert_one_line(&o);
+    assert!(err.contains("did not answer"), "{err}");
+    assert!(err.contains("within 1 s"), "{err}");
+    assert!(err.contains(socket.to_str().unwrap()), "{err}");
+    assert!(took < std::time::Duration::from_secs(30), "took {took:?}");
+
+    // The environment variable sets it too, and a bad value is a usage error.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_spectrusctl"));
+    let o = cmd
+        .args(["--socket", socket.to_str().unwrap(), "users", "list"])
+        .env("SPECTRUSCTL_TIMEOUT", "0.5")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(69));
+    assert!(assert_one_line(&o).contains("within 0.5 s"));
+    let o = spectrusctl(
+        &[
+            "--socket",
+            socket.to_str().unwrap(),
+            "--timeout",
+            "soon",
+            "status",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(64));
+}

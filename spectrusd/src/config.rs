@@ -57,6 +57,9 @@ pub struct VoiceConfig {
     pub udp: SocketAddr,
     /// The address put in ICE candidates (the public IP behind NAT).
     pub announced_ip: Option<IpAddr>,
+    /// How long a member whose gateway dropped without a close frame stays in voice, waiting
+    /// for the client to resume, before leaving (milliseconds).
+    pub drop_grace_ms: u64,
 }
 
 impl Default for VoiceConfig {
@@ -65,6 +68,7 @@ impl Default for VoiceConfig {
             enabled: true,
             udp: ([0, 0, 0, 0], 10000).into(),
             announced_ip: None,
+            drop_grace_ms: 3000,
         }
     }
 }
@@ -156,6 +160,16 @@ pub struct StorageConfig {
     pub synchronous: Synchronous,
     /// Read connections in the pool.
     pub readers: usize,
+    /// Free space (MiB) the data directory's file system must keep: below it the daemon
+    /// does not start and `/readyz` answers 503. 0 turns the check off.
+    pub min_free_mb: u64,
+}
+
+impl StorageConfig {
+    /// [`StorageConfig::min_free_mb`] in bytes.
+    pub fn min_free_bytes(&self) -> u64 {
+        self.min_free_mb.saturating_mul(1024 * 1024)
+    }
 }
 
 impl Default for StorageConfig {
@@ -163,6 +177,26 @@ impl Default for StorageConfig {
         StorageConfig {
             synchronous: Synchronous::Full,
             readers: 4,
+            min_free_mb: 100,
+        }
+    }
+}
+
+/// The `/metrics` endpoint (Prometheus text format), on its own listener.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Whether metrics are kept and served.
+    pub enabled: bool,
+    /// Where `/metrics` listens; loopback unless set otherwise.
+    pub bind: SocketAddr,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            enabled: false,
+            bind: ([127, 0, 0, 1], 9464).into(),
         }
     }
 }
@@ -193,6 +227,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub gateway: GatewayConfig,
     pub storage: StorageConfig,
+    pub metrics: MetricsConfig,
 }
 
 impl Default for Config {
@@ -211,6 +246,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             gateway: GatewayConfig::default(),
             storage: StorageConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -230,6 +266,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_ANNOUNCED_IP", "voice.announced_ip"),
     ("MEDIASOUP_ANNOUNCED_IP", "voice.announced_ip"),
     ("SPECTRUS_VOICE_ENABLED", "voice.enabled"),
+    ("SPECTRUS_VOICE_DROP_GRACE_MS", "voice.drop_grace_ms"),
     (
         "SPECTRUS_HEARTBEAT_INTERVAL_MS",
         "gateway.heartbeat_interval_ms",
@@ -237,6 +274,9 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_RESUME_BUFFER", "gateway.resume_buffer"),
     ("SPECTRUS_OUTBOUND_QUEUE", "gateway.outbound_queue"),
     ("SPECTRUS_SYNCHRONOUS", "storage.synchronous"),
+    ("SPECTRUS_MIN_FREE_MB", "storage.min_free_mb"),
+    ("SPECTRUS_METRICS_ENABLED", "metrics.enabled"),
+    ("SPECTRUS_METRICS_BIND", "metrics.bind"),
     ("SPECTRUS_AUTH_PER_MINUTE", "limits.auth_per_minute"),
     ("SPECTRUS_MESSAGE_MAX_CHARS", "limits.message_max_chars"),
     ("SPECTRUS_CONNECTIONS_PER_IP", "limits.connections_per_ip"),
@@ -337,6 +377,9 @@ impl Config {
                 }
             }
             "voice.enabled" => self.voice.enabled = parse(value, "true or false")?,
+            "voice.drop_grace_ms" => {
+                self.voice.drop_grace_ms = parse(value, "a number of milliseconds")?
+            }
             "gateway.heartbeat_interval_ms" => {
                 self.gateway.heartbeat_interval_ms = parse(value, "a number of milliseconds")?
             }
@@ -357,6 +400,11 @@ impl Config {
             "limits.read_timeout_secs" => {
                 self.limits.read_timeout_secs = parse(value, "a number of seconds")?
             }
+            "metrics.enabled" => self.metrics.enabled = parse(value, "true or false")?,
+            "metrics.bind" => {
+                self.metrics.bind = parse(value, "a socket address like 127.0.0.1:9464")?
+            }
+            "storage.min_free_mb" => self.storage.min_free_mb = parse(value, "a number of MiB")?,
             "storage.synchronous" => {
                 self.storage.synchronous = match value {
                     "full" => Synchronous::Full,

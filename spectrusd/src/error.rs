@@ -39,6 +39,10 @@ pub enum ApiError {
     /// `limit`: how many the bucket holds (`X-RateLimit-Limit`).
     #[error("too many requests; retry in {retry_after_ms} ms")]
     RateLimited { retry_after_ms: u64, limit: u32 },
+    /// The server cannot take writes now (its disk is full or read-only); the detail is
+    /// logged, the client is told to retry.
+    #[error("the server cannot store anything right now; try again later")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -59,6 +63,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::PremiumRequired => (StatusCode::PAYMENT_REQUIRED, "premium_required"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -111,6 +116,9 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if e.is_unwritable() {
+            return ApiError::Unavailable(e.to_string());
+        }
         ApiError::Internal(e.to_string())
     }
 }
@@ -130,8 +138,12 @@ impl From<FieldErrors> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, _) = self.status_and_code();
-        if let ApiError::Internal(detail) = &self {
-            tracing::error!(%detail, "internal error");
+        match &self {
+            ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            ApiError::Unavailable(detail) => {
+                tracing::warn!(%detail, "request refused: the database cannot be written")
+            }
+            _ => {}
         }
         let mut resp = (status, axum::Json(self.body())).into_response();
         if let ApiError::RateLimited {

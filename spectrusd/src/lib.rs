@@ -27,6 +27,7 @@ pub(crate) mod startup;
 pub(crate) mod state;
 pub mod store;
 pub mod systemd;
+pub(crate) mod telemetry;
 pub(crate) mod voice;
 
 pub use api::mutating_routes;

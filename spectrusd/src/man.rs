@@ -50,6 +50,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("voice.enabled", "whether voice is offered"),
     ("voice.udp", "the one UDP address every voice peer uses"),
     (
+        "voice.drop_grace_ms",
+        "how long a member whose gateway dropped without a close frame stays in voice waiting for a resume",
+    ),
+    (
         "voice.announced_ip",
         "the address put in ICE candidates (the public IP behind NAT)",
     ),
@@ -126,6 +130,18 @@ pub const KEYS: &[(&str, &str)] = &[
         "SQLite synchronous mode: full (survives power loss) or normal (survives kill -9)",
     ),
     ("storage.readers", "read connections in the pool"),
+    (
+        "metrics.enabled",
+        "whether /metrics (Prometheus text) is served",
+    ),
+    (
+        "metrics.bind",
+        "where /metrics listens (its own listener; keep it on loopback or a private network)",
+    ),
+    (
+        "storage.min_free_mb",
+        "free space (MiB) the data directory must keep: below it the daemon does not start and /readyz answers 503; 0 turns the check off",
+    ),
 ];
 
 /// The default of `key` as text (`unset` for absent optional values).

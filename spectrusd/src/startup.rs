@@ -214,13 +214,25 @@ fn new_setup_code() -> String {
 pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     raise_open_files_limit();
     ensure_data_dir(&config.data_dir)?;
+    // A read-only or full data directory stops the start here, with the reason.
+    store::disk::check_at_start(&config.data_dir, config.storage.min_free_bytes())?;
     // Bound first: a second daemon on the same socket stops here, before touching the DB.
     let admin_socket = config.admin_socket_path();
     let admin_listener = crate::admin::bind(&admin_socket)?;
     let secret = jwt_secret(&config)?;
     let db_path = config.data_dir.join("spectrus.db");
-    let store = Store::open(&db_path, config.storage.readers, config.storage.synchronous)
-        .with_context(|| format!("cannot open database {}", db_path.display()))?;
+    let telemetry = crate::telemetry::Telemetry::new(config.metrics.enabled);
+    let store_metrics = store::StoreMetrics {
+        commit_seconds: telemetry.histogram(crate::telemetry::COMMIT_SECONDS),
+        failures: telemetry.counter(crate::telemetry::COMMIT_FAILURES, vec![]),
+    };
+    let store = Store::open_observed(
+        &db_path,
+        config.storage.readers,
+        config.storage.synchronous,
+        store_metrics,
+    )
+    .with_context(|| format!("cannot open database {}", db_path.display()))?;
     let ids = Snowflakes::new(0);
     seed(&store, &ids).await?;
     let access = Arc::new(load_access(&store).await?);
@@ -259,6 +271,16 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let metrics_listener = match config.metrics.enabled {
+        true => Some(
+            TcpListener::bind(config.metrics.bind)
+                .await
+                .with_context(|| {
+                    format!("cannot listen on {} (metrics.bind)", config.metrics.bind)
+                })?,
+        ),
+        false => None,
+    };
     let http_addr = listener.local_addr()?;
     let state: SharedState = Arc::new(AppState {
         auth_limiter: crate::ratelimit::AuthLimiter::new(config.limits.auth_per_minute),
@@ -278,6 +300,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         hub,
         started: Instant::now(),
         voice,
+        telemetry,
     });
     crate::service::voice::events::spawn(state.clone(), voice_events);
 
@@ -295,6 +318,9 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         crate::http_server::serve(listener, app, bounds, signal).await;
     });
     spawn_housekeeping(state.clone(), shutdown_tx.subscribe());
+    if let Some(l) = metrics_listener {
+        spawn_metrics(l, state.clone(), shutdown_tx.subscribe())?;
+    }
     let admin = crate::admin::spawn(admin_listener, state.clone(), shutdown_tx.subscribe());
     tracing::info!(path = %admin_socket.display(), "admin socket ready");
 
@@ -316,6 +342,44 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         server,
         admin,
     })
+}
+
+/// Serves `GET /metrics` on its own listener until shutdown.
+fn spawn_metrics(
+    listener: TcpListener,
+    state: SharedState,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    use axum::routing::get;
+    let addr = listener.local_addr()?;
+    let app = axum::Router::new().route(
+        "/metrics",
+        get(move || {
+            let state = state.clone();
+            async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    crate::service::observe::render(&state).await,
+                )
+            }
+        }),
+    );
+    tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stop.wait_for(|v| *v).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stopped)
+            .await
+        {
+            tracing::error!(error = %e, "the metrics listener failed");
+        }
+    });
+    tracing::info!("metrics at http://{addr}/metrics");
+    Ok(())
 }
 
 fn spawn_housekeeping(state: SharedState, mut stop: watch::Receiver<bool>) {

@@ -35,6 +35,8 @@ pub(crate) struct AppState {
     pub rates: crate::ratelimit::Rates,
     /// Voice: the SFU and who is in which voice channel.
     pub voice: crate::voice::VoiceService,
+    /// Metrics for `/metrics` (no-ops when off).
+    pub telemetry: crate::telemetry::Telemetry,
 }
 
 /// The handle handlers receive.

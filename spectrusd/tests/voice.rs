@@ -743,3 +743,121 @@ async fn a_server_mute_survives_a_restart_and_applies_at_the_next_join() {
     })
     .await;
 }
+
+/// Not a test on its own: the voice client that `a_killed_voice_client_leaves_within_5_s`
+/// runs in a child process (this test binary again) and kills with SIGKILL. It logs in as
+/// `SPECTRUS_TEST_USER` at `SPECTRUS_TEST_URL`, joins the first voice channel with a tone,
+/// prints `IN_VOICE` once connected and waits to be killed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run as a child process by a_killed_voice_client_leaves_within_5_s"]
+async fn voice_client_process() {
+    let (Ok(url), Ok(user)) = (
+        std::env::var("SPECTRUS_TEST_URL"),
+        std::env::var("SPECTRUS_TEST_USER"),
+    ) else {
+        return;
+    };
+    let client = Client::new(&url).unwrap();
+    client
+        .login(&user, spectrus_testkit::PASSWORD)
+        .await
+        .unwrap();
+    let ch = lounge(&client).await;
+    let v = join_voice(&client, ch, SineSource::new(440.0)).await;
+    println!("IN_VOICE {}", v.user);
+    tokio::time::sleep(Duration::from_secs(120)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_voice_client_leaves_within_5_s() {
+    use std::io::{BufRead, BufReader};
+    bounded(120, async {
+        let s = server(["alice", "bob"]).await;
+        let (owner, ch, [_alice, bob]) = (&s.owner, s.lounge, &s.members);
+        let mut watcher = Observer::new(owner).await;
+        let b = join_voice(bob, ch, SilenceSource).await;
+
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--ignored",
+                "--exact",
+                "voice_client_process",
+                "--nocapture",
+            ])
+            .env("SPECTRUS_TEST_URL", &s.daemon.url)
+            .env("SPECTRUS_TEST_USER", "alice")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let alice: Id = tokio::task::spawn_blocking(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .find_map(|l| {
+                    l.strip_prefix("IN_VOICE ")
+                        .map(|id| Id(id.parse().unwrap()))
+                })
+                .expect("the child joined voice")
+        })
+        .await
+        .unwrap();
+        assert!(
+            watcher
+                .wait(10, |d| state_is(d, alice, |s| s.channel_id == Some(ch)))
+                .await
+        );
+        assert!(eventually(Duration::from_millis(20_000), || hears(&b.audio, 440.0)).await);
+
+        // SIGKILL: no close frame, no leave; the socket just goes away.
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let killed = Instant::now();
+        assert!(
+            watcher
+                .wait(5, |d| state_is(d, alice, |s| s.channel_id.is_none()))
+                .await,
+            "the killed client is still listed in voice after 5 s: {:?}",
+            watcher.seen
+        );
+        eprintln!(
+            "a killed voice client left the channel after {} ms",
+            killed.elapsed().as_millis()
+        );
+        let late = Gateway::connect(owner).await.unwrap();
+        assert!(
+            !late.ready().voice_states.iter().any(|s| s.user_id == alice),
+            "ready still lists the killed client"
+        );
+        b.session.leave().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_connects_while_someone_talks_sees_them_speaking() {
+    bounded(90, async {
+        let s = server(["alice", "bob"]).await;
+        let (owner, ch, [alice, bob]) = (&s.owner, s.lounge, &s.members);
+        let mut watcher = Observer::new(owner).await;
+        // Alice talks without pause (a steady tone): the SFU says "speaking" once.
+        let a = join_voice(alice, ch, SineSource::new(440.0)).await;
+        assert!(watcher.wait(15, |d| speaking(d, a.user)).await);
+
+        // Bob connects afterwards: his new gateway is told at once, not at her next pause.
+        let mut late = Observer::new(bob).await;
+        assert!(
+            late.wait(5, |d| speaking(d, a.user)).await,
+            "a late client does not see the current speaker: {:?}",
+            late.seen
+        );
+        assert!(late.seen.iter().all(|d| !speaking(d, bob_id(&late))));
+        a.session.leave().await;
+    })
+    .await;
+}
+
+fn bob_id(o: &Observer) -> Id {
+    o.gw.ready().user.id
+}

@@ -18,8 +18,11 @@ pub async fn run(path: &Path, ctx: &mut Ctx<'_>) -> Result<()> {
         .to_str()
         .ok_or_else(|| CtlError::Invalid(format!("{} is not valid UTF-8", absolute.display())))?
         .to_owned();
+    // A paced copy of a big database takes as long as it takes.
     let value = ctx
         .client
+        .clone()
+        .with_read_timeout(None)
         .call(Method::POST, "/backup", Some(&BackupRequest { path }))
         .await?;
     if ctx.out.is_json() {

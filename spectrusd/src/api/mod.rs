@@ -143,7 +143,7 @@ pub fn mutating_routes() -> Vec<(Method, &'static str)> {
         .collect()
 }
 
-/// The whole public router: `/api/v1/*`, `/healthz`, and the web client.
+/// The whole public router: `/api/v1/*`, `/healthz`, `/readyz`, and the web client.
 pub(crate) fn router(state: SharedState) -> Router {
     let body_limit = state.config().limits.body_max_bytes;
     let api = api_routes()
@@ -157,8 +157,13 @@ pub(crate) fn router(state: SharedState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(server::health))
+        .route("/readyz", get(server::ready))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback_service(web::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_rate_limited,
+        ))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(too_large_as_json))
         .layer(CatchPanicLayer::custom(panic_as_json))
@@ -187,6 +192,19 @@ async fn limit_anonymous(
         return e.into_response();
     }
     next.run(req).await
+}
+
+/// Every 429 the API answers, whichever limiter refused, counts in `/metrics`.
+async fn count_rate_limited(
+    axum::extract::State(s): axum::extract::State<SharedState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let resp = next.run(req).await;
+    if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+        s.telemetry.rate_limited("http");
+    }
+    resp
 }
 
 async fn api_not_found() -> ApiError {

@@ -1,15 +1,16 @@
-//! `/server` and `/healthz`.
+//! `/server`, `/healthz` and `/readyz`.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use spectrus_proto::admin::PermissionInfo;
 use spectrus_proto::model::ServerInfo;
 use spectrus_proto::permissions::Permission;
-use spectrus_proto::rest::{Health, PatchServer};
+use spectrus_proto::rest::{Health, PatchServer, Readiness};
 
 use super::extract::{Auth, Body};
 use crate::error::ApiResult;
-use crate::service::server;
+use crate::service::{health, server};
 use crate::state::SharedState;
 
 pub(crate) async fn get(State(s): State<SharedState>) -> ApiResult<Json<ServerInfo>> {
@@ -30,12 +31,18 @@ pub(crate) async fn permissions(_auth: Auth) -> Json<Vec<PermissionInfo>> {
     Json(Permission::ALL.iter().map(|p| (*p).into()).collect())
 }
 
-/// 200 once the database answers.
-pub(crate) async fn health(State(s): State<SharedState>) -> ApiResult<Json<Health>> {
-    s.store
-        .read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
-        .await?;
-    Ok(Json(Health {
-        status: "ok".into(),
-    }))
+/// Liveness: 200 while the process serves HTTP.
+pub(crate) async fn health(State(s): State<SharedState>) -> Json<Health> {
+    Json(health::liveness(&s))
+}
+
+/// Readiness: 200 when every check passes, else 503; the body names each check's result.
+pub(crate) async fn ready(State(s): State<SharedState>) -> (StatusCode, Json<Readiness>) {
+    let r = health::readiness(&s).await;
+    let status = if r.status == "ready" {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(r))
 }

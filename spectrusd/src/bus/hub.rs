@@ -98,6 +98,15 @@ impl Hub {
 
     /// How many frames a connection may have waiting before it counts as too slow (4010).
     /// A resume replays at most the resume buffer, so the queue holds that much and more.
+    /// `(frames delivered, sessions closed because their outbound queue overflowed)` since
+    /// start, for `/metrics`.
+    pub fn delivery_counts(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let c = &self.lanes.counters;
+        (c.frames.load(Relaxed), c.overflows.load(Relaxed))
+    }
+
+    /// How many frames a connection may have waiting (room for a full replay).
     pub fn queue_capacity(&self) -> usize {
         self.cfg.outbound_queue.max(16)
     }

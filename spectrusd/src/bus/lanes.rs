@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use super::slot::{Item, Slot, deliver};
@@ -23,10 +23,29 @@ pub(super) enum Job {
     Raw(Arc<Slot>, Arc<str>),
 }
 
+/// What the lanes did, for `/metrics`.
+#[derive(Default)]
+pub(super) struct Counters {
+    /// Frames delivered to sessions (written or queued for the socket).
+    pub(super) frames: AtomicU64,
+    /// Sessions disconnected because their outbound queue overflowed (too slow).
+    pub(super) overflows: AtomicU64,
+}
+
+impl Counters {
+    fn record(&self, frames: usize, overflowed: bool) {
+        self.frames.fetch_add(frames as u64, Ordering::Relaxed);
+        if overflowed {
+            self.overflows.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
 /// The lanes; dropping this stops their threads once their queues are empty.
 pub(super) struct Lanes {
     senders: Vec<mpsc::Sender<Job>>,
     next: AtomicUsize,
+    pub(super) counters: Arc<Counters>,
 }
 
 impl Lanes {
@@ -36,11 +55,13 @@ impl Lanes {
             .map(|n| n.get())
             .unwrap_or(2);
         let mut senders = Vec::with_capacity(n);
+        let counters = Arc::new(Counters::default());
         for i in 0..n {
             let (tx, rx) = mpsc::channel::<Job>();
+            let c = counters.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("spectrus-gw-lane{i}"))
-                .spawn(move || run(rx, resume_buffer));
+                .spawn(move || run(rx, resume_buffer, &c));
             match spawned {
                 Ok(_) => senders.push(tx),
                 Err(e) => tracing::error!(error = %e, "cannot start a gateway delivery lane"),
@@ -49,6 +70,7 @@ impl Lanes {
         Lanes {
             senders,
             next: AtomicUsize::new(0),
+            counters,
         }
     }
 
@@ -71,14 +93,14 @@ impl Lanes {
             },
             None => job,
         };
-        work(job, resume_buffer, &mut Vec::new());
+        work(job, resume_buffer, &mut Vec::new(), &self.counters);
     }
 }
 
 /// Most jobs a lane takes in one batch.
 const MAX_BATCH: usize = 64;
 
-fn run(rx: mpsc::Receiver<Job>, resume_buffer: usize) {
+fn run(rx: mpsc::Receiver<Job>, resume_buffer: usize, counters: &Counters) {
     let mut buf = Vec::with_capacity(4096);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Ok(job) = rx.recv() {
@@ -91,29 +113,33 @@ fn run(rx: mpsc::Receiver<Job>, resume_buffer: usize) {
         }
         if batch.len() == 1 {
             if let Some(job) = batch.pop() {
-                work(job, resume_buffer, &mut buf);
+                work(job, resume_buffer, &mut buf, counters);
             }
         } else {
-            work_batch(&batch, resume_buffer, &mut buf);
+            work_batch(&batch, resume_buffer, &mut buf, counters);
             batch.clear();
         }
     }
 }
 
-fn work(job: Job, resume_buffer: usize, buf: &mut Vec<u8>) {
+fn work(job: Job, resume_buffer: usize, buf: &mut Vec<u8>, counters: &Counters) {
     match job {
         Job::Dispatch(frame, slots) => {
             for slot in slots {
-                deliver(&slot, &[Item::Dispatch(&frame)], resume_buffer, buf);
+                let over = deliver(&slot, &[Item::Dispatch(&frame)], resume_buffer, buf);
+                counters.record(1, over);
             }
         }
-        Job::Raw(slot, text) => deliver(&slot, &[Item::Raw(&text)], resume_buffer, buf),
+        Job::Raw(slot, text) => {
+            let over = deliver(&slot, &[Item::Raw(&text)], resume_buffer, buf);
+            counters.record(1, over);
+        }
     }
 }
 
 /// Several jobs at once (the lane fell behind): each session gets everything the batch
 /// holds for it, in order, in one write. The busier the lane, the fewer writes per frame.
-fn work_batch(batch: &[Job], resume_buffer: usize, buf: &mut Vec<u8>) {
+fn work_batch(batch: &[Job], resume_buffer: usize, buf: &mut Vec<u8>, counters: &Counters) {
     let mut order: Vec<&Arc<Slot>> = Vec::new();
     let mut items: HashMap<*const Slot, Vec<Item<'_>>> = HashMap::new();
     for job in batch {
@@ -128,7 +154,8 @@ fn work_batch(batch: &[Job], resume_buffer: usize, buf: &mut Vec<u8>) {
     }
     for slot in order {
         if let Some(list) = items.get(&Arc::as_ptr(slot)) {
-            deliver(slot, list, resume_buffer, buf);
+            let over = deliver(slot, list, resume_buffer, buf);
+            counters.record(list.len(), over);
         }
     }
 }

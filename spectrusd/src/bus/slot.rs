@@ -35,6 +35,11 @@ pub struct Slot {
 }
 
 impl Slot {
+    /// Whether a socket is attached (false while the session waits to be resumed).
+    pub fn is_attached(&self) -> bool {
+        self.lock().out.is_some()
+    }
+
     pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -52,7 +57,13 @@ pub(super) enum Item<'a> {
 /// Delivers `items` to a session in order (run by its lane): each dispatch gets the next
 /// sequence number and a place in the resume buffer, and everything goes to the socket in
 /// one write. A client too slow to keep up loses its socket; it can resume from the buffer.
-pub(super) fn deliver(slot: &Slot, items: &[Item<'_>], resume_buffer: usize, buf: &mut Vec<u8>) {
+/// Returns whether that happened (the outbound queue overflowed).
+pub(super) fn deliver(
+    slot: &Slot,
+    items: &[Item<'_>],
+    resume_buffer: usize,
+    buf: &mut Vec<u8>,
+) -> bool {
     let mut st = slot.lock();
     let mut frames = Vec::with_capacity(items.len());
     for item in items {
@@ -75,5 +86,7 @@ pub(super) fn deliver(slot: &Slot, items: &[Item<'_>], resume_buffer: usize, buf
         out.close(close::RECONNECT, "too slow");
         st.out = None;
         st.detached_at = Some(Instant::now());
+        return true;
     }
+    false
 }

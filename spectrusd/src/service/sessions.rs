@@ -3,6 +3,7 @@
 //! ops. The gateway's connection protocol calls these and nothing below `service`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use spectrus_proto::gateway::{ClientFrame, Ready};
 use spectrus_proto::model::Presence;
@@ -15,7 +16,7 @@ use crate::bus::out::Out;
 use crate::bus::slot::Slot;
 use crate::domain::tokens::random_token;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, SharedState};
 
 /// Why a session could not be opened.
 #[derive(Debug)]
@@ -49,6 +50,10 @@ pub(crate) async fn identify(
             if !was_online {
                 publish_presence(state, caller.user_id, Presence::Online);
             }
+            // Who is talking right now follows `ready`, so a new client shows it at once.
+            state
+                .voice
+                .send_speakers(&state.hub, &state.access, caller.user_id, None);
             Ok((slot, ready))
         }
         Err(e) => {
@@ -87,11 +92,13 @@ pub(crate) fn resume(
 }
 
 /// The connection of `slot` ended. A deliberate close (`client_closed`) ends its voice
-/// session now; an abrupt drop keeps it for a resume. The session stays resumable for the
-/// window; the user goes offline when it was their last attached session.
+/// session now; after an abrupt drop the member stays in voice for `voice.drop_grace_ms`
+/// (a client that reconnects and resumes within it keeps talking) and then leaves. The
+/// gateway session itself stays resumable for the whole resume window; the user goes
+/// offline when it was their last attached session.
 pub(crate) async fn disconnected(
-    state: &AppState,
-    slot: &Slot,
+    state: &SharedState,
+    slot: &Arc<Slot>,
     out: &Arc<Out>,
     client_closed: bool,
 ) {
@@ -101,6 +108,25 @@ pub(crate) async fn disconnected(
     if state.hub.detach(slot, out) {
         publish_presence(state, slot.user, Presence::Offline);
     }
+    if !client_closed && state.voice.registry().by_session(&slot.id).is_some() {
+        leave_voice_unless_resumed(state.clone(), slot.clone());
+    }
+}
+
+/// After the drop grace, takes `slot`'s member out of voice unless the session was resumed.
+fn leave_voice_unless_resumed(state: SharedState, slot: Arc<Slot>) {
+    let grace = Duration::from_millis(state.config().voice.drop_grace_ms);
+    tokio::spawn(async move {
+        tokio::time::sleep(grace).await;
+        if !slot.is_attached() {
+            tracing::info!(
+                user = %slot.user,
+                grace_ms = grace.as_millis() as u64,
+                "gateway dropped and not resumed: leaving voice"
+            );
+            state.voice.session_ended(&state.hub, &slot.id).await;
+        }
+    });
 }
 
 /// A voice op from the connection of `slot`.

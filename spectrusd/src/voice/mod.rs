@@ -10,8 +10,9 @@
 //! ends for good (removed, revoked, kicked, banned, reaped after the resume window) or when
 //! the client closes its socket with a close frame. An abrupt drop keeps the member in voice
 //! (media flows on UDP regardless) so a resume continues seamlessly; an unanswered offer is
-//! sent again on resume. If the client never comes back, the session is reaped after the
-//! resume window, or the SFU drops the peer after 15 s without packets, whichever is first.
+//! sent again on resume. If the client does not resume within `voice.drop_grace_ms` (3 s by
+//! default: a killed or quit client), the member leaves voice (`service::sessions`); the
+//! gateway session stays resumable for its whole window.
 
 pub(crate) mod registry;
 
@@ -19,7 +20,7 @@ use std::net::{IpAddr, UdpSocket};
 use std::sync::{Mutex, MutexGuard};
 
 use spectrus_proto::Id;
-use spectrus_proto::gateway::Dispatch;
+use spectrus_proto::gateway::{Dispatch, Speaking};
 use spectrus_proto::model::VoiceState;
 use spectrus_proto::permissions::Permission;
 use spectrus_sfu::{Sfu, SfuConfig, SfuEvent};
@@ -130,6 +131,30 @@ impl VoiceService {
             .filter(|p| access.can_view(user, p.channel))
             .map(state_of)
             .collect()
+    }
+
+    /// Sends `user` (all their sessions) a `SPEAKING` for everyone speaking now in a channel
+    /// they can see (only `channel` when given): what they missed before connecting or
+    /// joining.
+    pub(crate) fn send_speakers(&self, hub: &Hub, access: &Access, user: Id, channel: Option<Id>) {
+        let speaking: Vec<(Id, Id)> = self
+            .registry()
+            .participants()
+            .filter(|p| p.speaking && p.user != user)
+            .filter(|p| channel.is_none_or(|c| c == p.channel))
+            .filter(|p| access.can_view(user, p.channel))
+            .map(|p| (p.user, p.channel))
+            .collect();
+        for (user_id, channel_id) in speaking {
+            hub.publish(
+                Dispatch::Speaking(Speaking {
+                    user_id,
+                    channel_id,
+                    speaking: true,
+                }),
+                Audience::User(user),
+            );
+        }
     }
 
     /// Puts back the moderators' flags the store kept (`(user, mute, deaf)`), at startup.

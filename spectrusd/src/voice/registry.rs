@@ -29,6 +29,9 @@ pub(crate) struct Participant {
     pub deaf: bool,
     /// The latest `voice_offer` frame not yet answered (re-sent after a gateway resume).
     pub pending_offer: Option<Arc<str>>,
+    /// Whether the SFU last said this member is speaking (sent to clients that connect or
+    /// join later, who missed that `SPEAKING`).
+    pub speaking: bool,
 }
 
 /// Moderator-set flags of one member.
@@ -153,6 +156,7 @@ mod tests {
             mute: false,
             deaf: false,
             pending_offer: None,
+            speaking: false,
         }
     }
 

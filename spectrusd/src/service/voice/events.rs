@@ -72,11 +72,10 @@ fn on_sfu_event(state: &Arc<crate::state::AppState>, ev: SfuEvent) {
             room,
             speaking,
         } => {
-            let user = state
-                .voice
-                .registry()
-                .by_pid_mut(participant)
-                .map(|p| p.user);
+            let user = state.voice.registry().by_pid_mut(participant).map(|p| {
+                p.speaking = speaking;
+                p.user
+            });
             if let Some(user_id) = user {
                 let channel_id = Id(room);
                 state.hub.publish(

@@ -153,6 +153,7 @@ async fn join(state: &AppState, slot: &Arc<Slot>, j: VoiceJoin) -> Result<(), Vo
             mute: effective_mute(&state.access, &reg, user, channel),
             deaf: reg.moderation(user).deaf,
             pending_offer: None,
+            speaking: false,
         };
         let old = reg.insert(p.clone());
         (pid, old, p)
@@ -177,6 +178,9 @@ async fn join(state: &AppState, slot: &Arc<Slot>, j: VoiceJoin) -> Result<(), Vo
     }
     tracing::debug!(%user, %channel, pid, "joined voice");
     dispatch_state(&state.hub, &participant);
+    state
+        .voice
+        .send_speakers(&state.hub, &state.access, user, Some(channel));
     Ok(())
 }
 
