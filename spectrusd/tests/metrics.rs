@@ -66,6 +66,35 @@ async fn metrics_are_served_on_their_own_loopback_listener_when_enabled() {
         let _ = anon.login("nobody", "wrong password").await;
     }
 
+    // A socket flooding the gateway with frames is closed (4008), and counted.
+    {
+        use futures_util::{SinkExt, StreamExt};
+        let (mut ws, _) = tokio_tungstenite::connect_async(owner.gateway_url())
+            .await
+            .unwrap();
+        for _ in 0..400 {
+            if ws
+                .send(tokio_tungstenite::tungstenite::Message::Pong(
+                    vec![1].into(),
+                ))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+        // Read until the daemon closes it (the refusal is counted before the close).
+        let closed = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(Ok(m)) = ws.next().await {
+                if m.is_close() {
+                    break;
+                }
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "the flooding socket was not closed");
+    }
+
     let resp = reqwest::get(&url).await.unwrap();
     assert_eq!(resp.status(), 200);
     assert!(
@@ -94,6 +123,7 @@ async fn metrics_are_served_on_their_own_loopback_listener_when_enabled() {
     assert!(value(&text, "spectrus_gateway_deliveries_total ") >= 1.0);
     assert!(value(&text, "spectrus_store_commit_seconds_count ") >= 1.0);
     assert!(value(&text, "spectrus_rate_limited_total{scope=\"http\"} ") >= 1.0);
+    assert!(value(&text, "spectrus_rate_limited_total{scope=\"gateway\"} ") >= 1.0);
     // The public listener does not serve it.
     let public = reqwest::get(format!("{}/metrics", d.url)).await.unwrap();
     assert!(

@@ -88,10 +88,11 @@ test("the New messages divider at my read position and mentions of me highlighte
 test("a message link /channels/<cid>/<mid> opens the channel at that message (loaded with around=)", async () => {
   /** @type {any[]} */
   const posted = [];
-  for (let i = 1; i <= 250; i++) posted.push(await owner.post(ids.other, `linked history ${i}`));
+  for (let i = 1; i <= 250; i++) posted.push(await owner.post(ids.other, `linked history ${String(i).padStart(3, "0")}`));
+  // Zero-padded, so no text is a prefix of another ("020" is not in "201").
   const target = posted[19]; // far older than the newest page
   await O.page.goto(`/channels/${ids.other}/${target.id}`);
-  const art = message(O.page, "other", "linked history 20");
+  const art = message(O.page, "other", "linked history 020");
   await art.waitFor({ timeout: 20_000 });
   await eventually(async () => {
     const box = await art.boundingBox();

@@ -174,6 +174,9 @@ impl Connection {
             }
             Incoming::Gone => None,
             Incoming::Violation(code, why) => {
+                if code == close::RATE_LIMITED {
+                    self.state.telemetry.rate_limited("gateway");
+                }
                 self.close(code, why);
                 None
             }

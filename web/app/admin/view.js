@@ -4,7 +4,7 @@
  * only with their permission, Esc or the close button returns to the chat.
  */
 import { html } from "../lib/html.js";
-import { useEffect, useRef } from "../../vendor/preact-hooks.mjs";
+import { useEffect, useLayoutEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { navigate } from "../router.js";
 import { server } from "../net/store.js";
 import { prefs } from "../lib/prefs.js";
@@ -77,7 +77,9 @@ export function ServerSettings({ tab }) {
     if (e.key === "Escape" && !e.defaultPrevented && !document.querySelector(".overlay")) { e.preventDefault(); closeSettings(); }
     else if (ref.current && !document.querySelector(".overlay")) trapTab(ref.current, e);
   };
-  useEffect(() => {
+  // Listening from the moment the view is in the page (a layout effect: a plain effect waits
+  // for the next frame, and an Esc pressed before it would be lost).
+  useLayoutEffect(() => {
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
   }, []);

@@ -68,6 +68,7 @@ export function MessageList({ channel, can }) {
     if (el) {
       stick.current = false;
       el.scrollIntoView({ block: "center" });
+      measure(); // the anchor is this position now, before any other render restores an old one
       setHighlight(focus.mid);
       focusMessage.value = null;
       setTimeout(() => setHighlight(null), 2500);
@@ -83,6 +84,9 @@ export function MessageList({ channel, can }) {
     const el = scroller.current;
     if (el) el.scrollTop = el.scrollHeight;
   }, [scrollToEnd.value]);
+
+  /** Whether a jump to a message of this channel waits for its page. */
+  const pendingJump = () => { const f = focusMessage.value; return !!f && f.cid === cid; };
 
   /** Remember the first visible message and its offset. */
   const measure = () => {
@@ -112,6 +116,8 @@ export function MessageList({ channel, can }) {
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
+    // A jump to a message is pending: the jump places the view, not the live end or the edges.
+    if (pendingJump()) { stick.current = false; return; }
     if (stick.current) el.scrollTop = el.scrollHeight;
     else if (anchor.current) {
       const it = /** @type {HTMLElement|null} */ (el.querySelector(`[data-mid="${anchor.current.id}"]`));
@@ -134,7 +140,7 @@ export function MessageList({ channel, can }) {
 
   const onScroll = () => {
     const el = scroller.current;
-    if (!el || !log) return;
+    if (!el || !log || pendingJump()) return;
     measure();
     if (el.scrollTop < 300 && !log.atStart && !log.loading) loadOlder(cid);
     if (el.scrollHeight - el.scrollTop - el.clientHeight < 300 && !log.atEnd && !log.loading) loadNewer(cid);

@@ -61,6 +61,7 @@ pub(crate) async fn handle(
         ClientFrame::VoiceJoin(_) | ClientFrame::VoiceState(_)
     ) && let Err(e) = state.rates.voice(slot.user)
     {
+        state.telemetry.rate_limited("voice");
         return Err(fail("rate_limited", e.to_string()));
     }
     match frame {
