@@ -41,7 +41,8 @@ WORKDIR /var/lib/spectrus
 VOLUME /var/lib/spectrus
 EXPOSE 3000/tcp 10000/udp
 
-# Healthy once /healthz answers 200 (database open, migrations ran).
+# Healthy while /healthz answers 200 (liveness: the process serves HTTP). /readyz adds the
+# database write probe, the voice socket and the disk floor, for load balancers and alerts.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/3000 && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 
