@@ -27,7 +27,8 @@ within --timeout; 77 when permission is denied (the socket's mode, or the daemon
         root, the daemon's own user, or a member of its group. No password or token is \
         involved.\n\n\
         Output is a table or a sentence for people; with --json it is the daemon's JSON \
-        document, stable for scripts.",
+        document, stable for scripts, and an error is one JSON line on standard error, \
+        {\"error\": {\"code\", \"message\"}}, with the same exit code.",
     after_help = AFTER_HELP
 )]
 pub struct Cli {

@@ -81,6 +81,29 @@ impl CtlError {
         }
     }
 
+    /// A machine-readable code: the daemon's for its refusals, else one naming the failure
+    /// (`unavailable`, `timed_out`, `permission_denied`, `protocol`, `io`, `output`, `invalid`).
+    pub fn code(&self) -> &str {
+        match self {
+            CtlError::Unavailable { .. } => "unavailable",
+            CtlError::TimedOut { .. } => "timed_out",
+            CtlError::SocketPermission { .. } => "permission_denied",
+            CtlError::Api { code, .. } => code,
+            CtlError::Protocol(_) => "protocol",
+            CtlError::Io { .. } => "io",
+            CtlError::Output(_) => "output",
+            CtlError::Invalid(_) => "invalid",
+        }
+    }
+
+    /// The sentence without the code (the daemon's own message for its refusals).
+    pub fn message(&self) -> String {
+        match self {
+            CtlError::Api { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// Whether this is the reader of our output going away (`spectrusctl ... | head`), which
     /// is not worth a message.
     pub fn is_broken_pipe(&self) -> bool {

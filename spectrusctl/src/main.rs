@@ -23,14 +23,25 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let (code, message) = match e.downcast_ref::<CtlError>() {
+            let (exit, code, message, line) = match e.downcast_ref::<CtlError>() {
                 Some(ctl) if ctl.is_broken_pipe() => return ExitCode::SUCCESS,
-                Some(ctl) => (ctl.exit_code(), ctl.to_string()),
-                None => (1, format!("{e:#}")),
+                Some(ctl) => (
+                    ctl.exit_code(),
+                    ctl.code().to_owned(),
+                    ctl.message(),
+                    ctl.to_string(),
+                ),
+                None => (1, "error".to_owned(), format!("{e:#}"), format!("{e:#}")),
             };
-            let line = message.replace('\n', " ");
-            let _ = writeln!(io::stderr(), "spectrusctl: {line}");
-            ExitCode::from(code)
+            if cli.json {
+                // Scripts read errors as they read answers: the daemon's error shape.
+                let body = serde_json::json!({"error": {"code": code, "message": message}});
+                let _ = writeln!(io::stderr(), "{body}");
+            } else {
+                let line = line.replace('\n', " ");
+                let _ = writeln!(io::stderr(), "spectrusctl: {line}");
+            }
+            ExitCode::from(exit)
         }
     }
 }

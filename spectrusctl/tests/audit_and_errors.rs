@@ -86,6 +86,20 @@ async fn things_that_do_not_exist_are_named() {
     ctl(&d, &["bans", "add", "bob"]).fails(1, r#"no user named "bob""#);
     ctl(&d, &["bans", "remove", "owner"]).fails(1, r#"no ban on user "owner""#);
 
-    // With --json the error is the same one line.
-    ctl(&d, &["--json", "users", "show", "bob"]).fails(1, r#"no user named "bob""#);
+    // With --json the error is one JSON line on stderr, the daemon's error shape, same exit.
+    let run = ctl(&d, &["--json", "users", "show", "bob"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.is_empty(), "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    let err: serde_json::Value = serde_json::from_str(&run.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "not_found", "{err}");
+    assert_eq!(err["error"]["message"], r#"no user named "bob""#, "{err}");
+    // A daemon that cannot be reached: the same shape, its own code, exit 69.
+    let gone = common::run_command(
+        common::command(&d.data_dir.join("no.sock"), &["--json", "status"]),
+        None,
+    );
+    assert_eq!(gone.code, 69, "{gone:?}");
+    let err: serde_json::Value = serde_json::from_str(&gone.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "unavailable", "{err}");
 }
