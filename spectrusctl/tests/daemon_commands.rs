@@ -98,12 +98,17 @@ async fn users_create_reset_disable_enable_delete_set_owner() {
         "alice"
     );
 
-    // A reset ends the sessions and prints the new password.
-    let new_pw = ctl(&d, &["users", "reset-password", "alice"])
-        .ok()
-        .trim()
+    // A reset ends the sessions and prints the new password, labelled as `users create` does.
+    let reset = ctl(&d, &["users", "reset-password", "alice"]);
+    let out = reset.ok();
+    assert!(out.starts_with("password of alice reset"), "{out}");
+    let new_pw = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("a labelled password line")
         .to_owned();
     assert_eq!(new_pw.len(), 20);
+    assert!(out.contains("shown once"), "{out}");
     assert!(
         alice.refresh().await.is_err(),
         "old session survived the reset"

@@ -79,7 +79,12 @@ pub async fn run(cmd: &UsersCommand, ctx: &mut Ctx<'_>) -> Result<()> {
                 ))
             } else {
                 let reset: PasswordReset = decode(value)?;
-                ctx.out.line(reset.password)
+                ctx.out.line(format!(
+                    "password of {user} reset; their sessions were closed"
+                ))?;
+                ctx.out.line(format!("password: {}", reset.password))?;
+                ctx.out
+                    .line("(shown once: hand it over and ask for a change at first login)")
             }
         }
         UsersCommand::Disable { user } => {
