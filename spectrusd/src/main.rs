@@ -24,7 +24,10 @@ fn init_logging(filter: &str) -> FilterHandle {
         // journald adds its own timestamps.
         registry.with(fmt.without_time().with_ansi(false)).init();
     } else {
-        registry.with(fmt).init();
+        // Colour only for a person at a terminal: redirected to a file or a pipe, plain text.
+        use std::io::IsTerminal;
+        let ansi = std::io::stderr().is_terminal();
+        registry.with(fmt.with_ansi(ansi)).init();
     }
     handle
 }

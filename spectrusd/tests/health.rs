@@ -276,3 +276,17 @@ async fn a_full_disk_refuses_writes_with_503_and_the_store_recovers_by_itself() 
     assert!(history.contains(&"after".to_string()), "{history:?}");
     assert!(!history.contains(&"while full".to_string()), "{history:?}");
 }
+
+#[tokio::test]
+async fn the_log_is_plain_text_when_it_is_not_a_terminal() {
+    // The kit sets NO_COLOR for every daemon; an empty one is "unset" to the logger.
+    let d = TestDaemon::start_with(&[("NO_COLOR", "")]).await.unwrap();
+    let _owner = d.owner().await.unwrap();
+    let log = d.log();
+    assert!(!log.is_empty(), "the daemon logged nothing");
+    let coloured: Vec<&String> = log.iter().filter(|l| l.contains('\u{1b}')).collect();
+    assert!(
+        coloured.is_empty(),
+        "ANSI escapes in a piped log: {coloured:?}"
+    );
+}
