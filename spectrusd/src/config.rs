@@ -484,15 +484,20 @@ impl Config {
 
     /// The public base URL: configured, else derived from the bind address.
     pub fn public_base_url(&self) -> String {
+        self.public_base_url_at(self.bind)
+    }
+
+    /// [`Config::public_base_url`] for the address actually bound (`bind` may name port 0).
+    pub fn public_base_url_at(&self, bound: std::net::SocketAddr) -> String {
         match &self.public_url {
             Some(u) => u.trim_end_matches('/').to_owned(),
             None => {
-                let host = if self.bind.ip().is_unspecified() {
+                let host = if bound.ip().is_unspecified() {
                     "localhost".to_owned()
                 } else {
-                    self.bind.ip().to_string()
+                    bound.ip().to_string()
                 };
-                format!("http://{host}:{}", self.bind.port())
+                format!("http://{host}:{}", bound.port())
             }
         }
     }

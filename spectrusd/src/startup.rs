@@ -324,7 +324,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     let admin = crate::admin::spawn(admin_listener, state.clone(), shutdown_tx.subscribe());
     tracing::info!(path = %admin_socket.display(), "admin socket ready");
 
-    let url = state.config().public_base_url();
+    let url = state.config().public_base_url_at(http_addr);
     tracing::info!(
         "spectrusd {} listening on http://{http_addr} ({url})",
         env!("CARGO_PKG_VERSION")

@@ -290,3 +290,19 @@ async fn the_log_is_plain_text_when_it_is_not_a_terminal() {
         "ANSI escapes in a piped log: {coloured:?}"
     );
 }
+
+#[tokio::test]
+async fn the_setup_hint_names_the_address_actually_bound() {
+    // The kit binds port 0: the hint must give the port the daemon got, which `d.url` is.
+    let d = TestDaemon::start().await.unwrap();
+    let log = d.log();
+    let hint = log
+        .iter()
+        .find(|l| l.contains("register the owner account at"))
+        .expect("the setup hint is logged");
+    assert!(
+        hint.contains(&format!("at {} with setup code", d.url)),
+        "{hint} does not name {}",
+        d.url
+    );
+}
