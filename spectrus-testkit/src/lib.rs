@@ -299,6 +299,23 @@ pub async fn general(c: &Client) -> spectrus_proto::Id {
         .id
 }
 
+/// Creates a top-level text channel called `name` (as `c`, who may manage channels) and
+/// returns its id; panics (failing the test) when that is refused.
+pub async fn text_channel(c: &Client, name: &str) -> spectrus_proto::Id {
+    c.create_channel(&spectrus_proto::rest::CreateChannel {
+        name: name.into(),
+        kind: spectrus_proto::model::ChannelType::Text,
+        topic: None,
+        parent_id: None,
+        position: None,
+        user_limit: None,
+        bitrate: None,
+    })
+    .await
+    .unwrap_or_else(|e| panic!("cannot create text channel {name}: {e}"))
+    .id
+}
+
 /// Creates a top-level voice channel called `name` (as `c`, who may manage channels) and
 /// returns its id; panics (failing the test) when that is refused.
 pub async fn voice_channel(c: &Client, name: &str) -> spectrus_proto::Id {

@@ -173,19 +173,7 @@ fn history_pages_cover_everything_once_in_order() {
         .run(&(0usize..45, 1u32..=16), |(count, page)| {
             let n = case.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let (newest_first, forward) = rt.block_on(async {
-                let ch = owner
-                    .create_channel(&spectrus_proto::rest::CreateChannel {
-                        name: format!("p{n}"),
-                        kind: spectrus_proto::model::ChannelType::Text,
-                        topic: None,
-                        parent_id: None,
-                        position: None,
-                        user_limit: None,
-                        bitrate: None,
-                    })
-                    .await
-                    .unwrap()
-                    .id;
+                let ch = spectrus_testkit::text_channel(&owner, &format!("p{n}")).await;
                 let mut posted = Vec::new();
                 for i in 0..count {
                     let m = owner

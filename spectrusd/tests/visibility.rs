@@ -9,28 +9,15 @@ use std::time::Duration;
 use spectrus_client::{Client, Gateway, GatewayEvent};
 use spectrus_proto::Id;
 use spectrus_proto::gateway::Dispatch;
-use spectrus_proto::model::ChannelType;
 use spectrus_proto::permissions::{Permission, PermissionSet};
-use spectrus_proto::rest::{CreateChannel, CreateRole, OverwriteBody};
+use spectrus_proto::rest::{CreateRole, OverwriteBody};
 use spectrus_testkit::TestDaemon;
 use spectrus_testkit::code;
 
 const WAIT: Duration = Duration::from_secs(5);
 
 async fn channel(owner: &Client, name: &str) -> Id {
-    owner
-        .create_channel(&CreateChannel {
-            name: name.into(),
-            kind: ChannelType::Text,
-            topic: None,
-            parent_id: None,
-            position: None,
-            user_limit: None,
-            bitrate: None,
-        })
-        .await
-        .unwrap()
-        .id
+    spectrus_testkit::text_channel(owner, name).await
 }
 
 fn view() -> PermissionSet {
