@@ -10,11 +10,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
+# The shipping profile (Cargo.toml [profile.dist]: stripped, LTO): the binaries are a
+# fraction of a release build's; sizes in docs/benchmarks.md.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked -p spectrusd -p spectrusctl \
- && install -D -m 0755 target/release/spectrusd /out/spectrusd \
- && install -D -m 0755 target/release/spectrusctl /out/spectrusctl
+    cargo build --profile dist --locked -p spectrusd -p spectrusctl \
+ && install -D -m 0755 target/dist/spectrusd /out/spectrusd \
+ && install -D -m 0755 target/dist/spectrusctl /out/spectrusctl
 
 FROM debian:bookworm-slim
 # ca-certificates: outbound HTTPS (licence checks). Nothing else: the health check below
