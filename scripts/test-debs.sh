@@ -8,8 +8,9 @@
 #     installed spectrusctl talks to it;
 #   - remove keeps the configuration; purge removes it and the enablement but keeps
 #     /var/lib/spectrus; a purge with SPECTRUS_PURGE_DATA=1 deletes it.
-# Needs root. Leaves nothing installed, whatever happens. Refuses to run where a Spectrus
-# server is already installed or /var/lib/spectrus holds data it did not make.
+# Needs root. Leaves nothing installed (what a run killed outright left, the next run purges).
+# Refuses to run where a Spectrus server is already installed or /var/lib/spectrus holds data
+# it did not make.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,14 @@ fail() {
 step() { echo "test-debs: $*"; }
 
 [ "$(id -u)" = 0 ] || fail "run as root (it installs packages with dpkg)"
+# Present while a run has packages installed: a run that was killed outright left it, and
+# what it installed is this test's to purge.
+pending=/var/tmp/spectrus-test-debs.pending
+if [ -e "$pending" ]; then
+    echo "test-debs: purging what an interrupted run left installed"
+    dpkg --purge spectrusd spectrus-tui >/dev/null 2>&1 || true
+    rm -f "$pending"
+fi
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 for p in spectrusd spectrus-tui; do
     installed "$p" && fail "$p is already installed here; this test installs and purges it"
@@ -48,9 +57,10 @@ cleanup() {
     fi
     dpkg --purge spectrusd spectrus-tui >/dev/null 2>&1 || true
     if [ -e "$marker" ]; then rm -rf "$data"; fi
-    rm -rf "$work"
+    rm -rf "$work" "$pending"
 }
 trap cleanup EXIT
+touch "$pending"
 
 step "installing $server_deb and $tui_deb"
 dpkg -i "$server_deb" "$tui_deb" >"$work/dpkg.log" 2>&1 || {
