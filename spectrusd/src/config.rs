@@ -201,6 +201,26 @@ impl Default for MetricsConfig {
     }
 }
 
+/// HTTPS on the main listener.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// PEM certificate chain (the server's certificate first); with `key`, turns HTTPS on.
+    /// Re-read on SIGHUP.
+    pub cert: Option<PathBuf>,
+    /// PEM private key of `cert` (PKCS#8, PKCS#1 or SEC1). Re-read on SIGHUP.
+    pub key: Option<PathBuf>,
+    /// A plain-HTTP listener that redirects (308) every request to the https URL.
+    pub http_redirect_bind: Option<SocketAddr>,
+}
+
+impl TlsConfig {
+    /// Whether the main listener speaks HTTPS.
+    pub fn enabled(&self) -> bool {
+        self.cert.is_some()
+    }
+}
+
 /// The daemon's whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -228,6 +248,7 @@ pub struct Config {
     pub gateway: GatewayConfig,
     pub storage: StorageConfig,
     pub metrics: MetricsConfig,
+    pub tls: TlsConfig,
 }
 
 impl Default for Config {
@@ -247,6 +268,7 @@ impl Default for Config {
             gateway: GatewayConfig::default(),
             storage: StorageConfig::default(),
             metrics: MetricsConfig::default(),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -282,6 +304,9 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_CONNECTIONS_PER_IP", "limits.connections_per_ip"),
     ("SPECTRUS_READ_TIMEOUT_SECS", "limits.read_timeout_secs"),
     ("SPECTRUS_RATE_LIMITS", "limits.rate_limits"),
+    ("SPECTRUS_TLS_CERT", "tls.cert"),
+    ("SPECTRUS_TLS_KEY", "tls.key"),
+    ("SPECTRUS_TLS_HTTP_REDIRECT", "tls.http_redirect_bind"),
 ];
 
 impl Config {
@@ -412,6 +437,15 @@ impl Config {
                     other => return Err(format!("{other:?} is not one of full, normal")),
                 }
             }
+            "tls.cert" => self.tls.cert = opt(value).map(PathBuf::from),
+            "tls.key" => self.tls.key = opt(value).map(PathBuf::from),
+            "tls.http_redirect_bind" => {
+                self.tls.http_redirect_bind = if value.is_empty() {
+                    None
+                } else {
+                    Some(parse(value, "a socket address like 0.0.0.0:80")?)
+                }
+            }
             other => return Err(format!("unknown key {other}")),
         }
         Ok(())
@@ -467,6 +501,17 @@ impl Config {
                 "must be between 1 and 3600",
             ));
         }
+        match (&self.tls.cert, &self.tls.key) {
+            (Some(_), None) => return Err(invalid("tls.key", "tls.cert needs tls.key")),
+            (None, Some(_)) => return Err(invalid("tls.cert", "tls.key needs tls.cert")),
+            _ => {}
+        }
+        if self.tls.http_redirect_bind.is_some() && !self.tls.enabled() {
+            return Err(invalid(
+                "tls.http_redirect_bind",
+                "redirects to HTTPS, which needs tls.cert and tls.key",
+            ));
+        }
         if self.storage.readers == 0 {
             return Err(invalid("storage.readers", "must be at least 1"));
         }
@@ -497,7 +542,8 @@ impl Config {
                 } else {
                     bound.ip().to_string()
                 };
-                format!("http://{host}:{}", bound.port())
+                let scheme = if self.tls.enabled() { "https" } else { "http" };
+                format!("{scheme}://{host}:{}", bound.port())
             }
         }
     }

@@ -142,6 +142,18 @@ pub const KEYS: &[(&str, &str)] = &[
         "storage.min_free_mb",
         "free space (MiB) the data directory must keep: below it the daemon does not start and /readyz answers 503; 0 turns the check off",
     ),
+    (
+        "tls.cert",
+        "PEM certificate chain (server certificate first); with tls.key, bind serves HTTPS (and HSTS). Re-read on SIGHUP",
+    ),
+    (
+        "tls.key",
+        "PEM private key of tls.cert. Re-read on SIGHUP; a pair that cannot be used is logged and the old one kept",
+    ),
+    (
+        "tls.http_redirect_bind",
+        "a plain-HTTP listener answering every request 308 to the https URL (path and query kept)",
+    ),
 ];
 
 /// The default of `key` as text (`unset` for absent optional values).
