@@ -152,7 +152,20 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "tls.http_redirect_bind",
-        "a plain-HTTP listener answering every request 308 to the https URL (path and query kept)",
+        "a plain-HTTP listener answering every request 308 to the https URL (path and query kept); with ACME it answers the HTTP-01 challenges, so it must be reachable on port 80",
+    ),
+    (
+        "tls.acme_domain",
+        "get and renew the certificate over ACME (HTTP-01) for this public name instead of tls.cert/tls.key; account and certificate are cached in the data directory",
+    ),
+    ("tls.acme_email", "contact address given to the ACME CA"),
+    (
+        "tls.acme_directory",
+        "the ACME directory URL (Let's Encrypt production by default; its staging directory for trials)",
+    ),
+    (
+        "tls.acme_ca_file",
+        "a PEM CA certificate the ACME directory's HTTPS is checked against instead of the system's roots (test CAs only)",
     ),
 ];
 

@@ -235,8 +235,22 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         (Some(cert), Some(key)) => Some(crate::tls::CertStore::new(Some(crate::tls::load_files(
             cert, key,
         )?))),
+        // ACME: empty until the cached or a new certificate is put in.
+        _ if config.tls.acme_domain.is_some() => Some(crate::tls::CertStore::new(None)),
         _ => None,
     };
+    let acme = config.tls.acme_domain.as_ref().map(|domain| {
+        (
+            crate::tls::acme::Settings {
+                domain: domain.clone(),
+                email: config.tls.acme_email.clone(),
+                directory: config.tls.acme_directory.clone(),
+                ca_file: config.tls.acme_ca_file.clone(),
+                cache: config.data_dir.join("acme"),
+            },
+            Arc::new(crate::tls::acme::Challenges::default()),
+        )
+    });
     // Bound first: a second daemon on the same socket stops here, before touching the DB.
     let admin_socket = config.admin_socket_path();
     let admin_listener = crate::admin::bind(&admin_socket)?;
@@ -357,15 +371,19 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
             },
         };
         let addr = l.local_addr()?;
+        let challenges = acme.as_ref().map(|(_, c)| c.clone());
         let mut stop = shutdown_tx.subscribe();
         tokio::spawn(async move {
             let signal = async move {
                 let _ = stop.wait_for(|v| *v).await;
             };
-            let app = crate::tls::redirect::router(target);
+            let app = crate::tls::redirect::router(target, challenges);
             crate::http_server::serve(l, None, app, bounds, signal).await;
         });
         tracing::info!("redirecting http://{addr} to https");
+    }
+    if let (Some((settings, challenges)), Some(store)) = (acme, &tls) {
+        crate::tls::acme::spawn(settings, store.clone(), challenges, shutdown_tx.subscribe());
     }
     spawn_housekeeping(state.clone(), shutdown_tx.subscribe());
     if let Some(l) = metrics_listener {

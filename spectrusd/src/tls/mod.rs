@@ -4,8 +4,10 @@
 //! and a new one can be put in force at any time (SIGHUP re-reads the PEM files; ACME puts
 //! in a renewed certificate) — connections already open keep the one they shook hands with.
 //! [`acceptor`] builds the TLS side of the listener (aws-lc-rs, HTTP/1.1 only);
-//! `redirect` is the plain-HTTP listener's router (308 to https).
+//! `redirect` is the plain-HTTP listener's router (308 to https); `acme` gets and renews
+//! a certificate over ACME.
 
+pub(crate) mod acme;
 pub(crate) mod redirect;
 
 use std::path::Path;

@@ -1,10 +1,16 @@
 //! The plain-HTTP listener beside HTTPS: every request is answered 308 with the same path
 //! and query on the https URL, so that a browser that typed `http://` lands on the server.
+//! With ACME it also answers the HTTP-01 challenges.
+
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::acme::Challenges;
 
 /// Where redirects point.
 #[derive(Debug, Clone)]
@@ -15,9 +21,22 @@ pub(crate) enum Target {
     SameHost { https_port: u16 },
 }
 
-/// The router answering every request with a redirect to `target`.
-pub(crate) fn router(target: Target) -> Router {
-    Router::new().fallback(redirect).with_state(target)
+/// The router answering every request with a redirect to `target`, but ACME's HTTP-01
+/// challenges when `challenges` is given.
+pub(crate) fn router(target: Target, challenges: Option<Arc<Challenges>>) -> Router {
+    let mut r = Router::new();
+    if let Some(c) = challenges {
+        r = r.route(
+            "/.well-known/acme-challenge/{token}",
+            get(move |Path(token): Path<String>| async move {
+                match c.answer(&token) {
+                    Some(answer) => (StatusCode::OK, answer).into_response(),
+                    None => StatusCode::NOT_FOUND.into_response(),
+                }
+            }),
+        );
+    }
+    r.fallback(redirect).with_state(target)
 }
 
 /// The https URL for `host` (as in the `Host` header) and `path_and_query`.
