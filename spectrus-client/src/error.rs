@@ -20,6 +20,9 @@ pub enum ClientError {
     /// A call that needs a login was made without one.
     #[error("not logged in")]
     NotLoggedIn,
+    /// The trusted certificates given are not usable, or no trusted roots could be found.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// The gateway failed.
     #[error("gateway: {0}")]
     Gateway(String),

@@ -193,9 +193,17 @@ impl GatewayHandle {
 }
 
 async fn open(client: &Client) -> Result<(Ws, Hello), ClientError> {
-    let (mut ws, _) = tokio_tungstenite::connect_async(client.gateway_url())
-        .await
-        .map_err(|e| ClientError::Gateway(format!("cannot connect: {e}")))?;
+    let connector = client
+        .tls_config()
+        .map(tokio_tungstenite::Connector::Rustls);
+    let (mut ws, _) = tokio_tungstenite::connect_async_tls_with_config(
+        client.gateway_url(),
+        None,
+        false,
+        connector,
+    )
+    .await
+    .map_err(|e| ClientError::Gateway(format!("cannot connect: {e}")))?;
     match read_frame(&mut ws).await? {
         Some(f) if f.op == op::HELLO => {
             let hello =

@@ -7,6 +7,7 @@
 pub mod error;
 pub mod gateway;
 pub mod rest;
+mod tls;
 #[cfg(feature = "voice")]
 pub mod voice;
 

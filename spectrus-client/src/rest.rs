@@ -37,6 +37,8 @@ struct Tokens {
 pub struct Client {
     http: reqwest::Client,
     base: Url,
+    /// For an `https://` server: what the gateway's TLS connection trusts.
+    tls: Option<Arc<rustls::ClientConfig>>,
     tokens: Arc<RwLock<Tokens>>,
     /// Serializes refreshes: two at once would present the same refresh token twice,
     /// which the server treats as theft.
@@ -67,23 +69,53 @@ fn esc(s: &str) -> String {
 }
 
 impl Client {
-    /// A client for the server at `base` (e.g. `http://localhost:3000`).
+    /// A client for the server at `base` (e.g. `http://localhost:3000`). An `https://`
+    /// server's certificate is checked against the system's trusted roots.
     pub fn new(base: &str) -> Result<Client, ClientError> {
+        Self::build(base, None)
+    }
+
+    /// A client that also trusts the CA certificates in `ca_pem` (PEM) for an `https://`
+    /// server: a private CA, or a self-signed server certificate.
+    pub fn with_root_certificates(base: &str, ca_pem: &[u8]) -> Result<Client, ClientError> {
+        Self::build(base, Some(ca_pem))
+    }
+
+    fn build(base: &str, ca_pem: Option<&[u8]>) -> Result<Client, ClientError> {
         let mut base = Url::parse(base).map_err(|e| ClientError::Url(e.to_string()))?;
         if !matches!(base.scheme(), "http" | "https") {
             return Err(ClientError::Url("use http:// or https://".into()));
         }
         base.set_path("/");
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
-            .pool_max_idle_per_host(64)
-            .build()?;
+            .pool_max_idle_per_host(64);
+        let tls = match (base.scheme(), ca_pem) {
+            ("https", ca) => {
+                let config = crate::tls::client_config(ca)?;
+                builder = builder.tls_backend_preconfigured((*config).clone());
+                Some(config)
+            }
+            (_, Some(ca)) => {
+                // Checked even when unused, so a bad file is reported at once.
+                crate::tls::client_config(Some(ca))?;
+                None
+            }
+            _ => None,
+        };
+        let http = builder.build()?;
         Ok(Client {
             http,
             base,
+            tls,
             tokens: Arc::new(RwLock::new(Tokens::default())),
             refresh_lock: Arc::default(),
         })
+    }
+
+    /// The TLS settings for an `https://` server (the gateway's connection uses them too).
+    pub(crate) fn tls_config(&self) -> Option<Arc<rustls::ClientConfig>> {
+        self.tls.clone()
     }
 
     /// The server's base URL.

@@ -14,6 +14,8 @@ use anyhow::{Context, bail};
 use spectrus_client::Client;
 use spectrus_proto::rest::{CreateInvite, RegisterRequest};
 
+pub mod tls;
+
 /// The setup code every test daemon is started with.
 pub const SETUP_CODE: &str = "TEST-SETUP-0001";
 /// The password every test account gets.
@@ -69,8 +71,10 @@ pub fn daemon_binary_without_rate_limits(dir: &std::path::Path) -> anyhow::Resul
 
 /// A running daemon, killed when dropped.
 pub struct TestDaemon {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` when the daemon serves TLS).
     pub url: String,
+    /// A CA certificate (PEM) the clients handed out trust beside the system's.
+    pub root_ca: Option<String>,
     /// The data directory (kept across restarts).
     pub data_dir: PathBuf,
     _tmp: Option<tempfile::TempDir>,
@@ -100,6 +104,7 @@ impl TestDaemon {
         let data_dir = tmp.path().join("data");
         let mut d = TestDaemon {
             url: String::new(),
+            root_ca: None,
             data_dir,
             _tmp: Some(tmp),
             child: None,
@@ -153,7 +158,9 @@ impl TestDaemon {
             while Instant::now() < deadline {
                 match rx.recv_timeout(Duration::from_millis(100)) {
                     Ok(line) => {
-                        if let Some(rest) = line.split("listening on http://").nth(1) {
+                        if let Some(rest) = line.split("listening on ").nth(1)
+                            && rest.starts_with("http")
+                        {
                             return Ok(rest
                                 .split_whitespace()
                                 .next()
@@ -170,7 +177,7 @@ impl TestDaemon {
             bail!("spectrusd did not start within 30 s")
         })
         .await??;
-        self.url = format!("http://{addr}");
+        self.url = addr;
         Ok(())
     }
 
@@ -236,7 +243,11 @@ impl TestDaemon {
 
     /// A client that is not logged in.
     pub fn client(&self) -> Client {
-        Client::new(&self.url).unwrap_or_else(|e| panic!("bad test URL {}: {e}", self.url))
+        match &self.root_ca {
+            Some(ca) => Client::with_root_certificates(&self.url, ca.as_bytes()),
+            None => Client::new(&self.url),
+        }
+        .unwrap_or_else(|e| panic!("bad test URL {}: {e}", self.url))
     }
 
     /// Claims the owner account `owner` and returns its logged-in client.

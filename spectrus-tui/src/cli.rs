@@ -40,6 +40,10 @@ pub struct Cli {
     /// Write what voice plays to this WAV file (48 kHz mono) instead of a sound card.
     #[arg(long, value_name = "FILE.wav")]
     pub record_to: Option<PathBuf>,
+    /// Also trust the CA certificates in this PEM file for https:// servers (a private CA,
+    /// or a server's self-signed certificate).
+    #[arg(long, env = "SPECTRUS_CA_FILE", value_name = "FILE.pem")]
+    pub ca_file: Option<PathBuf>,
     /// Settings file (default: ~/.config/spectrus/tui.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,

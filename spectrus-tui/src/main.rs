@@ -78,6 +78,14 @@ fn main() -> anyhow::Result<()> {
         KeyringMode::Auto,
     );
     let mut options = RunnerOptions::new(saved_path, tokens);
+    if let Some(path) = &cli.ca_file {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("cannot read the CA file {}", path.display()))?;
+        // Refused here, with the reason, rather than at the first connection.
+        spectrus_client::Client::with_root_certificates("https://localhost", &pem)
+            .with_context(|| format!("{} is not a usable CA file", path.display()))?;
+        options.ca_pem = Some(pem);
+    }
     options.voice = Box::new(EngineBackend::new(engine));
     options.push_to_talk = push_to_talk;
     let mut runner = ClientRunner::new(rt.handle().clone(), tx, options);

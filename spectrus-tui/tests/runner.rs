@@ -364,3 +364,61 @@ async fn register_with_an_invite_logs_in() {
     .await;
     assert_eq!(user, "carol");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_server_with_a_private_ca_works_once_the_ca_is_trusted() {
+    let ca = spectrus_testkit::tls::TestCa::new("TUI test CA").unwrap();
+    let issued = ca.issue("tui", 1).unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let cert = files.path().join("server.crt");
+    let key = files.path().join("server.key");
+    std::fs::write(&cert, &issued.cert_pem).unwrap();
+    std::fs::write(&key, &issued.key_pem).unwrap();
+    let mut daemon = TestDaemon::start_with(&[
+        ("SPECTRUS_TLS_CERT", cert.to_str().unwrap()),
+        ("SPECTRUS_TLS_KEY", key.to_str().unwrap()),
+    ])
+    .await
+    .unwrap();
+    assert!(daemon.url.starts_with("https://"), "{}", daemon.url);
+    daemon.root_ca = Some(ca.pem().to_owned());
+    let owner = daemon.owner().await.unwrap();
+    daemon.member(&owner, "bob").await.unwrap();
+
+    // Without the CA the login fails with a reason.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut runner, mut rx) = runner_in(&dir, KeyringMode::FileOnly);
+    let login = Effect::Login {
+        server: KEY,
+        url: daemon.url.clone(),
+        username: "bob".into(),
+        password: PASSWORD.into(),
+    };
+    runner.run(login.clone());
+    wait_for(&mut rx, "LoginFailed", |a| match a {
+        Action::LoginFailed { .. } => Some(()),
+        Action::LoginOk { .. } => panic!("logged in without trusting the CA"),
+        _ => None,
+    })
+    .await;
+
+    // With it (--ca-file), REST and the gateway (wss) work.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = RunnerOptions::new(
+        Some(dir.path().join("servers.toml")),
+        TokenStore::new(dir.path().join("tokens.toml"), KeyringMode::FileOnly),
+    );
+    opts.ca_pem = Some(ca.pem().as_bytes().to_vec());
+    let mut runner = ClientRunner::new(tokio::runtime::Handle::current(), tx, opts);
+    runner.run(login);
+    wait_for(&mut rx, "ready over wss", |a| match a {
+        Action::LoginFailed { error, .. } => panic!("login failed: {error}"),
+        Action::Gateway {
+            event: GatewayEvent::Ready(r),
+            ..
+        } => Some(r.user.username.clone()),
+        _ => None,
+    })
+    .await;
+}

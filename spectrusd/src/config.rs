@@ -201,6 +201,53 @@ impl Default for MetricsConfig {
     }
 }
 
+/// HTTPS on the main listener.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// PEM certificate chain (the server's certificate first); with `key`, turns HTTPS on.
+    /// Re-read on SIGHUP.
+    pub cert: Option<PathBuf>,
+    /// PEM private key of `cert` (PKCS#8, PKCS#1 or SEC1). Re-read on SIGHUP.
+    pub key: Option<PathBuf>,
+    /// A plain-HTTP listener that redirects (308) every request to the https URL; with
+    /// ACME it also answers the HTTP-01 challenges (it must then be reachable on port 80).
+    pub http_redirect_bind: Option<SocketAddr>,
+    /// A public DNS name to get a certificate for over ACME instead of `cert`/`key`.
+    pub acme_domain: Option<String>,
+    /// Contact address given to the ACME CA (expiry and policy mail).
+    pub acme_email: Option<String>,
+    /// The ACME directory URL.
+    pub acme_directory: String,
+    /// A PEM CA certificate the ACME directory's HTTPS is checked against instead of the
+    /// system's roots (a test CA such as Pebble's).
+    pub acme_ca_file: Option<PathBuf>,
+}
+
+/// Let's Encrypt's production ACME directory.
+pub const LETS_ENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            cert: None,
+            key: None,
+            http_redirect_bind: None,
+            acme_domain: None,
+            acme_email: None,
+            acme_directory: LETS_ENCRYPT.into(),
+            acme_ca_file: None,
+        }
+    }
+}
+
+impl TlsConfig {
+    /// Whether the main listener speaks HTTPS.
+    pub fn enabled(&self) -> bool {
+        self.cert.is_some() || self.acme_domain.is_some()
+    }
+}
+
 /// The daemon's whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -228,6 +275,7 @@ pub struct Config {
     pub gateway: GatewayConfig,
     pub storage: StorageConfig,
     pub metrics: MetricsConfig,
+    pub tls: TlsConfig,
 }
 
 impl Default for Config {
@@ -247,6 +295,7 @@ impl Default for Config {
             gateway: GatewayConfig::default(),
             storage: StorageConfig::default(),
             metrics: MetricsConfig::default(),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -282,6 +331,13 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_CONNECTIONS_PER_IP", "limits.connections_per_ip"),
     ("SPECTRUS_READ_TIMEOUT_SECS", "limits.read_timeout_secs"),
     ("SPECTRUS_RATE_LIMITS", "limits.rate_limits"),
+    ("SPECTRUS_TLS_CERT", "tls.cert"),
+    ("SPECTRUS_TLS_KEY", "tls.key"),
+    ("SPECTRUS_TLS_HTTP_REDIRECT", "tls.http_redirect_bind"),
+    ("SPECTRUS_ACME_DOMAIN", "tls.acme_domain"),
+    ("SPECTRUS_ACME_EMAIL", "tls.acme_email"),
+    ("SPECTRUS_ACME_DIRECTORY", "tls.acme_directory"),
+    ("SPECTRUS_ACME_CA", "tls.acme_ca_file"),
 ];
 
 impl Config {
@@ -412,6 +468,19 @@ impl Config {
                     other => return Err(format!("{other:?} is not one of full, normal")),
                 }
             }
+            "tls.cert" => self.tls.cert = opt(value).map(PathBuf::from),
+            "tls.key" => self.tls.key = opt(value).map(PathBuf::from),
+            "tls.http_redirect_bind" => {
+                self.tls.http_redirect_bind = if value.is_empty() {
+                    None
+                } else {
+                    Some(parse(value, "a socket address like 0.0.0.0:80")?)
+                }
+            }
+            "tls.acme_domain" => self.tls.acme_domain = opt(value),
+            "tls.acme_email" => self.tls.acme_email = opt(value),
+            "tls.acme_directory" => self.tls.acme_directory = value.to_owned(),
+            "tls.acme_ca_file" => self.tls.acme_ca_file = opt(value).map(PathBuf::from),
             other => return Err(format!("unknown key {other}")),
         }
         Ok(())
@@ -467,6 +536,34 @@ impl Config {
                 "must be between 1 and 3600",
             ));
         }
+        match (&self.tls.cert, &self.tls.key) {
+            (Some(_), None) => return Err(invalid("tls.key", "tls.cert needs tls.key")),
+            (None, Some(_)) => return Err(invalid("tls.cert", "tls.key needs tls.cert")),
+            _ => {}
+        }
+        if self.tls.acme_domain.is_some() {
+            if self.tls.cert.is_some() {
+                return Err(invalid(
+                    "tls.acme_domain",
+                    "use either ACME or tls.cert/tls.key, not both",
+                ));
+            }
+            if self.tls.http_redirect_bind.is_none() {
+                return Err(invalid(
+                    "tls.acme_domain",
+                    "ACME answers its HTTP-01 challenges on tls.http_redirect_bind (port 80): set it",
+                ));
+            }
+            if !self.tls.acme_directory.starts_with("https://") {
+                return Err(invalid("tls.acme_directory", "must be an https:// URL"));
+            }
+        }
+        if self.tls.http_redirect_bind.is_some() && !self.tls.enabled() {
+            return Err(invalid(
+                "tls.http_redirect_bind",
+                "redirects to HTTPS, which needs tls.cert and tls.key or tls.acme_domain",
+            ));
+        }
         if self.storage.readers == 0 {
             return Err(invalid("storage.readers", "must be at least 1"));
         }
@@ -497,7 +594,8 @@ impl Config {
                 } else {
                     bound.ip().to_string()
                 };
-                format!("http://{host}:{}", bound.port())
+                let scheme = if self.tls.enabled() { "https" } else { "http" };
+                format!("{scheme}://{host}:{}", bound.port())
             }
         }
     }

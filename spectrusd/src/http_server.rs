@@ -11,11 +11,15 @@
 //! counting), a deadline for the request headers and one for the whole request body (a body
 //! that trickles in is answered 408 and the connection closed), and accept errors (out of
 //! file descriptors) back off instead of spinning.
+//!
+//! With a TLS acceptor the same loop serves HTTPS: the handshake runs in the connection's
+//! task under the header deadline, and every response says `Strict-Transport-Security`.
+//! The plain-HTTP redirect listener is served by the same loop without TLS.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -29,9 +33,11 @@ use bytes::Bytes;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::time::Sleep;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 /// How long requests in flight get to finish once shutdown starts.
@@ -39,6 +45,8 @@ const DRAIN: Duration = Duration::from_secs(3);
 /// The first wait after a failed accept; it doubles up to [`ACCEPT_BACKOFF_MAX`].
 const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
 const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+/// `Strict-Transport-Security` on every HTTPS response: a year.
+const HSTS: &str = "max-age=31536000";
 
 /// What one client may hold.
 #[derive(Debug, Clone, Copy)]
@@ -163,8 +171,11 @@ fn refuse(tcp: TcpStream) {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets open requests finish.
+/// With `tls`, each connection is a TLS handshake first (within the read timeout), and
+/// every response carries `Strict-Transport-Security`.
 pub(crate) async fn serve(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     app: Router,
     bounds: Bounds,
     shutdown: impl Future<Output = ()>,
@@ -196,7 +207,10 @@ pub(crate) async fn serve(
         };
         let Some(permit) = counts.admit(peer.ip(), bounds.connections_per_ip) else {
             tracing::debug!(%peer, "too many connections from one address");
-            refuse(tcp);
+            // A plain-text answer means nothing inside TLS: there the connection just closes.
+            if tls.is_none() {
+                refuse(tcp);
+            }
             continue;
         };
         // Small frames (gateway dispatches) must leave at once: Nagle's algorithm would hold
@@ -204,8 +218,66 @@ pub(crate) async fn serve(
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
-        let app = app.clone();
-        let read_timeout = bounds.read_timeout;
+        let conn = Conn {
+            app: app.clone(),
+            read_timeout: bounds.read_timeout,
+            permit,
+            peer,
+            hsts: tls.is_some(),
+            stop: stop_rx.clone(),
+        };
+        match &tls {
+            None => {
+                tokio::spawn(conn.run(tcp));
+            }
+            Some(acceptor) => {
+                let handshake = acceptor.accept(tcp);
+                tokio::spawn(async move {
+                    match tokio::time::timeout(conn.read_timeout, handshake).await {
+                        Ok(Ok(stream)) => conn.run(stream).await,
+                        Ok(Err(e)) => tracing::debug!(error = %e, %peer, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                });
+            }
+        }
+    }
+    drop(listener);
+    drop(stop_rx);
+    let _ = stopping.send(true);
+    if tokio::time::timeout(DRAIN, stopping.closed())
+        .await
+        .is_err()
+    {
+        tracing::debug!("some HTTP requests were still running at shutdown");
+    }
+}
+
+/// One accepted connection, before it is served.
+struct Conn {
+    app: Router,
+    read_timeout: Duration,
+    permit: ConnectionPermit,
+    peer: SocketAddr,
+    hsts: bool,
+    /// Turns true when shutdown starts; held until the connection ends.
+    stop: watch::Receiver<bool>,
+}
+
+impl Conn {
+    /// Serves HTTP/1.1 (with upgrades) on `io` until the client leaves or shutdown.
+    async fn run<I>(self, io: I)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let Conn {
+            app,
+            read_timeout,
+            permit,
+            peer,
+            hsts,
+            mut stop,
+        } = self;
         let conn_permit = permit.clone();
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
             let expired = Arc::new(AtomicBool::new(false));
@@ -218,43 +290,37 @@ pub(crate) async fn serve(
             req.extensions_mut().insert(permit.clone());
             let app = app.clone();
             async move {
-                let resp = app.oneshot(req).await.unwrap_or_else(|e| match e {});
+                let mut resp = app.oneshot(req).await.unwrap_or_else(|e| match e {});
                 if expired.load(Ordering::Relaxed) {
-                    return Ok::<_, Infallible>(body_timed_out());
+                    resp = body_timed_out();
                 }
-                Ok(resp)
+                if hsts {
+                    resp.headers_mut().insert(
+                        header::STRICT_TRANSPORT_SECURITY,
+                        HeaderValue::from_static(HSTS),
+                    );
+                }
+                Ok::<_, Infallible>(resp)
             }
         });
         let conn = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(read_timeout)
-            .serve_connection(TokioIo::new(tcp), service)
+            .serve_connection(TokioIo::new(io), service)
             .with_upgrades();
-        let mut stop = stop_rx.clone();
-        tokio::spawn(async move {
-            let _permit = conn_permit;
-            tokio::pin!(conn);
-            let ended = tokio::select! {
-                r = conn.as_mut() => r,
-                _ = async { stop.wait_for(|s| *s).await.map(|_| ()) } => {
-                    // Finish the request in flight, then close.
-                    conn.as_mut().graceful_shutdown();
-                    conn.await
-                }
-            };
-            if let Err(e) = ended {
-                tracing::debug!(error = %e, %peer, "HTTP connection ended with an error");
+        let _permit = conn_permit;
+        tokio::pin!(conn);
+        let ended = tokio::select! {
+            r = conn.as_mut() => r,
+            _ = async { stop.wait_for(|s| *s).await.map(|_| ()) } => {
+                // Finish the request in flight, then close.
+                conn.as_mut().graceful_shutdown();
+                conn.await
             }
-            drop(stop);
-        });
-    }
-    drop(listener);
-    drop(stop_rx);
-    let _ = stopping.send(true);
-    if tokio::time::timeout(DRAIN, stopping.closed())
-        .await
-        .is_err()
-    {
-        tracing::debug!("some HTTP requests were still running at shutdown");
+        };
+        if let Err(e) = ended {
+            tracing::debug!(error = %e, %peer, "HTTP connection ended with an error");
+        }
+        drop(stop);
     }
 }

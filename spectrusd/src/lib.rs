@@ -23,11 +23,13 @@ pub mod man;
 pub(crate) mod ratelimit;
 pub(crate) mod reload;
 pub(crate) mod service;
+pub mod socket;
 pub(crate) mod startup;
 pub(crate) mod state;
 pub mod store;
 pub mod systemd;
 pub(crate) mod telemetry;
+pub(crate) mod tls;
 pub(crate) mod voice;
 
 pub use api::mutating_routes;

@@ -142,6 +142,31 @@ pub const KEYS: &[(&str, &str)] = &[
         "storage.min_free_mb",
         "free space (MiB) the data directory must keep: below it the daemon does not start and /readyz answers 503; 0 turns the check off",
     ),
+    (
+        "tls.cert",
+        "PEM certificate chain (server certificate first); with tls.key, bind serves HTTPS (and HSTS). Re-read on SIGHUP",
+    ),
+    (
+        "tls.key",
+        "PEM private key of tls.cert. Re-read on SIGHUP; a pair that cannot be used is logged and the old one kept",
+    ),
+    (
+        "tls.http_redirect_bind",
+        "a plain-HTTP listener answering every request 308 to the https URL (path and query kept); with ACME it answers the HTTP-01 challenges, so it must be reachable on port 80",
+    ),
+    (
+        "tls.acme_domain",
+        "get and renew the certificate over ACME (HTTP-01) for this public name instead of tls.cert/tls.key; account and certificate are cached in the data directory",
+    ),
+    ("tls.acme_email", "contact address given to the ACME CA"),
+    (
+        "tls.acme_directory",
+        "the ACME directory URL (Let's Encrypt production by default; its staging directory for trials)",
+    ),
+    (
+        "tls.acme_ca_file",
+        "a PEM CA certificate the ACME directory's HTTPS is checked against instead of the system's roots (test CAs only)",
+    ),
 ];
 
 /// The default of `key` as text (`unset` for absent optional values).

@@ -1,8 +1,9 @@
 //! SIGHUP: applying a re-read configuration without dropping connections.
 //!
-//! Reloadable: `log` (the caller swaps the tracing filter), `registration`, and `limits`
+//! Reloadable: `log` (the caller swaps the tracing filter), `registration`, `limits`
 //! (`message_max_chars` at once; the other limits are built into the listener and the rate
-//! limiters at start and change at the next restart). Anything else differing is logged as
+//! limiters at start and change at the next restart), and while HTTPS is on `tls.cert` and
+//! `tls.key` (the daemon re-reads the files themselves at every reload). Anything else differing is logged as
 //! needing a restart and left as it is.
 
 use std::sync::Arc;
@@ -45,7 +46,14 @@ pub(crate) fn merge(current: &Config, new: &Config) -> (Config, Reloaded) {
             r.need_restart.push("limits other than message_max_chars");
         }
     }
+    // New certificate and key paths are read by the caller, as long as HTTPS stays on.
+    if current.tls.enabled() && new.tls.enabled() {
+        next.tls.cert = new.tls.cert.clone();
+        next.tls.key = new.tls.key.clone();
+    }
     let mut rest_new = new.clone();
+    rest_new.tls.cert = next.tls.cert.clone();
+    rest_new.tls.key = next.tls.key.clone();
     rest_new.log = next.log.clone();
     rest_new.registration = next.registration;
     rest_new.limits = next.limits.clone();

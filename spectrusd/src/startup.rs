@@ -36,12 +36,26 @@ pub struct Daemon {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<()>,
     admin: JoinHandle<()>,
+    /// The certificate in force when HTTPS is on.
+    tls: Option<Arc<crate::tls::CertStore>>,
 }
 
 impl Daemon {
     /// Re-reads `new` and puts its reloadable parts in force (SIGHUP).
+    /// The TLS certificate and key files are read again: a pair that cannot be used is
+    /// logged and the one in force stays.
     pub fn reload(&self, new: &Config) -> crate::reload::Reloaded {
-        crate::reload::apply(&self.state, new)
+        let mut reloaded = crate::reload::apply(&self.state, new);
+        if let (Some(store), Some(cert), Some(key)) = (&self.tls, &new.tls.cert, &new.tls.key) {
+            match store.reload_files(cert, key) {
+                Ok(()) => {
+                    tracing::info!(cert = %cert.display(), "TLS certificate reloaded");
+                    reloaded.applied.push("tls");
+                }
+                Err(e) => tracing::error!("{e}; keeping the certificate in force"),
+            }
+        }
+        reloaded
     }
 
     /// Drains: gateways get a reconnect close, the HTTP server stops, the WAL is checkpointed.
@@ -216,6 +230,27 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     ensure_data_dir(&config.data_dir)?;
     // A read-only or full data directory stops the start here, with the reason.
     store::disk::check_at_start(&config.data_dir, config.storage.min_free_bytes())?;
+    // A certificate that cannot be used stops the start, naming the file.
+    let tls = match (&config.tls.cert, &config.tls.key) {
+        (Some(cert), Some(key)) => Some(crate::tls::CertStore::new(Some(crate::tls::load_files(
+            cert, key,
+        )?))),
+        // ACME: empty until the cached or a new certificate is put in.
+        _ if config.tls.acme_domain.is_some() => Some(crate::tls::CertStore::new(None)),
+        _ => None,
+    };
+    let acme = config.tls.acme_domain.as_ref().map(|domain| {
+        (
+            crate::tls::acme::Settings {
+                domain: domain.clone(),
+                email: config.tls.acme_email.clone(),
+                directory: config.tls.acme_directory.clone(),
+                ca_file: config.tls.acme_ca_file.clone(),
+                cache: config.data_dir.join("acme"),
+            },
+            Arc::new(crate::tls::acme::Challenges::default()),
+        )
+    });
     // Bound first: a second daemon on the same socket stops here, before touching the DB.
     let admin_socket = config.admin_socket_path();
     let admin_listener = crate::admin::bind(&admin_socket)?;
@@ -282,6 +317,15 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         false => None,
     };
     let http_addr = listener.local_addr()?;
+    let redirect_listener = match config.tls.http_redirect_bind {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} (tls.http_redirect_bind)"))?,
+        ),
+        None => None,
+    };
+    let acceptor = tls.clone().map(crate::tls::acceptor).transpose()?;
     let state: SharedState = Arc::new(AppState {
         auth_limiter: crate::ratelimit::AuthLimiter::new(config.limits.auth_per_minute),
         rates: crate::ratelimit::Rates::new(&config.limits),
@@ -315,8 +359,32 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         let signal = async move {
             let _ = shutdown_rx.wait_for(|v| *v).await;
         };
-        crate::http_server::serve(listener, app, bounds, signal).await;
+        crate::http_server::serve(listener, acceptor, app, bounds, signal).await;
     });
+    if let Some(l) = redirect_listener {
+        let target = match &state.config().public_url {
+            Some(url) if url.starts_with("https://") => {
+                crate::tls::redirect::Target::Base(url.trim_end_matches('/').to_owned())
+            }
+            _ => crate::tls::redirect::Target::SameHost {
+                https_port: http_addr.port(),
+            },
+        };
+        let addr = l.local_addr()?;
+        let challenges = acme.as_ref().map(|(_, c)| c.clone());
+        let mut stop = shutdown_tx.subscribe();
+        tokio::spawn(async move {
+            let signal = async move {
+                let _ = stop.wait_for(|v| *v).await;
+            };
+            let app = crate::tls::redirect::router(target, challenges);
+            crate::http_server::serve(l, None, app, bounds, signal).await;
+        });
+        tracing::info!("redirecting http://{addr} to https");
+    }
+    if let (Some((settings, challenges)), Some(store)) = (acme, &tls) {
+        crate::tls::acme::spawn(settings, store.clone(), challenges, shutdown_tx.subscribe());
+    }
     spawn_housekeeping(state.clone(), shutdown_tx.subscribe());
     if let Some(l) = metrics_listener {
         spawn_metrics(l, state.clone(), shutdown_tx.subscribe())?;
@@ -326,8 +394,9 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
 
     let url = state.config().public_base_url_at(http_addr);
     tracing::info!(
-        "spectrusd {} listening on http://{http_addr} ({url})",
-        env!("CARGO_PKG_VERSION")
+        "spectrusd {} listening on {}://{http_addr} ({url})",
+        env!("CARGO_PKG_VERSION"),
+        if tls.is_some() { "https" } else { "http" }
     );
     if let Some(code) = setup_code {
         tracing::info!(
@@ -341,6 +410,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         shutdown: shutdown_tx,
         server,
         admin,
+        tls,
     })
 }
 

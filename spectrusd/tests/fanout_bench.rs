@@ -125,7 +125,7 @@ async fn setup() -> (Hub, Arc<Access>, mpsc::UnboundedReceiver<()>) {
     for i in 0..MEMBERS {
         let client = TcpStream::connect(addr).await.expect("connect");
         let (server, _) = listener.accept().await.expect("accept");
-        let out = Out::new(Arc::new(server), hub.queue_capacity());
+        let out = Out::new(Arc::new(server.into()), hub.queue_capacity());
         let drained = out.clone();
         tokio::spawn(async move { drained.drain(false).await });
         hub.register(format!("s{i}"), Id(1000 + i), Id(1), out);

@@ -295,11 +295,14 @@ async fn the_log_is_plain_text_when_it_is_not_a_terminal() {
 async fn the_setup_hint_names_the_address_actually_bound() {
     // The kit binds port 0: the hint must give the port the daemon got, which `d.url` is.
     let d = TestDaemon::start().await.unwrap();
-    let log = d.log();
-    let hint = log
-        .iter()
-        .find(|l| l.contains("register the owner account at"))
-        .expect("the setup hint is logged");
+    // The kit returns at the "listening" line; the hint is the next one.
+    let logged = |d: &TestDaemon| {
+        d.log()
+            .into_iter()
+            .find(|l| l.contains("register the owner account at"))
+    };
+    spectrus_testkit::eventually(std::time::Duration::from_secs(5), || logged(&d).is_some()).await;
+    let hint = logged(&d).expect("the setup hint is logged");
     assert!(
         hint.contains(&format!("at {} with setup code", d.url)),
         "{hint} does not name {}",

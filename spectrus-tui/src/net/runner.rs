@@ -33,6 +33,8 @@ pub struct RunnerOptions {
     pub gateway: GatewayOptions,
     /// The push-to-talk flag the engine's gate follows ([`Effect::PushToTalk`] sets it).
     pub push_to_talk: Arc<AtomicBool>,
+    /// CA certificates (PEM) trusted for https:// servers beside the system's.
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 impl RunnerOptions {
@@ -48,6 +50,7 @@ impl RunnerOptions {
                 ..GatewayOptions::default()
             },
             push_to_talk: Arc::default(),
+            ca_pem: None,
         }
     }
 }
@@ -64,6 +67,7 @@ pub struct ClientRunner {
     urls: HashMap<ServerKey, String>,
     conns: HashMap<ServerKey, Conn>,
     push_to_talk: Arc<AtomicBool>,
+    ca_pem: Option<Vec<u8>>,
 }
 
 impl ClientRunner {
@@ -87,6 +91,7 @@ impl ClientRunner {
             urls: HashMap::new(),
             conns: HashMap::new(),
             push_to_talk: opts.push_to_talk,
+            ca_pem: opts.ca_pem,
         }
     }
 
@@ -123,7 +128,11 @@ impl ClientRunner {
                 .urls
                 .get(&key)
                 .ok_or_else(|| "unknown server".to_owned())?;
-            let client = Client::new(url).map_err(|e| e.to_string())?;
+            let client = match &self.ca_pem {
+                Some(ca) => Client::with_root_certificates(url, ca),
+                None => Client::new(url),
+            }
+            .map_err(|e| e.to_string())?;
             let link = Link::new(key, url, client);
             self.conns.insert(
                 key,

@@ -11,8 +11,9 @@ use std::collections::VecDeque;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::net::TcpStream;
 use tokio::sync::Notify;
+
+use crate::socket::Socket;
 
 use super::wire::{self, FramePrefix};
 
@@ -111,7 +112,7 @@ impl State {
 
 /// The sending side of one gateway connection; shared by its task and the delivery lanes.
 pub struct Out {
-    stream: Arc<TcpStream>,
+    stream: Arc<Socket>,
     state: Mutex<State>,
     wake: Notify,
     /// Most frames the queue holds before the client counts as too slow.
@@ -129,7 +130,7 @@ pub enum Drained {
 
 impl Out {
     /// The sending side of `stream`, queueing at most `limit` frames.
-    pub fn new(stream: Arc<TcpStream>, limit: usize) -> Arc<Out> {
+    pub fn new(stream: Arc<Socket>, limit: usize) -> Arc<Out> {
         Arc::new(Out {
             stream,
             state: Mutex::new(State::default()),
@@ -326,6 +327,7 @@ impl Out {
 pub(crate) mod tests {
     use super::*;
     use tokio::io::AsyncReadExt;
+    use tokio::net::TcpStream;
 
     /// An `Out` on the server end of a real loopback connection, and the client end.
     pub(crate) async fn pair(limit: usize) -> (Arc<Out>, TcpStream) {
@@ -334,7 +336,7 @@ pub(crate) mod tests {
             .await
             .unwrap();
         let (server, _) = listener.accept().await.unwrap();
-        (Out::new(Arc::new(server), limit), client)
+        (Out::new(Arc::new(server.into()), limit), client)
     }
 
     /// Reads whole text or close frames (unmasked, as the server sends them) until `n` arrived.

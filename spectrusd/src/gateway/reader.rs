@@ -15,7 +15,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use governor::DefaultDirectRateLimiter;
-use tokio::net::TcpStream;
 use tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
 use tungstenite::protocol::{Role, WebSocketConfig, WebSocketContext};
 use tungstenite::{Message, Utf8Bytes};
@@ -23,6 +22,7 @@ use tungstenite::{Message, Utf8Bytes};
 use spectrus_proto::gateway::close;
 
 use crate::bus::out::Out;
+use crate::socket::Socket;
 
 /// What the client sent.
 #[derive(Debug)]
@@ -102,7 +102,7 @@ fn too_many_frames() -> io::Error {
 
 /// The receiving side of one connection.
 pub(super) struct Reader {
-    stream: Arc<TcpStream>,
+    stream: Arc<Socket>,
     ctx: WebSocketContext,
     /// tungstenite's own replies, waiting to go to [`Out`].
     replies: Vec<u8>,
@@ -115,7 +115,7 @@ pub(super) struct Reader {
 
 /// The socket as tungstenite sees it: reads never wait, writes are collected.
 struct View<'a> {
-    stream: &'a TcpStream,
+    stream: &'a Socket,
     replies: &'a mut Vec<u8>,
     counter: &'a mut FrameCounter,
     limit: &'a DefaultDirectRateLimiter,
@@ -156,7 +156,7 @@ impl Reader {
     /// Reads `stream`; `leftover` is what the HTTP server had read past the handshake.
     /// Every frame takes one cell of `limit`.
     pub(super) fn new(
-        stream: Arc<TcpStream>,
+        stream: Arc<Socket>,
         leftover: Bytes,
         max_message: usize,
         limit: DefaultDirectRateLimiter,

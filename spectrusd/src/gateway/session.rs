@@ -3,7 +3,7 @@
 //!
 //! The handshake is answered here and the upgraded TCP stream taken back from hyper, so
 //! that frames can be written straight into the socket (`bus::out`) by the delivery
-//! lanes. The connection's task reads the client's frames ([`super::reader`]), keeps the
+//! lanes (over TLS, into a socket pair bridged to the TLS stream: [`crate::socket`]). The connection's task reads the client's frames ([`super::reader`]), keeps the
 //! heartbeat deadline and drains whatever could not be written at once.
 
 use std::num::NonZeroU32;
@@ -22,6 +22,7 @@ use hyper_util::rt::TokioIo;
 use spectrus_proto::gateway::{ClientFrame, Hello, InvalidSession, close, op};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep, sleep_until};
+use tokio_rustls::server::TlsStream;
 
 use super::handshake;
 use super::reader::{Incoming, Reader};
@@ -29,6 +30,7 @@ use crate::bus::out::Out;
 use crate::bus::slot::Slot;
 use crate::http_server::ConnectionPermit;
 use crate::service::sessions::{self, OpenError};
+use crate::socket::{self, Socket};
 use crate::state::SharedState;
 
 /// Frames a client may send per minute before it is disconnected with 4008: every frame,
@@ -59,13 +61,25 @@ pub(crate) async fn upgrade(State(state): State<SharedState>, mut req: Request) 
                 return;
             }
         };
-        match upgraded.downcast::<TokioIo<TcpStream>>() {
-            Ok(parts) => {
-                let stream = Arc::new(parts.io.into_inner());
-                Connection::new(state, stream, parts.read_buf).run().await;
-            }
-            Err(_) => tracing::error!("gateway upgrade on a connection that is not plain TCP"),
-        }
+        let (socket, leftover) = match upgraded.downcast::<TokioIo<TcpStream>>() {
+            Ok(parts) => (Socket::from(parts.io.into_inner()), parts.read_buf),
+            Err(upgraded) => match upgraded.downcast::<TokioIo<TlsStream<TcpStream>>>() {
+                Ok(parts) => match socket::bridge(parts.io.into_inner()) {
+                    Ok(s) => (s, parts.read_buf),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot bridge a TLS gateway connection");
+                        return;
+                    }
+                },
+                Err(_) => {
+                    tracing::error!("gateway upgrade on a connection that is neither TCP nor TLS");
+                    return;
+                }
+            },
+        };
+        Connection::new(state, Arc::new(socket), leftover)
+            .run()
+            .await;
     });
     Response::builder()
         .status(StatusCode::SWITCHING_PROTOCOLS)
@@ -120,7 +134,7 @@ enum Step {
 }
 
 impl Connection {
-    fn new(state: SharedState, stream: Arc<TcpStream>, leftover: Bytes) -> Connection {
+    fn new(state: SharedState, stream: Arc<Socket>, leftover: Bytes) -> Connection {
         let interval = Duration::from_millis(state.config().gateway.heartbeat_interval_ms);
         let now = Instant::now();
         let out = Out::new(stream.clone(), state.hub.queue_capacity());

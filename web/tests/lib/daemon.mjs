@@ -33,9 +33,11 @@ export async function freePort() {
 
 export class Daemon {
   /**
-   * @param {{ env?: Record<string, string> }} [opts]
+   * @param {{ env?: Record<string, string>, https?: boolean }} [opts] `https`: the env
+   *   names a certificate (SPECTRUS_TLS_CERT/KEY), so the daemon serves https://
    */
   constructor(opts = {}) {
+    this.scheme = opts.https ? "https" : "http";
     this.bin = process.env.SPECTRUS_BIN || join(ROOT, "target/debug/spectrusd");
     this.dataRoot = mkdtempSync(join(tmpdir(), "spectrus-web-"));
     this.dataDir = join(this.dataRoot, "data");
@@ -48,9 +50,9 @@ export class Daemon {
     this.log = [];
   }
 
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (`https://` when started with a certificate) */
   get url() {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.scheme}://127.0.0.1:${this.port}`;
   }
 
   /** Starts the daemon (on the port it had before, if any) and waits until it listens. */
@@ -82,7 +84,7 @@ export class Daemon {
           buf = buf.slice(nl + 1);
           this.log.push(line);
           if (this.log.length > 2000) this.log.splice(0, 1000);
-          if (line.includes("listening on http://")) {
+          if (line.includes(`listening on ${this.scheme}://`)) {
             clearTimeout(timer);
             ok(undefined);
           }
@@ -130,7 +132,7 @@ export class Daemon {
 
 /**
  * Starts a daemon.
- * @param {{ env?: Record<string, string> }} [opts]
+ * @param {{ env?: Record<string, string>, https?: boolean }} [opts]
  */
 export async function startDaemon(opts) {
   return new Daemon(opts).start();
