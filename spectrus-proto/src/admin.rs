@@ -180,6 +180,69 @@ pub struct BanRequest {
     pub reason: Option<String>,
 }
 
+/// `POST /admin/v1/members/{member}/kick`.
+pub type KickRequest = BanRequest;
+
+/// `PATCH /admin/v1/members/{member}`: a nickname (`null` clears it) and a timeout (RFC 3339;
+/// `null` lifts it), with the audit log's reason. Absent fields are left alone.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ModerateMember {
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub nick: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timeout_until: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `PATCH /admin/v1/voice/{member}`: server-mute, server-deafen, move to a voice channel (by
+/// name or id) or disconnect (`channel: null`). Absent fields are left alone.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ModerateVoice {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mute: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deaf: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub channel: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `POST /admin/v1/channels/{channel}/purge`: deletes the channel's messages by `user`
+/// (username or id) and/or posted at or after `since` (RFC 3339); at least one is required.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PurgeRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The answer to a purge.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PurgeResult {
+    /// How many messages were deleted.
+    pub deleted: u64,
+}
+
 /// `POST /admin/v1/backup`: `path` is absolute and written by the daemon's own user.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BackupRequest {

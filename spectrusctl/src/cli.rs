@@ -9,6 +9,12 @@ use spectrus_proto::admin::DEFAULT_ADMIN_SOCKET;
 
 use crate::duration::parse_duration;
 
+mod moderation;
+
+pub use moderation::{
+    MembersCommand, MessagesCommand, PurgeArgs, ServerCommand, ServerSet, VoiceCommand, VoiceTarget,
+};
+
 /// Text for the end of `--help` and for the man page's extra sections.
 pub const AFTER_HELP: &str = "\
 Exit status: 0 on success; 1 when the daemon refuses the request or a local file is bad; \
@@ -93,6 +99,18 @@ pub enum Command {
     /// Ban and unban users.
     #[command(subcommand)]
     Bans(BansCommand),
+    /// Moderate members: kick, time out, set nicknames.
+    #[command(subcommand)]
+    Members(MembersCommand),
+    /// Moderate voice: mute, deafen, move, disconnect.
+    #[command(subcommand)]
+    Voice(VoiceCommand),
+    /// Delete messages in bulk.
+    #[command(subcommand)]
+    Messages(MessagesCommand),
+    /// Show or change the server's name and description.
+    #[command(subcommand)]
+    Server(ServerCommand),
     /// Write a consistent copy of the database while the daemon keeps serving.
     #[command(
         long_about = "Write a consistent copy of the database while the daemon keeps \
@@ -114,8 +132,9 @@ pub enum Command {
     /// Print the audit log: who changed what, newest first.
     #[command(
         long_about = "Print the audit log: who changed what, newest first.\n\n\
-        Members appear by id; changes made through the admin socket appear as \
-        \"admin (uid N)\", N being the uid of the process that made them (root is 0)."
+        Members, channels and roles appear by name (by id once deleted; --json keeps the ids); \
+        changes made through the admin socket appear as \"admin (uid N)\", N being the uid of \
+        the process that made them (root is 0)."
     )]
     Audit(AuditArgs),
     /// Print a shell completion script.

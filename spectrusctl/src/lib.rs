@@ -1,14 +1,16 @@
 //! `spectrusctl`, the admin CLI of Spectrus, as a library: the binary is a thin `main` over
 //! [`cli`] (what the command line means), [`commands`] (one module per command group),
 //! [`transport`] (HTTP over the admin Unix socket), [`output`] and [`table`] (what gets
-//! printed), plus [`layout`] (JSON to TOML and back), [`duration`] and [`man`] (the manual
-//! page generator). The admin API itself is described in `docs/admin-api.md`.
+//! printed), plus [`layout`] (JSON to TOML and back), [`names`] (ids to names for people),
+//! [`duration`] and [`man`] (the manual page generator). The admin API itself is described
+//! in `docs/admin-api.md`.
 
 pub mod cli;
 pub mod commands;
 pub mod duration;
 pub mod error;
 pub mod layout;
+pub mod names;
 /// The manual page generator (shared with spectrusd, in `spectrus-man`).
 pub use spectrus_man as man;
 pub mod output;

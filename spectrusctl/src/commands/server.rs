@@ -1,11 +1,15 @@
 //! `status`, `setup-code` and `config`: what the daemon says about itself.
 
+use hyper::Method;
 use serde_json::Value;
-use spectrus_proto::admin::{SetupCode, Status};
+use spectrus_proto::admin::{AdminUser, SetupCode, Status};
+use spectrus_proto::model::ServerInfo;
+use spectrus_proto::rest::PatchServer;
 
+use crate::cli::{ServerCommand, ServerSet};
 use crate::commands::Ctx;
 use crate::error::Result;
-use crate::output::{human_bytes, human_span};
+use crate::output::{human_bytes, human_span, or_dash};
 use crate::table::Table;
 use crate::transport::decode;
 
@@ -42,6 +46,65 @@ pub fn status_table(s: &Status) -> Table {
 
 fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
+}
+
+/// `spectrusctl server show|set`.
+pub async fn server(cmd: &ServerCommand, ctx: &mut Ctx<'_>) -> Result<()> {
+    let patch = match cmd {
+        ServerCommand::Show => {
+            let value = ctx.client.get("/server").await?;
+            return print_server(ctx, value).await;
+        }
+        ServerCommand::Set(ServerSet::Name { name }) => PatchServer {
+            name: Some(name.clone()),
+            ..Default::default()
+        },
+        ServerCommand::Set(ServerSet::Description { text }) => PatchServer {
+            description: Some((!text.is_empty()).then(|| text.clone())),
+            ..Default::default()
+        },
+    };
+    let value = ctx
+        .client
+        .call(Method::PATCH, "/server", Some(&patch))
+        .await?;
+    print_server(ctx, value).await
+}
+
+/// The JSON as is, or a table naming the owner (one more request).
+async fn print_server(ctx: &mut Ctx<'_>, value: Value) -> Result<()> {
+    if ctx.out.is_json() {
+        return ctx.out.json(&value);
+    }
+    let info: ServerInfo = decode(value)?;
+    let owner = match info.owner_id {
+        Some(id) => Some(
+            ctx.client
+                .get_as::<AdminUser>(&format!("/users/{id}"))
+                .await?
+                .username,
+        ),
+        None => None,
+    };
+    ctx.out.table(&server_table(&info, owner.as_deref()))
+}
+
+/// The server's public settings as a two-column table.
+pub fn server_table(s: &ServerInfo, owner: Option<&str>) -> Table {
+    let mut t = Table::headless();
+    t.row(["name", &s.name]);
+    t.row(["description", &or_dash(s.description.as_deref())]);
+    t.row(["registration", s.registration.as_str()]);
+    t.row(["owner", owner.unwrap_or("unclaimed (see setup-code)")]);
+    t.row([
+        "voice",
+        if s.voice_enabled {
+            "enabled"
+        } else {
+            "disabled"
+        },
+    ]);
+    t
 }
 
 /// `spectrusctl setup-code`.
