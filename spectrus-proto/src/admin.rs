@@ -61,6 +61,9 @@ pub struct Status {
     /// Voice channels with at least one participant.
     pub voice_rooms: u64,
     pub voice_participants: u64,
+    /// Whether voice runs, and on which UDP address.
+    #[serde(default)]
+    pub voice: crate::rest::VoiceStatus,
     /// Size of the database files on disk (main file plus WAL).
     pub database_bytes: u64,
     pub license: LicenseStatus,

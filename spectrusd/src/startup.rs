@@ -219,6 +219,8 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     // Bound first: a second daemon on the same socket stops here, before touching the DB.
     let admin_socket = config.admin_socket_path();
     let admin_listener = crate::admin::bind(&admin_socket)?;
+    // A taken voice port stops the start here too (unless voice.enabled = false).
+    let (voice, voice_events) = crate::voice::VoiceService::start(&config.voice).await?;
     let secret = jwt_secret(&config)?;
     let db_path = config.data_dir.join("spectrus.db");
     let telemetry = crate::telemetry::Telemetry::new(config.metrics.enabled);
@@ -265,7 +267,6 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         },
         access.clone(),
     );
-    let (voice, voice_events) = crate::voice::VoiceService::start(&config.voice).await;
     let voice_flags = store.read(store::voice::all_moderation).await?;
     voice.restore_moderation(voice_flags);
     let listener = TcpListener::bind(config.bind)

@@ -138,33 +138,46 @@ async fn healthz_is_liveness_and_readyz_reports_each_check() {
     );
 }
 
-#[tokio::test]
-async fn readyz_is_503_when_the_voice_port_cannot_be_bound() {
-    // Someone else holds the voice port: the daemon starts (chat works) but is not ready.
+#[test]
+fn a_taken_voice_port_stops_the_start_with_one_line() {
+    // Someone else holds the voice port: the daemon refuses to start, naming the port and
+    // the way out (an operator must never miss that voice is off).
     let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let d = TestDaemon::start_with(&[("SPECTRUS_VOICE_UDP", &addr)])
-        .await
-        .unwrap();
-    let (status, body) = get(&format!("{}/readyz", d.url)).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert_eq!(body["status"], "not_ready");
-    assert_eq!(body["checks"]["voice"]["ok"], false);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, err) = start_must_fail(dir.path(), &[("SPECTRUS_VOICE_UDP", &addr)]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        body["checks"]["voice"]["detail"]
-            .as_str()
-            .unwrap()
-            .contains(&addr),
+        err.contains(&format!("cannot use UDP {addr} for voice")),
+        "{err}"
+    );
+    assert!(err.contains("voice.enabled = false"), "{err}");
+}
+
+#[tokio::test]
+async fn healthz_and_readyz_report_the_voice_state() {
+    let d = TestDaemon::start().await.unwrap();
+    let (_, body) = get(&format!("{}/healthz", d.url)).await;
+    assert_eq!(body["voice"]["enabled"], true, "{body}");
+    let udp = body["voice"]["udp"].as_str().unwrap().to_owned();
+    assert!(
+        udp.starts_with("127.0.0.1:") && !udp.ends_with(":0"),
         "{body}"
     );
-    assert_eq!(body["checks"]["database"]["ok"], true);
-    // Liveness does not depend on it.
-    assert_eq!(get(&format!("{}/healthz", d.url)).await.0, StatusCode::OK);
+    let (_, ready) = get(&format!("{}/readyz", d.url)).await;
+    assert_eq!(
+        ready["checks"]["voice"]["detail"],
+        format!("UDP {udp} bound")
+    );
 
-    // Voice disabled on purpose is ready.
+    // Voice disabled on purpose starts, is ready, and says so.
     let d = TestDaemon::start_with(&[("SPECTRUS_VOICE_ENABLED", "false")])
         .await
         .unwrap();
+    let (_, body) = get(&format!("{}/healthz", d.url)).await;
+    assert_eq!(body["voice"]["enabled"], false, "{body}");
+    assert!(body["voice"].get("udp").is_none(), "{body}");
     let (status, body) = get(&format!("{}/readyz", d.url)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(

@@ -29,16 +29,18 @@ pub fn status_table(s: &Status) -> Table {
     t.row(["version", &s.version]);
     t.row(["uptime", &human_span(s.uptime_seconds)]);
     t.row(["members", &format!("{} ({} online)", s.members, s.online)]);
-    t.row([
-        "voice",
-        &format!(
-            "{} {}, {} {}",
+    let voice = match (&s.voice.enabled, &s.voice.udp) {
+        (true, udp) => format!(
+            "on UDP {}: {} {}, {} {}",
+            udp.as_deref().unwrap_or("?"),
             s.voice_rooms,
             plural(s.voice_rooms, "room", "rooms"),
             s.voice_participants,
             plural(s.voice_participants, "participant", "participants")
         ),
-    ]);
+        (false, _) => "disabled (voice.enabled = false)".to_owned(),
+    };
+    t.row(["voice", &voice]);
     t.row(["database", &human_bytes(s.database_bytes)]);
     t.row(["licence", &licence]);
     t
@@ -155,6 +157,10 @@ mod tests {
             online: 7,
             voice_rooms: 1,
             voice_participants: 5,
+            voice: spectrus_proto::rest::VoiceStatus {
+                enabled: true,
+                udp: Some("0.0.0.0:10000".into()),
+            },
             database_bytes: 12 * 1024 * 1024,
             license: LicenseStatus {
                 state: LicenseState::Valid,
@@ -170,9 +176,20 @@ mod tests {
             "version   0.1.0\n\
              uptime    3d 4h\n\
              members   42 (7 online)\n\
-             voice     1 room, 5 participants\n\
+             voice     on UDP 0.0.0.0:10000: 1 room, 5 participants\n\
              database  12.0 MiB\n\
              licence   valid (premium)\n"
+        );
+    }
+
+    #[test]
+    fn disabled_voice_is_said() {
+        let mut s = sample();
+        s.voice = spectrus_proto::rest::VoiceStatus::default();
+        let text = status_table(&s).render();
+        assert!(
+            text.contains("voice     disabled (voice.enabled = false)"),
+            "{text}"
         );
     }
 
