@@ -475,6 +475,13 @@ impl Config {
         Ok(())
     }
 
+    /// The tracing filter in force: `log` plus, unless it logs at `debug` or `trace` or names
+    /// them, the WebRTC stack's crates held to errors ([`QUIET_TARGETS`]): at the default
+    /// `info` the log carries Spectrus's own events, not ICE, DTLS and SCTP internals.
+    pub fn log_filter(&self) -> String {
+        log_filter(&self.log)
+    }
+
     /// The admin socket path: configured, else `<data dir>/admin.sock`.
     pub fn admin_socket_path(&self) -> PathBuf {
         self.admin_socket
@@ -526,6 +533,38 @@ impl Config {
         }
         v
     }
+}
+
+/// The WebRTC stack's log targets (prefixes: `rtc` covers `rtc_ice`, `rtc_dtls`, `rtc_sctp`
+/// and the rest; `webrtc` likewise).
+pub const QUIET_TARGETS: &[&str] = &["rtc", "webrtc"];
+
+/// See [`Config::log_filter`].
+pub fn log_filter(log: &str) -> String {
+    let directives: Vec<&str> = log.split(',').map(str::trim).collect();
+    let verbose = directives
+        .iter()
+        .any(|d| matches!(d.to_ascii_lowercase().as_str(), "debug" | "trace"));
+    if verbose {
+        return log.to_owned();
+    }
+    let mut filter = log.to_owned();
+    for target in QUIET_TARGETS {
+        let named = directives.iter().any(|d| {
+            let t = d.split(['=', '[']).next().unwrap_or_default();
+            t == *target
+                || t.starts_with(&format!("{target}_"))
+                || t.starts_with(&format!("{target}::"))
+        });
+        if !named {
+            if !filter.is_empty() {
+                filter.push(',');
+            }
+            filter.push_str(target);
+            filter.push_str("=error");
+        }
+    }
+    filter
 }
 
 #[cfg(test)]
@@ -606,5 +645,24 @@ mod tests {
             c.admin_socket_path(),
             PathBuf::from("/run/spectrus/admin.sock")
         );
+    }
+
+    #[test]
+    fn the_webrtc_stack_is_quiet_unless_asked() {
+        assert_eq!(log_filter("info"), "info,rtc=error,webrtc=error");
+        assert_eq!(
+            log_filter("warn,spectrusd=info"),
+            "warn,spectrusd=info,rtc=error,webrtc=error"
+        );
+        assert_eq!(log_filter("debug"), "debug");
+        assert_eq!(
+            log_filter("info,rtc_ice=debug"),
+            "info,rtc_ice=debug,webrtc=error"
+        );
+        assert_eq!(
+            log_filter("info,webrtc::peer=trace"),
+            "info,webrtc::peer=trace,rtc=error"
+        );
+        assert!(tracing_subscriber::EnvFilter::try_new(log_filter("info")).is_ok());
     }
 }
