@@ -201,6 +201,14 @@ impl Default for MetricsConfig {
     }
 }
 
+/// Development aids, off in production.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct DebugConfig {
+    /// Serve the voice interop probe `/voice-test.html` (and its script); 404 otherwise.
+    pub voice_test_page: bool,
+}
+
 /// The daemon's whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -228,6 +236,7 @@ pub struct Config {
     pub gateway: GatewayConfig,
     pub storage: StorageConfig,
     pub metrics: MetricsConfig,
+    pub debug: DebugConfig,
 }
 
 impl Default for Config {
@@ -247,6 +256,7 @@ impl Default for Config {
             gateway: GatewayConfig::default(),
             storage: StorageConfig::default(),
             metrics: MetricsConfig::default(),
+            debug: DebugConfig::default(),
         }
     }
 }
@@ -282,6 +292,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_CONNECTIONS_PER_IP", "limits.connections_per_ip"),
     ("SPECTRUS_READ_TIMEOUT_SECS", "limits.read_timeout_secs"),
     ("SPECTRUS_RATE_LIMITS", "limits.rate_limits"),
+    ("SPECTRUS_VOICE_TEST_PAGE", "debug.voice_test_page"),
 ];
 
 impl Config {
@@ -401,6 +412,7 @@ impl Config {
                 self.limits.read_timeout_secs = parse(value, "a number of seconds")?
             }
             "metrics.enabled" => self.metrics.enabled = parse(value, "true or false")?,
+            "debug.voice_test_page" => self.debug.voice_test_page = parse(value, "true or false")?,
             "metrics.bind" => {
                 self.metrics.bind = parse(value, "a socket address like 127.0.0.1:9464")?
             }
