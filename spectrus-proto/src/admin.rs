@@ -61,9 +61,10 @@ pub struct Status {
     /// Voice channels with at least one participant.
     pub voice_rooms: u64,
     pub voice_participants: u64,
-    /// Whether voice runs, and on which UDP address.
-    #[serde(default)]
-    pub voice: crate::rest::VoiceStatus,
+    /// Whether voice runs, and on which UDP address (absent from daemons before 0.1.x that
+    /// did not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<crate::rest::VoiceStatus>,
     /// Size of the database files on disk (main file plus WAL).
     pub database_bytes: u64,
     pub license: LicenseStatus,

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use spectrus_proto::Permission;
-use spectrus_proto::admin::DEFAULT_ADMIN_SOCKET;
 
 use crate::duration::parse_duration;
 
@@ -38,15 +37,16 @@ within --timeout; 77 when permission is denied (the socket's mode, or the daemon
     after_help = AFTER_HELP
 )]
 pub struct Cli {
-    /// Path of the daemon's admin socket.
+    /// Path of the daemon's admin socket. Without it: the `admin_socket` of
+    /// /etc/spectrus/spectrusd.toml, else the first that exists of /run/spectrus/admin.sock
+    /// (systemd), that file's data_dir and ./spectrus-data/admin.sock (started by hand here).
     #[arg(
         long,
         global = true,
         value_name = "PATH",
-        env = "SPECTRUS_ADMIN_SOCKET",
-        default_value = DEFAULT_ADMIN_SOCKET
+        env = "SPECTRUS_ADMIN_SOCKET"
     )]
-    pub socket: PathBuf,
+    pub socket: Option<PathBuf>,
 
     /// Seconds to wait for the daemon's answer before giving up (0: no limit; backups never
     /// time out).
@@ -481,7 +481,7 @@ mod tests {
     #[test]
     fn global_flags_go_anywhere() {
         let cli = parse(&["--socket", "/tmp/a.sock", "status", "--json"]).unwrap();
-        assert_eq!(cli.socket, PathBuf::from("/tmp/a.sock"));
+        assert_eq!(cli.socket, Some(PathBuf::from("/tmp/a.sock")));
         assert!(cli.json);
         assert!(matches!(cli.command, Command::Status));
     }

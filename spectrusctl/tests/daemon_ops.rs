@@ -457,3 +457,46 @@ async fn a_live_socket_stops_a_second_daemon_and_a_stale_one_is_replaced() {
     d.restart().await.unwrap();
     ctl(&d, &["status"]).ok();
 }
+
+#[tokio::test]
+async fn a_daemon_started_by_hand_is_found_from_its_directory() {
+    if std::path::Path::new(spectrus_proto::admin::DEFAULT_ADMIN_SOCKET).exists()
+        || std::path::Path::new(spectrusctl::locate::DAEMON_CONFIG).exists()
+    {
+        eprintln!("skipped: this machine has a system spectrusd whose socket would be found first");
+        return;
+    }
+    // `spectrusd` run in a directory keeps its data, and its socket, in ./spectrus-data.
+    let here = tempfile::tempdir().unwrap();
+    let data = here.path().join("spectrus-data");
+    let d = TestDaemon::start_with(&[
+        ("SPECTRUS_DATA_DIR", data.to_str().unwrap()),
+        (
+            "SPECTRUS_ADMIN_SOCKET",
+            data.join("admin.sock").to_str().unwrap(),
+        ),
+    ])
+    .await
+    .unwrap();
+    let run = |dir: &std::path::Path| {
+        let mut cmd = std::process::Command::new(common::binary());
+        cmd.args(["--json", "status"])
+            .current_dir(dir)
+            .env_remove("SPECTRUS_ADMIN_SOCKET")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        common::run_command(cmd, None)
+    };
+    assert_eq!(run(here.path()).json()["members"], 0);
+    // Elsewhere, nothing is found and the message says what to set.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let lost = run(elsewhere.path());
+    assert_eq!(lost.code, 69, "{lost:?}");
+    assert!(lost.stderr.contains("no admin socket found"), "{lost:?}");
+    assert!(
+        lost.stderr
+            .contains("--socket PATH or SPECTRUS_ADMIN_SOCKET=PATH"),
+        "{lost:?}"
+    );
+    drop(d);
+}

@@ -330,11 +330,13 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         "spectrusd {} listening on http://{http_addr} ({url})",
         env!("CARGO_PKG_VERSION")
     );
+    let ctl = format!("spectrusctl --socket {}", admin_socket.display());
     if let Some(code) = setup_code {
         tracing::info!(
-            "this server has no owner yet: register the owner account at {url} with setup code {code}"
+            "this server has no owner yet: register the owner account at {url} with setup code {code} (or print it again with: {ctl} setup-code)"
         );
     }
+    tracing::info!("administer this server with: {ctl} status");
     Ok(Daemon {
         http_addr,
         state,

@@ -308,6 +308,11 @@ async fn the_log_is_plain_text_when_it_is_not_a_terminal() {
 async fn the_setup_hint_names_the_address_actually_bound() {
     // The kit binds port 0: the hint must give the port the daemon got, which `d.url` is.
     let d = TestDaemon::start().await.unwrap();
+    // The lines after "listening on" (which the kit waits for) may still be on their way.
+    spectrus_testkit::eventually(Duration::from_secs(5), || {
+        d.log().iter().any(|l| l.contains("administer this server with"))
+    })
+    .await;
     let log = d.log();
     let hint = log
         .iter()
@@ -317,5 +322,13 @@ async fn the_setup_hint_names_the_address_actually_bound() {
         hint.contains(&format!("at {} with setup code", d.url)),
         "{hint} does not name {}",
         d.url
+    );
+    // And how to reach it with spectrusctl (the socket of a daemon started by hand).
+    let ctl = format!("spectrusctl --socket {}", d.admin_socket().display());
+    assert!(hint.contains(&format!("{ctl} setup-code")), "{hint}");
+    assert!(
+        log.iter()
+            .any(|l| l.contains(&format!("administer this server with: {ctl} status"))),
+        "{log:?}"
     );
 }

@@ -29,16 +29,18 @@ pub fn status_table(s: &Status) -> Table {
     t.row(["version", &s.version]);
     t.row(["uptime", &human_span(s.uptime_seconds)]);
     t.row(["members", &format!("{} ({} online)", s.members, s.online)]);
-    let voice = match (&s.voice.enabled, &s.voice.udp) {
-        (true, udp) => format!(
-            "on UDP {}: {} {}, {} {}",
-            udp.as_deref().unwrap_or("?"),
-            s.voice_rooms,
-            plural(s.voice_rooms, "room", "rooms"),
-            s.voice_participants,
-            plural(s.voice_participants, "participant", "participants")
-        ),
-        (false, _) => "disabled (voice.enabled = false)".to_owned(),
+    let rooms = format!(
+        "{} {}, {} {}",
+        s.voice_rooms,
+        plural(s.voice_rooms, "room", "rooms"),
+        s.voice_participants,
+        plural(s.voice_participants, "participant", "participants")
+    );
+    let voice = match &s.voice {
+        Some(v) if v.enabled => format!("on UDP {}: {rooms}", v.udp.as_deref().unwrap_or("?")),
+        Some(_) => "disabled (voice.enabled = false)".to_owned(),
+        // A daemon that does not say.
+        None => rooms,
     };
     t.row(["voice", &voice]);
     t.row(["database", &human_bytes(s.database_bytes)]);
@@ -157,10 +159,10 @@ mod tests {
             online: 7,
             voice_rooms: 1,
             voice_participants: 5,
-            voice: spectrus_proto::rest::VoiceStatus {
+            voice: Some(spectrus_proto::rest::VoiceStatus {
                 enabled: true,
                 udp: Some("0.0.0.0:10000".into()),
-            },
+            }),
             database_bytes: 12 * 1024 * 1024,
             license: LicenseStatus {
                 state: LicenseState::Valid,
@@ -185,7 +187,7 @@ mod tests {
     #[test]
     fn disabled_voice_is_said() {
         let mut s = sample();
-        s.voice = spectrus_proto::rest::VoiceStatus::default();
+        s.voice = Some(spectrus_proto::rest::VoiceStatus::default());
         let text = status_table(&s).render();
         assert!(
             text.contains("voice     disabled (voice.enabled = false)"),
