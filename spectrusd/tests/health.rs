@@ -310,7 +310,9 @@ async fn the_setup_hint_names_the_address_actually_bound() {
     let d = TestDaemon::start().await.unwrap();
     // The lines after "listening on" (which the kit waits for) may still be on their way.
     spectrus_testkit::eventually(Duration::from_secs(5), || {
-        d.log().iter().any(|l| l.contains("administer this server with"))
+        d.log()
+            .iter()
+            .any(|l| l.contains("administer this server with"))
     })
     .await;
     let log = d.log();
