@@ -494,6 +494,8 @@ pub struct LoginForm {
     pub field: LoginField,
     /// The last error to show.
     pub error: Option<String>,
+    /// The server already has an owner (`GET /server` said `owner_id`): no setup code field.
+    pub has_owner: bool,
 }
 
 impl Default for LoginForm {
@@ -507,6 +509,7 @@ impl Default for LoginForm {
             invite: TextBuffer::new(),
             field: LoginField::Server,
             error: None,
+            has_owner: false,
         }
     }
 }
@@ -520,7 +523,9 @@ impl LoginForm {
             LoginField::Password,
         ];
         if self.register {
-            f.push(LoginField::SetupCode);
+            if !self.has_owner {
+                f.push(LoginField::SetupCode);
+            }
             f.push(LoginField::Invite);
         }
         f

@@ -1404,3 +1404,18 @@ fn volume_by_command_and_by_keys_in_the_member_list() {
         screen(&s, 200, 60)
     );
 }
+
+#[test]
+fn registering_on_a_server_with_an_owner_shows_no_setup_code_field() {
+    for owner in [None, Some(Id(1))] {
+        let mut s = AppState::new(Config::default());
+        let k = s.add_server("http://localhost:8080");
+        let mut i = info("Club");
+        i.owner_id = owner;
+        run(&mut s, [Action::ServerProbed { server: k, info: i }]);
+        s.login.register = true;
+        let text = screen(&s, 80, 24);
+        assert_eq!(text.contains("Setup code"), owner.is_none(), "{text}");
+        assert!(text.contains("Invite"), "{text}");
+    }
+}

@@ -625,7 +625,7 @@ fn submit_login(state: &mut AppState, fx: &mut Vec<Effect>) {
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
     let (register, setup, invite) = (
         state.login.register,
-        opt(state.login.setup_code.text()),
+        opt(state.login.setup_code.text()).filter(|_| !state.login.has_owner),
         opt(state.login.invite.text()),
     );
     state.login.error = None;
