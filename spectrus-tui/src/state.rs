@@ -636,6 +636,9 @@ pub struct AppState {
     pub voice: Voice,
     /// The status line notice.
     pub notice: Option<Notice>,
+    /// A message whose deletion waits for the delete key a second time (any other key
+    /// keeps it).
+    pub pending_delete: Option<Id>,
     /// The app clock, ms since start; advanced by ticks.
     pub now_ms: u64,
     /// Terminal size.
@@ -675,6 +678,7 @@ impl AppState {
                 ..Voice::default()
             },
             notice: None,
+            pending_delete: None,
             now_ms: 0,
             size: (80, 24),
             typing_sent_ms: None,
