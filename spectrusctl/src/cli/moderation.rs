@@ -127,3 +127,61 @@ pub enum ServerSet {
         text: String,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn parse(args: &[&str]) -> Result<Command, clap::error::ErrorKind> {
+        Cli::try_parse_from(std::iter::once("spectrusctl").chain(args.iter().copied()))
+            .map(|c| c.command)
+            .map_err(|e| e.kind())
+    }
+
+    #[test]
+    fn moderation_commands_parse() {
+        assert!(matches!(
+            parse(&["members", "timeout", "alice", "off"]),
+            Ok(Command::Members(MembersCommand::Timeout {
+                duration: TimeoutFor::Off,
+                ..
+            }))
+        ));
+        assert!(matches!(
+            parse(&["members", "nick", "alice", "--clear"]),
+            Ok(Command::Members(MembersCommand::Nick {
+                nick: None,
+                clear: true,
+                ..
+            }))
+        ));
+        assert_eq!(
+            parse(&["members", "nick", "alice"]).err(),
+            Some(clap::error::ErrorKind::MissingRequiredArgument)
+        );
+        assert!(matches!(
+            parse(&["voice", "move", "bob", "Lounge"]),
+            Ok(Command::Voice(VoiceCommand::Move { .. }))
+        ));
+        match parse(&["messages", "purge", "general", "--since", "2h"]) {
+            Ok(Command::Messages(MessagesCommand::Purge(a))) => {
+                assert_eq!(a.since, Some(Since::Ago(7_200)));
+                assert_eq!(a.user, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            parse(&["messages", "purge", "general"]).err(),
+            Some(clap::error::ErrorKind::MissingRequiredArgument)
+        );
+        assert!(matches!(
+            parse(&["server", "set", "description", ""]),
+            Ok(Command::Server(ServerCommand::Set(
+                ServerSet::Description { .. }
+            )))
+        ));
+    }
+}
