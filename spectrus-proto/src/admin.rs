@@ -61,6 +61,10 @@ pub struct Status {
     /// Voice channels with at least one participant.
     pub voice_rooms: u64,
     pub voice_participants: u64,
+    /// Whether voice runs, and on which UDP address (absent from daemons before 0.1.x that
+    /// did not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<crate::rest::VoiceStatus>,
     /// Size of the database files on disk (main file plus WAL).
     pub database_bytes: u64,
     pub license: LicenseStatus,
@@ -178,6 +182,69 @@ impl From<Permission> for PermissionInfo {
 pub struct BanRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+/// `POST /admin/v1/members/{member}/kick`.
+pub type KickRequest = BanRequest;
+
+/// `PATCH /admin/v1/members/{member}`: a nickname (`null` clears it) and a timeout (RFC 3339;
+/// `null` lifts it), with the audit log's reason. Absent fields are left alone.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ModerateMember {
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub nick: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timeout_until: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `PATCH /admin/v1/voice/{member}`: server-mute, server-deafen, move to a voice channel (by
+/// name or id) or disconnect (`channel: null`). Absent fields are left alone.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ModerateVoice {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mute: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deaf: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub channel: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `POST /admin/v1/channels/{channel}/purge`: deletes the channel's messages by `user`
+/// (username or id) and/or posted at or after `since` (RFC 3339); at least one is required.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PurgeRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The answer to a purge.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PurgeResult {
+    /// How many messages were deleted.
+    pub deleted: u64,
 }
 
 /// `POST /admin/v1/backup`: `path` is absolute and written by the daemon's own user.

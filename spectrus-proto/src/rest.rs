@@ -186,6 +186,19 @@ pub struct Health {
     /// Seconds since the daemon started.
     #[serde(default)]
     pub uptime_seconds: u64,
+    /// Whether voice runs, and on which UDP address.
+    #[serde(default)]
+    pub voice: VoiceStatus,
+}
+
+/// Voice as the daemon runs it: enabled with the bound UDP address, or disabled by
+/// configuration (a daemon whose voice port cannot be bound does not start).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct VoiceStatus {
+    pub enabled: bool,
+    /// The bound UDP address, when enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub udp: Option<String>,
 }
 
 /// `GET /readyz`: whether the daemon can serve fully (200) or not (503), and why.

@@ -13,7 +13,8 @@ use clap::{Parser, Subcommand};
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
-    /// A server URL (`https://chat.example.org`) or an invite link (`spectrus://join/<host>/<code>`).
+    /// A server URL (`https://chat.example.org`) or an invite link (`spectrus://join/<host>/<code>`
+    /// or `https://<host>/invite/<code>`).
     pub target: Option<String>,
     /// What to do instead of opening the client.
     #[command(subcommand)]
@@ -109,8 +110,8 @@ pub enum TargetError {
     Empty,
 }
 
-/// Reads `https://host`, `host[:port]` or `spectrus://join/<host>/<code>`. Local hosts get
-/// `http://`, others `https://`.
+/// Reads `https://host`, `host[:port]`, `spectrus://join/<host>/<code>` or a web invite link
+/// `http(s)://host/invite/<code>`. Local hosts get `http://`, others `https://`.
 pub fn parse_target(s: &str) -> Result<Target, TargetError> {
     let s = s.trim();
     if s.is_empty() {
@@ -131,6 +132,23 @@ pub fn parse_target(s: &str) -> Result<Target, TargetError> {
     } else {
         with_scheme(s)
     };
+    // A web invite link (`https://host/invite/CODE`, as `spectrusctl invites create` and the
+    // browser client print it): the server is the origin, without the path.
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((host, path)) = rest.split_once('/')
+    {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        if let ["invite", code] = parts.as_slice()
+            && !host.is_empty()
+            && !code.is_empty()
+        {
+            return Ok(Target {
+                url: format!("{scheme}://{host}"),
+                invite: Some((*code).to_owned()),
+            });
+        }
+    }
     Ok(Target {
         url: url.trim_end_matches('/').to_owned(),
         invite: None,
@@ -165,6 +183,38 @@ mod tests {
             Ok("https://x.org".into())
         );
         assert!(parse_target("spectrus://nope").is_err());
+    }
+
+    #[test]
+    fn web_invite_links_are_the_origin_and_the_code() {
+        for (link, url) in [
+            (
+                "https://chat.example.org/invite/aB3x",
+                "https://chat.example.org",
+            ),
+            (
+                "http://127.0.0.1:3000/invite/aB3x/",
+                "http://127.0.0.1:3000",
+            ),
+            (
+                "chat.example.org/invite/aB3x?x=1",
+                "https://chat.example.org",
+            ),
+        ] {
+            assert_eq!(
+                parse_target(link),
+                Ok(Target {
+                    url: url.into(),
+                    invite: Some("aB3x".into())
+                }),
+                "{link}"
+            );
+        }
+        // Other paths are kept (a server behind a path prefix).
+        assert_eq!(
+            parse_target("https://x.org/chat").map(|t| (t.url, t.invite)),
+            Ok(("https://x.org/chat".into(), None))
+        );
     }
 
     #[test]

@@ -93,7 +93,7 @@ commands! {
     Compose = "compose", Panes, ["i", "esc"], "Write a message";
     Reply = "reply", Panes, ["r"], "Reply to the selected message";
     Edit = "edit", Panes, ["e"], "Edit the selected message (yours)";
-    Delete = "delete", Panes, ["x"], "Delete the selected message (yours)";
+    Delete = "delete", Panes, ["x"], "Delete the selected message (yours; press twice)";
     ToggleMute = "toggle_mute", Panes, ["m"], "Mute or unmute the microphone";
     ToggleDeafen = "toggle_deafen", Panes, ["d"], "Deafen or undeafen";
     LeaveVoice = "leave_voice", Panes, ["L"], "Leave voice";
@@ -102,7 +102,7 @@ commands! {
     Logout = "logout", Panes, ["ctrl+l"], "Log out of this server";
     Send = "send", Composer, ["enter"], "Send (or save the edit)";
     Newline = "newline", Composer, ["alt+enter", "shift+enter"], "New line";
-    Cancel = "cancel", Composer, ["esc"], "Cancel the edit or reply";
+    Cancel = "cancel", Composer, ["esc"], "Cancel the edit or reply; else leave the composer";
     LineUp = "line_up", Composer, ["up"], "Line up; when empty, edit your last message";
     LineDown = "line_down", Composer, ["down"], "Line down";
     CharLeft = "char_left", Composer, ["left"], "Cursor left";

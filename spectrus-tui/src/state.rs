@@ -494,6 +494,8 @@ pub struct LoginForm {
     pub field: LoginField,
     /// The last error to show.
     pub error: Option<String>,
+    /// The server already has an owner (`GET /server` said `owner_id`): no setup code field.
+    pub has_owner: bool,
 }
 
 impl Default for LoginForm {
@@ -507,6 +509,7 @@ impl Default for LoginForm {
             invite: TextBuffer::new(),
             field: LoginField::Server,
             error: None,
+            has_owner: false,
         }
     }
 }
@@ -520,7 +523,9 @@ impl LoginForm {
             LoginField::Password,
         ];
         if self.register {
-            f.push(LoginField::SetupCode);
+            if !self.has_owner {
+                f.push(LoginField::SetupCode);
+            }
             f.push(LoginField::Invite);
         }
         f
@@ -631,6 +636,9 @@ pub struct AppState {
     pub voice: Voice,
     /// The status line notice.
     pub notice: Option<Notice>,
+    /// A message whose deletion waits for the delete key a second time (any other key
+    /// keeps it).
+    pub pending_delete: Option<Id>,
     /// The app clock, ms since start; advanced by ticks.
     pub now_ms: u64,
     /// Terminal size.
@@ -670,6 +678,7 @@ impl AppState {
                 ..Voice::default()
             },
             notice: None,
+            pending_delete: None,
             now_ms: 0,
             size: (80, 24),
             typing_sent_ms: None,

@@ -1404,3 +1404,66 @@ fn volume_by_command_and_by_keys_in_the_member_list() {
         screen(&s, 200, 60)
     );
 }
+
+#[test]
+fn registering_on_a_server_with_an_owner_shows_no_setup_code_field() {
+    for owner in [None, Some(Id(1))] {
+        let mut s = AppState::new(Config::default());
+        let k = s.add_server("http://localhost:8080");
+        let mut i = info("Club");
+        i.owner_id = owner;
+        run(&mut s, [Action::ServerProbed { server: k, info: i }]);
+        s.login.register = true;
+        let text = screen(&s, 80, 24);
+        assert_eq!(text.contains("Setup code"), owner.is_none(), "{text}");
+        assert!(text.contains("Invite"), "{text}");
+    }
+}
+
+#[test]
+fn question_mark_is_text_in_the_composer_and_esc_leaves_it_for_help() {
+    let (mut s, _k) = chat_state();
+    assert_eq!(s.focus, Focus::Composer);
+    run(&mut s, [ch('?')]);
+    assert!(
+        s.overlay.is_none(),
+        "? typed into the composer opens nothing"
+    );
+    assert_eq!(s.composer.buffer.text(), "?");
+    run(&mut s, [key(KeyCode::Backspace), key(KeyCode::Esc)]);
+    assert_eq!(
+        s.focus,
+        Focus::Messages,
+        "Esc with nothing to cancel leaves the composer"
+    );
+    run(&mut s, [ch('?')]);
+    assert!(matches!(s.overlay, Some(Overlay::Help { .. })));
+}
+
+#[test]
+fn deleting_a_message_asks_for_the_key_again() {
+    let (mut s, k) = chat_state();
+    run(&mut s, [key(KeyCode::Esc)]);
+    assert_eq!(s.focus, Focus::Messages);
+    // Our message selected.
+    s.server_mut(k).expect("server").selected_message = Some(mid(3));
+    // Once: nothing is deleted, the status line asks.
+    assert!(run(&mut s, [ch('x')]).is_empty());
+    assert_eq!(s.pending_delete, Some(mid(3)));
+    let text = screen(&s, 120, 30);
+    assert!(text.contains("press x again to delete"), "{text}");
+    // Another key keeps the message.
+    run(&mut s, [ch('j')]);
+    assert_eq!(s.pending_delete, None);
+    s.server_mut(k).expect("server").selected_message = Some(mid(3));
+    assert!(run(&mut s, [ch('x')]).is_empty());
+    // Twice in a row: deleted.
+    assert_eq!(
+        run(&mut s, [ch('x')]),
+        vec![Effect::DeleteMessage {
+            server: k,
+            channel: GENERAL,
+            message: mid(3)
+        }]
+    );
+}

@@ -5,9 +5,14 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use spectrus_proto::Permission;
-use spectrus_proto::admin::DEFAULT_ADMIN_SOCKET;
 
 use crate::duration::parse_duration;
+
+mod moderation;
+
+pub use moderation::{
+    MembersCommand, MessagesCommand, PurgeArgs, ServerCommand, ServerSet, VoiceCommand, VoiceTarget,
+};
 
 /// Text for the end of `--help` and for the man page's extra sections.
 pub const AFTER_HELP: &str = "\
@@ -32,15 +37,16 @@ within --timeout; 77 when permission is denied (the socket's mode, or the daemon
     after_help = AFTER_HELP
 )]
 pub struct Cli {
-    /// Path of the daemon's admin socket.
+    /// Path of the daemon's admin socket. Without it: the `admin_socket` of
+    /// /etc/spectrus/spectrusd.toml, else the first that exists of /run/spectrus/admin.sock
+    /// (systemd), that file's data_dir and ./spectrus-data/admin.sock (started by hand here).
     #[arg(
         long,
         global = true,
         value_name = "PATH",
-        env = "SPECTRUS_ADMIN_SOCKET",
-        default_value = DEFAULT_ADMIN_SOCKET
+        env = "SPECTRUS_ADMIN_SOCKET"
     )]
-    pub socket: PathBuf,
+    pub socket: Option<PathBuf>,
 
     /// Seconds to wait for the daemon's answer before giving up (0: no limit; backups never
     /// time out).
@@ -93,6 +99,18 @@ pub enum Command {
     /// Ban and unban users.
     #[command(subcommand)]
     Bans(BansCommand),
+    /// Moderate members: kick, time out, set nicknames.
+    #[command(subcommand)]
+    Members(MembersCommand),
+    /// Moderate voice: mute, deafen, move, disconnect.
+    #[command(subcommand)]
+    Voice(VoiceCommand),
+    /// Delete messages in bulk.
+    #[command(subcommand)]
+    Messages(MessagesCommand),
+    /// Show or change the server's name and description.
+    #[command(subcommand)]
+    Server(ServerCommand),
     /// Write a consistent copy of the database while the daemon keeps serving.
     #[command(
         long_about = "Write a consistent copy of the database while the daemon keeps \
@@ -114,8 +132,9 @@ pub enum Command {
     /// Print the audit log: who changed what, newest first.
     #[command(
         long_about = "Print the audit log: who changed what, newest first.\n\n\
-        Members appear by id; changes made through the admin socket appear as \
-        \"admin (uid N)\", N being the uid of the process that made them (root is 0)."
+        Members, channels and roles appear by name (by id once deleted; --json keeps the ids); \
+        changes made through the admin socket appear as \"admin (uid N)\", N being the uid of \
+        the process that made them (root is 0)."
     )]
     Audit(AuditArgs),
     /// Print a shell completion script.
@@ -462,7 +481,7 @@ mod tests {
     #[test]
     fn global_flags_go_anywhere() {
         let cli = parse(&["--socket", "/tmp/a.sock", "status", "--json"]).unwrap();
-        assert_eq!(cli.socket, PathBuf::from("/tmp/a.sock"));
+        assert_eq!(cli.socket, Some(PathBuf::from("/tmp/a.sock")));
         assert!(cli.json);
         assert!(matches!(cli.command, Command::Status));
     }

@@ -1,4 +1,8 @@
-//! Durations on the command line: `90s`, `30m`, `1h`, `7d`, `2w`, and sums like `1h30m`.
+//! Durations on the command line: `90s`, `30m`, `1h`, `7d`, `2w`, and sums like `1h30m`; and
+//! the times built from them (`--since`, timeouts).
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// Parses a duration into seconds. Every number needs a unit (`s`, `m`, `h`, `d`, `w`); the
 /// total must be positive. Used as a clap value parser, so the error is a sentence.
@@ -49,6 +53,79 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
     Ok(total)
 }
 
+/// A `--since` value: a duration back from now, or a fixed time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Since {
+    /// This many seconds before now.
+    Ago(u64),
+    /// An RFC 3339 time, as given.
+    At(String),
+}
+
+impl Since {
+    /// The time as RFC 3339 UTC, `Ago` counted back from `now`.
+    pub fn to_rfc3339(&self, now: OffsetDateTime) -> String {
+        match self {
+            Since::At(t) => t.clone(),
+            Since::Ago(secs) => {
+                let secs = i64::try_from(*secs).unwrap_or(i64::MAX);
+                rfc3339(now.saturating_sub(time::Duration::seconds(secs)))
+            }
+        }
+    }
+}
+
+/// Parses `--since`: a duration (`30m`, `1h`, `2d`) or an RFC 3339 time.
+pub fn parse_since(text: &str) -> Result<Since, String> {
+    let text = text.trim();
+    if OffsetDateTime::parse(text, &Rfc3339).is_ok() {
+        return Ok(Since::At(text.to_owned()));
+    }
+    parse_duration(text).map(Since::Ago).map_err(|_| {
+        format!(
+            "{text:?} is neither a duration (30m, 1h, 2d) nor an RFC 3339 time \
+             (2026-01-01T12:00:00Z)"
+        )
+    })
+}
+
+/// A `members timeout` value: how long, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutFor {
+    /// For this many seconds from now.
+    Seconds(u64),
+    /// Lift the timeout.
+    Off,
+}
+
+impl TimeoutFor {
+    /// The end of the timeout as RFC 3339 UTC (`None`: lift it).
+    pub fn until(self, now: OffsetDateTime) -> Option<String> {
+        match self {
+            TimeoutFor::Off => None,
+            TimeoutFor::Seconds(s) => {
+                let s = i64::try_from(s).unwrap_or(i64::MAX);
+                Some(rfc3339(now.saturating_add(time::Duration::seconds(s))))
+            }
+        }
+    }
+}
+
+/// Parses a timeout: a duration, or `off` to lift it.
+pub fn parse_timeout(text: &str) -> Result<TimeoutFor, String> {
+    match text.trim() {
+        "off" | "none" | "lift" => Ok(TimeoutFor::Off),
+        t => parse_duration(t).map(TimeoutFor::Seconds),
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +163,27 @@ mod tests {
                 .unwrap_err()
                 .contains("too large")
         );
+    }
+
+    #[test]
+    fn since_is_a_duration_back_or_a_time() {
+        let now = OffsetDateTime::parse("2026-03-01T12:00:00Z", &Rfc3339).unwrap();
+        let ago = parse_since("90m").unwrap();
+        assert_eq!(ago, Since::Ago(5_400));
+        assert_eq!(ago.to_rfc3339(now), "2026-03-01T10:30:00Z");
+        let at = parse_since("2026-02-01T00:00:00Z").unwrap();
+        assert_eq!(at.to_rfc3339(now), "2026-02-01T00:00:00Z");
+        assert!(parse_since("yesterday").unwrap_err().contains("RFC 3339"));
+    }
+
+    #[test]
+    fn timeouts_count_forward_or_lift() {
+        let now = OffsetDateTime::parse("2026-03-01T12:00:00Z", &Rfc3339).unwrap();
+        assert_eq!(
+            parse_timeout("1h").unwrap().until(now).as_deref(),
+            Some("2026-03-01T13:00:00Z")
+        );
+        assert_eq!(parse_timeout("off").unwrap().until(now), None);
+        assert!(parse_timeout("soon").is_err());
     }
 }

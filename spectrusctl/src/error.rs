@@ -21,6 +21,16 @@ pub enum CtlError {
         /// Why, in a few words.
         reason: String,
     },
+    /// No socket was named and none exists where daemons put theirs.
+    #[error(
+        "no admin socket found (looked for {}): is spectrusd running? Name its socket with \
+         --socket PATH or SPECTRUS_ADMIN_SOCKET=PATH (spectrusd logs the path at start)",
+        tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    NoSocket {
+        /// The places looked at, in order.
+        tried: Vec<PathBuf>,
+    },
     /// The daemon took the connection but did not answer in time (hung or overloaded).
     #[error(
         "spectrusd did not answer on {} within {secs} s (is it hung? --timeout changes the limit)",
@@ -74,7 +84,9 @@ impl CtlError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CtlError::Unavailable { .. } | CtlError::TimedOut { .. } => EX_UNAVAILABLE,
+            CtlError::Unavailable { .. }
+            | CtlError::NoSocket { .. }
+            | CtlError::TimedOut { .. } => EX_UNAVAILABLE,
             CtlError::SocketPermission { .. } => EX_NOPERM,
             CtlError::Api { status: 403, .. } => EX_NOPERM,
             _ => 1,
@@ -85,7 +97,7 @@ impl CtlError {
     /// (`unavailable`, `timed_out`, `permission_denied`, `protocol`, `io`, `output`, `invalid`).
     pub fn code(&self) -> &str {
         match self {
-            CtlError::Unavailable { .. } => "unavailable",
+            CtlError::Unavailable { .. } | CtlError::NoSocket { .. } => "unavailable",
             CtlError::TimedOut { .. } => "timed_out",
             CtlError::SocketPermission { .. } => "permission_denied",
             CtlError::Api { code, .. } => code,

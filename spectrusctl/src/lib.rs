@@ -1,14 +1,17 @@
 //! `spectrusctl`, the admin CLI of Spectrus, as a library: the binary is a thin `main` over
 //! [`cli`] (what the command line means), [`commands`] (one module per command group),
 //! [`transport`] (HTTP over the admin Unix socket), [`output`] and [`table`] (what gets
-//! printed), plus [`layout`] (JSON to TOML and back), [`duration`] and [`man`] (the manual
-//! page generator). The admin API itself is described in `docs/admin-api.md`.
+//! printed), plus [`layout`] (JSON to TOML and back), [`locate`] (which socket), [`names`] (ids to names for people),
+//! [`duration`] and [`man`] (the manual page generator). The admin API itself is described
+//! in `docs/admin-api.md`.
 
 pub mod cli;
 pub mod commands;
 pub mod duration;
 pub mod error;
 pub mod layout;
+pub mod locate;
+pub mod names;
 /// The manual page generator (shared with spectrusd, in `spectrus-man`).
 pub use spectrus_man as man;
 pub mod output;
@@ -35,7 +38,10 @@ pub fn man_page() -> man::ManPage {
 
 const ENVIRONMENT: &str = "\
 SPECTRUS_ADMIN_SOCKET
-\tthe admin socket, when --socket is not given (default /run/spectrus/admin.sock).
+\tthe admin socket, when --socket is not given. With neither, spectrusctl uses the admin_socket \
+of /etc/spectrus/spectrusd.toml, else the first that exists of /run/spectrus/admin.sock, that \
+file's data_dir/admin.sock and ./spectrus-data/admin.sock (a daemon started by hand in the \
+current directory), and otherwise says which to set.
 
 SPECTRUSCTL_LOG
 \tdiagnostics on standard error, as a tracing filter (default warn; try debug).";

@@ -2,10 +2,12 @@
 //! and turns the outcome into an exit code and at most one line on standard error.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
+use spectrusctl::cli::Command;
 use spectrusctl::commands::{self, Ctx};
 use spectrusctl::output::Out;
 use spectrusctl::{AdminClient, Cli, CtlError, EX_USAGE};
@@ -52,12 +54,19 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     let cwd = std::env::current_dir().context("reading the current directory")?;
+    let places = spectrusctl::locate::Places::standard(&cwd);
+    let socket = match spectrusctl::locate::admin_socket(cli.socket.as_deref(), &places) {
+        Ok(p) => p,
+        // Completions need no daemon.
+        Err(_) if matches!(cli.command, Command::Completions { .. }) => PathBuf::new(),
+        Err(e) => return Err(e.into()),
+    };
     let stdout = io::stdout();
     let mut writer = io::BufWriter::new(stdout.lock());
     let stdin = io::stdin();
     let mut input = stdin.lock();
     let mut ctx = Ctx {
-        client: AdminClient::new(&cli.socket).with_read_timeout(read_timeout(cli.timeout)?),
+        client: AdminClient::new(socket).with_read_timeout(read_timeout(cli.timeout)?),
         out: Out::new(&mut writer, cli.json),
         stdin: &mut input,
         cwd,

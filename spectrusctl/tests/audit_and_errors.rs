@@ -66,7 +66,7 @@ async fn admin_actions_are_audited_with_the_peer_uid() {
     assert!(line.contains(&format!("admin (uid {uid})")), "{text}");
     assert!(
         text.lines()
-            .any(|l| l.contains("invite.create") && l.contains("user ")),
+            .any(|l| l.contains("invite.create") && l.contains("  owner  ")),
         "{text}"
     );
 }

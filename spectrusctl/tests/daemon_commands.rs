@@ -24,6 +24,12 @@ async fn status_setup_code_and_config() {
     assert!(text.contains("members   0 (0 online)"), "{text}");
     assert!(text.contains("licence   none"), "{text}");
     let s = ctl_json(&d, &["status"]);
+    assert_eq!(s["voice"]["enabled"], true);
+    let udp = s["voice"]["udp"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("voice     on UDP {udp}: 0 rooms")),
+        "{text}"
+    );
     assert_eq!(s["members"], 0);
     assert_eq!(s["license"]["state"], "none");
     assert!(s["database_bytes"].as_u64().unwrap() > 0);
@@ -48,6 +54,20 @@ async fn status_setup_code_and_config() {
     assert_eq!(json["jwt_secret"], "<redacted>");
     assert_eq!(json["setup_code"], "<redacted>");
     assert!(json["bind"].as_str().unwrap().starts_with("127.0.0.1:"));
+}
+
+#[tokio::test]
+async fn status_says_when_voice_is_disabled() {
+    let d = TestDaemon::start_with(&[("SPECTRUS_VOICE_ENABLED", "false")])
+        .await
+        .unwrap();
+    let out = ctl(&d, &["status"]);
+    assert!(
+        out.ok()
+            .contains("voice     disabled (voice.enabled = false)"),
+        "{out:?}"
+    );
+    assert_eq!(ctl_json(&d, &["status"])["voice"]["enabled"], false);
 }
 
 #[tokio::test]

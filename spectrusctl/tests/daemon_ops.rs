@@ -457,3 +457,133 @@ async fn a_live_socket_stops_a_second_daemon_and_a_stale_one_is_replaced() {
     d.restart().await.unwrap();
     ctl(&d, &["status"]).ok();
 }
+
+#[tokio::test]
+async fn a_daemon_started_by_hand_is_found_from_its_directory() {
+    if std::path::Path::new(spectrus_proto::admin::DEFAULT_ADMIN_SOCKET).exists()
+        || std::path::Path::new(spectrusctl::locate::DAEMON_CONFIG).exists()
+    {
+        eprintln!("skipped: this machine has a system spectrusd whose socket would be found first");
+        return;
+    }
+    // `spectrusd` run in a directory keeps its data, and its socket, in ./spectrus-data.
+    let here = tempfile::tempdir().unwrap();
+    let data = here.path().join("spectrus-data");
+    let d = TestDaemon::start_with(&[
+        ("SPECTRUS_DATA_DIR", data.to_str().unwrap()),
+        (
+            "SPECTRUS_ADMIN_SOCKET",
+            data.join("admin.sock").to_str().unwrap(),
+        ),
+    ])
+    .await
+    .unwrap();
+    let run = |dir: &std::path::Path| {
+        let mut cmd = std::process::Command::new(common::binary());
+        cmd.args(["--json", "status"])
+            .current_dir(dir)
+            .env_remove("SPECTRUS_ADMIN_SOCKET")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        common::run_command(cmd, None)
+    };
+    assert_eq!(run(here.path()).json()["members"], 0);
+    // Elsewhere, nothing is found and the message says what to set.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let lost = run(elsewhere.path());
+    assert_eq!(lost.code, 69, "{lost:?}");
+    assert!(lost.stderr.contains("no admin socket found"), "{lost:?}");
+    assert!(
+        lost.stderr
+            .contains("--socket PATH or SPECTRUS_ADMIN_SOCKET=PATH"),
+        "{lost:?}"
+    );
+    drop(d);
+}
+
+#[tokio::test]
+async fn an_untouched_export_applies_as_no_changes_after_channels_made_out_of_order() {
+    use spectrus_proto::model::ChannelType;
+    use spectrus_proto::rest::CreateChannel;
+    let d = TestDaemon::start().await.unwrap();
+    let owner = d.owner().await.unwrap();
+    let make = |name: &str, kind: ChannelType, parent, position| CreateChannel {
+        name: name.into(),
+        kind,
+        topic: None,
+        parent_id: parent,
+        position,
+        user_limit: None,
+        bitrate: None,
+    };
+    // Positions with gaps, duplicates and out of order; a category filled back to front.
+    let cat = owner
+        .create_channel(&make("Zone", ChannelType::Category, None, Some(9)))
+        .await
+        .unwrap()
+        .id;
+    for (name, pos) in [
+        ("last", Some(7)),
+        ("first", Some(0)),
+        ("mid", Some(3)),
+        ("dup", Some(3)),
+    ] {
+        owner
+            .create_channel(&make(name, ChannelType::Text, Some(cat), pos))
+            .await
+            .unwrap();
+    }
+    for (name, pos) in [("zz", Some(12)), ("aa", None), ("talk", Some(1))] {
+        let kind = if name == "talk" {
+            ChannelType::Voice
+        } else {
+            ChannelType::Text
+        };
+        owner
+            .create_channel(&make(name, kind, None, pos))
+            .await
+            .unwrap();
+    }
+    ctl(&d, &["channels", "move", "first", "2"]).ok();
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("layout.toml");
+    ctl(&d, &["layout", "export", file.to_str().unwrap()]).ok();
+    let dry = ctl(
+        &d,
+        &["layout", "apply", file.to_str().unwrap(), "--dry-run"],
+    );
+    assert_eq!(
+        dry.ok(),
+        "no changes: the server already matches the layout\n",
+        "{}",
+        std::fs::read_to_string(&file).unwrap()
+    );
+    // Applying it for real changes nothing either, and the order a member sees stays.
+    let before = owner.channels().await.unwrap();
+    let applied = ctl(&d, &["layout", "apply", file.to_str().unwrap()]);
+    assert!(applied.ok().starts_with("no changes"), "{applied:?}");
+    let after = owner.channels().await.unwrap();
+    let order = |chs: &[spectrus_proto::model::Channel]| {
+        let mut v: Vec<(Option<u64>, i64, String)> = chs
+            .iter()
+            .map(|c| (c.parent_id.map(|p| p.0), c.position, c.name.clone()))
+            .collect();
+        v.sort();
+        v.into_iter().map(|x| x.2).collect::<Vec<_>>()
+    };
+    assert_eq!(order(&before), order(&after));
+
+    // A reordered file still moves: swap two channels of the category.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let swapped = text
+        .replace("name = \"first\"", "name = \"@@\"")
+        .replace("name = \"mid\"", "name = \"first\"")
+        .replace("name = \"@@\"", "name = \"mid\"");
+    std::fs::write(&file, swapped).unwrap();
+    let dry = ctl(
+        &d,
+        &["layout", "apply", file.to_str().unwrap(), "--dry-run"],
+    );
+    assert!(dry.ok().contains("move channel Zone/mid"), "{dry:?}");
+}

@@ -164,7 +164,7 @@ async fn run(
     let mut input = stdin.as_bytes();
     let result = {
         let mut ctx = Ctx {
-            client: spectrusctl::AdminClient::new(&cli.socket),
+            client: spectrusctl::AdminClient::new(cli.socket.clone().unwrap()),
             out: Out::new(&mut stdout, cli.json),
             stdin: &mut input,
             cwd: PathBuf::from("/"),

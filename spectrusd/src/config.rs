@@ -248,6 +248,14 @@ impl TlsConfig {
     }
 }
 
+/// Development aids, off in production.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct DebugConfig {
+    /// Serve the voice interop probe `/voice-test.html` (and its script); 404 otherwise.
+    pub voice_test_page: bool,
+}
+
 /// The daemon's whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -276,6 +284,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub metrics: MetricsConfig,
     pub tls: TlsConfig,
+    pub debug: DebugConfig,
 }
 
 impl Default for Config {
@@ -296,6 +305,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             metrics: MetricsConfig::default(),
             tls: TlsConfig::default(),
+            debug: DebugConfig::default(),
         }
     }
 }
@@ -338,6 +348,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_ACME_EMAIL", "tls.acme_email"),
     ("SPECTRUS_ACME_DIRECTORY", "tls.acme_directory"),
     ("SPECTRUS_ACME_CA", "tls.acme_ca_file"),
+    ("SPECTRUS_VOICE_TEST_PAGE", "debug.voice_test_page"),
 ];
 
 impl Config {
@@ -457,6 +468,7 @@ impl Config {
                 self.limits.read_timeout_secs = parse(value, "a number of seconds")?
             }
             "metrics.enabled" => self.metrics.enabled = parse(value, "true or false")?,
+            "debug.voice_test_page" => self.debug.voice_test_page = parse(value, "true or false")?,
             "metrics.bind" => {
                 self.metrics.bind = parse(value, "a socket address like 127.0.0.1:9464")?
             }
@@ -572,6 +584,13 @@ impl Config {
         Ok(())
     }
 
+    /// The tracing filter in force: `log` plus, unless it logs at `debug` or `trace` or names
+    /// them, the WebRTC stack's crates held to errors ([`QUIET_TARGETS`]): at the default
+    /// `info` the log carries Spectrus's own events, not ICE, DTLS and SCTP internals.
+    pub fn log_filter(&self) -> String {
+        log_filter(&self.log)
+    }
+
     /// The admin socket path: configured, else `<data dir>/admin.sock`.
     pub fn admin_socket_path(&self) -> PathBuf {
         self.admin_socket
@@ -624,6 +643,38 @@ impl Config {
         }
         v
     }
+}
+
+/// The WebRTC stack's log targets (prefixes: `rtc` covers `rtc_ice`, `rtc_dtls`, `rtc_sctp`
+/// and the rest; `webrtc` likewise).
+pub const QUIET_TARGETS: &[&str] = &["rtc", "webrtc"];
+
+/// See [`Config::log_filter`].
+pub fn log_filter(log: &str) -> String {
+    let directives: Vec<&str> = log.split(',').map(str::trim).collect();
+    let verbose = directives
+        .iter()
+        .any(|d| matches!(d.to_ascii_lowercase().as_str(), "debug" | "trace"));
+    if verbose {
+        return log.to_owned();
+    }
+    let mut filter = log.to_owned();
+    for target in QUIET_TARGETS {
+        let named = directives.iter().any(|d| {
+            let t = d.split(['=', '[']).next().unwrap_or_default();
+            t == *target
+                || t.starts_with(&format!("{target}_"))
+                || t.starts_with(&format!("{target}::"))
+        });
+        if !named {
+            if !filter.is_empty() {
+                filter.push(',');
+            }
+            filter.push_str(target);
+            filter.push_str("=error");
+        }
+    }
+    filter
 }
 
 #[cfg(test)]
@@ -704,5 +755,24 @@ mod tests {
             c.admin_socket_path(),
             PathBuf::from("/run/spectrus/admin.sock")
         );
+    }
+
+    #[test]
+    fn the_webrtc_stack_is_quiet_unless_asked() {
+        assert_eq!(log_filter("info"), "info,rtc=error,webrtc=error");
+        assert_eq!(
+            log_filter("warn,spectrusd=info"),
+            "warn,spectrusd=info,rtc=error,webrtc=error"
+        );
+        assert_eq!(log_filter("debug"), "debug");
+        assert_eq!(
+            log_filter("info,rtc_ice=debug"),
+            "info,rtc_ice=debug,webrtc=error"
+        );
+        assert_eq!(
+            log_filter("info,webrtc::peer=trace"),
+            "info,webrtc::peer=trace,rtc=error"
+        );
+        assert!(tracing_subscriber::EnvFilter::try_new(log_filter("info")).is_ok());
     }
 }

@@ -43,7 +43,7 @@ fn reload_config(args: &Args, daemon: &spectrusd::Daemon, filter: &FilterHandle)
         Ok(new) => {
             let reloaded = daemon.reload(&new);
             if reloaded.applied.contains(&"log") {
-                match EnvFilter::try_new(&new.log) {
+                match EnvFilter::try_new(new.log_filter()) {
                     Ok(f) => {
                         if let Err(e) = filter.reload(f) {
                             tracing::warn!(error = %e, "cannot swap the log filter");
@@ -113,7 +113,7 @@ fn run() -> anyhow::Result<()> {
         print!("{}", config.redacted_toml());
         return Ok(());
     }
-    let filter = init_logging(&config.log);
+    let filter = init_logging(&config.log_filter());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -254,6 +254,8 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     // Bound first: a second daemon on the same socket stops here, before touching the DB.
     let admin_socket = config.admin_socket_path();
     let admin_listener = crate::admin::bind(&admin_socket)?;
+    // A taken voice port stops the start here too (unless voice.enabled = false).
+    let (voice, voice_events) = crate::voice::VoiceService::start(&config.voice).await?;
     let secret = jwt_secret(&config)?;
     let db_path = config.data_dir.join("spectrus.db");
     let telemetry = crate::telemetry::Telemetry::new(config.metrics.enabled);
@@ -300,7 +302,6 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         },
         access.clone(),
     );
-    let (voice, voice_events) = crate::voice::VoiceService::start(&config.voice).await;
     let voice_flags = store.read(store::voice::all_moderation).await?;
     voice.restore_moderation(voice_flags);
     let listener = TcpListener::bind(config.bind)
@@ -398,11 +399,13 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         env!("CARGO_PKG_VERSION"),
         if tls.is_some() { "https" } else { "http" }
     );
+    let ctl = format!("spectrusctl --socket {}", admin_socket.display());
     if let Some(code) = setup_code {
         tracing::info!(
-            "this server has no owner yet: register the owner account at {url} with setup code {code}"
+            "this server has no owner yet: register the owner account at {url} with setup code {code} (or print it again with: {ctl} setup-code)"
         );
     }
+    tracing::info!("administer this server with: {ctl} status");
     Ok(Daemon {
         http_addr,
         state,

@@ -138,33 +138,46 @@ async fn healthz_is_liveness_and_readyz_reports_each_check() {
     );
 }
 
-#[tokio::test]
-async fn readyz_is_503_when_the_voice_port_cannot_be_bound() {
-    // Someone else holds the voice port: the daemon starts (chat works) but is not ready.
+#[test]
+fn a_taken_voice_port_stops_the_start_with_one_line() {
+    // Someone else holds the voice port: the daemon refuses to start, naming the port and
+    // the way out (an operator must never miss that voice is off).
     let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let d = TestDaemon::start_with(&[("SPECTRUS_VOICE_UDP", &addr)])
-        .await
-        .unwrap();
-    let (status, body) = get(&format!("{}/readyz", d.url)).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert_eq!(body["status"], "not_ready");
-    assert_eq!(body["checks"]["voice"]["ok"], false);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, err) = start_must_fail(dir.path(), &[("SPECTRUS_VOICE_UDP", &addr)]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        body["checks"]["voice"]["detail"]
-            .as_str()
-            .unwrap()
-            .contains(&addr),
+        err.contains(&format!("cannot use UDP {addr} for voice")),
+        "{err}"
+    );
+    assert!(err.contains("voice.enabled = false"), "{err}");
+}
+
+#[tokio::test]
+async fn healthz_and_readyz_report_the_voice_state() {
+    let d = TestDaemon::start().await.unwrap();
+    let (_, body) = get(&format!("{}/healthz", d.url)).await;
+    assert_eq!(body["voice"]["enabled"], true, "{body}");
+    let udp = body["voice"]["udp"].as_str().unwrap().to_owned();
+    assert!(
+        udp.starts_with("127.0.0.1:") && !udp.ends_with(":0"),
         "{body}"
     );
-    assert_eq!(body["checks"]["database"]["ok"], true);
-    // Liveness does not depend on it.
-    assert_eq!(get(&format!("{}/healthz", d.url)).await.0, StatusCode::OK);
+    let (_, ready) = get(&format!("{}/readyz", d.url)).await;
+    assert_eq!(
+        ready["checks"]["voice"]["detail"],
+        format!("UDP {udp} bound")
+    );
 
-    // Voice disabled on purpose is ready.
+    // Voice disabled on purpose starts, is ready, and says so.
     let d = TestDaemon::start_with(&[("SPECTRUS_VOICE_ENABLED", "false")])
         .await
         .unwrap();
+    let (_, body) = get(&format!("{}/healthz", d.url)).await;
+    assert_eq!(body["voice"]["enabled"], false, "{body}");
+    assert!(body["voice"].get("udp").is_none(), "{body}");
     let (status, body) = get(&format!("{}/readyz", d.url)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
@@ -295,17 +308,29 @@ async fn the_log_is_plain_text_when_it_is_not_a_terminal() {
 async fn the_setup_hint_names_the_address_actually_bound() {
     // The kit binds port 0: the hint must give the port the daemon got, which `d.url` is.
     let d = TestDaemon::start().await.unwrap();
-    // The kit returns at the "listening" line; the hint is the next one.
-    let logged = |d: &TestDaemon| {
+    // The lines after "listening on" (which the kit waits for) may still be on their way.
+    spectrus_testkit::eventually(Duration::from_secs(5), || {
         d.log()
-            .into_iter()
-            .find(|l| l.contains("register the owner account at"))
-    };
-    spectrus_testkit::eventually(std::time::Duration::from_secs(5), || logged(&d).is_some()).await;
-    let hint = logged(&d).expect("the setup hint is logged");
+            .iter()
+            .any(|l| l.contains("administer this server with"))
+    })
+    .await;
+    let log = d.log();
+    let hint = log
+        .iter()
+        .find(|l| l.contains("register the owner account at"))
+        .expect("the setup hint is logged");
     assert!(
         hint.contains(&format!("at {} with setup code", d.url)),
         "{hint} does not name {}",
         d.url
+    );
+    // And how to reach it with spectrusctl (the socket of a daemon started by hand).
+    let ctl = format!("spectrusctl --socket {}", d.admin_socket().display());
+    assert!(hint.contains(&format!("{ctl} setup-code")), "{hint}");
+    assert!(
+        log.iter()
+            .any(|l| l.contains(&format!("administer this server with: {ctl} status"))),
+        "{log:?}"
     );
 }

@@ -861,3 +861,37 @@ async fn a_client_that_connects_while_someone_talks_sees_them_speaking() {
 fn bob_id(o: &Observer) -> Id {
     o.gw.ready().user.id
 }
+
+/// Whether a log line (`TIME LEVEL target: message`) comes from the WebRTC stack.
+fn from_webrtc_stack(line: &str) -> bool {
+    line.split_whitespace()
+        .nth(2)
+        .is_some_and(|t| t.starts_with("rtc") || t.starts_with("webrtc"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_info_a_voice_session_logs_no_webrtc_internals_unless_asked() {
+    bounded(90, async {
+        for (log, asked) in [("info", false), ("info,rtc=trace,webrtc=trace", true)] {
+            let daemon = TestDaemon::start_with(&[("SPECTRUS_LOG", log)])
+                .await
+                .unwrap();
+            let owner = daemon.owner().await.unwrap();
+            let member = daemon.member(&owner, "talker").await.unwrap();
+            let channel = lounge(&owner).await;
+            let v = join_voice(&member, channel, SilenceSource).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            drop(v);
+            let lines = daemon.log();
+            let stack: Vec<&String> = lines.iter().filter(|l| from_webrtc_stack(l)).collect();
+            assert_eq!(!stack.is_empty(), asked, "SPECTRUS_LOG={log}: {stack:#?}");
+            if !asked {
+                assert!(
+                    lines.iter().any(|l| l.contains("voice SFU listening")),
+                    "Spectrus's own events are there: {lines:#?}"
+                );
+            }
+        }
+    })
+    .await;
+}

@@ -79,7 +79,9 @@ async fn chromium_and_the_engine_hear_each_other() {
 }
 
 async fn run() {
-    let d = TestDaemon::start().await.unwrap();
+    let d = TestDaemon::start_with(&[("SPECTRUS_VOICE_TEST_PAGE", "true")])
+        .await
+        .unwrap();
     let owner = d.owner().await.unwrap();
     let browser_user = d.member(&owner, "chromium").await.unwrap();
     let channels = owner.channels().await.unwrap();

@@ -133,8 +133,22 @@ async fn the_client_is_served_with_security_headers_and_compression() {
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 
+    // The voice probe is not served unless asked for (debug.voice_test_page).
+    for probe in ["/voice-test.html", "/voice-test.js"] {
+        let resp = get(probe, "identity").await.unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{probe}");
+    }
+}
+
+#[tokio::test]
+async fn the_voice_probe_is_served_only_behind_its_flag() {
+    let d = TestDaemon::start_with(&[("SPECTRUS_VOICE_TEST_PAGE", "true")])
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let get = |path: &str| http.get(format!("{}{path}", d.url)).send();
     // Top-level files at the root (the voice probe: a page and its script, CSP-clean).
-    let probe = get("/voice-test.html", "identity").await.unwrap();
+    let probe = get("/voice-test.html").await.unwrap();
     assert_eq!(probe.status(), StatusCode::OK);
     let probe = probe.text().await.unwrap();
     assert!(probe.contains("<script src=\"/voice-test.js\">"));
@@ -142,7 +156,7 @@ async fn the_client_is_served_with_security_headers_and_compression() {
         !probe.contains("<script>"),
         "no inline script under the CSP"
     );
-    let js = get("/voice-test.js", "identity").await.unwrap();
+    let js = get("/voice-test.js").await.unwrap();
     assert_eq!(js.status(), StatusCode::OK);
     assert!(header(js.headers(), "content-type").starts_with("text/javascript"));
 }

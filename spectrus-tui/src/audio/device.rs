@@ -101,13 +101,14 @@ pub struct DeviceInfo {
 /// Every device of one direction on the default host.
 pub fn list(direction: Direction) -> Result<Vec<DeviceInfo>, AudioError> {
     let host = cpal::default_host();
-    let default_id = default_device(&host, direction).and_then(|d| d.id().ok());
+    let default = default_device(&host, direction);
+    let default_id = default.as_ref().and_then(|d| d.id().ok());
     let devices = match direction {
         Direction::Input => host.input_devices().map(|d| d.collect::<Vec<_>>()),
         Direction::Output => host.output_devices().map(|d| d.collect::<Vec<_>>()),
     }
     .map_err(|e| AudioError::Host(e.to_string()))?;
-    Ok(devices
+    let mut list: Vec<DeviceInfo> = devices
         .iter()
         .map(|d| {
             let id = d.id().ok();
@@ -117,7 +118,22 @@ pub fn list(direction: Direction) -> Result<Vec<DeviceInfo>, AudioError> {
                 default: id.is_some() && id == default_id,
             }
         })
-        .collect())
+        .collect();
+    // The host's default is not always among the devices it enumerates (ALSA's `default`):
+    // list it first, marked, so that the default is always visible.
+    if let Some(d) = default
+        && !list.iter().any(|i| i.default)
+    {
+        list.insert(
+            0,
+            DeviceInfo {
+                name: d.to_string(),
+                id: default_id.map(|i| i.to_string()).unwrap_or_default(),
+                default: true,
+            },
+        );
+    }
+    Ok(list)
 }
 
 fn default_device(host: &cpal::Host, direction: Direction) -> Option<cpal::Device> {
@@ -203,6 +219,11 @@ pub fn describe(
                 out.push_str(&format!("  no {direction} devices found\n"));
             }
             Ok(l) => {
+                if !l.iter().any(|d| d.default) {
+                    out.push_str(&format!(
+                        "  (no default {direction} device: name one with --{direction}-device)\n"
+                    ));
+                }
                 for d in l {
                     let mark = if d.default { "*" } else { " " };
                     out.push_str(&format!("{mark} {}", d.name));
@@ -262,6 +283,28 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("no output devices found"), "{err}");
+    }
+
+    #[test]
+    fn the_default_is_marked_or_its_absence_said() {
+        let null = DeviceInfo {
+            name: "Discard all samples".into(),
+            id: "alsa:null".into(),
+            default: false,
+        };
+        let text = describe(&Ok(vec![null.clone()]), &Ok(vec![]));
+        assert!(
+            text.contains("(no default input device: name one with --input-device)"),
+            "{text}"
+        );
+        let mut marked = null;
+        marked.default = true;
+        let text = describe(&Ok(vec![marked]), &Ok(vec![]));
+        assert!(
+            text.contains("* Discard all samples  [alsa:null]"),
+            "{text}"
+        );
+        assert!(!text.contains("no default input"), "{text}");
     }
 
     #[test]

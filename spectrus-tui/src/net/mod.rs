@@ -38,7 +38,7 @@ pub struct Ctx {
     pub saved_path: Option<PathBuf>,
     /// Serializes read-modify-write of the saved servers file across tasks.
     saved_lock: Mutex<()>,
-    /// Whether the user was told that tokens go to a file (said once).
+    /// Whether the log said that tokens go to a file (said once).
     pub told_file: AtomicBool,
     /// The voice task.
     pub voice: voice::VoiceControl,

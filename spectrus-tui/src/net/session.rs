@@ -101,19 +101,17 @@ impl Link {
         let saved = tokio::task::spawn_blocking(move || ctx2.tokens.save(&url, &token)).await;
         match saved {
             Ok(Ok(super::tokens::Stored::Keyring)) => {}
+            // No keychain is not the user's problem: one line in the log, nothing on screen.
             Ok(Ok(super::tokens::Stored::File { path, reason })) => {
-                tracing::info!(file = %path.display(), %reason, "refresh token kept in a file");
                 if !ctx
                     .told_file
                     .swap(true, std::sync::atomic::Ordering::Relaxed)
                 {
-                    ctx.send(Action::Notice {
-                        text: format!(
-                            "{reason}: your login is kept in {} (readable only by you)",
-                            path.display()
-                        ),
-                        error: false,
-                    });
+                    tracing::info!(
+                        file = %path.display(),
+                        %reason,
+                        "refresh tokens are kept in a file readable only by you"
+                    );
                 }
             }
             Ok(Err(e)) => {

@@ -34,6 +34,14 @@ pub(super) fn key(state: &mut AppState, ev: KeyEvent, fx: &mut Vec<Effect>) {
     if state.on_login_screen() {
         return login_key(state, &ev, fx);
     }
+    // A delete waits for its confirmation: the delete key again; any other key keeps the message.
+    if state.pending_delete.is_some()
+        && (state.focus == Focus::Composer
+            || state.keymap.lookup(Scope::Panes, &ev) != Some(Command::Delete))
+    {
+        state.pending_delete = None;
+        state.notice = None;
+    }
     match &state.overlay {
         Some(Overlay::Help { scroll }) => {
             let scroll = *scroll;
@@ -138,11 +146,25 @@ fn pane_command(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::Delete => {
             if let Some((server, channel, id)) = own_selected(state) {
-                fx.push(Effect::DeleteMessage {
-                    server,
-                    channel,
-                    message: id,
-                });
+                if state.pending_delete.take() == Some(id) {
+                    fx.push(Effect::DeleteMessage {
+                        server,
+                        channel,
+                        message: id,
+                    });
+                } else {
+                    let again = state
+                        .keymap
+                        .keys(Command::Delete)
+                        .first()
+                        .map(|k| k.to_string())
+                        .unwrap_or_default();
+                    state.pending_delete = Some(id);
+                    state.notify(
+                        format!("delete this message? press {again} again to delete it, any other key keeps it"),
+                        false,
+                    );
+                }
             } else {
                 state.notify("select one of your messages to delete it", true);
             }
@@ -298,8 +320,14 @@ fn start_edit(state: &mut AppState, id: Id) {
 fn composer_command(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
     match cmd {
         Command::Send => send(state, fx),
+        // Esc cancels an edit or a reply; with nothing to cancel it leaves the composer (for
+        // the panes' keys: `?` help, `q` quit, ...).
         Command::Cancel => {
-            state.composer.cancel();
+            if state.composer.mode == ComposeMode::New {
+                state.focus = Focus::Messages;
+            } else {
+                state.composer.cancel();
+            }
         }
         Command::LineUp => {
             if state.composer.buffer.is_empty() && state.composer.mode == ComposeMode::New {
@@ -625,7 +653,7 @@ fn submit_login(state: &mut AppState, fx: &mut Vec<Effect>) {
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
     let (register, setup, invite) = (
         state.login.register,
-        opt(state.login.setup_code.text()),
+        opt(state.login.setup_code.text()).filter(|_| !state.login.has_owner),
         opt(state.login.invite.text()),
     );
     state.login.error = None;

@@ -46,8 +46,15 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::ServerProbed { server, info } => {
             let fresh = info.setup_required;
+            let has_owner = info.owner_id.is_some();
             if let Some(s) = state.server_mut(server) {
                 s.info = Some(info);
+            }
+            if state.active == Some(server) {
+                state.login.has_owner = has_owner;
+                if has_owner && state.login.field == LoginField::SetupCode {
+                    state.login.field = LoginField::Invite;
+                }
             }
             if fresh && state.active == Some(server) && state.on_login_screen() {
                 state.login.register = true;

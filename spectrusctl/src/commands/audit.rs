@@ -5,16 +5,20 @@ use spectrus_proto::model::AuditEntry;
 use crate::cli::AuditArgs;
 use crate::commands::Ctx;
 use crate::error::Result;
+use crate::names::Names;
 use crate::output::or_dash;
 use crate::table::Table;
-use crate::transport::segment;
+use crate::transport::{decode, segment};
 
 /// Prints a page of the audit log.
 pub async fn run(args: &AuditArgs, ctx: &mut Ctx<'_>) -> Result<()> {
-    super::show(ctx, &audit_route(args), |entries: &Vec<AuditEntry>| {
-        audit_table(entries)
-    })
-    .await
+    let value = ctx.client.get(&audit_route(args)).await?;
+    if ctx.out.is_json() {
+        return ctx.out.json(&value);
+    }
+    let entries: Vec<AuditEntry> = decode(value)?;
+    let names = Names::load_or_none(&ctx.client).await;
+    ctx.out.table(&audit_table(&entries, &names))
 }
 
 /// `/audit-log?limit=...&action=...&before=...`.
@@ -30,29 +34,29 @@ pub fn audit_route(args: &AuditArgs) -> String {
     route
 }
 
-/// Who acted: `admin (uid 0)` for the admin socket, `user 42` for a member.
-pub fn actor(e: &AuditEntry) -> String {
+/// Who acted: `admin (uid 0)` for the admin socket, the username for a member.
+pub fn actor(e: &AuditEntry, names: &Names) -> String {
     match (&e.actor, e.actor_id) {
         (Some(a), _) if a.via == "admin_socket" => format!("admin (uid {})", a.uid),
         (Some(a), _) => format!("{} (uid {})", a.via, a.uid),
-        (None, Some(id)) => format!("user {id}"),
+        (None, Some(id)) => names.user(id),
         (None, None) => "admin".to_owned(),
     }
 }
 
 /// `audit`.
-pub fn audit_table(entries: &[AuditEntry]) -> Table {
+pub fn audit_table(entries: &[AuditEntry], names: &Names) -> Table {
     let mut t = Table::new(["ID", "AT", "ACTOR", "ACTION", "TARGET", "REASON"]);
     for e in entries {
         let target = match (&e.target_type, &e.target_id) {
-            (Some(kind), Some(id)) => format!("{kind} {id}"),
+            (Some(kind), Some(id)) => names.target(kind, id),
             (Some(kind), None) => kind.clone(),
             _ => "-".to_owned(),
         };
         t.row([
             e.id.to_string().as_str(),
             &e.created_at,
-            &actor(e),
+            &actor(e, names),
             &e.action,
             &target,
             &or_dash(e.reason.as_deref()),
@@ -83,14 +87,17 @@ mod tests {
     }
 
     #[test]
-    fn the_admin_socket_actor_shows_its_uid() {
+    fn the_admin_socket_actor_shows_its_uid_and_members_their_names() {
         let admin = entry(None, Some(AuditActor::admin_socket(1000)));
         let member = entry(Some(Id(42)), None);
+        let mut names = Names::default();
+        names.add_user(Id(42), "alice");
+        names.add_role(Id(12), "Mod");
         assert_eq!(
-            audit_table(&[admin, member]).render(),
-            "ID  AT                    ACTOR             ACTION       TARGET   REASON\n\
-             7   2026-03-01T10:00:00Z  admin (uid 1000)  role.create  role 12  -\n\
-             7   2026-03-01T10:00:00Z  user 42           role.create  role 12  -\n"
+            audit_table(&[admin, member], &names).render(),
+            "ID  AT                    ACTOR             ACTION       TARGET    REASON\n\
+             7   2026-03-01T10:00:00Z  admin (uid 1000)  role.create  role Mod  -\n\
+             7   2026-03-01T10:00:00Z  alice             role.create  role Mod  -\n"
         );
     }
 

@@ -7,6 +7,7 @@ use spectrus_proto::rest::CreateInvite;
 use crate::cli::InvitesCommand;
 use crate::commands::Ctx;
 use crate::error::Result;
+use crate::names::Names;
 use crate::output::or_dash;
 use crate::table::Table;
 use crate::transport::{decode, segment};
@@ -32,10 +33,13 @@ pub async fn run(cmd: &InvitesCommand, ctx: &mut Ctx<'_>) -> Result<()> {
             ctx.out.line(&invite.web_url)
         }
         InvitesCommand::List => {
-            super::show(ctx, "/invites", |invites: &Vec<Invite>| {
-                invites_table(invites)
-            })
-            .await
+            let value = ctx.client.get("/invites").await?;
+            if ctx.out.is_json() {
+                return ctx.out.json(&value);
+            }
+            let invites: Vec<Invite> = decode(value)?;
+            let names = Names::load_or_none(&ctx.client).await;
+            ctx.out.table(&invites_table(&invites, &names))
         }
         InvitesCommand::Revoke { code } => {
             let route = format!("/invites/{}", segment(code));
@@ -47,7 +51,7 @@ pub async fn run(cmd: &InvitesCommand, ctx: &mut Ctx<'_>) -> Result<()> {
 }
 
 /// `invites list`.
-pub fn invites_table(invites: &[Invite]) -> Table {
+pub fn invites_table(invites: &[Invite], names: &Names) -> Table {
     let mut t = Table::new(["CODE", "USES", "EXPIRES", "CREATED BY", "LINK"]);
     for i in invites {
         let uses = match i.max_uses {
@@ -58,7 +62,7 @@ pub fn invites_table(invites: &[Invite]) -> Table {
             i.code.as_str(),
             &uses,
             &i.expires_at.clone().unwrap_or_else(|| "never".to_owned()),
-            &or_dash(i.created_by),
+            &or_dash(i.created_by.map(|id| names.user(id))),
             &i.web_url,
         ]);
     }
@@ -89,10 +93,12 @@ mod tests {
         b.expires_at = None;
         b.created_by = None;
         b.web_url = "https://chat.example.org/invite/zz".into();
+        let mut names = Names::default();
+        names.add_user(Id(9), "owner");
         assert_eq!(
-            invites_table(&[a, b]).render(),
+            invites_table(&[a, b], &names).render(),
             "CODE  USES  EXPIRES               CREATED BY  LINK\n\
-             aB3x  2/5   2026-02-01T00:00:00Z  9           https://chat.example.org/invite/aB3x\n\
+             aB3x  2/5   2026-02-01T00:00:00Z  owner       https://chat.example.org/invite/aB3x\n\
              zz    2     never                 -           https://chat.example.org/invite/zz\n"
         );
     }

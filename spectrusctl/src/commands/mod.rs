@@ -20,6 +20,7 @@ pub mod completions;
 pub mod events;
 pub mod invites;
 pub mod layout;
+pub mod moderation;
 pub mod roles;
 pub mod server;
 pub mod users;
@@ -73,6 +74,10 @@ pub async fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<()> {
         Command::Invites(c) => invites::run(c, ctx).await,
         Command::Channels(c) => channels::run(c, ctx).await,
         Command::Bans(c) => bans::run(c, ctx).await,
+        Command::Members(c) => moderation::members(c, ctx).await,
+        Command::Voice(c) => moderation::voice(c, ctx).await,
+        Command::Messages(c) => moderation::messages(c, ctx).await,
+        Command::Server(c) => server::server(c, ctx).await,
         Command::Backup { path } => backup::run(path, ctx).await,
         Command::Layout(c) => layout::run(c, ctx).await,
         Command::Events(a) => events::run(a, ctx).await,

@@ -173,7 +173,14 @@ fn member_role_route(user: &str, role: &str) -> String {
 pub fn roles_table(roles: &[Role]) -> Table {
     let mut sorted: Vec<&Role> = roles.iter().collect();
     sorted.sort_by(|a, b| b.position.cmp(&a.position).then(a.id.cmp(&b.id)));
-    let mut t = Table::new(["POSITION", "ID", "NAME", "COLOR", "HOIST", "PERMISSIONS"]);
+    let mut t = Table::new([
+        "POSITION",
+        "ID",
+        "NAME",
+        "COLOR",
+        "HOIST",
+        "PERMISSIONS (`roles show NAME` lists all)",
+    ]);
     for r in sorted {
         t.row([
             r.position.to_string().as_str(),
@@ -181,11 +188,25 @@ pub fn roles_table(roles: &[Role]) -> Table {
             &r.name,
             &or_dash(r.color.as_deref()),
             yes(r.hoist),
-            &r.permissions.to_vec().len().to_string(),
+            &permission_summary(r),
         ]);
     }
     t
 }
+
+/// Up to [`LISTED_PERMISSIONS`] permission names; more are counted, the first ones named.
+fn permission_summary(r: &Role) -> String {
+    let perms = r.permissions.to_vec();
+    let names: Vec<&str> = perms.iter().map(|p| p.as_str()).collect();
+    match names.len() {
+        0 => "-".to_owned(),
+        n if n <= LISTED_PERMISSIONS => names.join(", "),
+        n => format!("{n}: {}, ...", names[..LISTED_PERMISSIONS - 1].join(", ")),
+    }
+}
+
+/// How many permission names `roles list` spells out in a row.
+const LISTED_PERMISSIONS: usize = 3;
 
 /// `roles show`: the role and each permission on its own line.
 pub fn role_details(r: &Role) -> Table {
@@ -246,10 +267,24 @@ mod tests {
         );
         assert_eq!(
             roles_table(&[everyone, m]).render(),
-            "POSITION  ID  NAME       COLOR    HOIST  PERMISSIONS\n\
-             1         2   Moderator  #e67e22  yes    1\n\
-             0         1   @everyone  -               2\n"
+            "POSITION  ID  NAME       COLOR    HOIST  PERMISSIONS (`roles show NAME` lists all)\n\
+             1         2   Moderator  #e67e22  yes    members:kick\n\
+             0         1   @everyone  -               channels:view, messages:send\n"
         );
+        let many = role(
+            3,
+            "Admin",
+            2,
+            &[
+                Permission::MembersKick,
+                Permission::MembersBan,
+                Permission::MessagesManage,
+                Permission::VoiceSpeak,
+            ],
+        );
+        let text = roles_table(&[many]).render();
+        assert!(text.contains("  4: "), "{text}");
+        assert!(text.ends_with(", ...\n"), "{text}");
     }
 
     #[test]

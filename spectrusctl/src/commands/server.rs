@@ -1,11 +1,15 @@
 //! `status`, `setup-code` and `config`: what the daemon says about itself.
 
+use hyper::Method;
 use serde_json::Value;
-use spectrus_proto::admin::{SetupCode, Status};
+use spectrus_proto::admin::{AdminUser, SetupCode, Status};
+use spectrus_proto::model::ServerInfo;
+use spectrus_proto::rest::PatchServer;
 
+use crate::cli::{ServerCommand, ServerSet};
 use crate::commands::Ctx;
 use crate::error::Result;
-use crate::output::{human_bytes, human_span};
+use crate::output::{human_bytes, human_span, or_dash};
 use crate::table::Table;
 use crate::transport::decode;
 
@@ -25,16 +29,20 @@ pub fn status_table(s: &Status) -> Table {
     t.row(["version", &s.version]);
     t.row(["uptime", &human_span(s.uptime_seconds)]);
     t.row(["members", &format!("{} ({} online)", s.members, s.online)]);
-    t.row([
-        "voice",
-        &format!(
-            "{} {}, {} {}",
-            s.voice_rooms,
-            plural(s.voice_rooms, "room", "rooms"),
-            s.voice_participants,
-            plural(s.voice_participants, "participant", "participants")
-        ),
-    ]);
+    let rooms = format!(
+        "{} {}, {} {}",
+        s.voice_rooms,
+        plural(s.voice_rooms, "room", "rooms"),
+        s.voice_participants,
+        plural(s.voice_participants, "participant", "participants")
+    );
+    let voice = match &s.voice {
+        Some(v) if v.enabled => format!("on UDP {}: {rooms}", v.udp.as_deref().unwrap_or("?")),
+        Some(_) => "disabled (voice.enabled = false)".to_owned(),
+        // A daemon that does not say.
+        None => rooms,
+    };
+    t.row(["voice", &voice]);
     t.row(["database", &human_bytes(s.database_bytes)]);
     t.row(["licence", &licence]);
     t
@@ -42,6 +50,65 @@ pub fn status_table(s: &Status) -> Table {
 
 fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
+}
+
+/// `spectrusctl server show|set`.
+pub async fn server(cmd: &ServerCommand, ctx: &mut Ctx<'_>) -> Result<()> {
+    let patch = match cmd {
+        ServerCommand::Show => {
+            let value = ctx.client.get("/server").await?;
+            return print_server(ctx, value).await;
+        }
+        ServerCommand::Set(ServerSet::Name { name }) => PatchServer {
+            name: Some(name.clone()),
+            ..Default::default()
+        },
+        ServerCommand::Set(ServerSet::Description { text }) => PatchServer {
+            description: Some((!text.is_empty()).then(|| text.clone())),
+            ..Default::default()
+        },
+    };
+    let value = ctx
+        .client
+        .call(Method::PATCH, "/server", Some(&patch))
+        .await?;
+    print_server(ctx, value).await
+}
+
+/// The JSON as is, or a table naming the owner (one more request).
+async fn print_server(ctx: &mut Ctx<'_>, value: Value) -> Result<()> {
+    if ctx.out.is_json() {
+        return ctx.out.json(&value);
+    }
+    let info: ServerInfo = decode(value)?;
+    let owner = match info.owner_id {
+        Some(id) => Some(
+            ctx.client
+                .get_as::<AdminUser>(&format!("/users/{id}"))
+                .await?
+                .username,
+        ),
+        None => None,
+    };
+    ctx.out.table(&server_table(&info, owner.as_deref()))
+}
+
+/// The server's public settings as a two-column table.
+pub fn server_table(s: &ServerInfo, owner: Option<&str>) -> Table {
+    let mut t = Table::headless();
+    t.row(["name", &s.name]);
+    t.row(["description", &or_dash(s.description.as_deref())]);
+    t.row(["registration", s.registration.as_str()]);
+    t.row(["owner", owner.unwrap_or("unclaimed (see setup-code)")]);
+    t.row([
+        "voice",
+        if s.voice_enabled {
+            "enabled"
+        } else {
+            "disabled"
+        },
+    ]);
+    t
 }
 
 /// `spectrusctl setup-code`.
@@ -92,6 +159,10 @@ mod tests {
             online: 7,
             voice_rooms: 1,
             voice_participants: 5,
+            voice: Some(spectrus_proto::rest::VoiceStatus {
+                enabled: true,
+                udp: Some("0.0.0.0:10000".into()),
+            }),
             database_bytes: 12 * 1024 * 1024,
             license: LicenseStatus {
                 state: LicenseState::Valid,
@@ -107,9 +178,20 @@ mod tests {
             "version   0.1.0\n\
              uptime    3d 4h\n\
              members   42 (7 online)\n\
-             voice     1 room, 5 participants\n\
+             voice     on UDP 0.0.0.0:10000: 1 room, 5 participants\n\
              database  12.0 MiB\n\
              licence   valid (premium)\n"
+        );
+    }
+
+    #[test]
+    fn disabled_voice_is_said() {
+        let mut s = sample();
+        s.voice = Some(spectrus_proto::rest::VoiceStatus::default());
+        let text = status_table(&s).render();
+        assert!(
+            text.contains("voice     disabled (voice.enabled = false)"),
+            "{text}"
         );
     }
 

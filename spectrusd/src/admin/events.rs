@@ -2,7 +2,7 @@
 //! (`{type, at, ...fields}`, metadata only, never message content), with a backlog of the
 //! most recent ones for clients that connect later.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
@@ -70,11 +70,12 @@ impl EventLog {
         let mut rx = hub.subscribe();
         let log = self.clone();
         tokio::spawn(async move {
+            let mut voice = VoiceSeen::new();
             loop {
                 tokio::select! {
                     got = rx.recv() => match got {
                         Ok(e) => {
-                            if let Some(e) = to_admin_event(&e) {
+                            if let Some(e) = to_admin_event(&e, &mut voice) {
                                 log.push(e);
                             }
                         }
@@ -101,9 +102,42 @@ fn field(d: &Value, path: &[&str]) -> Value {
     v.clone()
 }
 
+/// Who is in which voice channel, as the stream has seen it (user id to channel id): a
+/// `VOICE_STATE_UPDATE` for the channel a member is already in is a `voice_state` change
+/// (mute, deafen), not a `voice_join`.
+pub(crate) type VoiceSeen = HashMap<String, Value>;
+
+/// Every event type the stream may carry, for validating `?type=` filters.
+pub(crate) const TYPES: &[&str] = &[
+    "member_join",
+    "member_leave",
+    "member_kick",
+    "member_timeout",
+    "user_created",
+    "user_disabled",
+    "user_enabled",
+    "user_deleted",
+    "password_reset",
+    "message_create",
+    "message_delete",
+    "voice_join",
+    "voice_leave",
+    "voice_state",
+    "ban_add",
+    "ban_remove",
+    "role_create",
+    "role_update",
+    "role_delete",
+    "channel_create",
+    "channel_update",
+    "channel_delete",
+    "layout_apply",
+    "config_reload",
+];
+
 /// Maps a hub event to the admin stream's shape; `None` for events the stream does not carry
-/// (typing, presence, reactions, edits).
-pub(crate) fn to_admin_event(e: &BusEvent) -> Option<AdminEvent> {
+/// (typing, presence, reactions, edits, roles' dispatches: the roles service reports those).
+pub(crate) fn to_admin_event(e: &BusEvent, voice: &mut VoiceSeen) -> Option<AdminEvent> {
     let d = &e.data;
     let (kind, fields): (&str, Value) = match e.kind.as_str() {
         event::MEMBER_ADD => (
@@ -125,25 +159,34 @@ pub(crate) fn to_admin_event(e: &BusEvent) -> Option<AdminEvent> {
             json!({"message_id": field(d, &["id"]), "channel_id": field(d, &["channel_id"])}),
         ),
         event::VOICE_STATE_UPDATE => {
+            let user = field(d, &["user_id"]);
             let ch = field(d, &["channel_id"]);
-            let kind = if ch.is_null() {
-                "voice_leave"
+            let key = user.as_str().unwrap_or_default().to_owned();
+            let before = if ch.is_null() {
+                voice.remove(&key)
             } else {
-                "voice_join"
+                voice.insert(key, ch.clone())
             };
-            (
-                kind,
-                json!({"user_id": field(d, &["user_id"]), "channel_id": ch}),
-            )
+            match (before, ch.is_null()) {
+                (before, true) => (
+                    "voice_leave",
+                    json!({"user_id": user, "channel_id": before.unwrap_or(Value::Null)}),
+                ),
+                // Same channel: mute, deafen (by the member or a moderator).
+                (Some(b), false) if b == ch => (
+                    "voice_state",
+                    json!({
+                        "user_id": user,
+                        "channel_id": ch,
+                        "self_mute": field(d, &["self_mute"]),
+                        "self_deaf": field(d, &["self_deaf"]),
+                        "mute": field(d, &["mute"]),
+                        "deaf": field(d, &["deaf"]),
+                    }),
+                ),
+                (_, false) => ("voice_join", json!({"user_id": user, "channel_id": ch})),
+            }
         }
-        event::ROLE_CREATE | event::ROLE_UPDATE | event::ROLE_DELETE => (
-            match e.kind.as_str() {
-                event::ROLE_CREATE => "role_create",
-                event::ROLE_UPDATE => "role_update",
-                _ => "role_delete",
-            },
-            json!({"role_id": field(d, &["id"]), "name": field(d, &["name"])}),
-        ),
         event::CHANNEL_CREATE | event::CHANNEL_UPDATE | event::CHANNEL_DELETE => (
             match e.kind.as_str() {
                 event::CHANNEL_CREATE => "channel_create",
@@ -185,10 +228,13 @@ mod tests {
 
     #[test]
     fn messages_become_metadata_only() {
-        let e = to_admin_event(&bus(
-            event::MESSAGE_CREATE,
-            json!({"id": "9", "channel_id": "3", "author": {"id": "5"}, "content": "héllo"}),
-        ))
+        let e = to_admin_event(
+            &bus(
+                event::MESSAGE_CREATE,
+                json!({"id": "9", "channel_id": "3", "author": {"id": "5"}, "content": "héllo"}),
+            ),
+            &mut VoiceSeen::new(),
+        )
         .unwrap();
         assert_eq!(e.kind, "message_create");
         assert_eq!(e.fields["length"], 5);
@@ -198,10 +244,31 @@ mod tests {
 
     #[test]
     fn typing_is_dropped_and_admin_events_pass() {
-        assert!(to_admin_event(&bus(event::TYPING_START, json!({}))).is_none());
-        let e = to_admin_event(&bus("user_disabled", json!({"user_id": "4"}))).unwrap();
+        let v = &mut VoiceSeen::new();
+        assert!(to_admin_event(&bus(event::TYPING_START, json!({})), v).is_none());
+        assert!(to_admin_event(&bus(event::ROLE_CREATE, json!({"id": "1"})), v).is_none());
+        let e = to_admin_event(&bus("user_disabled", json!({"user_id": "4"})), v).unwrap();
         assert_eq!(e.kind, "user_disabled");
         assert_eq!(e.fields["user_id"], "4");
+    }
+
+    #[test]
+    fn a_change_in_the_same_voice_channel_is_a_voice_state() {
+        let v = &mut VoiceSeen::new();
+        let mut kind = |ch: Value, mute: bool| {
+            let d = json!({"user_id": "4", "channel_id": ch, "self_mute": mute,
+                "self_deaf": false, "mute": false, "deaf": false});
+            let e = to_admin_event(&bus(event::VOICE_STATE_UPDATE, d), v).unwrap();
+            (e.kind, e.fields.get("channel_id").cloned())
+        };
+        assert_eq!(kind(json!("7"), false).0, "voice_join");
+        assert_eq!(kind(json!("7"), true).0, "voice_state");
+        assert_eq!(kind(json!("8"), true).0, "voice_join");
+        assert_eq!(
+            kind(Value::Null, true),
+            ("voice_leave".into(), Some(json!("8")))
+        );
+        assert_eq!(kind(json!("8"), false).0, "voice_join");
     }
 
     #[test]

@@ -23,12 +23,14 @@ pub(crate) fn naming(what: &'static str, message: String) -> impl FnOnce(ApiErro
     }
 }
 
-/// Picks the one item matching `key` by id, else by name; several by name is a conflict.
+/// Picks the one item matching `key` by id, else by name; several by name is a conflict
+/// listing each candidate's id and `describe` of it.
 fn pick<'a, T>(
     items: &'a [T],
     key: &str,
     id: impl Fn(&T) -> Id,
     name: impl Fn(&T) -> &str,
+    describe: impl Fn(&T) -> String,
     what: &'static str,
 ) -> Result<&'a T, ApiError> {
     if let Ok(n) = key.parse::<u64>()
@@ -43,9 +45,9 @@ fn pick<'a, T>(
         many => Err(ApiError::Conflict(format!(
             "several {what}s are named {key:?}: use an id ({})",
             many.iter()
-                .map(|x| id(x).to_string())
+                .map(|x| format!("{}: {}", id(x), describe(x)))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join("; ")
         ))),
     }
 }
@@ -53,13 +55,20 @@ fn pick<'a, T>(
 /// The role named (or numbered) `key`.
 pub(crate) async fn role(state: &AppState, key: &str) -> Result<Role, ApiError> {
     let roles = service::roles::list(state).await?;
-    pick(&roles, key, |r| r.id, |r| &r.name, "role").cloned()
+    let describe = |r: &Role| format!("position {}", r.position);
+    pick(&roles, key, |r| r.id, |r| &r.name, describe, "role").cloned()
 }
 
 /// The channel named (or numbered) `key`.
 pub(crate) async fn channel(state: &AppState, key: &str) -> Result<Channel, ApiError> {
     let channels = service::channels::all(state).await?;
-    pick(&channels, key, |c| c.id, |c| &c.name, "channel").cloned()
+    let parent = |c: &Channel| {
+        c.parent_id
+            .and_then(|p| channels.iter().find(|x| x.id == p))
+            .map_or_else(|| "at the top".to_owned(), |p| format!("in {}", p.name))
+    };
+    let describe = |c: &Channel| format!("{} {}", c.kind.as_str(), parent(c));
+    pick(&channels, key, |c| c.id, |c| &c.name, describe, "channel").cloned()
 }
 
 #[cfg(test)]
@@ -69,7 +78,8 @@ mod tests {
     #[test]
     fn ids_win_names_match_exactly_and_duplicates_conflict() {
         let items = [(Id(1), "a"), (Id(2), "1"), (Id(3), "dup"), (Id(4), "dup")];
-        let p = |k: &str| pick(&items, k, |x| x.0, |x| x.1, "channel").map(|x| x.0);
+        let p =
+            |k: &str| pick(&items, k, |x| x.0, |x| x.1, |_| "text".into(), "channel").map(|x| x.0);
         assert_eq!(p("1").unwrap(), Id(1));
         assert_eq!(p("a").unwrap(), Id(1));
         assert_eq!(p("b").unwrap_err().to_string(), "no channel named \"b\"");
@@ -78,7 +88,7 @@ mod tests {
             "no channel with id or name \"9\""
         );
         let e = p("dup").unwrap_err().to_string();
-        assert!(e.contains("3, 4"), "{e}");
+        assert!(e.contains("(3: text; 4: text)"), "{e}");
     }
 
     #[test]

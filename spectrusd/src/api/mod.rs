@@ -159,7 +159,7 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/healthz", get(server::health))
         .route("/readyz", get(server::ready))
         .method_not_allowed_fallback(method_not_allowed)
-        .fallback_service(web::router())
+        .fallback_service(web::router(state.config().debug.voice_test_page))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             count_rate_limited,

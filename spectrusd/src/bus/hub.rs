@@ -228,8 +228,21 @@ impl Hub {
     }
 
     /// Publishes an event: serializes it once and hands it to the lanes of every session in
-    /// the audience (and to the admin stream when it has followers). The only way to publish.
+    /// the audience, and to the admin stream (when it has followers) unless it is for one
+    /// user only (what one member may now see is not a change to the server).
     pub fn publish(&self, event: Dispatch, audience: Audience) {
+        let log = !matches!(audience, Audience::User(_));
+        self.publish_to(event, audience, log);
+    }
+
+    /// Publishes an event to the sessions only: for a change whose service reports it to the
+    /// admin stream itself, by its own name ([`Hub::admin_event`]), so that one change is one
+    /// event there (a kick is `member_kick`, not also `member_leave`).
+    pub fn publish_unlogged(&self, event: Dispatch, audience: Audience) {
+        self.publish_to(event, audience, false);
+    }
+
+    fn publish_to(&self, event: Dispatch, audience: Audience, log: bool) {
         let mut frame = Vec::with_capacity(256);
         frame.extend_from_slice(br#"{"op":"dispatch","t":""#);
         frame.extend_from_slice(event.name().as_bytes());
@@ -242,7 +255,7 @@ impl Hub {
         let Ok(frame) = String::from_utf8(frame) else {
             return;
         };
-        if self.admin_events.receiver_count() > 0 {
+        if log && self.admin_events.receiver_count() > 0 {
             let data =
                 serde_json::from_str(&frame[payload_at..]).unwrap_or(serde_json::Value::Null);
             let _ = self.admin_events.send(Arc::new(BusEvent {

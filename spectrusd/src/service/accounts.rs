@@ -170,7 +170,7 @@ pub(crate) async fn register(state: &AppState, req: RegisterRequest) -> Result<S
         *state.setup_code.lock().unwrap_or_else(|p| p.into_inner()) = None;
         tracing::info!(username = %row.username, "owner account claimed");
     }
-    super::members::announce_joined(state, &row, now);
+    super::members::announce_joined(state, &row, now, false);
     session(state, &row, family, refresh)
 }
 

@@ -14,6 +14,48 @@ use crate::store::{self, StoreError};
 /// The longest reason kept (`X-Audit-Log-Reason`, ban reasons).
 pub(crate) const REASON_MAX_CHARS: usize = 512;
 
+/// Every action the audit log records (`GET /audit-log?action=` takes one of these).
+pub(crate) const ACTIONS: &[&str] = &[
+    "channel.create",
+    "channel.delete",
+    "channel.overwrite",
+    "channel.reorder",
+    "channel.update",
+    "invite.create",
+    "invite.delete",
+    "layout.apply",
+    "member.ban",
+    "member.kick",
+    "member.role_add",
+    "member.role_remove",
+    "member.roles",
+    "member.timeout",
+    "member.unban",
+    "member.update",
+    "member.voice_update",
+    "message.delete",
+    "message.purge",
+    "role.create",
+    "role.delete",
+    "role.reorder",
+    "role.update",
+    "server.owner",
+    "server.update",
+    "user.create",
+    "user.delete",
+    "user.disable",
+    "user.enable",
+    "user.reset_password",
+];
+
+/// An unknown name in a filter: `400` naming the valid ones.
+pub(crate) fn unknown_name(what: &str, name: &str, valid: &[&str]) -> ApiError {
+    ApiError::InvalidBody(format!(
+        "unknown {what} {name:?}; the valid ones: {}",
+        valid.join(", ")
+    ))
+}
+
 /// Checks a reason: trimmed, empty → none, at most [`REASON_MAX_CHARS`] characters.
 pub(crate) fn clean_reason(reason: Option<String>) -> Result<Option<String>, ApiError> {
     let Some(r) = reason else { return Ok(None) };
@@ -44,6 +86,7 @@ pub(crate) struct Entry {
 impl Entry {
     /// An entry for `action` by `actor`, with a fresh id.
     pub(crate) fn new(state: &AppState, actor: Actor, action: &'static str) -> Entry {
+        debug_assert!(ACTIONS.contains(&action), "{action} missing from ACTIONS");
         Entry {
             id: state.ids.next(),
             actor,
@@ -97,9 +140,15 @@ pub(crate) async fn list(
     if !(1..=100).contains(&limit) {
         return Err(ApiError::field("limit", "must be 1 to 100"));
     }
+    let action = q.action.filter(|a| !a.is_empty());
+    if let Some(a) = &action
+        && !ACTIONS.contains(&a.as_str())
+    {
+        return Err(unknown_name("action", a, ACTIONS));
+    }
     let filter = store::audit::Filter {
         before: q.before,
-        action: q.action.filter(|a| !a.is_empty()),
+        action,
         actor_id: q.actor_id,
         limit,
     };

@@ -23,6 +23,7 @@ pub(crate) fn liveness(state: &AppState) -> Health {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         uptime_seconds: state.started.elapsed().as_secs(),
+        voice: state.voice.status(),
     }
 }
 

@@ -62,8 +62,10 @@ pub(crate) fn with_presence(state: &AppState, rows: &[MemberRow]) -> Vec<Member>
         .collect()
 }
 
-/// A new account's membership (no roles), known to the access model and announced to all.
-pub(crate) fn announce_joined(state: &AppState, row: &UserRow, joined_at: i64) {
+/// A new account's membership (no roles), known to the access model and announced to all;
+/// to the admin stream as `member_join` unless `reported` (the caller reports the change by
+/// its own name, e.g. `user_created`).
+pub(crate) fn announce_joined(state: &AppState, row: &UserRow, joined_at: i64, reported: bool) {
     state.access.upsert_member(row.id, Vec::new(), None);
     let member = MemberRow {
         user: row.to_ref(),
@@ -72,8 +74,10 @@ pub(crate) fn announce_joined(state: &AppState, row: &UserRow, joined_at: i64) {
         joined_at,
         timeout_until: None,
     };
-    state.hub.publish(
-        Dispatch::MemberAdd(member.to_member(Presence::Offline)),
-        Audience::All,
-    );
+    let event = Dispatch::MemberAdd(member.to_member(Presence::Offline));
+    if reported {
+        state.hub.publish_unlogged(event, Audience::All);
+    } else {
+        state.hub.publish(event, Audience::All);
+    }
 }

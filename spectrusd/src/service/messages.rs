@@ -226,6 +226,59 @@ pub(crate) async fn delete(
     Ok(())
 }
 
+/// Deletes a channel's messages in bulk (`messages:manage` in the channel): those by `author`
+/// and/or posted at or after `since_ms` (at least one of the two), in one transaction with
+/// one `message.purge` audit entry holding the count. Answers how many were deleted.
+pub(crate) async fn purge(
+    state: &AppState,
+    actor: Actor,
+    channel: Id,
+    author: Option<Id>,
+    since_ms: Option<i64>,
+    reason: Option<String>,
+) -> Result<u64, ApiError> {
+    actor.require_in(state, channel, Permission::MessagesManage)?;
+    ensure_text_capable(state, channel)?;
+    if author.is_none() && since_ms.is_none() {
+        return Err(ApiError::InvalidBody(
+            "name a user, a start time or both: a purge never empties a whole channel".into(),
+        ));
+    }
+    let reason = super::audit::clean_reason(reason)?;
+    let entry = super::audit::Entry::new(state, actor, "message.purge")
+        .target("channel", channel)
+        .reason(reason);
+    // A time in the future matches nothing (and would overflow an id's time bits).
+    let since = since_ms.map(|ms| match u64::try_from(ms) {
+        Ok(ms) if ms <= now_ms() as u64 => Id::from_unix_millis(ms),
+        Ok(_) => Id(u64::MAX),
+        Err(_) => Id(0),
+    });
+    let ids = super::write(state, move |c| {
+        let ids = store::messages::purge(c, channel, author, since)?;
+        entry.write(
+            c,
+            serde_json::json!({
+                "count": ids.len(),
+                "author_id": author,
+                "since": since_ms.map(rfc3339),
+            }),
+        )?;
+        Ok(ids)
+    })
+    .await?;
+    for id in &ids {
+        state.hub.publish(
+            Dispatch::MessageDelete(MessageDelete {
+                id: *id,
+                channel_id: channel,
+            }),
+            Audience::Channel(channel),
+        );
+    }
+    Ok(ids.len() as u64)
+}
+
 /// Adds (`add = true`) or removes the caller's reaction.
 pub(crate) async fn react(
     state: &AppState,

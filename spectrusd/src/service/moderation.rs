@@ -138,7 +138,7 @@ fn end_membership(state: &AppState, user: Id, families: &[Id], why: &'static str
     if was_member {
         state
             .hub
-            .publish(Dispatch::MemberRemove(IdOnly { id: user }), Audience::All);
+            .publish_unlogged(Dispatch::MemberRemove(IdOnly { id: user }), Audience::All);
     }
 }
 

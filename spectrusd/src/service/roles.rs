@@ -46,6 +46,9 @@ fn manageable(state: &AppState, st: Standing, id: Id) -> Result<Role, ApiError> 
     Ok(role)
 }
 
+/// Reports a role change to the admin stream, with who made it: the stream's one event for
+/// it (the `ROLE_*` dispatches are not mapped there, so that a creation that also moves
+/// other roles up is one `role_create`).
 fn publish_admin(state: &AppState, kind: &str, actor: Actor, role: &Role) {
     state.hub.admin_event(
         kind,
@@ -296,6 +299,9 @@ pub(crate) async fn reorder(
         state.access.upsert_role(r);
     }
     announce_moved(state, &changed);
+    for r in &changed {
+        publish_admin(state, "role_update", actor, r);
+    }
     Ok(all)
 }
 

@@ -14,6 +14,7 @@ pub(crate) fn status(state: &AppState) -> Status {
         online: state.hub.online_users().len() as u64,
         voice_rooms: rooms as u64,
         voice_participants: participants as u64,
+        voice: Some(state.voice.status()),
         database_bytes: database_bytes(state.store.path()),
         license: LicenseStatus::default(),
     }

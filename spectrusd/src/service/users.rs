@@ -111,7 +111,7 @@ pub(crate) async fn create(
         Ok(entry.write(c, json!({"username": r.username}))?)
     })
     .await?;
-    super::members::announce_joined(state, &row, now);
+    super::members::announce_joined(state, &row, now, true);
     state.hub.admin_event(
         "user_created",
         with_actor(actor, json!({"user_id": row.id, "username": row.username})),
@@ -231,7 +231,7 @@ pub(crate) async fn delete(state: &AppState, actor: Actor, user: Id) -> Result<(
     if was_member {
         state
             .hub
-            .publish(Dispatch::MemberRemove(IdOnly { id: user }), Audience::All);
+            .publish_unlogged(Dispatch::MemberRemove(IdOnly { id: user }), Audience::All);
     }
     state
         .hub

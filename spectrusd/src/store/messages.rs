@@ -120,6 +120,30 @@ pub fn delete(c: &Connection, id: Id) -> Result<bool, StoreError> {
     Ok(c.execute("DELETE FROM messages WHERE id = ?1", [id.0 as i64])? == 1)
 }
 
+/// Deletes a channel's messages by `author` (any when `None`) with ids from `since` on (any
+/// when `None`); returns the deleted ids, oldest first.
+pub fn purge(
+    c: &Connection,
+    channel: Id,
+    author: Option<Id>,
+    since: Option<Id>,
+) -> Result<Vec<Id>, StoreError> {
+    let author = author.map(|a| a.0 as i64);
+    let since = since.map_or(0, |s| i64::try_from(s.0).unwrap_or(i64::MAX));
+    let ids = c
+        .prepare_cached(
+            "DELETE FROM messages WHERE channel_id = ?1 AND (?2 IS NULL OR author_id = ?2) \
+             AND id >= ?3 RETURNING id",
+        )?
+        .query_map(params![channel.0 as i64, author, since], |r| {
+            Ok(Id(r.get::<_, i64>(0)? as u64))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut ids = ids;
+    ids.sort();
+    Ok(ids)
+}
+
 /// Adds a reaction; `false` when it was already there.
 pub fn add_reaction(
     c: &Connection,

@@ -16,13 +16,14 @@
 
 pub(crate) mod registry;
 
-use std::net::{IpAddr, UdpSocket};
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::{Mutex, MutexGuard};
 
 use spectrus_proto::Id;
 use spectrus_proto::gateway::{Dispatch, Speaking};
 use spectrus_proto::model::VoiceState;
 use spectrus_proto::permissions::Permission;
+use spectrus_proto::rest::VoiceStatus;
 use spectrus_sfu::{Sfu, SfuConfig, SfuEvent};
 use tokio::sync::mpsc;
 
@@ -32,6 +33,18 @@ use crate::config::VoiceConfig;
 use registry::{Participant, Registry};
 
 /// The voice service; see the module comment.
+/// The voice port could not be bound: the daemon refuses to start, saying what to do.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cannot use UDP {udp} for voice ({reason}): free the port, set voice.udp \
+     (SPECTRUS_VOICE_UDP) to another port, or set voice.enabled = false \
+     (SPECTRUS_VOICE_ENABLED=false) to run without voice"
+)]
+pub(crate) struct VoiceStartError {
+    udp: SocketAddr,
+    reason: String,
+}
+
 pub(crate) struct VoiceService {
     sfu: Option<Sfu>,
     registry: Mutex<Registry>,
@@ -54,7 +67,12 @@ fn default_route_ip() -> Option<IpAddr> {
 impl VoiceService {
     /// Starts the SFU when voice is enabled. A bind failure disables voice with an error in
     /// the log rather than stopping the daemon (chat keeps working).
-    pub(crate) async fn start(cfg: &VoiceConfig) -> (VoiceService, VoiceEvents) {
+    ///
+    /// A voice port that cannot be bound is an error (the daemon does not start: an operator
+    /// must never miss that voice is off); `voice.enabled = false` starts without voice.
+    pub(crate) async fn start(
+        cfg: &VoiceConfig,
+    ) -> Result<(VoiceService, VoiceEvents), VoiceStartError> {
         let (refresh_tx, refresh_rx) = mpsc::unbounded_channel();
         let mut svc = VoiceService {
             sfu: None,
@@ -63,8 +81,8 @@ impl VoiceService {
             refresh_rx: Mutex::new(Some(refresh_rx)),
         };
         if !cfg.enabled {
-            tracing::info!("voice is disabled (voice.enabled = false)");
-            return (svc, VoiceEvents(None));
+            tracing::warn!("voice is disabled (voice.enabled = false): chat only");
+            return Ok((svc, VoiceEvents(None)));
         }
         let mut sfu_cfg = SfuConfig::new(cfg.udp);
         sfu_cfg.announced_ip = cfg.announced_ip;
@@ -82,7 +100,7 @@ impl VoiceService {
                         udp = %cfg.udp,
                         "voice disabled: bound to an unspecified address, no voice.announced_ip (SPECTRUS_ANNOUNCED_IP) and no default route to guess one from"
                     );
-                    return (svc, VoiceEvents(None));
+                    return Ok((svc, VoiceEvents(None)));
                 }
             }
         }
@@ -90,12 +108,20 @@ impl VoiceService {
             Ok((sfu, events)) => {
                 tracing::info!(udp = %sfu.local_addr(), "voice SFU listening (open this one UDP port)");
                 svc.sfu = Some(sfu);
-                (svc, VoiceEvents(Some(events)))
+                Ok((svc, VoiceEvents(Some(events))))
             }
-            Err(e) => {
-                tracing::error!(udp = %cfg.udp, error = %e, "voice disabled: cannot start the SFU");
-                (svc, VoiceEvents(None))
-            }
+            Err(e) => Err(VoiceStartError {
+                udp: cfg.udp,
+                reason: e.to_string().lines().next().unwrap_or_default().to_owned(),
+            }),
+        }
+    }
+
+    /// Enabled with the bound address, or disabled: for `/healthz` and `spectrusctl status`.
+    pub(crate) fn status(&self) -> VoiceStatus {
+        VoiceStatus {
+            enabled: self.sfu.is_some(),
+            udp: self.sfu.as_ref().map(|s| s.local_addr().to_string()),
         }
     }
 

@@ -14,6 +14,8 @@ use spectrus_proto::admin::AdminEvent;
 use tokio::sync::broadcast;
 
 use crate::admin::AdminState;
+use crate::admin::events::TYPES;
+use crate::service::audit;
 
 /// How often an idle follower gets an empty line (and a dead one is noticed).
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -67,11 +69,14 @@ pub(super) async fn events(
     let follow = params
         .iter()
         .any(|(k, v)| k == "follow" && (v == "true" || v == "1"));
-    let types = params
+    let types: Vec<String> = params
         .into_iter()
         .filter(|(k, _)| k == "type")
         .map(|(_, v)| v)
         .collect();
+    if let Some(bad) = types.iter().find(|t| !TYPES.contains(&t.as_str())) {
+        return audit::unknown_name("type", bad, TYPES).into_response();
+    }
     let (backlog, live) = s.events.subscribe();
     let feed = Feed {
         backlog: backlog.into(),

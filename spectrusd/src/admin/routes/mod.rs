@@ -4,6 +4,7 @@
 
 mod community;
 mod events;
+mod moderation;
 mod server;
 mod users;
 
@@ -12,7 +13,7 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use spectrus_proto::admin::ADMIN_PREFIX;
 
 use super::{AdminPeer, AdminState};
@@ -22,6 +23,14 @@ use crate::error::ApiError;
 pub(crate) fn router(state: AdminState) -> Router {
     let v1 = Router::new()
         .route("/status", get(server::status))
+        .route(
+            "/server",
+            get(moderation::server_show).patch(moderation::server_patch),
+        )
+        .route("/members/{user}", patch(moderation::patch_member))
+        .route("/members/{user}/kick", post(moderation::kick))
+        .route("/voice/{user}", patch(moderation::patch_voice))
+        .route("/channels/{channel}/purge", post(moderation::purge))
         .route("/setup-code", get(server::setup_code))
         .route("/config", get(server::config))
         .route("/permissions", get(server::permissions))

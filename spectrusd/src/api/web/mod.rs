@@ -26,9 +26,11 @@ pub(crate) use headers::security_headers;
 pub(crate) use site::Site;
 
 /// The web client's router (its own state: the [`Site`], built once here). Inside a Tokio
-/// runtime, the files are compressed on a blocking thread right away.
-pub(crate) fn router() -> Router {
-    let site = Arc::new(Site::embedded());
+/// runtime, the files are compressed on a blocking thread right away. The voice probe
+/// (`/voice-test.html`, `/voice-test.js`) is served only with `voice_test_page`
+/// (`debug.voice_test_page`).
+pub(crate) fn router(voice_test_page: bool) -> Router {
+    let site = Arc::new(Site::embedded().with_probe(voice_test_page));
     if let Ok(rt) = tokio::runtime::Handle::try_current() {
         let warm = site.clone();
         rt.spawn_blocking(move || warm.precompress());

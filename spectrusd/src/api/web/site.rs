@@ -21,7 +21,12 @@ const TEMPLATED: &[&str] = &["index.html", "sw.js"];
 pub(crate) struct Site {
     build_id: String,
     source: Source,
+    /// Whether the voice probe ([`PROBE_FILES`]) is served.
+    probe: bool,
 }
+
+/// The voice interop probe's files: a test page, not part of the client.
+const PROBE_FILES: &[&str] = &["voice-test.html", "voice-test.js"];
 
 enum Source {
     /// Files fixed at startup (release builds; tests), served with long caching.
@@ -90,6 +95,7 @@ impl Site {
             Site {
                 build_id: DEV_BUILD.to_owned(),
                 source: Source::Live,
+                probe: false,
             }
         } else {
             Site::fixed(files::all())
@@ -117,7 +123,14 @@ impl Site {
         Site {
             build_id,
             source: Source::Fixed(files),
+            probe: false,
         }
+    }
+
+    /// The same site, serving the voice probe or not (not by default).
+    pub(crate) fn with_probe(mut self, probe: bool) -> Site {
+        self.probe = probe;
+        self
     }
 
     /// Compresses every fixed file in both encodings now (a no-op when serving from disk),
@@ -143,7 +156,7 @@ impl Site {
 
     /// The file at `path` (relative to `web/`), if there is one and the path is acceptable.
     pub(crate) fn file(&self, path: &str) -> Option<Arc<File>> {
-        if !files::is_safe(path) {
+        if !files::is_safe(path) || (!self.probe && PROBE_FILES.contains(&path)) {
             return None;
         }
         match &self.source {

@@ -91,7 +91,7 @@ impl<I: Iterator<Item = Id>> Planner<'_, I> {
         kind_default: ChannelType,
         parent: Option<Id>,
         label: String,
-        position: i64,
+        position: Option<i64>,
         at: &str,
     ) -> Id {
         let is_cat = kind_default == ChannelType::Category;
@@ -118,7 +118,7 @@ impl<I: Iterator<Item = Id>> Planner<'_, I> {
                 name: doc.name.clone(),
                 topic: doc.topic.clone().filter(|t| !t.is_empty()),
                 parent_id: parent,
-                position,
+                position: position.unwrap_or_default(),
                 permission_overwrites: Vec::new(),
                 user_limit: doc.user_limit,
                 bitrate: doc.bitrate,
@@ -165,8 +165,10 @@ impl<I: Iterator<Item = Id>> Planner<'_, I> {
                 .changes
                 .push(format!("update {noun} {label}: {}", fields.join(", ")));
         }
-        let moved = ch.position != position;
-        if moved {
+        let moved = position.is_some_and(|p| p != ch.position);
+        if let Some(position) = position
+            && moved
+        {
             ch.position = position;
             self.plan
                 .changes
@@ -177,6 +179,37 @@ impl<I: Iterator<Item = Id>> Planner<'_, I> {
         }
         before.id
     }
+}
+
+/// The channels a document names, in its order: `(category, name)`, a category itself as
+/// `(name, "")`, a top-level channel as `("", name)`.
+fn names_in_order(doc: &Layout) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = doc
+        .channels
+        .iter()
+        .map(|c| (String::new(), c.name.clone()))
+        .collect();
+    for cat in &doc.categories {
+        out.push((cat.name.clone(), String::new()));
+        out.extend(
+            cat.channels
+                .iter()
+                .map(|c| (cat.name.clone(), c.name.clone())),
+        );
+    }
+    out
+}
+
+/// Whether every channel `doc` names exists and the server already lists them in the
+/// document's order (the order an export writes).
+fn same_order(doc: &Layout, channels: &[Channel]) -> bool {
+    let wanted = names_in_order(doc);
+    let named: HashSet<&(String, String)> = wanted.iter().collect();
+    let current: Vec<(String, String)> = names_in_order(&super::doc::export_from(&[], channels))
+        .into_iter()
+        .filter(|n| named.contains(n))
+        .collect();
+    current == wanted
 }
 
 /// Plans applying `doc` to a server holding `roles` and `channels`; `ids` supplies ids for
@@ -296,12 +329,21 @@ pub(crate) fn plan(
         }
     }
 
-    // Channels: top-level ones first, then each category followed by its channels.
+    // Channels: top-level ones first, then each category followed by its channels. When the
+    // server already shows what the document names in the document's order, positions are
+    // left as they are (gaps and ties included): an untouched export is no change. Otherwise
+    // every named channel gets a dense position in document order.
+    let keep = same_order(doc, channels);
     let mut position = 0i64;
+    let mut at_next = || {
+        let at = (!keep).then_some(position);
+        position += 1;
+        at
+    };
     for (i, ch) in doc.channels.iter().enumerate() {
         let at = format!("channels[{i}]");
-        p.channel(ch, ChannelType::Text, None, ch.name.clone(), position, &at);
-        position += 1;
+        let pos = at_next();
+        p.channel(ch, ChannelType::Text, None, ch.name.clone(), pos, &at);
     }
     for (i, cat) in doc.categories.iter().enumerate() {
         let at = format!("categories[{i}]");
@@ -311,20 +353,20 @@ pub(crate) fn plan(
             overwrites: cat.overwrites.clone(),
             ..Default::default()
         };
+        let pos = at_next();
         let cat_id = p.channel(
             &as_doc,
             ChannelType::Category,
             None,
             cat.name.clone(),
-            position,
+            pos,
             &at,
         );
-        position += 1;
         for (j, ch) in cat.channels.iter().enumerate() {
             let at = format!("{at}.channels[{j}]");
             let label = format!("{}/{}", cat.name, ch.name);
-            p.channel(ch, ChannelType::Text, Some(cat_id), label, position, &at);
-            position += 1;
+            let pos = at_next();
+            p.channel(ch, ChannelType::Text, Some(cat_id), label, pos, &at);
         }
     }
     // Categories are written before the channels that name them as parent.
