@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Spectrus daemon image: a release build in rust:1-bookworm, run as a non-root user on
+# Spectrus daemon image: a dist build in rust:1-bookworm, run as a non-root user on
 # debian:bookworm-slim. `docker compose up -d` with docker-compose.yml is the usual way in.
 
 FROM rust:1-bookworm AS build

@@ -111,6 +111,21 @@ for bin in spectrusd spectrusctl spectrus-tui; do
     [ "$out" = "$bin $upstream" ] || fail "$bin --version says '$out', expected '$bin $upstream'"
 done
 
+if [ -d /run/systemd/system ]; then
+    # Where systemd is the init system, postinst started the service: it must be running,
+    # and it is stopped before the test runs its own daemon on the same data directory.
+    step "the service started under systemd"
+    for _ in $(seq 1 50); do
+        systemctl is-active --quiet spectrusd.service && break
+        sleep 0.2
+    done
+    systemctl is-active --quiet spectrusd.service || {
+        journalctl -u spectrusd.service -n 20 --no-pager >&2 || true
+        fail "spectrusd.service is not running after install"
+    }
+    systemctl stop spectrusd.service
+fi
+
 step "running the installed daemon as the spectrus user, on the installed configuration"
 # As the unit's StateDirectory= would make it; the marker lets an interrupted run clean up.
 install -d -o spectrus -g spectrus -m 0750 "$data"
