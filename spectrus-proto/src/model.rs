@@ -175,6 +175,12 @@ pub struct Message {
     pub reactions: Vec<Reaction>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
+    /// Whether the message is pinned in its channel.
+    #[serde(default)]
+    pub pinned: bool,
+    /// When it was pinned.
+    #[serde(default)]
+    pub pinned_at: Option<String>,
 }
 
 /// Online or not.

@@ -17,6 +17,7 @@ pub(crate) mod moderation;
 pub(crate) mod observe;
 pub(crate) mod ready;
 pub(crate) mod roles;
+pub(crate) mod search;
 pub(crate) mod server;
 pub(crate) mod sessions;
 pub(crate) mod visibility;

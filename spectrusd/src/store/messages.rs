@@ -149,7 +149,7 @@ pub fn remove_reaction(
 
 const SELECT: &str =
     "SELECT m.id, m.channel_id, m.author_id, u.username, u.display_name, m.content,
-    m.edited_at, m.reply_to FROM messages m JOIN users u ON u.id = m.author_id";
+    m.edited_at, m.reply_to, m.pinned_at FROM messages m JOIN users u ON u.id = m.author_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     let id = Id(r.get::<_, i64>(0)? as u64);
@@ -168,6 +168,8 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
         mentions: Vec::new(),
         reactions: Vec::new(),
         nonce: None,
+        pinned_at: r.get::<_, Option<i64>>(8)?.map(rfc3339),
+        pinned: r.get::<_, Option<i64>>(8)?.is_some(),
     })
 }
 
@@ -232,6 +234,39 @@ pub fn page(
         }
     };
     decorate(c, &mut out, viewer)?;
+    Ok(out)
+}
+
+/// These messages (those that still exist), in the order given, as `viewer` sees them. Unlike
+/// a history page, the ids may be far apart: mentions and reactions are read per message.
+pub fn get_each(c: &Connection, ids: &[Id], viewer: Id) -> Result<Vec<Message>, StoreError> {
+    let mut one = c.prepare_cached(&format!("{SELECT} WHERE m.id = ?1"))?;
+    let mut mentions = c.prepare_cached(
+        "SELECT user_id FROM message_mentions WHERE message_id = ?1 ORDER BY rowid",
+    )?;
+    let mut reactions = c.prepare_cached(
+        "SELECT emoji, COUNT(*), MAX(user_id = ?2), MIN(rowid) AS first
+         FROM reactions WHERE message_id = ?1 GROUP BY emoji ORDER BY first",
+    )?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(mut m) = optional(one.query_row([id.0 as i64], row))? else {
+            continue;
+        };
+        m.mentions = mentions
+            .query_map([id.0 as i64], |r| Ok(Id(r.get::<_, i64>(0)? as u64)))?
+            .collect::<Result<_, _>>()?;
+        m.reactions = reactions
+            .query_map(params![id.0 as i64, viewer.0 as i64], |r| {
+                Ok(Reaction {
+                    emoji: r.get(0)?,
+                    count: r.get(1)?,
+                    me: r.get(2)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        out.push(m);
+    }
     Ok(out)
 }
 
