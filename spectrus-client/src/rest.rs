@@ -619,6 +619,31 @@ impl Client {
         .await
     }
 
+    /// Pins a message (`messages:manage`).
+    pub async fn pin(&self, channel: Id, id: Id) -> Result<(), ClientError> {
+        self.empty(
+            Method::PUT,
+            &format!("/api/v1/channels/{channel}/pins/{id}"),
+            None,
+        )
+        .await
+    }
+
+    /// Unpins a message (`messages:manage`).
+    pub async fn unpin(&self, channel: Id, id: Id) -> Result<(), ClientError> {
+        self.empty(
+            Method::DELETE,
+            &format!("/api/v1/channels/{channel}/pins/{id}"),
+            None,
+        )
+        .await
+    }
+
+    /// A channel's pinned messages, most recently pinned first.
+    pub async fn pins(&self, channel: Id) -> Result<Vec<Message>, ClientError> {
+        self.get(&format!("/api/v1/channels/{channel}/pins")).await
+    }
+
     /// Searches the messages the caller can read, newest first.
     pub async fn search_messages(&self, q: &SearchQuery) -> Result<SearchResults, ClientError> {
         self.get(&format!("/api/v1/search/messages?{}", q.query_string()))

@@ -53,9 +53,10 @@ async fn finds_by_words_and_prefixes_newest_first_with_match_ranges() {
         contents(&owner, "fox").await,
         vec!["😀 Quickly, the FOX jumps", "The quick brown fox"]
     );
-    // A word is also a prefix; every word must match.
+    // A whole word, or a prefix with `*`; every word must match.
+    assert!(contents(&owner, "quic").await.is_empty());
     assert_eq!(
-        contents(&owner, "quic fox").await,
+        contents(&owner, "quic* fox").await,
         vec!["😀 Quickly, the FOX jumps", "The quick brown fox"]
     );
     assert_eq!(contents(&owner, "quick dog").await, Vec::<String>::new());
@@ -66,7 +67,7 @@ async fn finds_by_words_and_prefixes_newest_first_with_match_ranges() {
     );
     assert!(contents(&owner, "\"quic brown\"").await.is_empty());
 
-    let r = find(&owner, "quick fox").await;
+    let r = find(&owner, "quick* fox").await;
     assert_eq!(r.total, 2);
     let hit = &r.messages[0];
     assert_eq!(hit.message.id, last.id);
@@ -94,7 +95,7 @@ async fn finds_by_words_and_prefixes_newest_first_with_match_ranges() {
     ] {
         find(&owner, q).await;
     }
-    assert_eq!(contents(&owner, "fox*").await.len(), 2);
+    assert_eq!(contents(&owner, "fo*").await.len(), 2);
 }
 
 #[tokio::test]

@@ -101,6 +101,9 @@ fn api_routes() -> Routes {
             "/channels/{id}/messages/{mid}/reactions/{emoji}/@me",
             messages::unreact,
         )
+        .add(M::GET, "/channels/{id}/pins", messages::pins)
+        .add(M::PUT, "/channels/{id}/pins/{mid}", messages::pin)
+        .add(M::DELETE, "/channels/{id}/pins/{mid}", messages::unpin)
         .add(M::POST, "/channels/{id}/typing", messages::typing)
         .add(M::POST, "/channels/{id}/ack", messages::ack)
         .add(M::GET, "/search/messages", search::messages)

@@ -8,9 +8,9 @@ use time::{Date, Month};
 
 use super::time::parse_rfc3339;
 
-/// One term: a word (matched as a prefix: `hel` finds "hello") or a quoted phrase (exact
-/// words in a row). A word with inner punctuation (`don't`) is a phrase of its parts whose
-/// last part is a prefix.
+/// One term: a word (a whole word, any case: `hello` finds "Hello!"; with a trailing `*` a
+/// prefix: `hel*` finds "hello" and "help") or a quoted phrase (whole words in a row). A word
+/// with inner punctuation (`don't`) is a phrase of its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Term {
     /// Lower-case tokens, each letters and digits only.
@@ -77,7 +77,7 @@ pub(crate) fn parse(q: &str) -> Result<Query, SearchError> {
             continue;
         }
         let Some((key, value)) = raw.split_once(':') else {
-            push_term(&mut out.terms, &raw, true);
+            push_term(&mut out.terms, &raw, raw.ends_with('*'));
             continue;
         };
         let key = key.to_ascii_lowercase();
@@ -116,7 +116,7 @@ pub(crate) fn parse(q: &str) -> Result<Query, SearchError> {
                     }
                 });
             }
-            _ => push_term(&mut out.terms, &raw, true),
+            _ => push_term(&mut out.terms, &raw, raw.ends_with('*')),
         }
     }
     Ok(out)
@@ -274,7 +274,7 @@ mod tests {
     fn word(s: &str) -> Term {
         Term {
             tokens: vec![s.to_owned()],
-            prefix: true,
+            prefix: false,
         }
     }
 
@@ -296,7 +296,7 @@ mod tests {
 
     #[test]
     fn quoted_phrases_and_names() {
-        let q = parse(r#""big cat" from:"Ann Lee" re: lunch"#).unwrap();
+        let q = parse(r#""big cat" from:"Ann Lee" re: lunch*"#).unwrap();
         assert_eq!(
             q.terms,
             vec![
@@ -305,7 +305,10 @@ mod tests {
                     prefix: false
                 },
                 word("re"),
-                word("lunch"),
+                Term {
+                    tokens: vec!["lunch".into()],
+                    prefix: true
+                },
             ]
         );
         assert_eq!(q.from.as_deref(), Some("Ann Lee"));
@@ -350,16 +353,16 @@ mod tests {
             }
         }
         assert_eq!(
-            fts_expression(&parse("don't \"Big cat\"").unwrap().terms).as_deref(),
-            Some(r#""don t"* AND "big cat""#)
+            fts_expression(&parse("don't* \"Big cat\" x").unwrap().terms).as_deref(),
+            Some(r#""don t"* AND "big cat" AND "x""#)
         );
         assert_eq!(fts_expression(&[]), None);
     }
 
     #[test]
     fn highlights_cover_matched_words_in_utf16() {
-        let terms = parse("hel \"big cat\"").unwrap().terms;
-        let content = "😀 Hello big cat, help! bigcat";
+        let terms = parse("hel* \"big cat\" CAT").unwrap().terms;
+        let content = "😀 Hello big cat, help! bigcat cats";
         let r = highlights(content, &terms);
         let utf16: Vec<u16> = content.encode_utf16().collect();
         let texts: Vec<String> = r

@@ -107,6 +107,16 @@ pub(crate) struct HistoryQuery {
     pub limit: Option<u32>,
 }
 
+/// Whether `actor` may read `channel`'s messages: the one rule for history, pins and search.
+pub(crate) fn require_readable(
+    state: &AppState,
+    actor: Actor,
+    channel: Id,
+) -> Result<(), ApiError> {
+    actor.require_in(state, channel, Permission::MessagesReadHistory)?;
+    ensure_text_capable(state, channel)
+}
+
 /// A page of history, newest first.
 pub(crate) async fn history(
     state: &AppState,
@@ -114,8 +124,7 @@ pub(crate) async fn history(
     channel: Id,
     q: HistoryQuery,
 ) -> Result<Vec<Message>, ApiError> {
-    actor.require_in(state, channel, Permission::MessagesReadHistory)?;
-    ensure_text_capable(state, channel)?;
+    require_readable(state, actor, channel)?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::field("limit", "must be 1 to 100"));

@@ -2,8 +2,10 @@
 //! channels whose history the caller may read right now (the same check as history), and
 //! marks where the words matched.
 
+use spectrus_proto::Id;
 use spectrus_proto::rest::{SearchHit, SearchResults};
-use spectrus_proto::{Id, Permission};
+
+use super::Actor;
 
 use crate::domain::search::{self, Has};
 use crate::error::ApiError;
@@ -37,16 +39,7 @@ fn readable_channels(state: &AppState, user: Id) -> Vec<Id> {
         .access
         .visible_channels(user)
         .into_iter()
-        .filter(|c| {
-            state
-                .access
-                .channel_kind(*c)
-                .is_some_and(|k| k.carries_messages())
-                && state
-                    .access
-                    .require_in(user, *c, Permission::MessagesReadHistory)
-                    .is_ok()
-        })
+        .filter(|c| super::messages::require_readable(state, Actor::User(user), *c).is_ok())
         .collect()
 }
 

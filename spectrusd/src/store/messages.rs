@@ -120,6 +120,35 @@ pub fn delete(c: &Connection, id: Id) -> Result<bool, StoreError> {
     Ok(c.execute("DELETE FROM messages WHERE id = ?1", [id.0 as i64])? == 1)
 }
 
+/// Pins (`Some(now)`) or unpins (`None`) a message; `false` when nothing changed.
+pub fn set_pinned(c: &Connection, id: Id, at: Option<i64>) -> Result<bool, StoreError> {
+    let sql = if at.is_some() {
+        "UPDATE messages SET pinned_at = ?2 WHERE id = ?1 AND pinned_at IS NULL"
+    } else {
+        "UPDATE messages SET pinned_at = ?2 WHERE id = ?1 AND pinned_at IS NOT NULL"
+    };
+    Ok(c.prepare_cached(sql)?.execute(params![id.0 as i64, at])? == 1)
+}
+
+/// How many messages are pinned in `channel`.
+pub fn pin_count(c: &Connection, channel: Id) -> Result<u64, StoreError> {
+    Ok(c.prepare_cached(
+        "SELECT COUNT(*) FROM messages WHERE channel_id = ?1 AND pinned_at IS NOT NULL",
+    )?
+    .query_row([channel.0 as i64], |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// The pinned messages of `channel`, most recently pinned first.
+pub fn pins(c: &Connection, channel: Id, viewer: Id) -> Result<Vec<Message>, StoreError> {
+    let ids: Vec<Id> = c
+        .prepare_cached(
+            "SELECT id FROM messages WHERE channel_id = ?1 AND pinned_at IS NOT NULL ORDER BY pinned_at DESC, id DESC",
+        )?
+        .query_map([channel.0 as i64], |r| Ok(Id(r.get::<_, i64>(0)? as u64)))?
+        .collect::<Result<_, _>>()?;
+    get_each(c, &ids, viewer)
+}
+
 /// Adds a reaction; `false` when it was already there.
 pub fn add_reaction(
     c: &Connection,

@@ -98,6 +98,12 @@ pub fn search(
         return Ok((0, Vec::new()));
     }
     let (from, p) = clause(f);
+    // FTS5 hands out its matches newest first itself (no sort of every match).
+    let order = if f.fts.is_some() {
+        "messages_fts.rowid"
+    } else {
+        "m.id"
+    };
     let mut count_params = p.clone();
     count_params.push(Value::Integer(TOTAL_CAP));
     let total: i64 = c
@@ -108,7 +114,7 @@ pub fn search(
     page_params.push(Value::Integer(i64::from(offset)));
     let ids: Vec<Id> = c
         .prepare(&format!(
-            "SELECT m.id {from} ORDER BY m.id DESC LIMIT ? OFFSET ?"
+            "SELECT m.id {from} ORDER BY {order} DESC LIMIT ? OFFSET ?"
         ))?
         .query_map(params_from_iter(page_params), |r| {
             Ok(Id(r.get::<_, i64>(0)? as u64))
