@@ -108,7 +108,7 @@ pub(crate) async fn run(messages: u64, samples: usize) -> anyhow::Result<()> {
                         content,
                         reply_to: None,
                         nonce: None,
-                        mentions: Vec::new(),
+                        mentions: Default::default(),
                     };
                     spectrusd::store::messages::insert(c, &m)?;
                 }
@@ -254,7 +254,7 @@ pub(crate) async fn run(messages: u64, samples: usize) -> anyhow::Result<()> {
                             content,
                             reply_to: None,
                             nonce: None,
-                            mentions: Vec::new(),
+                            mentions: Default::default(),
                         },
                     )
                 })

@@ -181,6 +181,12 @@ pub struct Message {
     /// When it was pinned.
     #[serde(default)]
     pub pinned_at: Option<String>,
+    /// Whether `@everyone`/`@here` in it pinged (the author had `messages:mention_everyone`).
+    #[serde(default)]
+    pub mention_everyone: bool,
+    /// The roles `<@&id>` in it pinged.
+    #[serde(default)]
+    pub mention_roles: Vec<Id>,
 }
 
 /// Online or not.

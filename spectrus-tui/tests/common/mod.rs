@@ -183,6 +183,8 @@ pub fn msg(n: u64, channel: Id, author: Id, content: &str) -> Message {
         nonce: None,
         pinned: false,
         pinned_at: None,
+        mention_everyone: false,
+        mention_roles: vec![],
     }
 }
 

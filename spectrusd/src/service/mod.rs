@@ -12,6 +12,7 @@ pub(crate) mod channels;
 pub(crate) mod health;
 pub(crate) mod invites;
 pub(crate) mod members;
+pub(crate) mod mentions;
 pub(crate) mod messages;
 pub(crate) mod moderation;
 pub(crate) mod observe;
