@@ -121,12 +121,13 @@ pub(crate) async fn run(messages: u64, samples: usize) -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
 
-    let all: Vec<Id> = (1..=CHANNELS).map(Id).collect();
-    let base = Filter {
-        channels: all.clone(),
-        ..Default::default()
+    let base = Filter::default();
+    let text = |w: &str, prefix: bool| {
+        Some(format!(
+            "content : \"{w}\"{}",
+            if prefix { "*" } else { "" }
+        ))
     };
-    let text = |w: &str, prefix: bool| Some(format!("\"{w}\"{}", if prefix { "*" } else { "" }));
     let cases: Vec<(&str, Filter)> = vec![
         (
             "a common word",
@@ -152,7 +153,11 @@ pub(crate) async fn run(messages: u64, samples: usize) -> anyhow::Result<()> {
         (
             "two words",
             Filter {
-                fts: Some(format!("\"{}\" AND \"{}\"", word(40), word(3))),
+                fts: Some(format!(
+                    "content : \"{}\" AND content : \"{}\"",
+                    word(40),
+                    word(3)
+                )),
                 ..base.clone()
             },
         ),
@@ -166,7 +171,7 @@ pub(crate) async fn run(messages: u64, samples: usize) -> anyhow::Result<()> {
         (
             "a phrase",
             Filter {
-                fts: Some(format!("\"{} {}\"", word(1), word(2))),
+                fts: Some(format!("content : \"{} {}\"", word(1), word(2))),
                 ..base.clone()
             },
         ),
@@ -182,7 +187,7 @@ pub(crate) async fn run(messages: u64, samples: usize) -> anyhow::Result<()> {
             "word in:#channel",
             Filter {
                 fts: text(&word(300), false),
-                channels: vec![Id(2)],
+                channel: Some(Id(2)),
                 ..base.clone()
             },
         ),
@@ -198,6 +203,14 @@ pub(crate) async fn run(messages: u64, samples: usize) -> anyhow::Result<()> {
             "from:user only",
             Filter {
                 author: Some(Id(3)),
+                ..base.clone()
+            },
+        ),
+        (
+            "a mid word, 4 of 5 channels readable",
+            Filter {
+                fts: text(&word(300), false),
+                channels: Some(vec![Id(1), Id(2), Id(3), Id(4)]),
                 ..base.clone()
             },
         ),

@@ -133,6 +133,14 @@ async fn every_filter_narrows_the_results() {
         vec![m4.id, m3.id]
     );
     assert_eq!(ids(find(&owner, "has:link").await), vec![m2.id]);
+    // The index's own filter tokens are not words of the text.
+    assert!(find(&owner, "hlink").await.messages.is_empty());
+    assert!(
+        find(&owner, &format!("a{bob_id}"))
+            .await
+            .messages
+            .is_empty()
+    );
     assert_eq!(ids(find(&owner, "mentions:bob").await), vec![m3.id]);
     assert!(find(&owner, "report has:image").await.messages.is_empty());
     assert!(find(&owner, "pinned:true").await.messages.is_empty());

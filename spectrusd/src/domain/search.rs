@@ -196,7 +196,7 @@ pub(crate) fn bound(s: &str, end_of_day: bool) -> Result<i64, SearchError> {
 }
 
 /// The FTS5 match expression for `terms` (`None` when there are none): each term a quoted
-/// phrase, all required.
+/// phrase in the `content` column, all required.
 pub(crate) fn fts_expression(terms: &[Term]) -> Option<String> {
     if terms.is_empty() {
         return None;
@@ -206,7 +206,7 @@ pub(crate) fn fts_expression(terms: &[Term]) -> Option<String> {
         .map(|t| {
             // Tokens hold only letters and digits, so no quote can end the string early.
             format!(
-                "\"{}\"{}",
+                "content : \"{}\"{}",
                 t.tokens.join(" ").replace('"', "\"\""),
                 if t.prefix { "*" } else { "" }
             )
@@ -354,7 +354,7 @@ mod tests {
         }
         assert_eq!(
             fts_expression(&parse("don't* \"Big cat\" x").unwrap().terms).as_deref(),
-            Some(r#""don t"* AND "big cat" AND "x""#)
+            Some(r#"content : "don t"* AND content : "big cat" AND content : "x""#)
         );
         assert_eq!(fts_expression(&[]), None);
     }

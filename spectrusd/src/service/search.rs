@@ -104,12 +104,10 @@ pub(crate) async fn messages(
         ));
     }
     let readable = readable_channels(state, user);
-    let mut channels = readable.clone();
-    if let Some(ch) = p.channel_id {
-        if !readable.contains(&ch) {
-            return Err(ApiError::NotFound("channel"));
-        }
-        channels = vec![ch];
+    if let Some(ch) = p.channel_id
+        && !readable.contains(&ch)
+    {
+        return Err(ApiError::NotFound("channel"));
     }
     let terms = q.terms.clone();
     let pinned = p.pinned.or(q.pinned);
@@ -118,7 +116,17 @@ pub(crate) async fn messages(
         .read(move |c| {
             let name_error =
                 |what: &str, n: &str| Err(ApiError::field("q", format!("{what} {n:?}")));
+            // Every channel carrying messages: when the caller reads them all, the search
+            // needs no channel restriction.
+            let all: Vec<Id> = store::channels::list(c)?
+                .into_iter()
+                .filter(|ch| ch.kind.carries_messages())
+                .map(|ch| ch.id)
+                .collect();
+            let restricted = all.iter().any(|ch| !readable.contains(ch));
             let mut f = Filter {
+                channels: restricted.then(|| readable.clone()),
+                channel: p.channel_id,
                 fts,
                 author: p.author_id,
                 mentions: p.mentions,
@@ -127,7 +135,6 @@ pub(crate) async fn messages(
                 pinned,
                 before,
                 after,
-                channels,
             };
             if let Some(name) = &q.from {
                 match store::search::member_named(c, name)? {
@@ -146,8 +153,11 @@ pub(crate) async fn messages(
                     .into_iter()
                     .find(|ch| readable.contains(&ch.id) && ch.name.eq_ignore_ascii_case(name));
                 match found {
-                    Some(ch) if f.channels.contains(&ch.id) => f.channels = vec![ch.id],
-                    Some(_) => f.channels.clear(),
+                    // `in:` and `channel_id` naming two channels: nothing is in both.
+                    Some(ch) if f.channel.is_some_and(|c| c != ch.id) => {
+                        return Ok(Ok((0, Vec::new())));
+                    }
+                    Some(ch) => f.channel = Some(ch.id),
                     None => return Ok(name_error("in: no channel named", &format!("#{name}"))),
                 }
             }

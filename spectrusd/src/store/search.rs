@@ -3,7 +3,7 @@
 //!
 //! The index has external content (the text is stored once, in `messages`) and is kept in
 //! step by triggers, so a deleted message is never found and an edited one only by its new
-//! text.
+//! text. Its `meta` column holds `a<author>`, `c<channel>` and `hlink` tokens.
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
@@ -12,14 +12,18 @@ use spectrus_proto::model::Message;
 
 use super::{StoreError, optional};
 
-/// What to find. `channels` is the whole set the caller may read (never empty: the caller
-/// checks); every other field narrows it.
+/// What to find. Every field narrows the search.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub channels: Vec<Id>,
-    /// An FTS5 match expression (built by `domain::search::fts_expression`).
+    /// The channels the caller may read, when that is not every channel carrying messages
+    /// (`None`: no restriction). Never `Some(empty)`: the caller answers that itself.
+    pub channels: Option<Vec<Id>>,
+    /// One channel (`in:`, `channel_id`).
+    pub channel: Option<Id>,
+    /// An FTS5 match expression over `content` (built by `domain::search::fts_expression`).
     pub fts: Option<String>,
     pub author: Option<Id>,
+    /// Messages naming this member `<@id>`.
     pub mentions: Option<Id>,
     /// Only messages with an `http(s)://` link.
     pub link: bool,
@@ -35,37 +39,64 @@ pub struct Filter {
 /// How far `total` counts (the answer says "10000" for more).
 pub const TOTAL_CAP: i64 = 10_000;
 
-/// The `FROM … WHERE …` part and its parameters.
-fn clause(f: &Filter) -> (String, Vec<Value>) {
+/// The `FROM … WHERE …` part, the id column to order by, and the parameters. Words, author,
+/// channel and links are all answered by the FTS index (the `meta` tokens), newest first
+/// without a sort; the rest looks at the message rows.
+fn clause(f: &Filter) -> (String, &'static str, Vec<Value>) {
+    let mut fts: Vec<String> = Vec::new();
+    if let Some(q) = &f.fts {
+        fts.push(q.clone());
+    }
+    if let Some(a) = f.author {
+        fts.push(format!("meta : \"a{}\"", a.0 as i64));
+    }
+    if let Some(c) = f.channel {
+        fts.push(format!("meta : \"c{}\"", c.0 as i64));
+    }
+    if f.link {
+        fts.push("meta : \"hlink\"".into());
+    }
+    let needs_rows = f.channels.is_some() || f.mentions.is_some() || f.pinned.is_some();
     let mut sql = String::new();
     let mut p: Vec<Value> = Vec::new();
-    if let Some(q) = &f.fts {
+    let id = if !fts.is_empty() {
+        sql.push_str("FROM messages_fts ");
+        if needs_rows {
+            sql.push_str("JOIN messages m ON m.id = messages_fts.rowid ");
+        }
+        sql.push_str("WHERE messages_fts MATCH ?");
+        p.push(Value::Text(fts.join(" AND ")));
+        "messages_fts.rowid"
+    } else if let Some(u) = f.mentions {
         sql.push_str(
-            "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid WHERE messages_fts MATCH ?",
+            "FROM message_mentions mm JOIN messages m ON m.id = mm.message_id WHERE mm.user_id = ? AND mm.implied = 0",
         );
-        p.push(Value::Text(q.clone()));
+        p.push(Value::Integer(u.0 as i64));
+        "m.id"
     } else {
         sql.push_str("FROM messages m WHERE 1");
+        "m.id"
+    };
+    if let Some(channels) = &f.channels {
+        // Ids are numbers, so writing them into the text is safe.
+        let list: Vec<String> = channels.iter().map(|c| (c.0 as i64).to_string()).collect();
+        sql.push_str(&format!(" AND m.channel_id IN ({})", list.join(",")));
     }
-    // Ids are numbers, so writing them into the text is safe.
-    let list: Vec<String> = f
-        .channels
-        .iter()
-        .map(|c| (c.0 as i64).to_string())
-        .collect();
-    sql.push_str(&format!(" AND m.channel_id IN ({})", list.join(",")));
-    if let Some(a) = f.author {
-        sql.push_str(" AND m.author_id = ?");
-        p.push(Value::Integer(a.0 as i64));
-    }
-    if let Some(u) = f.mentions {
+    if let (Some(u), false) = (f.mentions, id == "m.id") {
         sql.push_str(
-            " AND EXISTS (SELECT 1 FROM message_mentions mm WHERE mm.message_id = m.id AND mm.user_id = ?)",
+            " AND EXISTS (SELECT 1 FROM message_mentions mm WHERE mm.message_id = m.id AND mm.user_id = ? AND mm.implied = 0)",
         );
         p.push(Value::Integer(u.0 as i64));
     }
-    if f.link {
-        sql.push_str(" AND (m.content LIKE '%http://%' OR m.content LIKE '%https://%')");
+    if fts.is_empty() {
+        if let Some(a) = f.author {
+            sql.push_str(" AND m.author_id = ?");
+            p.push(Value::Integer(a.0 as i64));
+        }
+        if let Some(c) = f.channel {
+            sql.push_str(" AND m.channel_id = ?");
+            p.push(Value::Integer(c.0 as i64));
+        }
     }
     if f.attachment {
         sql.push_str(" AND 0");
@@ -76,14 +107,14 @@ fn clause(f: &Filter) -> (String, Vec<Value>) {
         None => {}
     }
     if let Some(b) = f.before {
-        sql.push_str(" AND m.id < ?");
+        sql.push_str(&format!(" AND {id} < ?"));
         p.push(Value::Integer(b.0 as i64));
     }
     if let Some(a) = f.after {
-        sql.push_str(" AND m.id >= ?");
+        sql.push_str(&format!(" AND {id} >= ?"));
         p.push(Value::Integer(a.0 as i64));
     }
-    (sql, p)
+    (sql, id, p)
 }
 
 /// How many messages match (at most [`TOTAL_CAP`]) and the page at `offset`, newest first.
@@ -94,16 +125,10 @@ pub fn search(
     offset: u32,
     viewer: Id,
 ) -> Result<(u64, Vec<Message>), StoreError> {
-    if f.channels.is_empty() {
+    if f.channels.as_ref().is_some_and(Vec::is_empty) {
         return Ok((0, Vec::new()));
     }
-    let (from, p) = clause(f);
-    // FTS5 hands out its matches newest first itself (no sort of every match).
-    let order = if f.fts.is_some() {
-        "messages_fts.rowid"
-    } else {
-        "m.id"
-    };
+    let (from, order, p) = clause(f);
     let mut count_params = p.clone();
     count_params.push(Value::Integer(TOTAL_CAP));
     let total: i64 = c
@@ -114,7 +139,7 @@ pub fn search(
     page_params.push(Value::Integer(i64::from(offset)));
     let ids: Vec<Id> = c
         .prepare(&format!(
-            "SELECT m.id {from} ORDER BY {order} DESC LIMIT ? OFFSET ?"
+            "SELECT {order} {from} ORDER BY {order} DESC LIMIT ? OFFSET ?"
         ))?
         .query_map(params_from_iter(page_params), |r| {
             Ok(Id(r.get::<_, i64>(0)? as u64))
