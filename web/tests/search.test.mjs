@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { suite } from "./lib/suite.mjs";
 import { newPage, screenshot, eventually } from "./lib/browser.mjs";
 import { Api } from "./lib/api.mjs";
-import { logIn, message, messages, openChannel } from "./lib/ui.mjs";
+import { actions, logIn, message, messages, openChannel } from "./lib/ui.mjs";
 
 const s = suite();
 
@@ -97,4 +97,39 @@ test("no results, a bad filter and pages", async () => {
 
   await panel.getByRole("button", { name: "Close search" }).click();
   await panel.waitFor({ state: "detached" });
+});
+
+test("pin and unpin from the message menu; the pinned list opens the message", async () => {
+  const page = w.page;
+  await openChannel(page, "general");
+  const target = message(page, "general", "apple number 29");
+  await (await actions(target)).getByRole("button", { name: "Pin message" }).click();
+  await page.getByText("Message pinned").waitFor();
+  await page.getByRole("button", { name: "Pinned messages" }).click();
+  const panel = page.getByRole("complementary", { name: "Pinned messages" });
+  const entry = panel.getByRole("button", { name: "Jump to pinned message by owner" });
+  await entry.waitFor();
+  assert.match(await entry.innerText(), /apple number 29/);
+  await screenshot(page, "pins-panel");
+  // The panel covers the toolbar's side of the log: close it, unpin, look again.
+  await panel.getByRole("button", { name: "Close pins" }).click();
+  await panel.waitFor({ state: "detached" });
+  await (await actions(target)).getByRole("button", { name: "Unpin message" }).click();
+  await page.getByText("Message unpinned").waitFor();
+  await page.getByRole("button", { name: "Pinned messages" }).click();
+  await panel.getByText("This channel has no pinned messages yet.").waitFor();
+  await page.getByRole("button", { name: "Pinned messages" }).click();
+  await panel.waitFor({ state: "detached" });
+});
+
+test("role mentions and @everyone render as chips", async () => {
+  const page = w.page;
+  const role = /** @type {{id: string}} */ (await w.owner.call("POST", "/roles", { name: "oncall", color: "#e91e63", mentionable: true }));
+  await w.owner.post(w.general, `<@&${role.id}> and @everyone, see <#${w.random}>`);
+  const m = message(page, "general", "and @everyone");
+  await m.waitFor();
+  await m.locator(".md-mention", { hasText: "@oncall" }).waitFor();
+  await m.locator(".md-mention", { hasText: "@everyone" }).waitFor();
+  await m.getByRole("link", { name: "#random" }).waitFor();
+  assert.equal(await m.getByText(`<@&${role.id}>`).count(), 0, "the raw role mention is not shown");
 });

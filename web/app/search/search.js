@@ -23,6 +23,11 @@ import { shortTime, fullDate, dayLabel } from "../lib/time.js";
  *   | {status: "error", q: string, offset: number, error: string}} SearchState
  */
 
+/** Called when a search opens its panel (the pins panel closes itself). */
+let onSearchOpen = () => {};
+/** @param {() => void} f */
+export function whenSearchOpens(f) { onSearchOpen = f; }
+
 /** Results per page. */
 const PAGE = 25;
 
@@ -37,6 +42,7 @@ let generation = 0;
  */
 export async function runSearch(q, offset = 0) {
   const mine = ++generation;
+  onSearchOpen();
   search.value = { status: "loading", q, offset };
   try {
     const r = /** @type {SearchResults} */ (await api("GET", `/search/messages?q=${encodeURIComponent(q)}&limit=${PAGE}&offset=${offset}`));
