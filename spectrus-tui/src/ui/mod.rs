@@ -5,6 +5,7 @@
 pub mod channels;
 pub mod composer;
 pub mod login;
+pub mod markdown;
 pub mod members;
 pub mod messages;
 pub mod overlay;
