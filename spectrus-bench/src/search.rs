@@ -211,6 +211,7 @@ pub(crate) async fn run(messages: u64, samples: usize) -> anyhow::Result<()> {
             Filter {
                 fts: text(&word(300), false),
                 channels: Some(vec![Id(1), Id(2), Id(3), Id(4)]),
+                hidden: vec![Id(5)],
                 ..base.clone()
             },
         ),

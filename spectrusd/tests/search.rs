@@ -245,6 +245,9 @@ async fn a_member_never_finds_what_they_cannot_read() {
     assert_eq!(contents(&owner, "launch").await.len(), 3);
     assert_eq!(contents(&bob, "launch").await, vec!["launch plan public"]);
     assert_eq!(find(&bob, "launch").await.total, 1);
+    // Filters without words (searched over the rows, not the index) hide them too.
+    assert_eq!(find(&bob, "pinned:false").await.total, 1);
+    assert_eq!(find(&bob, "from:owner").await.total, 1);
     assert!(
         field_error(
             bob.search_messages(&SearchQuery::text("launch in:#secret"))

@@ -123,9 +123,14 @@ pub(crate) async fn messages(
                 .filter(|ch| ch.kind.carries_messages())
                 .map(|ch| ch.id)
                 .collect();
-            let restricted = all.iter().any(|ch| !readable.contains(ch));
+            let hidden: Vec<Id> = all
+                .iter()
+                .filter(|ch| !readable.contains(ch))
+                .copied()
+                .collect();
             let mut f = Filter {
-                channels: restricted.then(|| readable.clone()),
+                channels: (!hidden.is_empty()).then(|| readable.clone()),
+                hidden,
                 channel: p.channel_id,
                 fts,
                 author: p.author_id,

@@ -18,6 +18,10 @@ pub struct Filter {
     /// The channels the caller may read, when that is not every channel carrying messages
     /// (`None`: no restriction). Never `Some(empty)`: the caller answers that itself.
     pub channels: Option<Vec<Id>>,
+    /// The channels carrying messages the caller may not read (when `channels` is `Some`):
+    /// an index search excludes them inside the index (`NOT meta : "c…"`), without row
+    /// look-ups.
+    pub hidden: Vec<Id>,
     /// One channel (`in:`, `channel_id`).
     pub channel: Option<Id>,
     /// An FTS5 match expression over `content` (built by `domain::search::fts_expression`).
@@ -56,7 +60,10 @@ fn clause(f: &Filter) -> (String, &'static str, Vec<Value>) {
     if f.link {
         fts.push("meta : \"hlink\"".into());
     }
-    let needs_rows = f.channels.is_some() || f.mentions.is_some() || f.pinned.is_some();
+    // Hidden channels are excluded in the index when it is searched at all.
+    let by_index = !fts.is_empty();
+    let rows_filter_channels = f.channels.is_some() && (!by_index || f.hidden.is_empty());
+    let needs_rows = rows_filter_channels || f.mentions.is_some() || f.pinned.is_some();
     let mut sql = String::new();
     let mut p: Vec<Value> = Vec::new();
     let id = if !fts.is_empty() {
@@ -65,7 +72,16 @@ fn clause(f: &Filter) -> (String, &'static str, Vec<Value>) {
             sql.push_str("JOIN messages m ON m.id = messages_fts.rowid ");
         }
         sql.push_str("WHERE messages_fts MATCH ?");
-        p.push(Value::Text(fts.join(" AND ")));
+        let mut expr = fts.join(" AND ");
+        if !rows_filter_channels && !f.hidden.is_empty() {
+            let hidden: Vec<String> = f
+                .hidden
+                .iter()
+                .map(|c| format!("meta : \"c{}\"", c.0 as i64))
+                .collect();
+            expr = format!("({expr}) NOT ({})", hidden.join(" OR "));
+        }
+        p.push(Value::Text(expr));
         "messages_fts.rowid"
     } else if let Some(u) = f.mentions {
         sql.push_str(
@@ -77,7 +93,11 @@ fn clause(f: &Filter) -> (String, &'static str, Vec<Value>) {
         sql.push_str("FROM messages m WHERE 1");
         "m.id"
     };
-    if let Some(channels) = &f.channels {
+    if let Some(channels) = f
+        .channels
+        .as_ref()
+        .filter(|_| rows_filter_channels || !by_index)
+    {
         // Ids are numbers, so writing them into the text is safe.
         let list: Vec<String> = channels.iter().map(|c| (c.0 as i64).to_string()).collect();
         sql.push_str(&format!(" AND m.channel_id IN ({})", list.join(",")));
