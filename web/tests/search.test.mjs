@@ -133,3 +133,27 @@ test("role mentions and @everyone render as chips", async () => {
   await m.getByRole("link", { name: "#random" }).waitFor();
   assert.equal(await m.getByText(`<@&${role.id}>`).count(), 0, "the raw role mention is not shown");
 });
+
+test("typing a filter offers completions: Tab takes one", async () => {
+  const page = w.page;
+  await page.keyboard.press("Control+f");
+  const box = page.getByRole("searchbox", { name: "Search messages" });
+  await box.fill("");
+  await box.pressSequentially("fr");
+  const list = page.getByRole("listbox", { name: "Search filters" });
+  await list.getByRole("option", { name: "from:" }).waitFor();
+  await box.press("Tab");
+  assert.equal(await box.inputValue(), "from:");
+  await box.pressSequentially("ow");
+  await list.getByRole("option", { name: "from:owner" }).waitFor();
+  await box.press("Tab");
+  assert.equal(await box.inputValue(), "from:owner ");
+  await box.pressSequentially("in:#ran");
+  await list.getByRole("option", { name: "in:#random" }).waitFor();
+  await box.press("Tab");
+  await box.pressSequentially("quarterly");
+  await box.press("Enter");
+  const panel = page.getByRole("complementary", { name: "Search results" });
+  await panel.getByRole("heading", { name: "1 result" }).waitFor();
+  await panel.getByRole("button", { name: "Close search" }).click();
+});

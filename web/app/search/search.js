@@ -7,9 +7,10 @@
  */
 import { html } from "../lib/html.js";
 import { signal } from "../../vendor/signals.mjs";
-import { useEffect, useRef } from "../../vendor/preact-hooks.mjs";
+import { useEffect, useRef, useState } from "../../vendor/preact-hooks.mjs";
 import { api, errorText } from "../net/api.js";
-import { channels } from "../net/store.js";
+import { channels, members } from "../net/store.js";
+import { fuzzyScore } from "../lib/fuzzy.js";
 import { navigate } from "../router.js";
 import { Icon } from "../ui/icons.js";
 import { shortTime, fullDate, dayLabel } from "../lib/time.js";
@@ -59,9 +60,49 @@ export function closeSearch() {
   search.value = { status: "closed" };
 }
 
+const FILTERS = ["from:", "in:#", "has:", "mentions:", "before:", "after:", "pinned:true"];
+
+/**
+ * Completions for the last word of the query: filter names, then members for `from:` and
+ * `mentions:`, channels for `in:`, kinds for `has:`.
+ * @param {string} value @returns {string[]}
+ */
+export function filterSuggestions(value) {
+  const word = /(\S*)$/.exec(value)?.[1] || "";
+  if (!word) return [];
+  /** @param {string} q @param {string[]} names @param {string} prefix */
+  const best = (q, names, prefix) => names
+    .map((n) => ({ n, s: fuzzyScore(q, n) }))
+    .filter((x) => x.s >= 0)
+    .sort((a, b) => b.s - a.s)
+    .slice(0, 6)
+    .map((x) => prefix + x.n);
+  const m = /^(from|mentions|in|has):(.*)$/i.exec(word);
+  if (m) {
+    const key = m[1].toLowerCase();
+    const q = m[2].replace(/^[@#]/, "");
+    if (key === "in") return best(q, [...channels.value.values()].filter((c) => c.type !== "category").map((c) => c.name), "in:#");
+    if (key === "has") return best(q, ["link", "attachment", "image"], "has:");
+    return best(q, [...members.value.values()].map((x) => x.user.username), `${key}:`);
+  }
+  return FILTERS.filter((f) => f.startsWith(word.toLowerCase()) && f !== word);
+}
+
 /** The search box for the channel header. */
 export function SearchBox() {
   const input = useRef(/** @type {HTMLInputElement|null} */ (null));
+  const [sugg, setSugg] = useState(/** @type {string[]} */ ([]));
+  const [active, setActive] = useState(0);
+  /** @param {string} s */
+  const apply = (s) => {
+    const el = input.current;
+    if (!el) return;
+    const done = !s.endsWith(":") && !s.endsWith("#");
+    el.value = el.value.replace(/\S*$/, s) + (done ? " " : "");
+    el.focus();
+    setSugg(filterSuggestions(el.value));
+    setActive(0);
+  };
   useEffect(() => {
     /** @param {KeyboardEvent} e */
     const onKey = (e) => {
@@ -77,7 +118,18 @@ export function SearchBox() {
   /** @param {KeyboardEvent} e */
   const onKeyDown = (e) => {
     const el = /** @type {HTMLInputElement} */ (e.currentTarget);
+    if (sugg.length && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      e.preventDefault();
+      setActive((active + (e.key === "ArrowDown" ? 1 : sugg.length - 1)) % sugg.length);
+      return;
+    }
+    if (sugg.length && e.key === "Tab" && !e.shiftKey) {
+      e.preventDefault();
+      apply(sugg[active] || sugg[0]);
+      return;
+    }
     if (e.key === "Enter") {
+      setSugg([]);
       e.preventDefault();
       const q = el.value.trim();
       if (q) runSearch(q);
@@ -87,9 +139,20 @@ export function SearchBox() {
       el.blur();
     }
   };
+  /** @param {InputEvent} e */
+  const onInput = (e) => {
+    setSugg(filterSuggestions(/** @type {HTMLInputElement} */ (e.currentTarget).value));
+    setActive(0);
+  };
   return html`<div class="search-box" role="search">
-    <input ref=${input} type="search" aria-label="Search messages" placeholder="Search" title="Search messages (Ctrl+F); from:, in:#, has:link, mentions:, before:, after:, pinned:true" onKeyDown=${onKeyDown} />
+    <input ref=${input} type="search" aria-label="Search messages" placeholder="Search" title="Search messages (Ctrl+F); from:, in:#, has:link, mentions:, before:, after:, pinned:true"
+      aria-autocomplete="list" aria-controls="search-filters" aria-expanded=${sugg.length ? "true" : "false"}
+      onKeyDown=${onKeyDown} onInput=${onInput} onBlur=${() => setTimeout(() => setSugg([]), 150)} />
     <${Icon} name="search" size=${16} />
+    ${sugg.length ? html`<ul id="search-filters" class="search-suggest" role="listbox" aria-label="Search filters">
+      ${sugg.map((s, i) => html`<li key=${s} role="option" aria-selected=${i === active ? "true" : "false"}
+        onMouseDown=${(/** @type {MouseEvent} */ e) => { e.preventDefault(); apply(s); }}>${s}</li>`)}
+    </ul>` : null}
   </div>`;
 }
 
