@@ -8,7 +8,7 @@
 import { html } from "../lib/html.js";
 import { signal } from "../../vendor/signals.mjs";
 import { useEffect, useRef, useState } from "../../vendor/preact-hooks.mjs";
-import { api, errorText } from "../net/api.js";
+import { api, errorText, isApiError } from "../net/api.js";
 import { channels, members } from "../net/store.js";
 import { fuzzyScore } from "../lib/fuzzy.js";
 import { navigate } from "../router.js";
@@ -51,7 +51,9 @@ export async function runSearch(q, offset = 0) {
     search.value = { status: "done", q, offset, total: r.total, hits: r.messages };
   } catch (e) {
     if (mine !== generation) return;
-    search.value = { status: "error", q, offset, error: errorText(e) };
+    // A refused query: the server's sentence about it, without the field names.
+    const fields = isApiError(e) && e.fields ? Object.values(e.fields) : [];
+    search.value = { status: "error", q, offset, error: fields.length ? fields.join(" ") : errorText(e) };
   }
 }
 
