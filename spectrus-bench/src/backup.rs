@@ -104,7 +104,7 @@ fn fill(db: &Path, channel: Id, author: Id, target: u64) -> anyhow::Result<u64> 
                 content: format!("backlog {n}: {filler}"),
                 reply_to: None,
                 nonce: None,
-                mentions: Vec::new(),
+                mentions: Default::default(),
             };
             spectrusd::store::messages::insert(&tx, &m)?;
             n += 1;

@@ -55,7 +55,7 @@ pub(crate) async fn run(messages: u64, samples: usize) -> anyhow::Result<()> {
                         content: format!("history message {}", start + i),
                         reply_to: None,
                         nonce: None,
-                        mentions: Vec::new(),
+                        mentions: Default::default(),
                     };
                     spectrusd::store::messages::insert(c, &m)?;
                 }

@@ -11,6 +11,7 @@ mod fanout;
 mod history;
 mod procstat;
 mod report;
+mod search;
 mod writes;
 mod wsclient;
 
@@ -69,6 +70,14 @@ enum Bench {
         #[arg(long, default_value_t = 2000)]
         samples: usize,
     },
+    /// Message search over a large database (in the store), and a durable post with FTS
+    /// indexing and without.
+    Search {
+        #[arg(long, default_value_t = 1_000_000)]
+        messages: u64,
+        #[arg(long, default_value_t = 400)]
+        samples: usize,
+    },
     /// Online backup of a large database while messages are posted at a steady rate:
     /// posting latency unloaded and during `spectrusctl backup`, and the copy's integrity.
     Backup {
@@ -108,6 +117,7 @@ fn main() -> anyhow::Result<()> {
             Bench::Memory { sessions } => fanout::memory(sessions).await,
             Bench::Writes { posters, duration } => writes::run(posters, duration).await,
             Bench::History { messages, samples } => history::run(messages, samples).await,
+            Bench::Search { messages, samples } => search::run(messages, samples).await,
             Bench::Backup {
                 size_mib,
                 rate,

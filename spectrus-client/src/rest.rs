@@ -25,6 +25,51 @@ pub struct HistoryQuery {
     pub limit: Option<u32>,
 }
 
+/// `GET /search/messages` filters (see `docs/api.md`); `q` may hold `from:` and the rest.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub q: Option<String>,
+    pub channel_id: Option<Id>,
+    pub author_id: Option<Id>,
+    pub has: Option<String>,
+    pub mentions: Option<Id>,
+    pub pinned: Option<bool>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+impl SearchQuery {
+    /// Just the words (and inline filters) of `q`.
+    pub fn text(q: &str) -> SearchQuery {
+        SearchQuery {
+            q: Some(q.to_owned()),
+            ..Default::default()
+        }
+    }
+
+    fn query_string(&self) -> String {
+        let mut p: Vec<String> = Vec::new();
+        let mut add = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                p.push(format!("{k}={}", esc(&v)));
+            }
+        };
+        add("q", self.q.clone());
+        add("channel_id", self.channel_id.map(|v| v.to_string()));
+        add("author_id", self.author_id.map(|v| v.to_string()));
+        add("has", self.has.clone());
+        add("mentions", self.mentions.map(|v| v.to_string()));
+        add("pinned", self.pinned.map(|v| v.to_string()));
+        add("before", self.before.clone());
+        add("after", self.after.clone());
+        add("limit", self.limit.map(|v| v.to_string()));
+        add("offset", self.offset.map(|v| v.to_string()));
+        p.join("&")
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct Tokens {
     access: Option<String>,
@@ -604,6 +649,37 @@ impl Client {
             Some(&req),
         )
         .await
+    }
+
+    /// Pins a message (`messages:manage`).
+    pub async fn pin(&self, channel: Id, id: Id) -> Result<(), ClientError> {
+        self.empty(
+            Method::PUT,
+            &format!("/api/v1/channels/{channel}/pins/{id}"),
+            None,
+        )
+        .await
+    }
+
+    /// Unpins a message (`messages:manage`).
+    pub async fn unpin(&self, channel: Id, id: Id) -> Result<(), ClientError> {
+        self.empty(
+            Method::DELETE,
+            &format!("/api/v1/channels/{channel}/pins/{id}"),
+            None,
+        )
+        .await
+    }
+
+    /// A channel's pinned messages, most recently pinned first.
+    pub async fn pins(&self, channel: Id) -> Result<Vec<Message>, ClientError> {
+        self.get(&format!("/api/v1/channels/{channel}/pins")).await
+    }
+
+    /// Searches the messages the caller can read, newest first.
+    pub async fn search_messages(&self, q: &SearchQuery) -> Result<SearchResults, ClientError> {
+        self.get(&format!("/api/v1/search/messages?{}", q.query_string()))
+            .await
     }
 
     // --- invites ---

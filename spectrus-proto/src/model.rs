@@ -175,6 +175,18 @@ pub struct Message {
     pub reactions: Vec<Reaction>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
+    /// Whether the message is pinned in its channel.
+    #[serde(default)]
+    pub pinned: bool,
+    /// When it was pinned.
+    #[serde(default)]
+    pub pinned_at: Option<String>,
+    /// Whether `@everyone`/`@here` in it pinged (the author had `messages:mention_everyone`).
+    #[serde(default)]
+    pub mention_everyone: bool,
+    /// The roles `<@&id>` in it pinged.
+    #[serde(default)]
+    pub mention_roles: Vec<Id>,
 }
 
 /// Online or not.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::id::Id;
-use crate::model::{Branding, ChannelType, RegistrationPolicy};
+use crate::model::{Branding, ChannelType, Message, RegistrationPolicy};
 use crate::patch::nullable;
 use crate::permissions::PermissionSet;
 
@@ -158,6 +158,23 @@ pub struct CreateMessage {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EditMessage {
     pub content: String,
+}
+
+/// `GET /search/messages`: how many messages match in all, and one page of them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SearchResults {
+    pub total: u64,
+    pub messages: Vec<SearchHit>,
+}
+
+/// A message found by search: the message as everywhere else, plus where the words matched.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SearchHit {
+    #[serde(flatten)]
+    pub message: Message,
+    /// `[start, end)` ranges of `content` that matched, in UTF-16 code units, sorted.
+    #[serde(default)]
+    pub highlights: Vec<[u32; 2]>,
 }
 
 /// `POST /channels/{id}/ack`.

@@ -75,6 +75,17 @@ pub enum Action {
         /// The messages.
         messages: Vec<Message>,
     },
+    /// Search results or a pinned list arrived: shown as a list to jump from.
+    Found {
+        /// Which server.
+        server: ServerKey,
+        /// The list's title ("search: …", "pins of #…").
+        title: String,
+        /// How many matched in all.
+        total: u64,
+        /// The messages, newest first.
+        messages: Vec<Message>,
+    },
     /// A history page could not be loaded.
     HistoryFailed {
         /// Which server.

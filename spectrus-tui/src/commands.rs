@@ -1,5 +1,7 @@
 //! `/` commands typed in the composer.
 
+use spectrus_proto::Id;
+
 /// A parsed command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SlashCommand {
@@ -19,6 +21,12 @@ pub enum SlashCommand {
     React(String),
     /// `/invite`: create an invite and show its link.
     Invite,
+    /// `/search TEXT`: search messages (the server's query language: `from:`, `in:#`…).
+    Search(String),
+    /// `/pins`: the open channel's pinned messages.
+    Pins,
+    /// `/jump LINK`: open a message link (`…/channels/<cid>/<mid>`) in context.
+    Jump(String),
     /// `/volume @name PERCENT`: how loud one participant plays (0 to [`MAX_VOLUME`]).
     Volume {
         /// The name as typed, without `@`.
@@ -36,7 +44,7 @@ pub const MAX_VOLUME: u16 = 200;
 pub enum CommandError {
     /// No such command.
     #[error(
-        "unknown command /{0} (try /join, /leave, /mute, /deafen, /volume, /nick, /reply, /react, /invite)"
+        "unknown command /{0} (try /join, /leave, /mute, /deafen, /volume, /nick, /reply, /react, /invite, /search, /pins, /jump)"
     )]
     Unknown(String),
     /// A required argument is missing.
@@ -67,6 +75,13 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("reply", "/reply [text]", "reply to the selected message"),
     ("react", "/react emoji", "react to the selected message"),
     ("invite", "/invite", "create an invite link"),
+    (
+        "search",
+        "/search text",
+        "search messages (from: in:# has:link …)",
+    ),
+    ("pins", "/pins", "the channel's pinned messages"),
+    ("jump", "/jump link", "open a message link in context"),
 ];
 
 /// Parses composer text: `None` when it is not a command (a message; `//x` sends `/x`).
@@ -96,6 +111,19 @@ pub fn parse(text: &str) -> Option<Result<SlashCommand, CommandError>> {
                 what: "an emoji",
             }),
         "invite" => Ok(SlashCommand::Invite),
+        "search" | "find" => arg
+            .map(SlashCommand::Search)
+            .ok_or(CommandError::MissingArgument {
+                command: "search",
+                what: "words or filters",
+            }),
+        "pins" => Ok(SlashCommand::Pins),
+        "jump" => arg
+            .map(SlashCommand::Jump)
+            .ok_or(CommandError::MissingArgument {
+                command: "jump",
+                what: "a message link",
+            }),
         "volume" | "vol" => parse_volume(arg.as_deref().unwrap_or("")),
         other => Err(CommandError::Unknown(other.to_owned())),
     })
@@ -127,6 +155,15 @@ fn parse_volume(arg: &str) -> Result<SlashCommand, CommandError> {
     })
 }
 
+/// The channel and message of a link `…/channels/<cid>/<mid>` (or `<cid>/<mid>`).
+pub fn message_link(link: &str) -> Option<(Id, Id)> {
+    let tail = link.rsplit_once("/channels/").map_or(link, |(_, t)| t);
+    let mut parts = tail.trim().trim_end_matches('/').split('/');
+    let cid = parts.next()?.parse::<Id>().ok()?;
+    let mid = parts.next()?.parse::<Id>().ok()?;
+    parts.next().is_none().then_some((cid, mid))
+}
+
 /// The text a message that starts with `//` really sends.
 pub fn unescape(text: &str) -> &str {
     if text.starts_with("//") {
@@ -139,6 +176,25 @@ pub fn unescape(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn message_links_name_a_channel_and_a_message() {
+        assert_eq!(
+            message_link("https://chat.example.org/channels/12/345"),
+            Some((Id(12), Id(345)))
+        );
+        assert_eq!(message_link("12/345/"), Some((Id(12), Id(345))));
+        assert_eq!(message_link("https://x/channels/12"), None);
+        assert_eq!(message_link("https://x/channels/12/345/6"), None);
+        assert_eq!(message_link("nonsense"), None);
+        assert_eq!(
+            parse("/search"),
+            Some(Err(CommandError::MissingArgument {
+                command: "search",
+                what: "words or filters"
+            }))
+        );
+    }
 
     #[test]
     fn parses_every_command() {

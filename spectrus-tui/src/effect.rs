@@ -92,6 +92,20 @@ pub enum Effect {
         /// Page size.
         limit: usize,
     },
+    /// `GET /search/messages?q=`.
+    Search {
+        /// Which server.
+        server: ServerKey,
+        /// The query as typed.
+        query: String,
+    },
+    /// `GET /channels/{channel}/pins`.
+    FetchPins {
+        /// Which server.
+        server: ServerKey,
+        /// Channel.
+        channel: Id,
+    },
     /// `POST /channels/{channel}/ack`.
     Ack {
         /// Which server.

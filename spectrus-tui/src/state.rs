@@ -458,6 +458,23 @@ pub enum Overlay {
     },
     /// Ctrl+K.
     Switcher(Switcher),
+    /// `/search` or `/pins` results: Enter jumps to the selected message.
+    Results(Results),
+}
+
+/// A list of messages to jump from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Results {
+    /// The server they come from.
+    pub server: ServerKey,
+    /// What the list is.
+    pub title: String,
+    /// How many matched in all.
+    pub total: u64,
+    /// The messages, newest first.
+    pub items: Vec<spectrus_proto::model::Message>,
+    /// The highlighted row.
+    pub selected: usize,
 }
 
 /// Which field of the login form has the cursor.

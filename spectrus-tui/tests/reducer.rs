@@ -1467,3 +1467,73 @@ fn deleting_a_message_asks_for_the_key_again() {
         }]
     );
 }
+
+#[test]
+fn search_pins_and_links_jump_to_the_message_in_context() {
+    let (mut s, k) = chat_state();
+    let cmd =
+        |s: &mut AppState, text: &str| run(s, typed(text).into_iter().chain([key(KeyCode::Enter)]));
+    assert_eq!(
+        cmd(&mut s, "/search from:bob report"),
+        vec![Effect::Search {
+            server: k,
+            query: "from:bob report".into()
+        }]
+    );
+    let open = s.active_server().unwrap().active_channel.unwrap();
+    assert_eq!(
+        cmd(&mut s, "/pins"),
+        vec![Effect::FetchPins {
+            server: k,
+            channel: open
+        }]
+    );
+    // Results arrive: a list; Down then Enter jumps to the second, an unloaded message of
+    // #random, loading the page that ends with it.
+    let far = Id(77_000);
+    let mut a = msg(1, GENERAL, ALICE, "report one");
+    a.id = Id(78_000);
+    let mut b = msg(2, RANDOM, BOB, "report two");
+    b.id = far;
+    run(
+        &mut s,
+        [Action::Found {
+            server: k,
+            title: "search: report".into(),
+            total: 2,
+            messages: vec![a, b],
+        }],
+    );
+    assert!(matches!(s.overlay, Some(Overlay::Results(_))));
+    let out = screen(&s, 120, 30);
+    assert!(out.contains("search: report (2)"), "{out}");
+    assert!(out.contains("#random Bob: report two"), "{out}");
+    let fx = run(&mut s, [key(KeyCode::Down), key(KeyCode::Enter)]);
+    assert!(s.overlay.is_none());
+    let srv = s.active_server().unwrap();
+    assert_eq!(srv.active_channel, Some(RANDOM));
+    assert_eq!(srv.selected_message, Some(far));
+    assert!(
+        fx.contains(&Effect::FetchHistory {
+            server: k,
+            channel: RANDOM,
+            before: Some(Id(far.0 + 1)),
+            limit: 50,
+        }),
+        "{fx:?}"
+    );
+
+    // A typed link does the same (back in the composer first).
+    s.focus = Focus::Composer;
+    let fx = cmd(
+        &mut s,
+        &format!("/jump https://hq.example.org/channels/{GENERAL}/{}", mid(3)),
+    );
+    let srv = s.active_server().unwrap();
+    assert_eq!(srv.active_channel, Some(GENERAL));
+    assert_eq!(srv.selected_message, Some(mid(3)));
+    let _ = fx;
+    s.focus = Focus::Composer;
+    cmd(&mut s, "/jump nonsense");
+    assert!(s.notice.as_ref().unwrap().text.contains("message link"));
+}

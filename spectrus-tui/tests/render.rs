@@ -445,3 +445,85 @@ fn the_first_message_of_an_empty_channel_is_drawn_while_it_is_sent() {
         assert!(screen(&s, w, h).contains("first!"), "{}", screen(&s, w, h));
     }
 }
+
+/// The spans of the message view whose text is exactly `text`.
+fn spans_with<'a>(
+    lines: &'a [ratatui::text::Line<'static>],
+    text: &str,
+) -> Vec<&'a ratatui::text::Span<'static>> {
+    lines
+        .iter()
+        .flat_map(|l| l.spans.iter())
+        .filter(|s| s.content.trim() == text)
+        .collect()
+}
+
+#[test]
+fn markdown_renders_as_styles_and_pings_of_me_are_highlighted() {
+    use ratatui::style::Modifier;
+    let (mut s, k) = chat_state();
+    let mut a = msg(
+        5,
+        GENERAL,
+        ALICE,
+        "**loud** _soft_ ~~old~~ `code` ||secret|| <#12> @everyone https://example.com",
+    );
+    a.mention_everyone = true;
+    let b = msg(6, GENERAL, BOB, "> quoted <@&3>\n```\nfn x() {}\n```");
+    run(
+        &mut s,
+        [
+            gw(k, Dispatch::MessageCreate(a)),
+            gw(k, Dispatch::MessageCreate(b)),
+        ],
+    );
+    let theme = spectrus_tui::ui::theme(&s);
+    let server = s.active_server().unwrap();
+    let lines = spectrus_tui::ui::messages::visible_lines(server, 120, 30, &theme);
+    let text: String = lines
+        .iter()
+        .flat_map(|l| l.spans.iter().map(|s| s.content.to_string()))
+        .collect();
+    for gone in ["**", "~~", "`", "||", "secret", "<#12>", "<@&3>", "```"] {
+        assert!(!text.contains(gone), "{gone:?} shown raw in {text:?}");
+    }
+    let has = |t: &str, m: Modifier| {
+        spans_with(&lines, t)
+            .iter()
+            .any(|s| s.style.add_modifier.contains(m))
+    };
+    assert!(has("loud", Modifier::BOLD));
+    assert!(has("soft", Modifier::ITALIC));
+    assert!(has("old", Modifier::CROSSED_OUT));
+    assert!(has("https://example.com", Modifier::UNDERLINED));
+    assert!(
+        has("@everyone", Modifier::REVERSED),
+        "a ping of me stands out"
+    );
+    assert!(
+        spans_with(&lines, "code")
+            .iter()
+            .any(|s| s.style.bg == Some(Color::Indexed(236)))
+    );
+    assert!(
+        spans_with(&lines, "fn x() {}")
+            .iter()
+            .any(|s| s.style.bg == Some(Color::Indexed(236)))
+    );
+    assert!(text.contains("░░░░░░"), "the spoiler is hidden");
+    assert!(text.contains("#random"));
+    assert!(text.contains("▎ quoted"));
+    // The role mention shows the role's name in its colour (I do not hold Mod).
+    let role = spans_with(&lines, "@Mod");
+    assert!(
+        role.iter()
+            .any(|s| s.style.fg == Some(Color::Rgb(0, 255, 0))),
+        "{role:?}"
+    );
+    // @everyone from someone allowed: the message's time is in the mention colour.
+    let time_of_a = lines
+        .iter()
+        .find(|l| l.spans.iter().any(|s| s.content.contains("loud")))
+        .unwrap();
+    assert_eq!(time_of_a.spans[0].style.fg, Some(theme.mention));
+}

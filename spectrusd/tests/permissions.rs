@@ -87,6 +87,16 @@ const TABLE: &[(&str, &str, Needs)] = &[
         Needs::Own,
     ),
     (
+        "PUT",
+        "/channels/{id}/pins/{mid}",
+        Needs::Perm(Permission::MessagesManage),
+    ),
+    (
+        "DELETE",
+        "/channels/{id}/pins/{mid}",
+        Needs::Perm(Permission::MessagesManage),
+    ),
+    (
         "POST",
         "/channels/{id}/typing",
         Needs::Perm(Permission::MessagesSend),
@@ -293,6 +303,13 @@ impl World {
             ("DELETE", "/channels/{id}/messages/{mid}") => {
                 let m = owner.say(g, "owner's").await.unwrap().id;
                 (format!("/channels/{g}/messages/{m}"), None)
+            }
+            (_, "/channels/{id}/pins/{mid}") => {
+                let m = owner.say(g, "pin me").await.unwrap().id;
+                if method == "DELETE" {
+                    owner.pin(g, m).await.unwrap();
+                }
+                (format!("/channels/{g}/pins/{m}"), None)
             }
             ("PUT", "/channels/{id}/messages/{mid}/reactions/{emoji}/@me") => {
                 let m = owner.say(g, "react to me").await.unwrap().id;

@@ -92,6 +92,37 @@ pub async fn run(ctx: Arc<Ctx>, link: Link, effect: Effect) {
                 },
             })
         }
+        Effect::Search { query, .. } => Some(
+            match c
+                .search_messages(&spectrus_client::SearchQuery::text(&query))
+                .await
+            {
+                Ok(r) => Action::Found {
+                    server,
+                    title: format!("search: {query}"),
+                    total: r.total,
+                    messages: r.messages.into_iter().map(|h| h.message).collect(),
+                },
+                Err(e) => Action::RequestFailed {
+                    server,
+                    what: "search".into(),
+                    error: human(&e),
+                },
+            },
+        ),
+        Effect::FetchPins { channel, .. } => Some(match c.pins(channel).await {
+            Ok(messages) => Action::Found {
+                server,
+                title: "pinned messages".into(),
+                total: messages.len() as u64,
+                messages,
+            },
+            Err(e) => Action::RequestFailed {
+                server,
+                what: "pins".into(),
+                error: human(&e),
+            },
+        }),
         Effect::Ack {
             channel, message, ..
         } => {

@@ -317,6 +317,8 @@ impl EffectRunner for ClientRunner {
             | Effect::EditMessage { server, .. }
             | Effect::DeleteMessage { server, .. }
             | Effect::FetchHistory { server, .. }
+            | Effect::Search { server, .. }
+            | Effect::FetchPins { server, .. }
             | Effect::Ack { server, .. }
             | Effect::SendTyping { server, .. }
             | Effect::React { server, .. }

@@ -63,6 +63,7 @@ pub(super) fn key(state: &mut AppState, ev: KeyEvent, fx: &mut Vec<Effect>) {
             return;
         }
         Some(Overlay::Switcher(_)) => return switcher_key(state, &ev, fx),
+        Some(Overlay::Results(_)) => return results_key(state, &ev, fx),
         None => {}
     }
     if let Some(cmd) = state.keymap.lookup(Scope::Global, &ev) {
@@ -490,6 +491,21 @@ fn run_command(state: &mut AppState, cmd: SlashCommand, fx: &mut Vec<Effect>) {
         SlashCommand::Deafen => nav::toggle_deafen(state, fx),
         SlashCommand::Nick(nick) => fx.push(Effect::SetNick { server, nick }),
         SlashCommand::Invite => fx.push(Effect::CreateInvite { server }),
+        SlashCommand::Search(query) => fx.push(Effect::Search { server, query }),
+        SlashCommand::Pins => match s.active_channel {
+            Some(channel) => fx.push(Effect::FetchPins { server, channel }),
+            None => state.notify("open a channel first", true),
+        },
+        SlashCommand::Jump(link) => match crate::commands::message_link(&link) {
+            Some((channel, message)) if s.channel(channel).is_some() => {
+                nav::jump_to(state, server, channel, message, fx);
+            }
+            Some(_) => state.notify("that channel is not on this server (or hidden)", true),
+            None => state.notify(
+                "a message link looks like …/channels/<channel>/<message>",
+                true,
+            ),
+        },
         SlashCommand::Volume { name, percent } => match s.find_member(&name) {
             Some(user) => nav::set_volume(state, server, user, percent, fx),
             None => state.notify(format!("no member called {name}"), true),
@@ -575,6 +591,31 @@ fn switcher_key(state: &mut AppState, ev: &KeyEvent, fx: &mut Vec<Effect>) {
             }),
             _ => {}
         },
+    }
+}
+
+/// Keys in a `/search` or `/pins` list: Up/Down (or k/j) move, Enter jumps, Esc closes.
+fn results_key(state: &mut AppState, ev: &KeyEvent, fx: &mut Vec<Effect>) {
+    let Some(Overlay::Results(r)) = &mut state.overlay else {
+        return;
+    };
+    match ev.code {
+        KeyCode::Esc => state.overlay = None,
+        KeyCode::Up | KeyCode::Char('k') => r.selected = r.selected.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => {
+            r.selected = (r.selected + 1).min(r.items.len().saturating_sub(1));
+        }
+        KeyCode::Enter => {
+            let target = r
+                .items
+                .get(r.selected)
+                .map(|m| (r.server, m.channel_id, m.id));
+            state.overlay = None;
+            if let Some((server, channel, message)) = target {
+                nav::jump_to(state, server, channel, message, fx);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -71,6 +71,24 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         } => {
             nav::history_loaded(state, server, channel, before, messages);
         }
+        Action::Found {
+            server,
+            title,
+            total,
+            messages,
+        } => {
+            if messages.is_empty() {
+                state.notify(format!("{title}: nothing found"), false);
+            } else {
+                state.overlay = Some(crate::state::Overlay::Results(crate::state::Results {
+                    server,
+                    title,
+                    total,
+                    items: messages,
+                    selected: 0,
+                }));
+            }
+        }
         Action::HistoryFailed {
             server,
             channel,

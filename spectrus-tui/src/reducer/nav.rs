@@ -171,6 +171,39 @@ pub fn request_older(state: &mut AppState, fx: &mut Vec<Effect>) {
 
 /// Merges a page of history: ordered by id, without duplicates; a short page means the start
 /// of the channel was reached.
+/// Opens `channel` at `message` (a search result, a pin, a link): selects it, loading the
+/// page that ends with it when it is not loaded.
+pub fn jump_to(
+    state: &mut AppState,
+    server: ServerKey,
+    channel: Id,
+    message: Id,
+    fx: &mut Vec<Effect>,
+) {
+    open_channel(state, server, channel, fx);
+    let Some(s) = state.server_mut(server) else {
+        return;
+    };
+    if s.active_channel != Some(channel) {
+        return;
+    }
+    let loaded = s
+        .messages
+        .get(&channel)
+        .is_some_and(|m| m.messages.contains_key(&message));
+    if !loaded {
+        s.messages.entry(channel).or_default().loading = true;
+        fx.push(Effect::FetchHistory {
+            server,
+            channel,
+            before: Some(Id(message.0 + 1)),
+            limit: PAGE_SIZE,
+        });
+    }
+    s.selected_message = Some(message);
+    state.focus = Focus::Messages;
+}
+
 pub fn history_loaded(
     state: &mut AppState,
     server: ServerKey,

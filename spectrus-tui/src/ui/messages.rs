@@ -6,7 +6,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use spectrus_proto::Id;
@@ -194,7 +194,7 @@ fn message_block(
         Some(c) => Style::default().fg(c).add_modifier(Modifier::BOLD),
         None => Style::default().add_modifier(Modifier::BOLD),
     };
-    let mentions_me = me.is_some_and(|me| m.mentions.contains(&me));
+    let mentions_me = pings_me(s, m);
     let time_style = if mentions_me {
         Style::default()
             .fg(theme.mention)
@@ -257,24 +257,92 @@ pub fn render_mentions(s: &ServerState, content: &str) -> String {
         .collect()
 }
 
-fn content_spans(s: &ServerState, content: &str, theme: &Theme) -> Vec<Span<'static>> {
+/// Whether `m` pings me: by name, `@everyone`/`@here`, or one of my roles.
+pub fn pings_me(s: &ServerState, m: &Message) -> bool {
+    let Some(me) = s.me.as_ref().map(|u| u.id) else {
+        return false;
+    };
+    m.mentions.contains(&me)
+        || m.mention_everyone
+        || s.members
+            .get(&me)
+            .is_some_and(|mine| m.mention_roles.iter().any(|r| mine.roles.contains(r)))
+}
+
+/// Message content as styled spans: the markdown subset, mentions as names.
+pub fn content_spans(s: &ServerState, content: &str, theme: &Theme) -> Vec<Span<'static>> {
+    use super::markdown::{Kind, parse};
     let me = s.me.as_ref().map(|u| u.id);
-    content_parts(s, content)
+    let my_roles: Vec<Id> = me
+        .and_then(|me| s.members.get(&me))
+        .map(|m| m.roles.clone())
+        .unwrap_or_default();
+    let ping = Style::default()
+        .fg(theme.mention)
+        .add_modifier(Modifier::BOLD | Modifier::REVERSED);
+    let chip = Style::default()
+        .fg(theme.accent)
+        .add_modifier(Modifier::BOLD);
+    parse(content)
         .into_iter()
-        .map(|(text, who)| match who {
-            Some(id) if Some(id) == me => Span::styled(
-                text,
-                Style::default()
-                    .fg(theme.mention)
-                    .add_modifier(Modifier::BOLD | Modifier::REVERSED),
-            ),
-            Some(_) => Span::styled(
-                text,
-                Style::default()
-                    .fg(theme.accent)
-                    .add_modifier(Modifier::BOLD),
-            ),
-            None => Span::raw(text),
+        .map(|seg| {
+            let k = seg.marks;
+            let mut st = Style::default();
+            if k.bold {
+                st = st.add_modifier(Modifier::BOLD);
+            }
+            if k.italic {
+                st = st.add_modifier(Modifier::ITALIC);
+            }
+            if k.strike {
+                st = st.add_modifier(Modifier::CROSSED_OUT);
+            }
+            if k.code || k.code_block {
+                st = st.bg(Color::Indexed(236));
+            }
+            if k.quote {
+                st = st.fg(theme.dim);
+            }
+            let text = if k.spoiler {
+                st = st.fg(theme.dim);
+                seg.text
+                    .chars()
+                    .map(|c| if c == '\n' { c } else { '░' })
+                    .collect()
+            } else {
+                seg.text
+            };
+            match seg.kind {
+                Kind::Text => Span::styled(text, st),
+                Kind::QuoteBar => Span::styled(text, Style::default().fg(theme.accent)),
+                Kind::Link => {
+                    Span::styled(text, st.fg(theme.accent).add_modifier(Modifier::UNDERLINED))
+                }
+                Kind::User(id) => {
+                    let name = s.member_name(id).unwrap_or_else(|| "unknown".into());
+                    Span::styled(
+                        format!("@{name}"),
+                        if Some(id) == me { ping } else { chip.patch(st) },
+                    )
+                }
+                Kind::Role(id) => match s.roles.iter().find(|r| r.id == id) {
+                    Some(r) if my_roles.contains(&id) => Span::styled(format!("@{}", r.name), ping),
+                    Some(r) => {
+                        let color = r.color.as_deref().and_then(parse_color);
+                        let st = match color {
+                            Some(c) => chip.fg(c),
+                            None => chip,
+                        };
+                        Span::styled(format!("@{}", r.name), st)
+                    }
+                    None => Span::styled("@deleted-role", Style::default().fg(theme.dim)),
+                },
+                Kind::Channel(id) => match s.channel(id) {
+                    Some(c) => Span::styled(format!("#{}", c.name), chip),
+                    None => Span::styled("#unknown-channel", Style::default().fg(theme.dim)),
+                },
+                Kind::Everyone => Span::styled(text, ping),
+            }
         })
         .collect()
 }

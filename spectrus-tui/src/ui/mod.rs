@@ -5,6 +5,7 @@
 pub mod channels;
 pub mod composer;
 pub mod login;
+pub mod markdown;
 pub mod members;
 pub mod messages;
 pub mod overlay;
@@ -46,6 +47,7 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
     match &state.overlay {
         Some(Overlay::Help { scroll }) => overlay::draw_help(frame, area, state, *scroll, &theme),
         Some(Overlay::Switcher(sw)) => overlay::draw_switcher(frame, area, state, sw, &theme),
+        Some(Overlay::Results(r)) => overlay::draw_results(frame, area, state, r, &theme),
         None => {}
     }
 }

@@ -198,3 +198,67 @@ pub fn draw_switcher(
         Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1),
     );
 }
+
+/// A `/search` or `/pins` list: channel, author and text of each message; Enter jumps.
+pub fn draw_results(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    r: &crate::state::Results,
+    theme: &Theme,
+) {
+    let rect = centered(area, 90, 20.min(area.height.saturating_sub(2)).max(5));
+    frame.render_widget(Clear, rect);
+    let more = if r.total as usize > r.items.len() {
+        format!(" ({} of {})", r.items.len(), r.total)
+    } else {
+        format!(" ({})", r.items.len())
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(theme.accent))
+        .title(format!(" {}{more} — Enter jumps, Esc closes ", r.title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    if inner.height == 0 {
+        return;
+    }
+    let w = inner.width as usize;
+    let server = state.server(r.server);
+    let h = inner.height as usize;
+    let offset = crate::view::channels::scroll_offset(r.selected, h);
+    let lines: Vec<Line> = r
+        .items
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(h)
+        .map(|(i, m)| {
+            let channel = server
+                .and_then(|s| s.channel(m.channel_id))
+                .map_or_else(|| "?".to_owned(), |c| c.name.clone());
+            let author = server.map_or_else(
+                || m.author.display_name.clone(),
+                |s| super::messages::author_name(s, m),
+            );
+            let text = server.map_or_else(
+                || m.content.clone(),
+                |s| super::messages::render_mentions(s, &m.content),
+            );
+            let head = format!("#{channel} {author}: ");
+            let line = Line::from(vec![
+                Span::styled(head.clone(), Style::default().fg(theme.dim)),
+                Span::raw(truncate(
+                    &text.replace('\n', " "),
+                    w.saturating_sub(head.width()),
+                )),
+            ]);
+            if i == r.selected {
+                line.patch_style(Style::default().add_modifier(Modifier::REVERSED))
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

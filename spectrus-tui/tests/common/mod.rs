@@ -181,6 +181,10 @@ pub fn msg(n: u64, channel: Id, author: Id, content: &str) -> Message {
         mentions: vec![],
         reactions: vec![],
         nonce: None,
+        pinned: false,
+        pinned_at: None,
+        mention_everyone: false,
+        mention_roles: vec![],
     }
 }
 

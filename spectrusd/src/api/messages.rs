@@ -11,6 +11,7 @@ use spectrus_proto::rest::{AckRequest, CreateMessage, EditMessage};
 use super::extract::{Auth, Body, PathParams, QueryParams};
 use crate::error::ApiResult;
 use crate::service::messages::{self, HistoryQuery};
+use crate::service::pins;
 use crate::state::SharedState;
 
 #[derive(Deserialize)]
@@ -107,5 +108,31 @@ pub(crate) async fn ack(
     Body(req): Body<AckRequest>,
 ) -> ApiResult<StatusCode> {
     messages::ack(&s, auth.user_id, ch, req.message_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn pins(
+    State(s): State<SharedState>,
+    auth: Auth,
+    PathParams(ch): PathParams<Id>,
+) -> ApiResult<Json<Vec<Message>>> {
+    Ok(Json(pins::list(&s, auth.actor(), ch).await?))
+}
+
+pub(crate) async fn pin(
+    State(s): State<SharedState>,
+    auth: Auth,
+    PathParams((ch, id)): PathParams<(Id, Id)>,
+) -> ApiResult<StatusCode> {
+    pins::set(&s, auth.actor(), ch, id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn unpin(
+    State(s): State<SharedState>,
+    auth: Auth,
+    PathParams((ch, id)): PathParams<(Id, Id)>,
+) -> ApiResult<StatusCode> {
+    pins::set(&s, auth.actor(), ch, id, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }

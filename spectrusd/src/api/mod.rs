@@ -8,6 +8,7 @@ pub(crate) mod members;
 pub(crate) mod messages;
 pub(crate) mod moderation;
 pub(crate) mod roles;
+pub(crate) mod search;
 pub(crate) mod server;
 pub(crate) mod voice;
 pub(crate) mod web;
@@ -100,8 +101,12 @@ fn api_routes() -> Routes {
             "/channels/{id}/messages/{mid}/reactions/{emoji}/@me",
             messages::unreact,
         )
+        .add(M::GET, "/channels/{id}/pins", messages::pins)
+        .add(M::PUT, "/channels/{id}/pins/{mid}", messages::pin)
+        .add(M::DELETE, "/channels/{id}/pins/{mid}", messages::unpin)
         .add(M::POST, "/channels/{id}/typing", messages::typing)
         .add(M::POST, "/channels/{id}/ack", messages::ack)
+        .add(M::GET, "/search/messages", search::messages)
         .add(M::GET, "/invites", invites::list)
         .add(M::POST, "/invites", invites::create)
         .add(M::GET, "/invites/{code}", invites::preview)

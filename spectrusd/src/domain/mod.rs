@@ -4,6 +4,7 @@
 pub(crate) mod mentions;
 pub(crate) mod password;
 pub mod permissions;
+pub(crate) mod search;
 pub mod snowflake;
 pub(crate) mod time;
 pub(crate) mod tokens;

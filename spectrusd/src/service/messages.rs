@@ -8,7 +8,7 @@ use spectrus_proto::{Id, Permission};
 use super::Actor;
 use crate::bus::Audience;
 use crate::domain::time::{now_ms, rfc3339};
-use crate::domain::{mentions, validate};
+use crate::domain::validate;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
@@ -47,11 +47,7 @@ pub(crate) async fn post(
         check.field("nonce", validate::nonce(n));
     }
     check.finish()?;
-    let mentioned: Vec<Id> = mentions::parse_mentions(&req.content)
-        .into_iter()
-        .filter(|u| state.access.is_member(*u))
-        .take(50)
-        .collect();
+    let mentioned = super::mentions::resolve(state, user, channel, &req.content);
     let id = state.ids.next();
     let since = Id::from_unix_millis(id.unix_millis().saturating_sub(NONCE_WINDOW_MS));
     let nonce = req.nonce.clone();
@@ -107,6 +103,16 @@ pub(crate) struct HistoryQuery {
     pub limit: Option<u32>,
 }
 
+/// Whether `actor` may read `channel`'s messages: the one rule for history, pins and search.
+pub(crate) fn require_readable(
+    state: &AppState,
+    actor: Actor,
+    channel: Id,
+) -> Result<(), ApiError> {
+    actor.require_in(state, channel, Permission::MessagesReadHistory)?;
+    ensure_text_capable(state, channel)
+}
+
 /// A page of history, newest first.
 pub(crate) async fn history(
     state: &AppState,
@@ -114,8 +120,7 @@ pub(crate) async fn history(
     channel: Id,
     q: HistoryQuery,
 ) -> Result<Vec<Message>, ApiError> {
-    actor.require_in(state, channel, Permission::MessagesReadHistory)?;
-    ensure_text_capable(state, channel)?;
+    require_readable(state, actor, channel)?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::field("limit", "must be 1 to 100"));
@@ -153,11 +158,7 @@ pub(crate) async fn edit(
     validate::Checker::new()
         .field("content", validate::message_content(&content, max))
         .finish()?;
-    let mentioned: Vec<Id> = mentions::parse_mentions(&content)
-        .into_iter()
-        .filter(|u| state.access.is_member(*u))
-        .take(50)
-        .collect();
+    let mentioned = super::mentions::resolve(state, user, channel, &content);
     let now = now_ms();
     super::write(state, move |c| {
         match store::messages::owner_of(c, id)? {

@@ -21,7 +21,20 @@ pub struct NewMessage {
     pub content: String,
     pub reply_to: Option<Id>,
     pub nonce: Option<String>,
-    pub mentions: Vec<Id>,
+    pub mentions: Mentions,
+}
+
+/// Whom a message pings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Mentions {
+    /// Members named `<@id>` (listed on the message).
+    pub users: Vec<Id>,
+    /// Members pinged through `@everyone`, `@here` or a role (counted, not listed).
+    pub implied: Vec<Id>,
+    /// Whether `@everyone`/`@here` took effect.
+    pub everyone: bool,
+    /// Roles mentioned `<@&id>` that took effect.
+    pub roles: Vec<Id>,
 }
 
 /// Which page of history.
@@ -40,7 +53,7 @@ pub enum Cursor {
 /// Stores a message and its mentions.
 pub fn insert(c: &Connection, m: &NewMessage) -> Result<(), StoreError> {
     c.prepare_cached(
-        "INSERT INTO messages(id, channel_id, author_id, content, reply_to, nonce) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO messages(id, channel_id, author_id, content, reply_to, nonce, mention_everyone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         m.id.0 as i64,
@@ -48,7 +61,8 @@ pub fn insert(c: &Connection, m: &NewMessage) -> Result<(), StoreError> {
         m.author_id.0 as i64,
         m.content,
         m.reply_to.map(|r| r.0 as i64),
-        m.nonce
+        m.nonce,
+        m.mentions.everyone
     ])?;
     set_mentions(c, m.id, m.channel_id, &m.mentions)?;
     Ok(())
@@ -58,15 +72,30 @@ fn set_mentions(
     c: &Connection,
     message: Id,
     channel: Id,
-    mentions: &[Id],
+    mentions: &Mentions,
 ) -> Result<(), StoreError> {
     c.prepare_cached("DELETE FROM message_mentions WHERE message_id = ?1")?
         .execute([message.0 as i64])?;
+    c.prepare_cached("DELETE FROM message_role_mentions WHERE message_id = ?1")?
+        .execute([message.0 as i64])?;
     let mut st = c.prepare_cached(
-        "INSERT OR IGNORE INTO message_mentions(message_id, user_id, channel_id) VALUES (?1, ?2, ?3)",
+        "INSERT OR IGNORE INTO message_mentions(message_id, user_id, channel_id, implied) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    for u in mentions {
-        st.execute(params![message.0 as i64, u.0 as i64, channel.0 as i64])?;
+    for (list, implied) in [(&mentions.users, false), (&mentions.implied, true)] {
+        for u in list {
+            st.execute(params![
+                message.0 as i64,
+                u.0 as i64,
+                channel.0 as i64,
+                implied
+            ])?;
+        }
+    }
+    let mut st = c.prepare_cached(
+        "INSERT OR IGNORE INTO message_role_mentions(message_id, role_id) VALUES (?1, ?2)",
+    )?;
+    for r in &mentions.roles {
+        st.execute(params![message.0 as i64, r.0 as i64])?;
     }
     Ok(())
 }
@@ -104,12 +133,12 @@ pub fn edit(
     id: Id,
     channel: Id,
     content: &str,
-    mentions: &[Id],
+    mentions: &Mentions,
     now: i64,
 ) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE messages SET content = ?2, edited_at = ?3 WHERE id = ?1",
-        params![id.0 as i64, content, now],
+        "UPDATE messages SET content = ?2, edited_at = ?3, mention_everyone = ?4 WHERE id = ?1",
+        params![id.0 as i64, content, now, mentions.everyone],
     )?;
     set_mentions(c, id, channel, mentions)?;
     Ok(())
@@ -144,6 +173,35 @@ pub fn purge(
     Ok(ids)
 }
 
+/// Pins (`Some(now)`) or unpins (`None`) a message; `false` when nothing changed.
+pub fn set_pinned(c: &Connection, id: Id, at: Option<i64>) -> Result<bool, StoreError> {
+    let sql = if at.is_some() {
+        "UPDATE messages SET pinned_at = ?2 WHERE id = ?1 AND pinned_at IS NULL"
+    } else {
+        "UPDATE messages SET pinned_at = ?2 WHERE id = ?1 AND pinned_at IS NOT NULL"
+    };
+    Ok(c.prepare_cached(sql)?.execute(params![id.0 as i64, at])? == 1)
+}
+
+/// How many messages are pinned in `channel`.
+pub fn pin_count(c: &Connection, channel: Id) -> Result<u64, StoreError> {
+    Ok(c.prepare_cached(
+        "SELECT COUNT(*) FROM messages WHERE channel_id = ?1 AND pinned_at IS NOT NULL",
+    )?
+    .query_row([channel.0 as i64], |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// The pinned messages of `channel`, most recently pinned first.
+pub fn pins(c: &Connection, channel: Id, viewer: Id) -> Result<Vec<Message>, StoreError> {
+    let ids: Vec<Id> = c
+        .prepare_cached(
+            "SELECT id FROM messages WHERE channel_id = ?1 AND pinned_at IS NOT NULL ORDER BY pinned_at DESC, id DESC",
+        )?
+        .query_map([channel.0 as i64], |r| Ok(Id(r.get::<_, i64>(0)? as u64)))?
+        .collect::<Result<_, _>>()?;
+    get_each(c, &ids, viewer)
+}
+
 /// Adds a reaction; `false` when it was already there.
 pub fn add_reaction(
     c: &Connection,
@@ -173,7 +231,7 @@ pub fn remove_reaction(
 
 const SELECT: &str =
     "SELECT m.id, m.channel_id, m.author_id, u.username, u.display_name, m.content,
-    m.edited_at, m.reply_to FROM messages m JOIN users u ON u.id = m.author_id";
+    m.edited_at, m.reply_to, m.pinned_at, m.mention_everyone FROM messages m JOIN users u ON u.id = m.author_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     let id = Id(r.get::<_, i64>(0)? as u64);
@@ -192,6 +250,10 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
         mentions: Vec::new(),
         reactions: Vec::new(),
         nonce: None,
+        pinned_at: r.get::<_, Option<i64>>(8)?.map(rfc3339),
+        pinned: r.get::<_, Option<i64>>(8)?.is_some(),
+        mention_everyone: r.get(9)?,
+        mention_roles: Vec::new(),
     })
 }
 
@@ -259,6 +321,45 @@ pub fn page(
     Ok(out)
 }
 
+/// These messages (those that still exist), in the order given, as `viewer` sees them. Unlike
+/// a history page, the ids may be far apart: mentions and reactions are read per message.
+pub fn get_each(c: &Connection, ids: &[Id], viewer: Id) -> Result<Vec<Message>, StoreError> {
+    let mut one = c.prepare_cached(&format!("{SELECT} WHERE m.id = ?1"))?;
+    let mut mentions = c.prepare_cached(
+        "SELECT user_id FROM message_mentions WHERE message_id = ?1 AND implied = 0 ORDER BY rowid",
+    )?;
+    let mut roles = c.prepare_cached(
+        "SELECT role_id FROM message_role_mentions WHERE message_id = ?1 ORDER BY rowid",
+    )?;
+    let mut reactions = c.prepare_cached(
+        "SELECT emoji, COUNT(*), MAX(user_id = ?2), MIN(rowid) AS first
+         FROM reactions WHERE message_id = ?1 GROUP BY emoji ORDER BY first",
+    )?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(mut m) = optional(one.query_row([id.0 as i64], row))? else {
+            continue;
+        };
+        m.mentions = mentions
+            .query_map([id.0 as i64], |r| Ok(Id(r.get::<_, i64>(0)? as u64)))?
+            .collect::<Result<_, _>>()?;
+        m.mention_roles = roles
+            .query_map([id.0 as i64], |r| Ok(Id(r.get::<_, i64>(0)? as u64)))?
+            .collect::<Result<_, _>>()?;
+        m.reactions = reactions
+            .query_map(params![id.0 as i64, viewer.0 as i64], |r| {
+                Ok(Reaction {
+                    emoji: r.get(0)?,
+                    count: r.get(1)?,
+                    me: r.get(2)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        out.push(m);
+    }
+    Ok(out)
+}
+
 fn query(c: &Connection, tail: &str, p: impl rusqlite::Params) -> Result<Vec<Message>, StoreError> {
     let mut st = c.prepare_cached(&format!("{SELECT} {tail}"))?;
     let rows = st.query_map(p, row)?.collect::<Result<Vec<_>, _>>()?;
@@ -275,13 +376,23 @@ fn decorate(c: &Connection, msgs: &mut [Message], viewer: Id) -> Result<(), Stor
     };
     let index: HashMap<Id, usize> = msgs.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
     let mut st = c.prepare_cached(
-        "SELECT message_id, user_id FROM message_mentions WHERE message_id BETWEEN ?1 AND ?2 ORDER BY message_id, rowid",
+        "SELECT message_id, user_id FROM message_mentions WHERE message_id BETWEEN ?1 AND ?2 AND implied = 0 ORDER BY message_id, rowid",
     )?;
     let mut rows = st.query(params![lo.0 as i64, hi.0 as i64])?;
     while let Some(r) = rows.next()? {
         let mid = Id(r.get::<_, i64>(0)? as u64);
         if let Some(&i) = index.get(&mid) {
             msgs[i].mentions.push(Id(r.get::<_, i64>(1)? as u64));
+        }
+    }
+    let mut st = c.prepare_cached(
+        "SELECT message_id, role_id FROM message_role_mentions WHERE message_id BETWEEN ?1 AND ?2 ORDER BY message_id, rowid",
+    )?;
+    let mut rows = st.query(params![lo.0 as i64, hi.0 as i64])?;
+    while let Some(r) = rows.next()? {
+        let mid = Id(r.get::<_, i64>(0)? as u64);
+        if let Some(&i) = index.get(&mid) {
+            msgs[i].mention_roles.push(Id(r.get::<_, i64>(1)? as u64));
         }
     }
     let mut st = c.prepare_cached(

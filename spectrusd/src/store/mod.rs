@@ -20,6 +20,7 @@ pub(crate) mod invites;
 pub mod members;
 pub mod messages;
 pub(crate) mod roles;
+pub mod search;
 pub(crate) mod settings;
 pub(crate) mod tokens;
 pub(crate) mod users;

@@ -8,7 +8,8 @@ import { html } from "../lib/html.js";
 import { useState, useRef, useEffect } from "../../vendor/preact-hooks.mjs";
 import { renderMarkdown, plainPreview } from "../lib/markdown.js";
 import { relativeTime, shortTime, fullDate } from "../lib/time.js";
-import { displayName, roleColor, channels, me, logs } from "../net/store.js";
+import { displayName, roleColor, channels, me, logs, roles, members } from "../net/store.js";
+import { setPinned } from "../search/pins.js";
 import { retryMessage, dropMessage, editMessage, deleteMessage, react } from "../net/actions.js";
 import { errorText } from "../net/api.js";
 import { replyTo, editingId, focusMessage, focusComposer } from "../ui/state.js";
@@ -30,7 +31,29 @@ export const mdContext = {
   get meId() { return me.value ? me.value.id : null; },
   /** @param {string} id */
   openChannel: (id) => navigate(`/channels/${id}`),
+  /** @param {string} id */
+  role: (id) => {
+    const r = roles.value.get(id);
+    if (!r) return null;
+    const mine = myRoles().includes(id);
+    return { name: r.name, color: r.color, mine };
+  },
 };
+
+/** The roles I hold. @returns {string[]} */
+function myRoles() {
+  const m = me.value ? members.value.get(me.value.id) : undefined;
+  return m ? m.roles : [];
+}
+
+/** Whether this message pings me: by name, @everyone/@here, or one of my roles. @param {LocalMessage} m */
+function pingsMe(m) {
+  if (!me.value) return false;
+  if (m.author.id === me.value.id) return false;
+  if (m.mentions.includes(me.value.id) || m.mention_everyone) return true;
+  const mine = myRoles();
+  return (m.mention_roles || []).some((r) => mine.includes(r));
+}
 
 /** @param {{m: LocalMessage}} p */
 function ReplyQuote({ m }) {
@@ -101,7 +124,7 @@ function MessageView({ m, grouped, canManage, canReact, highlight, channelName }
   const editing = editingId.value === m.id;
   const name = displayName(m.author.id) || m.author.display_name;
   const color = roleColor(m.author.id);
-  const mentioned = !!me.value && (m.mentions.includes(me.value.id) || (!!replyTargetMine(m)));
+  const mentioned = !!me.value && (pingsMe(m) || (!!replyTargetMine(m)));
   const pending = m._state === "sending";
   const failed = m._state === "failed";
   const cls = ["msg", grouped && !m.reply_to ? "grouped" : "", mentioned ? "mentioned" : "", pending ? "pending" : "", failed ? "failed" : "", highlight ? "highlight" : ""].filter(Boolean).join(" ");
@@ -163,6 +186,8 @@ function MessageView({ m, grouped, canManage, canReact, highlight, channelName }
       ${canReact ? html`<button class="icon-btn" aria-label="Add reaction" title="Add reaction" onClick=${() => setPicker(true)}><${Icon} name="smile" size=${18} /></button>` : null}
       ${mine ? html`<button class="icon-btn" aria-label="Edit" title="Edit" onClick=${() => { editingId.value = m.id; }}><${Icon} name="edit" size=${18} /></button>` : null}
       ${mine || canManage ? html`<button class="icon-btn danger" aria-label="Delete" title="Delete (Shift+click: no question)" onClick=${(/** @type {MouseEvent} */ e) => { if (e.shiftKey) doDelete(); else setConfirm(true); }}><${Icon} name="trash" size=${18} /></button>` : null}
+      ${canManage ? html`<button class="icon-btn" aria-label=${m.pinned ? "Unpin message" : "Pin message"} title=${m.pinned ? "Unpin message" : "Pin message"}
+        onClick=${async () => { setError(null); try { await setPinned(m.channel_id, m.id, !m.pinned); toast(m.pinned ? "Message unpinned" : "Message pinned", "ok"); } catch (e) { setError(errorText(e)); } }}><${Icon} name="pin" size=${18} /></button>` : null}
       <button class="icon-btn" aria-label="Copy link" title="Copy link" onClick=${copyLink}><${Icon} name="link" size=${18} /></button>
     </div>`}
     ${confirm ? html`<${Dialog} title="Delete message" onClose=${() => setConfirm(false)}>

@@ -24,6 +24,8 @@ import { Avatar } from "../ui/avatar.js";
 import { displayName, speaking } from "../net/store.js";
 import { ServerSettings } from "../admin/view.js";
 import { FirstHour } from "./firsthour.js";
+import { SearchBox, SearchPanel } from "../search/search.js";
+import { PinsButton, PinsPanel } from "../search/pins.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
 
@@ -69,6 +71,8 @@ function ChannelView({ c }) {
       <button class="icon-btn" aria-label=${muted ? "Unmute channel" : "Mute channel"} aria-pressed=${muted ? "true" : "false"} title=${muted ? "Unmute channel" : "Mute channel"} onClick=${toggleMute}>
         <${Icon} name=${muted ? "bellOff" : "bell"} />
       </button>
+      <${PinsButton} cid=${c.id} />
+      <${SearchBox} />
       <button class="icon-btn" aria-label="Quick switcher (Ctrl+K)" title="Quick switcher (Ctrl+K)" onClick=${() => { dialog.value = "switcher"; }}><${Icon} name="search" /></button>
       <button class=${"icon-btn" + (prefs.value.memberList ? " on" : "")} aria-label="Member list" aria-pressed=${prefs.value.memberList ? "true" : "false"} title="Member list"
         onClick=${() => { if (matchMedia("(max-width: 900px)").matches) drawer.value = drawer.value === "members" ? null : "members"; else setPrefs({ memberList: !prefs.value.memberList }); }}>
@@ -77,6 +81,8 @@ function ChannelView({ c }) {
     </header>
     ${c.type === "voice" ? html`<${VoiceStage} c=${c} />` : null}
     <${FirstHour} />
+    <${SearchPanel} />
+    <${PinsPanel} cid=${c.id} />
     <${MessageList} key=${c.id} channel=${c} can=${can} />
     <div class="chat-foot">
       <${Composer} key=${c.id} channel=${c} can=${can} />

@@ -2,7 +2,8 @@
 /**
  * @module lib/markdown — a SAFE markdown subset rendered straight to Preact nodes (never
  * innerHTML): bold, italic, strike, inline code, code blocks, links (http/https only, new tab,
- * rel noopener noreferrer), block quotes, spoilers, mentions <@id> and channel links <#id>.
+ * rel noopener noreferrer), block quotes, spoilers, mentions <@id>, role mentions <@&id>,
+ * @everyone / @here and channel links <#id>.
  */
 import { h } from "../../vendor/preact.mjs";
 import { useState } from "../../vendor/preact-hooks.mjs";
@@ -13,6 +14,7 @@ import { useState } from "../../vendor/preact-hooks.mjs";
  *   channelName: (id: string) => string|null,
  *   meId: string|null,
  *   openChannel: (id: string) => void,
+ *   role?: (id: string) => {name: string, color: string|null, mine: boolean}|null,
  * }} MdContext
  */
 
@@ -27,6 +29,8 @@ const INLINE = new RegExp(
     "<@(\\d{1,20})>", // 8 user mention
     "<#(\\d{1,20})>", // 9 channel link
     "(https?:\\/\\/[^\\s<>]*[^\\s<>.,:;\"')\\]!?])", // 10 bare link
+    "<@&(\\d{1,20})>", // 11 role mention
+    "(?<![\\w@])@(everyone|here)(?![\\w])", // 12 @everyone / @here
   ].join("|"),
 );
 
@@ -91,6 +95,13 @@ function inline(text, ctx, depth) {
     } else if (m[10] !== undefined) {
       const href = safeUrl(m[10]);
       out.push(href ? h("a", { href, target: "_blank", rel: "noopener noreferrer" }, m[10]) : m[10]);
+    } else if (m[11] !== undefined) {
+      const r = ctx.role ? ctx.role(m[11]) : null;
+      out.push(r
+        ? h("span", { class: r.mine ? "md-mention role me" : "md-mention role", style: r.color ? { color: r.color, background: `color-mix(in srgb, ${r.color} 15%, transparent)` } : undefined }, "@" + r.name)
+        : h("span", { class: "md-mention" }, "@deleted-role"));
+    } else if (m[12] !== undefined) {
+      out.push(h("span", { class: "md-mention" }, "@" + m[12]));
     }
   }
   return out;

@@ -24,7 +24,8 @@
 /**
  * @typedef {{id: Id, channel_id: Id, author: UserRef, content: string, created_at: string,
  *   edited_at: string|null, reply_to: Id|null, mentions: Id[], reactions: Reaction[],
- *   nonce?: string}} Message
+ *   nonce?: string, pinned?: boolean, pinned_at?: string|null, mention_everyone?: boolean,
+ *   mention_roles?: Id[]}} Message
  */
 /** @typedef {"online"|"offline"} Presence */
 /**

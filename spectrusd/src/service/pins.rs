@@ -1,0 +1,73 @@
+//! Pinned messages: pin and unpin (`messages:manage`, audited, at most [`MAX_PINS`] per
+//! channel), and a channel's pinned list (readable by whoever may read its history).
+
+use spectrus_proto::gateway::Dispatch;
+use spectrus_proto::model::Message;
+use spectrus_proto::{Id, Permission};
+
+use super::Actor;
+use super::messages::require_readable;
+use crate::bus::Audience;
+use crate::domain::time::now_ms;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store;
+
+/// The most messages a channel holds pinned.
+pub(crate) const MAX_PINS: u64 = 50;
+
+/// Pins (`pin = true`) or unpins a message. Pinning a pinned message (or unpinning one that
+/// is not) changes nothing and tells no one. Announced as `MESSAGE_UPDATE`.
+pub(crate) async fn set(
+    state: &AppState,
+    actor: Actor,
+    channel: Id,
+    id: Id,
+    pin: bool,
+) -> Result<(), ApiError> {
+    actor.require_in(state, channel, Permission::MessagesManage)?;
+    let action = if pin { "message.pin" } else { "message.unpin" };
+    let entry = super::audit::Entry::new(state, actor, action).target("message", id);
+    let viewer = actor.user_id().unwrap_or_default();
+    let now = now_ms();
+    let changed = super::write(state, move |c| {
+        match store::messages::owner_of(c, id)? {
+            Some((ch, _)) if ch == channel => {}
+            _ => return Err(ApiError::NotFound("message")),
+        }
+        if pin && store::messages::pin_count(c, channel)? >= MAX_PINS {
+            // Only refused when it would add one: re-pinning a pinned message is fine.
+            if store::messages::get(c, id, viewer)?.is_some_and(|m| !m.pinned) {
+                return Err(ApiError::InvalidBody(format!(
+                    "a channel holds at most {MAX_PINS} pinned messages; unpin one first"
+                )));
+            }
+        }
+        if !store::messages::set_pinned(c, id, pin.then_some(now))? {
+            return Ok(None);
+        }
+        entry.write(c, serde_json::json!({"channel_id": channel}))?;
+        Ok(store::messages::get(c, id, viewer)?)
+    })
+    .await?;
+    if let Some(msg) = changed {
+        state
+            .hub
+            .publish(Dispatch::MessageUpdate(msg), Audience::Channel(channel));
+    }
+    Ok(())
+}
+
+/// A channel's pinned messages, most recently pinned first (the same access as history).
+pub(crate) async fn list(
+    state: &AppState,
+    actor: Actor,
+    channel: Id,
+) -> Result<Vec<Message>, ApiError> {
+    require_readable(state, actor, channel)?;
+    let viewer = actor.user_id().unwrap_or_default();
+    Ok(state
+        .store
+        .read(move |c| store::messages::pins(c, channel, viewer))
+        .await?)
+}

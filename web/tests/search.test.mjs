@@ -1,0 +1,159 @@
+// @ts-check
+/**
+ * @file Message search in the browser: the header box (Ctrl+F), the results panel with the
+ * matched words marked, its empty, error and paged states, and a result opening the message
+ * in context in its channel.
+ */
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import { suite } from "./lib/suite.mjs";
+import { newPage, screenshot, eventually } from "./lib/browser.mjs";
+import { Api } from "./lib/api.mjs";
+import { actions, logIn, message, messages, openChannel } from "./lib/ui.mjs";
+
+const s = suite();
+
+/** @type {{ owner: Api, general: string, random: string, page: import("playwright-core").Page }} */
+const w = /** @type {any} */ ({});
+
+before(async () => {
+  await s.ready;
+  w.owner = await new Api(s.daemon.url).claim();
+  w.general = await w.owner.channelId("general");
+  const random = /** @type {{id: string}} */ (await w.owner.call("POST", "/channels", { name: "random" }));
+  w.random = random.id;
+  await w.owner.post(w.random, "The quarterly <b>report</b> is ready");
+  // Enough newer messages that the match is far from the latest page.
+  for (let i = 0; i < 60; i++) await w.owner.post(w.random, `filler ${i}`);
+  for (let i = 0; i < 30; i++) await w.owner.post(w.general, `apple number ${i}`);
+  const p = await newPage(s.browser, s.problems, { who: "owner", baseURL: s.daemon.url });
+  w.page = p.page;
+  await logIn(w.page, "owner");
+  await openChannel(w.page, "general");
+});
+
+/** @param {string} q */
+async function searchFor(q) {
+  const page = w.page;
+  await page.keyboard.press("Control+f");
+  const box = page.getByRole("searchbox", { name: "Search messages" });
+  await eventually(async () => (await box.evaluate((el) => el === document.activeElement)), "Ctrl+F focuses the search box");
+  await box.fill(q);
+  await box.press("Enter");
+  return page.getByRole("complementary", { name: "Search results" });
+}
+
+test("a result shows its channel, author and marked words, and opens the message in context", async () => {
+  const panel = await searchFor("quarterly report");
+  await panel.getByRole("heading", { name: "1 result" }).waitFor();
+  const hit = panel.getByRole("button", { name: /Jump to message by owner in #random/ });
+  await hit.waitFor();
+  // The markup in the text stays text; the matched words are <mark> elements.
+  await hit.getByText("The quarterly <b>report</b> is ready").waitFor();
+  const marks = await hit.locator("mark").allTextContents();
+  assert.deepEqual(marks, ["quarterly", "report"]);
+  assert.equal(await hit.locator("b").count(), 0, "user text is never HTML");
+  await screenshot(w.page, "search-results");
+
+  await hit.click();
+  const target = message(w.page, "random", "The quarterly");
+  await target.waitFor();
+  await eventually(async () => {
+    const box = await target.boundingBox();
+    return !!box && box.y > 0 && box.y < 900;
+  }, "the message is scrolled into view");
+  await messages(w.page, "random").waitFor();
+  assert.match(w.page.url(), new RegExp(`/channels/${w.random}`));
+});
+
+test("no results, a bad filter and pages", async () => {
+  const page = w.page;
+  let panel = await searchFor("zebrafish");
+  await panel.getByText("No results for “zebrafish”").waitFor();
+  await screenshot(page, "search-empty");
+
+  // The refused search is the point here, not a problem of the page.
+  const refused = /status of 400 .*\/search\/messages\?q=apple%20has%3Acheese/;
+  s.problems.allow(refused);
+  panel = await searchFor("apple has:cheese");
+  const alert = panel.getByRole("alert");
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /has:link/);
+  await alert.getByRole("button", { name: "Retry" }).waitFor();
+  await screenshot(page, "search-error");
+  s.problems.disallow(refused);
+
+  panel = await searchFor("apple in:#general");
+  await panel.getByRole("heading", { name: "30 results" }).waitFor();
+  const list = panel.getByRole("list", { name: "Results" });
+  await eventually(async () => (await list.getByRole("listitem").count()) === 25, "a page holds 25");
+  // Newest first.
+  assert.match(await list.getByRole("listitem").first().innerText(), /apple number 29/);
+  await panel.getByRole("button", { name: "Next" }).click();
+  await eventually(async () => (await list.getByRole("listitem").count()) === 5, "the second page holds 5");
+  assert.ok(await panel.getByRole("button", { name: "Next" }).isDisabled());
+  await panel.getByRole("button", { name: "Previous" }).click();
+  await eventually(async () => (await list.getByRole("listitem").count()) === 25, "back to the first page");
+
+  await panel.getByRole("button", { name: "Close search" }).click();
+  await panel.waitFor({ state: "detached" });
+});
+
+test("pin and unpin from the message menu; the pinned list opens the message", async () => {
+  const page = w.page;
+  await openChannel(page, "general");
+  const target = message(page, "general", "apple number 29");
+  await (await actions(target)).getByRole("button", { name: "Pin message" }).click();
+  await page.getByText("Message pinned").waitFor();
+  await page.getByRole("button", { name: "Pinned messages" }).click();
+  const panel = page.getByRole("complementary", { name: "Pinned messages" });
+  const entry = panel.getByRole("button", { name: "Jump to pinned message by owner" });
+  await entry.waitFor();
+  assert.match(await entry.innerText(), /apple number 29/);
+  await screenshot(page, "pins-panel");
+  // The panel covers the toolbar's side of the log: close it, unpin, look again.
+  await panel.getByRole("button", { name: "Close pins" }).click();
+  await panel.waitFor({ state: "detached" });
+  await (await actions(target)).getByRole("button", { name: "Unpin message" }).click();
+  await page.getByText("Message unpinned").waitFor();
+  await page.getByRole("button", { name: "Pinned messages" }).click();
+  await panel.getByText("This channel has no pinned messages yet.").waitFor();
+  await page.getByRole("button", { name: "Pinned messages" }).click();
+  await panel.waitFor({ state: "detached" });
+});
+
+test("role mentions and @everyone render as chips", async () => {
+  const page = w.page;
+  const role = /** @type {{id: string}} */ (await w.owner.call("POST", "/roles", { name: "oncall", color: "#e91e63", mentionable: true }));
+  await w.owner.post(w.general, `<@&${role.id}> and @everyone, see <#${w.random}>`);
+  const m = message(page, "general", "and @everyone");
+  await m.waitFor();
+  await m.locator(".md-mention", { hasText: "@oncall" }).waitFor();
+  await m.locator(".md-mention", { hasText: "@everyone" }).waitFor();
+  await m.getByRole("link", { name: "#random" }).waitFor();
+  assert.equal(await m.getByText(`<@&${role.id}>`).count(), 0, "the raw role mention is not shown");
+});
+
+test("typing a filter offers completions: Tab takes one", async () => {
+  const page = w.page;
+  await page.keyboard.press("Control+f");
+  const box = page.getByRole("searchbox", { name: "Search messages" });
+  await box.fill("");
+  await box.pressSequentially("fr");
+  const list = page.getByRole("listbox", { name: "Search filters" });
+  await list.getByRole("option", { name: "from:" }).waitFor();
+  await box.press("Tab");
+  assert.equal(await box.inputValue(), "from:");
+  await box.pressSequentially("ow");
+  await list.getByRole("option", { name: "from:owner" }).waitFor();
+  await box.press("Tab");
+  assert.equal(await box.inputValue(), "from:owner ");
+  await box.pressSequentially("in:#ran");
+  await list.getByRole("option", { name: "in:#random" }).waitFor();
+  await box.press("Tab");
+  await box.pressSequentially("quarterly");
+  await box.press("Enter");
+  const panel = page.getByRole("complementary", { name: "Search results" });
+  await panel.getByRole("heading", { name: "1 result" }).waitFor();
+  await panel.getByRole("button", { name: "Close search" }).click();
+});
