@@ -310,6 +310,7 @@ pub async fn text_channel(c: &Client, name: &str) -> spectrus_proto::Id {
         position: None,
         user_limit: None,
         bitrate: None,
+        slowmode_seconds: None,
     })
     .await
     .unwrap_or_else(|e| panic!("cannot create text channel {name}: {e}"))
@@ -327,6 +328,7 @@ pub async fn voice_channel(c: &Client, name: &str) -> spectrus_proto::Id {
         position: None,
         user_limit: None,
         bitrate: None,
+        slowmode_seconds: None,
     })
     .await
     .unwrap_or_else(|e| panic!("cannot create voice channel {name}: {e}"))

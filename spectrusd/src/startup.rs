@@ -147,6 +147,7 @@ async fn seed(store: &Store, ids: &Snowflakes) -> anyhow::Result<()> {
                     permission_overwrites: vec![],
                     user_limit: None,
                     bitrate: None,
+                    slowmode_seconds: 0,
                 };
                 store::channels::upsert(
                     c,

@@ -27,6 +27,21 @@ fn ensure_text_capable(state: &AppState, channel: Id) -> Result<(), ApiError> {
     }
 }
 
+/// The channel's slowmode, for a member without `messages:manage` there (moderators are
+/// exempt); on even when the per-user rate limits are off.
+fn slowmode(state: &AppState, user: Id, channel: Id) -> Result<(), ApiError> {
+    let seconds = state.access.slowmode_seconds(channel);
+    if seconds == 0
+        || state
+            .access
+            .require_in(user, channel, Permission::MessagesManage)
+            .is_ok()
+    {
+        return Ok(());
+    }
+    state.rates.slowmode(user, channel, seconds)
+}
+
 /// Posts a message. The same nonce from the same author within ten minutes returns the
 /// first message instead of a duplicate. Returns the message and whether it was created.
 pub(crate) async fn post(
@@ -47,6 +62,7 @@ pub(crate) async fn post(
         check.field("nonce", validate::nonce(n));
     }
     check.finish()?;
+    slowmode(state, user, channel)?;
     let mentioned: Vec<Id> = mentions::parse_mentions(&req.content)
         .into_iter()
         .filter(|u| state.access.is_member(*u))
