@@ -308,8 +308,12 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let app = crate::api::router(state.clone());
     let limits = state.config().limits.clone();
+    let counted = state.clone();
     let bounds = crate::http_server::Bounds {
         connections_per_ip: limits.connections_per_ip,
+        new_connections_per_second: limits.new_connections_per_second,
+        new_connections_burst: limits.new_connections_burst,
+        on_refused: Arc::new(move |scope| counted.telemetry.rate_limited(scope)),
         read_timeout: Duration::from_secs(limits.read_timeout_secs),
     };
     let server = tokio::spawn(async move {
