@@ -114,3 +114,34 @@ test("the owner (messages:manage) is exempt", async () => {
   await message(page, "general", "mod two").waitFor();
   assert.equal(await page.getByText(/you can send again/).count(), 0);
 });
+
+test("the API layer turns any 429 into words with the wait and does not send again before it", async () => {
+  const page = w.bobPage;
+  const refusedLog = /status of 429 \(Too Many Requests\).*\/messages/;
+  s.problems.allow(refusedLog);
+  // Posted elsewhere (once bob's last post's slowmode is over): the next post is refused.
+  await eventually(async () => { try { await w.bob.post(w.general, "posted elsewhere again"); return true; } catch { return false; } }, "bob may post", 8_000);
+  /** @type {string[]} */
+  const posts = [];
+  page.on("request", (r) => { if (r.method() === "POST" && r.url().endsWith(`/channels/${w.general}/messages`)) posts.push(r.url()); });
+  const errors = await page.evaluate(async (cid) => {
+    // The app's own module instance (the URL the page loaded it by).
+    const link = /** @type {HTMLLinkElement} */ (document.querySelector('link[rel="modulepreload"][href$="/net/api.js"]'));
+    const { api } = await import(link.href);
+    const out = [];
+    for (let i = 0; i < 3; i++) {
+      try { await api("POST", `/channels/${cid}/messages`, { content: "straight to the API" }); out.push(null); }
+      catch (e) { out.push(/** @type {any} */ (e)); }
+    }
+    return out;
+  }, w.general);
+  assert.equal(posts.length, 1, "one request; the others are refused locally until Retry-After");
+  for (const e of errors) {
+    assert.ok(e, "each call is refused");
+    assert.equal(e.status, 429);
+    assert.equal(e.code, "slowmode");
+    assert.match(e.message, /^Slowmode is on in this channel: you can send again in [1-5] s\.$/);
+    assert.ok(e.retry_after_ms > 0 && e.retry_after_ms <= 5000, String(e.retry_after_ms));
+  }
+  s.problems.disallow(refusedLog);
+});
