@@ -57,9 +57,13 @@ enum Bench {
     Soak {
         #[arg(long, default_value_t = 1000)]
         clients: usize,
-        /// Minutes of soaking (the first is warm-up).
+        /// Minutes of soaking.
         #[arg(long, default_value_t = 10)]
         minutes: u64,
+        /// Minutes of warm-up before the flatness baseline: at least the resume window
+        /// (5 min), during which abandoned sessions rightly accumulate.
+        #[arg(long, default_value_t = 6)]
+        warmup: u64,
         /// Fraction of the clients that drop and reconnect every 30 s.
         #[arg(long, default_value_t = 0.1)]
         churn: f64,
@@ -129,6 +133,7 @@ fn main() -> anyhow::Result<()> {
             Bench::Soak {
                 clients,
                 minutes,
+                warmup,
                 churn,
                 rate,
                 users,
@@ -136,6 +141,7 @@ fn main() -> anyhow::Result<()> {
                 soak::run(soak::Options {
                     clients,
                     minutes,
+                    warmup,
                     churn,
                     rate,
                     users,

@@ -1,7 +1,10 @@
 //! Soak: many gateway clients with churn for minutes while a poster sends messages; the
 //! daemon's resident memory, open file descriptors and threads, and the clients' delivery
 //! p99, printed every 30 s, and at the end whether each stayed flat (last minute against
-//! the first minute after the warm-up). A leak shows as a steady climb.
+//! the first minute after the warm-up). A leak shows as a steady climb. The warm-up must
+//! cover the resume window (5 min by default): a client that identifies afresh leaves its
+//! old session waiting for a resume, with its buffer filling, until the window ends, so
+//! memory rightly grows until then.
 //!
 //! Each client is a minimal WebSocket session ([`crate::wsclient`]) in `general`. Every
 //! interval a fraction of them (`--churn`) drop their connection: half of those resume
@@ -35,6 +38,8 @@ const MEASURE_ONE_IN: usize = 10;
 pub(crate) struct Options {
     pub clients: usize,
     pub minutes: u64,
+    /// Minutes of warm-up before the flatness baseline.
+    pub warmup: u64,
     /// Fraction of clients that drop and reconnect each interval.
     pub churn: f64,
     /// Messages posted per second.
@@ -347,18 +352,24 @@ pub(crate) async fn run(o: Options) -> anyhow::Result<()> {
         failed_posts.load(Ordering::Relaxed),
         counters.failures.load(Ordering::Relaxed)
     );
-    // Warm-up: the first minute. "First" is the minute after it, "last" the final minute
-    // (two samples each at 30 s; the larger of the two).
-    let after_warmup: Vec<&Sample> = samples.iter().filter(|s| s.at_s > 60).collect();
+    // "First" is the minute after the warm-up, "last" the final minute (two samples each
+    // at 30 s; the larger of the two).
+    let after_warmup: Vec<&Sample> = samples.iter().filter(|s| s.at_s > o.warmup * 60).collect();
     if after_warmup.len() < 4 {
-        println!("too short to judge flatness (needs 3 minutes or more)");
+        println!(
+            "too short to judge flatness (needs {} minutes or more)",
+            o.warmup + 2
+        );
         return Ok(());
     }
     let pick =
         |list: &[&Sample], f: fn(&Sample) -> u64| list.iter().map(|s| f(s)).max().unwrap_or(0);
     let first = &after_warmup[..2];
     let last = &after_warmup[after_warmup.len() - 2..];
-    println!("flatness, first minute after warm-up → last minute:");
+    println!(
+        "flatness, first minute after the {} min warm-up → last minute:",
+        o.warmup
+    );
     for (name, f, slack) in [
         (
             "RSS KiB",
