@@ -193,6 +193,11 @@ impl Rates {
         self.slowmode.post(user, channel, seconds, Instant::now())
     }
 
+    /// Forgets `user`'s last post in `channel` (it was refused after the slowmode check).
+    pub(crate) fn slowmode_forget(&self, user: Id, channel: Id) {
+        self.slowmode.forget(user, channel);
+    }
+
     /// Forgets idle keys (call now and then).
     pub(crate) fn shrink(&self) {
         self.slowmode.shrink(Instant::now());
@@ -235,6 +240,13 @@ impl Slowmode {
         }
         map.insert((user, channel), now);
         Ok(())
+    }
+
+    fn forget(&self, user: Id, channel: Id) {
+        self.last_post
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(user, channel));
     }
 
     fn shrink(&self, now: Instant) {

@@ -150,6 +150,15 @@ async fn slowmode_holds_members_back_but_not_moderators() {
             .send()
     };
 
+    // A post refused for another reason (a reply to nothing) does not start the wait.
+    let bad_reply = http
+        .post(format!("{}/api/v1/channels/{}/messages", d.url, ch.id))
+        .bearer_auth(bob.access_token().unwrap())
+        .json(&serde_json::json!({ "content": "re", "reply_to": "1" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_reply.status(), 400);
     assert_eq!(post(&bob, ch.id, "first").await.unwrap().status(), 201);
     let refused = post(&bob, ch.id, "second").await.unwrap();
     assert_eq!(refused.status(), 429);

@@ -28,8 +28,9 @@ fn ensure_text_capable(state: &AppState, channel: Id) -> Result<(), ApiError> {
 }
 
 /// The channel's slowmode, for a member without `messages:manage` there (moderators are
-/// exempt); on even when the per-user rate limits are off.
-fn slowmode(state: &AppState, user: Id, channel: Id) -> Result<(), ApiError> {
+/// exempt); on even when the per-user rate limits are off. True when this post was
+/// recorded against it (to be forgotten if the post then fails).
+fn slowmode(state: &AppState, user: Id, channel: Id) -> Result<bool, ApiError> {
     let seconds = state.access.slowmode_seconds(channel);
     if seconds == 0
         || state
@@ -37,9 +38,10 @@ fn slowmode(state: &AppState, user: Id, channel: Id) -> Result<(), ApiError> {
             .require_in(user, channel, Permission::MessagesManage)
             .is_ok()
     {
-        return Ok(());
+        return Ok(false);
     }
-    state.rates.slowmode(user, channel, seconds)
+    state.rates.slowmode(user, channel, seconds)?;
+    Ok(true)
 }
 
 /// Posts a message. The same nonce from the same author within ten minutes returns the
@@ -62,7 +64,7 @@ pub(crate) async fn post(
         check.field("nonce", validate::nonce(n));
     }
     check.finish()?;
-    slowmode(state, user, channel)?;
+    let slowed = slowmode(state, user, channel)?;
     let mentioned: Vec<Id> = mentions::parse_mentions(&req.content)
         .into_iter()
         .filter(|u| state.access.is_member(*u))
@@ -102,7 +104,13 @@ pub(crate) async fn post(
         store::messages::insert(c, &new)?;
         Ok((store::messages::get(c, new.id, user)?, true))
     })
-    .await?;
+    .await
+    .inspect_err(|_| {
+        // Refused (a bad reply_to, a full disk): it does not count against the slowmode.
+        if slowed {
+            state.rates.slowmode_forget(user, channel);
+        }
+    })?;
     let mut msg = stored.ok_or(ApiError::NotFound("message"))?;
     msg.nonce = nonce;
     if created {
