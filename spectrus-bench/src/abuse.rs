@@ -4,7 +4,8 @@
 //! The victim is one gateway session (127.0.0.1) receiving the messages a poster account
 //! sends at a steady rate; each carries its send time. The attacker connects from
 //! 127.0.0.2, so the per-IP connection cap applies to it alone, and reconnects whenever it
-//! is cut off; it runs on its own runtime thread. The daemon runs with its default limits, except that messages are allowed
+//! is cut off; it runs on its own runtime thread. The daemon runs with its default limits
+//! (new connections per IP included: 20 at once, then 10 a second), except that messages are allowed
 //! at 20 a second per member and channel so that the measuring poster is never limited.
 
 use std::sync::Arc;
@@ -285,6 +286,9 @@ pub(crate) async fn run(rate: u32, secs: u64) -> anyhow::Result<()> {
         &[
             ("SPECTRUS_RATE_LIMITS", "on"),
             ("SPECTRUS_AUTH_PER_MINUTE", "1000000"),
+            // The daemon's defaults (the test kit turns this limit off).
+            ("SPECTRUS_NEW_CONNECTIONS_PER_SECOND", "10"),
+            ("SPECTRUS_NEW_CONNECTIONS_BURST", "20"),
         ],
         &["--config", config.to_str().context("path")?],
     )

@@ -12,6 +12,7 @@ mod history;
 mod procstat;
 mod report;
 mod search;
+mod soak;
 mod writes;
 mod wsclient;
 
@@ -50,6 +51,29 @@ enum Bench {
         /// Seconds per phase.
         #[arg(long, default_value_t = 20)]
         duration: u64,
+    },
+    /// Soak: gateway clients with churn (drop and reconnect, half resuming) while a poster
+    /// sends messages; RSS, open fds, threads and delivery p99 every 30 s, and whether each
+    /// stayed flat. Voice rooms are not simulated (see docs/benchmarks.md).
+    Soak {
+        #[arg(long, default_value_t = 1000)]
+        clients: usize,
+        /// Minutes of soaking.
+        #[arg(long, default_value_t = 10)]
+        minutes: u64,
+        /// Minutes of warm-up before the flatness baseline: at least the resume window
+        /// (5 min), during which abandoned sessions rightly accumulate.
+        #[arg(long, default_value_t = 6)]
+        warmup: u64,
+        /// Fraction of the clients that drop and reconnect every 30 s.
+        #[arg(long, default_value_t = 0.1)]
+        churn: f64,
+        /// Messages per second posted to everyone.
+        #[arg(long, default_value_t = 5)]
+        rate: u32,
+        /// Distinct accounts the clients are spread over.
+        #[arg(long, default_value_t = 50)]
+        users: usize,
     },
     /// Idle memory: daemon RSS, and RSS per idle gateway session.
     Memory {
@@ -115,6 +139,24 @@ fn main() -> anyhow::Result<()> {
             } => fanout::run(sessions, rate, duration, users).await,
             Bench::Abuse { rate, duration } => abuse::run(rate, duration).await,
             Bench::Memory { sessions } => fanout::memory(sessions).await,
+            Bench::Soak {
+                clients,
+                minutes,
+                warmup,
+                churn,
+                rate,
+                users,
+            } => {
+                soak::run(soak::Options {
+                    clients,
+                    minutes,
+                    warmup,
+                    churn,
+                    rate,
+                    users,
+                })
+                .await
+            }
             Bench::Writes { posters, duration } => writes::run(posters, duration).await,
             Bench::History { messages, samples } => history::run(messages, samples).await,
             Bench::Search { messages, samples } => search::run(messages, samples).await,

@@ -150,6 +150,10 @@ pub struct Channel {
     pub permission_overwrites: Vec<PermissionOverwrite>,
     pub user_limit: Option<u32>,
     pub bitrate: Option<u32>,
+    /// Seconds a member must wait between two messages in this channel (0 = off; at most
+    /// 21600). Members with `messages:manage` are exempt.
+    #[serde(default)]
+    pub slowmode_seconds: u32,
 }
 
 /// Aggregated reactions of one emoji on a message.

@@ -83,6 +83,9 @@ pub struct CreateChannel {
     pub user_limit: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<u32>,
+    /// 0 (off) to 21600; signed so that a negative value gets a field error, not a parse error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slowmode_seconds: Option<i64>,
 }
 
 fn default_channel_type() -> ChannelType {
@@ -120,6 +123,9 @@ pub struct PatchChannel {
         skip_serializing_if = "Option::is_none"
     )]
     pub bitrate: Option<Option<u32>>,
+    /// 0 (off) to 21600.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slowmode_seconds: Option<i64>,
 }
 
 /// One entry of `PATCH /channels` (reorder).

@@ -49,8 +49,9 @@ pub fn daemon_binary() -> anyhow::Result<PathBuf> {
     Ok(bin)
 }
 
-/// A script in `dir` that runs the daemon binary with the per-user rate limits off (unless
-/// its environment sets `SPECTRUS_RATE_LIMITS`), for harnesses that build the daemon's
+/// A script in `dir` that runs the daemon binary with the per-user rate limits and the
+/// new-connections-per-second limit off (unless its environment sets `SPECTRUS_RATE_LIMITS`
+/// or `SPECTRUS_NEW_CONNECTIONS_PER_SECOND`), for harnesses that build the daemon's
 /// environment themselves, like the browser tests' (`SPECTRUS_BIN`). It `exec`s, so the
 /// process id stays the daemon's.
 pub fn daemon_binary_without_rate_limits(dir: &std::path::Path) -> anyhow::Result<PathBuf> {
@@ -62,7 +63,8 @@ pub fn daemon_binary_without_rate_limits(dir: &std::path::Path) -> anyhow::Resul
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\n: \"${{SPECTRUS_RATE_LIMITS:=off}}\"\nexport SPECTRUS_RATE_LIMITS\nexec '{bin}' \"$@\"\n"
+            "#!/bin/sh\n: \"${{SPECTRUS_RATE_LIMITS:=off}}\"\n: \"${{SPECTRUS_NEW_CONNECTIONS_PER_SECOND:=0}}\"\n\
+             export SPECTRUS_RATE_LIMITS SPECTRUS_NEW_CONNECTIONS_PER_SECOND\nexec '{bin}' \"$@\"\n"
         ),
     )?;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
@@ -134,6 +136,9 @@ impl TestDaemon {
             // Tests post and log in far faster than people do; those that test the per-user
             // rate limits turn them back on with `("SPECTRUS_RATE_LIMITS", "on")`.
             .env("SPECTRUS_RATE_LIMITS", "off")
+            // Every test client comes from 127.0.0.1, and some open hundreds of connections
+            // at once; tests of that limit set it (`SPECTRUS_NEW_CONNECTIONS_PER_SECOND`).
+            .env("SPECTRUS_NEW_CONNECTIONS_PER_SECOND", "0")
             .env("NO_COLOR", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -321,6 +326,7 @@ pub async fn text_channel(c: &Client, name: &str) -> spectrus_proto::Id {
         position: None,
         user_limit: None,
         bitrate: None,
+        slowmode_seconds: None,
     })
     .await
     .unwrap_or_else(|e| panic!("cannot create text channel {name}: {e}"))
@@ -338,6 +344,7 @@ pub async fn voice_channel(c: &Client, name: &str) -> spectrus_proto::Id {
         position: None,
         user_limit: None,
         bitrate: None,
+        slowmode_seconds: None,
     })
     .await
     .unwrap_or_else(|e| panic!("cannot create voice channel {name}: {e}"))

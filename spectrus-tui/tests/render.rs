@@ -527,3 +527,39 @@ fn markdown_renders_as_styles_and_pings_of_me_are_highlighted() {
         .unwrap();
     assert_eq!(time_of_a.spans[0].style.fg, Some(theme.mention));
 }
+
+#[test]
+fn channel_header_shows_slowmode_and_a_refused_post_says_why() {
+    let (mut s, k) = chat_state();
+    let mut general = s.server(k).unwrap().channel(GENERAL).cloned().unwrap();
+    general.slowmode_seconds = 30;
+    run(&mut s, [gw(k, Dispatch::ChannelUpdate(general))]);
+    for (w, h) in SIZES {
+        let out = screen(&s, w, h);
+        assert!(out.contains("#general · slowmode 30s"), "{w}x{h}:\n{out}");
+    }
+    let fx = run(
+        &mut s,
+        typed("too fast").into_iter().chain([key(KeyCode::Enter)]),
+    );
+    let nonce = fx
+        .into_iter()
+        .find_map(|e| match e {
+            spectrus_tui::effect::Effect::SendMessage { nonce, .. } => Some(nonce),
+            _ => None,
+        })
+        .unwrap();
+    run(
+        &mut s,
+        [Action::SendFailed {
+            server: k,
+            nonce,
+            error: "slowmode is on in this channel (30 s between messages); retry in 12 s".into(),
+        }],
+    );
+    let out = screen(&s, 200, 60);
+    assert!(
+        out.contains("message not sent: slowmode is on in this channel (30 s between messages); retry in 12 s"),
+        "{out}"
+    );
+}

@@ -186,6 +186,7 @@ async fn history_comes_in_pages_of_fifty() {
             position: None,
             user_limit: None,
             bitrate: None,
+            slowmode_seconds: None,
         })
         .await
         .expect("channel")

@@ -515,6 +515,7 @@ async fn an_untouched_export_applies_as_no_changes_after_channels_made_out_of_or
         position,
         user_limit: None,
         bitrate: None,
+        slowmode_seconds: None,
     };
     // Positions with gaps, duplicates and out of order; a category filled back to front.
     let cat = owner

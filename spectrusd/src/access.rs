@@ -33,6 +33,7 @@ struct MemberAccess {
 struct ChannelAccess {
     kind: ChannelType,
     overwrites: Vec<PermissionOverwrite>,
+    slowmode_seconds: u32,
 }
 
 #[derive(Debug, Default)]
@@ -183,6 +184,7 @@ impl Access {
                         ChannelAccess {
                             kind: c.kind,
                             overwrites: c.permission_overwrites,
+                            slowmode_seconds: c.slowmode_seconds,
                         },
                     )
                 })
@@ -356,6 +358,14 @@ impl Access {
         self.read().channels.get(&channel).map(|c| c.kind)
     }
 
+    /// A channel's slowmode in seconds (0 = off, or no such channel).
+    pub fn slowmode_seconds(&self, channel: Id) -> u32 {
+        self.read()
+            .channels
+            .get(&channel)
+            .map_or(0, |c| c.slowmode_seconds)
+    }
+
     /// Requires a server-wide permission.
     pub fn require(&self, user: Id, perm: Permission) -> Result<(), ApiError> {
         if self.server_permissions(user).contains(perm) {
@@ -409,6 +419,7 @@ impl Access {
             ChannelAccess {
                 kind: c.kind,
                 overwrites: c.permission_overwrites.clone(),
+                slowmode_seconds: c.slowmode_seconds,
             },
         );
     }

@@ -85,6 +85,11 @@ pub struct LimitsConfig {
     pub auth_per_minute: u32,
     /// Open connections allowed per IP address, gateway sockets included; 0: no limit.
     pub connections_per_ip: usize,
+    /// New connections allowed per IP address per second, after a burst of
+    /// `new_connections_burst` (0: no limit); beyond it a connection is answered 429 and
+    /// closed at once. Loopback is not exempt.
+    pub new_connections_per_second: u32,
+    pub new_connections_burst: u32,
     /// Seconds a client may take to send a request's headers, and then its whole body.
     pub read_timeout_secs: u64,
     /// The per-account rate limits below (and the login delay per username); off for
@@ -113,6 +118,8 @@ impl Default for LimitsConfig {
             body_max_bytes: 1024 * 1024,
             auth_per_minute: 30,
             connections_per_ip: 256,
+            new_connections_per_second: 10,
+            new_connections_burst: 20,
             read_timeout_secs: 30,
             rate_limits: true,
             messages_per_minute: 60,
@@ -339,6 +346,14 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_AUTH_PER_MINUTE", "limits.auth_per_minute"),
     ("SPECTRUS_MESSAGE_MAX_CHARS", "limits.message_max_chars"),
     ("SPECTRUS_CONNECTIONS_PER_IP", "limits.connections_per_ip"),
+    (
+        "SPECTRUS_NEW_CONNECTIONS_PER_SECOND",
+        "limits.new_connections_per_second",
+    ),
+    (
+        "SPECTRUS_NEW_CONNECTIONS_BURST",
+        "limits.new_connections_burst",
+    ),
     ("SPECTRUS_READ_TIMEOUT_SECS", "limits.read_timeout_secs"),
     ("SPECTRUS_RATE_LIMITS", "limits.rate_limits"),
     ("SPECTRUS_TLS_CERT", "tls.cert"),
@@ -456,6 +471,12 @@ impl Config {
             "limits.message_max_chars" => self.limits.message_max_chars = parse(value, "a number")?,
             "limits.connections_per_ip" => {
                 self.limits.connections_per_ip = parse(value, "a number (0: no limit)")?
+            }
+            "limits.new_connections_per_second" => {
+                self.limits.new_connections_per_second = parse(value, "a number (0: no limit)")?
+            }
+            "limits.new_connections_burst" => {
+                self.limits.new_connections_burst = parse(value, "a number")?
             }
             "limits.rate_limits" => {
                 self.limits.rate_limits = match value.trim() {

@@ -39,6 +39,12 @@ pub enum ApiError {
     /// `limit`: how many the bucket holds (`X-RateLimit-Limit`).
     #[error("too many requests; retry in {retry_after_ms} ms")]
     RateLimited { retry_after_ms: u64, limit: u32 },
+    /// The channel's slowmode: the member posted there less than `seconds` ago.
+    #[error(
+        "slowmode is on in this channel ({seconds} s between messages); retry in {} s",
+        retry_after_ms.div_ceil(1000).max(1)
+    )]
+    Slowmode { retry_after_ms: u64, seconds: u32 },
     /// The server cannot take writes now (its disk is full or read-only); the detail is
     /// logged, the client is told to retry.
     #[error("the server cannot store anything right now; try again later")]
@@ -63,6 +69,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::PremiumRequired => (StatusCode::PAYMENT_REQUIRED, "premium_required"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Slowmode { .. } => (StatusCode::TOO_MANY_REQUESTS, "slowmode"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -106,7 +113,8 @@ impl ApiError {
                     _ => None,
                 },
                 retry_after_ms: match self {
-                    ApiError::RateLimited { retry_after_ms, .. } => Some(*retry_after_ms),
+                    ApiError::RateLimited { retry_after_ms, .. }
+                    | ApiError::Slowmode { retry_after_ms, .. } => Some(*retry_after_ms),
                     _ => None,
                 },
             },
@@ -146,11 +154,16 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let mut resp = (status, axum::Json(self.body())).into_response();
-        if let ApiError::RateLimited {
-            retry_after_ms,
-            limit,
-        } = self
-        {
+        let limited = match self {
+            ApiError::RateLimited {
+                retry_after_ms,
+                limit,
+            } => Some((retry_after_ms, limit)),
+            // One message per slowmode period.
+            ApiError::Slowmode { retry_after_ms, .. } => Some((retry_after_ms, 1)),
+            _ => None,
+        };
+        if let Some((retry_after_ms, limit)) = limited {
             let reset = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap_or_default()

@@ -6,9 +6,11 @@
 //! `TCP_NODELAY`, the peer's address as axum's `ConnectInfo`, and a graceful shutdown that
 //! lets requests in flight finish.
 //!
-//! It also bounds what one client can hold: connections per IP address (a
-//! [`ConnectionPermit`] travels with each request, so an upgraded gateway socket keeps
-//! counting), a deadline for the request headers and one for the whole request body (a body
+//! It also bounds what one client can hold: new connections per IP address per second (a
+//! governor limiter; beyond it a connection gets a canned 429 and is closed before hyper
+//! sees it, so churning connections costs the daemon one accept and one write), open
+//! connections per IP address (a [`ConnectionPermit`] travels with each request, so an
+//! upgraded gateway socket keeps counting), a deadline for the request headers and one for the whole request body (a body
 //! that trickles in is answered 408 and the connection closed), and accept errors (out of
 //! file descriptors) back off instead of spinning.
 //!
@@ -20,6 +22,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -30,6 +33,8 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderValue, StatusCode, header};
 use bytes::Bytes;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -48,13 +53,47 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 /// `Strict-Transport-Security` on every HTTPS response: a year.
 const HSTS: &str = "max-age=31536000";
 
+/// Accepted connections between two sweeps of the new-connection limiter's idle keys.
+const SWEEP_EVERY: u32 = 4096;
+
 /// What one client may hold.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct Bounds {
     /// Open connections per IP address (upgraded gateway sockets included); 0: no limit.
     pub connections_per_ip: usize,
+    /// New connections per IP address per second after a burst; 0: no limit.
+    pub new_connections_per_second: u32,
+    pub new_connections_burst: u32,
+    /// Told of each refused connection, with the bound that refused it
+    /// (`"new_connections"`, `"connections_per_ip"`), for the metrics.
+    pub on_refused: Arc<dyn Fn(&'static str) + Send + Sync>,
     /// How long a client may take to send a request's headers, and then its whole body.
     pub read_timeout: Duration,
+}
+
+/// New connections per IP address: `burst` at once, then `per_second`.
+struct NewConnections {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    clock: DefaultClock,
+}
+
+impl NewConnections {
+    /// None when `per_second` is 0 (no limit).
+    fn new(per_second: u32, burst: u32) -> Option<NewConnections> {
+        let rate = NonZeroU32::new(per_second)?;
+        let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        Some(NewConnections {
+            limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+            clock: DefaultClock::default(),
+        })
+    }
+
+    /// Counts one new connection from `ip`; the wait until the next is allowed if refused.
+    fn check(&self, ip: IpAddr) -> Result<(), Duration> {
+        self.limiter
+            .check_key(&ip)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
 }
 
 /// Open connections per IP address.
@@ -155,16 +194,14 @@ fn body_timed_out() -> axum::response::Response {
     resp
 }
 
-/// Tells a client over its connection limit so, as far as the socket takes it at once, and
-/// closes the connection.
-fn refuse(tcp: TcpStream) {
-    let body = error_body(
-        "too_many_connections",
-        "too many connections from your address",
-    );
+/// Tells a client over a connection bound so, as far as the socket takes it at once (no
+/// waiting on a slow reader), and closes the connection.
+fn refuse(tcp: TcpStream, code: &str, message: &str, retry_after: Duration) {
+    let body = error_body(code, message);
     let answer = format!(
         "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n\
-         retry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+         retry-after: {}\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        retry_after.as_secs_f64().ceil().max(1.0) as u64,
         body.len()
     );
     let _ = tcp.try_write(answer.as_bytes());
@@ -183,6 +220,11 @@ pub(crate) async fn serve(
     // Every connection's task holds a receiver: `closed()` tells when the last one ended.
     let (stopping, stop_rx) = watch::channel(false);
     let counts = Arc::new(Counts::default());
+    let new_connections = NewConnections::new(
+        bounds.new_connections_per_second,
+        bounds.new_connections_burst,
+    );
+    let mut accepted_since_sweep = 0u32;
     let mut backoff = ACCEPT_BACKOFF_MIN;
     tokio::pin!(shutdown);
     loop {
@@ -205,11 +247,38 @@ pub(crate) async fn serve(
                 }
             },
         };
+        if let Some(limiter) = &new_connections {
+            accepted_since_sweep += 1;
+            if accepted_since_sweep >= SWEEP_EVERY {
+                accepted_since_sweep = 0;
+                limiter.limiter.retain_recent();
+            }
+            if let Err(wait) = limiter.check(peer.ip()) {
+                tracing::debug!(%peer, "too many new connections from one address");
+                (bounds.on_refused)("new_connections");
+                // Over TLS a plain-text answer means nothing: the connection just closes.
+                if tls.is_none() {
+                    refuse(
+                        tcp,
+                        "rate_limited",
+                        "too many new connections from your address; reuse a connection or retry later",
+                        wait,
+                    );
+                }
+                continue;
+            }
+        }
         let Some(permit) = counts.admit(peer.ip(), bounds.connections_per_ip) else {
             tracing::debug!(%peer, "too many connections from one address");
+            (bounds.on_refused)("connections_per_ip");
             // A plain-text answer means nothing inside TLS: there the connection just closes.
             if tls.is_none() {
-                refuse(tcp);
+                refuse(
+                    tcp,
+                    "too_many_connections",
+                    "too many connections from your address",
+                    Duration::from_secs(1),
+                );
             }
             continue;
         };

@@ -90,6 +90,14 @@ pub const KEYS: &[(&str, &str)] = &[
         "open connections allowed per IP address, gateway sockets included; 0 for no limit (behind a reverse proxy every client has the proxy's address)",
     ),
     (
+        "limits.new_connections_per_second",
+        "new connections allowed per IP address per second after a burst of limits.new_connections_burst (20); beyond it a connection gets 429 and is closed at once; 0 for no limit; loopback is not exempt",
+    ),
+    (
+        "limits.new_connections_burst",
+        "new connections one IP address may open at once before limits.new_connections_per_second applies",
+    ),
+    (
         "limits.read_timeout_secs",
         "seconds a client may take to send a request's headers, and then its whole body (408 after that)",
     ),

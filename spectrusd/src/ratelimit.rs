@@ -2,7 +2,8 @@
 //! ([`AuthLimiter`]), and the per-account limits of [`Rates`]: posting per channel, typing,
 //! reactions, invites, voice signalling and REST requests overall, plus a progressive delay
 //! of logins per username ([`UsernameThrottle`]). `limits.rate_limits = false` turns
-//! [`Rates`] off; the per-IP auth limit stays.
+//! [`Rates`] off; the per-IP auth limit stays, and so does the per-channel [`Slowmode`]
+//! moderators set (a moderation setting, not a resource bound).
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -99,6 +100,7 @@ pub(crate) struct Rates {
     requests_by_user: Keyed<Id>,
     requests_by_ip: Keyed<IpAddr>,
     usernames: UsernameThrottle,
+    slowmode: Slowmode,
 }
 
 impl Rates {
@@ -117,6 +119,7 @@ impl Rates {
             requests_by_user: keyed(limits.requests_per_minute),
             requests_by_ip: keyed(limits.requests_per_minute),
             usernames: UsernameThrottle::default(),
+            slowmode: Slowmode::default(),
         }
     }
 
@@ -184,8 +187,20 @@ impl Rates {
         self.usernames.succeeded(username);
     }
 
+    /// One message by `user` in `channel` whose slowmode is `seconds` (0 = off); applies
+    /// even when the rate limits are off. The caller decides who is exempt.
+    pub(crate) fn slowmode(&self, user: Id, channel: Id, seconds: u32) -> Result<(), ApiError> {
+        self.slowmode.post(user, channel, seconds, Instant::now())
+    }
+
+    /// Forgets `user`'s last post in `channel` (it was refused after the slowmode check).
+    pub(crate) fn slowmode_forget(&self, user: Id, channel: Id) {
+        self.slowmode.forget(user, channel);
+    }
+
     /// Forgets idle keys (call now and then).
     pub(crate) fn shrink(&self) {
+        self.slowmode.shrink(Instant::now());
         self.messages.shrink();
         self.typing.shrink();
         self.reactions.shrink();
@@ -194,6 +209,52 @@ impl Rates {
         self.requests_by_user.shrink();
         self.requests_by_ip.shrink();
         self.usernames.shrink(Instant::now());
+    }
+}
+
+/// The longest slowmode a channel can have (Discord's `rate_limit_per_user` maximum).
+pub(crate) const MAX_SLOWMODE_SECONDS: u32 = 21_600;
+
+/// When each member last posted in each channel with slowmode on. Checking and recording
+/// is one step under the lock, so two concurrent posts cannot both pass.
+#[derive(Default)]
+pub(crate) struct Slowmode {
+    last_post: Mutex<HashMap<(Id, Id), Instant>>,
+}
+
+impl Slowmode {
+    fn post(&self, user: Id, channel: Id, seconds: u32, now: Instant) -> Result<(), ApiError> {
+        if seconds == 0 {
+            return Ok(());
+        }
+        let period = Duration::from_secs(u64::from(seconds));
+        let mut map = self.last_post.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(last) = map.get(&(user, channel)) {
+            let since = now.duration_since(*last);
+            if since < period {
+                return Err(ApiError::Slowmode {
+                    retry_after_ms: (period - since).as_millis().max(1) as u64,
+                    seconds,
+                });
+            }
+        }
+        map.insert((user, channel), now);
+        Ok(())
+    }
+
+    fn forget(&self, user: Id, channel: Id) {
+        self.last_post
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(user, channel));
+    }
+
+    fn shrink(&self, now: Instant) {
+        let longest = Duration::from_secs(u64::from(MAX_SLOWMODE_SECONDS));
+        self.last_post
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, last| now.duration_since(*last) < longest);
     }
 }
 
@@ -318,6 +379,30 @@ mod tests {
         });
         for _ in 0..100 {
             off.message(u, a).unwrap();
+        }
+    }
+
+    #[test]
+    fn slowmode_waits_per_member_and_channel() {
+        let s = Slowmode::default();
+        let t0 = Instant::now();
+        let (u, v, a, b) = (Id(1), Id(2), Id(10), Id(11));
+        s.post(u, a, 30, t0).unwrap();
+        match s.post(u, a, 30, t0 + Duration::from_secs(10)) {
+            Err(ApiError::Slowmode {
+                retry_after_ms,
+                seconds,
+            }) => {
+                assert_eq!(seconds, 30);
+                assert_eq!(retry_after_ms, 20_000);
+            }
+            other => panic!("expected slowmode, got {other:?}"),
+        }
+        s.post(v, a, 30, t0).unwrap();
+        s.post(u, b, 30, t0).unwrap();
+        s.post(u, a, 30, t0 + Duration::from_secs(30)).unwrap();
+        for _ in 0..3 {
+            s.post(u, a, 0, t0).unwrap();
         }
     }
 

@@ -161,6 +161,7 @@ async fn seed(store: &Store, ids: &Snowflakes) -> anyhow::Result<()> {
                     permission_overwrites: vec![],
                     user_limit: None,
                     bitrate: None,
+                    slowmode_seconds: 0,
                 };
                 store::channels::upsert(
                     c,
@@ -352,10 +353,15 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let app = crate::api::router(state.clone());
     let limits = state.config().limits.clone();
+    let counted = state.clone();
     let bounds = crate::http_server::Bounds {
         connections_per_ip: limits.connections_per_ip,
+        new_connections_per_second: limits.new_connections_per_second,
+        new_connections_burst: limits.new_connections_burst,
+        on_refused: Arc::new(move |scope| counted.telemetry.rate_limited(scope)),
         read_timeout: Duration::from_secs(limits.read_timeout_secs),
     };
+    let redirect_bounds = bounds.clone();
     let server = tokio::spawn(async move {
         let signal = async move {
             let _ = shutdown_rx.wait_for(|v| *v).await;
@@ -379,7 +385,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
                 let _ = stop.wait_for(|v| *v).await;
             };
             let app = crate::tls::redirect::router(target, challenges);
-            crate::http_server::serve(l, None, app, bounds, signal).await;
+            crate::http_server::serve(l, None, app, redirect_bounds, signal).await;
         });
         tracing::info!("redirecting http://{addr} to https");
     }

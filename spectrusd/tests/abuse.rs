@@ -367,3 +367,77 @@ async fn headers_or_a_body_that_trickle_in_are_cut_off() {
     let mut s = connect_from(&d, "127.0.0.1").await;
     assert!(healthz_over(&mut s).await.starts_with("HTTP/1.1 200"));
 }
+
+#[tokio::test]
+async fn new_connections_from_one_address_are_limited_per_second_and_others_are_served() {
+    let d = TestDaemon::start_with(&[
+        ("SPECTRUS_NEW_CONNECTIONS_PER_SECOND", "2"),
+        ("SPECTRUS_NEW_CONNECTIONS_BURST", "5"),
+        ("SPECTRUS_METRICS_ENABLED", "true"),
+        ("SPECTRUS_METRICS_BIND", "127.0.0.1:0"),
+    ])
+    .await
+    .unwrap();
+    let owner = d.owner().await.unwrap();
+    // 25 connections from 127.0.0.2 at once: the burst (5) is let in, the rest is told
+    // 429 and closed without being asked anything.
+    let mut churn = Vec::new();
+    for _ in 0..25 {
+        churn.push(connect_from(&d, "127.0.0.2").await);
+    }
+    let (mut admitted, mut refused) = (0, 0);
+    for mut s in churn {
+        let mut buf = vec![0u8; 1024];
+        match tokio::time::timeout(Duration::from_millis(300), s.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => {
+                let answer = String::from_utf8_lossy(&buf[..n]).into_owned();
+                assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
+                assert!(answer.contains("\"rate_limited\""), "{answer}");
+                assert!(answer.contains("too many new connections"), "{answer}");
+                assert!(answer.to_lowercase().contains("retry-after: 1"), "{answer}");
+                refused += 1;
+            }
+            Ok(other) => panic!("closed without an answer: {other:?}"),
+            Err(_) => {
+                // Nothing said: admitted, and served.
+                assert!(healthz_over(&mut s).await.starts_with("HTTP/1.1 200"));
+                admitted += 1;
+            }
+        }
+    }
+    assert!((5..=7).contains(&admitted), "admitted {admitted}");
+    assert_eq!(admitted + refused, 25);
+
+    // Everyone else is served meanwhile: another address, and the owner's open connection.
+    let mut other = connect_from(&d, "127.0.0.3").await;
+    assert!(healthz_over(&mut other).await.starts_with("HTTP/1.1 200"));
+    assert!(owner.me().await.is_ok());
+
+    // Half a second later the address may connect again.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let mut again = connect_from(&d, "127.0.0.2").await;
+    assert!(healthz_over(&mut again).await.starts_with("HTTP/1.1 200"));
+
+    // Counted in /metrics.
+    spectrus_testkit::eventually(Duration::from_secs(5), || {
+        d.log().iter().any(|l| l.contains("metrics at http://"))
+    })
+    .await;
+    let url = d
+        .log()
+        .iter()
+        .find_map(|l| {
+            l.split("metrics at ")
+                .nth(1)
+                .map(|u| u.split_whitespace().next().unwrap_or_default().to_owned())
+        })
+        .expect("the metrics address is logged");
+    let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    let counted: f64 = text
+        .lines()
+        .find(|l| l.starts_with("spectrus_rate_limited_total{scope=\"new_connections\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no new_connections count in:\n{text}"));
+    assert_eq!(counted, f64::from(refused));
+}

@@ -91,6 +91,7 @@ async fn setup() -> (Hub, Arc<Access>, mpsc::UnboundedReceiver<()>) {
             ],
             user_limit: None,
             bitrate: None,
+            slowmode_seconds: 0,
         })
         .collect();
     let members = (0..MEMBERS)

@@ -27,6 +27,7 @@ async fn channels_and_categories_can_be_managed_by_the_owner_only() {
             position: None,
             user_limit: None,
             bitrate: None,
+            slowmode_seconds: None,
         })
         .await
         .unwrap();
@@ -39,6 +40,7 @@ async fn channels_and_categories_can_be_managed_by_the_owner_only() {
             position: None,
             user_limit: None,
             bitrate: None,
+            slowmode_seconds: None,
         })
         .await
         .unwrap();
@@ -51,6 +53,7 @@ async fn channels_and_categories_can_be_managed_by_the_owner_only() {
             position: None,
             user_limit: Some(5),
             bitrate: Some(64_000),
+            slowmode_seconds: None,
         })
         .await
         .unwrap();
@@ -67,6 +70,7 @@ async fn channels_and_categories_can_be_managed_by_the_owner_only() {
             position: None,
             user_limit: None,
             bitrate: None,
+            slowmode_seconds: None,
         })
         .await;
     match denied {
@@ -85,6 +89,7 @@ async fn channels_and_categories_can_be_managed_by_the_owner_only() {
             position: None,
             user_limit: None,
             bitrate: None,
+            slowmode_seconds: None,
         })
         .await;
     assert_eq!(code(bad), "validation_failed");

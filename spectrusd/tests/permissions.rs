@@ -272,6 +272,7 @@ impl World {
                     position: None,
                     user_limit: None,
                     bitrate: None,
+                    slowmode_seconds: None,
                 })
                 .await
                 .unwrap()

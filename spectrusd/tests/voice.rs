@@ -435,6 +435,7 @@ async fn refusals_come_as_voice_errors() {
                 position: None,
                 user_limit: Some(1),
                 bitrate: Some(24_000),
+                slowmode_seconds: None,
             })
             .await
             .unwrap();

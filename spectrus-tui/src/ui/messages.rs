@@ -1,5 +1,6 @@
 //! The message view: day separators, the new-message marker, replies with the quoted line,
-//! edited markers, highlighted mentions, reactions, and our messages still on their way.
+//! edited markers, highlighted mentions, reactions, and our messages still on their way; the
+//! header names the channel, its topic and its slowmode.
 //!
 //! Only the messages that fit are laid out, starting from the selected one (or the newest),
 //! so drawing stays cheap however much history is loaded.
@@ -26,15 +27,35 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     };
     let title = match s.active_channel.and_then(|c| s.channel(c)) {
-        Some(c) => match &c.topic {
-            Some(t) if !t.is_empty() => format!("#{} — {}", c.name, t),
-            _ => format!("#{}", c.name),
-        },
+        Some(c) => {
+            let mut t = match &c.topic {
+                Some(t) if !t.is_empty() => format!("#{} — {}", c.name, t),
+                _ => format!("#{}", c.name),
+            };
+            if c.slowmode_seconds > 0 {
+                t.push_str(&format!(
+                    " · slowmode {}",
+                    short_duration(c.slowmode_seconds)
+                ));
+            }
+            t
+        }
         None => "no channel".into(),
     };
     let inner = super::titled_pane(frame, area, &title, focused, theme);
     let lines = visible_lines(s, inner.width as usize, inner.height as usize, theme);
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// "30s", "1m", "6h" (or "90s"): a slowmode for the channel header.
+pub fn short_duration(seconds: u32) -> String {
+    if seconds >= 3600 && seconds.is_multiple_of(3600) {
+        format!("{}h", seconds / 3600)
+    } else if seconds >= 60 && seconds.is_multiple_of(60) {
+        format!("{}m", seconds / 60)
+    } else {
+        format!("{seconds}s")
+    }
 }
 
 /// The lines that fill a `width` x `height` view, bottom-aligned.

@@ -52,6 +52,7 @@ pub fn channel(
         permission_overwrites: vec![],
         user_limit: None,
         bitrate: None,
+        slowmode_seconds: 0,
     }
 }
 

@@ -48,6 +48,7 @@ pub async fn run(cmd: &ChannelsCommand, ctx: &mut Ctx<'_>) -> Result<()> {
                 position: None,
                 user_limit: None,
                 bitrate: None,
+                slowmode_seconds: None,
             };
             let value = ctx
                 .client
@@ -197,6 +198,7 @@ mod tests {
             permission_overwrites: vec![],
             user_limit: None,
             bitrate: None,
+            slowmode_seconds: 0,
         }
     }
 

@@ -384,6 +384,7 @@ mod tests {
             permission_overwrites: vec![],
             user_limit: None,
             bitrate: None,
+            slowmode_seconds: 0,
         };
         let members = vec![crate::store::members::MemberRow {
             user: spectrus_proto::model::UserRef {

@@ -9,6 +9,7 @@ use super::{Actor, audit};
 use crate::bus::Audience;
 use crate::domain::validate;
 use crate::error::ApiError;
+use crate::ratelimit::MAX_SLOWMODE_SECONDS;
 use crate::state::AppState;
 use crate::store;
 
@@ -27,6 +28,14 @@ pub(crate) async fn list(state: &AppState, actor: Actor) -> Result<Vec<Channel>,
             .filter(|c| state.access.can_view(u, c.id))
             .collect(),
     })
+}
+
+fn check_slowmode(seconds: Option<i64>, c: &mut validate::Checker) {
+    c.check(
+        "slowmode_seconds",
+        seconds.is_none_or(|s| (0..=i64::from(MAX_SLOWMODE_SECONDS)).contains(&s)),
+        format!("must be 0 (off) to {MAX_SLOWMODE_SECONDS} seconds"),
+    );
 }
 
 fn check_limits(user_limit: Option<u32>, bitrate: Option<u32>, c: &mut validate::Checker) {
@@ -80,6 +89,7 @@ pub(crate) async fn create(
         check.field("topic", validate::topic(t));
     }
     check_limits(req.user_limit, req.bitrate, &mut check);
+    check_slowmode(req.slowmode_seconds, &mut check);
     check.check(
         "position",
         req.position.is_none_or(|p| p >= 0),
@@ -104,6 +114,7 @@ pub(crate) async fn create(
             permission_overwrites: Vec::new(),
             user_limit: req.user_limit,
             bitrate: req.bitrate,
+            slowmode_seconds: req.slowmode_seconds.unwrap_or(0) as u32,
         };
         store::channels::upsert(c, &ch)?;
         entry.write(c, serde_json::json!({"after": &ch}))?;
@@ -135,6 +146,7 @@ pub(crate) async fn patch(
         check.field("topic", validate::topic(t));
     }
     check_limits(req.user_limit.flatten(), req.bitrate.flatten(), &mut check);
+    check_slowmode(req.slowmode_seconds, &mut check);
     check.check(
         "position",
         req.position.is_none_or(|p| p >= 0),
@@ -163,6 +175,9 @@ pub(crate) async fn patch(
         }
         if let Some(b) = req.bitrate {
             ch.bitrate = b;
+        }
+        if let Some(s) = req.slowmode_seconds {
+            ch.slowmode_seconds = s as u32;
         }
         store::channels::upsert(c, &ch)?;
         entry.write(c, serde_json::json!({"before": before, "after": &ch}))?;

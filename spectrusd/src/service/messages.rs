@@ -27,6 +27,23 @@ fn ensure_text_capable(state: &AppState, channel: Id) -> Result<(), ApiError> {
     }
 }
 
+/// The channel's slowmode, for a member without `messages:manage` there (moderators are
+/// exempt); on even when the per-user rate limits are off. True when this post was
+/// recorded against it (to be forgotten if the post then fails).
+fn slowmode(state: &AppState, user: Id, channel: Id) -> Result<bool, ApiError> {
+    let seconds = state.access.slowmode_seconds(channel);
+    if seconds == 0
+        || state
+            .access
+            .require_in(user, channel, Permission::MessagesManage)
+            .is_ok()
+    {
+        return Ok(false);
+    }
+    state.rates.slowmode(user, channel, seconds)?;
+    Ok(true)
+}
+
 /// Posts a message. The same nonce from the same author within ten minutes returns the
 /// first message instead of a duplicate. Returns the message and whether it was created.
 pub(crate) async fn post(
@@ -47,6 +64,7 @@ pub(crate) async fn post(
         check.field("nonce", validate::nonce(n));
     }
     check.finish()?;
+    let slowed = slowmode(state, user, channel)?;
     let mentioned = super::mentions::resolve(state, user, channel, &req.content);
     let id = state.ids.next();
     let since = Id::from_unix_millis(id.unix_millis().saturating_sub(NONCE_WINDOW_MS));
@@ -82,7 +100,13 @@ pub(crate) async fn post(
         store::messages::insert(c, &new)?;
         Ok((store::messages::get(c, new.id, user)?, true))
     })
-    .await?;
+    .await
+    .inspect_err(|_| {
+        // Refused (a bad reply_to, a full disk): it does not count against the slowmode.
+        if slowed {
+            state.rates.slowmode_forget(user, channel);
+        }
+    })?;
     let mut msg = stored.ok_or(ApiError::NotFound("message"))?;
     msg.nonce = nonce;
     if created {

@@ -8,7 +8,8 @@ use spectrus_proto::model::{Channel, ChannelType, PermissionOverwrite};
 
 use super::{StoreError, optional, perms_from_json};
 
-const COLS: &str = "id, kind, name, topic, parent_id, position, user_limit, bitrate";
+const COLS: &str =
+    "id, kind, name, topic, parent_id, position, user_limit, bitrate, slowmode_seconds";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Channel> {
     let kind: String = r.get(1)?;
@@ -22,6 +23,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Channel> {
         permission_overwrites: Vec::new(),
         user_limit: r.get(6)?,
         bitrate: r.get(7)?,
+        slowmode_seconds: r.get(8)?,
     })
 }
 
@@ -84,10 +86,11 @@ pub(crate) fn get(c: &Connection, id: Id) -> Result<Option<Channel>, StoreError>
 pub(crate) fn upsert(c: &Connection, ch: &Channel) -> Result<(), StoreError> {
     c.execute(
         &format!(
-            "INSERT INTO channels({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO channels({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, name = excluded.name,
                topic = excluded.topic, parent_id = excluded.parent_id, position = excluded.position,
-               user_limit = excluded.user_limit, bitrate = excluded.bitrate"
+               user_limit = excluded.user_limit, bitrate = excluded.bitrate,
+               slowmode_seconds = excluded.slowmode_seconds"
         ),
         params![
             ch.id.0 as i64,
@@ -97,7 +100,8 @@ pub(crate) fn upsert(c: &Connection, ch: &Channel) -> Result<(), StoreError> {
             ch.parent_id.map(|p| p.0 as i64),
             ch.position,
             ch.user_limit,
-            ch.bitrate
+            ch.bitrate,
+            ch.slowmode_seconds
         ],
     )?;
     Ok(())

@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * @module admin/channels — the Channels tab: create text/voice channels and categories; rename,
- * topic, bitrate and user limit; reorder and move between categories by drag or by keyboard,
+ * topic, slowmode, bitrate and user limit; reorder and move between categories by drag or by keyboard,
  * saved with one `PATCH /channels`; the per-channel overwrites editor (allow / inherit / deny)
  * with a "private channel" shortcut; delete with a confirmation naming the channel.
  */
@@ -12,6 +12,7 @@ import { api, errorText } from "../net/api.js";
 import { Icon } from "../ui/icons.js";
 import { Dialog } from "../ui/dialog.js";
 import { toast } from "../ui/toast.js";
+import { shortDuration } from "../lib/time.js";
 import { GROUPS, PERM_NAMES, permissionInfo, ReasonDialog, Switch, Empty, everyone, rolesByRank, val, myPerms } from "./common.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
@@ -198,12 +199,20 @@ function Overwrites({ c }) {
   </section>`;
 }
 
+/** The slowmode choices in seconds (the server takes 0 to 21600); another value set elsewhere is added. @param {number} cur */
+function slowmodes(cur) {
+  const list = [0, 5, 10, 30, 60, 300, 900, 3600, 21600];
+  if (!list.includes(cur)) list.push(cur);
+  return list.sort((a, b) => a - b).map((v) => [v, v ? shortDuration(v) : "Off"]);
+}
+
 /** @param {{c: Channel, onDeleted: () => void}} p */
 function ChannelEditor({ c, onDeleted }) {
   const [name, setName] = useState(c.name);
   const [topic, setTopic] = useState(c.topic || "");
   const [bitrate, setBitrate] = useState(String(Math.round((c.bitrate || 64000) / 1000)));
   const [limit, setLimit] = useState(String(c.user_limit || 0));
+  const [slow, setSlow] = useState(String(c.slowmode_seconds || 0));
   const [msg, setMsg] = useState(/** @type {null|{ok: boolean, text: string}} */ (null));
   const [del, setDel] = useState(false);
   const shown = useRef(c);
@@ -214,7 +223,7 @@ function ChannelEditor({ c, onDeleted }) {
     shown.current = c;
     if (was === c) return;
     const edited = name !== was.name || (c.type === "text" && topic !== (was.topic || ""));
-    setName(c.name); setTopic(c.topic || ""); setBitrate(String(Math.round((c.bitrate || 64000) / 1000))); setLimit(String(c.user_limit || 0));
+    setName(c.name); setTopic(c.topic || ""); setBitrate(String(Math.round((c.bitrate || 64000) / 1000))); setLimit(String(c.user_limit || 0)); setSlow(String(c.slowmode_seconds || 0));
     if (edited && (c.name !== was.name || c.topic !== was.topic) && !(c.name === name.trim() && (c.topic || "") === topic.trim())) setMsg({ ok: false, text: "This channel was changed elsewhere: the form now shows the new values." });
   }, [c]);
   const save = async (/** @type {Event} */ e) => {
@@ -223,6 +232,7 @@ function ChannelEditor({ c, onDeleted }) {
     /** @type {Record<string, unknown>} */
     const body = { name: name.trim() };
     if (c.type === "text") body.topic = topic.trim() || null;
+    if (c.type !== "category") body.slowmode_seconds = Number(slow);
     if (c.type === "voice") { body.bitrate = Number(bitrate) * 1000; body.user_limit = Number(limit) || null; }
     try {
       await api("PATCH", `/channels/${c.id}`, body);
@@ -236,6 +246,10 @@ function ChannelEditor({ c, onDeleted }) {
         <input id="ch-name" class="input" value=${name} maxlength="100" required onInput=${(/** @type {Event} */ e) => setName(val(e))} /></div>
       ${c.type === "text" ? html`<div class="field"><label for="ch-topic">Topic</label>
         <textarea id="ch-topic" class="input" rows="2" maxlength="1024" value=${topic} onInput=${(/** @type {Event} */ e) => setTopic(val(e))}></textarea></div>` : null}
+      ${c.type !== "category" ? html`<div class="field"><label for="ch-slowmode">Slowmode</label>
+        <select id="ch-slowmode" value=${slow} aria-describedby="ch-slowmode-hint" onChange=${(/** @type {Event} */ e) => setSlow(val(e))}>
+          ${slowmodes(Number(slow)).map(([v, l]) => html`<option key=${v} value=${String(v)}>${l}</option>`)}
+        </select><div id="ch-slowmode-hint" class="field-hint">How long each member waits between two messages here. Members who can manage messages are exempt.</div></div>` : null}
       ${c.type === "voice" ? html`<div class="two-col">
         <div class="field"><label for="ch-bitrate">Bitrate: ${bitrate} kbps</label>
           <input id="ch-bitrate" type="range" min="8" max="128" step="8" value=${bitrate} onInput=${(/** @type {Event} */ e) => setBitrate(val(e))} /></div>

@@ -1,7 +1,9 @@
 // @ts-check
 /**
  * @module chat/composer — the message box: Enter sends, Shift+Enter newline, Up edits my last
- * message, Esc cancels a reply, @ # : completion, a counter near the limit, typing signals.
+ * message, Esc cancels a reply, @ # : completion, a counter near the limit, typing signals;
+ * the channel's slowmode (a countdown after each post, send disabled until it ends; members
+ * who may manage messages are exempt) and a refused post (429) giving the text back with words.
  */
 import { html } from "../lib/html.js";
 import { useState, useRef, useEffect } from "../../vendor/preact-hooks.mjs";
@@ -12,13 +14,15 @@ import { fuzzyFilter } from "../lib/fuzzy.js";
 import { EMOJI } from "../lib/emoji.js";
 import { Icon } from "../ui/icons.js";
 import { fit } from "./message.js";
-import { relativeTime } from "../lib/time.js";
+import { relativeTime, shortDuration } from "../lib/time.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
 /** @typedef {{label: string, detail?: string, insert: string, key: string}} Suggestion */
 
 /** @type {Map<string, string>} channel id → draft */
 const drafts = new Map();
+/** @type {Map<string, number>} channel id → when slowmode lets me post again (epoch ms) */
+const slowUntil = new Map();
 
 /** @param {string} text @param {number} caret @returns {null|{kind: string, query: string, start: number}} */
 function tokenAt(text, caret) {
@@ -71,6 +75,18 @@ export function Composer({ channel, can }) {
   const timedOut = myMember && myMember.timeout_until && Date.parse(myMember.timeout_until) > Date.now() ? myMember.timeout_until : null;
   const canSend = can("messages:send");
   const why = timedOut ? `You are timed out until ${relativeTime(timedOut)}.` : !canSend ? "You do not have permission to send messages in this channel." : null;
+  const slow = channel.slowmode_seconds || 0;
+  const exempt = can("messages:manage");
+  const [now, setNow] = useState(Date.now());
+  const until = slowUntil.get(cid) || 0;
+  const waitMs = until - now;
+  useEffect(() => {
+    if (until <= Date.now()) return;
+    const t = setInterval(() => { setNow(Date.now()); if (Date.now() >= until) clearInterval(t); }, 250);
+    return () => clearInterval(t);
+  }, [cid, until]);
+  const cid0 = useRef(cid);
+  cid0.current = cid;
 
   useEffect(() => {
     setText(drafts.get(cid) || "");
@@ -119,7 +135,18 @@ export function Composer({ channel, can }) {
       setError(`Your message is too long: ${[...content].length} of at most ${limit} characters.`);
       return;
     }
-    sendMessage(cid, content, reply ? reply.id : null);
+    if ((slowUntil.get(cid) || 0) > Date.now()) return;
+    if (slow && !exempt) { slowUntil.set(cid, Date.now() + slow * 1000); setNow(Date.now()); }
+    sendMessage(cid, content, reply ? reply.id : null).then((refused) => {
+      if (!refused) return;
+      // Refused (slowmode or too fast): the text comes back, with how long to wait.
+      if (refused.retry_after_ms) slowUntil.set(cid, Date.now() + refused.retry_after_ms);
+      if (!drafts.get(cid)) drafts.set(cid, content);
+      if (cid0.current !== cid) return;
+      setNow(Date.now());
+      if (ref.current && !ref.current.value.trim()) setText(drafts.get(cid) || content);
+      setError(refused.message);
+    });
     scrollToEnd.value++;
     resetTyping(cid);
     setText("");
@@ -167,9 +194,10 @@ export function Composer({ channel, can }) {
         onInput=${(/** @type {InputEvent} */ e) => update(/** @type {HTMLTextAreaElement} */ (e.currentTarget).value)}
         onKeyDown=${onKey}></textarea>
       ${count > limit - 200 ? html`<span class=${"counter" + (count > limit ? " over" : "")} aria-live="polite" title=${`${count} of ${limit} characters`}>${limit - count}</span>` : null}
-      <button class="icon-btn send-btn" aria-label="Send message" disabled=${!!why || !text.trim()} onClick=${send}><${Icon} name="send" size=${18} /></button>
+      <button class="icon-btn send-btn" aria-label="Send message" disabled=${!!why || !text.trim() || waitMs > 0} onClick=${send}><${Icon} name="send" size=${18} /></button>
     </div>
     ${why ? html`<div id="composer-why" class="composer-why">${why}</div>` : null}
+    ${slow && !why ? html`<div class="composer-slowmode muted small">Slowmode is on (${shortDuration(slow)})${exempt ? ": you are exempt" : waitMs > 0 ? html` · you can send again in <span class="slowmode-left">${Math.ceil(waitMs / 1000)}s</span>` : ""}</div>` : null}
     ${error ? html`<div class="field-error composer-error" role="alert">${error}</div>` : null}
   </div>`;
 }

@@ -1,5 +1,5 @@
 // @ts-check
-/** @module lib/time — "Today at 14:02" style times, day keys, and full dates for titles. */
+/** @module lib/time — "Today at 14:02" style times, day keys, full dates for titles, short durations. */
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 const dateFmt = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "2-digit", day: "2-digit" });
@@ -44,4 +44,11 @@ export function dayLabel(iso) {
 export function dayKey(iso) {
   const d = new Date(iso);
   return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+/** "30s", "1m", "6h" (or "90s"): a short duration, for slowmode. @param {number} seconds */
+export function shortDuration(seconds) {
+  if (seconds >= 3600 && seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds >= 60 && seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
 }

@@ -3,7 +3,7 @@
  * @module net/actions — what views ask for: history pages, optimistic sends with a nonce,
  * edits, deletes, reactions, typing (throttled) and read acks.
  */
-import { api, errorText } from "./api.js";
+import { api, errorText, isApiError } from "./api.js";
 import { logs, setLog, updateLog, emptyLog, upsertMessage, me, markReadLocal, cmpId, readStates } from "./store.js";
 
 /** @typedef {import("./types.js").Id} Id */
@@ -105,28 +105,40 @@ export async function jumpToPresent(cid) {
   await fetchLatest(cid);
 }
 
-/** @param {LocalMessage} m */
-async function post(m) {
+/**
+ * Post a pending message. A 429 (slowmode or rate limit) takes it out of the log and is
+ * returned, so the composer can give the text back and say how long to wait; other
+ * failures (and a 429 on a retry, when `giveBack` is false) leave it marked failed, with Retry.
+ * @param {LocalMessage} m @param {boolean} giveBack @returns {Promise<import("./types.js").ApiError|null>}
+ */
+async function post(m, giveBack) {
   try {
     const body = /** @type {Record<string, unknown>} */ ({ content: m.content, nonce: m.nonce });
     if (m.reply_to) body.reply_to = m.reply_to;
     const saved = await api("POST", `/channels/${m.channel_id}/messages`, body);
     upsertMessage(saved);
+    return null;
   } catch (e) {
+    if (giveBack && isApiError(e) && e.status === 429) {
+      updateLog(m.channel_id, (l) => ({ ...l, messages: l.messages.filter((x) => !(x._state && x.nonce === m.nonce)) }));
+      return e;
+    }
     updateLog(m.channel_id, (l) => ({
       ...l,
       messages: l.messages.map((x) => (x._state && x.nonce === m.nonce ? { ...x, _state: "failed", _error: errorText(e) } : x)),
     }));
+    return null;
   }
 }
 
 /**
  * Send optimistically: shown at once greyed, replaced by the server's copy (by nonce).
+ * Resolves to the 429 that refused it (the message is then gone from the log), else null.
  * @param {Id} cid @param {string} content @param {Id|null} replyTo
  */
 export function sendMessage(cid, content, replyTo) {
   const user = me.value;
-  if (!user) return;
+  if (!user) return Promise.resolve(null);
   const nonce = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2)).slice(0, 32);
   /** @type {LocalMessage} */
   const m = {
@@ -144,7 +156,7 @@ export function sendMessage(cid, content, replyTo) {
   };
   if (!logs.value.get(cid)) setLog(cid, emptyLog());
   updateLog(cid, (l) => ({ ...l, messages: [...l.messages, m] }));
-  post(m);
+  return post(m, true);
 }
 
 /** Retry a failed message with the same nonce (never a duplicate). @param {LocalMessage} m */
@@ -153,7 +165,7 @@ export function retryMessage(m) {
     ...l,
     messages: l.messages.map((x) => (x.id === m.id ? { ...x, _state: "sending", _error: undefined } : x)),
   }));
-  post({ ...m, _state: "sending" });
+  post({ ...m, _state: "sending" }, false);
 }
 
 /** Drop a failed message locally. @param {LocalMessage} m */

@@ -2,6 +2,8 @@
 /**
  * @module net/api — the one REST client: bearer token, refresh before expiry and one refresh
  * at a time (shared across tabs through localStorage and Web Locks), errors as ApiError.
+ * A 429 is never retried: it becomes words with the wait (Retry-After), and the same call
+ * fails at once, without a request, until that wait is over (no retry storm).
  */
 import { signal } from "../../vendor/signals.mjs";
 
@@ -75,12 +77,39 @@ export function clearSession() {
   save(null);
 }
 
+/** "12 s", "2 min" for a wait in ms. @param {number} ms */
+export function waitText(ms) {
+  const s = Math.max(1, Math.ceil(ms / 1000));
+  if (s < 120) return `${s} s`;
+  const m = Math.ceil(s / 60);
+  return m < 120 ? `${m} min` : `${Math.ceil(m / 60)} h`;
+}
+
+/**
+ * The ApiError of a 429: the server's code, words with the wait.
+ * @param {string} code @param {number} waitMs @returns {ApiError}
+ */
+function limitedError(code, waitMs) {
+  const message = code === "slowmode"
+    ? `Slowmode is on in this channel: you can send again in ${waitText(waitMs)}.`
+    : `Too many requests: try again in ${waitText(waitMs)}.`;
+  return { status: 429, code, message, retry_after_ms: waitMs };
+}
+
+/** method + path (without the query) → {until: epoch ms, code} of the last 429. @type {Map<string, {until: number, code: string}>} */
+const cooling = new Map();
+
 /**
  * Make an ApiError from anything.
- * @param {number} status @param {any} body @returns {ApiError}
+ * @param {number} status @param {any} body @param {Headers} [headers] @returns {ApiError}
  */
-function toError(status, body) {
+function toError(status, body, headers) {
   const e = body && body.error;
+  if (status === 429) {
+    const header = Number(headers && headers.get("Retry-After"));
+    const ms = e && typeof e.retry_after_ms === "number" ? e.retry_after_ms : header > 0 ? header * 1000 : 1000;
+    return limitedError(e && e.code ? String(e.code) : "rate_limited", ms);
+  }
   if (e && typeof e.message === "string") {
     return { status, code: String(e.code || "error"), message: e.message, fields: e.fields, retry_after_ms: e.retry_after_ms };
   }
@@ -132,7 +161,7 @@ export function refresh() {
     }
     const body = await res.json().catch(() => null);
     if (!res.ok) {
-      const err = toError(res.status, body);
+      const err = toError(res.status, body, res.headers);
       if (res.status === 401 || res.status === 403) save(null);
       throw err;
     }
@@ -162,6 +191,10 @@ export async function token() {
  */
 export async function api(method, path, body, opts = {}) {
   const auth = opts.auth !== false;
+  const key = method + " " + path.split("?")[0];
+  const cool = cooling.get(key);
+  if (cool && cool.until > Date.now()) throw limitedError(cool.code, cool.until - Date.now());
+  cooling.delete(key);
   for (let attempt = 0; ; attempt++) {
     /** @type {Record<string,string>} */
     const headers = { ...(opts.headers || {}) };
@@ -176,7 +209,8 @@ export async function api(method, path, body, opts = {}) {
     if (res.status === 204) return null;
     const data = await res.json().catch(() => null);
     if (res.ok) return data;
-    const err = toError(res.status, data);
+    const err = toError(res.status, data, res.headers);
+    if (res.status === 429 && err.retry_after_ms) cooling.set(key, { until: Date.now() + err.retry_after_ms, code: err.code });
     if (auth && res.status === 401 && attempt === 0 && err.code !== "token_reused") {
       await refresh();
       continue;

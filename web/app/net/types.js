@@ -18,7 +18,7 @@
 /**
  * @typedef {{id: Id, type: "text"|"voice"|"category", name: string, topic: string|null,
  *   parent_id: Id|null, position: number, permission_overwrites: PermissionOverwrite[],
- *   user_limit: number|null, bitrate: number|null}} Channel
+ *   user_limit: number|null, bitrate: number|null, slowmode_seconds?: number}} Channel
  */
 /** @typedef {{emoji: string, count: number, me: boolean}} Reaction */
 /**

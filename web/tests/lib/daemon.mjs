@@ -66,6 +66,8 @@ export class Daemon {
       SPECTRUS_VOICE_UDP: "127.0.0.1:0",
       SPECTRUS_PUBLIC_URL: this.url,
       SPECTRUS_AUTH_PER_MINUTE: "100000",
+      // Every page comes from 127.0.0.1, and reloads open new connections.
+      SPECTRUS_NEW_CONNECTIONS_PER_SECOND: "0",
       SPECTRUS_LOG: "info",
       NO_COLOR: "1",
       ...this.extraEnv,

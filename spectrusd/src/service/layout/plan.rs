@@ -122,6 +122,7 @@ impl<I: Iterator<Item = Id>> Planner<'_, I> {
                 permission_overwrites: Vec::new(),
                 user_limit: doc.user_limit,
                 bitrate: doc.bitrate,
+                slowmode_seconds: 0,
             };
             self.plan.changes.push(format!("create {noun} {label}"));
             for o in want_overwrites.unwrap_or_default() {
