@@ -175,6 +175,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "tls.acme_ca_file",
         "a PEM CA certificate the ACME directory's HTTPS is checked against instead of the system's roots (test CAs only)",
     ),
+    (
+        "debug.voice_test_page",
+        "serve the voice interop probe /voice-test.html (a developer's test page; 404 when off)",
+    ),
 ];
 
 /// The default of `key` as text (`unset` for absent optional values).
