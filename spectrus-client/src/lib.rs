@@ -13,5 +13,6 @@ pub mod voice;
 
 pub use error::ClientError;
 pub use gateway::{Gateway, GatewayEvent, GatewayOptions};
-pub use rest::{Client, HistoryQuery, SearchQuery};
+pub use rest::{Client, HistoryQuery};
 pub use spectrus_proto as proto;
+pub use spectrus_proto::rest::SearchQuery;

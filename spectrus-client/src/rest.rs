@@ -25,49 +25,25 @@ pub struct HistoryQuery {
     pub limit: Option<u32>,
 }
 
-/// `GET /search/messages` filters (see `docs/api.md`); `q` may hold `from:` and the rest.
-#[derive(Debug, Clone, Default)]
-pub struct SearchQuery {
-    pub q: Option<String>,
-    pub channel_id: Option<Id>,
-    pub author_id: Option<Id>,
-    pub has: Option<String>,
-    pub mentions: Option<Id>,
-    pub pinned: Option<bool>,
-    pub before: Option<String>,
-    pub after: Option<String>,
-    pub limit: Option<u32>,
-    pub offset: Option<u32>,
-}
-
-impl SearchQuery {
-    /// Just the words (and inline filters) of `q`.
-    pub fn text(q: &str) -> SearchQuery {
-        SearchQuery {
-            q: Some(q.to_owned()),
-            ..Default::default()
+/// The query string of a search (only the fields that are set).
+fn search_query_string(q: &SearchQuery) -> String {
+    let mut p: Vec<String> = Vec::new();
+    let mut add = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            p.push(format!("{k}={}", esc(&v)));
         }
-    }
-
-    fn query_string(&self) -> String {
-        let mut p: Vec<String> = Vec::new();
-        let mut add = |k: &str, v: Option<String>| {
-            if let Some(v) = v {
-                p.push(format!("{k}={}", esc(&v)));
-            }
-        };
-        add("q", self.q.clone());
-        add("channel_id", self.channel_id.map(|v| v.to_string()));
-        add("author_id", self.author_id.map(|v| v.to_string()));
-        add("has", self.has.clone());
-        add("mentions", self.mentions.map(|v| v.to_string()));
-        add("pinned", self.pinned.map(|v| v.to_string()));
-        add("before", self.before.clone());
-        add("after", self.after.clone());
-        add("limit", self.limit.map(|v| v.to_string()));
-        add("offset", self.offset.map(|v| v.to_string()));
-        p.join("&")
-    }
+    };
+    add("q", q.q.clone());
+    add("channel_id", q.channel_id.map(|v| v.to_string()));
+    add("author_id", q.author_id.map(|v| v.to_string()));
+    add("has", q.has.clone());
+    add("mentions", q.mentions.map(|v| v.to_string()));
+    add("pinned", q.pinned.map(|v| v.to_string()));
+    add("before", q.before.clone());
+    add("after", q.after.clone());
+    add("limit", q.limit.map(|v| v.to_string()));
+    add("offset", q.offset.map(|v| v.to_string()));
+    p.join("&")
 }
 
 #[derive(Debug, Clone, Default)]
@@ -678,8 +654,11 @@ impl Client {
 
     /// Searches the messages the caller can read, newest first.
     pub async fn search_messages(&self, q: &SearchQuery) -> Result<SearchResults, ClientError> {
-        self.get(&format!("/api/v1/search/messages?{}", q.query_string()))
-            .await
+        self.get(&format!(
+            "/api/v1/search/messages?{}",
+            search_query_string(q)
+        ))
+        .await
     }
 
     // --- invites ---

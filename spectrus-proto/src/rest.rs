@@ -303,6 +303,44 @@ pub struct PatchVoiceMember {
 /// Role and ban bodies are shared with the admin API, where they were first written.
 pub use crate::admin::{BanRequest, CreateRole, PatchRole, RolePosition};
 
+/// `GET /search/messages` query (see `docs/api.md`); `q` may also hold `from:`, `in:` and the
+/// other inline filters.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+pub struct SearchQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_id: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_id: Option<Id>,
+    /// `attachment`, `link` or `image`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mentions: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+    /// A message id, a day (`YYYY-MM-DD`) or an RFC 3339 time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u32>,
+}
+
+impl SearchQuery {
+    /// Just the words (and inline filters) of `q`.
+    pub fn text(q: &str) -> SearchQuery {
+        SearchQuery {
+            q: Some(q.to_owned()),
+            ..Default::default()
+        }
+    }
+}
+
 /// `GET /audit-log` query: newest first, keyset-paginated on the id.
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
 pub struct AuditQuery {

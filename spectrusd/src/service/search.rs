@@ -3,7 +3,7 @@
 //! marks where the words matched.
 
 use spectrus_proto::Id;
-use spectrus_proto::rest::{SearchHit, SearchResults};
+use spectrus_proto::rest::{SearchHit, SearchQuery, SearchResults};
 
 use super::Actor;
 
@@ -12,22 +12,6 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
 use crate::store::search::Filter;
-
-/// The query string of `GET /search/messages`, as given.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct SearchParams {
-    pub q: Option<String>,
-    pub channel_id: Option<Id>,
-    pub author_id: Option<Id>,
-    pub has: Option<String>,
-    pub mentions: Option<Id>,
-    pub pinned: Option<bool>,
-    /// A message id, a day (`YYYY-MM-DD`) or an RFC 3339 time.
-    pub before: Option<String>,
-    pub after: Option<String>,
-    pub limit: Option<u32>,
-    pub offset: Option<u32>,
-}
 
 /// The most results a page holds, and the deepest offset.
 const MAX_LIMIT: u32 = 50;
@@ -61,7 +45,7 @@ fn time_id(ms: i64) -> Id {
 pub(crate) async fn messages(
     state: &AppState,
     user: Id,
-    p: SearchParams,
+    p: SearchQuery,
 ) -> Result<SearchResults, ApiError> {
     let limit = p.limit.unwrap_or(25);
     if !(1..=MAX_LIMIT).contains(&limit) {
