@@ -88,6 +88,22 @@ pub struct CreateChannel {
     pub slowmode_seconds: Option<i64>,
 }
 
+impl CreateChannel {
+    /// A channel called `name` of `kind`, everything else left to the server's defaults.
+    pub fn new(name: impl Into<String>, kind: ChannelType) -> Self {
+        CreateChannel {
+            name: name.into(),
+            kind,
+            topic: None,
+            parent_id: None,
+            position: None,
+            user_limit: None,
+            bitrate: None,
+            slowmode_seconds: None,
+        }
+    }
+}
+
 fn default_channel_type() -> ChannelType {
     ChannelType::Text
 }

@@ -318,16 +318,10 @@ pub async fn general(c: &Client) -> spectrus_proto::Id {
 /// Creates a top-level text channel called `name` (as `c`, who may manage channels) and
 /// returns its id; panics (failing the test) when that is refused.
 pub async fn text_channel(c: &Client, name: &str) -> spectrus_proto::Id {
-    c.create_channel(&spectrus_proto::rest::CreateChannel {
-        name: name.into(),
-        kind: spectrus_proto::model::ChannelType::Text,
-        topic: None,
-        parent_id: None,
-        position: None,
-        user_limit: None,
-        bitrate: None,
-        slowmode_seconds: None,
-    })
+    c.create_channel(&spectrus_proto::rest::CreateChannel::new(
+        name,
+        spectrus_proto::model::ChannelType::Text,
+    ))
     .await
     .unwrap_or_else(|e| panic!("cannot create text channel {name}: {e}"))
     .id
@@ -336,16 +330,10 @@ pub async fn text_channel(c: &Client, name: &str) -> spectrus_proto::Id {
 /// Creates a top-level voice channel called `name` (as `c`, who may manage channels) and
 /// returns its id; panics (failing the test) when that is refused.
 pub async fn voice_channel(c: &Client, name: &str) -> spectrus_proto::Id {
-    c.create_channel(&spectrus_proto::rest::CreateChannel {
-        name: name.into(),
-        kind: spectrus_proto::model::ChannelType::Voice,
-        topic: None,
-        parent_id: None,
-        position: None,
-        user_limit: None,
-        bitrate: None,
-        slowmode_seconds: None,
-    })
+    c.create_channel(&spectrus_proto::rest::CreateChannel::new(
+        name,
+        spectrus_proto::model::ChannelType::Voice,
+    ))
     .await
     .unwrap_or_else(|e| panic!("cannot create voice channel {name}: {e}"))
     .id

@@ -178,16 +178,7 @@ async fn history_comes_in_pages_of_fifty() {
     let mut h = harness(KeyringMode::FileOnly).await;
     let channel = h
         .owner
-        .create_channel(&CreateChannel {
-            name: "history".into(),
-            kind: ChannelType::Text,
-            topic: None,
-            parent_id: None,
-            position: None,
-            user_limit: None,
-            bitrate: None,
-            slowmode_seconds: None,
-        })
+        .create_channel(&CreateChannel::new("history", ChannelType::Text))
         .await
         .expect("channel")
         .id;

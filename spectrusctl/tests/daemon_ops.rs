@@ -508,14 +508,9 @@ async fn an_untouched_export_applies_as_no_changes_after_channels_made_out_of_or
     let d = TestDaemon::start().await.unwrap();
     let owner = d.owner().await.unwrap();
     let make = |name: &str, kind: ChannelType, parent, position| CreateChannel {
-        name: name.into(),
-        kind,
-        topic: None,
         parent_id: parent,
         position,
-        user_limit: None,
-        bitrate: None,
-        slowmode_seconds: None,
+        ..CreateChannel::new(name, kind)
     };
     // Positions with gaps, duplicates and out of order; a category filled back to front.
     let cat = owner

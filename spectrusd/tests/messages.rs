@@ -19,41 +19,23 @@ async fn channels_and_categories_can_be_managed_by_the_owner_only() {
     let bob = d.member(&owner, "bob").await.unwrap();
 
     let cat = owner
-        .create_channel(&CreateChannel {
-            name: "Projects".into(),
-            kind: ChannelType::Category,
-            topic: None,
-            parent_id: None,
-            position: None,
-            user_limit: None,
-            bitrate: None,
-            slowmode_seconds: None,
-        })
+        .create_channel(&CreateChannel::new("Projects", ChannelType::Category))
         .await
         .unwrap();
     let text = owner
         .create_channel(&CreateChannel {
-            name: "rust".into(),
-            kind: ChannelType::Text,
             topic: Some("crabs".into()),
             parent_id: Some(cat.id),
-            position: None,
-            user_limit: None,
-            bitrate: None,
-            slowmode_seconds: None,
+            ..CreateChannel::new("rust", ChannelType::Text)
         })
         .await
         .unwrap();
     let voice = owner
         .create_channel(&CreateChannel {
-            name: "Standup".into(),
-            kind: ChannelType::Voice,
-            topic: None,
             parent_id: Some(cat.id),
-            position: None,
             user_limit: Some(5),
             bitrate: Some(64_000),
-            slowmode_seconds: None,
+            ..CreateChannel::new("Standup", ChannelType::Voice)
         })
         .await
         .unwrap();
@@ -62,16 +44,7 @@ async fn channels_and_categories_can_be_managed_by_the_owner_only() {
 
     // A member cannot manage channels.
     let denied = bob
-        .create_channel(&CreateChannel {
-            name: "mine".into(),
-            kind: ChannelType::Text,
-            topic: None,
-            parent_id: None,
-            position: None,
-            user_limit: None,
-            bitrate: None,
-            slowmode_seconds: None,
-        })
+        .create_channel(&CreateChannel::new("mine", ChannelType::Text))
         .await;
     match denied {
         Err(ClientError::Api { status: 403, body }) => {
@@ -82,14 +55,8 @@ async fn channels_and_categories_can_be_managed_by_the_owner_only() {
     // A channel cannot be the parent of a channel.
     let bad = owner
         .create_channel(&CreateChannel {
-            name: "x".into(),
-            kind: ChannelType::Text,
-            topic: None,
             parent_id: Some(text.id),
-            position: None,
-            user_limit: None,
-            bitrate: None,
-            slowmode_seconds: None,
+            ..CreateChannel::new("x", ChannelType::Text)
         })
         .await;
     assert_eq!(code(bad), "validation_failed");

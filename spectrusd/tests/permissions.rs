@@ -264,16 +264,10 @@ impl World {
         let g = self.general;
         let channel = || async {
             owner
-                .create_channel(&CreateChannel {
-                    name: "fixture".into(),
-                    kind: spectrus_proto::model::ChannelType::Text,
-                    topic: None,
-                    parent_id: None,
-                    position: None,
-                    user_limit: None,
-                    bitrate: None,
-                    slowmode_seconds: None,
-                })
+                .create_channel(&CreateChannel::new(
+                    "fixture",
+                    spectrus_proto::model::ChannelType::Text,
+                ))
                 .await
                 .unwrap()
                 .id

@@ -16,14 +16,8 @@ use spectrus_testkit::{TestDaemon, code, text_channel};
 
 fn slow_channel(name: &str, seconds: i64) -> CreateChannel {
     CreateChannel {
-        name: name.into(),
-        kind: ChannelType::Text,
-        topic: None,
-        parent_id: None,
-        position: None,
-        user_limit: None,
-        bitrate: None,
         slowmode_seconds: Some(seconds),
+        ..CreateChannel::new(name, ChannelType::Text)
     }
 }
 

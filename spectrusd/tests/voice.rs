@@ -428,14 +428,9 @@ async fn refusals_come_as_voice_errors() {
         // A full channel.
         let small = owner
             .create_channel(&CreateChannel {
-                name: "duo".into(),
-                kind: ChannelType::Voice,
-                topic: None,
-                parent_id: None,
-                position: None,
                 user_limit: Some(1),
                 bitrate: Some(24_000),
-                slowmode_seconds: None,
+                ..CreateChannel::new("duo", ChannelType::Voice)
             })
             .await
             .unwrap();

@@ -41,14 +41,8 @@ pub async fn run(cmd: &ChannelsCommand, ctx: &mut Ctx<'_>) -> Result<()> {
                 None => None,
             };
             let body = CreateChannel {
-                name: name.clone(),
-                kind,
-                topic: None,
                 parent_id,
-                position: None,
-                user_limit: None,
-                bitrate: None,
-                slowmode_seconds: None,
+                ..CreateChannel::new(name.clone(), kind)
             };
             let value = ctx
                 .client
