@@ -13,18 +13,7 @@ use spectrusd::store::messages::{Cursor, NewMessage};
 
 use crate::fanout::stopped_with_owner;
 use crate::report::{histogram, latency_line};
-
-/// Cheap deterministic pseudo-random numbers (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+use crate::rng::Rng;
 
 /// The history benchmark.
 pub(crate) async fn run(messages: u64, samples: usize) -> anyhow::Result<()> {

@@ -11,6 +11,7 @@ mod fanout;
 mod history;
 mod procstat;
 mod report;
+mod rng;
 mod search;
 mod soak;
 mod writes;

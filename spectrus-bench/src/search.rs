@@ -14,18 +14,7 @@ use spectrusd::store::search::{Filter, search};
 use spectrusd::store::{Store, StoreError};
 
 use crate::report::{histogram, latency_line};
-
-/// Cheap deterministic pseudo-random numbers (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+use crate::rng::Rng;
 
 const VOCABULARY: usize = 20_000;
 const CHANNELS: u64 = 5;

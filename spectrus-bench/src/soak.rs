@@ -26,6 +26,7 @@ use tokio::sync::watch;
 use crate::fanout::{BENCH_ENV, accounts, general};
 use crate::procstat;
 use crate::report::histogram;
+use crate::rng::Rng;
 use crate::wsclient::{Incoming, WsClient};
 
 /// How often figures are printed.
@@ -86,18 +87,6 @@ fn string_after(frame: &[u8], key: &[u8]) -> Option<String> {
     let at = find(frame, key)? + key.len();
     let end = frame[at..].iter().position(|b| *b == b'"')?;
     Some(String::from_utf8_lossy(&frame[at..at + end]).into_owned())
-}
-
-/// A small xorshift: each client decides its own churn without a shared generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next_f64(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 /// One client: connect, identify (or resume), read until its churn comes, again until stop.
