@@ -5,7 +5,7 @@
  * licence, what premium unlocks and how an operator activates it).
  */
 import { html } from "../lib/html.js";
-import { useState, useEffect } from "../../vendor/preact-hooks.mjs";
+import { useState, useEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { server } from "../net/store.js";
 import { api, errorText } from "../net/api.js";
 import { val } from "./common.js";
@@ -27,10 +27,19 @@ export function Overview() {
   const [reg, setReg] = useState(s ? s.registration : "invite");
   const [msg, setMsg] = useState(/** @type {null|{ok: boolean, text: string}} */ (null));
   const [busy, setBusy] = useState(false);
-  const [dirty, setDirty] = useState(false);
-  // Changes made elsewhere show at once unless I am editing.
+  const [dirty, setDirtyState] = useState(false);
+  // Read by the effect below, which may run after a keystroke but with an earlier render's
+  // values (effects wait for the next frame): a ref is never stale.
+  const dirtyNow = useRef(false);
+  /** @param {boolean} d */
+  const setDirty = (d) => { dirtyNow.current = d; setDirtyState(d); };
+  // Changes made elsewhere show at once unless I am editing. The values the form opened
+  // with are already in the state, so only a newer server object is applied.
+  const shown = useRef(s);
   useEffect(() => {
-    if (!s || dirty) return;
+    if (!s || s === shown.current) return;
+    shown.current = s;
+    if (dirtyNow.current) return;
     setName(s.name); setDesc(s.description || ""); setIcon(s.icon_url || ""); setReg(s.registration);
   }, [s]);
   /** @param {(v: any) => void} f */
