@@ -275,6 +275,7 @@ async fn layout_export_then_apply_on_a_fresh_server_reproduces_it_and_reapplying
             chess_id,
             &spectrus_proto::rest::PatchChannel {
                 topic: Some(Some("Openings and endgames".into())),
+                slowmode_seconds: Some(30),
                 ..Default::default()
             },
         )
@@ -304,6 +305,14 @@ async fn layout_export_then_apply_on_a_fresh_server_reproduces_it_and_reapplying
         "{text}"
     );
     let exported_a = ctl_json(&a, &["layout", "export"]);
+    assert_eq!(
+        exported_a
+            .to_string()
+            .matches("\"slowmode_seconds\":30")
+            .count(),
+        1,
+        "the slowmode is exported: {exported_a}"
+    );
 
     let b = TestDaemon::start().await.unwrap();
     let before_b = ctl_json(&b, &["layout", "export"]);

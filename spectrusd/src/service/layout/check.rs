@@ -9,6 +9,7 @@ use spectrus_proto::permissions::PermissionSet;
 
 use super::doc::{ChannelDoc, Layout};
 use crate::domain::validate::{self, FieldErrors};
+use crate::ratelimit::MAX_SLOWMODE_SECONDS;
 
 pub(super) fn parse_perms(list: &[String], field: &str, errors: &mut FieldErrors) -> PermissionSet {
     let mut set = PermissionSet::default();
@@ -43,6 +44,15 @@ pub(super) fn check_channel(ch: &ChannelDoc, at: &str, errors: &mut FieldErrors)
     }
     if ch.bitrate.is_some_and(|b| !(8_000..=510_000).contains(&b)) {
         errors.insert(format!("{at}.bitrate"), "must be 8000 to 510000".into());
+    }
+    if ch
+        .slowmode_seconds
+        .is_some_and(|s| s > MAX_SLOWMODE_SECONDS)
+    {
+        errors.insert(
+            format!("{at}.slowmode_seconds"),
+            format!("must be 0 (off) to {MAX_SLOWMODE_SECONDS}"),
+        );
     }
 }
 

@@ -63,6 +63,9 @@ pub(crate) struct ChannelDoc {
     pub user_limit: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<u32>,
+    /// Seconds between a member's messages; 0 turns slowmode off. Absent leaves it as is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slowmode_seconds: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overwrites: Option<Vec<OverwriteDoc>>,
 }
@@ -106,6 +109,7 @@ fn channel_doc(c: &Channel, role_names: &HashMap<Id, String>) -> ChannelDoc {
         topic: c.topic.clone(),
         user_limit: c.user_limit,
         bitrate: c.bitrate,
+        slowmode_seconds: (c.slowmode_seconds > 0).then_some(c.slowmode_seconds),
         overwrites: overwrites_doc(&c.permission_overwrites, role_names),
     }
 }

@@ -147,11 +147,12 @@ mod tests {
         written(&p, &mut roles, &mut channels);
         let mut d = doc();
         d.categories[0].channels[0].topic = Some("Hello".into());
+        d.categories[0].channels[0].slowmode_seconds = Some(30);
         d.categories[0].channels.swap(0, 1);
         let p = plan(&d, &roles, &channels, ids()).unwrap();
         assert!(
             p.changes
-                .contains(&"update channel General/welcome: topic".to_owned()),
+                .contains(&"update channel General/welcome: topic, slowmode_seconds".to_owned()),
             "{:?}",
             p.changes
         );
@@ -176,6 +177,7 @@ mod tests {
             name: "lobby".into(),
             ..Default::default()
         });
+        d.channels[0].slowmode_seconds = Some(21_601);
         let e = plan(&d, &roles, &[], ids()).unwrap_err();
         assert!(
             e.contains_key("categories[0].channels[0].overwrites[0].role"),
@@ -183,5 +185,6 @@ mod tests {
         );
         assert!(e.contains_key("roles[1].permissions"), "{e:?}");
         assert!(e.contains_key("channels[1].name"), "{e:?}");
+        assert!(e.contains_key("channels[0].slowmode_seconds"), "{e:?}");
     }
 }

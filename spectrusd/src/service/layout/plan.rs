@@ -122,7 +122,7 @@ impl<I: Iterator<Item = Id>> Planner<'_, I> {
                 permission_overwrites: Vec::new(),
                 user_limit: doc.user_limit,
                 bitrate: doc.bitrate,
-                slowmode_seconds: 0,
+                slowmode_seconds: doc.slowmode_seconds.unwrap_or(0),
             };
             self.plan.changes.push(format!("create {noun} {label}"));
             for o in want_overwrites.unwrap_or_default() {
@@ -155,6 +155,12 @@ impl<I: Iterator<Item = Id>> Planner<'_, I> {
         if doc.bitrate.is_some() && doc.bitrate != ch.bitrate {
             ch.bitrate = doc.bitrate;
             fields.push("bitrate");
+        }
+        if let Some(s) = doc.slowmode_seconds
+            && s != ch.slowmode_seconds
+        {
+            ch.slowmode_seconds = s;
+            fields.push("slowmode_seconds");
         }
         if let Some(want) = want_overwrites
             && self.overwrite_diff(ch.id, &before.permission_overwrites, want)
