@@ -153,7 +153,22 @@ async fn slowmode_holds_members_back_but_not_moderators() {
         .await
         .unwrap();
     assert_eq!(bad_reply.status(), 400);
-    assert_eq!(post(&bob, ch.id, "first").await.unwrap().status(), 201);
+    let with_nonce = |nonce: &str| {
+        http.post(format!("{}/api/v1/channels/{}/messages", d.url, ch.id))
+            .bearer_auth(bob.access_token().unwrap())
+            .json(&serde_json::json!({ "content": "first", "nonce": nonce }))
+            .send()
+    };
+    let first = with_nonce("n-1").await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: serde_json::Value = first.json().await.unwrap();
+    // Its answer lost, the client retries with the same nonce inside the wait: the same
+    // message comes back instead of a 429.
+    let again = with_nonce("n-1").await.unwrap();
+    assert_eq!(again.status(), 200);
+    let again: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(with_nonce("n-2").await.unwrap().status(), 429);
     let refused = post(&bob, ch.id, "second").await.unwrap();
     assert_eq!(refused.status(), 429);
     let h = refused.headers().clone();

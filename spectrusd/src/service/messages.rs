@@ -44,6 +44,31 @@ fn slowmode(state: &AppState, user: Id, channel: Id) -> Result<bool, ApiError> {
     Ok(true)
 }
 
+/// The message `user` already posted with `nonce` since `since`, if any.
+async fn retried(
+    state: &AppState,
+    user: Id,
+    nonce: Option<String>,
+    since: Id,
+) -> Result<Option<Message>, ApiError> {
+    let Some(nonce) = nonce else {
+        return Ok(None);
+    };
+    let found = state
+        .store
+        .read(
+            move |c| match store::messages::find_by_nonce(c, user, &nonce, since)? {
+                Some(id) => Ok(store::messages::get(c, id, user)?.map(|mut m| {
+                    m.nonce = Some(nonce);
+                    m
+                })),
+                None => Ok(None),
+            },
+        )
+        .await?;
+    Ok(found)
+}
+
 /// Posts a message. The same nonce from the same author within ten minutes returns the
 /// first message instead of a duplicate. Returns the message and whether it was created.
 pub(crate) async fn post(
@@ -64,10 +89,18 @@ pub(crate) async fn post(
         check.field("nonce", validate::nonce(n));
     }
     check.finish()?;
-    let slowed = slowmode(state, user, channel)?;
-    let mentioned = super::mentions::resolve(state, user, channel, &req.content);
     let id = state.ids.next();
     let since = Id::from_unix_millis(id.unix_millis().saturating_sub(NONCE_WINDOW_MS));
+    let slowed = match slowmode(state, user, channel) {
+        Ok(slowed) => slowed,
+        // A retry of a post that went through (its answer was lost) is not a new message:
+        // it gets the message back, however long the slowmode's wait.
+        Err(e) => match retried(state, user, req.nonce.clone(), since).await? {
+            Some(msg) => return Ok((msg, false)),
+            None => return Err(e),
+        },
+    };
+    let mentioned = super::mentions::resolve(state, user, channel, &req.content);
     let nonce = req.nonce.clone();
     let new = NewMessage {
         id,
