@@ -872,6 +872,66 @@ impl Client {
     }
 }
 
+/// Direct messages, blocks and the member's own settings.
+impl Client {
+    /// Opens a direct message with `recipients` (one: the pair's `dm`, created or found;
+    /// two to nine: a new `group_dm`).
+    pub async fn open_dm(
+        &self,
+        recipients: &[Id],
+    ) -> Result<spectrus_proto::model::PrivateChannel, ClientError> {
+        let req = CreateDm {
+            recipients: recipients.to_vec(),
+        };
+        self.with_body(Method::POST, "/api/v1/users/@me/channels", &req)
+            .await
+    }
+
+    /// The caller's direct messages, the most recently active first.
+    pub async fn dms(&self) -> Result<Vec<spectrus_proto::model::PrivateChannel>, ClientError> {
+        self.get("/api/v1/users/@me/channels").await
+    }
+
+    /// Blocks a user.
+    pub async fn block(&self, user: Id) -> Result<(), ClientError> {
+        self.empty(
+            Method::PUT,
+            &format!("/api/v1/users/@me/blocks/{user}"),
+            None,
+        )
+        .await
+    }
+
+    /// Unblocks a user.
+    pub async fn unblock(&self, user: Id) -> Result<(), ClientError> {
+        self.empty(
+            Method::DELETE,
+            &format!("/api/v1/users/@me/blocks/{user}"),
+            None,
+        )
+        .await
+    }
+
+    /// The users the caller has blocked.
+    pub async fn blocks(&self) -> Result<Vec<User>, ClientError> {
+        self.get("/api/v1/users/@me/blocks").await
+    }
+
+    /// The caller's own settings.
+    pub async fn user_settings(&self) -> Result<spectrus_proto::model::UserSettings, ClientError> {
+        self.get("/api/v1/users/@me/settings").await
+    }
+
+    /// Changes the caller's own settings.
+    pub async fn patch_user_settings(
+        &self,
+        req: &PatchUserSettings,
+    ) -> Result<spectrus_proto::model::UserSettings, ClientError> {
+        self.with_body(Method::PATCH, "/api/v1/users/@me/settings", req)
+            .await
+    }
+}
+
 fn error_code(bytes: &[u8]) -> Option<String> {
     serde_json::from_slice::<ErrorBody>(bytes)
         .ok()

@@ -116,6 +116,15 @@ pub struct Ready {
     pub member_count: u64,
     pub voice_states: Vec<VoiceState>,
     pub read_states: Vec<ReadState>,
+    /// The caller's direct messages (their read states are in `read_states`).
+    #[serde(default)]
+    pub private_channels: Vec<crate::model::PrivateChannel>,
+    /// Users the caller has blocked (clients collapse their messages).
+    #[serde(default)]
+    pub blocked_user_ids: Vec<Id>,
+    /// The caller's own settings.
+    #[serde(default)]
+    pub user_settings: crate::model::UserSettings,
 }
 
 /// `invalid_session`.
@@ -177,6 +186,7 @@ pub mod event {
     pub const SERVER_UPDATE: &str = "SERVER_UPDATE";
     pub const VOICE_STATE_UPDATE: &str = "VOICE_STATE_UPDATE";
     pub const SPEAKING: &str = "SPEAKING";
+    pub const PRIVATE_CHANNEL_CREATE: &str = "PRIVATE_CHANNEL_CREATE";
 }
 
 /// `MESSAGE_DELETE`.
@@ -314,6 +324,8 @@ dispatches! {
     ServerUpdate(ServerInfo) = SERVER_UPDATE,
     VoiceStateUpdate(VoiceState) = VOICE_STATE_UPDATE,
     Speaking(Speaking) = SPEAKING,
+    /// A direct message opened with the receiving user (sent to each participant).
+    PrivateChannelCreate(crate::model::PrivateChannel) = PRIVATE_CHANNEL_CREATE,
 }
 
 #[cfg(test)]

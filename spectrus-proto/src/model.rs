@@ -101,6 +101,10 @@ pub enum ChannelType {
     Text,
     Voice,
     Category,
+    /// A direct message between two members (outside the channel tree).
+    Dm,
+    /// A group direct message (up to ten members, outside the channel tree).
+    GroupDm,
 }
 
 impl ChannelType {
@@ -110,6 +114,8 @@ impl ChannelType {
             ChannelType::Text => "text",
             ChannelType::Voice => "voice",
             ChannelType::Category => "category",
+            ChannelType::Dm => "dm",
+            ChannelType::GroupDm => "group_dm",
         }
     }
 
@@ -119,6 +125,8 @@ impl ChannelType {
             "text" => Some(ChannelType::Text),
             "voice" => Some(ChannelType::Voice),
             "category" => Some(ChannelType::Category),
+            "dm" => Some(ChannelType::Dm),
+            "group_dm" => Some(ChannelType::GroupDm),
             _ => None,
         }
     }
@@ -126,6 +134,11 @@ impl ChannelType {
     /// Whether messages can be posted in it (voice channels carry the chat beside a call).
     pub fn carries_messages(self) -> bool {
         !matches!(self, ChannelType::Category)
+    }
+
+    /// Whether this is a direct message (one-to-one or group), outside the channel tree.
+    pub fn is_private(self) -> bool {
+        matches!(self, ChannelType::Dm | ChannelType::GroupDm)
     }
 }
 
@@ -321,4 +334,40 @@ pub struct AuditEntry {
     pub reason: Option<String>,
     pub changes: serde_json::Value,
     pub created_at: String,
+}
+
+/// A direct message conversation (`dm`: one other person; `group_dm`: up to nine others), as
+/// one participant sees it: `recipients` are the other participants.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PrivateChannel {
+    pub id: Id,
+    #[serde(rename = "type")]
+    pub kind: ChannelType,
+    /// The other participants (never the caller).
+    pub recipients: Vec<User>,
+    /// Who opened it.
+    pub owner_id: Id,
+    /// The newest message, if any (clients sort conversations by it).
+    pub last_message_id: Option<Id>,
+    /// False when no message can be posted any more: the other person of a `dm` left the
+    /// server or was banned, or every other participant of a `group_dm` did.
+    #[serde(default = "yes")]
+    pub open: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A member's own settings (`GET`/`PATCH /users/@me/settings`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UserSettings {
+    /// Whether other members may open new direct messages with me (default true).
+    pub allow_dms: bool,
+}
+
+impl Default for UserSettings {
+    fn default() -> Self {
+        UserSettings { allow_dms: true }
+    }
 }

@@ -373,3 +373,17 @@ pub struct AuditQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor_id: Option<Id>,
 }
+
+/// `POST /users/@me/channels`: open (or find) a direct message with these members.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct CreateDm {
+    /// One user id for a `dm`, two to nine for a `group_dm` (the caller is not listed).
+    pub recipients: Vec<Id>,
+}
+
+/// `PATCH /users/@me/settings` (absent fields are left alone).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct PatchUserSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_dms: Option<bool>,
+}

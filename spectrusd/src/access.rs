@@ -7,6 +7,11 @@
 //! the clock; a timeout is applied when read) and the set of viewers is cached per channel.
 //! Every mutation clears what it may have changed while holding the model's write lock, and
 //! a cache entry is only filled under the read lock, so no stale entry can outlive a change.
+//!
+//! Direct messages are channels too, outside the tree: roles and overwrites do not apply to
+//! them. A participant who is a member holds [`DM_PERMISSIONS`] there; nobody else (not an
+//! administrator, not the owner) holds anything, so every check made through this model
+//! (history, posting, pins, search, the bus's audience) hides them from non-participants.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -36,6 +41,20 @@ struct ChannelAccess {
     slowmode_seconds: u32,
 }
 
+/// What a participant may do in a direct message (and nobody else may do anything).
+pub const DM_PERMISSIONS: &[Permission] = &[
+    Permission::ChannelsView,
+    Permission::MessagesSend,
+    Permission::MessagesReadHistory,
+    Permission::ReactionsAdd,
+];
+
+#[derive(Debug, Clone)]
+struct DmAccess {
+    kind: ChannelType,
+    participants: Vec<Id>,
+}
+
 #[derive(Debug, Default)]
 struct Data {
     owner: Option<Id>,
@@ -43,6 +62,9 @@ struct Data {
     roles: HashMap<Id, Role>,
     members: HashMap<Id, MemberAccess>,
     channels: HashMap<Id, ChannelAccess>,
+    dms: HashMap<Id, DmAccess>,
+    /// Each user's direct messages.
+    user_dms: HashMap<Id, Vec<Id>>,
 }
 
 impl RoleLookup for Data {
@@ -67,12 +89,15 @@ impl Data {
 
     fn compute(&self, user: Id) -> Option<MemberPerms> {
         let f = self.facts(user)?;
+        let dm: PermissionSet = DM_PERMISSIONS.iter().copied().collect();
+        let dms = self.user_dms.get(&user).into_iter().flatten();
         Some(MemberPerms {
             base: base_permissions(self, f),
             channels: self
                 .channels
                 .iter()
                 .map(|(id, c)| (*id, channel_permissions(self, f, &c.overwrites)))
+                .chain(dms.map(|id| (*id, dm)))
                 .collect(),
             timeout_until: self.members.get(&user).and_then(|m| m.timeout_until),
         })
@@ -189,6 +214,8 @@ impl Access {
                     )
                 })
                 .collect(),
+            dms: HashMap::new(),
+            user_dms: HashMap::new(),
         };
         Access {
             data: RwLock::new(data),
@@ -252,6 +279,15 @@ impl Access {
         }
         let d = self.read();
         let set: IdSet = match d.channels.get(&channel) {
+            // A direct message: its participants who are members.
+            None if d.dms.contains_key(&channel) => d
+                .dms
+                .get(&channel)
+                .into_iter()
+                .flat_map(|dm| dm.participants.iter())
+                .filter(|u| d.members.contains_key(u))
+                .copied()
+                .collect(),
             Some(ch) => d
                 .members
                 .keys()
@@ -355,7 +391,40 @@ impl Access {
 
     /// The kind of a channel.
     pub fn channel_kind(&self, channel: Id) -> Option<ChannelType> {
-        self.read().channels.get(&channel).map(|c| c.kind)
+        let d = self.read();
+        d.channels
+            .get(&channel)
+            .map(|c| c.kind)
+            .or_else(|| d.dms.get(&channel).map(|dm| dm.kind))
+    }
+
+    /// Whether `channel` is a direct message.
+    pub fn is_private(&self, channel: Id) -> bool {
+        self.read().dms.contains_key(&channel)
+    }
+
+    /// A direct message's participants (`None` for any other channel).
+    pub fn dm_participants(&self, channel: Id) -> Option<Vec<Id>> {
+        self.read()
+            .dms
+            .get(&channel)
+            .map(|d| d.participants.clone())
+    }
+
+    /// Records a direct message (new, or loaded at start): only its participants' cached
+    /// permissions change.
+    pub fn upsert_dm(&self, channel: Id, kind: ChannelType, participants: Vec<Id>) {
+        let mut d = self.data.write().unwrap_or_else(|p| p.into_inner());
+        let mut c = self.cache.write().unwrap_or_else(|p| p.into_inner());
+        c.viewers.remove(&channel);
+        for u in &participants {
+            c.members.remove(u);
+            let list = d.user_dms.entry(*u).or_default();
+            if !list.contains(&channel) {
+                list.push(channel);
+            }
+        }
+        d.dms.insert(channel, DmAccess { kind, participants });
     }
 
     /// A channel's slowmode in seconds (0 = off, or no such channel).

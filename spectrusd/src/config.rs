@@ -105,6 +105,8 @@ pub struct LimitsConfig {
     pub reactions_per_minute: u32,
     /// Invites created per member per minute.
     pub invites_per_minute: u32,
+    /// New direct messages (conversations, not messages) opened per member per minute.
+    pub dms_per_minute: u32,
     /// Voice joins and voice state changes per member per minute.
     pub voice_per_minute: u32,
     /// REST requests per account (per IP address without credentials) per minute.
@@ -127,6 +129,7 @@ impl Default for LimitsConfig {
             typing_per_minute: 20,
             reactions_per_minute: 60,
             invites_per_minute: 10,
+            dms_per_minute: 10,
             voice_per_minute: 30,
             requests_per_minute: 1200,
         }

@@ -24,6 +24,10 @@ pub enum ApiError {
     MissingPermission(Permission),
     #[error("{0}")]
     Forbidden(String),
+    /// Refused for a reason that has its own code (403): `blocked`, `dms_disabled`,
+    /// `recipient_unavailable` (direct messages).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("{0} not found")]
     NotFound(&'static str),
     /// Something the request names does not exist; the message names it
@@ -64,6 +68,7 @@ impl ApiError {
             ApiError::TokenReused => (StatusCode::UNAUTHORIZED, "token_reused"),
             ApiError::MissingPermission(_) => (StatusCode::FORBIDDEN, "missing_permission"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::Refused { code, .. } => (StatusCode::FORBIDDEN, code),
             ApiError::NotFound(_) | ApiError::Missing(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),

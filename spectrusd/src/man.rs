@@ -126,6 +126,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "invites created per member per minute",
     ),
     (
+        "limits.dms_per_minute",
+        "new direct message conversations opened per member per minute",
+    ),
+    (
         "limits.voice_per_minute",
         "voice joins and voice state changes per member per minute",
     ),

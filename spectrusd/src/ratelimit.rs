@@ -96,6 +96,7 @@ pub(crate) struct Rates {
     typing: Keyed<Id>,
     reactions: Keyed<Id>,
     invites: Keyed<Id>,
+    dms: Keyed<Id>,
     voice: Keyed<Id>,
     requests_by_user: Keyed<Id>,
     requests_by_ip: Keyed<IpAddr>,
@@ -115,6 +116,7 @@ impl Rates {
             typing: keyed(limits.typing_per_minute),
             reactions: keyed(limits.reactions_per_minute),
             invites: keyed(limits.invites_per_minute),
+            dms: keyed(limits.dms_per_minute),
             voice: keyed(limits.voice_per_minute),
             requests_by_user: keyed(limits.requests_per_minute),
             requests_by_ip: keyed(limits.requests_per_minute),
@@ -149,6 +151,11 @@ impl Rates {
     /// One invite created by `user`.
     pub(crate) fn invite(&self, user: Id) -> Result<(), ApiError> {
         self.check(&self.invites, user)
+    }
+
+    /// One new direct message conversation opened by `user`.
+    pub(crate) fn dm_open(&self, user: Id) -> Result<(), ApiError> {
+        self.check(&self.dms, user)
     }
 
     /// One voice join or state change by `user`.
@@ -205,6 +212,7 @@ impl Rates {
         self.typing.shrink();
         self.reactions.shrink();
         self.invites.shrink();
+        self.dms.shrink();
         self.voice.shrink();
         self.requests_by_user.shrink();
         self.requests_by_ip.shrink();

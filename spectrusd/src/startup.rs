@@ -188,7 +188,7 @@ async fn seed(store: &Store, ids: &Snowflakes) -> anyhow::Result<()> {
 }
 
 async fn load_access(store: &Store) -> anyhow::Result<Access> {
-    let (owner, roles, channels, members) = store
+    let (owner, roles, channels, members, dms) = store
         .read(|c| {
             let mut members = Vec::new();
             let mut after = None;
@@ -203,10 +203,15 @@ async fn load_access(store: &Store) -> anyhow::Result<Access> {
                 store::roles::list(c)?,
                 store::channels::list(c)?,
                 members,
+                store::dms::all(c)?,
             ))
         })
         .await?;
-    Ok(Access::new(owner, roles, members, channels))
+    let access = Access::new(owner, roles, members, channels);
+    for d in dms {
+        access.upsert_dm(d.id, d.kind, d.participants);
+    }
+    Ok(access)
 }
 
 /// A setup code people can type: `XXXX-XXXX` from an unambiguous alphabet.

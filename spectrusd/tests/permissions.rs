@@ -38,6 +38,10 @@ const TABLE: &[(&str, &str, Needs)] = &[
     ("POST", "/auth/logout", Needs::Public),
     ("POST", "/auth/logout-all", Needs::Account),
     ("PATCH", "/users/@me", Needs::Own),
+    ("POST", "/users/@me/channels", Needs::Own),
+    ("PUT", "/users/@me/blocks/{user_id}", Needs::Own),
+    ("DELETE", "/users/@me/blocks/{user_id}", Needs::Own),
+    ("PATCH", "/users/@me/settings", Needs::Own),
     ("PATCH", "/server", Needs::Perm(Permission::ServerManage)),
     ("POST", "/channels", Needs::Perm(Permission::ChannelsManage)),
     (

@@ -268,7 +268,7 @@ fn activate_channel(
 ) {
     match kind {
         ChannelType::Voice => nav::join_voice(state, server, channel, fx),
-        ChannelType::Text => {
+        ChannelType::Text | ChannelType::Dm | ChannelType::GroupDm => {
             nav::open_channel(state, server, channel, fx);
             state.focus = Focus::Composer;
         }

@@ -159,6 +159,9 @@ pub fn ready(name: &str) -> Ready {
             unread_count: 3,
             mention_count: 1,
         }],
+        private_channels: vec![],
+        blocked_user_ids: vec![],
+        user_settings: Default::default(),
     }
 }
 

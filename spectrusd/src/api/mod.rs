@@ -2,6 +2,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod channels;
+pub(crate) mod dms;
 pub(crate) mod extract;
 pub(crate) mod invites;
 pub(crate) mod members;
@@ -68,6 +69,14 @@ fn api_routes() -> Routes {
         .add(M::POST, "/auth/logout-all", auth::logout_everywhere)
         .add(M::GET, "/users/@me", auth::me)
         .add(M::PATCH, "/users/@me", auth::patch_me)
+        // Direct messages, blocks and the member's own settings (`api::dms`).
+        .add(M::GET, "/users/@me/channels", dms::list)
+        .add(M::POST, "/users/@me/channels", dms::open)
+        .add(M::GET, "/users/@me/blocks", dms::blocks)
+        .add(M::PUT, "/users/@me/blocks/{user_id}", dms::block)
+        .add(M::DELETE, "/users/@me/blocks/{user_id}", dms::unblock)
+        .add(M::GET, "/users/@me/settings", dms::settings)
+        .add(M::PATCH, "/users/@me/settings", dms::patch_settings)
         .add(M::GET, "/server", server::get)
         .add(M::PATCH, "/server", server::patch)
         .add(M::GET, "/permissions", server::permissions)

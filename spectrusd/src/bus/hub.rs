@@ -243,6 +243,8 @@ impl Hub {
     }
 
     fn publish_to(&self, event: Dispatch, audience: Audience, log: bool) {
+        // Direct messages are for their participants only, never the operator's stream.
+        let log = log && !matches!(audience, Audience::Channel(ch) if self.access.is_private(ch));
         let mut frame = Vec::with_capacity(256);
         frame.extend_from_slice(br#"{"op":"dispatch","t":""#);
         frame.extend_from_slice(event.name().as_bytes());

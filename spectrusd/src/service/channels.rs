@@ -91,6 +91,11 @@ pub(crate) async fn create(
     check_limits(req.user_limit, req.bitrate, &mut check);
     check_slowmode(req.slowmode_seconds, &mut check);
     check.check(
+        "type",
+        !req.kind.is_private(),
+        "direct messages are opened with POST /users/@me/channels",
+    );
+    check.check(
         "position",
         req.position.is_none_or(|p| p >= 0),
         "must be 0 or more",

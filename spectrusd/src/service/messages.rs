@@ -81,6 +81,7 @@ pub(crate) async fn post(
         .access
         .require_in(user, channel, Permission::MessagesSend)?;
     ensure_text_capable(state, channel)?;
+    super::dms::require_open(state, user, channel).await?;
     state.rates.message(user, channel)?;
     let max = state.config().limits.message_max_chars;
     let mut check = validate::Checker::new();

@@ -9,6 +9,7 @@ pub(crate) mod accounts;
 pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod channels;
+pub(crate) mod dms;
 pub(crate) mod health;
 pub(crate) mod invites;
 pub(crate) mod members;
@@ -81,7 +82,8 @@ impl Actor {
         }
     }
 
-    /// Requires a permission in a channel (hidden channels are "not found").
+    /// Requires a permission in a channel (hidden channels are "not found"; direct messages
+    /// are hidden from the operator too).
     pub(crate) fn require_in(
         self,
         state: &AppState,
@@ -90,11 +92,10 @@ impl Actor {
     ) -> Result<(), ApiError> {
         match self {
             Actor::User(id) => state.access.require_in(id, channel, perm),
-            Actor::Admin { .. } => state
-                .access
-                .channel_kind(channel)
-                .ok_or(ApiError::NotFound("channel"))
-                .map(|_| ()),
+            Actor::Admin { .. } => match state.access.channel_kind(channel) {
+                Some(k) if !k.is_private() => Ok(()),
+                _ => Err(ApiError::NotFound("channel")),
+            },
         }
     }
 

@@ -24,7 +24,7 @@ pub(crate) async fn build(
         .filter(|c| c.kind.carries_messages())
         .map(|c| c.id)
         .collect();
-    let (roles, members, read_states) = state
+    let (roles, members, mut read_states) = state
         .store
         .read(move |c| {
             Ok((
@@ -34,6 +34,9 @@ pub(crate) async fn build(
             ))
         })
         .await?;
+    // Direct messages: their own fields (their read states join the channels').
+    let dms = super::dms::ready_part(state, user).await?;
+    read_states.extend(dms.read_states);
     Ok(Ready {
         session_id,
         user: me,
@@ -44,5 +47,8 @@ pub(crate) async fn build(
         member_count: state.access.member_count(),
         voice_states: state.voice.states_for(&state.access, user),
         read_states,
+        private_channels: dms.channels,
+        blocked_user_ids: dms.blocked,
+        user_settings: dms.settings,
     })
 }

@@ -102,11 +102,13 @@ pub(crate) async fn messages(
                 |what: &str, n: &str| Err(ApiError::field("q", format!("{what} {n:?}")));
             // Every channel carrying messages: when the caller reads them all, the search
             // needs no channel restriction.
-            let all: Vec<Id> = store::channels::list(c)?
+            let mut all: Vec<Id> = store::channels::list(c)?
                 .into_iter()
                 .filter(|ch| ch.kind.carries_messages())
                 .map(|ch| ch.id)
                 .collect();
+            // Direct messages carry messages too (the caller reads only their own).
+            all.extend(store::dms::ids(c)?);
             let hidden: Vec<Id> = all
                 .iter()
                 .filter(|ch| !readable.contains(ch))

@@ -49,11 +49,13 @@ fn overwrites(c: &Connection) -> Result<HashMap<Id, Vec<PermissionOverwrite>>, S
     Ok(map)
 }
 
-/// Every channel with its overwrites, by position.
+/// Every channel with its overwrites, by position (direct messages are not in the tree:
+/// see `dms`).
 pub(crate) fn list(c: &Connection) -> Result<Vec<Channel>, StoreError> {
     let mut ows = overwrites(c)?;
     let mut st = c.prepare_cached(&format!(
-        "SELECT {COLS} FROM channels ORDER BY position, id"
+        "SELECT {COLS} FROM channels
+         WHERE id NOT IN (SELECT channel_id FROM dm_channels) ORDER BY position, id"
     ))?;
     let mut rows = st.query_map([], row)?.collect::<Result<Vec<_>, _>>()?;
     for ch in &mut rows {
@@ -65,8 +67,11 @@ pub(crate) fn list(c: &Connection) -> Result<Vec<Channel>, StoreError> {
 /// One channel with its overwrites.
 pub(crate) fn get(c: &Connection, id: Id) -> Result<Option<Channel>, StoreError> {
     let ch = optional(
-        c.prepare_cached(&format!("SELECT {COLS} FROM channels WHERE id = ?1"))?
-            .query_row([id.0 as i64], row),
+        c.prepare_cached(&format!(
+            "SELECT {COLS} FROM channels
+             WHERE id = ?1 AND id NOT IN (SELECT channel_id FROM dm_channels)"
+        ))?
+        .query_row([id.0 as i64], row),
     )?;
     let Some(mut ch) = ch else { return Ok(None) };
     let mut st = c.prepare_cached("SELECT role_id, allow, deny FROM channel_overwrites WHERE channel_id = ?1 ORDER BY role_id")?;

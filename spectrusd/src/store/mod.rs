@@ -16,6 +16,7 @@ pub(crate) mod backup;
 pub(crate) mod bans;
 pub(crate) mod channels;
 pub(crate) mod disk;
+pub(crate) mod dms;
 pub(crate) mod invites;
 pub mod members;
 pub mod messages;

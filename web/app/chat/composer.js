@@ -14,6 +14,7 @@ import { fuzzyFilter } from "../lib/fuzzy.js";
 import { EMOJI } from "../lib/emoji.js";
 import { Icon } from "../ui/icons.js";
 import { fit } from "./message.js";
+import { mark } from "../dm/store.js";
 import { relativeTime, shortDuration } from "../lib/time.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
@@ -173,7 +174,7 @@ export function Composer({ channel, can }) {
   };
 
   const count = [...text].length;
-  const label = `Message #${channel.name}`;
+  const label = `Message ${mark(channel)}${channel.name}`;
   return html`<div class="composer-wrap">
     ${sugg.length ? html`<div class="autocomplete" role="listbox" id="ac-list" aria-label="Suggestions">
       <div class="ac-title">${tok && tok.kind === "@" ? "Members" : tok && tok.kind === "#" ? "Channels" : "Emoji"}</div>

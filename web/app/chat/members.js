@@ -13,6 +13,7 @@ import { Avatar } from "../ui/avatar.js";
 import { toast } from "../ui/toast.js";
 import { dayLabel } from "../lib/time.js";
 import { volumeOf, setUserVolume } from "../voice/engine.js";
+import { MemberDmActions } from "../dm/view.js";
 
 /** @typedef {import("../net/types.js").Member} Member */
 
@@ -83,6 +84,7 @@ export function MemberPopover({ m, onClose }) {
     </div>
     <div class="mp-body">
       ${memberRoles.length ? html`<h3>Roles</h3><ul class="role-chips">${memberRoles.map((r) => r && html`<li class="role-chip"><span class="role-dot" style=${{ background: r.color || "var(--text-3)" }}></span>${r.name}</li>`)}</ul>` : null}
+      ${self ? null : html`<${MemberDmActions} id=${id} name=${name} onClose=${onClose} />`}
       <h3>Member since</h3><p>${dayLabel(m.joined_at)}</p>
       ${timedOut && m.timeout_until ? html`<p class="warn-text">Timed out until ${new Date(m.timeout_until).toLocaleString()}</p>` : null}
       ${inVoice && !self ? html`<div class="field"><label for="mp-vol">User volume: ${vol}%</label>

@@ -13,6 +13,8 @@ import { focusMessage, scrollToEnd, focusComposer } from "../ui/state.js";
 import { MessageItem } from "./message.js";
 import { prefs } from "../lib/prefs.js";
 import { Icon } from "../ui/icons.js";
+import { BlockedMessage } from "../dm/blocked.js";
+import { isBlocked, mark } from "../dm/store.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
 
@@ -174,19 +176,21 @@ export function MessageList({ channel, can }) {
       // The first unread message shows its author even when it continues a group.
       const grouped = !afterDivider && !prefs.value.compact && !!prev && prev.author.id === m.author.id && dayKey(prev.created_at) === dayKey(m.created_at)
         && Date.parse(m.created_at) - Date.parse(prev.created_at) < GROUP_MS && !prev._state === !m._state;
-      rows.push(html`<${MessageItem} key=${m.nonce && m.author.id === myId ? "n" + m.nonce : m.id} m=${m} grouped=${grouped}
-        canManage=${can("messages:manage")} canReact=${can("reactions:add")} highlight=${highlight === m.id} channelName=${channel.name} />`);
+      const item = html`<${MessageItem} key=${m.nonce && m.author.id === myId ? "n" + m.nonce : m.id} m=${m} grouped=${grouped}
+        canManage=${can("messages:manage")} canReact=${can("reactions:add")} highlight=${highlight === m.id} channelName=${channel.name} />`;
+      // Someone I blocked: collapsed until shown.
+      rows.push(isBlocked(m.author.id) ? html`<${BlockedMessage} key=${"b" + m.id} name=${m.author.display_name || m.author.username}>${item}</${BlockedMessage}>` : item);
       prev = m;
     }
   }
 
   return html`<div class="messages-wrap">
-    <div class="messages" ref=${scroller} onScroll=${onScroll} role="log" aria-label=${`Messages in #${channel.name}`} aria-live="polite" tabindex="0">
+    <div class="messages" ref=${scroller} onScroll=${onScroll} role="log" aria-label=${`Messages in ${mark(channel)}${channel.name}`} aria-live="polite" tabindex="0">
       ${!canRead ? html`<div class="empty"><${Icon} name="shield" size=${32} /><p>You do not have permission to read this channel's history.</p></div>` : null}
       ${log && log.atStart && canRead ? html`<div class="channel-start">
-        <div class="channel-start-icon" aria-hidden="true"><${Icon} name=${channel.type === "voice" ? "speaker" : "hash"} size=${40} /></div>
-        <h2>Welcome to #${channel.name}!</h2>
-        <p class="muted">This is the start of the #${channel.name} channel.${channel.topic ? " " + channel.topic : ""}</p>
+        <div class="channel-start-icon" aria-hidden="true"><${Icon} name=${channel.type === "voice" ? "speaker" : mark(channel) === "@" ? "users" : "hash"} size=${40} /></div>
+        <h2>${mark(channel) === "@" ? channel.name : `Welcome to #${channel.name}!`}</h2>
+        <p class="muted">${mark(channel) === "@" ? `This is the start of your conversation with ${channel.name}.` : html`This is the start of the #${channel.name} channel.${channel.topic ? " " + channel.topic : ""}`}</p>
         ${log.messages.length === 0 && can("messages:send") ? html`<div class="first-message">
           <p><strong>It's quiet in here.</strong> Say hello, share what this channel is for, or drop a link to get things going.</p>
           <button class="btn primary small" onClick=${() => { focusComposer.value++; }}>Write the first message</button>

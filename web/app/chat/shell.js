@@ -26,6 +26,8 @@ import { ServerSettings } from "../admin/view.js";
 import { FirstHour } from "./firsthour.js";
 import { SearchBox, SearchPanel } from "../search/search.js";
 import { PinsButton, PinsPanel } from "../search/pins.js";
+import { privateChannels } from "../dm/store.js";
+import { DmView } from "../dm/view.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
 
@@ -136,12 +138,17 @@ export function Shell({ route }) {
   }, [isReady.value, route.name, wanted, route.name === "channel" ? route.mid : null]);
 
   const c = wanted ? channels.value.get(wanted) : null;
+  // A direct message opens at the same URL as a channel.
+  const dm = wanted && !c ? privateChannels.value.get(wanted) : null;
   useEffect(() => {
     if (!c) return;
     currentChannelId.value = c.id;
     setPrefs({ lastChannel: c.id });
     document.title = document.title.replace(/ \| .*$/, "");
   }, [c ? c.id : null]);
+  useEffect(() => {
+    if (dm) currentChannelId.value = dm.id;
+  }, [dm ? dm.id : null]);
 
   useEffect(() => {
     /** @param {KeyboardEvent} e */
@@ -161,7 +168,7 @@ export function Shell({ route }) {
   const d = drawer.value;
   return html`<div class=${"app" + (prefs.value.memberList ? "" : " no-members") + (d ? " drawer-" + d : "")}>
     <div class="sidebar">${html`<${Sidebar} />`}</div>
-    ${c ? html`<${ChannelView} c=${c} />` : wanted ? html`<main class="chat empty-main"><div class="empty"><h2>Channel not found</h2>
+    ${c ? html`<${ChannelView} c=${c} />` : dm ? html`<${DmView} d=${dm} />` : wanted ? html`<main class="chat empty-main"><div class="empty"><h2>Channel not found</h2>
       <p class="muted">It may have been deleted, or you cannot see it.</p><button class="btn primary" onClick=${() => navigate("/", true)}>Go to ${srv ? srv.name : "the server"}</button></div></main>` : html`<${EmptyMain} />`}
     ${c ? html`<div class="members-col">${html`<${MemberList} />`}</div>` : null}
     ${d ? html`<div class="scrim" aria-hidden="true" onClick=${() => { drawer.value = null; }}></div>` : null}

@@ -20,6 +20,7 @@ import { VoiceBar } from "../voice/voicebar.js";
 import { allowedTabs } from "../admin/view.js";
 import { myPerms } from "../admin/common.js";
 import { showableImage } from "../lib/images.js";
+import { DmSection } from "../dm/sidebar.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
 
@@ -155,6 +156,7 @@ export function Sidebar() {
   const toggle = (id) => setPrefs({ collapsed: collapsed.includes(id) ? collapsed.filter((x) => x !== id) : [...collapsed, id] });
   return html`<div class="sidebar-inner">
     <${ServerHeader} />
+    <${DmSection} />
     <nav class="channel-nav" aria-label="Channels">
       <ul class="ch-list">${top.map((c) => html`<${Item} key=${c.id} c=${c} />`)}</ul>
       ${cats.map((cat) => {

@@ -7,6 +7,7 @@ import { Gateway } from "./gateway.js";
 import { applyReady, applyDispatch, removed, resetStore, sweepTyping } from "./store.js";
 import { logout, clearSession } from "./api.js";
 import { loginNotice } from "../ui/state.js";
+import { applyDmReady, applyDmDispatch } from "../dm/store.js";
 
 /** @type {Gateway|null} */
 let gw = null;
@@ -23,9 +24,10 @@ export function startSession() {
   gw = new Gateway({
     onReady: (d) => {
       applyReady(d);
+      applyDmReady(d);
       for (const f of readyListeners) f();
     },
-    onDispatch: (t, d) => applyDispatch(t, d),
+    onDispatch: (t, d) => { applyDispatch(t, d); applyDmDispatch(t, d); },
     onFrame: (f) => { for (const l of frameListeners) l(f); },
     onAuthLost: (why) => {
       const banned = why.code === "banned" || /banned/i.test(why.message);

@@ -14,8 +14,9 @@ import { signOut, endSession } from "../net/session.js";
 import { navigate } from "../router.js";
 import { micLevel, reopenMic, startMicTest, applyOutput, transmitting } from "../voice/engine.js";
 import { toast } from "../ui/toast.js";
+import { PrivacySettings } from "../dm/view.js";
 
-const TABS = ["Account", "Appearance", "Voice", "Notifications", "Keybinds"];
+const TABS = ["Account", "Privacy", "Appearance", "Voice", "Notifications", "Keybinds"];
 
 /** @param {{label: string, checked: boolean, onChange: (v: boolean) => void, hint?: string}} p */
 function Toggle({ label, checked, onChange, hint }) {
@@ -199,7 +200,7 @@ export function SettingsDialog({ onClose }) {
       </div>
       <div id="settings-panel" class="settings-panel" role="tabpanel" aria-labelledby=${"tab-" + tab}>
         <h2 class="panel-title">${tab}</h2>
-        ${tab === "Account" ? html`<${Account} />` : tab === "Appearance" ? html`<${Appearance} />` : tab === "Voice" ? html`<${Voice} />`
+        ${tab === "Account" ? html`<${Account} />` : tab === "Privacy" ? html`<${PrivacySettings} />` : tab === "Appearance" ? html`<${Appearance} />` : tab === "Voice" ? html`<${Voice} />`
           : tab === "Notifications" ? html`<${Notifications} />` : html`<${Keybinds} />`}
       </div>
     </div>
