@@ -17,6 +17,7 @@ pub(crate) mod bans;
 pub(crate) mod channels;
 pub(crate) mod disk;
 pub(crate) mod invites;
+pub(crate) mod license;
 pub mod members;
 pub mod messages;
 pub(crate) mod roles;
