@@ -27,6 +27,8 @@ pub enum LicenseState {
     Expired,
     /// A key that failed verification.
     Invalid,
+    /// A licence whose last good online check is older than the 7-day offline grace.
+    Lapsed,
 }
 
 impl LicenseState {
@@ -37,16 +39,68 @@ impl LicenseState {
             LicenseState::Valid => "valid",
             LicenseState::Expired => "expired",
             LicenseState::Invalid => "invalid",
+            LicenseState::Lapsed => "lapsed",
         }
     }
 }
 
-/// The licence part of [`Status`].
+/// The licence part of [`Status`], and `GET /admin/v1/license`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct LicenseStatus {
     pub state: LicenseState,
     /// Whether premium features are unlocked.
     pub premium: bool,
+    /// `online` (a key checked against Keygen) or `file` (an offline licence file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The key as `KEY-…last4` (never whole).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The plan's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    /// The last check's code: Keygen's (`VALID`, `SUSPENDED`, …) or the daemon's
+    /// (`UNREACHABLE`, `GRACE_OVER`, `FILE_EXPIRED`, `NOT_CONFIGURED`).
+    #[serde(default)]
+    pub code: String,
+    /// What the state means and what to do, in a sentence.
+    #[serde(default)]
+    pub message: String,
+    /// When the licence itself expires (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// When premium ends unless a good check moves it on: the licence's expiry, the offline
+    /// file's, or the end of the 7-day offline grace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lapses_at: Option<String>,
+    /// The last time the licence checked out as valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_valid_at: Option<String>,
+    /// The last time it was checked at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_checked_at: Option<String>,
+}
+
+/// `POST /admin/v1/license/activate`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ActivateLicense {
+    pub key: String,
+}
+
+/// `POST /admin/v1/license/import`: a Keygen offline licence file's text, and its licence key
+/// when the file is encrypted (else the activated key, if any, is tried).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ImportLicense {
+    pub file: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// `POST /admin/v1/debug/license-clock` (only with `debug.license_clock`): moves the licence
+/// service's clock ahead, for tests of the offline grace.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AdvanceClock {
+    pub seconds: i64,
 }
 
 /// `GET /admin/v1/status`.

@@ -137,10 +137,46 @@ pub enum Command {
         the process that made them (root is 0)."
     )]
     Audit(AuditArgs),
+    /// Activate, check, import or deactivate the premium licence (Keygen).
+    #[command(
+        subcommand,
+        long_about = "Activate, check, import or deactivate the premium licence (Keygen).\n\n\
+        The core is free; a licence unlocks premium features (custom branding). `activate` \
+        checks the key with Keygen (license.keygen_url, license.keygen_account) and activates \
+        this server; the daemon checks it again at start and every 24 hours, and keeps \
+        premium for 7 days while Keygen cannot be reached. Air-gapped servers `import` a \
+        signed offline licence file instead (license.keygen_public_key)."
+    )]
+    License(LicenseCommand),
     /// Print a shell completion script.
     Completions {
         /// The shell.
         shell: CompletionShell,
+    },
+}
+
+/// `license ...`
+#[derive(Debug, Subcommand)]
+pub enum LicenseCommand {
+    /// Check a licence key with Keygen, activate this server for it and keep it.
+    Activate {
+        /// The licence key.
+        key: String,
+    },
+    /// Show the licence: state, plan, when premium lapses, and what to do.
+    Status,
+    /// Check the licence key with Keygen now (the daemon does it every 24 hours).
+    Refresh,
+    /// Release this server from the licence on Keygen and forget the key or file.
+    Deactivate,
+    /// Import a signed Keygen offline licence file (for servers without Internet access).
+    Import {
+        /// The licence file (-----BEGIN LICENSE FILE----- ...).
+        file: PathBuf,
+        /// The licence key, for an encrypted file (aes-256-gcm+ed25519); else the activated
+        /// key, if any, is used.
+        #[arg(long, value_name = "KEY")]
+        key: Option<String>,
     },
 }
 

@@ -264,6 +264,34 @@ impl TlsConfig {
 pub struct DebugConfig {
     /// Serve the voice interop probe `/voice-test.html` (and its script); 404 otherwise.
     pub voice_test_page: bool,
+    /// Let `POST /admin/v1/debug/license-clock` move the licence service's clock ahead
+    /// (tests of the offline grace); 404 otherwise.
+    pub license_clock: bool,
+}
+
+/// The premium licence (Keygen.sh).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LicenseConfig {
+    /// Base URL of Keygen's API.
+    pub keygen_url: String,
+    /// The Keygen account (id or slug) that issues Spectrus licences.
+    pub keygen_account: Option<String>,
+    /// The account's Ed25519 public key (64 hex digits), which signs offline licence files.
+    pub keygen_public_key: Option<String>,
+}
+
+/// Keygen's public API.
+pub const KEYGEN_API: &str = "https://api.keygen.sh";
+
+impl Default for LicenseConfig {
+    fn default() -> Self {
+        LicenseConfig {
+            keygen_url: KEYGEN_API.into(),
+            keygen_account: None,
+            keygen_public_key: None,
+        }
+    }
 }
 
 /// The daemon's whole configuration.
@@ -295,6 +323,7 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub tls: TlsConfig,
     pub debug: DebugConfig,
+    pub license: LicenseConfig,
 }
 
 impl Default for Config {
@@ -316,7 +345,29 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             tls: TlsConfig::default(),
             debug: DebugConfig::default(),
+            license: LicenseConfig::default(),
         }
+    }
+}
+
+impl Config {
+    fn validate_license(&self) -> Result<(), ConfigError> {
+        let url = &self.license.keygen_url;
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(invalid(
+                "license.keygen_url",
+                format!("{url:?} must start with http:// or https://"),
+            ));
+        }
+        if let Some(pk) = &self.license.keygen_public_key
+            && (pk.len() != 64 || !pk.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return Err(invalid(
+                "license.keygen_public_key",
+                "must be the Ed25519 public key as 64 hex digits",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -367,6 +418,11 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_ACME_DIRECTORY", "tls.acme_directory"),
     ("SPECTRUS_ACME_CA", "tls.acme_ca_file"),
     ("SPECTRUS_VOICE_TEST_PAGE", "debug.voice_test_page"),
+    // The licence.
+    ("SPECTRUS_KEYGEN_URL", "license.keygen_url"),
+    ("SPECTRUS_KEYGEN_ACCOUNT", "license.keygen_account"),
+    ("SPECTRUS_KEYGEN_PUBLIC_KEY", "license.keygen_public_key"),
+    ("SPECTRUS_DEBUG_LICENSE_CLOCK", "debug.license_clock"),
 ];
 
 impl Config {
@@ -517,12 +573,17 @@ impl Config {
             "tls.acme_email" => self.tls.acme_email = opt(value),
             "tls.acme_directory" => self.tls.acme_directory = value.to_owned(),
             "tls.acme_ca_file" => self.tls.acme_ca_file = opt(value).map(PathBuf::from),
+            "license.keygen_url" => self.license.keygen_url = value.trim().to_owned(),
+            "license.keygen_account" => self.license.keygen_account = opt(value.trim()),
+            "license.keygen_public_key" => self.license.keygen_public_key = opt(value.trim()),
+            "debug.license_clock" => self.debug.license_clock = parse(value, "true or false")?,
             other => return Err(format!("unknown key {other}")),
         }
         Ok(())
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_license()?;
         if let Some(url) = &self.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {

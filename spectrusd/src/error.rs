@@ -38,8 +38,18 @@ pub enum ApiError {
     Conflict(String),
     #[error("the request body is too large")]
     PayloadTooLarge,
-    #[error("this feature needs a premium licence")]
+    #[error(
+        "this feature needs a premium licence; an operator activates a licence with \
+         `spectrusctl license activate KEY`"
+    )]
     PremiumRequired,
+    /// Keygen (or the offline file) says the licence is not valid; the message says why and
+    /// what to do. Nothing was stored.
+    #[error("{0}")]
+    LicenseRefused(String),
+    /// Keygen could not be reached to activate a licence (network error, timeout, 5xx, 429).
+    #[error("{0}")]
+    KeygenUnreachable(String),
     /// `limit`: how many the bucket holds (`X-RateLimit-Limit`).
     #[error("too many requests; retry in {retry_after_ms} ms")]
     RateLimited { retry_after_ms: u64, limit: u32 },
@@ -73,6 +83,8 @@ impl ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::PremiumRequired => (StatusCode::PAYMENT_REQUIRED, "premium_required"),
+            ApiError::LicenseRefused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "license_refused"),
+            ApiError::KeygenUnreachable(_) => (StatusCode::BAD_GATEWAY, "keygen_unreachable"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Slowmode { .. } => (StatusCode::TOO_MANY_REQUESTS, "slowmode"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),

@@ -19,6 +19,7 @@ pub mod domain;
 pub(crate) mod error;
 pub(crate) mod gateway;
 pub(crate) mod http_server;
+pub(crate) mod license;
 pub mod man;
 pub(crate) mod ratelimit;
 pub(crate) mod reload;

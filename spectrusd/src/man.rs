@@ -183,6 +183,23 @@ pub const KEYS: &[(&str, &str)] = &[
         "debug.voice_test_page",
         "serve the voice interop probe /voice-test.html (a developer's test page; 404 when off)",
     ),
+    // The licence.
+    (
+        "license.keygen_url",
+        "base URL of Keygen's API, where licence keys are validated and this server activated",
+    ),
+    (
+        "license.keygen_account",
+        "the Keygen account (id or slug) that issues Spectrus licences; needed for `spectrusctl license activate`",
+    ),
+    (
+        "license.keygen_public_key",
+        "the Keygen account's Ed25519 public key (64 hex digits) that signs offline licence files (`spectrusctl license import`)",
+    ),
+    (
+        "debug.license_clock",
+        "let POST /admin/v1/debug/license-clock move the licence service's clock ahead (tests of the 7-day offline grace; 404 when off)",
+    ),
 ];
 
 /// The default of `key` as text (`unset` for absent optional values).

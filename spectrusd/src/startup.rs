@@ -333,6 +333,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         None => None,
     };
     let acceptor = tls.clone().map(crate::tls::acceptor).transpose()?;
+    let license = licensing(&config, &store).await?;
     let state: SharedState = Arc::new(AppState {
         auth_limiter: crate::ratelimit::AuthLimiter::new(config.limits.auth_per_minute),
         rates: crate::ratelimit::Rates::new(&config.limits),
@@ -352,6 +353,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         started: Instant::now(),
         voice,
         telemetry,
+        license,
     });
     crate::service::voice::events::spawn(state.clone(), voice_events);
 
@@ -398,6 +400,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         crate::tls::acme::spawn(settings, store.clone(), challenges, shutdown_tx.subscribe());
     }
     spawn_housekeeping(state.clone(), shutdown_tx.subscribe());
+    spawn_revalidation(state.clone(), shutdown_tx.subscribe());
     if let Some(l) = metrics_listener {
         spawn_metrics(l, state.clone(), shutdown_tx.subscribe())?;
     }
@@ -464,6 +467,40 @@ fn spawn_metrics(
     });
     tracing::info!("metrics at http://{addr}/metrics");
     Ok(())
+}
+
+/// The licence service, with the licence last stored and the system clock (which only
+/// `debug.license_clock` lets the admin API move).
+async fn licensing(config: &Config, store: &Store) -> anyhow::Result<crate::license::Licensing> {
+    let record = store.read(store::license::load).await?;
+    let clock = Arc::new(crate::domain::time::SkewClock::default());
+    crate::license::Licensing::new(
+        &config.license,
+        &config.data_dir,
+        record,
+        clock.clone(),
+        config.debug.license_clock.then_some(clock),
+    )
+    .context("cannot start the licence service")
+}
+
+/// Checks the licence key with Keygen at start and every 24 hours.
+fn spawn_revalidation(state: SharedState, mut stop: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(crate::service::license::REVALIDATE_EVERY);
+        loop {
+            let stopping = tokio::select! {
+                _ = tick.tick() => false,
+                _ = stop.wait_for(|v| *v) => true,
+            };
+            if stopping {
+                break;
+            }
+            if let Err(e) = crate::service::license::revalidate(&state).await {
+                tracing::warn!(error = %e, "cannot store the licence check");
+            }
+        }
+    });
 }
 
 fn spawn_housekeeping(state: SharedState, mut stop: watch::Receiver<bool>) {

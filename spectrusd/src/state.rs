@@ -37,6 +37,8 @@ pub(crate) struct AppState {
     pub voice: crate::voice::VoiceService,
     /// Metrics for `/metrics` (no-ops when off).
     pub telemetry: crate::telemetry::Telemetry,
+    /// The premium licence: `license.is_premium()` guards every premium feature.
+    pub license: crate::license::Licensing,
 }
 
 /// The handle handlers receive.

@@ -20,6 +20,7 @@ pub mod completions;
 pub mod events;
 pub mod invites;
 pub mod layout;
+pub mod license;
 pub mod moderation;
 pub mod roles;
 pub mod server;
@@ -82,6 +83,7 @@ pub async fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<()> {
         Command::Layout(c) => layout::run(c, ctx).await,
         Command::Events(a) => events::run(a, ctx).await,
         Command::Audit(a) => audit::run(a, ctx).await,
+        Command::License(c) => license::run(c, ctx).await,
         Command::Completions { shell } => completions::run(*shell, ctx),
     }
 }

@@ -20,11 +20,7 @@ pub async fn status(ctx: &mut Ctx<'_>) -> Result<()> {
 
 /// The status as a two-column table (no header row).
 pub fn status_table(s: &Status) -> Table {
-    let licence = if s.license.premium {
-        format!("{} (premium)", s.license.state.as_str())
-    } else {
-        s.license.state.as_str().to_owned()
-    };
+    let licence = super::license::summary(&s.license);
     let mut t = Table::headless();
     t.row(["version", &s.version]);
     t.row(["uptime", &human_span(s.uptime_seconds)]);
@@ -167,6 +163,9 @@ mod tests {
             license: LicenseStatus {
                 state: LicenseState::Valid,
                 premium: true,
+                plan: Some("Pro".into()),
+                lapses_at: Some("2026-12-13T10:00:00Z".into()),
+                ..Default::default()
             },
         }
     }
@@ -180,7 +179,7 @@ mod tests {
              members   42 (7 online)\n\
              voice     on UDP 0.0.0.0:10000: 1 room, 5 participants\n\
              database  12.0 MiB\n\
-             licence   valid (premium)\n"
+             licence   valid (premium, plan Pro, lapses 2026-12-13T10:00:00Z)\n"
         );
     }
 

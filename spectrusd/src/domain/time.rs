@@ -1,5 +1,6 @@
 //! Time helpers: Unix milliseconds in storage, RFC 3339 on the wire.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use time::OffsetDateTime;
@@ -11,6 +12,32 @@ pub(crate) fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// Where a rule that depends on the time reads it, injected so tests can move it.
+pub(crate) trait Clock: Send + Sync {
+    /// Now, in Unix milliseconds.
+    fn now_ms(&self) -> i64;
+}
+
+/// The system clock plus an offset that only moves forward when asked (tests of the licence's
+/// offline grace move it days ahead; it is zero otherwise).
+#[derive(Debug, Default)]
+pub(crate) struct SkewClock {
+    offset_ms: AtomicI64,
+}
+
+impl SkewClock {
+    /// Moves this clock `ms` milliseconds ahead.
+    pub(crate) fn advance(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+}
+
+impl Clock for SkewClock {
+    fn now_ms(&self) -> i64 {
+        now_ms().saturating_add(self.offset_ms.load(Ordering::Relaxed))
+    }
 }
 
 /// Unix milliseconds as an RFC 3339 UTC string.
@@ -38,5 +65,13 @@ mod tests {
         assert_eq!(s, "2026-01-01T00:00:00.123Z");
         assert_eq!(parse_rfc3339(&s), Some(1_767_225_600_123));
         assert_eq!(parse_rfc3339("yesterday"), None);
+    }
+
+    #[test]
+    fn skew_clock_moves_ahead() {
+        let c = SkewClock::default();
+        let before = c.now_ms();
+        c.advance(86_400_000);
+        assert!(c.now_ms() >= before + 86_400_000);
     }
 }

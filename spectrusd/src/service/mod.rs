@@ -28,6 +28,7 @@ pub(crate) mod voice;
 // Admin socket (operator) use cases.
 pub(crate) mod backup;
 pub(crate) mod layout;
+pub(crate) mod license;
 pub(crate) mod status;
 pub(crate) mod users;
 

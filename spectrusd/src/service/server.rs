@@ -15,7 +15,7 @@ use crate::store;
 /// `GET /server`.
 pub(crate) async fn info(state: &AppState) -> Result<ServerInfo, ApiError> {
     let cfg = state.config();
-    let (name, description, icon_url, registration) = state
+    let (name, description, icon_url, registration, branding) = state
         .store
         .read(|c| {
             Ok((
@@ -23,14 +23,21 @@ pub(crate) async fn info(state: &AppState) -> Result<ServerInfo, ApiError> {
                 store::settings::get(c, "description")?,
                 store::settings::get(c, "icon_url")?,
                 store::settings::get(c, "registration")?,
+                stored_branding(c)?,
             ))
         })
         .await?;
+    // A lapsed licence keeps the stored branding but stops applying it.
+    let premium = state.license.is_premium();
     Ok(ServerInfo {
         name: name.unwrap_or_else(|| cfg.server_name.clone()),
         description,
         icon_url,
-        branding: Branding::default(),
+        branding: if premium {
+            branding
+        } else {
+            Branding::default()
+        },
         registration: match registration.as_deref() {
             Some("open") => RegistrationPolicy::Open,
             Some("invite") => RegistrationPolicy::Invite,
@@ -38,7 +45,7 @@ pub(crate) async fn info(state: &AppState) -> Result<ServerInfo, ApiError> {
         },
         version: env!("CARGO_PKG_VERSION").to_owned(),
         voice_enabled: state.voice.enabled(),
-        premium: false,
+        premium,
         setup_required: state.access.owner().is_none(),
         owner_id: state.access.owner(),
     })
@@ -51,10 +58,13 @@ pub(crate) async fn patch(
     req: PatchServer,
 ) -> Result<ServerInfo, ApiError> {
     actor.require(state, Permission::ServerManage)?;
-    if req.branding.is_some() {
+    if req.branding.is_some() && !state.license.is_premium() {
         return Err(ApiError::PremiumRequired);
     }
     let mut check = validate::Checker::new();
+    if let Some(b) = &req.branding {
+        check_branding(&mut check, b);
+    }
     if let Some(n) = &req.name {
         check.field(
             "name",
@@ -87,6 +97,11 @@ pub(crate) async fn patch(
         if let Some(r) = req.registration {
             store::settings::set(c, "registration", Some(r.as_str()))?;
         }
+        if let Some(b) = &req.branding {
+            store::settings::set(c, BRANDING_APP_NAME, b.app_name.as_deref().map(str::trim))?;
+            store::settings::set(c, BRANDING_ACCENT, b.accent_color.as_deref())?;
+            store::settings::set(c, BRANDING_LOGO, b.logo_url.as_deref())?;
+        }
         Ok(entry.write(c, changes)?)
     })
     .await?;
@@ -95,4 +110,49 @@ pub(crate) async fn patch(
         .hub
         .publish(Dispatch::ServerUpdate(info.clone()), Audience::All);
     Ok(info)
+}
+
+/// Where the branding is stored (settings keys).
+const BRANDING_APP_NAME: &str = "branding.app_name";
+const BRANDING_ACCENT: &str = "branding.accent_color";
+const BRANDING_LOGO: &str = "branding.logo_url";
+
+/// The stored branding (applied only while premium).
+fn stored_branding(c: &rusqlite::Connection) -> Result<Branding, store::StoreError> {
+    Ok(Branding {
+        app_name: store::settings::get(c, BRANDING_APP_NAME)?,
+        accent_color: store::settings::get(c, BRANDING_ACCENT)?,
+        logo_url: store::settings::get(c, BRANDING_LOGO)?,
+    })
+}
+
+/// Branding rules: a name of 1-64 characters, an accent colour `#rrggbb`, a logo that is an
+/// http(s) URL or a path on this server (`/…`). A field left null is cleared.
+fn check_branding(check: &mut validate::Checker, b: &Branding) {
+    if let Some(name) = &b.app_name {
+        let n = name.trim().chars().count();
+        check.check(
+            "branding.app_name",
+            (1..=64).contains(&n),
+            "must be 1 to 64 characters",
+        );
+    }
+    if let Some(color) = &b.accent_color {
+        let ok = color.len() == 7
+            && color.starts_with('#')
+            && color[1..].bytes().all(|b| b.is_ascii_hexdigit());
+        check.check("branding.accent_color", ok, "must be a colour like #5865f2");
+    }
+    if let Some(logo) = &b.logo_url {
+        let ok =
+            (logo.starts_with("https://") || logo.starts_with("http://") || logo.starts_with('/'))
+                && logo.len() <= 2048
+                && !logo.starts_with("//")
+                && !logo.chars().any(char::is_whitespace);
+        check.check(
+            "branding.logo_url",
+            ok,
+            "must be an http(s) URL or a path on this server starting with /",
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! What the daemon says about itself to its operator: `spectrusctl status`.
 
-use spectrus_proto::admin::{LicenseStatus, Status};
+use spectrus_proto::admin::Status;
 
 use crate::state::AppState;
 
@@ -16,7 +16,7 @@ pub(crate) fn status(state: &AppState) -> Status {
         voice_participants: participants as u64,
         voice: Some(state.voice.status()),
         database_bytes: database_bytes(state.store.path()),
-        license: LicenseStatus::default(),
+        license: state.license.status(),
     }
 }
 

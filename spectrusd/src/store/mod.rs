@@ -18,6 +18,7 @@ pub(crate) mod channels;
 pub(crate) mod disk;
 pub(crate) mod dms;
 pub(crate) mod invites;
+pub(crate) mod license;
 pub mod members;
 pub mod messages;
 pub(crate) mod roles;

@@ -4,6 +4,7 @@
 
 mod community;
 mod events;
+mod license;
 mod moderation;
 mod server;
 mod users;
@@ -38,6 +39,11 @@ pub(crate) fn router(state: AdminState) -> Router {
         .route("/layout", get(server::layout_export))
         .route("/layout/apply", post(server::layout_apply))
         .route("/events", get(events::events))
+        .route("/license", get(license::show).delete(license::deactivate))
+        .route("/license/activate", post(license::activate))
+        .route("/license/import", post(license::import))
+        .route("/license/refresh", post(license::refresh))
+        .route("/debug/license-clock", post(license::advance_clock))
         .route("/audit-log", get(server::audit_log))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{user}", get(users::show).delete(users::delete))
