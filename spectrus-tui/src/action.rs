@@ -75,6 +75,13 @@ pub enum Action {
         /// The messages.
         messages: Vec<Message>,
     },
+    /// A direct message was opened (or found) with `/dm`: listed and opened.
+    DmOpened {
+        /// Which server.
+        server: ServerKey,
+        /// The conversation.
+        channel: spectrus_proto::model::PrivateChannel,
+    },
     /// Search results or a pinned list arrived: shown as a list to jump from.
     Found {
         /// Which server.

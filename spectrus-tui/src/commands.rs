@@ -25,6 +25,8 @@ pub enum SlashCommand {
     Search(String),
     /// `/pins`: the open channel's pinned messages.
     Pins,
+    /// `/dm NAME`: open (or start) a direct message with a member.
+    Dm(String),
     /// `/jump LINK`: open a message link (`…/channels/<cid>/<mid>`) in context.
     Jump(String),
     /// `/volume @name PERCENT`: how loud one participant plays (0 to [`MAX_VOLUME`]).
@@ -44,7 +46,7 @@ pub const MAX_VOLUME: u16 = 200;
 pub enum CommandError {
     /// No such command.
     #[error(
-        "unknown command /{0} (try /join, /leave, /mute, /deafen, /volume, /nick, /reply, /react, /invite, /search, /pins, /jump)"
+        "unknown command /{0} (try /join, /leave, /mute, /deafen, /volume, /nick, /reply, /react, /invite, /search, /pins, /jump, /dm)"
     )]
     Unknown(String),
     /// A required argument is missing.
@@ -81,6 +83,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "search messages (from: in:# has:link …)",
     ),
     ("pins", "/pins", "the channel's pinned messages"),
+    ("dm", "/dm name", "open a direct message with a member"),
     ("jump", "/jump link", "open a message link in context"),
 ];
 
@@ -118,6 +121,13 @@ pub fn parse(text: &str) -> Option<Result<SlashCommand, CommandError>> {
                 what: "words or filters",
             }),
         "pins" => Ok(SlashCommand::Pins),
+        "dm" => match arg {
+            Some(a) => Ok(SlashCommand::Dm(a.trim_start_matches('@').to_owned())),
+            None => Err(CommandError::MissingArgument {
+                command: "dm",
+                what: "a member's name",
+            }),
+        },
         "jump" => arg
             .map(SlashCommand::Jump)
             .ok_or(CommandError::MissingArgument {

@@ -106,6 +106,13 @@ pub enum Effect {
         /// Channel.
         channel: Id,
     },
+    /// `POST /users/@me/channels`: open (or find) the direct message with `user`.
+    OpenDm {
+        /// Which server.
+        server: ServerKey,
+        /// The other person.
+        user: Id,
+    },
     /// `POST /channels/{channel}/ack`.
     Ack {
         /// Which server.

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use spectrus_proto::Id;
 use spectrus_proto::model::{
-    Channel, ChannelType, Member, Message, Presence, ReadState, Role, ServerInfo, User, VoiceState,
+    Channel, ChannelType, Member, Message, Presence, PrivateChannel, ReadState, Role, ServerInfo,
+    User, VoiceState,
 };
 
 use crate::composer::Composer;
@@ -184,6 +185,46 @@ pub struct ServerState {
     pub pending_ack: Option<PendingAck>,
     /// The username last used here (pre-fills the login form).
     pub username: Option<String>,
+    /// Users we blocked (their messages are collapsed).
+    pub blocked: HashSet<Id>,
+    /// Each direct message's newest message id as `ready` said (list order).
+    pub dm_last: HashMap<Id, Option<Id>>,
+}
+
+/// How a channel is named in titles: "#general", or a direct message's "@alice".
+pub fn channel_label(c: &Channel) -> String {
+    if c.kind.is_private() {
+        c.name.clone()
+    } else {
+        format!("#{}", c.name)
+    }
+}
+
+/// A direct message as a channel of the list: named "@alice" (or "@alice, bob" for a group).
+pub fn dm_channel(p: &PrivateChannel) -> Channel {
+    let names: Vec<&str> = p
+        .recipients
+        .iter()
+        .map(|u| {
+            if u.display_name.is_empty() {
+                u.username.as_str()
+            } else {
+                u.display_name.as_str()
+            }
+        })
+        .collect();
+    Channel {
+        id: p.id,
+        kind: p.kind,
+        name: format!("@{}", names.join(", ")),
+        topic: None,
+        parent_id: None,
+        position: 0,
+        permission_overwrites: Vec::new(),
+        user_limit: None,
+        bitrate: None,
+        slowmode_seconds: 0,
+    }
 }
 
 impl ServerState {
@@ -213,6 +254,8 @@ impl ServerState {
             selected_message: None,
             pending_ack: None,
             username: None,
+            blocked: HashSet::new(),
+            dm_last: HashMap::new(),
         }
     }
 
@@ -229,16 +272,27 @@ impl ServerState {
         self.channels.iter().find(|c| c.id == id)
     }
 
-    /// Channels in the order the list shows them: uncategorised first, then each category
-    /// followed by its children, each group by position then id.
+    /// Channels in the order the list shows them: direct messages first (the most recently
+    /// active first), then uncategorised channels, then each category followed by its
+    /// children, each group by position then id.
     pub fn ordered_channels(&self) -> Vec<&Channel> {
         let key = |c: &&Channel| (c.position, c.id);
+        let mut dms: Vec<&Channel> = self
+            .channels
+            .iter()
+            .filter(|c| c.kind.is_private())
+            .collect();
+        dms.sort_by_key(|c| std::cmp::Reverse(self.last_activity(c.id)));
         let mut top: Vec<&Channel> = self
             .channels
             .iter()
-            .filter(|c| c.kind != ChannelType::Category && parent_missing(self, c))
+            .filter(|c| {
+                c.kind != ChannelType::Category && !c.kind.is_private() && parent_missing(self, c)
+            })
             .collect();
         top.sort_by_key(key);
+        dms.extend(top);
+        let top = dms;
         let mut cats: Vec<&Channel> = self
             .channels
             .iter()
@@ -257,6 +311,31 @@ impl ServerState {
             out.extend(kids);
         }
         out
+    }
+
+    /// The newest message known in a channel (for ordering direct messages), else its id.
+    fn last_activity(&self, channel: Id) -> Id {
+        self.messages
+            .get(&channel)
+            .and_then(|m| m.messages.keys().next_back().copied())
+            .or_else(|| self.dm_last.get(&channel).copied().flatten())
+            .unwrap_or(channel)
+    }
+
+    /// Whether `user` is someone we blocked (their messages are collapsed).
+    pub fn is_blocked(&self, user: Id) -> bool {
+        self.blocked.contains(&user)
+    }
+
+    /// Adds (or refreshes) a direct message in the channel list, named after the other
+    /// people.
+    pub fn upsert_dm(&mut self, p: &PrivateChannel) {
+        self.dm_last.insert(p.id, p.last_message_id);
+        let c = dm_channel(p);
+        match self.channels.iter_mut().find(|x| x.id == c.id) {
+            Some(old) => *old = c,
+            None => self.channels.push(c),
+        }
     }
 
     /// Channels that can be opened (not categories), in list order.

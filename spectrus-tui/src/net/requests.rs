@@ -123,6 +123,10 @@ pub async fn run(ctx: Arc<Ctx>, link: Link, effect: Effect) {
                 error: human(&e),
             },
         }),
+        Effect::OpenDm { user, .. } => Some(match c.open_dm(&[user]).await {
+            Ok(channel) => Action::DmOpened { server, channel },
+            Err(e) => failed("direct message", &e),
+        }),
         Effect::Ack {
             channel, message, ..
         } => {

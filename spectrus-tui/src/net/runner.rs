@@ -319,6 +319,7 @@ impl EffectRunner for ClientRunner {
             | Effect::FetchHistory { server, .. }
             | Effect::Search { server, .. }
             | Effect::FetchPins { server, .. }
+            | Effect::OpenDm { server, .. }
             | Effect::Ack { server, .. }
             | Effect::SendTyping { server, .. }
             | Effect::React { server, .. }

@@ -52,6 +52,11 @@ fn dispatch(state: &mut AppState, server: ServerKey, d: Dispatch, fx: &mut Vec<E
         }
         Dispatch::VoiceStateUpdate(v) => voice_state_update(state, server, v),
         Dispatch::Speaking(sp) => speaking(state, server, &sp),
+        Dispatch::PrivateChannelCreate(p) => {
+            if let Some(s) = state.server_mut(server) {
+                s.upsert_dm(&p);
+            }
+        }
         // An event this client does not show (or does not know: a newer server).
         _ => {}
     }
@@ -70,6 +75,11 @@ fn ready(state: &mut AppState, server: ServerKey, ready: Ready, fx: &mut Vec<Eff
     s.me = Some(ready.user);
     s.info = Some(ready.server);
     s.channels = ready.channels;
+    s.dm_last.clear();
+    for p in &ready.private_channels {
+        s.upsert_dm(p);
+    }
+    s.blocked = ready.blocked_user_ids.into_iter().collect();
     s.roles = ready.roles;
     s.members = ready.members.into_iter().map(|m| (m.user.id, m)).collect();
     s.member_count = ready.member_count;

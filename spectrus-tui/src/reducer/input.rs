@@ -492,6 +492,13 @@ fn run_command(state: &mut AppState, cmd: SlashCommand, fx: &mut Vec<Effect>) {
         SlashCommand::Nick(nick) => fx.push(Effect::SetNick { server, nick }),
         SlashCommand::Invite => fx.push(Effect::CreateInvite { server }),
         SlashCommand::Search(query) => fx.push(Effect::Search { server, query }),
+        SlashCommand::Dm(name) => match s.find_member(&name) {
+            Some(user) if Some(user) == s.me.as_ref().map(|u| u.id) => {
+                state.notify("you cannot message yourself", true);
+            }
+            Some(user) => fx.push(Effect::OpenDm { server, user }),
+            None => state.notify(format!("no member called {name}"), true),
+        },
         SlashCommand::Pins => match s.active_channel {
             Some(channel) => fx.push(Effect::FetchPins { server, channel }),
             None => state.notify("open a channel first", true),

@@ -71,6 +71,15 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         } => {
             nav::history_loaded(state, server, channel, before, messages);
         }
+        Action::DmOpened { server, channel } => {
+            if let Some(s) = state.server_mut(server) {
+                s.upsert_dm(&channel);
+            }
+            if state.active == Some(server) {
+                nav::open_channel(state, server, channel.id, &mut fx);
+                state.focus = crate::state::Focus::Composer;
+            }
+        }
         Action::Found {
             server,
             title,

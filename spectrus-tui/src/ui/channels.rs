@@ -64,6 +64,9 @@ fn row_line(row: &ChannelRow, width: usize, theme: &Theme) -> Line<'static> {
         } => {
             let sigil = if *kind == ChannelType::Voice {
                 "♪"
+            } else if kind.is_private() {
+                // Named "@alice" already.
+                ""
             } else {
                 "#"
             };

@@ -21,10 +21,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let channel = s
         .active_channel
         .and_then(|c| s.channel(c))
-        .map(|c| c.name.clone())
+        .map(crate::state::channel_label)
         .unwrap_or_default();
     let title = match state.composer.mode {
-        ComposeMode::New => format!("Message #{channel}"),
+        ComposeMode::New => format!("Message {channel}"),
         ComposeMode::Reply(id) => {
             let who = s
                 .active_messages()

@@ -15,7 +15,7 @@ use spectrus_proto::model::Message;
 
 use super::text::{message_time, truncate, wrap};
 use crate::config::{Theme, parse_color};
-use crate::state::{AppState, Focus, ServerState};
+use crate::state::{AppState, Focus, ServerState, channel_label};
 
 /// The new-message marker's label.
 pub const NEW_MARKER: &str = " new ";
@@ -29,8 +29,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let title = match s.active_channel.and_then(|c| s.channel(c)) {
         Some(c) => {
             let mut t = match &c.topic {
-                Some(t) if !t.is_empty() => format!("#{} — {}", c.name, t),
-                _ => format!("#{}", c.name),
+                Some(t) if !t.is_empty() => format!("{} — {}", channel_label(c), t),
+                _ => channel_label(c),
             };
             if c.slowmode_seconds > 0 {
                 t.push_str(&format!(
@@ -227,6 +227,12 @@ fn message_block(
         Span::styled(format!("{hm} "), time_style),
         Span::styled(format!("{} ", author_name(s, m)), name_style),
     ];
+    if s.is_blocked(m.author.id) {
+        // Someone we blocked: collapsed (the browser client can show it).
+        spans.push(Span::styled(BLOCKED_MESSAGE, dim));
+        out.extend(wrap(&spans, width, 6));
+        return out;
+    }
     spans.extend(content_spans(s, &m.content, theme));
     if m.edited_at.is_some() {
         spans.push(Span::styled(" (edited)", dim));
@@ -289,6 +295,9 @@ pub fn pings_me(s: &ServerState, m: &Message) -> bool {
             .get(&me)
             .is_some_and(|mine| m.mention_roles.iter().any(|r| mine.roles.contains(r)))
 }
+
+/// What a blocked user's message shows instead of its text.
+pub const BLOCKED_MESSAGE: &str = "Blocked message";
 
 /// Message content as styled spans: the markdown subset, mentions as names.
 pub fn content_spans(s: &ServerState, content: &str, theme: &Theme) -> Vec<Span<'static>> {

@@ -47,6 +47,11 @@ pub enum ChannelRow {
     },
 }
 
+/// The heading above direct messages.
+pub const DM_HEADING: &str = "Direct Messages";
+/// The heading above the uncategorised channels when direct messages are listed above them.
+pub const CHANNELS_HEADING: &str = "Channels";
+
 /// The rows for a server.
 pub fn rows(s: &ServerState, voice: &Voice) -> Vec<ChannelRow> {
     let joined = match voice.status {
@@ -58,7 +63,22 @@ pub fn rows(s: &ServerState, voice: &Voice) -> Vec<ChannelRow> {
         _ => None,
     };
     let mut out = Vec::new();
+    let mut in_dms = false;
     for c in s.ordered_channels() {
+        // Direct messages come first under their own heading; the server's channels follow.
+        if c.kind.is_private() && !in_dms {
+            in_dms = true;
+            out.push(ChannelRow::Category {
+                name: DM_HEADING.into(),
+            });
+        } else if in_dms && !c.kind.is_private() {
+            in_dms = false;
+            if c.kind != ChannelType::Category {
+                out.push(ChannelRow::Category {
+                    name: CHANNELS_HEADING.into(),
+                });
+            }
+        }
         if c.kind == ChannelType::Category {
             out.push(ChannelRow::Category {
                 name: c.name.clone(),
