@@ -267,6 +267,19 @@ impl ServerState {
         }
     }
 
+    /// The name the channel list's header shows: the app name of the server's premium
+    /// branding when it has one (the server sends none once its licence lapses), else
+    /// [`ServerState::display_name`].
+    pub fn header_name(&self) -> String {
+        self.info
+            .as_ref()
+            .and_then(|i| i.branding.app_name.as_deref())
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.display_name())
+    }
+
     /// A channel by id.
     pub fn channel(&self, id: Id) -> Option<&Channel> {
         self.channels.iter().find(|c| c.id == id)

@@ -563,3 +563,39 @@ fn channel_header_shows_slowmode_and_a_refused_post_says_why() {
         "{out}"
     );
 }
+
+#[test]
+fn premium_branding_names_the_header_and_colours_the_focus_until_it_lapses() {
+    let (mut s, k) = chat_state();
+    s.focus = Focus::Channels;
+    let mut branded = info("Spectrus HQ");
+    branded.premium = true;
+    branded.branding = spectrus_proto::model::Branding {
+        app_name: Some("Owl Chat".into()),
+        accent_color: Some("#ff8800".into()),
+        logo_url: None,
+    };
+    run(&mut s, [gw(k, Dispatch::ServerUpdate(branded))]);
+    // The colour of the channel list's top border, just left of its title.
+    let header = |s: &AppState, title: &str| {
+        let mut t =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("terminal");
+        t.draw(|f| spectrus_tui::ui::draw(f, s)).expect("draw");
+        let lines = screen_lines(t.backend());
+        let y = lines.iter().position(|l| l.contains(title))?;
+        let x = lines[y][..lines[y].find(title)?].chars().count() as u16;
+        Some(t.backend().buffer()[(x.saturating_sub(1), y as u16)].fg)
+    };
+    assert_eq!(
+        header(&s, "Owl Chat"),
+        Some(Color::Rgb(0xff, 0x88, 0x00)),
+        "{}",
+        screen(&s, 80, 24)
+    );
+    // The licence lapses: the server sends no branding, and the defaults are back.
+    run(&mut s, [gw(k, Dispatch::ServerUpdate(info("Spectrus HQ")))]);
+    assert_eq!(header(&s, "Owl Chat"), None);
+    let colour = header(&s, "Spectrus HQ").expect("the server's name heads the list");
+    assert_ne!(colour, Color::Rgb(0xff, 0x88, 0x00));
+    assert_eq!(colour, spectrus_tui::ui::theme(&s).accent);
+}

@@ -30,12 +30,17 @@ options.debounceRendering = (cb) => {
 
 /** @typedef {import("./net/types.js").ServerInfo} ServerInfo */
 
-/** Apply the server's accent colour (branding) as the --accent token. @param {ServerInfo|null} s */
+/**
+ * Apply the server's branding (premium; all null otherwise): the accent colour as the --accent
+ * token, and before login the app name as the page title (in the app the title also counts
+ * unread messages: attention.js). @param {ServerInfo|null} s
+ */
 function applyBranding(s) {
   const c = s && s.branding && s.branding.accent_color;
   const root = document.documentElement;
   if (c && /^#[0-9a-fA-F]{6}$/.test(c)) root.style.setProperty("--accent", c);
   else root.style.removeProperty("--accent");
+  if (s && !liveServer.value) document.title = (s.branding && s.branding.app_name) || "Spectrus";
 }
 
 function OfflineBanner() {

@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     };
     let focused = state.focus == Focus::Channels;
-    let inner = super::titled_pane(frame, area, &s.display_name(), focused, theme);
+    let inner = super::titled_pane(frame, area, &s.header_name(), focused, theme);
     let rows = rows(s, &state.voice);
     let cursor = cursor_row(&rows, state.channel_cursor);
     let offset = scroll_offset(cursor, inner.height as usize);

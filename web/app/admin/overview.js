@@ -111,12 +111,14 @@ export function Branding() {
       <ul class="premium-list">
         <li><strong>App name</strong> shown in the browser tab and on the login screen.</li>
         <li><strong>Accent colour</strong> across the whole client, with a live preview here.</li>
-        <li><strong>Logo</strong> on the login and invite pages.</li>
+        <li><strong>Logo</strong> in the sidebar header and on the login and invite pages.</li>
       </ul>
       <h3>How to activate it</h3>
       <p>Premium is switched on by the server's operator, not from the browser: the person who runs
-        Spectrus installs a licence file on the server machine with <code>spectrusctl</code>. Once it is
-        active, this tab turns into the branding editor.</p>
+        Spectrus activates a licence key with <code>spectrusctl license activate KEY</code>, or on a
+        server without Internet access installs a licence file on the server machine with
+        <code>spectrusctl license import FILE</code>. Once it is active, this tab turns into the
+        branding editor by itself.</p>
     </section>`;
   }
   const save = async (/** @type {Event} */ e) => {
@@ -134,7 +136,8 @@ export function Branding() {
     <div class="field"><label for="br-name">App name</label><input id="br-name" class="input" value=${appName} maxlength="64" onInput=${(/** @type {Event} */ e) => setAppName(val(e))} /></div>
     <div class="field"><label for="br-accent">Accent colour</label><input id="br-accent" type="color" value=${accent} onInput=${(/** @type {Event} */ e) => setAccent(val(e))} />
       <div class="field-hint">The whole client previews it while this tab is open.</div></div>
-    <div class="field"><label for="br-logo">Logo URL</label><input id="br-logo" class="input" type="url" value=${logo} onInput=${(/** @type {Event} */ e) => setLogo(val(e))} /></div>
+    <div class="field"><label for="br-logo">Logo URL</label><input id="br-logo" class="input" type="text" inputmode="url" value=${logo} aria-describedby="br-logo-hint" onInput=${(/** @type {Event} */ e) => setLogo(val(e))} />
+      <div class="field-hint" id="br-logo-hint">An image on this server (a path such as <code>/logo.png</code>) or an http(s) URL; the browser shows only images from this server.</div></div>
     <button class="btn primary" type="submit">Save branding</button>
     <${Note} msg=${msg} />
   </form>`;

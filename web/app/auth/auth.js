@@ -17,8 +17,10 @@ import { asset } from "../lib/assets.js";
 /** @param {{children: any, server: ServerInfo|null}} p */
 function Card({ children, server }) {
   const name = server ? server.branding.app_name || "Spectrus" : "Spectrus";
+  // Premium branding: the server's logo instead of Spectrus's (when this page may load it).
+  const logo = (server && showableImage(server.branding.logo_url)) || asset("icons/icon.svg");
   return html`<div class="auth-page">
-    <div class="auth-brand" aria-hidden="true"><img src=${asset("icons/icon.svg")} alt="" width="28" height="28" /> ${name}</div>
+    <div class="auth-brand" aria-hidden="true"><img class="brand-logo" src=${logo} alt="" width="28" height="28" /> ${name}</div>
     <main class="auth-card">${children}</main>
   </div>`;
 }

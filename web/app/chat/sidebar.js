@@ -110,6 +110,8 @@ function ServerHeader() {
   const [open, setOpen] = useState(false);
   const s = server.value;
   const name = s ? s.name : "Spectrus";
+  // Premium branding's logo first, then the server's icon.
+  const icon = s ? showableImage(s.branding && s.branding.logo_url) || showableImage(s.icon_url) : null;
   const close = () => {
     setOpen(false);
     const b = document.getElementById("server-menu-btn");
@@ -117,7 +119,7 @@ function ServerHeader() {
   };
   return html`<div class="server-header">
     <button id="server-menu-btn" class="server-btn" aria-haspopup="menu" aria-expanded=${open ? "true" : "false"} aria-label=${name} onClick=${() => setOpen(!open)}>
-      ${s && showableImage(s.icon_url) ? html`<img class="server-icon" src=${showableImage(s.icon_url)} alt="" />` : html`<span class="server-icon" aria-hidden="true">${name.slice(0, 1).toUpperCase()}</span>`}
+      ${icon ? html`<img class="server-icon" src=${icon} alt="" />` : html`<span class="server-icon" aria-hidden="true">${name.slice(0, 1).toUpperCase()}</span>`}
       <span class="server-name">${name}</span>
       <${Icon} name=${open ? "x" : "chevron"} size=${18} />
     </button>
