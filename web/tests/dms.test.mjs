@@ -69,6 +69,18 @@ test("alice messages bob from the member list; bob sees it unread and replies li
   await screenshot(a, "dm-conversation");
 });
 
+test("at phone width the conversations are in the channels drawer and the DM view fits", async () => {
+  const { page } = await newPage(s.browser, s.problems, { who: "bob-phone", baseURL: s.daemon.url, width: 390, height: 844 });
+  await logIn(page, "bob");
+  await page.goto(`/channels/${w.dm}`);
+  await log(page, "alice").getByRole("article").filter({ hasText: "hello alice" }).waitFor();
+  await screenshot(page, "dm-conversation-390");
+  await page.getByRole("button", { name: "Open channels" }).click();
+  await dmNav(page).getByRole("link", { name: /^alice/ }).waitFor();
+  await screenshot(page, "dm-drawer-390");
+  await page.close();
+});
+
 test("carol, not in the conversation, gets the not-found state at its URL and no list entry", async () => {
   const c = w.c;
   await c.goto(`/channels/${w.dm}`);
