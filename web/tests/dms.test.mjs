@@ -9,7 +9,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { suite } from "./lib/suite.mjs";
-import { newPage, screenshot } from "./lib/browser.mjs";
+import { newPage, screenshot, eventually } from "./lib/browser.mjs";
 import { Api } from "./lib/api.mjs";
 import { logIn } from "./lib/ui.mjs";
 
@@ -59,6 +59,8 @@ test("alice messages bob from the member list; bob sees it unread and replies li
   const b = w.b;
   const item = dmNav(b).getByRole("link", { name: "alice, 1 unread" });
   await item.waitFor();
+  // An unread DM counts in the tab title like a mention.
+  await eventually(async () => /^\(1\) /.test(await b.title()), "the tab title to count the DM");
   await screenshot(b, "dm-unread");
   await item.click();
   await log(b, "alice").getByRole("article").filter({ hasText: "hi bob, a secret" }).waitFor();
