@@ -83,6 +83,16 @@ test("at phone width the conversations are in the channels drawer and the DM vie
   await page.close();
 });
 
+test("the quick switcher finds a conversation by name", async () => {
+  const a = w.a;
+  await a.keyboard.press("Control+k");
+  const box = a.getByRole("combobox", { name: "Search channels" });
+  await box.fill("bo");
+  await a.getByRole("option", { name: /@bob/ }).waitFor();
+  await box.press("Enter");
+  await log(a, "bob").waitFor();
+});
+
 test("carol, not in the conversation, gets the not-found state at its URL and no list entry", async () => {
   const c = w.c;
   await c.goto(`/channels/${w.dm}`);
