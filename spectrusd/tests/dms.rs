@@ -339,3 +339,27 @@ async fn opening_new_dms_is_rate_limited_per_member() {
     // Asking for the pair's existing DM creates nothing and is not limited.
     assert_eq!(alice.open_dm(&[bob_id]).await.unwrap().id, dm.id);
 }
+
+#[tokio::test]
+async fn search_stays_private_with_many_conversations() {
+    let d = TestDaemon::start().await.unwrap();
+    let owner = d.owner().await.unwrap();
+    let alice = d.member(&owner, "alice").await.unwrap();
+    let bob = d.member(&owner, "bob").await.unwrap();
+    let carol = d.member(&owner, "carol").await.unwrap();
+    let (owner_id, bob_id) = (id(&owner).await, id(&bob).await);
+    // More conversations than search excludes inside the index: each one carol is not in.
+    let mut last = Id(0);
+    for _ in 0..70 {
+        last = alice.open_dm(&[bob_id, owner_id]).await.unwrap().id;
+    }
+    alice.say(last, "the quux secret").await.unwrap();
+    owner
+        .say(general(&owner).await, "a public quux")
+        .await
+        .unwrap();
+    let found = carol.search_messages(&search("quux")).await.unwrap();
+    assert_eq!(found.total, 1, "{found:?}");
+    assert_eq!(found.messages[0].message.content, "a public quux");
+    assert_eq!(bob.search_messages(&search("quux")).await.unwrap().total, 2);
+}

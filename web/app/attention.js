@@ -6,6 +6,7 @@
  */
 import { effect } from "../vendor/signals.mjs";
 import { readStates, server, channels, currentChannelId, me, onIncoming, displayName, logs } from "./net/store.js";
+import { privateChannels, dmName, isBlocked } from "./dm/store.js";
 import { prefs } from "./lib/prefs.js";
 import { plainPreview } from "./lib/markdown.js";
 import { navigate } from "./router.js";
@@ -56,6 +57,12 @@ function counts() {
   let unread = 0;
   let mentions = 0;
   for (const r of readStates.value.values()) {
+    // Every unread direct message counts as a mention, as in Discord.
+    if (privateChannels.value.has(r.channel_id) && !muted.includes(r.channel_id)) {
+      mentions += r.unread_count;
+      unread += r.unread_count;
+      continue;
+    }
     if (!channels.value.has(r.channel_id)) continue;
     mentions += r.mention_count;
     unread += muted.includes(r.channel_id) ? r.mention_count : r.unread_count;
@@ -86,7 +93,8 @@ export function startAttention() {
     const s = server.value;
     const app = (s && (s.branding.app_name || s.name)) || "Spectrus";
     const ch = currentChannelId.value ? channels.value.get(currentChannelId.value) : null;
-    title = (unread ? `(${unread > 999 ? "999+" : unread}) ` : "") + (ch ? `#${ch.name} | ` : "") + app;
+    const dm = !ch && currentChannelId.value ? privateChannels.value.get(currentChannelId.value) : null;
+    title = (unread ? `(${unread > 999 ? "999+" : unread}) ` : "") + (ch ? `#${ch.name} | ` : dm ? `@${dmName(dm)} | ` : "") + app;
     badge = `${mentions}|${unread > 0 ? 1 : 0}`;
     if (!shownTitle) apply();
     else if (!timer) timer = setTimeout(apply, 250);
@@ -100,7 +108,9 @@ export function startAttention() {
     if (inView) return;
     const log = logs.value.get(m.channel_id);
     const replied = m.reply_to && log ? log.messages.find((x) => x.id === m.reply_to) : null;
-    const mentioned = m.mentions.includes(u.id) || (!!replied && replied.author.id === u.id);
+    // A direct message always notifies (unless its author is blocked).
+    const direct = privateChannels.value.has(m.channel_id) && !isBlocked(m.author.id);
+    const mentioned = direct || m.mentions.includes(u.id) || (!!replied && replied.author.id === u.id);
     if (!mentioned) return;
     const ch = channels.value.get(m.channel_id);
     try {

@@ -9,7 +9,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { suite } from "./lib/suite.mjs";
-import { newPage, screenshot } from "./lib/browser.mjs";
+import { newPage, screenshot, eventually } from "./lib/browser.mjs";
 import { Api } from "./lib/api.mjs";
 import { logIn } from "./lib/ui.mjs";
 
@@ -59,6 +59,8 @@ test("alice messages bob from the member list; bob sees it unread and replies li
   const b = w.b;
   const item = dmNav(b).getByRole("link", { name: "alice, 1 unread" });
   await item.waitFor();
+  // An unread DM counts in the tab title like a mention.
+  await eventually(async () => /^\(1\) /.test(await b.title()), "the tab title to count the DM");
   await screenshot(b, "dm-unread");
   await item.click();
   await log(b, "alice").getByRole("article").filter({ hasText: "hi bob, a secret" }).waitFor();
@@ -67,6 +69,28 @@ test("alice messages bob from the member list; bob sees it unread and replies li
   await log(a, "bob").getByRole("article").filter({ hasText: "hello alice" }).waitFor();
   await dmNav(a).getByRole("link", { name: /^bob/ }).waitFor();
   await screenshot(a, "dm-conversation");
+});
+
+test("at phone width the conversations are in the channels drawer and the DM view fits", async () => {
+  const { page } = await newPage(s.browser, s.problems, { who: "bob-phone", baseURL: s.daemon.url, width: 390, height: 844 });
+  await logIn(page, "bob");
+  await page.goto(`/channels/${w.dm}`);
+  await log(page, "alice").getByRole("article").filter({ hasText: "hello alice" }).waitFor();
+  await screenshot(page, "dm-conversation-390");
+  await page.getByRole("button", { name: "Open channels" }).click();
+  await dmNav(page).getByRole("link", { name: /^alice/ }).waitFor();
+  await screenshot(page, "dm-drawer-390");
+  await page.close();
+});
+
+test("the quick switcher finds a conversation by name", async () => {
+  const a = w.a;
+  await a.keyboard.press("Control+k");
+  const box = a.getByRole("combobox", { name: "Search channels" });
+  await box.fill("bo");
+  await a.getByRole("option", { name: /@bob/ }).waitFor();
+  await box.press("Enter");
+  await log(a, "bob").waitFor();
 });
 
 test("carol, not in the conversation, gets the not-found state at its URL and no list entry", async () => {

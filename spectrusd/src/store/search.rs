@@ -12,6 +12,10 @@ use spectrus_proto::model::Message;
 
 use super::{StoreError, optional};
 
+/// The most hidden channels excluded inside the FTS match expression; beyond that the rows
+/// are filtered by the readable channels.
+const MAX_HIDDEN_IN_INDEX: usize = 64;
+
 /// What to find. Every field narrows the search.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -60,9 +64,12 @@ fn clause(f: &Filter) -> (String, &'static str, Vec<Value>) {
     if f.link {
         fts.push("meta : \"hlink\"".into());
     }
-    // Hidden channels are excluded in the index when it is searched at all.
+    // Hidden channels are excluded in the index when it is searched at all, unless there are
+    // many (every direct message the caller is not in is hidden): then the rows are filtered
+    // by the readable channels instead of growing the match expression without bound.
     let by_index = !fts.is_empty();
-    let rows_filter_channels = f.channels.is_some() && (!by_index || f.hidden.is_empty());
+    let rows_filter_channels = f.channels.is_some()
+        && (!by_index || f.hidden.is_empty() || f.hidden.len() > MAX_HIDDEN_IN_INDEX);
     let needs_rows = rows_filter_channels || f.mentions.is_some() || f.pinned.is_some();
     let mut sql = String::new();
     let mut p: Vec<Value> = Vec::new();

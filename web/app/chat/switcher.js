@@ -7,12 +7,16 @@ import { fuzzyFilter } from "../lib/fuzzy.js";
 import { Dialog } from "../ui/dialog.js";
 import { Icon } from "../ui/icons.js";
 import { navigate } from "../router.js";
+import { dmList, dmName } from "../dm/store.js";
 
 /** @param {{onClose: () => void}} p */
 export function QuickSwitcher({ onClose }) {
   const [q, setQ] = useState("");
   const [sel, setSel] = useState(0);
-  const all = navOrder.value;
+  // Direct messages first (as "@names"), then the channels.
+  /** @type {import("../net/types.js").Channel[]} */
+  const dms = dmList.value.map((d) => /** @type {any} */ ({ id: d.id, type: d.type, name: "@" + dmName(d), parent_id: null }));
+  const all = [...dms, ...navOrder.value];
   const list = q ? fuzzyFilter(q, all, (c) => c.name, 12)
     : [...all].sort((a, b) => (readStates.value.get(b.id)?.unread_count ? 1 : 0) - (readStates.value.get(a.id)?.unread_count ? 1 : 0)).slice(0, 12);
   /** @param {import("../net/types.js").Channel} c */
@@ -32,7 +36,7 @@ export function QuickSwitcher({ onClose }) {
         const rs = readStates.value.get(c.id);
         return html`<li key=${c.id} id=${"qs-" + c.id} role="option" aria-selected=${i === sel ? "true" : "false"} class=${"qs-item" + (i === sel ? " sel" : "")}
           onMouseDown=${(/** @type {MouseEvent} */ e) => { e.preventDefault(); go(c); }} onMouseMove=${() => setSel(i)}>
-          <${Icon} name=${c.type === "voice" ? "speaker" : "hash"} size=${18} />
+          <${Icon} name=${c.type === "voice" ? "speaker" : c.name.startsWith("@") ? "users" : "hash"} size=${18} />
           <span class=${rs && rs.unread_count ? "strong" : ""}>${c.name}</span>
           ${parent ? html`<span class="muted small">${parent.name}</span>` : null}
           ${rs && rs.mention_count ? html`<span class="badge">${rs.mention_count}</span>` : null}

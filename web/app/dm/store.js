@@ -58,7 +58,16 @@ function put(c) {
 /** @param {string} t @param {any} d */
 export function applyDmDispatch(t, d) {
   if (t === "PRIVATE_CHANNEL_CREATE") put(d);
-  else if (t === "MESSAGE_CREATE") {
+  else if (t === "MEMBER_REMOVE" || t === "MEMBER_ADD") {
+    // A DM closes when its other person leaves the server and opens when they come back (a
+    // group stays open while anyone else is in it: the next `ready` says).
+    const who = t === "MEMBER_REMOVE" ? d.id : d.user.id;
+    for (const c of privateChannels.value.values()) {
+      if (!c.recipients.some((u) => u.id === who)) continue;
+      if (t === "MEMBER_ADD" && !c.open) put({ ...c, open: true });
+      else if (t === "MEMBER_REMOVE" && c.type === "dm" && c.open) put({ ...c, open: false });
+    }
+  } else if (t === "MESSAGE_CREATE") {
     const c = privateChannels.value.get(d.channel_id);
     if (c && (!c.last_message_id || cmpId(d.id, c.last_message_id) > 0)) put({ ...c, last_message_id: d.id });
   }
