@@ -484,21 +484,23 @@ async fn licensing(config: &Config, store: &Store) -> anyhow::Result<crate::lice
     .context("cannot start the licence service")
 }
 
-/// Checks the licence key with Keygen at start and every 24 hours.
+/// Checks the licence key with Keygen at start and every 24 hours, and tells clients each
+/// minute whether premium came or went by itself (an expiry, the end of the offline grace).
 fn spawn_revalidation(state: SharedState, mut stop: watch::Receiver<bool>) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(crate::service::license::REVALIDATE_EVERY);
+        let mut check = tokio::time::interval(crate::service::license::REVALIDATE_EVERY);
+        let mut watch = tokio::time::interval(Duration::from_secs(60));
+        let mut premium = state.license.is_premium();
         loop {
-            let stopping = tokio::select! {
-                _ = tick.tick() => false,
-                _ = stop.wait_for(|v| *v) => true,
+            let revalidate = tokio::select! {
+                _ = check.tick() => true,
+                _ = watch.tick() => false,
+                _ = stop.wait_for(|v| *v) => break,
             };
-            if stopping {
-                break;
-            }
-            if let Err(e) = crate::service::license::revalidate(&state).await {
+            if revalidate && let Err(e) = crate::service::license::revalidate(&state).await {
                 tracing::warn!(error = %e, "cannot store the licence check");
             }
+            premium = crate::service::license::announce_change(&state, premium).await;
         }
     });
 }

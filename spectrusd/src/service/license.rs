@@ -248,13 +248,19 @@ async fn store_record(
 
 /// Tells connected clients when premium came or went (their branding changes with it).
 async fn announce_if_changed(state: &AppState, premium_before: bool) {
-    if state.license.is_premium() == premium_before {
-        return;
+    announce_change(state, premium_before).await;
+}
+
+/// Publishes `SERVER_UPDATE` when premium is no longer `premium_before`; returns premium now.
+pub(crate) async fn announce_change(state: &AppState, premium_before: bool) -> bool {
+    let now = state.license.is_premium();
+    if now != premium_before {
+        tracing::info!(premium = now, "premium state changed");
+        if let Ok(info) = super::server::info(state).await {
+            state
+                .hub
+                .publish(Dispatch::ServerUpdate(info), Audience::All);
+        }
     }
-    tracing::info!(premium = !premium_before, "premium state changed");
-    if let Ok(info) = super::server::info(state).await {
-        state
-            .hub
-            .publish(Dispatch::ServerUpdate(info), Audience::All);
-    }
+    now
 }
