@@ -191,6 +191,33 @@ pub struct Message {
     /// The roles `<@&id>` in it pinged.
     #[serde(default)]
     pub mention_roles: Vec<Id>,
+    /// Files uploaded with the message, in upload order.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file uploaded with a message (`docs/api.md`, "Attachments").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Attachment {
+    pub id: Id,
+    /// The sanitised file name it was uploaded with.
+    pub filename: String,
+    /// Bytes.
+    pub size: u64,
+    /// Sniffed from the bytes (`application/octet-stream` when unknown), never the client's.
+    pub content_type: String,
+    /// Where to get it: `/api/v1/attachments/{id}/{filename}?ex=&sig=`, a signed URL valid
+    /// for about a day; the path alone answers a bearer token of someone who can read the
+    /// channel.
+    pub url: String,
+    /// Images: pixel size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Images: a preview at most 400 px on its longer side (`url` with `size=thumb`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_url: Option<String>,
 }
 
 /// Online or not.

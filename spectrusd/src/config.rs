@@ -109,6 +109,8 @@ pub struct LimitsConfig {
     pub voice_per_minute: u32,
     /// REST requests per account (per IP address without credentials) per minute.
     pub requests_per_minute: u32,
+    /// Messages with files (and avatar or icon uploads) per member per minute.
+    pub uploads_per_minute: u32,
 }
 
 impl Default for LimitsConfig {
@@ -129,6 +131,7 @@ impl Default for LimitsConfig {
             invites_per_minute: 10,
             voice_per_minute: 30,
             requests_per_minute: 1200,
+            uploads_per_minute: 10,
         }
     }
 }
@@ -255,6 +258,32 @@ impl TlsConfig {
     }
 }
 
+/// File uploads (attachments).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct UploadsConfig {
+    /// Largest file, in bytes.
+    pub max_file_bytes: u64,
+    /// Most bytes all stored files together may take (each distinct file counted once).
+    pub max_total_bytes: u64,
+    /// Most files on one message.
+    pub max_files_per_message: usize,
+    /// Largest image decoded for its size and thumbnail, in pixels on a side; larger images
+    /// are refused (a decompression bomb is small on disk and huge in memory).
+    pub max_image_side: u32,
+}
+
+impl Default for UploadsConfig {
+    fn default() -> Self {
+        UploadsConfig {
+            max_file_bytes: 25 * 1024 * 1024,
+            max_total_bytes: 10 * 1024 * 1024 * 1024,
+            max_files_per_message: 10,
+            max_image_side: 12_000,
+        }
+    }
+}
+
 /// Development aids, off in production.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -292,6 +321,7 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub tls: TlsConfig,
     pub debug: DebugConfig,
+    pub uploads: UploadsConfig,
 }
 
 impl Default for Config {
@@ -313,6 +343,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             tls: TlsConfig::default(),
             debug: DebugConfig::default(),
+            uploads: UploadsConfig::default(),
         }
     }
 }
@@ -364,6 +395,11 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_ACME_DIRECTORY", "tls.acme_directory"),
     ("SPECTRUS_ACME_CA", "tls.acme_ca_file"),
     ("SPECTRUS_VOICE_TEST_PAGE", "debug.voice_test_page"),
+    ("SPECTRUS_UPLOADS_PER_MINUTE", "limits.uploads_per_minute"),
+    ("SPECTRUS_UPLOAD_MAX_FILE_BYTES", "uploads.max_file_bytes"),
+    ("SPECTRUS_UPLOAD_MAX_TOTAL_BYTES", "uploads.max_total_bytes"),
+    ("SPECTRUS_UPLOAD_MAX_FILES", "uploads.max_files_per_message"),
+    ("SPECTRUS_UPLOAD_MAX_IMAGE_SIDE", "uploads.max_image_side"),
 ];
 
 impl Config {
@@ -514,6 +550,21 @@ impl Config {
             "tls.acme_email" => self.tls.acme_email = opt(value),
             "tls.acme_directory" => self.tls.acme_directory = value.to_owned(),
             "tls.acme_ca_file" => self.tls.acme_ca_file = opt(value).map(PathBuf::from),
+            "limits.uploads_per_minute" => {
+                self.limits.uploads_per_minute = parse(value, "a number")?
+            }
+            "uploads.max_file_bytes" => {
+                self.uploads.max_file_bytes = parse(value, "a number of bytes")?
+            }
+            "uploads.max_total_bytes" => {
+                self.uploads.max_total_bytes = parse(value, "a number of bytes")?
+            }
+            "uploads.max_files_per_message" => {
+                self.uploads.max_files_per_message = parse(value, "a number")?
+            }
+            "uploads.max_image_side" => {
+                self.uploads.max_image_side = parse(value, "a number of pixels")?
+            }
             other => return Err(format!("unknown key {other}")),
         }
         Ok(())

@@ -34,6 +34,10 @@ pub enum ApiError {
     Conflict(String),
     #[error("the request body is too large")]
     PayloadTooLarge,
+    /// A file (or the files together) is too large; the message says which and the limit.
+    /// Code `payload_too_large`, like [`ApiError::PayloadTooLarge`].
+    #[error("{0}")]
+    FileTooLarge(String),
     #[error("this feature needs a premium licence")]
     PremiumRequired,
     /// `limit`: how many the bucket holds (`X-RateLimit-Limit`).
@@ -66,7 +70,9 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) | ApiError::Missing(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::PayloadTooLarge | ApiError::FileTooLarge(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+            }
             ApiError::PremiumRequired => (StatusCode::PAYMENT_REQUIRED, "premium_required"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Slowmode { .. } => (StatusCode::TOO_MANY_REQUESTS, "slowmode"),

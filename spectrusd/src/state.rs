@@ -37,6 +37,10 @@ pub(crate) struct AppState {
     pub voice: crate::voice::VoiceService,
     /// Metrics for `/metrics` (no-ops when off).
     pub telemetry: crate::telemetry::Telemetry,
+    /// Attachment bytes on disk (`<data_dir>/files`).
+    pub blobs: crate::store::files::Blobs,
+    /// Signs and checks attachment URLs.
+    pub urls: crate::domain::files::UrlSigner,
 }
 
 /// The handle handlers receive.

@@ -1,5 +1,6 @@
 //! The HTTP API: the router, extractors, and thin handlers over `service`.
 
+pub(crate) mod attachments;
 pub(crate) mod auth;
 pub(crate) mod channels;
 pub(crate) mod extract;
@@ -17,6 +18,7 @@ use std::any::Any;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, get, on};
@@ -88,7 +90,13 @@ fn api_routes() -> Routes {
             channels::delete_overwrite,
         )
         .add(M::GET, "/channels/{id}/messages", messages::list)
-        .add(M::POST, "/channels/{id}/messages", messages::create)
+        .add(
+            M::POST,
+            "/channels/{id}/messages",
+            // Uploads stream past the general body limit; the handler bounds each part.
+            attachments::create_message.layer(DefaultBodyLimit::disable()),
+        )
+        .add(M::GET, "/attachments/{id}/{filename}", attachments::get)
         .add(M::PATCH, "/channels/{id}/messages/{mid}", messages::edit)
         .add(M::DELETE, "/channels/{id}/messages/{mid}", messages::delete)
         .add(

@@ -6,10 +6,12 @@
 //! twice.
 
 pub(crate) mod accounts;
+pub(crate) mod attachments;
 pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod channels;
 pub(crate) mod health;
+pub(crate) mod images;
 pub(crate) mod invites;
 pub(crate) mod members;
 pub(crate) mod mentions;

@@ -254,6 +254,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
         pinned: r.get::<_, Option<i64>>(8)?.is_some(),
         mention_everyone: r.get(9)?,
         mention_roles: Vec::new(),
+        attachments: Vec::new(),
     })
 }
 
@@ -357,6 +358,7 @@ pub fn get_each(c: &Connection, ids: &[Id], viewer: Id) -> Result<Vec<Message>, 
             .collect::<Result<_, _>>()?;
         out.push(m);
     }
+    super::attachments::decorate(c, &mut out)?;
     Ok(out)
 }
 
@@ -410,6 +412,7 @@ fn decorate(c: &Connection, msgs: &mut [Message], viewer: Id) -> Result<(), Stor
             });
         }
     }
+    super::attachments::decorate(c, msgs)?;
     Ok(())
 }
 
