@@ -11,6 +11,10 @@ pub struct UserRef {
     pub id: Id,
     pub username: String,
     pub display_name: String,
+    /// The avatar (a 256 px PNG), when the user set one: `/api/v1/images/{sha256}.png`.
+    /// Filled in member objects; elsewhere look the member up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
 }
 
 /// The caller's own account (`GET /users/@me`).
@@ -32,6 +36,7 @@ impl User {
             id: self.id,
             username: self.username.clone(),
             display_name: self.display_name.clone(),
+            avatar_url: None,
         }
     }
 }

@@ -31,3 +31,6 @@ BEGIN
     DELETE FROM blobs WHERE sha256 = OLD.sha256;
     INSERT OR IGNORE INTO blob_garbage(sha256) VALUES (OLD.sha256);
 END;
+
+-- Avatars: the SHA-256 of the user's 256 px PNG under <data_dir>/files/images/ (NULL: none).
+ALTER TABLE users ADD COLUMN avatar TEXT;

@@ -497,3 +497,76 @@ async fn uploads_have_their_own_rate_limit() {
     // Text messages are not uploads.
     owner.say(g, "still talking").await.unwrap();
 }
+
+/// A `w`×`h` PNG.
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, _| image::Rgb([(x % 256) as u8, 40, 200]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn avatars_and_the_server_icon_are_resized_and_served() {
+    let d = TestDaemon::start().await.unwrap();
+    let owner = d.owner().await.unwrap();
+    let bob = d.member(&owner, "bob").await.unwrap();
+    let put = |c: &Client, path: &str, body: Vec<u8>| {
+        http()
+            .put(format!("{}/api/v1{path}", d.url))
+            .bearer_auth(c.access_token().unwrap())
+            .body(body)
+            .send()
+    };
+    let r = put(&bob, "/users/@me/avatar", png(640, 480)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    let url = v["avatar_url"].as_str().unwrap().to_owned();
+    assert!(
+        url.starts_with("/api/v1/images/") && url.ends_with(".png"),
+        "{url}"
+    );
+    // Members see it on bob's member object.
+    let bob_id = bob.me().await.unwrap().id;
+    let m: serde_json::Value = http()
+        .get(format!("{}/api/v1/members/{bob_id}", d.url))
+        .bearer_auth(owner.access_token().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(m["user"]["avatar_url"], url.as_str());
+    // Served as a 256 px square PNG, cached for ever.
+    let r = get(&d, &url, None).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "content-type"), "image/png");
+    assert!(header(&r, "cache-control").contains("immutable"));
+    let img = image::load_from_memory(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!((img.width(), img.height()), (256, 256));
+    // Not an image: refused in words.
+    let r = put(&bob, "/users/@me/avatar", b"hello".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // Removing it deletes the file.
+    let r = http()
+        .delete(format!("{}/api/v1/users/@me/avatar", d.url))
+        .bearer_auth(bob.access_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(get(&d, &url, None).await.status(), 404);
+
+    // The icon: server:manage only.
+    let r = put(&bob, "/server/icon", png(300, 300)).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = put(&owner, "/server/icon", png(300, 300)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let info = owner.server().await.unwrap();
+    let icon = info.icon_url.unwrap();
+    assert!(icon.starts_with("/api/v1/images/"), "{icon}");
+    assert_eq!(get(&d, &icon, None).await.status(), 200);
+}

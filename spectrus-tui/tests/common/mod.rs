@@ -65,6 +65,7 @@ pub fn user_ref(id: Id, name: &str) -> UserRef {
         id,
         username: name.into(),
         display_name: display,
+        avatar_url: None,
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub(crate) mod attachments;
 pub(crate) mod auth;
+pub(crate) mod avatars;
 pub(crate) mod channels;
 pub(crate) mod extract;
 pub(crate) mod invites;
@@ -70,6 +71,18 @@ fn api_routes() -> Routes {
         .add(M::POST, "/auth/logout-all", auth::logout_everywhere)
         .add(M::GET, "/users/@me", auth::me)
         .add(M::PATCH, "/users/@me", auth::patch_me)
+        .add(
+            M::PUT,
+            "/users/@me/avatar",
+            avatars::put_avatar.layer(DefaultBodyLimit::max(avatars::MAX_IMAGE_BYTES)),
+        )
+        .add(M::DELETE, "/users/@me/avatar", avatars::delete_avatar)
+        .add(
+            M::PUT,
+            "/server/icon",
+            avatars::put_icon.layer(DefaultBodyLimit::max(avatars::MAX_IMAGE_BYTES)),
+        )
+        .add(M::GET, "/images/{name}", avatars::get_image)
         .add(M::GET, "/server", server::get)
         .add(M::PATCH, "/server", server::patch)
         .add(M::GET, "/permissions", server::permissions)

@@ -113,6 +113,48 @@ pub(crate) fn process(
     }))
 }
 
+/// An avatar or icon: the image at `bytes` cropped to a centred square and scaled to
+/// `side` pixels, as PNG (which also leaves every bit of metadata behind).
+pub(crate) fn square_png(bytes: &[u8], side: u32, max_side: u32) -> Result<Vec<u8>, String> {
+    let reader = |limits: Limits| -> Result<ImageReader<Cursor<&[u8]>>, String> {
+        let mut r = ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| e.to_string())?;
+        r.limits(limits);
+        Ok(r)
+    };
+    let accepted = |f: Option<ImageFormat>| {
+        matches!(
+            f,
+            Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP)
+        )
+    };
+    let r = reader(Limits::no_limits())?;
+    if !accepted(r.format()) {
+        return Err("send a PNG, JPEG, GIF or WebP image".into());
+    }
+    let (w, h) = r
+        .into_dimensions()
+        .map_err(|_| "the image cannot be read".to_owned())?;
+    if w > max_side || h > max_side {
+        return Err(format!(
+            "the image is {w}×{h} pixels; at most {max_side} on a side are accepted"
+        ));
+    }
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(max_side);
+    limits.max_image_height = Some(max_side);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    let img = reader(limits)?
+        .decode()
+        .map_err(|_| "the image cannot be read".to_owned())?;
+    let out = img.resize_to_fill(side, side, image::imageops::FilterType::Lanczos3);
+    let mut buf = Cursor::new(Vec::new());
+    out.write_to(&mut buf, ImageFormat::Png)
+        .map_err(|e| e.to_string())?;
+    Ok(buf.into_inner())
+}
+
 /// A JPEG without APP1 (Exif, XMP), APP13 (IPTC) and comment segments; `None` when there
 /// were none (or the file is not laid out as expected).
 pub(crate) fn strip_jpeg(b: &[u8]) -> Option<Vec<u8>> {

@@ -9,6 +9,7 @@ pub(crate) mod accounts;
 pub(crate) mod attachments;
 pub(crate) mod audit;
 pub(crate) mod auth;
+pub(crate) mod avatars;
 pub(crate) mod channels;
 pub(crate) mod health;
 pub(crate) mod images;

@@ -39,6 +39,11 @@ impl Blobs {
         PathBuf::from(p)
     }
 
+    /// Where an avatar or icon (a PNG named by its SHA-256) lives.
+    pub(crate) fn image_path(&self, sha256: &str) -> PathBuf {
+        self.root.join("images").join(format!("{sha256}.png"))
+    }
+
     fn tmp_dir(&self) -> PathBuf {
         self.root.join("tmp")
     }

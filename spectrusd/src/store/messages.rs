@@ -242,6 +242,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
             id: Id(r.get::<_, i64>(2)? as u64),
             username: r.get(3)?,
             display_name: r.get(4)?,
+            avatar_url: None,
         },
         content: r.get(5)?,
         created_at: rfc3339(id.unix_millis() as i64),
