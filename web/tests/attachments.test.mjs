@@ -180,3 +180,22 @@ test("a member who cannot see the channel gets 404 for the file", async () => {
   assert.equal((await get(w.bob)).status, 404);
   assert.equal((await get(w.owner)).status, 200);
 });
+
+test("an avatar uploaded in Settings shows beside my messages", async () => {
+  const page = w.page;
+  await page.getByRole("button", { name: "User settings" }).click();
+  const dialog = page.getByRole("dialog", { name: "Settings" });
+  await dialog.getByLabel("Avatar image").setInputFiles([{ name: "me.png", mimeType: "image/png", buffer: png(300, 200) }]);
+  await dialog.getByRole("status").filter({ hasText: "Avatar saved." }).waitFor();
+  await dialog.getByRole("button", { name: "Remove avatar" }).waitFor();
+  await screenshot(page, "attachments-avatar-settings");
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "detached" });
+  const pic = message(page, "general", "holiday pictures").locator("img.avatar-img");
+  await eventually(
+    () => pic.evaluate((el) => /** @type {HTMLImageElement} */ (el).complete && /** @type {HTMLImageElement} */ (el).naturalWidth === 256),
+    "my message shows the 256 px avatar",
+  );
+  await screenshot(page, "attachments-avatar-message");
+  s.problems.check();
+});
