@@ -199,3 +199,17 @@ test("an avatar uploaded in Settings shows beside my messages", async () => {
   await screenshot(page, "attachments-avatar-message");
   s.problems.check();
 });
+
+test("the owner uploads a server icon in Server settings → Overview", async () => {
+  const page = w.page;
+  await page.getByRole("button", { name: "Spectrus", exact: true }).click();
+  await page.getByRole("menuitem", { name: "Server settings" }).click();
+  const view = page.getByRole("dialog", { name: "Server settings" });
+  await view.getByLabel("Icon image").setInputFiles([{ name: "icon.png", mimeType: "image/png", buffer: png(400, 300) }]);
+  await view.getByRole("status").filter({ hasText: "Icon saved." }).waitFor();
+  await eventually(async () => /^\/api\/v1\/images\/[0-9a-f]{64}\.png$/.test((await w.owner.call("GET", "/server")).icon_url || ""), "the icon is set");
+  await view.getByRole("img", { name: "Server icon preview" }).waitFor();
+  await screenshot(page, "attachments-server-icon");
+  await page.keyboard.press("Escape");
+  s.problems.check();
+});

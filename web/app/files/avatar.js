@@ -12,11 +12,11 @@ import { me, members } from "../net/store.js";
 import { Avatar } from "../ui/avatar.js";
 
 /**
- * `PUT` (a file) or `DELETE` my avatar; throws the server's words.
- * @param {File|null} file
+ * `PUT` (a file) or `DELETE` my avatar (or `PUT` the server icon); throws the server's words.
+ * @param {File|null} file @param {string} [path]
  */
-async function send(file) {
-  const res = await fetch("/api/v1/users/@me/avatar", {
+async function send(file, path = "/api/v1/users/@me/avatar") {
+  const res = await fetch(path, {
     method: file ? "PUT" : "DELETE",
     headers: { Authorization: "Bearer " + (await token()) },
     body: file || undefined,
@@ -61,5 +61,31 @@ export function AvatarSettings() {
       <div class="field-hint">PNG, JPEG, GIF or WebP, at most 8 MB; shown as a 256 px square.</div>
       ${note ? html`<div class=${note.ok ? "form-ok" : "form-error"} role=${note.ok ? "status" : "alert"}>${note.text}</div>` : null}
     </div>
+  </div>`;
+}
+
+/** The Overview tab's "Upload icon": the server crops and scales it, then SERVER_UPDATE. */
+export function IconUpload() {
+  const input = useRef(/** @type {HTMLInputElement|null} */ (null));
+  const [note, setNote] = useState(/** @type {null|{ok: boolean, text: string}} */ (null));
+  const [busy, setBusy] = useState(false);
+  /** @param {File} f */
+  const run = async (f) => {
+    setBusy(true);
+    setNote(null);
+    try {
+      await send(f, "/api/v1/server/icon");
+      setNote({ ok: true, text: "Icon saved." });
+    } catch (e) {
+      setNote({ ok: false, text: e instanceof Error ? e.message : errorText(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<div class="icon-upload">
+    <button class="btn small" type="button" disabled=${busy} onClick=${() => input.current && input.current.click()}>Upload icon</button>
+    <input ref=${input} type="file" accept="image/png,image/jpeg,image/gif,image/webp" class="sr-only" tabindex="-1" aria-label="Icon image"
+      onChange=${(/** @type {Event} */ e) => { const el = /** @type {HTMLInputElement} */ (e.currentTarget); const f = el.files && el.files[0]; el.value = ""; if (f) run(f); }} />
+    ${note ? html`<div class=${note.ok ? "form-ok" : "form-error"} role=${note.ok ? "status" : "alert"}>${note.text}</div>` : null}
   </div>`;
 }
