@@ -192,6 +192,15 @@ async fn a_file_round_trips_with_safe_headers() {
     assert_eq!(only.attachments.len(), 1);
     // The JSON form still works on the same route.
     owner.say(g, "plain text").await.unwrap();
+    // The SDK's upload (what the terminal client's /upload uses).
+    let via_sdk = owner
+        .upload(g, "from the sdk", "sdk \"q\".txt", b"sdk bytes")
+        .await
+        .unwrap();
+    assert_eq!(via_sdk.content, "from the sdk");
+    assert_eq!(via_sdk.attachments[0].filename, "sdk _q_.txt");
+    let r = get(&d, &via_sdk.attachments[0].url, None).await;
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"sdk bytes");
 }
 
 fn sign(id: Id, ex: u64) -> String {
