@@ -69,6 +69,8 @@ pub struct Client {
 enum Payload<'a> {
     None,
     Json(&'a (dyn erased::Body + Sync)),
+    /// A `multipart/form-data` body and its content type (with the boundary).
+    Form(String, bytes::Bytes),
 }
 
 mod erased {
@@ -252,6 +254,11 @@ impl Client {
             req = req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(bytes);
+        }
+        if let Payload::Form(content_type, bytes) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, content_type.as_str())
+                .body(bytes.clone());
         }
         let resp = req.send().await?;
         let status = resp.status();
@@ -542,6 +549,49 @@ impl Client {
             Method::POST,
             &format!("/api/v1/channels/{channel}/messages"),
             req,
+        )
+        .await
+    }
+
+    /// Posts a message with one file (`multipart/form-data`: `payload_json` and
+    /// `files[0]`); `content` may be empty. The file is sent from memory.
+    pub async fn upload(
+        &self,
+        channel: Id,
+        content: &str,
+        filename: &str,
+        data: &[u8],
+    ) -> Result<Message, ClientError> {
+        let boundary = format!("spectrus-{:032x}", rand_boundary());
+        let payload = serde_json::to_string(&CreateMessage {
+            content: content.into(),
+            ..Default::default()
+        })
+        .map_err(|e| ClientError::Decode(e.to_string()))?;
+        let name: String = filename
+            .chars()
+            .map(|c| if c == '"' || c.is_control() { '_' } else { c })
+            .collect();
+        let mut body = Vec::with_capacity(data.len() + 512);
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\
+                 Content-Type: application/json\r\n\r\n{payload}\r\n--{boundary}\r\n\
+                 Content-Disposition: form-data; name=\"files[0]\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(data);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.call(
+            Method::POST,
+            &format!("/api/v1/channels/{channel}/messages"),
+            Payload::Form(
+                format!("multipart/form-data; boundary={boundary}"),
+                bytes::Bytes::from(body),
+            ),
+            true,
         )
         .await
     }
@@ -936,4 +986,14 @@ fn error_code(bytes: &[u8]) -> Option<String> {
     serde_json::from_slice::<ErrorBody>(bytes)
         .ok()
         .map(|b| b.error.code)
+}
+
+/// A boundary no file is likely to contain (time and address entropy; not a secret).
+fn rand_boundary() -> u128 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let local = 0u8;
+    t ^ ((&local as *const u8 as usize as u128) << 64)
 }

@@ -11,6 +11,10 @@ pub struct UserRef {
     pub id: Id,
     pub username: String,
     pub display_name: String,
+    /// The avatar (a 256 px PNG), when the user set one: `/api/v1/images/{sha256}.png`.
+    /// Filled in member objects; elsewhere look the member up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
 }
 
 /// The caller's own account (`GET /users/@me`).
@@ -32,6 +36,7 @@ impl User {
             id: self.id,
             username: self.username.clone(),
             display_name: self.display_name.clone(),
+            avatar_url: None,
         }
     }
 }
@@ -204,6 +209,33 @@ pub struct Message {
     /// The roles `<@&id>` in it pinged.
     #[serde(default)]
     pub mention_roles: Vec<Id>,
+    /// Files uploaded with the message, in upload order.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file uploaded with a message (`docs/api.md`, "Attachments").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Attachment {
+    pub id: Id,
+    /// The sanitised file name it was uploaded with.
+    pub filename: String,
+    /// Bytes.
+    pub size: u64,
+    /// Sniffed from the bytes (`application/octet-stream` when unknown), never the client's.
+    pub content_type: String,
+    /// Where to get it: `/api/v1/attachments/{id}/{filename}?ex=&sig=`, a signed URL valid
+    /// for about a day; the path alone answers a bearer token of someone who can read the
+    /// channel.
+    pub url: String,
+    /// Images: pixel size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Images: a preview at most 400 px on its longer side (`url` with `size=thumb`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_url: Option<String>,
 }
 
 /// Online or not.

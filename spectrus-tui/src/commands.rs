@@ -29,6 +29,8 @@ pub enum SlashCommand {
     Dm(String),
     /// `/jump LINK`: open a message link (`…/channels/<cid>/<mid>`) in context.
     Jump(String),
+    /// `/upload PATH`: post the file at PATH in the open channel.
+    Upload(String),
     /// `/volume @name PERCENT`: how loud one participant plays (0 to [`MAX_VOLUME`]).
     Volume {
         /// The name as typed, without `@`.
@@ -46,7 +48,7 @@ pub const MAX_VOLUME: u16 = 200;
 pub enum CommandError {
     /// No such command.
     #[error(
-        "unknown command /{0} (try /join, /leave, /mute, /deafen, /volume, /nick, /reply, /react, /invite, /search, /pins, /jump, /dm)"
+        "unknown command /{0} (try /join, /leave, /mute, /deafen, /volume, /nick, /reply, /react, /invite, /search, /pins, /jump, /dm, /upload)"
     )]
     Unknown(String),
     /// A required argument is missing.
@@ -85,6 +87,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("pins", "/pins", "the channel's pinned messages"),
     ("dm", "/dm name", "open a direct message with a member"),
     ("jump", "/jump link", "open a message link in context"),
+    ("upload", "/upload path", "post a file in this channel"),
 ];
 
 /// Parses composer text: `None` when it is not a command (a message; `//x` sends `/x`).
@@ -134,6 +137,12 @@ pub fn parse(text: &str) -> Option<Result<SlashCommand, CommandError>> {
                 command: "jump",
                 what: "a message link",
             }),
+        "upload" => arg.map(|a| SlashCommand::Upload(expand_home(&a))).ok_or(
+            CommandError::MissingArgument {
+                command: "upload",
+                what: "a file path",
+            },
+        ),
         "volume" | "vol" => parse_volume(arg.as_deref().unwrap_or("")),
         other => Err(CommandError::Unknown(other.to_owned())),
     })
@@ -163,6 +172,15 @@ fn parse_volume(arg: &str) -> Result<SlashCommand, CommandError> {
         name: name.to_owned(),
         percent,
     })
+}
+
+/// `~/x` as `$HOME/x` (the shell is not there to expand it); quotes around a path dropped.
+fn expand_home(path: &str) -> String {
+    let p = path.trim().trim_matches('"').trim_matches('\'');
+    match (p.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) if !home.is_empty() => format!("{home}/{rest}"),
+        _ => p.to_owned(),
+    }
 }
 
 /// The channel and message of a link `…/channels/<cid>/<mid>` (or `<cid>/<mid>`).

@@ -186,6 +186,20 @@ pub enum Effect {
         /// The nickname.
         nick: Option<String>,
     },
+    /// `POST /channels/{channel}/messages` with the file at `path` (multipart).
+    UploadFile {
+        /// Which server.
+        server: ServerKey,
+        /// Channel.
+        channel: Id,
+        /// Local file path.
+        path: String,
+    },
+    /// Open a URL with the system opener (`xdg-open`, `open` on macOS); no network here.
+    OpenUrl {
+        /// The full URL (an attachment's signed URL).
+        url: String,
+    },
     /// `POST /invites`.
     CreateInvite {
         /// Which server.

@@ -94,6 +94,7 @@ commands! {
     Reply = "reply", Panes, ["r"], "Reply to the selected message";
     Edit = "edit", Panes, ["e"], "Edit the selected message (yours)";
     Delete = "delete", Panes, ["x"], "Delete the selected message (yours; press twice)";
+    OpenAttachment = "open_attachment", Panes, ["o"], "Open the selected message's file";
     ToggleMute = "toggle_mute", Panes, ["m"], "Mute or unmute the microphone";
     ToggleDeafen = "toggle_deafen", Panes, ["d"], "Deafen or undeafen";
     LeaveVoice = "leave_voice", Panes, ["L"], "Leave voice";

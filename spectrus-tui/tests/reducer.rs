@@ -1537,3 +1537,56 @@ fn search_pins_and_links_jump_to_the_message_in_context() {
     cmd(&mut s, "/jump nonsense");
     assert!(s.notice.as_ref().unwrap().text.contains("message link"));
 }
+
+#[test]
+fn attachments_are_links_uploaded_with_a_command_and_opened_with_o() {
+    let (mut s, k) = chat_state();
+    let mut m = msg(7, GENERAL, BOB, "the report");
+    m.attachments = vec![spectrus_proto::model::Attachment {
+        id: Id(900),
+        filename: "report.pdf".into(),
+        size: 12_345,
+        content_type: "application/pdf".into(),
+        url: "/api/v1/attachments/900/report.pdf?ex=1&sig=ab".into(),
+        width: None,
+        height: None,
+        thumbnail_url: None,
+    }];
+    run(&mut s, [gw(k, Dispatch::MessageCreate(m))]);
+    let out = screen(&s, 120, 30);
+    assert!(out.contains("📎 report.pdf (12 KB)"), "{out}");
+    assert!(out.contains("/api/v1/attachments/900/report.pdf"), "{out}");
+    assert!(
+        !out.contains("sig="),
+        "the signed query string stays off screen:\n{out}"
+    );
+
+    // `o` on a message without files says so; on this one it opens the signed URL.
+    s.focus = Focus::Messages;
+    s.server_mut(k).expect("server").selected_message = Some(mid(1));
+    let fx = run(&mut s, [ch('o')]);
+    assert!(fx.iter().all(|e| !matches!(e, Effect::OpenUrl { .. })));
+    s.server_mut(k).expect("server").selected_message = Some(mid(7));
+    let fx = run(&mut s, [ch('o')]);
+    let base = server(&s).url.trim_end_matches('/').to_owned();
+    assert!(
+        fx.contains(&Effect::OpenUrl {
+            url: format!("{base}/api/v1/attachments/900/report.pdf?ex=1&sig=ab")
+        }),
+        "{fx:?}"
+    );
+
+    // `/upload PATH` posts the file in the open channel.
+    s.focus = Focus::Composer;
+    let fx = run(
+        &mut s,
+        typed("/upload /tmp/holiday.png")
+            .into_iter()
+            .chain([key(KeyCode::Enter)]),
+    );
+    assert!(fx.contains(&Effect::UploadFile {
+        server: k,
+        channel: GENERAL,
+        path: "/tmp/holiday.png".into()
+    }));
+}

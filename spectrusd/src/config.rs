@@ -111,6 +111,8 @@ pub struct LimitsConfig {
     pub voice_per_minute: u32,
     /// REST requests per account (per IP address without credentials) per minute.
     pub requests_per_minute: u32,
+    /// Messages with files (and avatar or icon uploads) per member per minute.
+    pub uploads_per_minute: u32,
 }
 
 impl Default for LimitsConfig {
@@ -132,6 +134,7 @@ impl Default for LimitsConfig {
             dms_per_minute: 10,
             voice_per_minute: 30,
             requests_per_minute: 1200,
+            uploads_per_minute: 10,
         }
     }
 }
@@ -258,6 +261,32 @@ impl TlsConfig {
     }
 }
 
+/// File uploads (attachments).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct UploadsConfig {
+    /// Largest file, in bytes.
+    pub max_file_bytes: u64,
+    /// Most bytes all stored files together may take (each distinct file counted once).
+    pub max_total_bytes: u64,
+    /// Most files on one message.
+    pub max_files_per_message: usize,
+    /// Largest image decoded for its size and thumbnail, in pixels on a side; larger images
+    /// are refused (a decompression bomb is small on disk and huge in memory).
+    pub max_image_side: u32,
+}
+
+impl Default for UploadsConfig {
+    fn default() -> Self {
+        UploadsConfig {
+            max_file_bytes: 25 * 1024 * 1024,
+            max_total_bytes: 10 * 1024 * 1024 * 1024,
+            max_files_per_message: 10,
+            max_image_side: 12_000,
+        }
+    }
+}
+
 /// Development aids, off in production.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -324,6 +353,7 @@ pub struct Config {
     pub tls: TlsConfig,
     pub debug: DebugConfig,
     pub license: LicenseConfig,
+    pub uploads: UploadsConfig,
 }
 
 impl Default for Config {
@@ -346,6 +376,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             debug: DebugConfig::default(),
             license: LicenseConfig::default(),
+            uploads: UploadsConfig::default(),
         }
     }
 }
@@ -423,6 +454,11 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_KEYGEN_ACCOUNT", "license.keygen_account"),
     ("SPECTRUS_KEYGEN_PUBLIC_KEY", "license.keygen_public_key"),
     ("SPECTRUS_DEBUG_LICENSE_CLOCK", "debug.license_clock"),
+    ("SPECTRUS_UPLOADS_PER_MINUTE", "limits.uploads_per_minute"),
+    ("SPECTRUS_UPLOAD_MAX_FILE_BYTES", "uploads.max_file_bytes"),
+    ("SPECTRUS_UPLOAD_MAX_TOTAL_BYTES", "uploads.max_total_bytes"),
+    ("SPECTRUS_UPLOAD_MAX_FILES", "uploads.max_files_per_message"),
+    ("SPECTRUS_UPLOAD_MAX_IMAGE_SIDE", "uploads.max_image_side"),
 ];
 
 impl Config {
@@ -577,6 +613,21 @@ impl Config {
             "license.keygen_account" => self.license.keygen_account = opt(value.trim()),
             "license.keygen_public_key" => self.license.keygen_public_key = opt(value.trim()),
             "debug.license_clock" => self.debug.license_clock = parse(value, "true or false")?,
+            "limits.uploads_per_minute" => {
+                self.limits.uploads_per_minute = parse(value, "a number")?
+            }
+            "uploads.max_file_bytes" => {
+                self.uploads.max_file_bytes = parse(value, "a number of bytes")?
+            }
+            "uploads.max_total_bytes" => {
+                self.uploads.max_total_bytes = parse(value, "a number of bytes")?
+            }
+            "uploads.max_files_per_message" => {
+                self.uploads.max_files_per_message = parse(value, "a number")?
+            }
+            "uploads.max_image_side" => {
+                self.uploads.max_image_side = parse(value, "a number of pixels")?
+            }
             other => return Err(format!("unknown key {other}")),
         }
         Ok(())

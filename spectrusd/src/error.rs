@@ -38,6 +38,10 @@ pub enum ApiError {
     Conflict(String),
     #[error("the request body is too large")]
     PayloadTooLarge,
+    /// A file (or the files together) is too large; the message says which and the limit.
+    /// Code `payload_too_large`, like [`ApiError::PayloadTooLarge`].
+    #[error("{0}")]
+    FileTooLarge(String),
     #[error(
         "this feature needs a premium licence; an operator activates a licence with \
          `spectrusctl license activate KEY`"
@@ -81,7 +85,9 @@ impl ApiError {
             ApiError::Refused { code, .. } => (StatusCode::FORBIDDEN, code),
             ApiError::NotFound(_) | ApiError::Missing(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::PayloadTooLarge | ApiError::FileTooLarge(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+            }
             ApiError::PremiumRequired => (StatusCode::PAYMENT_REQUIRED, "premium_required"),
             ApiError::LicenseRefused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "license_refused"),
             ApiError::KeygenUnreachable(_) => (StatusCode::BAD_GATEWAY, "keygen_unreachable"),

@@ -200,6 +200,23 @@ pub const KEYS: &[(&str, &str)] = &[
         "debug.license_clock",
         "let POST /admin/v1/debug/license-clock move the licence service's clock ahead (tests of the 7-day offline grace; 404 when off)",
     ),
+    (
+        "limits.uploads_per_minute",
+        "messages with files, avatar and icon uploads per member per minute",
+    ),
+    (
+        "uploads.max_file_bytes",
+        "largest attachment, in bytes; a larger one is refused with 413 and nothing kept",
+    ),
+    (
+        "uploads.max_total_bytes",
+        "most bytes all stored files may take together (each distinct file counted once); beyond it uploads are refused with 413",
+    ),
+    ("uploads.max_files_per_message", "most files on one message"),
+    (
+        "uploads.max_image_side",
+        "widest or tallest image decoded for its size and thumbnail, in pixels; larger images are refused",
+    ),
 ];
 
 /// The default of `key` as text (`unset` for absent optional values).

@@ -98,6 +98,7 @@ pub(crate) struct Rates {
     invites: Keyed<Id>,
     dms: Keyed<Id>,
     voice: Keyed<Id>,
+    uploads: Keyed<Id>,
     requests_by_user: Keyed<Id>,
     requests_by_ip: Keyed<IpAddr>,
     usernames: UsernameThrottle,
@@ -118,6 +119,7 @@ impl Rates {
             invites: keyed(limits.invites_per_minute),
             dms: keyed(limits.dms_per_minute),
             voice: keyed(limits.voice_per_minute),
+            uploads: keyed(limits.uploads_per_minute),
             requests_by_user: keyed(limits.requests_per_minute),
             requests_by_ip: keyed(limits.requests_per_minute),
             usernames: UsernameThrottle::default(),
@@ -161,6 +163,11 @@ impl Rates {
     /// One voice join or state change by `user`.
     pub(crate) fn voice(&self, user: Id) -> Result<(), ApiError> {
         self.check(&self.voice, user)
+    }
+
+    /// One upload (a message with files, an avatar or an icon) by `user`.
+    pub(crate) fn upload(&self, user: Id) -> Result<(), ApiError> {
+        self.check(&self.uploads, user)
     }
 
     /// One REST request by an authenticated `user`.
@@ -214,6 +221,7 @@ impl Rates {
         self.invites.shrink();
         self.dms.shrink();
         self.voice.shrink();
+        self.uploads.shrink();
         self.requests_by_user.shrink();
         self.requests_by_ip.shrink();
         self.usernames.shrink(Instant::now());

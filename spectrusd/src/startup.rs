@@ -334,7 +334,13 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     };
     let acceptor = tls.clone().map(crate::tls::acceptor).transpose()?;
     let license = licensing(&config, &store).await?;
+    let blobs = store::files::Blobs::new(&config.data_dir);
+    blobs
+        .clear_tmp()
+        .context("cannot clear the unfinished uploads in files/tmp")?;
     let state: SharedState = Arc::new(AppState {
+        blobs,
+        urls: crate::domain::files::UrlSigner::new(&secret),
         auth_limiter: crate::ratelimit::AuthLimiter::new(config.limits.auth_per_minute),
         rates: crate::ratelimit::Rates::new(&config.limits),
         hash_permits: tokio::sync::Semaphore::new(

@@ -39,6 +39,10 @@ pub(crate) struct AppState {
     pub telemetry: crate::telemetry::Telemetry,
     /// The premium licence: `license.is_premium()` guards every premium feature.
     pub license: crate::license::Licensing,
+    /// Attachment bytes on disk (`<data_dir>/files`).
+    pub blobs: crate::store::files::Blobs,
+    /// Signs and checks attachment URLs.
+    pub urls: crate::domain::files::UrlSigner,
 }
 
 /// The handle handlers receive.

@@ -100,6 +100,7 @@ async fn setup() -> (Hub, Arc<Access>, mpsc::UnboundedReceiver<()>) {
                 id: Id(1000 + i),
                 username: format!("u{i}"),
                 display_name: format!("u{i}"),
+                avatar_url: None,
             },
             nick: None,
             roles: match i % 3 {

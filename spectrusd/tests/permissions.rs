@@ -43,6 +43,9 @@ const TABLE: &[(&str, &str, Needs)] = &[
     ("DELETE", "/users/@me/blocks/{user_id}", Needs::Own),
     ("PATCH", "/users/@me/settings", Needs::Own),
     ("PATCH", "/server", Needs::Perm(Permission::ServerManage)),
+    ("PUT", "/users/@me/avatar", Needs::Own),
+    ("DELETE", "/users/@me/avatar", Needs::Own),
+    ("PUT", "/server/icon", Needs::Perm(Permission::ServerManage)),
     ("POST", "/channels", Needs::Perm(Permission::ChannelsManage)),
     (
         "PATCH",
@@ -247,7 +250,14 @@ impl World {
             .http
             .request(method, format!("{}/api/v1{path}", self.d.url))
             .bearer_auth(who.access_token().unwrap());
-        if let Some(b) = body {
+        if path == "/server/icon" {
+            // The icon is the raw image.
+            let mut png = std::io::Cursor::new(Vec::new());
+            image::RgbImage::new(8, 8)
+                .write_to(&mut png, image::ImageFormat::Png)
+                .unwrap();
+            req = req.body(png.into_inner());
+        } else if let Some(b) = body {
             req = req.json(&b);
         }
         let resp = req.send().await.unwrap();
@@ -278,6 +288,7 @@ impl World {
         };
         match (method, path) {
             ("PATCH", "/server") => (path.into(), Some(json!({"name": "Renamed"}))),
+            ("PUT", "/server/icon") => (path.into(), None),
             ("POST", "/channels") => (path.into(), Some(json!({"name": "made"}))),
             ("PATCH", "/channels") => (path.into(), Some(json!([{"id": g, "position": 7}]))),
             ("PATCH", "/channels/{id}") => (format!("/channels/{g}"), Some(json!({"topic": "t"}))),

@@ -172,6 +172,24 @@ pub async fn run(ctx: Arc<Ctx>, link: Link, effect: Effect) {
                 error: "not logged in".into(),
             }),
         },
+        Effect::UploadFile { channel, path, .. } => {
+            let name = std::path::Path::new(&path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "file".into());
+            match tokio::fs::read(&path).await {
+                // The message arrives over the gateway like any other.
+                Ok(data) => match c.upload(channel, "", &name, &data).await {
+                    Ok(_) => None,
+                    Err(e) => Some(failed("upload", &e)),
+                },
+                Err(e) => Some(Action::RequestFailed {
+                    server,
+                    what: "upload".into(),
+                    error: format!("cannot read {path}: {e}"),
+                }),
+            }
+        }
         Effect::CreateInvite { .. } => match c.create_invite(&CreateInvite::default()).await {
             Ok(invite) => Some(Action::InviteCreated { server, invite }),
             Err(e) => Some(failed("invite", &e)),

@@ -324,7 +324,9 @@ impl EffectRunner for ClientRunner {
             | Effect::SendTyping { server, .. }
             | Effect::React { server, .. }
             | Effect::SetNick { server, .. }
+            | Effect::UploadFile { server, .. }
             | Effect::CreateInvite { server } => self.rest(server, effect),
+            Effect::OpenUrl { url } => open_url(&url),
         }
     }
 }
@@ -335,5 +337,27 @@ impl Drop for ClientRunner {
         for key in keys {
             self.end_session(key);
         }
+    }
+}
+
+/// Hands a URL to the desktop's opener, detached (its window is the desktop's business).
+fn open_url(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    match std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        // Reaped by a thread so no zombie is left behind.
+        Ok(mut child) => {
+            std::thread::spawn(move || child.wait());
+        }
+        Err(e) => tracing::warn!("cannot run {opener}: {e}"),
     }
 }

@@ -145,6 +145,7 @@ fn pane_command(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
                 start_edit(state, id);
             }
         }
+        Command::OpenAttachment => open_attachment(state, fx),
         Command::Delete => {
             if let Some((server, channel, id)) = own_selected(state) {
                 if state.pending_delete.take() == Some(id) {
@@ -278,6 +279,27 @@ fn activate_channel(
 
 fn selected_message(state: &AppState) -> Option<Id> {
     state.active_server().and_then(|s| s.selected_message)
+}
+
+/// Opens the selected message's first attachment (its signed URL) with the system opener.
+fn open_attachment(state: &mut AppState, fx: &mut Vec<Effect>) {
+    let found = state.active_server().and_then(|s| {
+        let id = s.selected_message?;
+        let channel = s.active_channel?;
+        let m = s.messages.get(&channel)?.messages.get(&id)?;
+        let a = m.attachments.first()?;
+        Some((
+            format!("{}{}", s.url.trim_end_matches('/'), a.url),
+            a.filename.clone(),
+        ))
+    });
+    match found {
+        Some((url, name)) => {
+            state.notify(format!("opening {name}"), false);
+            fx.push(Effect::OpenUrl { url });
+        }
+        None => state.notify("select a message with an attachment (k/j), then o", true),
+    }
 }
 
 fn own_selected(state: &AppState) -> Option<(crate::state::ServerKey, Id, Id)> {
@@ -498,6 +520,17 @@ fn run_command(state: &mut AppState, cmd: SlashCommand, fx: &mut Vec<Effect>) {
             }
             Some(user) => fx.push(Effect::OpenDm { server, user }),
             None => state.notify(format!("no member called {name}"), true),
+        },
+        SlashCommand::Upload(path) => match s.active_channel {
+            Some(channel) => {
+                state.notify(format!("uploading {path}…"), false);
+                fx.push(Effect::UploadFile {
+                    server,
+                    channel,
+                    path,
+                });
+            }
+            None => state.notify("open a channel first", true),
         },
         SlashCommand::Pins => match s.active_channel {
             Some(channel) => fx.push(Effect::FetchPins { server, channel }),

@@ -238,6 +238,19 @@ fn message_block(
         spans.push(Span::styled(" (edited)", dim));
     }
     out.extend(wrap(&spans, width, 6));
+    for a in &m.attachments {
+        let path = a.url.split('?').next().unwrap_or(&a.url);
+        let link = format!("{}{path}", s.url.trim_end_matches('/'));
+        let r = vec![
+            Span::raw("      "),
+            Span::styled(
+                format!("📎 {} ({}) ", a.filename, human_size(a.size)),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(link, Style::default().add_modifier(Modifier::UNDERLINED)),
+        ];
+        out.extend(wrap(&r, width, 6));
+    }
     if !m.reactions.is_empty() {
         let mut r = vec![Span::raw("      ")];
         for x in &m.reactions {
@@ -405,4 +418,19 @@ fn content_parts(s: &ServerState, content: &str) -> Vec<(String, Option<Id>)> {
         out.push((rest.to_owned(), None));
     }
     out
+}
+
+/// A size as people read it: 930 B, 12 KB, 3.1 MB.
+fn human_size(n: u64) -> String {
+    const K: f64 = 1024.0;
+    let f = n as f64;
+    if f < K {
+        format!("{n} B")
+    } else if f < K * K {
+        format!("{:.0} KB", f / K)
+    } else if f < K * K * K {
+        format!("{:.1} MB", f / K / K)
+    } else {
+        format!("{:.1} GB", f / K / K / K)
+    }
 }

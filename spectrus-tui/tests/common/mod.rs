@@ -65,6 +65,7 @@ pub fn user_ref(id: Id, name: &str) -> UserRef {
         id,
         username: name.into(),
         display_name: display,
+        avatar_url: None,
     }
 }
 
@@ -189,6 +190,7 @@ pub fn msg(n: u64, channel: Id, author: Id, content: &str) -> Message {
         pinned_at: None,
         mention_everyone: false,
         mention_roles: vec![],
+        attachments: vec![],
     }
 }
 

@@ -61,6 +61,7 @@ mod tests {
                 id: Id(4),
                 username: "troll".into(),
                 display_name: "T".into(),
+                avatar_url: None,
             },
             reason: Some("spam, twice".into()),
             created_at: "2026-03-01T10:00:00Z".into(),

@@ -1,6 +1,8 @@
 //! The HTTP API: the router, extractors, and thin handlers over `service`.
 
+pub(crate) mod attachments;
 pub(crate) mod auth;
+pub(crate) mod avatars;
 pub(crate) mod channels;
 pub(crate) mod dms;
 pub(crate) mod extract;
@@ -18,6 +20,7 @@ use std::any::Any;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, get, on};
@@ -77,6 +80,18 @@ fn api_routes() -> Routes {
         .add(M::DELETE, "/users/@me/blocks/{user_id}", dms::unblock)
         .add(M::GET, "/users/@me/settings", dms::settings)
         .add(M::PATCH, "/users/@me/settings", dms::patch_settings)
+        .add(
+            M::PUT,
+            "/users/@me/avatar",
+            avatars::put_avatar.layer(DefaultBodyLimit::max(avatars::MAX_IMAGE_BYTES)),
+        )
+        .add(M::DELETE, "/users/@me/avatar", avatars::delete_avatar)
+        .add(
+            M::PUT,
+            "/server/icon",
+            avatars::put_icon.layer(DefaultBodyLimit::max(avatars::MAX_IMAGE_BYTES)),
+        )
+        .add(M::GET, "/images/{name}", avatars::get_image)
         .add(M::GET, "/server", server::get)
         .add(M::PATCH, "/server", server::patch)
         .add(M::GET, "/permissions", server::permissions)
@@ -97,7 +112,13 @@ fn api_routes() -> Routes {
             channels::delete_overwrite,
         )
         .add(M::GET, "/channels/{id}/messages", messages::list)
-        .add(M::POST, "/channels/{id}/messages", messages::create)
+        .add(
+            M::POST,
+            "/channels/{id}/messages",
+            // Uploads stream past the general body limit; the handler bounds each part.
+            attachments::create_message.layer(DefaultBodyLimit::disable()),
+        )
+        .add(M::GET, "/attachments/{id}/{filename}", attachments::get)
         .add(M::PATCH, "/channels/{id}/messages/{mid}", messages::edit)
         .add(M::DELETE, "/channels/{id}/messages/{mid}", messages::delete)
         .add(

@@ -393,6 +393,7 @@ mod tests {
                 id: Id(5),
                 username: "a".into(),
                 display_name: "a".into(),
+                avatar_url: None,
             },
             nick: None,
             roles: vec![],

@@ -3,6 +3,7 @@
 
 pub(crate) mod license;
 pub(crate) mod license_file;
+pub(crate) mod files;
 pub(crate) mod mentions;
 pub(crate) mod password;
 pub mod permissions;

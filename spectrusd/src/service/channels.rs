@@ -290,6 +290,7 @@ pub(crate) async fn delete(
         Audience::Channel(ch.id),
     );
     state.access.remove_channel(id);
+    super::attachments::sweep(state).await;
     for child in children {
         state.hub.publish(
             Dispatch::ChannelUpdate(child.clone()),

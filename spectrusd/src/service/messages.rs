@@ -77,6 +77,17 @@ pub(crate) async fn post(
     channel: Id,
     req: CreateMessage,
 ) -> Result<(Message, bool), ApiError> {
+    post_with_files(state, user, channel, req, Vec::new()).await
+}
+
+/// [`post`] with uploaded files (`service::attachments`); the content may then be empty.
+pub(crate) async fn post_with_files(
+    state: &AppState,
+    user: Id,
+    channel: Id,
+    req: CreateMessage,
+    files: Vec<super::attachments::Staged>,
+) -> Result<(Message, bool), ApiError> {
     state
         .access
         .require_in(user, channel, Permission::MessagesSend)?;
@@ -85,7 +96,9 @@ pub(crate) async fn post(
     state.rates.message(user, channel)?;
     let max = state.config().limits.message_max_chars;
     let mut check = validate::Checker::new();
-    check.field("content", validate::message_content(&req.content, max));
+    if files.is_empty() || !req.content.is_empty() {
+        check.field("content", validate::message_content(&req.content, max));
+    }
     if let Some(n) = &req.nonce {
         check.field("nonce", validate::nonce(n));
     }
@@ -112,6 +125,9 @@ pub(crate) async fn post(
         nonce: req.nonce,
         mentions: mentioned,
     };
+    let attachment_ids: Vec<Id> = files.iter().map(|_| state.ids.next()).collect();
+    let blobs = state.blobs.clone();
+    let max_total = state.config().uploads.max_total_bytes;
     // The stored message is read back inside the write (same connection, same
     // transaction): no trip to a reader thread between the commit and the dispatch.
     let (stored, created) = super::write(state, move |c| {
@@ -132,6 +148,7 @@ pub(crate) async fn post(
             }
         }
         store::messages::insert(c, &new)?;
+        super::attachments::store_all(&blobs, c, new.id, &attachment_ids, files, max_total)?;
         Ok((store::messages::get(c, new.id, user)?, true))
     })
     .await
@@ -143,6 +160,7 @@ pub(crate) async fn post(
     })?;
     let mut msg = stored.ok_or(ApiError::NotFound("message"))?;
     msg.nonce = nonce;
+    super::attachments::sign(state, &mut msg);
     if created {
         state.hub.publish(
             Dispatch::MessageCreate(msg.clone()),
@@ -195,10 +213,12 @@ pub(crate) async fn history(
         }
     };
     let viewer = actor.user_id().unwrap_or_default();
-    Ok(state
+    let mut page = state
         .store
         .read(move |c| store::messages::page(c, channel, cursor, limit, viewer))
-        .await?)
+        .await?;
+    super::attachments::sign_all(state, &mut page);
+    Ok(page)
 }
 
 /// Edits one's own message.
@@ -234,11 +254,12 @@ pub(crate) async fn edit(
         )?)
     })
     .await?;
-    let msg = state
+    let mut msg = state
         .store
         .read(move |c| store::messages::get(c, id, user))
         .await?
         .ok_or(ApiError::NotFound("message"))?;
+    super::attachments::sign(state, &mut msg);
     state.hub.publish(
         Dispatch::MessageUpdate(msg.clone()),
         Audience::Channel(channel),
@@ -275,6 +296,7 @@ pub(crate) async fn delete(
         Ok(store::messages::delete(c, id)?)
     })
     .await?;
+    super::attachments::sweep(state).await;
     state.hub.publish(
         Dispatch::MessageDelete(MessageDelete {
             id,
@@ -326,6 +348,7 @@ pub(crate) async fn purge(
         Ok(ids)
     })
     .await?;
+    super::attachments::sweep(state).await;
     for id in &ids {
         state.hub.publish(
             Dispatch::MessageDelete(MessageDelete {

@@ -6,11 +6,14 @@
 //! twice.
 
 pub(crate) mod accounts;
+pub(crate) mod attachments;
 pub(crate) mod audit;
 pub(crate) mod auth;
+pub(crate) mod avatars;
 pub(crate) mod channels;
 pub(crate) mod dms;
 pub(crate) mod health;
+pub(crate) mod images;
 pub(crate) mod invites;
 pub(crate) mod members;
 pub(crate) mod mentions;

@@ -50,7 +50,8 @@ pub(crate) async fn set(
         Ok(store::messages::get(c, id, viewer)?)
     })
     .await?;
-    if let Some(msg) = changed {
+    if let Some(mut msg) = changed {
+        super::attachments::sign(state, &mut msg);
         state
             .hub
             .publish(Dispatch::MessageUpdate(msg), Audience::Channel(channel));
@@ -66,8 +67,10 @@ pub(crate) async fn list(
 ) -> Result<Vec<Message>, ApiError> {
     require_readable(state, actor, channel)?;
     let viewer = actor.user_id().unwrap_or_default();
-    Ok(state
+    let mut pins = state
         .store
         .read(move |c| store::messages::pins(c, channel, viewer))
-        .await?)
+        .await?;
+    super::attachments::sign_all(state, &mut pins);
+    Ok(pins)
 }

@@ -155,6 +155,8 @@ pub(crate) async fn messages(
             Ok(Ok(store::search::search(c, &f, limit, offset, user)?))
         })
         .await??;
+    let mut found = found;
+    super::attachments::sign_all(state, &mut found);
     let messages = found
         .into_iter()
         .map(|m| SearchHit {

@@ -77,7 +77,9 @@ pub(crate) async fn patch(
     if let Some(Some(u)) = &req.icon_url {
         check.check(
             "icon_url",
-            u.starts_with("https://") || u.starts_with("http://"),
+            u.starts_with("https://")
+                || u.starts_with("http://")
+                || super::avatars::is_own_image_url(u),
             "must be an http(s) URL",
         );
     }

@@ -47,6 +47,7 @@ pub(crate) fn list(c: &Connection) -> Result<Vec<Ban>, StoreError> {
                     id: Id(r.get::<_, i64>(0)? as u64),
                     username: r.get(1)?,
                     display_name: r.get(2)?,
+                    avatar_url: None,
                 },
                 reason: r.get(3)?,
                 created_at: rfc3339(r.get(4)?),

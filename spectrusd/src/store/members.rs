@@ -55,7 +55,7 @@ pub fn count(c: &Connection) -> Result<u64, StoreError> {
 
 const SELECT: &str =
     "SELECT m.user_id, u.username, u.display_name, m.nick, m.joined_at, m.timeout_until,
-        (SELECT group_concat(role_id) FROM member_roles r WHERE r.user_id = m.user_id)
+        (SELECT group_concat(role_id) FROM member_roles r WHERE r.user_id = m.user_id), u.avatar
     FROM members m JOIN users u ON u.id = m.user_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MemberRow> {
@@ -65,6 +65,9 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MemberRow> {
             id: Id(r.get::<_, i64>(0)? as u64),
             username: r.get(1)?,
             display_name: r.get(2)?,
+            avatar_url: r
+                .get::<_, Option<String>>(7)?
+                .map(|h| format!("/api/v1/images/{h}.png")),
         },
         nick: r.get(3)?,
         joined_at: r.get(4)?,

@@ -242,6 +242,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
             id: Id(r.get::<_, i64>(2)? as u64),
             username: r.get(3)?,
             display_name: r.get(4)?,
+            avatar_url: None,
         },
         content: r.get(5)?,
         created_at: rfc3339(id.unix_millis() as i64),
@@ -254,6 +255,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
         pinned: r.get::<_, Option<i64>>(8)?.is_some(),
         mention_everyone: r.get(9)?,
         mention_roles: Vec::new(),
+        attachments: Vec::new(),
     })
 }
 
@@ -357,6 +359,7 @@ pub fn get_each(c: &Connection, ids: &[Id], viewer: Id) -> Result<Vec<Message>, 
             .collect::<Result<_, _>>()?;
         out.push(m);
     }
+    super::attachments::decorate(c, &mut out)?;
     Ok(out)
 }
 
@@ -410,6 +413,7 @@ fn decorate(c: &Connection, msgs: &mut [Message], viewer: Id) -> Result<(), Stor
             });
         }
     }
+    super::attachments::decorate(c, msgs)?;
     Ok(())
 }
 

@@ -11,12 +11,14 @@
 //! over every job in the batch. `NORMAL` (configurable) still survives `kill -9` (the WAL is
 //! written before the commit returns) but may lose the last commits on power loss.
 
+pub(crate) mod attachments;
 pub(crate) mod audit;
 pub(crate) mod backup;
 pub(crate) mod bans;
 pub(crate) mod channels;
 pub(crate) mod disk;
 pub(crate) mod dms;
+pub(crate) mod files;
 pub(crate) mod invites;
 pub(crate) mod license;
 pub mod members;

@@ -37,6 +37,7 @@ impl UserRow {
             id: self.id,
             username: self.username.clone(),
             display_name: self.display_name.clone(),
+            avatar_url: None,
         }
     }
 }
@@ -161,4 +162,26 @@ pub(crate) fn anonymize(c: &Connection, id: Id) -> Result<(), StoreError> {
         [id.0 as i64],
     )?;
     Ok(())
+}
+
+/// Sets (or clears) a user's avatar hash; answers the one it replaced.
+pub(crate) fn set_avatar(
+    c: &Connection,
+    user: Id,
+    sha256: Option<&str>,
+) -> Result<Option<String>, StoreError> {
+    let old: Option<String> = optional(
+        c.prepare_cached("SELECT avatar FROM users WHERE id = ?1")?
+            .query_row([user.0 as i64], |r| r.get(0)),
+    )?
+    .flatten();
+    c.prepare_cached("UPDATE users SET avatar = ?2 WHERE id = ?1")?
+        .execute(params![user.0 as i64, sha256])?;
+    Ok(old)
+}
+
+/// Whether any user's avatar is this image.
+pub(crate) fn avatar_in_use(c: &Connection, sha256: &str) -> Result<bool, StoreError> {
+    Ok(c.prepare_cached("SELECT 1 FROM users WHERE avatar = ?1")?
+        .exists([sha256])?)
 }

@@ -10,6 +10,7 @@ import { server } from "../net/store.js";
 import { api, errorText } from "../net/api.js";
 import { val } from "./common.js";
 import { showableImage } from "../lib/images.js";
+import { IconUpload } from "../files/avatar.js";
 
 /** @typedef {import("../net/types.js").ServerInfo} ServerInfo */
 
@@ -65,12 +66,13 @@ export function Overview() {
     <div class="ov-grid">
       <div class="ov-icon">
         ${showableImage(icon) ? html`<img class="server-icon big" src=${showableImage(icon)} alt="Server icon preview" />` : html`<div class="server-icon big" aria-hidden="true">${initial}</div>`}
+        <${IconUpload} />
       </div>
       <div class="ov-fields">
         <div class="field"><label for="ov-name">Server name</label>
           <input id="ov-name" class="input" value=${name} maxlength="100" required onInput=${edit(setName)} /></div>
         <div class="field"><label for="ov-icon">Icon URL</label>
-          <input id="ov-icon" class="input" type="url" placeholder="https://example.org/icon.png" value=${icon} onInput=${edit(setIcon)} />
+          <input id="ov-icon" class="input" type="text" inputmode="url" placeholder="https://example.org/icon.png" value=${icon} onInput=${edit(setIcon)} />
           <div class="field-hint">${icon && !showableImage(icon) ? "This page only shows images served by this server itself (its security policy blocks other sites), so the initial stands in here; other apps may show it." : "An http(s) link to a square image, best served by this server itself. Leave empty for the initial."}</div></div>
       </div>
     </div>

@@ -16,6 +16,7 @@ import { Icon } from "../ui/icons.js";
 import { fit } from "./message.js";
 import { mark } from "../dm/store.js";
 import { relativeTime, shortDuration } from "../lib/time.js";
+import { AttachButton, FileChips, addFiles, filesFor, filesOf, clearFiles, uploadMessage, progress } from "../files/attach.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
 /** @typedef {{label: string, detail?: string, insert: string, key: string}} Suggestion */
@@ -131,6 +132,8 @@ export function Composer({ channel, can }) {
     // The element, not the state: renders are coalesced to one a frame, so an Enter right
     // after typing can run before the render that carries the typed text.
     const content = (ref.current ? ref.current.value : text).trim();
+    const files = filesFor(cid);
+    if (files.length) { sendFiles(content, files.map((f) => f.file)); return; }
     if (!content) return;
     if ([...content].length > limit) {
       setError(`Your message is too long: ${[...content].length} of at most ${limit} characters.`);
@@ -155,6 +158,32 @@ export function Composer({ channel, can }) {
     replyTo.value = null;
   };
 
+  /** A message with files: uploaded with progress; on refusal the text and files stay. @param {string} content @param {File[]} files */
+  const sendFiles = (content, files) => {
+    if (progress.value.has(cid)) return;
+    if ([...content].length > limit) {
+      setError(`Your message is too long: ${[...content].length} of at most ${limit} characters.`);
+      return;
+    }
+    setError(null);
+    uploadMessage(cid, content, reply ? reply.id : null, files).then((refused) => {
+      if (refused) { if (cid0.current === cid) setError(refused); return; }
+      clearFiles(cid);
+      drafts.delete(cid);
+      if (cid0.current === cid) { setText(""); scrollToEnd.value++; }
+      replyTo.value = null;
+    });
+    resetTyping(cid);
+  };
+  /** Files pasted or dropped join the message. @param {DataTransfer|null} dt @param {Event} e */
+  const takeFiles = (dt, e) => {
+    const files = filesOf(dt);
+    if (!files.length || why) return;
+    e.preventDefault();
+    setError(addFiles(cid, files));
+  };
+  const hasFiles = filesFor(cid).length > 0;
+
   /** @param {KeyboardEvent} e */
   const onKey = (e) => {
     if (sugg.length) {
@@ -175,7 +204,9 @@ export function Composer({ channel, can }) {
 
   const count = [...text].length;
   const label = `Message ${mark(channel)}${channel.name}`;
-  return html`<div class="composer-wrap">
+  return html`<div class="composer-wrap"
+    onDragOver=${(/** @type {DragEvent} */ e) => { if (!why && e.dataTransfer && [...e.dataTransfer.types].includes("Files")) e.preventDefault(); }}
+    onDrop=${(/** @type {DragEvent} */ e) => takeFiles(e.dataTransfer, e)}>
     ${sugg.length ? html`<div class="autocomplete" role="listbox" id="ac-list" aria-label="Suggestions">
       <div class="ac-title">${tok && tok.kind === "@" ? "Members" : tok && tok.kind === "#" ? "Channels" : "Emoji"}</div>
       ${sugg.map((s, i) => html`<div key=${s.key} id=${"ac-" + i} role="option" aria-selected=${i === sel ? "true" : "false"}
@@ -187,15 +218,18 @@ export function Composer({ channel, can }) {
       <span>Replying to <strong>${displayName(reply.author.id)}</strong></span>
       <button class="icon-btn small" aria-label="Cancel reply" onClick=${() => { replyTo.value = null; ref.current && ref.current.focus(); }}><${Icon} name="x" size=${16} /></button>
     </div>` : null}
+    <${FileChips} cid=${cid} />
     <div class=${"composer" + (reply ? " with-reply" : "") + (why ? " disabled" : "")}>
+      <${AttachButton} cid=${cid} disabled=${!!why} onError=${setError} />
       <textarea ref=${ref} class="composer-input" rows="1" aria-label=${label} placeholder=${why || label}
         disabled=${!!why} value=${text} aria-describedby=${why ? "composer-why" : undefined}
         aria-controls=${sugg.length ? "ac-list" : undefined} aria-activedescendant=${sugg.length ? "ac-" + sel : undefined}
         aria-autocomplete="list"
         onInput=${(/** @type {InputEvent} */ e) => update(/** @type {HTMLTextAreaElement} */ (e.currentTarget).value)}
+        onPaste=${(/** @type {ClipboardEvent} */ e) => takeFiles(e.clipboardData, e)}
         onKeyDown=${onKey}></textarea>
       ${count > limit - 200 ? html`<span class=${"counter" + (count > limit ? " over" : "")} aria-live="polite" title=${`${count} of ${limit} characters`}>${limit - count}</span>` : null}
-      <button class="icon-btn send-btn" aria-label="Send message" disabled=${!!why || !text.trim() || waitMs > 0} onClick=${send}><${Icon} name="send" size=${18} /></button>
+      <button class="icon-btn send-btn" aria-label="Send message" disabled=${!!why || (!text.trim() && !hasFiles) || waitMs > 0} onClick=${send}><${Icon} name="send" size=${18} /></button>
     </div>
     ${why ? html`<div id="composer-why" class="composer-why">${why}</div>` : null}
     ${slow && !why ? html`<div class="composer-slowmode muted small">Slowmode is on (${shortDuration(slow)})${exempt ? ": you are exempt" : waitMs > 0 ? html` · you can send again in <span class="slowmode-left">${Math.ceil(waitMs / 1000)}s</span>` : ""}</div>` : null}

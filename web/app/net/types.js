@@ -5,7 +5,7 @@
  */
 
 /** @typedef {string} Id */
-/** @typedef {{id: Id, username: string, display_name: string}} UserRef */
+/** @typedef {{id: Id, username: string, display_name: string, avatar_url?: string}} UserRef */
 /** @typedef {UserRef & {owner?: boolean, created_at?: string}} User */
 /** @typedef {{accent_color: string|null, logo_url: string|null, app_name: string|null}} Branding */
 /**
@@ -25,7 +25,11 @@
  * @typedef {{id: Id, channel_id: Id, author: UserRef, content: string, created_at: string,
  *   edited_at: string|null, reply_to: Id|null, mentions: Id[], reactions: Reaction[],
  *   nonce?: string, pinned?: boolean, pinned_at?: string|null, mention_everyone?: boolean,
- *   mention_roles?: Id[]}} Message
+ *   mention_roles?: Id[], attachments?: Attachment[]}} Message
+ */
+/**
+ * @typedef {{id: Id, filename: string, size: number, content_type: string, url: string,
+ *   width?: number, height?: number, thumbnail_url?: string}} Attachment
  */
 /** @typedef {"online"|"offline"} Presence */
 /**

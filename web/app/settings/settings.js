@@ -15,6 +15,7 @@ import { navigate } from "../router.js";
 import { micLevel, reopenMic, startMicTest, applyOutput, transmitting } from "../voice/engine.js";
 import { toast } from "../ui/toast.js";
 import { PrivacySettings } from "../dm/view.js";
+import { AvatarSettings } from "../files/avatar.js";
 
 const TABS = ["Account", "Privacy", "Appearance", "Voice", "Notifications", "Keybinds"];
 
@@ -43,6 +44,7 @@ function Account() {
   const note = (where) => msg && msg.where === where ? html`<div class=${msg.ok ? "form-ok" : "form-error"} role=${msg.ok ? "status" : "alert"}>${msg.text}</div>` : null;
   return html`<div class="settings-section">
     <h3>Profile</h3>
+    <${AvatarSettings} />
     <form class="row-form" onSubmit=${(/** @type {Event} */ e) => { e.preventDefault(); run("name", async () => { const nu = await api("PATCH", "/users/@me", { display_name: name.trim() }); setUser(nu); if (me.value) me.value = { ...me.value, ...nu }; return "Display name saved."; }); }}>
       <div class="field grow"><label for="s-display">Display name</label>
         <input id="s-display" class="input" value=${name} maxlength="64" onInput=${(/** @type {InputEvent} */ e) => setName(/** @type {HTMLInputElement} */ (e.currentTarget).value)} /></div>

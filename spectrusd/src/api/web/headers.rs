@@ -25,6 +25,10 @@ pub(crate) async fn security_headers(mut resp: Response) -> Response {
         ),
     ];
     for (name, value) in set {
+        // A response with its own policy (an attachment's `default-src 'none'`) keeps it.
+        if name == header::CONTENT_SECURITY_POLICY && h.contains_key(&name) {
+            continue;
+        }
         h.insert(name, HeaderValue::from_static(value));
     }
     resp

@@ -1,0 +1,146 @@
+//! Avatars and the server icon: an uploaded image becomes a 256 px square PNG stored under
+//! `<data_dir>/files/images/<sha256>.png` and served at `/api/v1/images/<sha256>.png` (its
+//! name is its hash: unguessable, and cacheable for ever). Avatars are members' to set;
+//! the icon needs `server:manage` and goes through `PATCH /server`'s rules and audit.
+
+use spectrus_proto::Id;
+use spectrus_proto::gateway::Dispatch;
+use spectrus_proto::model::{Presence, ServerInfo};
+use spectrus_proto::rest::PatchServer;
+
+use super::Actor;
+use crate::bus::Audience;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store;
+
+/// Pixels on a side of a stored avatar or icon.
+pub(crate) const SIDE: u32 = 256;
+
+/// The URL path of a stored image.
+fn url_of(sha256: &str) -> String {
+    format!("/api/v1/images/{sha256}.png")
+}
+
+/// Whether `u` names an image this server stores (`/api/v1/images/<64 hex>.png`).
+pub(crate) fn is_own_image_url(u: &str) -> bool {
+    u.strip_prefix("/api/v1/images/")
+        .and_then(|r| r.strip_suffix(".png"))
+        .is_some_and(is_sha)
+}
+
+fn is_sha(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// Resizes `bytes` and stores the PNG (off the async runtime); answers its hash.
+async fn store_image(state: &AppState, bytes: Vec<u8>) -> Result<String, ApiError> {
+    let max_side = state.config().uploads.max_image_side;
+    let blobs = state.blobs.clone();
+    tokio::task::spawn_blocking(move || -> Result<String, ApiError> {
+        let png = super::images::square_png(&bytes, SIDE, max_side)
+            .map_err(|e| ApiError::field("image", e))?;
+        let sha = crate::domain::files::hex(&<sha2::Sha256 as sha2::Digest>::digest(&png));
+        let path = blobs.image_path(&sha);
+        let io = |e: std::io::Error| ApiError::Internal(format!("cannot store the image: {e}"));
+        if !path.exists() {
+            let tmp = blobs.temp_path().map_err(io)?;
+            let tp = tmp.path().map(|p| p.to_owned()).unwrap_or_default();
+            std::fs::write(&tp, &png).map_err(io)?;
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(io)?;
+            }
+            std::fs::rename(&tp, &path).map_err(io)?;
+        }
+        Ok(sha)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("image processing failed: {e}")))?
+}
+
+/// Sets (`Some(bytes)`) or removes the caller's avatar; tells everyone (`MEMBER_UPDATE`).
+/// Answers the new avatar URL.
+pub(crate) async fn set_avatar(
+    state: &AppState,
+    user: Id,
+    bytes: Option<Vec<u8>>,
+) -> Result<Option<String>, ApiError> {
+    let sha = match bytes {
+        Some(b) => {
+            state.rates.upload(user)?;
+            Some(store_image(state, b).await?)
+        }
+        None => None,
+    };
+    let new = sha.clone();
+    let blobs = state.blobs.clone();
+    super::write(state, move |c| {
+        let old = store::users::set_avatar(c, user, new.as_deref())?;
+        if let Some(old) = old
+            && Some(&old) != new.as_ref()
+            && !store::users::avatar_in_use(c, &old)?
+            && !is_icon(c, &old)?
+        {
+            let _ = std::fs::remove_file(blobs.image_path(&old));
+        }
+        Ok(())
+    })
+    .await?;
+    if let Some(m) = state
+        .store
+        .read(move |c| store::members::get(c, user))
+        .await?
+    {
+        let presence = if state.hub.user_online(user) {
+            Presence::Online
+        } else {
+            Presence::Offline
+        };
+        state
+            .hub
+            .publish(Dispatch::MemberUpdate(m.to_member(presence)), Audience::All);
+    }
+    Ok(sha.as_deref().map(url_of))
+}
+
+fn is_icon(c: &rusqlite::Connection, sha: &str) -> Result<bool, ApiError> {
+    Ok(store::settings::get(c, "icon_url")?.is_some_and(|u| u == url_of(sha)))
+}
+
+/// Sets the server icon from an uploaded image (`server:manage`), through `PATCH /server`.
+pub(crate) async fn set_icon(
+    state: &AppState,
+    actor: Actor,
+    bytes: Vec<u8>,
+) -> Result<ServerInfo, ApiError> {
+    actor.require(state, spectrus_proto::Permission::ServerManage)?;
+    if let Some(u) = actor.user_id() {
+        state.rates.upload(u)?;
+    }
+    let sha = store_image(state, bytes).await?;
+    super::server::patch(
+        state,
+        actor,
+        PatchServer {
+            icon_url: Some(Some(url_of(&sha))),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// The path of a stored image, if `name` is `<sha256>.png` and it exists.
+pub(crate) fn image_file(state: &AppState, name: &str) -> Result<std::path::PathBuf, ApiError> {
+    let sha = name
+        .strip_suffix(".png")
+        .filter(|s| is_sha(s))
+        .ok_or(ApiError::NotFound("image"))?;
+    let p = state.blobs.image_path(sha);
+    if p.exists() {
+        Ok(p)
+    } else {
+        Err(ApiError::NotFound("image"))
+    }
+}

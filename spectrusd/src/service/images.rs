@@ -1,0 +1,278 @@
+//! Image uploads: pixel size and a thumbnail (the `image` crate, decoded within limits so a
+//! decompression bomb is refused), and metadata stripped.
+//!
+//! EXIF (camera, GPS position, time) is stripped **losslessly**, by dropping the metadata
+//! segments and chunks of JPEG (APP1 Exif/XMP, APP13 IPTC, comments), PNG (eXIf, tEXt,
+//! zTXt, iTXt, tIME) and WebP (EXIF, XMP), rather than by re-encoding: re-encoding would
+//! cost quality on every JPEG, lose GIF animation and make WebP files much larger
+//! (the `image` crate writes only lossless WebP). The pixels are untouched; the EXIF
+//! orientation flag goes with the rest of EXIF.
+//! Everything here is blocking: callers run it in `spawn_blocking`.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::{ImageFormat, ImageReader, Limits};
+
+/// Longer side of a thumbnail, in pixels.
+pub(crate) const THUMB_SIDE: u32 = 400;
+
+/// Memory a decode may take.
+const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// What an image upload became.
+pub(crate) struct Processed {
+    pub width: u32,
+    pub height: u32,
+    /// The file without its metadata, when there was any to drop.
+    pub stripped: Option<Vec<u8>>,
+    /// A thumbnail (JPEG, or PNG when the image has transparency) when the image is larger
+    /// than one.
+    pub thumbnail: Option<Vec<u8>>,
+}
+
+/// Why an image was refused.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ImageError {
+    #[error("the image is {width}×{height} pixels; at most {max} on a side are accepted")]
+    TooLarge { width: u32, height: u32, max: u32 },
+    #[error("cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Processes the image at `path` of sniffed type `content_type`. `Ok(None)`: not an image
+/// this server decodes (or a corrupt one): it is kept as a plain file.
+pub(crate) fn process(
+    path: &Path,
+    content_type: &str,
+    max_side: u32,
+) -> Result<Option<Processed>, ImageError> {
+    let format = match content_type {
+        "image/png" => ImageFormat::Png,
+        "image/jpeg" => ImageFormat::Jpeg,
+        "image/gif" => ImageFormat::Gif,
+        "image/webp" => ImageFormat::WebP,
+        _ => return Ok(None),
+    };
+    let bytes = std::fs::read(path)?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(max_side);
+    limits.max_image_height = Some(max_side);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    let reader = |limits: Limits| {
+        let mut r = ImageReader::with_format(Cursor::new(&bytes[..]), format);
+        r.limits(limits);
+        r
+    };
+    // The header first, without limits on size: a bomb is refused by what it claims.
+    let Ok((width, height)) = reader(Limits::no_limits()).into_dimensions() else {
+        return Ok(None);
+    };
+    if width > max_side || height > max_side {
+        return Err(ImageError::TooLarge {
+            width,
+            height,
+            max: max_side,
+        });
+    }
+    let thumbnail = if width > THUMB_SIDE || height > THUMB_SIDE {
+        match reader(limits).decode() {
+            Ok(img) => {
+                let t = img.thumbnail(THUMB_SIDE, THUMB_SIDE);
+                let mut out = Cursor::new(Vec::new());
+                let written = if t.color().has_alpha() {
+                    t.write_to(&mut out, ImageFormat::Png)
+                } else {
+                    t.to_rgb8().write_to(&mut out, ImageFormat::Jpeg)
+                };
+                written.ok().map(|()| out.into_inner())
+            }
+            Err(image::ImageError::Limits(_)) => {
+                return Err(ImageError::TooLarge {
+                    width,
+                    height,
+                    max: max_side,
+                });
+            }
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+    let stripped = match format {
+        ImageFormat::Jpeg => strip_jpeg(&bytes),
+        ImageFormat::Png => strip_png(&bytes),
+        ImageFormat::WebP => strip_webp(&bytes),
+        _ => None,
+    };
+    Ok(Some(Processed {
+        width,
+        height,
+        stripped,
+        thumbnail,
+    }))
+}
+
+/// An avatar or icon: the image at `bytes` cropped to a centred square and scaled to
+/// `side` pixels, as PNG (which also leaves every bit of metadata behind).
+pub(crate) fn square_png(bytes: &[u8], side: u32, max_side: u32) -> Result<Vec<u8>, String> {
+    let reader = |limits: Limits| -> Result<ImageReader<Cursor<&[u8]>>, String> {
+        let mut r = ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| e.to_string())?;
+        r.limits(limits);
+        Ok(r)
+    };
+    let accepted = |f: Option<ImageFormat>| {
+        matches!(
+            f,
+            Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP)
+        )
+    };
+    let r = reader(Limits::no_limits())?;
+    if !accepted(r.format()) {
+        return Err("send a PNG, JPEG, GIF or WebP image".into());
+    }
+    let (w, h) = r
+        .into_dimensions()
+        .map_err(|_| "the image cannot be read".to_owned())?;
+    if w > max_side || h > max_side {
+        return Err(format!(
+            "the image is {w}×{h} pixels; at most {max_side} on a side are accepted"
+        ));
+    }
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(max_side);
+    limits.max_image_height = Some(max_side);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    let img = reader(limits)?
+        .decode()
+        .map_err(|_| "the image cannot be read".to_owned())?;
+    let out = img.resize_to_fill(side, side, image::imageops::FilterType::Lanczos3);
+    let mut buf = Cursor::new(Vec::new());
+    out.write_to(&mut buf, ImageFormat::Png)
+        .map_err(|e| e.to_string())?;
+    Ok(buf.into_inner())
+}
+
+/// A JPEG without APP1 (Exif, XMP), APP13 (IPTC) and comment segments; `None` when there
+/// were none (or the file is not laid out as expected).
+pub(crate) fn strip_jpeg(b: &[u8]) -> Option<Vec<u8>> {
+    if b.get(..2)? != [0xFF, 0xD8] {
+        return None;
+    }
+    let mut out = Vec::with_capacity(b.len());
+    out.extend_from_slice(&b[..2]);
+    let mut i = 2;
+    let mut dropped = false;
+    loop {
+        if *b.get(i)? != 0xFF {
+            return None;
+        }
+        let marker = *b.get(i + 1)?;
+        if marker == 0xFF {
+            i += 1;
+            continue;
+        }
+        if marker == 0xDA || marker == 0xD9 {
+            // Start of scan: the entropy-coded data and the rest are kept as they are.
+            out.extend_from_slice(&b[i..]);
+            break;
+        }
+        if (0xD0..=0xD7).contains(&marker) || marker == 0x01 {
+            out.extend_from_slice(&b[i..i + 2]);
+            i += 2;
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([*b.get(i + 2)?, *b.get(i + 3)?]));
+        let end = i + 2 + len;
+        let segment = b.get(i..end)?;
+        if matches!(marker, 0xE1 | 0xED | 0xFE) {
+            dropped = true;
+        } else {
+            out.extend_from_slice(segment);
+        }
+        i = end;
+    }
+    dropped.then_some(out)
+}
+
+/// A PNG without eXIf and text chunks; `None` when there were none.
+pub(crate) fn strip_png(b: &[u8]) -> Option<Vec<u8>> {
+    const SIG: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    if b.get(..8)? != SIG {
+        return None;
+    }
+    let mut out = Vec::with_capacity(b.len());
+    out.extend_from_slice(&SIG);
+    let mut i = 8;
+    let mut dropped = false;
+    while i < b.len() {
+        let len = u32::from_be_bytes(b.get(i..i + 4)?.try_into().ok()?) as usize;
+        let end = i.checked_add(12)?.checked_add(len)?;
+        let chunk = b.get(i..end)?;
+        let kind = &chunk[4..8];
+        if matches!(kind, b"eXIf" | b"tEXt" | b"zTXt" | b"iTXt" | b"tIME") {
+            dropped = true;
+        } else {
+            out.extend_from_slice(chunk);
+        }
+        i = end;
+    }
+    dropped.then_some(out)
+}
+
+/// A WebP without EXIF and XMP chunks (and their VP8X flags); `None` when there were none.
+pub(crate) fn strip_webp(b: &[u8]) -> Option<Vec<u8>> {
+    if b.get(..4)? != b"RIFF" || b.get(8..12)? != b"WEBP" {
+        return None;
+    }
+    let mut out = Vec::with_capacity(b.len());
+    out.extend_from_slice(&b[..12]);
+    let mut i = 12;
+    let mut dropped = false;
+    while i + 8 <= b.len() {
+        let kind = &b[i..i + 4];
+        let len = u32::from_le_bytes(b.get(i + 4..i + 8)?.try_into().ok()?) as usize;
+        let end = (i + 8 + len + (len & 1)).min(b.len());
+        let chunk = b.get(i..end)?;
+        if kind == b"EXIF" || kind == b"XMP " {
+            dropped = true;
+        } else {
+            out.extend_from_slice(chunk);
+        }
+        i = end;
+    }
+    if !dropped {
+        return None;
+    }
+    // VP8X flags: bit 3 EXIF, bit 2 XMP.
+    if out.get(12..16) == Some(b"VP8X") {
+        out[20] &= !(0x08 | 0x04);
+    }
+    let size = u32::try_from(out.len() - 8).ok()?;
+    out[4..8].copy_from_slice(&size.to_le_bytes());
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jpeg_loses_exif_and_keeps_the_rest() {
+        let mut j = vec![0xFF, 0xD8];
+        j.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x04, 1, 2]); // APP0 kept
+        j.extend_from_slice(&[0xFF, 0xE1, 0x00, 0x08]);
+        j.extend_from_slice(b"Exif\0\0"); // APP1 dropped
+        j.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 9, 9, 0xFF, 0xD9]);
+        let s = strip_jpeg(&j).unwrap_or_default();
+        assert_eq!(
+            s,
+            [
+                0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 1, 2, 0xFF, 0xDA, 0, 2, 9, 9, 0xFF, 0xD9
+            ]
+        );
+        assert!(strip_jpeg(&s).is_none());
+    }
+}

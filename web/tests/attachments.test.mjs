@@ -1,0 +1,215 @@
+// @ts-check
+/**
+ * @file Attachments in a real browser (issue 17): files attached with the picker, dropped or
+ * pasted show as chips (name, size, remove) and go with the message; images show inline at
+ * their aspect ratio and open a lightbox (Esc closes, arrows step, "Open original"); other
+ * files are download cards; a file over the limit is refused in words near the composer; a
+ * member who cannot see the channel gets 404 for the file's URL.
+ */
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import { deflateSync } from "node:zlib";
+import { suite } from "./lib/suite.mjs";
+import { newPage, screenshot, eventually } from "./lib/browser.mjs";
+import { Api } from "./lib/api.mjs";
+import { composer, logIn, message, openChannel } from "./lib/ui.mjs";
+
+const s = suite({ env: { SPECTRUS_UPLOAD_MAX_FILE_BYTES: "300000" } });
+
+/** @type {{ owner: Api, bob: Api, page: import("playwright-core").Page }} */
+const w = /** @type {any} */ ({});
+
+/** CRC-32 (PNG chunks). @param {Buffer} buf */
+function crc32(buf) {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+/** A `w`×`h` RGB gradient as a PNG file. @param {number} w @param {number} h */
+function png(w, h) {
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * (w * 3 + 1);
+    for (let x = 0; x < w; x++) {
+      raw[row + 1 + x * 3] = (x * 255) / w;
+      raw[row + 2 + x * 3] = (y * 255) / h;
+      raw[row + 3 + x * 3] = 160;
+    }
+  }
+  /** @param {string} type @param {Buffer} data */
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+before(async () => {
+  await s.ready;
+  w.owner = await new Api(s.daemon.url).claim();
+  w.bob = await w.owner.invite("bob");
+  const { page } = await newPage(s.browser, s.problems, { who: "owner", baseURL: s.daemon.url });
+  w.page = page;
+  await logIn(page, "owner");
+  await openChannel(page, "general");
+});
+
+test("files from the picker show as chips and go with the message; an image opens in a lightbox", async () => {
+  const page = w.page;
+  await page.getByLabel("Files to attach").setInputFiles([
+    { name: "sunset.png", mimeType: "image/png", buffer: png(960, 540) },
+    { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("remember the milk\n") },
+  ]);
+  const chips = page.getByRole("list", { name: "Files to send" });
+  await chips.getByText("sunset.png").waitFor();
+  await chips.getByText("notes.txt").waitFor();
+  assert.equal(await chips.getByRole("listitem").count(), 2);
+  await screenshot(page, "attachments-chips");
+  await composer(page, "general").fill("holiday pictures");
+  await composer(page, "general").press("Enter");
+
+  const msg = message(page, "general", "holiday pictures");
+  const img = msg.getByRole("button", { name: "Open image sunset.png" });
+  await img.waitFor();
+  await msg.getByRole("link", { name: "Download notes.txt" }).waitFor();
+  await eventually(
+    () => img.locator("img").evaluate((el) => /** @type {HTMLImageElement} */ (el).complete && /** @type {HTMLImageElement} */ (el).naturalWidth > 0),
+    "the inline image loads through its signed URL",
+  );
+  const box = await img.boundingBox();
+  assert.ok(box && Math.abs(box.width / box.height - 960 / 540) < 0.03, `aspect ratio kept: ${JSON.stringify(box)}`);
+  await eventually(async () => (await chips.count()) === 0, "the chips are gone once sent");
+  await screenshot(page, "attachments-message");
+
+  await img.click();
+  const box2 = page.getByRole("dialog", { name: "sunset.png" });
+  await box2.waitFor();
+  const original = box2.getByRole("link", { name: "Open original" });
+  const href = await original.getAttribute("href");
+  assert.match(href || "", /^\/api\/v1\/attachments\/\d+\/sunset\.png\?ex=\d+&sig=[0-9a-f]+$/);
+  await screenshot(page, "attachments-lightbox");
+  await page.keyboard.press("Escape");
+  await box2.waitFor({ state: "detached" });
+  s.problems.check();
+});
+
+test("a dropped file joins the message, and a chip can be removed", async () => {
+  const page = w.page;
+  const drop = async (/** @type {string} */ name, /** @type {string} */ text) => {
+    await page.locator(".composer-wrap").evaluate((el, [n, t]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([t], n, { type: "text/plain" }));
+      el.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, [name, text]);
+  };
+  await drop("wrong.txt", "not this one");
+  await drop("dropped.txt", "dropped in");
+  const chips = page.getByRole("list", { name: "Files to send" });
+  await chips.getByText("dropped.txt").waitFor();
+  await chips.getByRole("button", { name: "Remove wrong.txt" }).click();
+  await eventually(async () => (await chips.getByRole("listitem").count()) === 1, "one chip left");
+  // Pasting a file works the same way.
+  await composer(page, "general").evaluate((el) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(["pasted"], "pasted.txt", { type: "text/plain" }));
+    el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+  });
+  await chips.getByText("pasted.txt").waitFor();
+  await composer(page, "general").fill("drop and paste");
+  await composer(page, "general").press("Enter");
+  const msg = message(page, "general", "drop and paste");
+  await msg.getByRole("link", { name: "Download dropped.txt" }).waitFor();
+  await msg.getByRole("link", { name: "Download pasted.txt" }).waitFor();
+  assert.equal(await msg.getByRole("link", { name: "Download wrong.txt" }).count(), 0);
+  const stored = (await w.owner.call("GET", `/channels/${await w.owner.channelId("general")}/messages?limit=5`))
+    .find((/** @type {any} */ m) => m.content === "drop and paste");
+  assert.deepEqual(stored.attachments.map((/** @type {any} */ a) => a.filename), ["dropped.txt", "pasted.txt"]);
+  s.problems.check();
+});
+
+test("a file over the limit is refused in words near the composer and stays attached", async () => {
+  const page = w.page;
+  s.problems.allow(/status of 413/);
+  await page.getByLabel("Files to attach").setInputFiles([
+    { name: "huge.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(400_000, 7) },
+  ]);
+  await composer(page, "general").fill("too big");
+  await composer(page, "general").press("Enter");
+  const alert = page.locator(".composer-wrap").getByRole("alert");
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /huge\.bin is larger than 0\.3 MB/);
+  await page.getByRole("list", { name: "Files to send" }).getByText("huge.bin").waitFor();
+  await screenshot(page, "attachments-too-large");
+  await page.getByRole("button", { name: "Remove huge.bin" }).click();
+  await composer(page, "general").fill("");
+  s.problems.check();
+});
+
+test("a member who cannot see the channel gets 404 for the file", async () => {
+  const secret = (await w.owner.call("POST", "/channels", { name: "secret", type: "text" })).id;
+  const form = new FormData();
+  form.append("payload_json", JSON.stringify({ content: "the plan" }));
+  form.append("files[0]", new Blob(["top secret"]), "plan.txt");
+  const res = await fetch(`${s.daemon.url}/api/v1/channels/${secret}/messages`, {
+    method: "POST", headers: { authorization: `Bearer ${w.owner.token}` }, body: form,
+  });
+  assert.equal(res.status, 201);
+  const url = (await res.json()).attachments[0].url.split("?")[0];
+  const get = (/** @type {Api} */ who) => fetch(s.daemon.url + url, { headers: { authorization: `Bearer ${who.token}` } });
+  assert.equal((await get(w.bob)).status, 200, "bob can see it while the channel is open");
+  const everyone = (await w.owner.call("GET", "/roles"))[0].id;
+  await w.owner.call("PUT", `/channels/${secret}/overwrites/${everyone}`, { allow: [], deny: ["channels:view"] });
+  assert.equal((await get(w.bob)).status, 404);
+  assert.equal((await get(w.owner)).status, 200);
+});
+
+test("an avatar uploaded in Settings shows beside my messages", async () => {
+  const page = w.page;
+  await page.getByRole("button", { name: "User settings" }).click();
+  const dialog = page.getByRole("dialog", { name: "Settings" });
+  await dialog.getByLabel("Avatar image").setInputFiles([{ name: "me.png", mimeType: "image/png", buffer: png(300, 200) }]);
+  await dialog.getByRole("status").filter({ hasText: "Avatar saved." }).waitFor();
+  await dialog.getByRole("button", { name: "Remove avatar" }).waitFor();
+  await screenshot(page, "attachments-avatar-settings");
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "detached" });
+  const pic = message(page, "general", "holiday pictures").locator("img.avatar-img");
+  await eventually(
+    () => pic.evaluate((el) => /** @type {HTMLImageElement} */ (el).complete && /** @type {HTMLImageElement} */ (el).naturalWidth === 256),
+    "my message shows the 256 px avatar",
+  );
+  await screenshot(page, "attachments-avatar-message");
+  s.problems.check();
+});
+
+test("the owner uploads a server icon in Server settings → Overview", async () => {
+  const page = w.page;
+  await page.getByRole("button", { name: "Spectrus", exact: true }).click();
+  await page.getByRole("menuitem", { name: "Server settings" }).click();
+  const view = page.getByRole("dialog", { name: "Server settings" });
+  await view.getByLabel("Icon image").setInputFiles([{ name: "icon.png", mimeType: "image/png", buffer: png(400, 300) }]);
+  await view.getByRole("status").filter({ hasText: "Icon saved." }).waitFor();
+  await eventually(async () => /^\/api\/v1\/images\/[0-9a-f]{64}\.png$/.test((await w.owner.call("GET", "/server")).icon_url || ""), "the icon is set");
+  await view.getByRole("img", { name: "Server icon preview" }).waitFor();
+  await screenshot(page, "attachments-server-icon");
+  await page.keyboard.press("Escape");
+  s.problems.check();
+});
