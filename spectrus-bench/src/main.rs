@@ -14,6 +14,7 @@ mod report;
 mod rng;
 mod search;
 mod soak;
+mod upload;
 mod writes;
 mod wsclient;
 
@@ -123,6 +124,13 @@ enum Bench {
         #[arg(long)]
         posts_log: Option<std::path::PathBuf>,
     },
+    /// Attachment uploads (multipart) of the given sizes: throughput and the daemon's
+    /// resident memory growth while it streams each to disk.
+    Upload {
+        /// File sizes in MiB, comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [50u64, 200])]
+        sizes_mib: Vec<u64>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -161,6 +169,7 @@ fn main() -> anyhow::Result<()> {
             Bench::Writes { posters, duration } => writes::run(posters, duration).await,
             Bench::History { messages, samples } => history::run(messages, samples).await,
             Bench::Search { messages, samples } => search::run(messages, samples).await,
+            Bench::Upload { sizes_mib } => upload::run(sizes_mib).await,
             Bench::Backup {
                 size_mib,
                 rate,

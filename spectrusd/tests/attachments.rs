@@ -451,6 +451,38 @@ async fn images_get_their_size_a_thumbnail_and_no_exif() {
     assert!(header(&r, "content-type").starts_with("image/"));
     let t = image::load_from_memory(&r.bytes().await.unwrap()).unwrap();
     assert_eq!((t.width(), t.height()), (400, 300));
+
+    // Search: has:image finds the photo, has:attachment every message with files.
+    let text = posted(
+        upload(
+            &d,
+            &owner,
+            g,
+            form(
+                Some(r#"{"content":"a file"}"#),
+                &[("a.txt", "text/plain", b"text")],
+            ),
+        )
+        .await,
+    )
+    .await;
+    owner.say(g, "no files here").await.unwrap();
+    let ids = |q: &'static str| {
+        let owner = &owner;
+        async move {
+            let r = owner
+                .search_messages(&spectrus_client::SearchQuery::text(q))
+                .await
+                .unwrap();
+            r.messages
+                .into_iter()
+                .map(|h| h.message.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids("has:image").await, vec![msg.id]);
+    assert_eq!(ids("has:attachment").await, vec![text.id, msg.id]);
+    assert_eq!(ids("file has:attachment").await, vec![text.id]);
 }
 
 #[tokio::test]

@@ -35,8 +35,10 @@ pub struct Filter {
     pub mentions: Option<Id>,
     /// Only messages with an `http(s)://` link.
     pub link: bool,
-    /// Only messages with files (none yet: messages carry no attachments).
+    /// Only messages with files.
     pub attachment: bool,
+    /// Only messages with an image (an attachment the server measured).
+    pub image: bool,
     pub pinned: Option<bool>,
     /// Only ids below this (created before).
     pub before: Option<Id>,
@@ -125,8 +127,17 @@ fn clause(f: &Filter) -> (String, &'static str, Vec<Value>) {
             p.push(Value::Integer(c.0 as i64));
         }
     }
+    // `id` is the message id expression of whichever table the query starts from.
     if f.attachment {
-        sql.push_str(" AND 0");
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = {id})"
+        ));
+    }
+    if f.image {
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM attachments a JOIN blobs b ON b.sha256 = a.sha256 \
+             WHERE a.message_id = {id} AND b.width IS NOT NULL)"
+        ));
     }
     match f.pinned {
         Some(true) => sql.push_str(" AND m.pinned_at IS NOT NULL"),
