@@ -278,6 +278,26 @@ pub struct LicenseConfig {
     pub keygen_public_key: Option<String>,
 }
 
+/// Plugins (issue 16).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PluginsConfig {
+    /// Where `OWNER/REPO@REF`'s `spectrus-plugin.json` is fetched from:
+    /// `{github_raw_url}/{owner}/{repo}/{ref}/spectrus-plugin.json`.
+    pub github_raw_url: String,
+}
+
+/// GitHub's raw content host.
+pub const GITHUB_RAW: &str = "https://raw.githubusercontent.com";
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        PluginsConfig {
+            github_raw_url: GITHUB_RAW.into(),
+        }
+    }
+}
+
 /// Keygen's public API.
 pub const KEYGEN_API: &str = "https://api.keygen.sh";
 
@@ -321,6 +341,7 @@ pub struct Config {
     pub tls: TlsConfig,
     pub debug: DebugConfig,
     pub license: LicenseConfig,
+    pub plugins: PluginsConfig,
 }
 
 impl Default for Config {
@@ -343,6 +364,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             debug: DebugConfig::default(),
             license: LicenseConfig::default(),
+            plugins: PluginsConfig::default(),
         }
     }
 }
@@ -354,6 +376,13 @@ impl Config {
             return Err(invalid(
                 "license.keygen_url",
                 format!("{url:?} must start with http:// or https://"),
+            ));
+        }
+        let raw = &self.plugins.github_raw_url;
+        if !(raw.starts_with("http://") || raw.starts_with("https://")) {
+            return Err(invalid(
+                "plugins.github_raw_url",
+                format!("{raw:?} must start with http:// or https://"),
             ));
         }
         if let Some(pk) = &self.license.keygen_public_key
@@ -420,6 +449,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_KEYGEN_ACCOUNT", "license.keygen_account"),
     ("SPECTRUS_KEYGEN_PUBLIC_KEY", "license.keygen_public_key"),
     ("SPECTRUS_DEBUG_LICENSE_CLOCK", "debug.license_clock"),
+    // Plugins.
+    ("SPECTRUS_GITHUB_RAW_URL", "plugins.github_raw_url"),
 ];
 
 impl Config {
@@ -574,6 +605,7 @@ impl Config {
             "license.keygen_account" => self.license.keygen_account = opt(value.trim()),
             "license.keygen_public_key" => self.license.keygen_public_key = opt(value.trim()),
             "debug.license_clock" => self.debug.license_clock = parse(value, "true or false")?,
+            "plugins.github_raw_url" => self.plugins.github_raw_url = value.trim().to_owned(),
             other => return Err(format!("unknown key {other}")),
         }
         Ok(())

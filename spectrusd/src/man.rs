@@ -196,6 +196,11 @@ pub const KEYS: &[(&str, &str)] = &[
         "debug.license_clock",
         "let POST /admin/v1/debug/license-clock move the licence service's clock ahead (tests of the 7-day offline grace; 404 when off)",
     ),
+    // Plugins.
+    (
+        "plugins.github_raw_url",
+        "where `spectrusctl plugins install OWNER/REPO[@REF]` fetches {url}/{owner}/{repo}/{ref}/spectrus-plugin.json (GitHub's raw content host by default)",
+    ),
 ];
 
 /// The default of `key` as text (`unset` for absent optional values).

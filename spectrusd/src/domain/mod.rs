@@ -6,6 +6,7 @@ pub(crate) mod license_file;
 pub(crate) mod mentions;
 pub(crate) mod password;
 pub mod permissions;
+pub(crate) mod plugin_manifest;
 pub(crate) mod search;
 pub mod snowflake;
 pub(crate) mod time;
