@@ -197,6 +197,21 @@ pub enum PluginsCommand {
     },
     /// List installed plugins.
     List,
+    /// Show one plugin: its manifest, what it was granted, whether it is on.
+    Show {
+        /// The plugin's id.
+        id: String,
+    },
+    /// Turn a plugin on.
+    Enable {
+        /// The plugin's id.
+        id: String,
+    },
+    /// Turn a plugin off (it keeps its settings).
+    Disable {
+        /// The plugin's id.
+        id: String,
+    },
     /// Remove a plugin.
     Remove {
         /// The plugin's id.

@@ -155,6 +155,24 @@ async fn plugins_install_list_remove_and_refusals() {
     // Reinstalling one already there is not a new plugin.
     ctl_json(&d, &["plugins", "install", "--yes", "acme/echo"]);
 
+    // Show, disable, enable.
+    let shown = ctl(&d, &["plugins", "show", "echo"]).ok().to_owned();
+    assert!(
+        shown.contains("enabled      yes") && shown.contains("/echo"),
+        "{shown}"
+    );
+    assert!(
+        ctl(&d, &["plugins", "disable", "echo"])
+            .ok()
+            .contains("plugin echo disabled")
+    );
+    assert_eq!(ctl_json(&d, &["plugins", "show", "echo"])["enabled"], false);
+    assert_eq!(
+        ctl_json(&d, &["plugins", "enable", "echo"])["enabled"],
+        true
+    );
+    ctl(&d, &["plugins", "show", "nope"]).fails(1, "no plugin named");
+
     // Remove.
     assert!(
         ctl(&d, &["plugins", "remove", "two"])

@@ -22,7 +22,34 @@ pub async fn run(cmd: &PluginsCommand, ctx: &mut Ctx<'_>) -> Result<()> {
                 .either(&value, |out| out.line(format!("plugin {id} removed")))
         }
         PluginsCommand::Install { source, yes } => install(ctx, source, *yes).await,
+        PluginsCommand::Show { id } => {
+            let route = format!("/plugins/{}", segment(id));
+            super::show(ctx, &route, |p: &Plugin| plugin_table(p)).await
+        }
+        PluginsCommand::Enable { id } | PluginsCommand::Disable { id } => {
+            let on = matches!(cmd, PluginsCommand::Enable { .. });
+            let route = format!(
+                "/plugins/{}/{}",
+                segment(id),
+                if on { "enable" } else { "disable" }
+            );
+            let value = ctx.client.call(Method::POST, &route, None::<&()>).await?;
+            ctx.out.either(&value, |out| {
+                out.line(format!(
+                    "plugin {id} {}",
+                    if on { "enabled" } else { "disabled" }
+                ))
+            })
+        }
     }
+}
+
+/// One installed plugin.
+pub fn plugin_table(p: &Plugin) -> Table {
+    let mut t = manifest_table(&p.source, &p.manifest);
+    t.row(["enabled", if p.enabled { "yes" } else { "no" }]);
+    t.row(["installed", &p.installed_at]);
+    t
 }
 
 async fn install(ctx: &mut Ctx<'_>, source: &str, yes: bool) -> Result<()> {

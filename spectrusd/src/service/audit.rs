@@ -40,6 +40,8 @@ pub(crate) const ACTIONS: &[&str] = &[
     "message.pin",
     "message.purge",
     "message.unpin",
+    "plugin.disable",
+    "plugin.enable",
     "plugin.install",
     "plugin.remove",
     "role.create",

@@ -96,6 +96,39 @@ pub(crate) async fn remove(state: &AppState, actor: Actor, id: &str) -> Result<(
     .await
 }
 
+/// `GET /admin/v1/plugins/{id}`.
+pub(crate) async fn show(state: &AppState, id: &str) -> Result<Plugin, ApiError> {
+    list(state)
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| ApiError::Missing(format!("no plugin named {id:?}")))
+}
+
+/// `POST /admin/v1/plugins/{id}/enable` and `…/disable`.
+pub(crate) async fn set_enabled(
+    state: &AppState,
+    actor: Actor,
+    id: &str,
+    enabled: bool,
+) -> Result<Plugin, ApiError> {
+    let action = if enabled {
+        "plugin.enable"
+    } else {
+        "plugin.disable"
+    };
+    let entry = audit::Entry::new(state, actor, action).target("plugin", id);
+    let owned = id.to_owned();
+    super::write(state, move |c| {
+        if !store::plugins::set_enabled(c, &owned, enabled)? {
+            return Err(ApiError::Missing(format!("no plugin named {owned:?}")));
+        }
+        Ok(entry.write(c, serde_json::json!({}))?)
+    })
+    .await?;
+    show(state, id).await
+}
+
 fn to_wire(r: store::plugins::Row) -> Plugin {
     Plugin {
         id: r.id,

@@ -63,3 +63,11 @@ pub(crate) fn insert(c: &Connection, row: &Row) -> Result<(), StoreError> {
 pub(crate) fn delete(c: &Connection, id: &str) -> Result<bool, StoreError> {
     Ok(c.execute("DELETE FROM plugins WHERE id = ?1", [id])? > 0)
 }
+
+/// Turns a plugin on or off; whether it was there.
+pub(crate) fn set_enabled(c: &Connection, id: &str, enabled: bool) -> Result<bool, StoreError> {
+    Ok(c.execute(
+        "UPDATE plugins SET enabled = ?2 WHERE id = ?1",
+        params![id, enabled],
+    )? > 0)
+}

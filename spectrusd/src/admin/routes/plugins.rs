@@ -1,4 +1,4 @@
-//! Plugins: preview a manifest, install, list, remove.
+//! Plugins: preview a manifest, install, list, show, enable, disable, remove.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -40,4 +40,31 @@ pub(super) async fn remove(
 ) -> ApiResult<Response> {
     service::plugins::remove(&s.app, actor, &id).await?;
     Ok(no_content())
+}
+
+pub(super) async fn show(
+    State(s): State<AdminState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Plugin>> {
+    Ok(Json(service::plugins::show(&s.app, &id).await?))
+}
+
+pub(super) async fn enable(
+    State(s): State<AdminState>,
+    Operator(actor): Operator,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Plugin>> {
+    Ok(Json(
+        service::plugins::set_enabled(&s.app, actor, &id, true).await?,
+    ))
+}
+
+pub(super) async fn disable(
+    State(s): State<AdminState>,
+    Operator(actor): Operator,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Plugin>> {
+    Ok(Json(
+        service::plugins::set_enabled(&s.app, actor, &id, false).await?,
+    ))
 }
