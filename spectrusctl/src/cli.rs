@@ -195,6 +195,15 @@ pub enum PluginsCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Fetch an installed plugin's manifest again from where it came from, show what changed
+    /// in what it asks for, and update it once confirmed.
+    Update {
+        /// The plugin's id.
+        id: String,
+        /// Update without asking (for scripts; needed with --json).
+        #[arg(long)]
+        yes: bool,
+    },
     /// List installed plugins.
     List,
     /// Show one plugin: its manifest, what it was granted, whether it is on.

@@ -155,6 +155,45 @@ async fn plugins_install_list_remove_and_refusals() {
     // Reinstalling one already there is not a new plugin.
     ctl_json(&d, &["plugins", "install", "--yes", "acme/echo"]);
 
+    // Update: the new version asks for more; the diff is shown; a disabled plugin stays off.
+    assert!(
+        ctl(&d, &["plugins", "disable", "echo"])
+            .ok()
+            .contains("disabled")
+    );
+    let mut v2: serde_json::Value = serde_json::from_str(&manifest("echo")).unwrap();
+    v2["version"] = "1.1.0".into();
+    v2["permissions"] = serde_json::json!(["messages:send", "messages:manage"]);
+    publish("acme/echo/HEAD/spectrus-plugin.json", v2.to_string());
+    let run = ctl_stdin(&d, &["plugins", "update", "echo"], "n\n");
+    assert_eq!(run.code, 1, "{run:?}");
+    for needle in [
+        "version 1.0.0 -> 1.1.0",
+        "+ permission messages:manage",
+        "- permission messages:read_history",
+        "Update this plugin? [y/N]",
+    ] {
+        assert!(run.stdout.contains(needle), "{needle:?} not shown: {run:?}");
+    }
+    assert_eq!(
+        ctl_json(&d, &["plugins", "show", "echo"])["manifest"]["version"],
+        "1.0.0"
+    );
+    let run = ctl_stdin(&d, &["plugins", "update", "echo"], "y\n");
+    assert!(
+        run.ok()
+            .contains("plugin echo 1.1.0 updated from acme/echo@HEAD"),
+        "{run:?}"
+    );
+    let shown = ctl_json(&d, &["plugins", "show", "echo"]);
+    assert_eq!(shown["manifest"]["version"], "1.1.0");
+    assert_eq!(shown["enabled"], false, "an update keeps it off");
+    assert!(
+        ctl(&d, &["plugins", "enable", "echo"])
+            .ok()
+            .contains("enabled")
+    );
+
     // Show, disable, enable.
     let shown = ctl(&d, &["plugins", "show", "echo"]).ok().to_owned();
     assert!(

@@ -21,7 +21,12 @@ pub async fn run(cmd: &PluginsCommand, ctx: &mut Ctx<'_>) -> Result<()> {
             ctx.out
                 .either(&value, |out| out.line(format!("plugin {id} removed")))
         }
-        PluginsCommand::Install { source, yes } => install(ctx, source, *yes).await,
+        PluginsCommand::Install { source, yes } => install(ctx, source, None, *yes).await,
+        PluginsCommand::Update { id, yes } => {
+            let route = format!("/plugins/{}", segment(id));
+            let installed: Plugin = ctx.client.get_as(&route).await?;
+            install(ctx, &installed.source, Some(&installed), *yes).await
+        }
         PluginsCommand::Show { id } => {
             let route = format!("/plugins/{}", segment(id));
             super::show(ctx, &route, |p: &Plugin| plugin_table(p)).await
@@ -52,7 +57,13 @@ pub fn plugin_table(p: &Plugin) -> Table {
     t
 }
 
-async fn install(ctx: &mut Ctx<'_>, source: &str, yes: bool) -> Result<()> {
+/// Installs `source` (or updates `installed` from it), showing what it asks for first.
+async fn install(
+    ctx: &mut Ctx<'_>,
+    source: &str,
+    installed: Option<&Plugin>,
+    yes: bool,
+) -> Result<()> {
     if ctx.out.is_json() && !yes {
         return Err(CtlError::Invalid(
             "--json installs only with --yes (there is no one to confirm)".into(),
@@ -67,18 +78,42 @@ async fn install(ctx: &mut Ctx<'_>, source: &str, yes: bool) -> Result<()> {
             .call(Method::POST, "/plugins/preview", Some(&ask))
             .await?,
     )?;
+    if let Some(old) = installed
+        && old.manifest.id != preview.manifest.id
+    {
+        return Err(CtlError::Invalid(format!(
+            "{} now describes plugin {:?}, not {:?}; install it as a new plugin instead",
+            preview.source, preview.manifest.id, old.manifest.id
+        )));
+    }
     if !ctx.out.is_json() {
         ctx.out
             .table(&manifest_table(&preview.source, &preview.manifest))?;
+        if let Some(old) = installed {
+            for line in changes(&old.manifest, &preview.manifest) {
+                ctx.out.line(line)?;
+            }
+        }
     }
     if !yes {
-        ctx.out.line_now("Install this plugin? [y/N]")?;
+        ctx.out.line_now(if installed.is_some() {
+            "Update this plugin? [y/N]"
+        } else {
+            "Install this plugin? [y/N]"
+        })?;
         let mut line = String::new();
         ctx.stdin
             .read_line(&mut line)
             .map_err(|e| CtlError::io("reading the answer from standard input", e))?;
         if !matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-            return Err(CtlError::Invalid("not installed".into()));
+            return Err(CtlError::Invalid(
+                if installed.is_some() {
+                    "not updated"
+                } else {
+                    "not installed"
+                }
+                .into(),
+            ));
         }
     }
     let confirmed = PluginSource {
@@ -94,9 +129,52 @@ async fn install(ctx: &mut Ctx<'_>, source: &str, yes: bool) -> Result<()> {
     }
     let plugin: Plugin = decode(value)?;
     ctx.out.line(format!(
-        "plugin {} {} installed from {}",
-        plugin.id, plugin.manifest.version, plugin.source
+        "plugin {} {} {} from {}",
+        plugin.id,
+        plugin.manifest.version,
+        if installed.is_some() {
+            "updated"
+        } else {
+            "installed"
+        },
+        plugin.source
     ))
+}
+
+/// What an update changes in what the plugin asks for: `+ permission x`, `- event y`, …
+pub fn changes(old: &PluginManifest, new: &PluginManifest) -> Vec<String> {
+    let mut out = Vec::new();
+    if old.version != new.version {
+        out.push(format!("version {} -> {}", old.version, new.version));
+    }
+    let diff = |what: &str, a: &[String], b: &[String], out: &mut Vec<String>| {
+        out.extend(
+            b.iter()
+                .filter(|x| !a.contains(x))
+                .map(|x| format!("+ {what} {x}")),
+        );
+        out.extend(
+            a.iter()
+                .filter(|x| !b.contains(x))
+                .map(|x| format!("- {what} {x}")),
+        );
+    };
+    diff("permission", &old.permissions, &new.permissions, &mut out);
+    diff("event", &old.events, &new.events, &mut out);
+    let names = |m: &PluginManifest| -> Vec<String> {
+        m.commands.iter().map(|c| format!("/{}", c.name)).collect()
+    };
+    diff("command", &names(old), &names(new), &mut out);
+    if old.webhook_url != new.webhook_url {
+        out.push(format!(
+            "webhook {} -> {}",
+            old.webhook_url, new.webhook_url
+        ));
+    }
+    if out.is_empty() {
+        out.push("nothing it asks for changed".into());
+    }
+    out
 }
 
 /// What a manifest asks for, before installing.

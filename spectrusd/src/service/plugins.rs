@@ -62,15 +62,23 @@ pub(crate) async fn install(
     let entry = audit::Entry::new(state, actor, "plugin.install").target("plugin", &id);
     let changes = serde_json::json!({"source": row.source, "version": row.manifest.version,
         "permissions": row.manifest.permissions});
-    let stored = row.clone();
-    super::write(state, move |c| {
+    let mut stored = row;
+    let row = super::write(state, move |c| {
         let installed = store::plugins::list(c)?;
-        let replacing = installed.iter().any(|p| p.id == stored.id);
-        if !replacing && installed.len() as u64 >= FREE_PLUGINS && !premium {
-            return Err(ApiError::PremiumRequired);
+        match installed.iter().find(|p| p.id == stored.id) {
+            // An update keeps whether it was on, and when it was first installed.
+            Some(old) => {
+                stored.enabled = old.enabled;
+                stored.installed_at_ms = old.installed_at_ms;
+            }
+            None if installed.len() as u64 >= FREE_PLUGINS && !premium => {
+                return Err(ApiError::PremiumRequired);
+            }
+            None => {}
         }
         store::plugins::insert(c, &stored)?;
-        Ok(entry.write(c, changes)?)
+        entry.write(c, changes)?;
+        Ok(stored)
     })
     .await?;
     tracing::info!(plugin = %id, source = %row.source, "plugin installed");
