@@ -379,3 +379,74 @@ mod tests {
         assert_eq!(p.color, None);
     }
 }
+
+/// A plugin's `spectrus-plugin.json`, as validated by the daemon.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PluginManifest {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub author: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub homepage: Option<String>,
+    /// Permission names the plugin's bot asks for.
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    /// Gateway event names delivered to its webhook.
+    #[serde(default)]
+    pub events: Vec<String>,
+    pub webhook_url: String,
+    #[serde(default)]
+    pub commands: Vec<SlashCommand>,
+}
+
+/// A slash command a plugin offers.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SlashCommand {
+    pub name: String,
+    pub description: String,
+    #[serde(default)]
+    pub options: Vec<CommandOption>,
+}
+
+/// One option of a [`SlashCommand`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CommandOption {
+    pub name: String,
+    pub description: String,
+    /// `string`, `integer`, `boolean`, `user` or `channel`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// `POST /admin/v1/plugins/preview` and `POST /admin/v1/plugins`: `OWNER/REPO[@REF]`;
+/// installing may name the manifest's `sha256` from the preview, so what is installed is what
+/// was confirmed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PluginSource {
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+/// A fetched and validated manifest, before installing.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PluginPreview {
+    pub source: String,
+    /// SHA-256 (hex) of the manifest's bytes.
+    pub sha256: String,
+    pub manifest: PluginManifest,
+}
+
+/// An installed plugin.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Plugin {
+    pub id: String,
+    pub source: String,
+    pub enabled: bool,
+    pub installed_at: String,
+    pub manifest: PluginManifest,
+}

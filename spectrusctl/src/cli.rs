@@ -148,6 +148,9 @@ pub enum Command {
         signed offline licence file instead (license.keygen_public_key)."
     )]
     License(LicenseCommand),
+    /// Install, list and remove plugins (spectrus-plugin.json in a GitHub repository).
+    #[command(subcommand)]
+    Plugins(PluginsCommand),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -177,6 +180,51 @@ pub enum LicenseCommand {
         /// key, if any, is used.
         #[arg(long, value_name = "KEY")]
         key: Option<String>,
+    },
+}
+
+/// `plugins ...`
+#[derive(Debug, Subcommand)]
+pub enum PluginsCommand {
+    /// Fetch OWNER/REPO[@REF]'s spectrus-plugin.json (plugins.github_raw_url), show what it
+    /// asks for, and install it once confirmed. Free servers install up to 3 plugins.
+    Install {
+        /// OWNER/REPO, optionally @BRANCH, @TAG or @COMMIT (the default branch otherwise).
+        source: String,
+        /// Install without asking (for scripts; needed with --json).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Fetch an installed plugin's manifest again from where it came from, show what changed
+    /// in what it asks for, and update it once confirmed.
+    Update {
+        /// The plugin's id.
+        id: String,
+        /// Update without asking (for scripts; needed with --json).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// List installed plugins.
+    List,
+    /// Show one plugin: its manifest, what it was granted, whether it is on.
+    Show {
+        /// The plugin's id.
+        id: String,
+    },
+    /// Turn a plugin on.
+    Enable {
+        /// The plugin's id.
+        id: String,
+    },
+    /// Turn a plugin off (it keeps its settings).
+    Disable {
+        /// The plugin's id.
+        id: String,
+    },
+    /// Remove a plugin.
+    Remove {
+        /// The plugin's id.
+        id: String,
     },
 }
 

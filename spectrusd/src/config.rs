@@ -310,6 +310,26 @@ pub struct LicenseConfig {
     pub keygen_public_key: Option<String>,
 }
 
+/// Plugins (issue 16).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PluginsConfig {
+    /// Where `OWNER/REPO@REF`'s `spectrus-plugin.json` is fetched from:
+    /// `{github_raw_url}/{owner}/{repo}/{ref}/spectrus-plugin.json`.
+    pub github_raw_url: String,
+}
+
+/// GitHub's raw content host.
+pub const GITHUB_RAW: &str = "https://raw.githubusercontent.com";
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        PluginsConfig {
+            github_raw_url: GITHUB_RAW.into(),
+        }
+    }
+}
+
 /// Keygen's public API.
 pub const KEYGEN_API: &str = "https://api.keygen.sh";
 
@@ -354,6 +374,7 @@ pub struct Config {
     pub debug: DebugConfig,
     pub license: LicenseConfig,
     pub uploads: UploadsConfig,
+    pub plugins: PluginsConfig,
 }
 
 impl Default for Config {
@@ -377,6 +398,7 @@ impl Default for Config {
             debug: DebugConfig::default(),
             license: LicenseConfig::default(),
             uploads: UploadsConfig::default(),
+            plugins: PluginsConfig::default(),
         }
     }
 }
@@ -388,6 +410,13 @@ impl Config {
             return Err(invalid(
                 "license.keygen_url",
                 format!("{url:?} must start with http:// or https://"),
+            ));
+        }
+        let raw = &self.plugins.github_raw_url;
+        if !(raw.starts_with("http://") || raw.starts_with("https://")) {
+            return Err(invalid(
+                "plugins.github_raw_url",
+                format!("{raw:?} must start with http:// or https://"),
             ));
         }
         if let Some(pk) = &self.license.keygen_public_key
@@ -459,6 +488,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_UPLOAD_MAX_TOTAL_BYTES", "uploads.max_total_bytes"),
     ("SPECTRUS_UPLOAD_MAX_FILES", "uploads.max_files_per_message"),
     ("SPECTRUS_UPLOAD_MAX_IMAGE_SIDE", "uploads.max_image_side"),
+    // Plugins.
+    ("SPECTRUS_GITHUB_RAW_URL", "plugins.github_raw_url"),
 ];
 
 impl Config {
@@ -628,6 +659,7 @@ impl Config {
             "uploads.max_image_side" => {
                 self.uploads.max_image_side = parse(value, "a number of pixels")?
             }
+            "plugins.github_raw_url" => self.plugins.github_raw_url = value.trim().to_owned(),
             other => return Err(format!("unknown key {other}")),
         }
         Ok(())

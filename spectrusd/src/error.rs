@@ -54,6 +54,9 @@ pub enum ApiError {
     /// Keygen could not be reached to activate a licence (network error, timeout, 5xx, 429).
     #[error("{0}")]
     KeygenUnreachable(String),
+    /// Another service the daemon fetches from (a plugin's manifest host) did not answer.
+    #[error("{0}")]
+    Upstream(String),
     /// `limit`: how many the bucket holds (`X-RateLimit-Limit`).
     #[error("too many requests; retry in {retry_after_ms} ms")]
     RateLimited { retry_after_ms: u64, limit: u32 },
@@ -91,6 +94,7 @@ impl ApiError {
             ApiError::PremiumRequired => (StatusCode::PAYMENT_REQUIRED, "premium_required"),
             ApiError::LicenseRefused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "license_refused"),
             ApiError::KeygenUnreachable(_) => (StatusCode::BAD_GATEWAY, "keygen_unreachable"),
+            ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, "upstream_unavailable"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Slowmode { .. } => (StatusCode::TOO_MANY_REQUESTS, "slowmode"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),

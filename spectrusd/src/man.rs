@@ -217,6 +217,11 @@ pub const KEYS: &[(&str, &str)] = &[
         "uploads.max_image_side",
         "widest or tallest image decoded for its size and thumbnail, in pixels; larger images are refused",
     ),
+    // Plugins.
+    (
+        "plugins.github_raw_url",
+        "where `spectrusctl plugins install OWNER/REPO[@REF]` fetches {url}/{owner}/{repo}/{ref}/spectrus-plugin.json (GitHub's raw content host by default)",
+    ),
 ];
 
 /// The default of `key` as text (`unset` for absent optional values).

@@ -22,6 +22,7 @@ pub mod invites;
 pub mod layout;
 pub mod license;
 pub mod moderation;
+pub mod plugins;
 pub mod roles;
 pub mod server;
 pub mod users;
@@ -84,6 +85,7 @@ pub async fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<()> {
         Command::Events(a) => events::run(a, ctx).await,
         Command::Audit(a) => audit::run(a, ctx).await,
         Command::License(c) => license::run(c, ctx).await,
+        Command::Plugins(c) => plugins::run(c, ctx).await,
         Command::Completions { shell } => completions::run(*shell, ctx),
     }
 }

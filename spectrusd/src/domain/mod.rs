@@ -7,6 +7,7 @@ pub(crate) mod files;
 pub(crate) mod mentions;
 pub(crate) mod password;
 pub mod permissions;
+pub(crate) mod plugin_manifest;
 pub(crate) mod search;
 pub mod snowflake;
 pub(crate) mod time;

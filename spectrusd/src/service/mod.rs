@@ -32,6 +32,7 @@ pub(crate) mod voice;
 pub(crate) mod backup;
 pub(crate) mod layout;
 pub(crate) mod license;
+pub(crate) mod plugins;
 pub(crate) mod status;
 pub(crate) mod users;
 

@@ -23,6 +23,7 @@ pub(crate) mod invites;
 pub(crate) mod license;
 pub mod members;
 pub mod messages;
+pub(crate) mod plugins;
 pub(crate) mod roles;
 pub mod search;
 pub(crate) mod settings;

@@ -6,6 +6,7 @@ mod community;
 mod events;
 mod license;
 mod moderation;
+mod plugins;
 mod server;
 mod users;
 
@@ -44,6 +45,11 @@ pub(crate) fn router(state: AdminState) -> Router {
         .route("/license/import", post(license::import))
         .route("/license/refresh", post(license::refresh))
         .route("/debug/license-clock", post(license::advance_clock))
+        .route("/plugins", get(plugins::list).post(plugins::install))
+        .route("/plugins/preview", post(plugins::preview))
+        .route("/plugins/{id}", get(plugins::show).delete(plugins::remove))
+        .route("/plugins/{id}/enable", post(plugins::enable))
+        .route("/plugins/{id}/disable", post(plugins::disable))
         .route("/audit-log", get(server::audit_log))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{user}", get(users::show).delete(users::delete))

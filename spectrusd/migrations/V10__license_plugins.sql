@@ -18,3 +18,12 @@ CREATE TABLE license (
     last_checked_ms INTEGER NOT NULL,
     reachable       INTEGER NOT NULL DEFAULT 1
 );
+
+-- Installed plugins (issue 16): the validated `spectrus-plugin.json` and where it came from.
+CREATE TABLE plugins (
+    id           TEXT PRIMARY KEY,
+    source       TEXT NOT NULL,
+    manifest     TEXT NOT NULL,
+    enabled      INTEGER NOT NULL DEFAULT 1,
+    installed_at INTEGER NOT NULL
+);
