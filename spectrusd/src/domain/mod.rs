@@ -1,9 +1,9 @@
 //! Pure rules of the domain: ids, validation, mentions, permissions, tokens, passwords.
 //! Nothing here touches the network or the database; everything is unit-tested.
 
+pub(crate) mod files;
 pub(crate) mod license;
 pub(crate) mod license_file;
-pub(crate) mod files;
 pub(crate) mod mentions;
 pub(crate) mod password;
 pub mod permissions;
