@@ -122,7 +122,13 @@ enum Bench {
         /// Runs of each room.
         #[arg(long, default_value_t = 1)]
         repeat: usize,
+        /// Servers measured: spectrus, mumble (Debian's murmurd, `mumble-server`) or both.
+        #[arg(long, value_enum, default_value = "both")]
+        servers: voice::Servers,
     },
+    /// (internal) A `voice` helper process hosting Mumble clients; driven over stdin.
+    #[command(hide = true)]
+    MumblePeers,
     /// (internal) A `voice` helper process hosting some participants; driven over stdin.
     #[command(hide = true)]
     VoicePeers,
@@ -187,6 +193,7 @@ fn main() -> anyhow::Result<()> {
                 warmup,
                 per_process,
                 repeat,
+                servers,
             } => {
                 voice::run(voice::Options {
                     rooms: voice::parse_rooms(&rooms)?,
@@ -194,10 +201,12 @@ fn main() -> anyhow::Result<()> {
                     warmup,
                     per_worker: per_process,
                     repeat,
+                    servers,
                 })
                 .await
             }
             Bench::VoicePeers => voice::peers::run().await,
+            Bench::MumblePeers => voice::mumble_peers::run().await,
             Bench::Writes { posters, duration } => writes::run(posters, duration).await,
             Bench::History { messages, samples } => history::run(messages, samples).await,
             Bench::Search { messages, samples } => search::run(messages, samples).await,

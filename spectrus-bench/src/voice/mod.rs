@@ -8,6 +8,9 @@
 //! packets per second, delivery per speaker to every listener, one-way latency and the
 //! daemon's RSS before, connected and after.
 
+pub(crate) mod mumble_peers;
+mod murmur;
+mod ocb2;
 pub(crate) mod peers;
 
 use std::collections::HashMap;
@@ -43,6 +46,19 @@ pub(crate) struct Options {
     pub per_worker: usize,
     /// Repetitions of each room.
     pub repeat: usize,
+    /// Which servers: spectrusd, murmurd or both (interleaved room by room).
+    pub servers: Servers,
+}
+
+/// Which servers a run measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Servers {
+    /// spectrusd only.
+    Spectrus,
+    /// Debian's mumble-server (murmurd) only.
+    Mumble,
+    /// Both, each room on one then the other.
+    Both,
 }
 
 /// Parse `10/1,100/10` into rooms.
@@ -77,10 +93,10 @@ struct Worker {
 }
 
 impl Worker {
-    async fn spawn(job: Value) -> anyhow::Result<Worker> {
+    async fn spawn(kind: &str, job: Value) -> anyhow::Result<Worker> {
         let exe = std::env::current_exe()?;
         let mut child = tokio::process::Command::new(exe)
-            .arg("voice-peers")
+            .arg(kind)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -316,17 +332,46 @@ async fn spectrus_room(
     let mut workers = Vec::new();
     for peers in jobs {
         workers.push(
-            Worker::spawn(json!({"url": d.url, "channel": channel.0, "peers": peers})).await?,
+            Worker::spawn(
+                "voice-peers",
+                json!({"url": d.url, "channel": channel.0, "peers": peers}),
+            )
+            .await?,
         );
     }
+    let ids: Vec<u64> = members.iter().map(|a| a.user).collect();
+    measure("spectrusd", pid, workers, (n, k), ids, rss_before, opts).await
+}
+
+/// Wait for the helpers to connect, warm up, measure a window, make everyone leave.
+async fn measure(
+    server: &'static str,
+    pid: u32,
+    mut workers: Vec<Worker>,
+    (n, k): (usize, usize),
+    mut ids: Vec<u64>,
+    rss_before: u64,
+    opts: &Options,
+) -> anyhow::Result<RoomFigures> {
     let t = Instant::now();
     let mut connected = 0;
+    let mut reported = Vec::new();
     for w in &mut workers {
         let v = w.expect("connected", Duration::from_secs(180)).await?;
         connected += v["ok"].as_u64().unwrap_or(0) as usize;
+        reported.extend(
+            v["members"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_u64),
+        );
+    }
+    if !reported.is_empty() {
+        ids = reported;
     }
     println!(
-        "{n}/{k}: {connected} of {n} connected in {:.1} s",
+        "{server} {n}/{k}: {connected} of {n} connected in {:.1} s",
         t.elapsed().as_secs_f64()
     );
     tokio::time::sleep(Duration::from_secs(opts.warmup)).await;
@@ -358,9 +403,8 @@ async fn spectrus_room(
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_after = procstat::rss_kib(pid);
-    let ids: Vec<u64> = members.iter().map(|a| a.user).collect();
     Ok(figures(
-        "spectrusd",
+        server,
         (n, k),
         connected,
         &window,
@@ -370,6 +414,40 @@ async fn spectrus_room(
         (rss_before, rss_connected, rss_after),
         load,
     ))
+}
+
+/// Run one room against a fresh murmurd.
+async fn mumble_room((n, k): (usize, usize), opts: &Options) -> anyhow::Result<RoomFigures> {
+    let server = murmur::Murmur::start(n + 10).await?;
+    let pid = server.pid();
+    let rss_before = procstat::rss_kib(pid);
+    let workers_n = n.div_ceil(opts.per_worker.max(1));
+    let mut jobs: Vec<Vec<Value>> = vec![Vec::new(); workers_n];
+    for i in 0..n {
+        jobs[i % workers_n].push(json!({"name": format!("bench{i}"), "speak": i < k}));
+    }
+    let mut workers = Vec::new();
+    for peers in jobs {
+        workers.push(
+            Worker::spawn(
+                "mumble-peers",
+                json!({"addr": server.addr().to_string(), "peers": peers}),
+            )
+            .await?,
+        );
+    }
+    let f = measure(
+        "murmurd",
+        pid,
+        workers,
+        (n, k),
+        Vec::new(),
+        rss_before,
+        opts,
+    )
+    .await;
+    drop(server);
+    f
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -432,9 +510,16 @@ pub(crate) async fn run(opts: Options) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for _ in 0..opts.repeat.max(1) {
         for &room in &opts.rooms {
-            let f = spectrus_room(&d, &owner, &accounts, room, &opts).await?;
-            println!("{}\n{}", RoomFigures::header(), f.row());
-            rows.push(f.row());
+            if opts.servers != Servers::Mumble {
+                let f = spectrus_room(&d, &owner, &accounts, room, &opts).await?;
+                println!("{}\n{}", RoomFigures::header(), f.row());
+                rows.push(f.row());
+            }
+            if opts.servers != Servers::Spectrus {
+                let f = mumble_room(room, &opts).await?;
+                println!("{}\n{}", RoomFigures::header(), f.row());
+                rows.push(f.row());
+            }
         }
     }
     println!("\n{}", RoomFigures::header());

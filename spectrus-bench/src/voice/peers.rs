@@ -32,7 +32,7 @@ struct Peer {
     last_received: HashMap<u64, u64>,
 }
 
-async fn say(line: Value) -> anyhow::Result<()> {
+pub(crate) async fn say(line: Value) -> anyhow::Result<()> {
     let mut out = tokio::io::stdout();
     out.write_all(format!("{line}\n").as_bytes()).await?;
     out.flush().await?;
