@@ -167,7 +167,13 @@ async fn three_speakers_reach_all_six_participants() {
         }
         for l in &v[3..] {
             for x in &v {
-                assert_eq!(x.from(l.user), 0, "{} received from muted {}", x.user, l.user);
+                assert_eq!(
+                    x.from(l.user),
+                    0,
+                    "{} received from muted {}",
+                    x.user,
+                    l.user
+                );
             }
         }
         for x in v {
