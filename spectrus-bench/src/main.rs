@@ -15,6 +15,7 @@ mod rng;
 mod search;
 mod soak;
 mod upload;
+mod voice;
 mod writes;
 mod wsclient;
 
@@ -104,6 +105,34 @@ enum Bench {
         #[arg(long, default_value_t = 400)]
         samples: usize,
     },
+    /// Voice rooms: the daemon's CPU per delivered packet, delivery per speaker, latency and
+    /// RSS, with the WebRTC participants in helper processes.
+    Voice {
+        /// Rooms as PARTICIPANTS/SPEAKERS, comma-separated.
+        #[arg(long, default_value = "10/1,10/10,50/5,100/10,200/10")]
+        rooms: String,
+        /// Seconds measured per room.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Seconds between everyone connected and the measurement.
+        #[arg(long, default_value_t = 3)]
+        warmup: u64,
+        /// Participants per helper process.
+        #[arg(long, default_value_t = 25)]
+        per_process: usize,
+        /// Runs of each room.
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
+        /// Servers measured: spectrus, mumble (Debian's murmurd, `mumble-server`) or both.
+        #[arg(long, value_enum, default_value = "both")]
+        servers: voice::Servers,
+    },
+    /// (internal) A `voice` helper process hosting Mumble clients; driven over stdin.
+    #[command(hide = true)]
+    MumblePeers,
+    /// (internal) A `voice` helper process hosting some participants; driven over stdin.
+    #[command(hide = true)]
+    VoicePeers,
     /// Online backup of a large database while messages are posted at a steady rate:
     /// posting latency unloaded and during `spectrusctl backup`, and the copy's integrity.
     Backup {
@@ -166,6 +195,26 @@ fn main() -> anyhow::Result<()> {
                 })
                 .await
             }
+            Bench::Voice {
+                rooms,
+                seconds,
+                warmup,
+                per_process,
+                repeat,
+                servers,
+            } => {
+                voice::run(voice::Options {
+                    rooms: voice::parse_rooms(&rooms)?,
+                    seconds,
+                    warmup,
+                    per_worker: per_process,
+                    repeat,
+                    servers,
+                })
+                .await
+            }
+            Bench::VoicePeers => voice::peers::run().await,
+            Bench::MumblePeers => voice::mumble_peers::run().await,
             Bench::Writes { posters, duration } => writes::run(posters, duration).await,
             Bench::History { messages, samples } => history::run(messages, samples).await,
             Bench::Search { messages, samples } => search::run(messages, samples).await,

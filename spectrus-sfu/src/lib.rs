@@ -9,8 +9,9 @@
 //! `spectrus-<label>`). Listeners who never speak cost no m-line and no renegotiation, so a
 //! join renegotiates only the joiner, and a room of N with K speakers needs about N + K·N
 //! offers in all instead of N² offers of N m-lines (what stalled 100-participant rooms).
-//! The first packets of a new speaker are not forwarded until the others have answered the
-//! offer that adds its track (one signalling round trip).
+//! A new speaker's packets that arrive while the others' tracks for it are being negotiated
+//! (one signalling round trip) are kept (its last second) and sent to each listener as soon
+//! as that listener's answer covers the track, so its first words are heard.
 //! It never decodes audio; it reads the RFC 6464 audio level only to emit speaking events.
 //!
 //! ```no_run
@@ -27,6 +28,7 @@
 //! # Ok(()) }
 //! ```
 
+mod batch;
 mod demux;
 mod error;
 mod latency;
@@ -151,6 +153,9 @@ pub struct SfuStats {
     /// RTP packets not forwarded by policy (muted source, deafened or not-yet-negotiated
     /// receiver).
     pub packets_blocked: u64,
+    /// Of `packets_out`: a new speaker's first packets, sent to a listener once its track
+    /// for that speaker was negotiated (they arrived while it was being negotiated).
+    pub packets_replayed: u64,
     /// Datagrams from unknown addresses or garbage, and failed sends.
     pub packets_dropped: u64,
     /// Time from a packet's arrival to its forwarded copies' hand-off to the socket.

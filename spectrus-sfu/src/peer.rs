@@ -64,7 +64,17 @@ pub(crate) struct Outbound {
     ssrc: u32,
     /// Negotiated (covered by an answer): only then is audio forwarded on it.
     active: bool,
+    /// When the track was added: the source's packets from then on (and [`REPLAY_SLACK`]
+    /// before) are replayed once it is negotiated.
+    created: Instant,
 }
+
+/// How much of a source's recent audio is kept for replay to listeners whose track for it
+/// is still being negotiated (20 ms packets): one second.
+const RECENT_PACKETS: usize = 50;
+/// A packet that arrived this long before a track was added still counts as after: a new
+/// speaker's first packet is what adds the others' tracks for it.
+const REPLAY_SLACK: Duration = Duration::from_millis(100);
 
 /// What draining a peer connection produced besides datagrams.
 #[derive(Default)]
@@ -95,6 +105,11 @@ pub(crate) struct Peer {
     needs_offer: bool,
     audio_level_id: Option<u8>,
     closed: bool,
+    /// Forwarding happened since `next_timeout` was computed.
+    timeout_stale: bool,
+    /// This participant's latest packets (as received, with their arrival), for listeners
+    /// whose track for it is not negotiated yet.
+    recent: std::collections::VecDeque<(Instant, rtp::Packet)>,
 }
 
 fn random_string(len: usize) -> String {
@@ -175,6 +190,8 @@ impl Peer {
             needs_offer: false,
             audio_level_id: None,
             closed: false,
+            timeout_stale: false,
+            recent: std::collections::VecDeque::with_capacity(RECENT_PACKETS),
         })
     }
 
@@ -234,6 +251,7 @@ impl Peer {
                     sender,
                     ssrc,
                     active: false,
+                    created: now,
                 },
             );
             changed = true;
@@ -252,8 +270,13 @@ impl Peer {
         Ok(Some(sdp))
     }
 
-    /// Apply the client's answer. Returns whether a renegotiation is owed.
-    pub(crate) fn apply_answer(&mut self, sdp: String, now: Instant) -> Result<bool, SfuError> {
+    /// Apply the client's answer. Returns whether a renegotiation is owed, and the sources
+    /// whose tracks it negotiated just now, with when each track was added.
+    pub(crate) fn apply_answer(
+        &mut self,
+        sdp: String,
+        now: Instant,
+    ) -> Result<(bool, Vec<(u64, Instant)>), SfuError> {
         if !self.offer_pending {
             return Err(SfuError::NoPendingOffer(self.id));
         }
@@ -264,10 +287,33 @@ impl Peer {
             .set_remote_description(now, desc)
             .map_err(|e| SfuError::BadInput(e.to_string()))?;
         self.offer_pending = false;
-        for out in self.outbound.values_mut() {
-            out.active = true;
+        let mut activated = Vec::new();
+        for (source, out) in &mut self.outbound {
+            if !out.active {
+                out.active = true;
+                activated.push((*source, out.created));
+            }
         }
-        Ok(self.needs_offer)
+        Ok((self.needs_offer, activated))
+    }
+
+    /// Remember a packet from this participant for late-negotiated listeners.
+    pub(crate) fn remember(&mut self, packet: &rtp::Packet, now: Instant) {
+        if self.recent.len() == RECENT_PACKETS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((now, packet.clone()));
+    }
+
+    /// This participant's remembered packets that arrived after a listener's track for it
+    /// was added at `since` (less [`REPLAY_SLACK`]).
+    pub(crate) fn recent_since(&self, since: Instant) -> Vec<rtp::Packet> {
+        let from = since.checked_sub(REPLAY_SLACK).unwrap_or(since);
+        self.recent
+            .iter()
+            .filter(|(t, _)| *t >= from)
+            .map(|(_, p)| p.clone())
+            .collect()
     }
 
     pub(crate) fn add_remote_candidate(&mut self, candidate: String) -> Result<(), SfuError> {
@@ -380,7 +426,31 @@ impl Peer {
         } else {
             self.pc.poll_timeout()
         };
+        self.timeout_stale = false;
         drained
+    }
+
+    /// After forwarding: move the datagrams out, nothing else (sending RTP raises no events
+    /// and reads nothing). Recomputing the timer is left to [`Peer::refresh_timeout`] on the
+    /// next tick: it walks the whole peer connection, which per copy cost as much as the
+    /// copy's encryption.
+    pub(crate) fn drain_writes(&mut self, outbox: &mut Outbox, origin: Option<Instant>) {
+        while let Some(msg) = self.pc.poll_write() {
+            outbox.push((msg.transport.peer_addr, msg.message, origin));
+        }
+        self.timeout_stale = true;
+    }
+
+    /// Recompute the next timer if forwarding may have moved it.
+    pub(crate) fn refresh_timeout(&mut self) {
+        if self.timeout_stale {
+            self.timeout_stale = false;
+            self.next_timeout = if self.closed {
+                None
+            } else {
+                self.pc.poll_timeout()
+            };
+        }
     }
 
     pub(crate) fn outbound_count(&self) -> usize {

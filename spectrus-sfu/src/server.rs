@@ -18,6 +18,7 @@ use rtc::rtp;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::batch::send_batch;
 use crate::demux::Demux;
 use crate::error::SfuError;
 use crate::peer::{MediaState, Outbox, Peer};
@@ -150,20 +151,36 @@ impl Server {
         self.flush().await;
     }
 
+    /// Send the outbox (in `sendmmsg` batches) and hand the events over.
     async fn flush(&mut self) {
-        for (to, data, origin) in self.outbox.drain(..) {
-            match self.socket.send_to(&data, to).await {
-                Ok(_) => {
-                    if let Some(t) = origin {
-                        self.stats.forward_latency.record(t.elapsed());
+        let mut done = 0;
+        while done < self.outbox.len() {
+            let pending = self.outbox.get(done..).unwrap_or_default();
+            match send_batch(&self.socket, pending) {
+                Ok(n) => {
+                    for (_, _, origin) in pending.iter().take(n) {
+                        if let Some(t) = origin {
+                            self.stats.forward_latency.record(t.elapsed());
+                        }
+                    }
+                    done += n.max(1);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if let Err(e) = self.socket.writable().await {
+                        tracing::debug!(error = %e, "udp socket unusable");
+                        self.stats.packets_dropped += (self.outbox.len() - done) as u64;
+                        break;
                     }
                 }
                 Err(e) => {
+                    // The first datagram of the batch failed (e.g. unreachable): skip it.
                     self.stats.packets_dropped += 1;
-                    tracing::debug!(error = %e, %to, "udp send error");
+                    tracing::debug!(error = %e, to = %pending.first().map(|d| d.0.to_string()).unwrap_or_default(), "udp send error");
+                    done += 1;
                 }
             }
         }
+        self.outbox.clear();
         for ev in self.events.drain(..) {
             if self.events_tx.send(ev).await.is_err() {
                 tracing::debug!("SFU event receiver dropped");
@@ -370,12 +387,38 @@ impl Server {
             .peers
             .get_mut(&participant)
             .ok_or(SfuError::UnknownParticipant(participant))?;
-        let owed = peer.apply_answer(sdp, now)?;
+        let (owed, activated) = peer.apply_answer(sdp, now)?;
         self.after_activity(participant, now);
+        self.replay(participant, &activated, now);
         if owed {
             self.renegotiate(participant, false, now)?;
         }
         Ok(())
+    }
+
+    /// Send `listener` what each source in `activated` said since its track was added: a
+    /// new speaker's first words, which arrived while the track was being negotiated.
+    fn replay(&mut self, listener: u64, activated: &[(u64, Instant)], now: Instant) {
+        for &(source, since) in activated {
+            let Some(packets) = self.peers.get(&source).map(|s| s.recent_since(since)) else {
+                continue;
+            };
+            let Some(d) = self.peers.get_mut(&listener) else {
+                return;
+            };
+            if !d.state.may_receive() {
+                continue;
+            }
+            for p in &packets {
+                if d.forward(source, p, now) {
+                    self.stats.packets_out += 1;
+                    self.stats.packets_replayed += 1;
+                }
+            }
+            if d.drain(&mut self.outbox, None).failed {
+                self.queue_removal(listener, LeaveReason::IceFailed);
+            }
+        }
     }
 
     fn set_state(&mut self, participant: u64, state: MediaState) -> Result<(), SfuError> {
@@ -439,6 +482,7 @@ impl Server {
         let room = peer.room;
         let new_speaker = !peer.speaker;
         peer.speaker = true;
+        peer.remember(packet, now);
         let level = peer.audio_level(packet);
         let change = peer.speaking.on_packet(now, level, packet.payload.len());
         speaking_event(&mut self.events, source, room, change);
@@ -459,9 +503,7 @@ impl Server {
             } else {
                 self.stats.packets_blocked += 1;
             }
-            if d.drain(&mut self.outbox, Some(now)).failed {
-                self.queue_removal(dest, LeaveReason::IceFailed);
-            }
+            d.drain_writes(&mut self.outbox, Some(now));
         }
     }
 
@@ -482,6 +524,7 @@ impl Server {
             self.next_tick = now + TICK;
             let mut idle = Vec::new();
             for p in self.peers.values_mut() {
+                p.refresh_timeout();
                 speaking_event(&mut self.events, p.id, p.room, p.speaking.on_tick(now));
                 if now.saturating_duration_since(p.last_seen) >= self.idle_timeout {
                     idle.push(p.id);

@@ -39,6 +39,11 @@ pub struct EngineConfig {
     /// Decode and play what is received. `false` only counts packets (load generators,
     /// benchmarks).
     pub playout: bool,
+    /// RTP timestamps follow the wall clock (48 kHz ticks since the UNIX epoch, truncated
+    /// to 32 bits) instead of a random origin, and received packets' one-way latency is
+    /// recorded against it ([`VoiceEngine::take_latencies_us`]). Only meaningful when sender
+    /// and receiver share a clock (benchmarks on one host).
+    pub wallclock_timestamps: bool,
 }
 
 impl Default for EngineConfig {
@@ -49,6 +54,7 @@ impl Default for EngineConfig {
             gate: GateMode::Open,
             jitter: JitterConfig::default(),
             playout: true,
+            wallclock_timestamps: false,
         }
     }
 }
@@ -70,6 +76,8 @@ pub struct EngineStats {
     pub connected: bool,
     /// The encoder's bitrate.
     pub bitrate: u32,
+    /// RTP packets received per remote speaker (participant id), ascending by id.
+    pub received_by_speaker: Vec<(u64, u64)>,
 }
 
 /// RFC 6464 level byte (−dBov, 0..=127) of a frame.
@@ -92,6 +100,7 @@ struct MediaLoop {
     ssrc: u32,
     seq: u16,
     timestamp: u32,
+    wallclock: bool,
     talking: bool,
 }
 
@@ -114,7 +123,11 @@ impl MediaLoop {
 
     async fn send_frame(&mut self, capture: &mut [f32]) {
         self.source.read_frame(capture);
-        let ts = self.timestamp;
+        let ts = if self.wallclock {
+            crate::shared::wallclock_rtp()
+        } else {
+            self.timestamp
+        };
         self.timestamp = self.timestamp.wrapping_add(FRAME_SAMPLES as u32);
         let open = !self.shared.muted.load(Ordering::Relaxed) && self.gate.is_open(capture);
         if !open || !self.shared.connected.load(Ordering::Relaxed) {
@@ -186,7 +199,12 @@ impl VoiceEngine {
         sink: impl AudioSink + 'static,
     ) -> Result<(VoiceEngine, mpsc::Receiver<EngineSignal>), VoiceError> {
         let (signals, signals_rx) = mpsc::channel(256);
-        let shared = Arc::new(Shared::new(config.jitter, config.playout, config.bitrate));
+        let shared = Arc::new(Shared::new(
+            config.jitter,
+            config.playout,
+            config.bitrate,
+            config.wallclock_timestamps,
+        ));
         let peer =
             ClientPeer::new(config.udp_addrs.clone(), shared.clone(), signals.clone()).await?;
         let media = MediaLoop {
@@ -199,6 +217,7 @@ impl VoiceEngine {
             ssrc: peer.ssrc,
             seq: rand::random(),
             timestamp: rand::random(),
+            wallclock: config.wallclock_timestamps,
             talking: false,
         };
         let (stop_tx, stop_rx) = oneshot::channel();
@@ -283,7 +302,14 @@ impl VoiceEngine {
             speakers,
             connected: s.connected.load(Ordering::Relaxed),
             bitrate: s.bitrate.load(Ordering::Relaxed),
+            received_by_speaker: s.received_by_speaker(),
         }
+    }
+
+    /// One-way latencies (µs) of the packets received since the last call, when the engine
+    /// runs with [`EngineConfig::wallclock_timestamps`] (empty otherwise).
+    pub fn take_latencies_us(&self) -> Vec<u32> {
+        std::mem::take(&mut *lock(&self.shared.latencies))
     }
 
     /// Stop the media loop (flushing the sink), close the connection and end every task.

@@ -40,6 +40,20 @@ pub(crate) struct Shared {
     pub(crate) packets_received: AtomicU64,
     pub(crate) frames_decoded: AtomicU64,
     pub(crate) frames_concealed: AtomicU64,
+    /// Packets received per speaker.
+    by_speaker: Mutex<HashMap<u64, u64>>,
+    /// Record one-way latencies against wall-clock RTP timestamps.
+    wallclock: bool,
+    pub(crate) latencies: Mutex<Vec<u32>>,
+}
+
+/// The wall clock in 48 kHz ticks since the UNIX epoch, truncated to an RTP timestamp.
+pub(crate) fn wallclock_rtp() -> u32 {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0);
+    (micros * 48 / 1000) as u32
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -48,7 +62,12 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Shared {
     /// Nothing received yet; `bitrate` until an offer sets another.
-    pub(crate) fn new(jitter_cfg: JitterConfig, playout: bool, bitrate: u32) -> Self {
+    pub(crate) fn new(
+        jitter_cfg: JitterConfig,
+        playout: bool,
+        bitrate: u32,
+        wallclock: bool,
+    ) -> Self {
         Self {
             connected: AtomicBool::new(false),
             track_tasks: Mutex::new(HashMap::new()),
@@ -66,12 +85,22 @@ impl Shared {
             packets_received: AtomicU64::new(0),
             frames_decoded: AtomicU64::new(0),
             frames_concealed: AtomicU64::new(0),
+            by_speaker: Mutex::new(HashMap::new()),
+            wallclock,
+            latencies: Mutex::new(Vec::new()),
         }
     }
 
     /// Queue a received packet for `speaker`.
     pub(crate) fn receive(&self, speaker: u64, packet: rtp::Packet) {
         self.packets_received.fetch_add(1, Ordering::Relaxed);
+        *lock(&self.by_speaker).entry(speaker).or_default() += 1;
+        if self.wallclock {
+            // A packet stamped "in the future" (clock skew, reordering) counts as 0 µs.
+            let ticks = wallclock_rtp().wrapping_sub(packet.header.timestamp) as i32;
+            let micros = u32::try_from(i64::from(ticks.max(0)) * 1000 / 48).unwrap_or(u32::MAX);
+            lock(&self.latencies).push(micros);
+        }
         if self.deaf.load(Ordering::Relaxed) || !self.playout {
             return;
         }
@@ -88,6 +117,16 @@ impl Shared {
             packet.payload.to_vec(),
             Instant::now(),
         );
+    }
+
+    /// Packets received per speaker, ascending by id.
+    pub(crate) fn received_by_speaker(&self) -> Vec<(u64, u64)> {
+        let mut v: Vec<(u64, u64)> = lock(&self.by_speaker)
+            .iter()
+            .map(|(k, n)| (*k, *n))
+            .collect();
+        v.sort_unstable();
+        v
     }
 
     pub(crate) fn next_generation(&self) -> u64 {

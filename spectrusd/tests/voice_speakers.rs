@@ -1,0 +1,272 @@
+//! Every speaker heard by every listener: the real daemon, `spectrus-client` voice sessions
+//! (spectrus-voice engines) over loopback WebRTC, several speakers with independent tones,
+//! checked per listener and per speaker (by the tone in the decoded mix and by packets per
+//! speaker), also while people join and leave; and a new speaker's first packets.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use spectrus_client::proto::Id;
+use spectrus_client::voice::{
+    AudioSource, EngineConfig, MemoryBuffer, MemorySink, SilenceSource, SineSource, VoiceOptions,
+    VoiceSession,
+};
+use spectrus_client::{Client, Gateway, GatewayEvent};
+use spectrus_testkit::{TestDaemon, eventually, voice_channel};
+use spectrus_voice::tone::goertzel_power;
+use tokio::sync::mpsc;
+
+/// 200 ms of audio at 48 kHz.
+const WINDOW: usize = 9_600;
+
+async fn bounded<F: std::future::Future<Output = ()>>(secs: u64, f: F) {
+    tokio::time::timeout(Duration::from_secs(secs), f)
+        .await
+        .expect("test timed out");
+}
+
+fn power(audio: &MemoryBuffer, freq: f32) -> f32 {
+    goertzel_power(&audio.last(WINDOW), freq)
+}
+
+/// A member in voice.
+struct Voicer {
+    user: Id,
+    session: VoiceSession,
+    audio: MemoryBuffer,
+}
+
+impl Voicer {
+    /// Packets received from `speaker` so far.
+    fn from(&self, speaker: Id) -> u64 {
+        self.session
+            .stats()
+            .received_by_speaker
+            .iter()
+            .find(|(s, _)| *s == speaker.0)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    }
+
+    fn hears(&self, freq: f32) -> bool {
+        power(&self.audio, freq) > 0.01
+    }
+}
+
+/// Joins `channel` as `client`, sending `source` (muted when `muted`), and waits until
+/// connected.
+async fn join(
+    client: &Client,
+    channel: Id,
+    source: impl AudioSource + 'static,
+    muted: bool,
+) -> Voicer {
+    let gw = Gateway::connect(client).await.expect("gateway");
+    let user = gw.ready().user.id;
+    let (_ready, mut events, handle) = gw.into_parts();
+    let (tx, rx) = mpsc::channel(64);
+    tokio::spawn(async move {
+        while let Some(ev) = events.recv().await {
+            if matches!(
+                ev,
+                GatewayEvent::Voice { .. } | GatewayEvent::Closed { .. } | GatewayEvent::Ready(_)
+            ) && tx.send(ev).await.is_err()
+            {
+                break;
+            }
+        }
+    });
+    let (sink, audio) = MemorySink::new(48_000 * 3);
+    let opts = VoiceOptions {
+        self_mute: muted,
+        self_deaf: false,
+        engine: EngineConfig {
+            udp_addrs: vec!["127.0.0.1:0".to_owned()],
+            ..EngineConfig::default()
+        },
+    };
+    let mut session = VoiceSession::join(handle, rx, channel, source, sink, opts)
+        .await
+        .expect("voice session");
+    session
+        .wait_connected(Duration::from_secs(30))
+        .await
+        .expect("voice connects");
+    Voicer {
+        user,
+        session,
+        audio,
+    }
+}
+
+/// The daemon, its owner, `n` members and a fresh voice channel.
+async fn setup(n: usize) -> (TestDaemon, Vec<Client>, Id) {
+    let daemon = TestDaemon::start().await.unwrap();
+    let owner = daemon.owner().await.unwrap();
+    let mut members = vec![];
+    for i in 0..n {
+        members.push(daemon.member(&owner, &format!("m{i}")).await.unwrap());
+    }
+    let ch = voice_channel(&owner, "room").await;
+    (daemon, members, ch)
+}
+
+/// Waits until every one of `listeners` hears every one of `speakers` (as `(user, tone)`)
+/// other than itself, by tone and by packets; panics with who misses whom.
+async fn everyone_hears(listeners: &[&Voicer], speakers: &[(Id, f32)], within: Duration) {
+    let all = || {
+        listeners.iter().all(|l| {
+            speakers
+                .iter()
+                .filter(|(s, _)| *s != l.user)
+                .all(|(s, f)| l.from(*s) > 0 && l.hears(*f))
+        })
+    };
+    if eventually(within, all).await {
+        return;
+    }
+    let mut missing = vec![];
+    for l in listeners {
+        for (s, f) in speakers.iter().filter(|(s, _)| *s != l.user) {
+            if l.from(*s) == 0 || !l.hears(*f) {
+                missing.push(format!(
+                    "{} misses {} ({} Hz: power {:.4}, {} packets)",
+                    l.user,
+                    s,
+                    f,
+                    power(&l.audio, *f),
+                    l.from(*s)
+                ));
+            }
+        }
+    }
+    panic!("not every speaker is heard: {missing:#?}");
+}
+
+const TONES: [f32; 4] = [440.0, 660.0, 880.0, 1_100.0];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_speakers_reach_all_six_participants() {
+    bounded(180, async {
+        let (_d, m, ch) = setup(6).await;
+        let mut v = vec![];
+        for (i, c) in m.iter().enumerate() {
+            v.push(if i < 3 {
+                join(c, ch, SineSource::new(TONES[i]), false).await
+            } else {
+                join(c, ch, SilenceSource, true).await
+            });
+        }
+        let speakers: Vec<(Id, f32)> = (0..3).map(|i| (v[i].user, TONES[i])).collect();
+        let refs: Vec<&Voicer> = v.iter().collect();
+        everyone_hears(&refs, &speakers, Duration::from_secs(20)).await;
+        // Nobody hears itself, and listeners are not heard (they send nothing).
+        for (i, x) in v.iter().enumerate().take(3) {
+            assert!(power(&x.audio, TONES[i]) < 0.001, "{} hears itself", x.user);
+        }
+        for l in &v[3..] {
+            for x in &v {
+                assert_eq!(
+                    x.from(l.user),
+                    0,
+                    "{} received from muted {}",
+                    x.user,
+                    l.user
+                );
+            }
+        }
+        for x in v {
+            x.session.leave().await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn speakers_stay_heard_while_people_join_and_leave() {
+    bounded(240, async {
+        let (_d, m, ch) = setup(8).await;
+        let mut v = vec![];
+        for (i, c) in m.iter().take(6).enumerate() {
+            v.push(if i < 3 {
+                join(c, ch, SineSource::new(TONES[i]), false).await
+            } else {
+                join(c, ch, SilenceSource, true).await
+            });
+        }
+        let mut speakers: Vec<(Id, f32)> = (0..3).map(|i| (v[i].user, TONES[i])).collect();
+        {
+            let refs: Vec<&Voicer> = v.iter().collect();
+            everyone_hears(&refs, &speakers, Duration::from_secs(20)).await;
+        }
+        // A listener joins while three speak: it hears all three.
+        v.push(join(&m[6], ch, SilenceSource, true).await);
+        {
+            let refs: Vec<&Voicer> = v.iter().collect();
+            everyone_hears(&refs, &speakers, Duration::from_secs(10)).await;
+        }
+        // A listener and a speaker leave; a new speaker joins while the others speak.
+        let gone_listener = v.remove(3);
+        gone_listener.session.leave().await;
+        let gone_speaker = v.remove(1);
+        speakers.remove(1);
+        let gone = gone_speaker.user;
+        gone_speaker.session.leave().await;
+        v.push(join(&m[7], ch, SineSource::new(TONES[3]), false).await);
+        speakers.push((v.last().unwrap().user, TONES[3]));
+        {
+            let refs: Vec<&Voicer> = v.iter().collect();
+            everyone_hears(&refs, &speakers, Duration::from_secs(10)).await;
+        }
+        // The speaker who left is no longer heard.
+        assert!(
+            eventually(Duration::from_secs(5), || v
+                .iter()
+                .all(|x| power(&x.audio, TONES[1]) < 0.001))
+            .await,
+            "{gone}'s tone still heard"
+        );
+        for x in v {
+            x.session.leave().await;
+        }
+    })
+    .await;
+}
+
+/// A listener's share of a new speaker's packets, from its very first one: the speaker joins
+/// talking (its first packet makes it a speaker, which renegotiates the listeners), talks for
+/// 1.5 s and mutes; every listener must have received everything it sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_speakers_first_packets_reach_listeners() {
+    bounded(120, async {
+        let (_d, m, ch) = setup(4).await;
+        let listeners = [
+            join(&m[0], ch, SilenceSource, true).await,
+            join(&m[1], ch, SilenceSource, true).await,
+            join(&m[2], ch, SilenceSource, true).await,
+        ];
+        let speaker = join(&m[3], ch, SineSource::new(440.0), false).await;
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        speaker.session.set_self_mute(true);
+        tokio::time::sleep(Duration::from_millis(1_000)).await;
+        let sent = speaker.session.stats().packets_sent;
+        assert!(sent >= 50, "the speaker sent only {sent} packets");
+        for l in &listeners {
+            let got = l.from(speaker.user);
+            println!(
+                "listener {} received {got} of {sent} packets ({} ms of the start missing)",
+                l.user,
+                sent.saturating_sub(got) * 20
+            );
+            assert!(
+                got >= sent,
+                "listener {} missed {} of the new speaker's first packets ({} ms)",
+                l.user,
+                sent - got,
+                (sent - got) * 20
+            );
+        }
+    })
+    .await;
+}
