@@ -126,9 +126,14 @@ pub(crate) async fn seeded(
     owner.login("owner", spectrus_testkit::PASSWORD).await?;
     let mut clients: Vec<Option<Client>> = vec![None; members];
     clients[0] = Some(owner);
+    let mut done = 0;
     while let Some(r) = tasks.join_next().await {
         let (i, c) = r??;
         clients[i] = Some(c);
+        done += 1;
+        if done % 1000 == 0 {
+            eprintln!("logged in {done} members");
+        }
     }
     Ok((d, clients.into_iter().flatten().collect()))
 }
@@ -225,7 +230,15 @@ pub(crate) async fn run(members: usize, rate: u32, duration: u64, irc: bool) -> 
 }
 
 async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<Figures> {
-    let (d, clients) = seeded(members, BENCH_ENV).await?;
+    // `SPECTRUS_LARGE_SERVER_MEMBERS` in the bench's environment reaches the daemon (the
+    // testkit clears the rest): large-server mode on or off for a comparison.
+    let threshold = std::env::var("SPECTRUS_LARGE_SERVER_MEMBERS").ok();
+    let mut env: Vec<(&str, &str)> = BENCH_ENV.to_vec();
+    if let Some(t) = &threshold {
+        env.push(("SPECTRUS_LARGE_SERVER_MEMBERS", t));
+    }
+    let (d, clients) = seeded(members, &env).await?;
+    eprintln!("{} members logged in", clients.len());
     let pid = d.pid().context("no daemon pid")?;
     let poster = clients[0].clone();
     let ch = general(&poster).await?;
