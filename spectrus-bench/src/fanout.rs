@@ -18,7 +18,7 @@ use crate::procstat;
 use crate::report::{histogram, latency_line};
 use crate::wsclient::{Incoming, WsClient};
 
-fn now_micros() -> u64 {
+pub(crate) fn now_micros() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_micros() as u64)
@@ -72,7 +72,7 @@ struct Counters {
 }
 
 /// The send time a bench message carries (`"content":"bench <µs>"`), if this frame is one.
-fn bench_timestamp(frame: &[u8]) -> Option<u64> {
+pub(crate) fn bench_timestamp(frame: &[u8]) -> Option<u64> {
     const TAG: &[u8] = b"bench ";
     if !contains(frame, br#""t":"MESSAGE_CREATE""#) {
         return None;
@@ -88,7 +88,7 @@ fn bench_timestamp(frame: &[u8]) -> Option<u64> {
     any.then_some(n)
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
@@ -196,7 +196,7 @@ async fn open_sessions(d: &TestDaemon, clients: &[Client], n: usize) -> anyhow::
 
 /// Posts `total` messages at `rate` per second on a runtime of its own; returns the
 /// HTTP latency histogram and the number of failed posts.
-fn post_at_rate(
+pub(crate) fn post_at_rate(
     poster: Client,
     ch: Id,
     rate: u32,
@@ -322,4 +322,16 @@ pub(crate) async fn memory(n: usize) -> anyhow::Result<()> {
     );
     let _ = sessions.stop.send(true);
     Ok(())
+}
+
+/// The send time in an IRC line carrying a bench message (`PRIVMSG #bench :bench <µs>`).
+pub(crate) fn bench_line_timestamp(line: &[u8]) -> Option<u64> {
+    const TAG: &[u8] = b":bench ";
+    let at = line.windows(TAG.len()).position(|w| w == TAG)? + TAG.len();
+    let digits: Vec<u8> = line[at..]
+        .iter()
+        .copied()
+        .take_while(u8::is_ascii_digit)
+        .collect();
+    std::str::from_utf8(&digits).ok()?.parse().ok()
 }

@@ -7,8 +7,10 @@
 
 mod abuse;
 mod backup;
+mod community;
 mod fanout;
 mod history;
+mod irc;
 mod procstat;
 mod report;
 mod rng;
@@ -44,6 +46,22 @@ enum Bench {
         /// Distinct accounts the sessions are spread over.
         #[arg(long, default_value_t = 50)]
         users: usize,
+    },
+    /// A community: one member account per session (seeded with a cheap bench-only hash);
+    /// CPU to connect everyone, RSS connected, frames before the first message, fan-out
+    /// latency; with `--irc` the same load against InspIRCd in the same run.
+    Community {
+        #[arg(long, default_value_t = 1000)]
+        members: usize,
+        /// Messages per second posted.
+        #[arg(long, default_value_t = 100)]
+        rate: u32,
+        /// Seconds of posting.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        /// Also run the load against `/usr/sbin/inspircd`.
+        #[arg(long)]
+        irc: bool,
     },
     /// One client abusing the daemon (ping flood, connection flood, posting flood) while
     /// another's post-to-delivery latency is measured, against an unloaded baseline.
@@ -175,6 +193,12 @@ fn main() -> anyhow::Result<()> {
                 duration,
                 users,
             } => fanout::run(sessions, rate, duration, users).await,
+            Bench::Community {
+                members,
+                rate,
+                duration,
+                irc,
+            } => community::run(members, rate, duration, irc).await,
             Bench::Abuse { rate, duration } => abuse::run(rate, duration).await,
             Bench::Memory { sessions } => fanout::memory(sessions).await,
             Bench::Soak {

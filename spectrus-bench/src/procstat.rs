@@ -67,3 +67,8 @@ pub(crate) fn threads(pid: u32) -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// CPU seconds `pid` used between two samples.
+pub(crate) fn cpu_seconds(a: CpuSample, b: CpuSample) -> f64 {
+    b.ticks.saturating_sub(a.ticks) as f64 / TICKS_PER_SEC
+}

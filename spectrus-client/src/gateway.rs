@@ -37,6 +37,8 @@ pub enum GatewayEvent {
     Voice { op: String, d: serde_json::Value },
     /// The server ended the session for good (e.g. authentication failed).
     Closed { code: u16, reason: String },
+    /// The answer to a `watch_members` (large servers): the watched members with presence.
+    Members(spectrus_proto::gateway::MembersChunk),
 }
 
 /// Tuning for tests and benchmarks.
@@ -421,6 +423,13 @@ impl Task {
                             op::VOICE_OFFER | op::VOICE_CANDIDATE | op::VOICE_ERROR => {
                                 let _ = self.events.send(GatewayEvent::Voice { op: f.op, d: f.d }).await;
                             }
+                            op::MEMBERS_CHUNK => match serde_json::from_value(f.d) {
+                                Ok(chunk) => {
+                                    let _ = self.events.send(GatewayEvent::Members(chunk)).await;
+                                }
+                                Err(e) => tracing::warn!(error = %e, "undecodable members_chunk"),
+                            },
+                            op::MEMBERS_ERROR => tracing::warn!(error = %f.d, "watch_members refused"),
                             _ => {}
                         }
                     }

@@ -37,6 +37,36 @@ pub enum ClientFrame {
     VoiceCandidate(IceCandidate),
     VoiceState(VoiceSelfState),
     VoiceLeave(Empty),
+    WatchMembers(WatchMembers),
+}
+
+/// `watch_members`: the members whose presence and member updates this session wants in
+/// large-server mode (see `Ready::large`). Replaces what the session watched before; the
+/// server answers with `members_chunk`. A range of the member list (by id, as
+/// `GET /members` pages it) and/or specific users.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+pub struct WatchMembers {
+    /// First position of the range in the member list (by id).
+    #[serde(default)]
+    pub offset: u32,
+    /// Members in the range (0: none; at most 200).
+    #[serde(default)]
+    pub limit: u32,
+    /// Specific members to watch besides the range (at most 200), e.g. the authors of the
+    /// messages on screen.
+    #[serde(default)]
+    pub user_ids: Vec<Id>,
+}
+
+/// `members_chunk`: the answer to `watch_members`: the range's members then the listed
+/// users', each with its presence now.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MembersChunk {
+    pub offset: u32,
+    /// How many of `members` are the range (the rest are the `user_ids` asked for).
+    pub range_len: u32,
+    pub members: Vec<Member>,
+    pub member_count: u64,
 }
 
 /// An empty payload (`{}`).
@@ -111,9 +141,15 @@ pub struct Ready {
     pub server: ServerInfo,
     pub channels: Vec<Channel>,
     pub roles: Vec<Role>,
-    /// Members, up to the first 1000 by id; page the rest with `GET /members`.
+    /// Members, up to the first 1000 by id; page the rest with `GET /members`. Empty on a
+    /// large server (`large`).
     pub members: Vec<Member>,
     pub member_count: u64,
+    /// Large-server mode (more members than `limits.large_server_members`): `members` is
+    /// empty and presence and member updates arrive only for watched members
+    /// (`watch_members`).
+    #[serde(default)]
+    pub large: bool,
     pub voice_states: Vec<VoiceState>,
     pub read_states: Vec<ReadState>,
     /// The caller's direct messages (their read states are in `read_states`).
@@ -163,6 +199,9 @@ pub mod op {
     pub const VOICE_OFFER: &str = "voice_offer";
     pub const VOICE_CANDIDATE: &str = "voice_candidate";
     pub const VOICE_ERROR: &str = "voice_error";
+    pub const MEMBERS_CHUNK: &str = "members_chunk";
+    /// A refused `watch_members` (`{"error": {"code", "message"}}`).
+    pub const MEMBERS_ERROR: &str = "members_error";
 }
 
 /// Dispatch event names (`t`).

@@ -151,6 +151,8 @@ pub enum GatewayEvent {
     Ready(Box<Ready>),
     /// Any other event.
     Dispatch(Dispatch),
+    /// `members_chunk` (large servers): the watched members with presence now.
+    Members(spectrus_proto::gateway::MembersChunk),
 }
 
 impl From<Dispatch> for GatewayEvent {

@@ -205,6 +205,18 @@ pub enum Effect {
         /// Which server.
         server: ServerKey,
     },
+    /// `watch_members` on the gateway (large servers): the page of the member list to show
+    /// with live presence, and specific users (me).
+    WatchMembers {
+        /// Which server.
+        server: ServerKey,
+        /// First position of the page.
+        offset: u32,
+        /// Members in the page.
+        limit: u32,
+        /// Users watched besides the page.
+        user_ids: Vec<Id>,
+    },
     /// Save the channel to reopen next time (saved servers file; no network).
     RememberChannel {
         /// Which server.

@@ -158,6 +158,11 @@ pub struct ServerState {
     pub members: BTreeMap<Id, Member>,
     /// Member count as the server counts it.
     pub member_count: u64,
+    /// Large-server mode (`ready.large`): `members` holds only the watched page of the
+    /// member list (`member_offset..member_offset + MEMBER_PAGE` by id) and me.
+    pub large: bool,
+    /// The first position of the watched page on a large server.
+    pub member_offset: u32,
     /// Loaded messages per channel.
     pub messages: HashMap<Id, ChannelMessages>,
     /// Our messages not yet echoed back.
@@ -241,6 +246,8 @@ impl ServerState {
             roles: Vec::new(),
             members: BTreeMap::new(),
             member_count: 0,
+            large: false,
+            member_offset: 0,
             messages: HashMap::new(),
             pending: Vec::new(),
             read_states: HashMap::new(),

@@ -1590,3 +1590,62 @@ fn attachments_are_links_uploaded_with_a_command_and_opened_with_o() {
         path: "/tmp/holiday.png".into()
     }));
 }
+
+#[test]
+fn a_large_server_watches_a_page_of_members_and_pages_past_its_end() {
+    let mut s = AppState::new(Config::default());
+    let k = s.add_server("https://big.example.org");
+    let mut r = ready("Big");
+    r.large = true;
+    r.members = vec![];
+    r.member_count = 250;
+    let fx = run(
+        &mut s,
+        [
+            Action::LoginOk {
+                server: k,
+                user: me_user(),
+            },
+            gw(k, GatewayEvent::Ready(Box::new(r))),
+        ],
+    );
+    let watch = |offset| Effect::WatchMembers {
+        server: k,
+        offset,
+        limit: 100,
+        user_ids: vec![ME],
+    };
+    assert!(
+        fx.contains(&watch(0)),
+        "ready on a large server asks for the first page"
+    );
+    let page: Vec<_> = (0..100)
+        .map(|i| member(Id(1000 + i), &format!("m{i:03}"), vec![], Presence::Offline))
+        .collect();
+    run(
+        &mut s,
+        [gw(
+            k,
+            GatewayEvent::Members(spectrus_proto::gateway::MembersChunk {
+                offset: 0,
+                range_len: 100,
+                members: page,
+                member_count: 250,
+            }),
+        )],
+    );
+    assert_eq!(server(&s).members.len(), 100);
+    s.focus = Focus::Members;
+    s.member_cursor = 99;
+    let fx = run(&mut s, [key(KeyCode::Down)]);
+    assert!(
+        fx.contains(&watch(100)),
+        "moving past the page's end watches the next: {fx:?}"
+    );
+    assert_eq!(s.member_cursor, 0);
+    let fx = run(&mut s, [key(KeyCode::Up)]);
+    assert!(
+        fx.contains(&watch(0)),
+        "moving above its start watches the previous"
+    );
+}

@@ -113,6 +113,10 @@ pub struct LimitsConfig {
     pub requests_per_minute: u32,
     /// Messages with files (and avatar or icon uploads) per member per minute.
     pub uploads_per_minute: u32,
+    /// Above this many members the server is "large": `ready` carries no member list and
+    /// presence and member updates go only to sessions watching the member
+    /// (`watch_members`). Reloaded on SIGHUP.
+    pub large_server_members: u64,
 }
 
 impl Default for LimitsConfig {
@@ -135,6 +139,7 @@ impl Default for LimitsConfig {
             voice_per_minute: 30,
             requests_per_minute: 1200,
             uploads_per_minute: 10,
+            large_server_members: 1000,
         }
     }
 }
@@ -470,6 +475,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     ("SPECTRUS_READ_TIMEOUT_SECS", "limits.read_timeout_secs"),
     ("SPECTRUS_RATE_LIMITS", "limits.rate_limits"),
+    (
+        "SPECTRUS_LARGE_SERVER_MEMBERS",
+        "limits.large_server_members",
+    ),
     ("SPECTRUS_TLS_CERT", "tls.cert"),
     ("SPECTRUS_TLS_KEY", "tls.key"),
     ("SPECTRUS_TLS_HTTP_REDIRECT", "tls.http_redirect_bind"),
@@ -610,6 +619,9 @@ impl Config {
                     "off" | "false" | "0" => false,
                     other => return Err(format!("{other:?} is not on or off")),
                 }
+            }
+            "limits.large_server_members" => {
+                self.limits.large_server_members = parse(value, "a number of members")?
             }
             "limits.read_timeout_secs" => {
                 self.limits.read_timeout_secs = parse(value, "a number of seconds")?

@@ -106,6 +106,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "the per-account rate limits below and the login delay per username; false (SPECTRUS_RATE_LIMITS=off) for benchmarks and trusted LANs; connection and read bounds stay",
     ),
     (
+        "limits.large_server_members",
+        "above this many members the server is large: ready carries no member list and presence and member updates go only to sessions that watch the member (gateway op watch_members); reloaded on SIGHUP",
+    ),
+    (
         "limits.messages_per_minute",
         "messages per member per channel per minute, after a burst of limits.messages_burst",
     ),

@@ -309,6 +309,22 @@ impl EffectRunner for ClientRunner {
                     .voice
                     .send(VoiceCommand::SetVolume { user, percent });
             }
+            Effect::WatchMembers {
+                server,
+                offset,
+                limit,
+                user_ids,
+            } => {
+                if let Some(gw) = self.gateway(server) {
+                    gw.send(spectrus_proto::gateway::ClientFrame::WatchMembers(
+                        spectrus_proto::gateway::WatchMembers {
+                            offset,
+                            limit,
+                            user_ids,
+                        },
+                    ));
+                }
+            }
             Effect::PushToTalk { active } => {
                 // Straight to the gate's flag: no task hop between the key and the audio.
                 self.push_to_talk.store(active, Ordering::Relaxed);

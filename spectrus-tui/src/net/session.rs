@@ -329,6 +329,10 @@ async fn pump(ctx: &Arc<Ctx>, link: &Link, gw: Gateway) -> End {
                     change: ConnectionChange::Resumed,
                 });
             }
+            SdkEvent::Members(chunk) => ctx.send(Action::Gateway {
+                server,
+                event: GatewayEvent::Members(chunk),
+            }),
             SdkEvent::Voice { op, d } => {
                 let _ = ctx.voice.send(VoiceCommand::Signal { server, op, d });
             }

@@ -27,7 +27,26 @@ pub(super) fn apply(
     match event {
         GatewayEvent::Ready(r) => ready(state, server, *r, fx),
         GatewayEvent::Dispatch(d) => dispatch(state, server, d, fx),
+        GatewayEvent::Members(c) => {
+            if let Some(s) = state.server_mut(server) {
+                s.members = c.members.into_iter().map(|m| (m.user.id, m)).collect();
+                s.member_count = c.member_count;
+            }
+        }
     }
+}
+
+/// Members in one watched page of a large server's member list.
+pub(crate) const MEMBER_PAGE: u32 = 100;
+
+/// Asks a large server for the member page at `offset` (and me) with live presence.
+pub(crate) fn watch_members(s: &ServerState, server: ServerKey, fx: &mut Vec<Effect>) {
+    fx.push(Effect::WatchMembers {
+        server,
+        offset: s.member_offset,
+        limit: MEMBER_PAGE,
+        user_ids: me(s).into_iter().collect(),
+    });
 }
 
 fn dispatch(state: &mut AppState, server: ServerKey, d: Dispatch, fx: &mut Vec<Effect>) {
@@ -83,6 +102,11 @@ fn ready(state: &mut AppState, server: ServerKey, ready: Ready, fx: &mut Vec<Eff
     s.roles = ready.roles;
     s.members = ready.members.into_iter().map(|m| (m.user.id, m)).collect();
     s.member_count = ready.member_count;
+    s.large = ready.large;
+    if s.large {
+        s.member_offset = 0;
+        watch_members(s, server, fx);
+    }
     s.voice_states = ready
         .voice_states
         .into_iter()

@@ -207,10 +207,31 @@ fn move_in_pane(state: &mut AppState, delta: isize, fx: &mut Vec<Effect>) {
             state.channel_cursor = clamp_add(state.channel_cursor, delta, n);
         }
         Focus::Messages | Focus::Composer => nav::move_selection(state, delta, fx),
-        Focus::Members => {
-            let n = state.active_server().map_or(0, |s| s.members.len());
-            state.member_cursor = clamp_add(state.member_cursor, delta, n);
-        }
+        Focus::Members => move_member_cursor(state, delta, fx),
+    }
+}
+
+/// Moves the member cursor; on a large server, moving past either end of the watched page
+/// watches the next or previous page instead.
+fn move_member_cursor(state: &mut AppState, delta: isize, fx: &mut Vec<Effect>) {
+    let cursor = state.member_cursor;
+    let Some(key) = state.active else { return };
+    let Some(s) = state.server_mut(key) else {
+        return;
+    };
+    let n = s.members.len();
+    let page = super::gateway::MEMBER_PAGE;
+    if s.large && delta > 0 && cursor + 1 >= n && u64::from(s.member_offset + page) < s.member_count
+    {
+        s.member_offset += page;
+        super::gateway::watch_members(s, key, fx);
+        state.member_cursor = 0;
+    } else if s.large && delta < 0 && cursor == 0 && s.member_offset > 0 {
+        s.member_offset = s.member_offset.saturating_sub(page);
+        super::gateway::watch_members(s, key, fx);
+        state.member_cursor = 0;
+    } else {
+        state.member_cursor = clamp_add(cursor, delta, n);
     }
 }
 
@@ -805,8 +826,7 @@ pub(super) fn mouse(state: &mut AppState, ev: MouseEvent, fx: &mut Vec<Effect>) 
                     .map_or(0, |s| s.openable_channels().len());
                 state.channel_cursor = clamp_add(state.channel_cursor, delta, n);
             } else if hit(l.members) {
-                let n = state.active_server().map_or(0, |s| s.members.len());
-                state.member_cursor = clamp_add(state.member_cursor, delta, n);
+                move_member_cursor(state, delta, fx);
             }
         }
         MouseEventKind::Down(MouseButton::Left) => {

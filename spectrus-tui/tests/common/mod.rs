@@ -153,6 +153,7 @@ pub fn ready(name: &str) -> Ready {
             member(DAVE, "dave", vec![], Presence::Offline),
         ],
         member_count: 5,
+        large: false,
         voice_states: vec![voice(ALICE, Some(LOUNGE)), voice(BOB, Some(LOUNGE))],
         read_states: vec![ReadState {
             channel_id: RANDOM,

@@ -28,6 +28,9 @@ pub enum Audience {
     Channel(Id),
     /// Sessions of one user.
     User(Id),
+    /// Sessions watching this member (`watch_members`), and the member's own: presence and
+    /// member updates in large-server mode.
+    Watchers(Id),
 }
 
 /// An event as the admin event stream sees it.
@@ -124,6 +127,7 @@ impl Hub {
                 out: Some(out),
                 detached_at: None,
             }),
+            watching: RwLock::new(std::collections::HashSet::new()),
         });
         self.slots
             .write()
@@ -283,6 +287,7 @@ impl Hub {
                 Audience::All => true,
                 Audience::Channel(_) => viewers.as_ref().is_some_and(|v| v.contains(&slot.user)),
                 Audience::User(u) => slot.user == *u,
+                Audience::Watchers(u) => slot.watches(*u),
             };
             if wanted && let Some(lane) = per_lane.get_mut(slot.lane) {
                 lane.push(slot.clone());

@@ -335,6 +335,17 @@ impl Connection {
                 self.close(close::UNKNOWN_ERROR, "already identified");
                 Step::Stop
             }
+            ClientFrame::WatchMembers(req) => {
+                let text = match sessions::watch_members(&self.state, slot, req).await {
+                    Ok(chunk) => frame(op::MEMBERS_CHUNK, &chunk),
+                    Err(e) => frame(op::MEMBERS_ERROR, &e.body()),
+                };
+                if self.send_text(text) {
+                    Step::Continue
+                } else {
+                    Step::Stop
+                }
+            }
             f @ (ClientFrame::VoiceJoin(_)
             | ClientFrame::VoiceAnswer(_)
             | ClientFrame::VoiceCandidate(_)

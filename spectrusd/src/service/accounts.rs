@@ -6,7 +6,6 @@ use spectrus_proto::gateway::{Dispatch, PresenceUpdate};
 use spectrus_proto::model::{Presence, RegistrationPolicy, Session, User};
 use spectrus_proto::rest::{PatchMe, RegisterRequest};
 
-use crate::bus::Audience;
 use crate::domain::time::now_ms;
 use crate::domain::tokens::{self, ACCESS_TTL_SECS, REFRESH_TTL_MS};
 use crate::domain::{password, validate};
@@ -402,20 +401,21 @@ pub(crate) async fn patch_me(
         } else {
             Presence::Offline
         };
-        state
-            .hub
-            .publish(Dispatch::MemberUpdate(m.to_member(presence)), Audience::All);
+        state.hub.publish(
+            Dispatch::MemberUpdate(m.to_member(presence)),
+            super::watch::member_audience(state, user),
+        );
     }
     Ok(updated)
 }
 
-/// Tells everyone a user came online or went offline.
+/// Tells everyone (on a large server: those watching) a user came online or went offline.
 pub(crate) fn publish_presence(state: &AppState, user: Id, status: Presence) {
     state.hub.publish(
         Dispatch::PresenceUpdate(PresenceUpdate {
             user_id: user,
             status,
         }),
-        Audience::All,
+        super::watch::member_audience(state, user),
     );
 }

@@ -28,6 +28,7 @@ pub(crate) mod server;
 pub(crate) mod sessions;
 pub(crate) mod visibility;
 pub(crate) mod voice;
+pub(crate) mod watch;
 // Admin socket (operator) use cases.
 pub(crate) mod backup;
 pub(crate) mod layout;

@@ -52,9 +52,10 @@ fn presence(state: &AppState, user: Id) -> Presence {
 /// Sends `MEMBER_UPDATE` for a member row.
 pub(crate) fn dispatch_member(state: &AppState, row: &MemberRow) -> Member {
     let m = row.to_member(presence(state, row.user.id));
-    state
-        .hub
-        .publish(Dispatch::MemberUpdate(m.clone()), Audience::All);
+    state.hub.publish(
+        Dispatch::MemberUpdate(m.clone()),
+        super::watch::member_audience(state, row.user.id),
+    );
     m
 }
 

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
 
-/// How many members `ready` carries; clients page the rest.
+/// How many members `ready` carries on a small server; clients page the rest.
 pub(crate) const READY_MEMBERS: u32 = 1000;
 
 /// The `ready` payload for `user` in session `session_id`.
@@ -24,12 +24,17 @@ pub(crate) async fn build(
         .filter(|c| c.kind.carries_messages())
         .map(|c| c.id)
         .collect();
+    let large = super::watch::is_large(state);
     let (roles, members, mut read_states) = state
         .store
         .read(move |c| {
             Ok((
                 store::roles::list(c)?,
-                store::members::page(c, None, READY_MEMBERS)?,
+                if large {
+                    Vec::new()
+                } else {
+                    store::members::page(c, None, READY_MEMBERS)?
+                },
                 store::messages::read_states(c, user, &text_ids)?,
             ))
         })
@@ -45,6 +50,7 @@ pub(crate) async fn build(
         roles,
         members: super::members::with_presence(state, &members),
         member_count: state.access.member_count(),
+        large,
         voice_states: state.voice.states_for(&state.access, user),
         read_states,
         private_channels: dms.channels,

@@ -129,6 +129,15 @@ fn leave_voice_unless_resumed(state: SharedState, slot: Arc<Slot>) {
     });
 }
 
+/// `watch_members` from the connection of `slot`: what it watches now, with presence.
+pub(crate) async fn watch_members(
+    state: &AppState,
+    slot: &Arc<Slot>,
+    req: spectrus_proto::gateway::WatchMembers,
+) -> Result<spectrus_proto::gateway::MembersChunk, ApiError> {
+    super::watch::watch(state, slot, req).await
+}
+
 /// A voice op from the connection of `slot`.
 pub(crate) async fn voice_op(
     state: &AppState,

@@ -94,6 +94,15 @@ pub fn page(c: &Connection, after: Option<Id>, limit: u32) -> Result<Vec<MemberR
     Ok(rows)
 }
 
+/// Members at positions `offset..offset + limit` of the list by id.
+pub fn range(c: &Connection, offset: u32, limit: u32) -> Result<Vec<MemberRow>, StoreError> {
+    let mut st = c.prepare_cached(&format!("{SELECT} ORDER BY m.user_id LIMIT ?1 OFFSET ?2"))?;
+    let rows = st
+        .query_map(params![limit, offset], row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
 /// One member.
 pub fn get(c: &Connection, user: Id) -> Result<Option<MemberRow>, StoreError> {
     optional(

@@ -1,11 +1,13 @@
 // @ts-check
 /**
  * @module chat/members — the member list (grouped by hoisted role, online first, role colours,
- * presence) and the member popover with moderation buttons shown only when permitted.
+ * presence; on a large server the watched range, paged) and the member popover with
+ * moderation buttons shown only when permitted.
  */
 import { html } from "../lib/html.js";
-import { useState } from "../../vendor/preact-hooks.mjs";
-import { members, roles, me, memberCount, roleColor, voiceStates, server } from "../net/store.js";
+import { useState, useEffect } from "../../vendor/preact-hooks.mjs";
+import { members, roles, me, memberCount, roleColor, voiceStates, server, largeServer, readyGen, logs, currentChannelId } from "../net/store.js";
+import { gatewaySend } from "../net/session.js";
 import { permissionsOf, rank } from "../lib/perms.js";
 import { api, errorText } from "../net/api.js";
 import { Dialog } from "../ui/dialog.js";
@@ -120,8 +122,46 @@ export function MemberPopover({ m, onClose }) {
   </${Dialog}>`;
 }
 
+/** Members in one watched range of the list on a large server. */
+const PAGE = 100;
+
+/**
+ * The authors of the open channel's last 50 messages, sorted and joined (a stable key): a
+ * large server sends their presence and member updates only to sessions that watch them.
+ * @param {string|null} cid
+ */
+function authorsOnScreen(cid) {
+  const log = cid ? logs.value.get(cid) : undefined;
+  if (!log) return "";
+  return [...new Set(log.messages.slice(-50).map((m) => m.author.id))].sort().join(",");
+}
+
+/**
+ * On a large server (`ready.large`) the list holds only what this session watches: the
+ * range `offset..offset + PAGE` of the member list, me, and the authors on screen. It asks
+ * for them (`watch_members`) whenever they change and after every `ready`; the answer
+ * (`members_chunk`) replaces the members in the store, and presence arrives for them live.
+ * @param {number} offset
+ */
+function useWatchedMembers(offset) {
+  const large = largeServer.value;
+  const gen = readyGen.value;
+  const authors = large ? authorsOnScreen(currentChannelId.value) : "";
+  const myId = me.value ? me.value.id : null;
+  useEffect(() => {
+    if (!large) return;
+    const ids = new Set(authors ? authors.split(",") : []);
+    if (myId) ids.add(myId);
+    gatewaySend("watch_members", { offset, limit: PAGE, user_ids: [...ids].slice(0, 200) });
+  }, [large, gen, offset, authors, myId]);
+}
+
 export function MemberList() {
   const [open, setOpen] = useState(/** @type {Member|null} */ (null));
+  const [offset, setOffset] = useState(0);
+  useWatchedMembers(offset);
+  const large = largeServer.value;
+  const total = memberCount.value;
   const all = [...members.value.values()].sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
   const hoisted = [...roles.value.values()].filter((r) => r.hoist && r.position > 0).sort((a, b) => b.position - a.position);
   /** @type {{title: string, list: Member[]}[]} */
@@ -141,7 +181,11 @@ export function MemberList() {
       <h3 class="group-title" aria-hidden="true">${g.title} — ${g.list.length}</h3>
       <ul>${g.list.map((m) => html`<${Row} key=${m.user.id} m=${m} onOpen=${setOpen} />`)}</ul>
     </section>`)}
-    ${memberCount.value > all.length ? html`<p class="muted small pad">and ${memberCount.value - all.length} more</p>` : null}
+    ${large ? html`<nav class="member-pager" aria-label="Member pages">
+      <button class="btn ghost small" disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - PAGE))}>Previous</button>
+      <span class="muted small">${Math.min(offset + 1, total)}–${Math.min(offset + PAGE, total)} of ${total}</span>
+      <button class="btn ghost small" disabled=${offset + PAGE >= total} onClick=${() => setOffset(offset + PAGE)}>Next</button>
+    </nav>` : memberCount.value > all.length ? html`<p class="muted small pad">and ${memberCount.value - all.length} more</p>` : null}
     ${open ? html`<${MemberPopover} m=${members.value.get(open.user.id) || open} onClose=${() => setOpen(null)} />` : null}
   </aside>`;
 }

@@ -4,7 +4,7 @@
  * handlers for frames other modules (voice) listen to.
  */
 import { Gateway } from "./gateway.js";
-import { applyReady, applyDispatch, removed, resetStore, sweepTyping } from "./store.js";
+import { applyReady, applyDispatch, applyMembersChunk, removed, resetStore, sweepTyping } from "./store.js";
 import { logout, clearSession } from "./api.js";
 import { loginNotice } from "../ui/state.js";
 import { applyDmReady, applyDmDispatch } from "../dm/store.js";
@@ -28,7 +28,10 @@ export function startSession() {
       for (const f of readyListeners) f();
     },
     onDispatch: (t, d) => { applyDispatch(t, d); applyDmDispatch(t, d); },
-    onFrame: (f) => { for (const l of frameListeners) l(f); },
+    onFrame: (f) => {
+      if (f.op === "members_chunk") applyMembersChunk(/** @type {any} */ (f.d));
+      for (const l of frameListeners) l(f);
+    },
     onAuthLost: (why) => {
       const banned = why.code === "banned" || /banned/i.test(why.message);
       if (removed.value || banned || why.code === "removed") {

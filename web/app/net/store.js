@@ -28,6 +28,11 @@ export const channels = signal(/** @type {Map<Id, Channel>} */ (new Map()));
 export const roles = signal(/** @type {Map<Id, Role>} */ (new Map()));
 export const members = signal(/** @type {Map<Id, Member>} */ (new Map()));
 export const memberCount = signal(0);
+/**
+ * Large-server mode (`ready.large`): `members` holds only the members this session watches
+ * (`watch_members`: the member list's visible range, me, the authors on screen).
+ */
+export const largeServer = signal(false);
 export const voiceStates = signal(/** @type {Map<Id, VoiceState>} */ (new Map()));
 export const readStates = signal(/** @type {Map<Id, ReadState>} */ (new Map()));
 export const speaking = signal(/** @type {Set<Id>} */ (new Set()));
@@ -124,6 +129,7 @@ export function applyReady(d) {
     for (const m of d.members) userCache.set(m.user.id, m.user);
     members.value = new Map(d.members.map((m) => [m.user.id, m]));
     memberCount.value = d.member_count;
+    largeServer.value = !!d.large;
     voiceStates.value = new Map(d.voice_states.filter((v) => v.channel_id).map((v) => [v.user_id, v]));
     readStates.value = new Map(d.read_states.map((r) => [r.channel_id, r]));
     speaking.value = new Set();
@@ -334,6 +340,18 @@ export function sweepTyping() {
 }
 
 /** Reset everything (logout). */
+/**
+ * A `members_chunk` (large servers): the watched members, with presence now, replace the
+ * members known so far. @param {import("./types.js").MembersChunk} d
+ */
+export function applyMembersChunk(d) {
+  batch(() => {
+    for (const m of d.members) userCache.set(m.user.id, m.user);
+    members.value = new Map(d.members.map((m) => [m.user.id, m]));
+    memberCount.value = d.member_count;
+  });
+}
+
 export function resetStore() {
   batch(() => {
     me.value = null;

@@ -52,8 +52,10 @@
  */
 /**
  * @typedef {{session_id: string, user: User, server: ServerInfo, channels: Channel[], roles: Role[],
- *   members: Member[], member_count: number, voice_states: VoiceState[], read_states: ReadState[]}} Ready
+ *   members: Member[], member_count: number, voice_states: VoiceState[], read_states: ReadState[],
+ *   large?: boolean}} Ready
  */
+/** @typedef {{offset: number, range_len: number, members: Member[], member_count: number}} MembersChunk */
 /** @typedef {{id: Id, channel_id: Id}} MessageDelete */
 /** @typedef {{channel_id: Id, message_id: Id, user_id: Id, emoji: string}} ReactionEvent */
 /** @typedef {{channel_id: Id, user_id: Id, timestamp: string}} TypingStart */

@@ -1,0 +1,316 @@
+//! A community: one member account per gateway session, as in a real server (issue 20).
+//!
+//! The accounts are written into the bench daemon's own database while it is stopped, with
+//! a cheap argon2 setting for the bench only (the daemon verifies a password with the
+//! parameters stored in its hash, so logging in costs microseconds; the daemon's own
+//! defaults are untouched). Then every member logs in, opens one session, and the bench
+//! reports what connecting everyone cost (daemon CPU, per identify), the daemon's RSS with
+//! everyone connected, the frames sessions received before the first message, and the
+//! post-to-delivery latency of messages posted at a rate. With `--irc`, the same load runs
+//! against InspIRCd (`/usr/sbin/inspircd`, [`crate::irc`]) in the same run.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
+use spectrus_client::Client;
+use spectrus_testkit::TestDaemon;
+use tokio::sync::{Semaphore, watch};
+
+use crate::fanout::{BENCH_ENV, general};
+use crate::procstat;
+use crate::report::{histogram, latency_line};
+use crate::wsclient::{Incoming, WsClient};
+
+/// The password of every seeded member.
+const PASSWORD: &str = "bench password";
+
+/// What one side of the comparison measured.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Figures {
+    pub(crate) connected: usize,
+    pub(crate) connect_secs: f64,
+    pub(crate) connect_cpu_secs: f64,
+    pub(crate) rss_before_kib: u64,
+    pub(crate) rss_connected_kib: u64,
+    pub(crate) frames_before_first: u64,
+    pub(crate) presence_before_first: u64,
+    pub(crate) delivered: u64,
+    pub(crate) expected: u64,
+    pub(crate) fanout_cpu_percent: f64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
+}
+
+impl Figures {
+    /// Prints the figures under `name`.
+    pub(crate) fn print(&self, name: &str) {
+        let n = self.connected.max(1) as f64;
+        println!(
+            "{name}: {} connected in {:.1} s; CPU to connect {:.2} s ({:.2} ms per login); \
+             RSS {:.1} → {:.1} MiB ({:.1} KiB per member); {} frames before the first message \
+             ({} presence); delivered {} of {} ({} lost), p50 {:.2} ms, p99 {:.2} ms; \
+             CPU during fan-out {:.0}% of a core",
+            self.connected,
+            self.connect_secs,
+            self.connect_cpu_secs,
+            self.connect_cpu_secs * 1000.0 / n,
+            self.rss_before_kib as f64 / 1024.0,
+            self.rss_connected_kib as f64 / 1024.0,
+            self.rss_connected_kib.saturating_sub(self.rss_before_kib) as f64 / n,
+            self.frames_before_first,
+            self.presence_before_first,
+            self.delivered,
+            self.expected,
+            self.expected.saturating_sub(self.delivered),
+            self.p50_ms,
+            self.p99_ms,
+            self.fanout_cpu_percent,
+        );
+    }
+}
+
+/// A cheap argon2id hash of [`PASSWORD`] (8 KiB, one pass): for the bench's accounts only.
+fn cheap_hash() -> anyhow::Result<String> {
+    let params = Params::new(8, 1, 1, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password(PASSWORD.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// A daemon with its owner and `members - 1` more members written into its database, all
+/// logged in: the daemon (running), and one access token per member (the owner's first).
+pub(crate) async fn seeded(
+    members: usize,
+    env: &[(&str, &str)],
+) -> anyhow::Result<(TestDaemon, Vec<Client>)> {
+    let mut d = TestDaemon::start_with(env).await?;
+    let owner = d.owner().await?;
+    let owner_id = owner.me().await?.id;
+    d.stop();
+    let hash = cheap_hash()?;
+    let db = d.data_dir.join("spectrus.db");
+    let mut conn = rusqlite::Connection::open(&db)?;
+    let tx = conn.transaction()?;
+    let now =
+        (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?).as_millis() as i64;
+    {
+        let mut user = tx.prepare(
+            "INSERT INTO users(id, username, display_name, password_hash, is_owner, disabled, created_at) \
+             VALUES (?1, ?2, ?2, ?3, 0, 0, ?4)",
+        )?;
+        let mut member = tx.prepare("INSERT INTO members(user_id, joined_at) VALUES (?1, ?2)")?;
+        for i in 1..members {
+            let id = owner_id.0 as i64 + i as i64 * 4096;
+            user.execute(rusqlite::params![id, format!("m{i}"), hash, now])?;
+            member.execute(rusqlite::params![id, now])?;
+        }
+    }
+    tx.commit()?;
+    drop(conn);
+    d.restart().await?;
+    let logins = Arc::new(Semaphore::new(32));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 1..members {
+        let c = d.client();
+        let logins = logins.clone();
+        tasks.spawn(async move {
+            let _permit = logins.acquire_owned().await;
+            c.login(&format!("m{i}"), PASSWORD).await.map(|_| (i, c))
+        });
+    }
+    let owner = d.client();
+    owner.login("owner", spectrus_testkit::PASSWORD).await?;
+    let mut clients: Vec<Option<Client>> = vec![None; members];
+    clients[0] = Some(owner);
+    let mut done = 0;
+    while let Some(r) = tasks.join_next().await {
+        let (i, c) = r??;
+        clients[i] = Some(c);
+        done += 1;
+        if done % 1000 == 0 {
+            eprintln!("logged in {done} members");
+        }
+    }
+    Ok((d, clients.into_iter().flatten().collect()))
+}
+
+#[derive(Default)]
+struct Counters {
+    ready: AtomicUsize,
+    failed: AtomicUsize,
+    frames: AtomicU64,
+    presence: AtomicU64,
+    delivered: AtomicU64,
+}
+
+/// One member's session: identify, then read (counting frames) until told to stop.
+async fn session(
+    url: String,
+    token: String,
+    counters: Arc<Counters>,
+    mut stop: watch::Receiver<bool>,
+    connect: Arc<Semaphore>,
+) -> Vec<u32> {
+    let mut lat = Vec::new();
+    let permit = connect.acquire_owned().await;
+    let Ok(mut ws) = WsClient::connect(&url).await else {
+        counters.failed.fetch_add(1, Ordering::Relaxed);
+        return lat;
+    };
+    let identify = format!(r#"{{"op":"identify","d":{{"token":"{token}"}}}}"#);
+    if ws.send_text(&identify).await.is_err() {
+        counters.failed.fetch_add(1, Ordering::Relaxed);
+        return lat;
+    }
+    loop {
+        match ws.next_text().await {
+            Ok(Incoming::Text(t)) => {
+                counters.frames.fetch_add(1, Ordering::Relaxed);
+                if crate::fanout::contains(t, br#""op":"ready""#) {
+                    break;
+                }
+            }
+            _ => {
+                counters.failed.fetch_add(1, Ordering::Relaxed);
+                return lat;
+            }
+        }
+    }
+    drop(permit);
+    counters.ready.fetch_add(1, Ordering::Relaxed);
+    let mut beat = tokio::time::interval(Duration::from_secs(20));
+    beat.tick().await;
+    let stopped = stop.changed();
+    tokio::pin!(stopped);
+    loop {
+        let heartbeat = tokio::select! {
+            _ = &mut stopped => break,
+            _ = beat.tick() => true,
+            f = ws.next_text() => match f {
+                Ok(Incoming::Text(t)) => {
+                    if let Some(sent) = crate::fanout::bench_timestamp(t) {
+                        lat.push(crate::fanout::now_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32);
+                        counters.delivered.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        counters.frames.fetch_add(1, Ordering::Relaxed);
+                        if crate::fanout::contains(t, br#""t":"PRESENCE_UPDATE""#) {
+                            counters.presence.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    false
+                }
+                _ => break,
+            }
+        };
+        if heartbeat && ws.send_text(r#"{"op":"heartbeat","d":{}}"#).await.is_err() {
+            break;
+        }
+    }
+    lat
+}
+
+/// Runs the community benchmark against spectrusd (and InspIRCd with `irc`).
+pub(crate) async fn run(members: usize, rate: u32, duration: u64, irc: bool) -> anyhow::Result<()> {
+    println!(
+        "community: {members} members, one session each, {rate} msg/s for {duration} s; load {}",
+        crate::irc::loadavg()
+    );
+    let ours = spectrusd(members, rate, duration).await?;
+    ours.print("spectrusd");
+    if irc {
+        let theirs = crate::irc::run(members, rate, duration).await?;
+        theirs.print("inspircd");
+    }
+    println!("load after: {}", crate::irc::loadavg());
+    Ok(())
+}
+
+async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<Figures> {
+    // `SPECTRUS_LARGE_SERVER_MEMBERS` in the bench's environment reaches the daemon (the
+    // testkit clears the rest): large-server mode on or off for a comparison.
+    let threshold = std::env::var("SPECTRUS_LARGE_SERVER_MEMBERS").ok();
+    let mut env: Vec<(&str, &str)> = BENCH_ENV.to_vec();
+    if let Some(t) = &threshold {
+        env.push(("SPECTRUS_LARGE_SERVER_MEMBERS", t));
+    }
+    let (d, clients) = seeded(members, &env).await?;
+    eprintln!("{} members logged in", clients.len());
+    let pid = d.pid().context("no daemon pid")?;
+    let poster = clients[0].clone();
+    let ch = general(&poster).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut f = Figures {
+        rss_before_kib: procstat::rss_kib(pid),
+        ..Figures::default()
+    };
+    let counters = Arc::new(Counters::default());
+    let (stop, stop_rx) = watch::channel(false);
+    let connect = Arc::new(Semaphore::new(128));
+    let url = poster.gateway_url();
+    let cpu0 = procstat::cpu(pid);
+    let t0 = Instant::now();
+    let mut handles = Vec::with_capacity(members);
+    for c in &clients {
+        let token = c.access_token().context("not logged in")?;
+        handles.push(tokio::spawn(session(
+            url.clone(),
+            token,
+            counters.clone(),
+            stop_rx.clone(),
+            connect.clone(),
+        )));
+    }
+    while counters.ready.load(Ordering::Relaxed) + counters.failed.load(Ordering::Relaxed) < members
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        anyhow::ensure!(
+            t0.elapsed() < Duration::from_secs(600),
+            "members did not connect in 10 minutes"
+        );
+    }
+    f.connect_secs = t0.elapsed().as_secs_f64();
+    // Let the presence storm drain: until no frame arrived for a second.
+    let mut last = counters.frames.load(Ordering::Relaxed);
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = counters.frames.load(Ordering::Relaxed);
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    f.connect_cpu_secs = procstat::cpu_seconds(cpu0, procstat::cpu(pid));
+    f.connected = counters.ready.load(Ordering::Relaxed);
+    f.rss_connected_kib = procstat::rss_kib(pid);
+    f.frames_before_first = counters.frames.load(Ordering::Relaxed);
+    f.presence_before_first = counters.presence.load(Ordering::Relaxed);
+
+    let cpu1 = procstat::cpu(pid);
+    let total = u64::from(rate) * duration;
+    let (_, post_errors) =
+        std::thread::spawn(move || crate::fanout::post_at_rate(poster, ch, rate, total))
+            .join()
+            .map_err(|_| anyhow::anyhow!("poster thread panicked"))??;
+    f.expected = (total - post_errors) * f.connected as u64;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while counters.delivered.load(Ordering::Relaxed) < f.expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    f.fanout_cpu_percent = procstat::cpu_percent(cpu1, procstat::cpu(pid));
+    let _ = stop.send(true);
+    let mut h = histogram();
+    for handle in handles {
+        for l in handle.await.unwrap_or_default() {
+            let _ = h.record(u64::from(l).max(1));
+        }
+    }
+    f.delivered = counters.delivered.load(Ordering::Relaxed);
+    f.p50_ms = h.value_at_quantile(0.5) as f64 / 1000.0;
+    f.p99_ms = h.value_at_quantile(0.99) as f64 / 1000.0;
+    println!("{}", latency_line("spectrusd post-to-delivery", &h));
+    Ok(f)
+}

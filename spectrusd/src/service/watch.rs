@@ -1,0 +1,82 @@
+//! Who hears about a member (issue 20). On a small server every session gets every
+//! presence and member update. Above `limits.large_server_members` members the server is
+//! large: `ready` carries no member list, and a member's presence and member updates go only
+//! to the sessions that watch the member (`watch_members`: the visible range of their member
+//! list, the authors on screen), to the member's own sessions, and to everyone while the
+//! member is in voice (every client shows who is in voice).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use spectrus_proto::Id;
+use spectrus_proto::gateway::{MembersChunk, WatchMembers};
+
+use crate::bus::Audience;
+use crate::bus::slot::Slot;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store;
+
+/// Most members of a range, and most specific users, one `watch_members` may ask for.
+pub(crate) const MAX_WATCH: u32 = 200;
+
+/// Whether the server is in large-server mode now.
+pub(crate) fn is_large(state: &AppState) -> bool {
+    state.access.member_count() > state.config().limits.large_server_members
+}
+
+/// Who receives `user`'s presence and member updates.
+pub(crate) fn member_audience(state: &AppState, user: Id) -> Audience {
+    if is_large(state) && state.voice.state_of_user(user).channel_id.is_none() {
+        Audience::Watchers(user)
+    } else {
+        Audience::All
+    }
+}
+
+/// `watch_members`: makes `slot` watch the range and users of `req` (instead of what it
+/// watched before) and returns them with their presence now.
+pub(crate) async fn watch(
+    state: &AppState,
+    slot: &Arc<Slot>,
+    req: WatchMembers,
+) -> Result<MembersChunk, ApiError> {
+    if req.limit > MAX_WATCH {
+        return Err(ApiError::field("limit", "must be 0 to 200"));
+    }
+    if req.user_ids.len() > MAX_WATCH as usize {
+        return Err(ApiError::field("user_ids", "at most 200"));
+    }
+    let (offset, limit) = (req.offset, req.limit);
+    let ids = req.user_ids;
+    let (range, listed) = state
+        .store
+        .read(move |c| {
+            let range = if limit == 0 {
+                Vec::new()
+            } else {
+                store::members::range(c, offset, limit)?
+            };
+            let mut listed = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(m) = store::members::get(c, id)? {
+                    listed.push(m);
+                }
+            }
+            Ok((range, listed))
+        })
+        .await?;
+    let watched: HashSet<Id> = range.iter().chain(&listed).map(|m| m.user.id).collect();
+    // Watch first, then read presence: an update after this point is delivered, one before
+    // it is in the chunk.
+    slot.watch(watched);
+    let range_len = range.len() as u32;
+    let mut rows = range;
+    rows.extend(listed);
+    Ok(MembersChunk {
+        offset,
+        range_len,
+        members: super::members::with_presence(state, &rows),
+        member_count: state.access.member_count(),
+    })
+}
