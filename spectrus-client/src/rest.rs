@@ -566,7 +566,8 @@ impl Client {
         content: &str,
     ) -> Result<Message, ClientError> {
         let req = EditMessage {
-            content: content.into(),
+            content: Some(content.into()),
+            suppress_embeds: None,
         };
         self.with_body(
             Method::PATCH,

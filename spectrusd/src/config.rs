@@ -294,6 +294,25 @@ impl Default for LicenseConfig {
     }
 }
 
+/// Link previews (`[previews]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PreviewsConfig {
+    /// Whether the server fetches link previews at all.
+    pub enabled: bool,
+    /// Whether loopback, private and link-local addresses may be fetched (tests only).
+    pub allow_private: bool,
+}
+
+impl Default for PreviewsConfig {
+    fn default() -> Self {
+        PreviewsConfig {
+            enabled: true,
+            allow_private: false,
+        }
+    }
+}
+
 /// The daemon's whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -324,6 +343,7 @@ pub struct Config {
     pub tls: TlsConfig,
     pub debug: DebugConfig,
     pub license: LicenseConfig,
+    pub previews: PreviewsConfig,
 }
 
 impl Default for Config {
@@ -346,6 +366,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             debug: DebugConfig::default(),
             license: LicenseConfig::default(),
+            previews: PreviewsConfig::default(),
         }
     }
 }
@@ -423,6 +444,9 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_KEYGEN_ACCOUNT", "license.keygen_account"),
     ("SPECTRUS_KEYGEN_PUBLIC_KEY", "license.keygen_public_key"),
     ("SPECTRUS_DEBUG_LICENSE_CLOCK", "debug.license_clock"),
+    // Link previews.
+    ("SPECTRUS_PREVIEWS_ENABLED", "previews.enabled"),
+    ("SPECTRUS_PREVIEWS_ALLOW_PRIVATE", "previews.allow_private"),
 ];
 
 impl Config {
@@ -577,6 +601,10 @@ impl Config {
             "license.keygen_account" => self.license.keygen_account = opt(value.trim()),
             "license.keygen_public_key" => self.license.keygen_public_key = opt(value.trim()),
             "debug.license_clock" => self.debug.license_clock = parse(value, "true or false")?,
+            "previews.enabled" => self.previews.enabled = parse(value, "true or false")?,
+            "previews.allow_private" => {
+                self.previews.allow_private = parse(value, "true or false")?
+            }
             other => return Err(format!("unknown key {other}")),
         }
         Ok(())

@@ -200,6 +200,15 @@ pub const KEYS: &[(&str, &str)] = &[
         "debug.license_clock",
         "let POST /admin/v1/debug/license-clock move the licence service's clock ahead (tests of the 7-day offline grace; 404 when off)",
     ),
+    // Link previews.
+    (
+        "previews.enabled",
+        "fetch an OpenGraph preview (title, description, image) for the first link of a message",
+    ),
+    (
+        "previews.allow_private",
+        "let link previews fetch loopback, private, link-local and unique-local addresses (tests only: it opens the server to SSRF)",
+    ),
 ];
 
 /// The default of `key` as text (`unset` for absent optional values).

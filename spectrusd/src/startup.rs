@@ -334,6 +334,14 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     };
     let acceptor = tls.clone().map(crate::tls::acceptor).transpose()?;
     let license = licensing(&config, &store).await?;
+    let (previews, preview_jobs) = crate::previews::Previews::new(
+        config.previews.allow_private,
+        [config.bind.ip(), config.metrics.bind.ip()]
+            .into_iter()
+            .filter(|ip| !ip.is_unspecified() && !ip.is_loopback())
+            .collect(),
+        &secret,
+    )?;
     let state: SharedState = Arc::new(AppState {
         auth_limiter: crate::ratelimit::AuthLimiter::new(config.limits.auth_per_minute),
         rates: crate::ratelimit::Rates::new(&config.limits),
@@ -354,8 +362,10 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         voice,
         telemetry,
         license,
+        previews,
     });
     crate::service::voice::events::spawn(state.clone(), voice_events);
+    crate::service::previews::spawn(state.clone(), preview_jobs);
 
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let app = crate::api::router(state.clone());

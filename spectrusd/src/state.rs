@@ -39,6 +39,8 @@ pub(crate) struct AppState {
     pub telemetry: crate::telemetry::Telemetry,
     /// The premium licence: `license.is_premium()` guards every premium feature.
     pub license: crate::license::Licensing,
+    /// Link previews: the guarded fetcher, its cache, the image proxy's signing key.
+    pub previews: crate::previews::Previews,
 }
 
 /// The handle handlers receive.

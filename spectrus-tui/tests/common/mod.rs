@@ -189,6 +189,8 @@ pub fn msg(n: u64, channel: Id, author: Id, content: &str) -> Message {
         pinned_at: None,
         mention_everyone: false,
         mention_roles: vec![],
+        embeds: vec![],
+        suppress_embeds: false,
     }
 }
 
