@@ -577,6 +577,25 @@ impl Client {
         .await
     }
 
+    /// Removes (`true`) or allows again (`false`) one's own message's link previews.
+    pub async fn suppress_embeds(
+        &self,
+        channel: Id,
+        id: Id,
+        suppress: bool,
+    ) -> Result<Message, ClientError> {
+        let req = EditMessage {
+            content: None,
+            suppress_embeds: Some(suppress),
+        };
+        self.with_body(
+            Method::PATCH,
+            &format!("/api/v1/channels/{channel}/messages/{id}"),
+            &req,
+        )
+        .await
+    }
+
     /// Deletes a message.
     pub async fn delete_message(&self, channel: Id, id: Id) -> Result<(), ClientError> {
         self.empty(

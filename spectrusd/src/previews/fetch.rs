@@ -138,3 +138,62 @@ fn check(guard: &Guard, url: &Url) -> Result<(), FetchError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::Router;
+    use axum::response::Redirect;
+    use axum::routing::get;
+
+    use super::*;
+    use crate::previews::guard::GuardedResolver;
+
+    /// Every redirect hop is checked: a page on an allowed address redirecting to a refused
+    /// one (here the daemon's "own" 127.0.0.2) never reaches it.
+    #[tokio::test]
+    async fn a_redirect_to_a_refused_address_is_not_followed() {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counted = hits.clone();
+        let target = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+        let target_addr = target.local_addr().unwrap();
+        let app = Router::new().route(
+            "/",
+            get(move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+                async { "secret" }
+            }),
+        );
+        tokio::spawn(async move { axum::serve(target, app).await });
+        let to = format!("http://{target_addr}/");
+        let redirector = Router::new()
+            .route("/r", get(move || async move { Redirect::temporary(&to) }))
+            .route("/loop", get(|| async { Redirect::temporary("/loop") }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, redirector).await });
+
+        let guard = Guard {
+            allow_private: true,
+            own: vec![IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2))],
+        };
+        let client = Client::builder()
+            .dns_resolver(GuardedResolver(Arc::new(guard.clone())))
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap();
+        let get_ = |path: &str| {
+            let url = Url::parse(&format!("http://{addr}{path}")).unwrap();
+            super::get(&client, &guard, url, 1024, Duration::from_secs(5), |_| true)
+        };
+        let r = get_("/r").await;
+        assert!(matches!(r, Err(FetchError::Refused(_))), "{r:?}");
+        assert_eq!(hits.load(Ordering::SeqCst), 0);
+        let r = get_("/loop").await;
+        assert!(matches!(r, Err(FetchError::TooManyRedirects)), "{r:?}");
+    }
+}
