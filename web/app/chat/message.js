@@ -19,6 +19,7 @@ import { Dialog } from "../ui/dialog.js";
 import { toast } from "../ui/toast.js";
 import { ReactionPicker } from "./reactions.js";
 import { navigate } from "../router.js";
+import { Embeds } from "../previews/embeds.js";
 
 /** @typedef {import("../net/store.js").LocalMessage} LocalMessage */
 
@@ -163,6 +164,7 @@ function MessageView({ m, grouped, canManage, canReact, highlight, channelName }
         ${editing
           ? html`<${EditBox} m=${m} onCancel=${() => { editingId.value = null; }} />`
           : html`<div class="msg-body">${renderMarkdown(m.content, mdContext)}${m.edited_at ? html` <span class="edited" title=${fullDate(m.edited_at)}>(edited)</span>` : null}</div>`}
+        ${editing ? null : html`<${Embeds} m=${m} mine=${mine} />`}
         ${pending ? html`<div class="msg-state">Sending…</div>` : null}
         ${failed ? html`<div class="msg-state failed" role="alert">
           <span><${Icon} name="x" size=${14} /> Failed to send${m._error ? ": " + m._error : ""}</span>

@@ -15,6 +15,7 @@ import { navigate } from "../router.js";
 import { micLevel, reopenMic, startMicTest, applyOutput, transmitting } from "../voice/engine.js";
 import { toast } from "../ui/toast.js";
 import { PrivacySettings } from "../dm/view.js";
+import { PreviewSettings } from "../previews/embeds.js";
 
 const TABS = ["Account", "Privacy", "Appearance", "Voice", "Notifications", "Keybinds"];
 
@@ -200,7 +201,7 @@ export function SettingsDialog({ onClose }) {
       </div>
       <div id="settings-panel" class="settings-panel" role="tabpanel" aria-labelledby=${"tab-" + tab}>
         <h2 class="panel-title">${tab}</h2>
-        ${tab === "Account" ? html`<${Account} />` : tab === "Privacy" ? html`<${PrivacySettings} />` : tab === "Appearance" ? html`<${Appearance} />` : tab === "Voice" ? html`<${Voice} />`
+        ${tab === "Account" ? html`<${Account} />` : tab === "Privacy" ? html`<${PrivacySettings} /><${PreviewSettings} />` : tab === "Appearance" ? html`<${Appearance} />` : tab === "Voice" ? html`<${Voice} />`
           : tab === "Notifications" ? html`<${Notifications} />` : html`<${Keybinds} />`}
       </div>
     </div>
