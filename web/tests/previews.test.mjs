@@ -66,7 +66,7 @@ test("a link gets a card with the proxied image; the author removes it", async (
   assert.equal(await card.locator("b").count(), 0, "the page's markup is text, not HTML");
   const img = card.locator("img.embed-image");
   assert.match(/** @type {string} */ (await img.getAttribute("src")), /^\/api\/v1\/previews\/image\?url=/);
-  await eventually(async () => (await img.evaluate((/** @type {HTMLImageElement} */ i) => i.complete && i.naturalWidth)) > 0, "the proxied image loads");
+  await eventually(async () => (await img.evaluate((/** @type {HTMLImageElement} */ i) => i.complete ? i.naturalWidth : 0)) > 0, "the proxied image loads");
   const lines = await card.locator(".embed-desc").evaluate((el) => Math.round(el.clientHeight / parseFloat(getComputedStyle(el).lineHeight || "20")));
   assert.ok(lines <= 3, `the description is clamped to 3 lines (${lines})`);
   await msg.hover();
