@@ -25,7 +25,11 @@
  * @typedef {{id: Id, channel_id: Id, author: UserRef, content: string, created_at: string,
  *   edited_at: string|null, reply_to: Id|null, mentions: Id[], reactions: Reaction[],
  *   nonce?: string, pinned?: boolean, pinned_at?: string|null, mention_everyone?: boolean,
- *   mention_roles?: Id[]}} Message
+ *   mention_roles?: Id[], embeds?: Embed[], suppress_embeds?: boolean}} Message
+ */
+/**
+ * @typedef {{url: string, title?: string, description?: string, site_name?: string,
+ *   image?: {url: string, width?: number, height?: number}}} Embed
  */
 /** @typedef {"online"|"offline"} Presence */
 /**
