@@ -616,7 +616,27 @@ impl Client {
         content: &str,
     ) -> Result<Message, ClientError> {
         let req = EditMessage {
-            content: content.into(),
+            content: Some(content.into()),
+            suppress_embeds: None,
+        };
+        self.with_body(
+            Method::PATCH,
+            &format!("/api/v1/channels/{channel}/messages/{id}"),
+            &req,
+        )
+        .await
+    }
+
+    /// Removes (`true`) or allows again (`false`) one's own message's link previews.
+    pub async fn suppress_embeds(
+        &self,
+        channel: Id,
+        id: Id,
+        suppress: bool,
+    ) -> Result<Message, ClientError> {
+        let req = EditMessage {
+            content: None,
+            suppress_embeds: Some(suppress),
         };
         self.with_body(
             Method::PATCH,

@@ -212,6 +212,12 @@ pub struct Message {
     /// Files uploaded with the message, in upload order.
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// Link previews the server attached (in a `MESSAGE_UPDATE` after the post).
+    #[serde(default)]
+    pub embeds: Vec<Embed>,
+    /// Whether the author removed the message's link previews (none are attached again).
+    #[serde(default)]
+    pub suppress_embeds: bool,
 }
 
 /// A file uploaded with a message (`docs/api.md`, "Attachments").
@@ -236,6 +242,32 @@ pub struct Attachment {
     /// Images: a preview at most 400 px on its longer side (`url` with `size=thumb`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
+}
+
+/// A link preview: what the page's OpenGraph tags (or `<title>`) say about it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Embed {
+    /// The link as written in the message.
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<EmbedImage>,
+}
+
+/// A preview's image, served through the server's signed proxy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct EmbedImage {
+    /// `/api/v1/previews/image?url=…&sig=…` on this server (never the third party's URL).
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
 }
 
 /// Online or not.
@@ -396,10 +428,16 @@ fn yes() -> bool {
 pub struct UserSettings {
     /// Whether other members may open new direct messages with me (default true).
     pub allow_dms: bool,
+    /// Whether my clients show link previews under messages (default true).
+    #[serde(default = "yes")]
+    pub show_link_previews: bool,
 }
 
 impl Default for UserSettings {
     fn default() -> Self {
-        UserSettings { allow_dms: true }
+        UserSettings {
+            allow_dms: true,
+            show_link_previews: true,
+        }
     }
 }

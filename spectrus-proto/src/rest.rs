@@ -179,7 +179,12 @@ pub struct CreateMessage {
 /// `PATCH /channels/{cid}/messages/{mid}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EditMessage {
-    pub content: String,
+    /// The new text (absent: unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// `true` removes the message's link previews for good (the author only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppress_embeds: Option<bool>,
 }
 
 /// `GET /search/messages`: how many messages match in all, and one page of them.
@@ -386,4 +391,6 @@ pub struct CreateDm {
 pub struct PatchUserSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_dms: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_link_previews: Option<bool>,
 }

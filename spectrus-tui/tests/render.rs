@@ -167,6 +167,42 @@ fn new_message_marker_sits_before_the_first_unread() {
 }
 
 #[test]
+fn a_link_preview_is_a_line_under_its_message() {
+    let (mut s, k) = chat_state();
+    let mut m = msg(41, RANDOM, BOB, "see https://crab.example/a");
+    m.embeds = vec![spectrus_proto::model::Embed {
+        url: "https://crab.example/a".into(),
+        title: Some("Crabs and claws".into()),
+        site_name: Some("Crab News".into()),
+        ..Default::default()
+    }];
+    run(
+        &mut s,
+        [Action::HistoryLoaded {
+            server: k,
+            channel: RANDOM,
+            before: None,
+            messages: vec![m],
+        }],
+    );
+    s.focus = Focus::Channels;
+    s.channel_cursor = 1;
+    run(&mut s, [key(KeyCode::Enter)]);
+    for (w, h) in SIZES {
+        let lines = render(&s, w, h);
+        let message = lines
+            .iter()
+            .position(|l| l.contains("see https://crab.example"))
+            .unwrap_or_else(|| panic!("no message at {w}x{h}:\n{}", lines.join("\n")));
+        let embed = lines
+            .iter()
+            .position(|l| l.contains("Crab News — Crabs"))
+            .unwrap_or_else(|| panic!("no preview at {w}x{h}:\n{}", lines.join("\n")));
+        assert!(message < embed, "the preview sits under its message");
+    }
+}
+
+#[test]
 fn members_pane() {
     let (s, _) = busy_chat();
     let out = screen(&s, 200, 60);

@@ -348,6 +348,25 @@ impl Default for LicenseConfig {
     }
 }
 
+/// Link previews (`[previews]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PreviewsConfig {
+    /// Whether the server fetches link previews at all.
+    pub enabled: bool,
+    /// Whether loopback, private and link-local addresses may be fetched (tests only).
+    pub allow_private: bool,
+}
+
+impl Default for PreviewsConfig {
+    fn default() -> Self {
+        PreviewsConfig {
+            enabled: true,
+            allow_private: false,
+        }
+    }
+}
+
 /// The daemon's whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -380,6 +399,7 @@ pub struct Config {
     pub license: LicenseConfig,
     pub uploads: UploadsConfig,
     pub plugins: PluginsConfig,
+    pub previews: PreviewsConfig,
 }
 
 impl Default for Config {
@@ -404,6 +424,7 @@ impl Default for Config {
             license: LicenseConfig::default(),
             uploads: UploadsConfig::default(),
             plugins: PluginsConfig::default(),
+            previews: PreviewsConfig::default(),
         }
     }
 }
@@ -499,6 +520,9 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_UPLOAD_MAX_IMAGE_SIDE", "uploads.max_image_side"),
     // Plugins.
     ("SPECTRUS_GITHUB_RAW_URL", "plugins.github_raw_url"),
+    // Link previews.
+    ("SPECTRUS_PREVIEWS_ENABLED", "previews.enabled"),
+    ("SPECTRUS_PREVIEWS_ALLOW_PRIVATE", "previews.allow_private"),
 ];
 
 impl Config {
@@ -672,6 +696,10 @@ impl Config {
                 self.uploads.max_image_side = parse(value, "a number of pixels")?
             }
             "plugins.github_raw_url" => self.plugins.github_raw_url = value.trim().to_owned(),
+            "previews.enabled" => self.previews.enabled = parse(value, "true or false")?,
+            "previews.allow_private" => {
+                self.previews.allow_private = parse(value, "true or false")?
+            }
             other => return Err(format!("unknown key {other}")),
         }
         Ok(())

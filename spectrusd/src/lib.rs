@@ -21,6 +21,7 @@ pub(crate) mod gateway;
 pub(crate) mod http_server;
 pub(crate) mod license;
 pub mod man;
+pub(crate) mod previews;
 pub(crate) mod ratelimit;
 pub(crate) mod reload;
 pub(crate) mod service;

@@ -226,6 +226,15 @@ pub const KEYS: &[(&str, &str)] = &[
         "plugins.github_raw_url",
         "where `spectrusctl plugins install OWNER/REPO[@REF]` fetches {url}/{owner}/{repo}/{ref}/spectrus-plugin.json (GitHub's raw content host by default)",
     ),
+    // Link previews.
+    (
+        "previews.enabled",
+        "fetch an OpenGraph preview (title, description, image) for the first link of a message",
+    ),
+    (
+        "previews.allow_private",
+        "let link previews fetch loopback, private, link-local and unique-local addresses (tests only: it opens the server to SSRF)",
+    ),
 ];
 
 /// The default of `key` as text (`unset` for absent optional values).

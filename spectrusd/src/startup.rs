@@ -338,6 +338,14 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     blobs
         .clear_tmp()
         .context("cannot clear the unfinished uploads in files/tmp")?;
+    let (previews, preview_jobs) = crate::previews::Previews::new(
+        config.previews.allow_private,
+        [config.bind.ip(), config.metrics.bind.ip()]
+            .into_iter()
+            .filter(|ip| !ip.is_unspecified() && !ip.is_loopback())
+            .collect(),
+        &secret,
+    )?;
     let state: SharedState = Arc::new(AppState {
         blobs,
         urls: crate::domain::files::UrlSigner::new(&secret),
@@ -360,8 +368,10 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         voice,
         telemetry,
         license,
+        previews,
     });
     crate::service::voice::events::spawn(state.clone(), voice_events);
+    crate::service::previews::spawn(state.clone(), preview_jobs);
 
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let app = crate::api::router(state.clone());

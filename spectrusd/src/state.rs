@@ -43,6 +43,8 @@ pub(crate) struct AppState {
     pub blobs: crate::store::files::Blobs,
     /// Signs and checks attachment URLs.
     pub urls: crate::domain::files::UrlSigner,
+    /// Link previews: the guarded fetcher, its cache, the image proxy's signing key.
+    pub previews: crate::previews::Previews,
 }
 
 /// The handle handlers receive.

@@ -282,6 +282,7 @@ async fn blocks_and_allow_dms_refuse_with_their_own_codes() {
     let s = carol
         .patch_user_settings(&PatchUserSettings {
             allow_dms: Some(false),
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -251,6 +251,13 @@ fn message_block(
         ];
         out.extend(wrap(&r, width, 6));
     }
+    for line in embed_lines(m) {
+        out.extend(wrap(
+            &[Span::raw("      "), Span::styled(line, dim)],
+            width,
+            6,
+        ));
+    }
     if !m.reactions.is_empty() {
         let mut r = vec![Span::raw("      ")];
         for x in &m.reactions {
@@ -266,6 +273,23 @@ fn message_block(
         out.extend(wrap(&r, width, 6));
     }
     out
+}
+
+/// A link preview as one line: `▏site — title` (what the page says, as text).
+fn embed_lines(m: &Message) -> Vec<String> {
+    if m.suppress_embeds {
+        return Vec::new();
+    }
+    m.embeds
+        .iter()
+        .filter_map(|e| {
+            let parts: Vec<&str> = [e.site_name.as_deref(), e.title.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            (!parts.is_empty()).then(|| format!("▏{}", parts.join(" — ")))
+        })
+        .collect()
 }
 
 fn rule(label: &str, width: usize, style: Style) -> Line<'static> {

@@ -192,6 +192,8 @@ pub fn msg(n: u64, channel: Id, author: Id, content: &str) -> Message {
         mention_everyone: false,
         mention_roles: vec![],
         attachments: vec![],
+        embeds: vec![],
+        suppress_embeds: false,
     }
 }
 

@@ -60,9 +60,7 @@ pub(crate) async fn edit(
     PathParams((ch, id)): PathParams<(Id, Id)>,
     Body(req): Body<EditMessage>,
 ) -> ApiResult<Json<Message>> {
-    Ok(Json(
-        messages::edit(&s, auth.user_id, ch, id, req.content).await?,
-    ))
+    Ok(Json(messages::edit(&s, auth.user_id, ch, id, req).await?))
 }
 
 pub(crate) async fn delete(

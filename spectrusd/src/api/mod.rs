@@ -10,6 +10,7 @@ pub(crate) mod invites;
 pub(crate) mod members;
 pub(crate) mod messages;
 pub(crate) mod moderation;
+pub(crate) mod previews;
 pub(crate) mod roles;
 pub(crate) mod search;
 pub(crate) mod server;
@@ -163,6 +164,7 @@ fn api_routes() -> Routes {
         .add(M::GET, "/audit-log", moderation::audit_log)
         .add(M::PATCH, "/voice/members/{user_id}", voice::patch_member)
         .add(M::GET, "/gateway", crate::gateway::session::upgrade)
+        .add(M::GET, "/previews/image", previews::image)
 }
 
 /// Every (method, path) the API serves, paths relative to `/api/v1`.

@@ -298,6 +298,9 @@ pub(crate) async fn patch_settings(
         if let Some(a) = req.allow_dms {
             s.allow_dms = a;
         }
+        if let Some(p) = req.show_link_previews {
+            s.show_link_previews = p;
+        }
         store::dms::set_settings(c, user, &s)?;
         Ok(s)
     })

@@ -2,7 +2,7 @@
 
 use spectrus_proto::gateway::{Dispatch, MessageDelete, ReactionEvent, TypingStart};
 use spectrus_proto::model::Message;
-use spectrus_proto::rest::CreateMessage;
+use spectrus_proto::rest::{CreateMessage, EditMessage};
 use spectrus_proto::{Id, Permission};
 
 use super::Actor;
@@ -166,6 +166,7 @@ pub(crate) async fn post_with_files(
             Dispatch::MessageCreate(msg.clone()),
             Audience::Channel(channel),
         );
+        super::previews::schedule(state, &msg);
     }
     Ok((msg, created))
 }
@@ -221,17 +222,51 @@ pub(crate) async fn history(
     Ok(page)
 }
 
-/// Edits one's own message.
+/// Edits one's own message: its content and/or whether its link previews are suppressed.
 pub(crate) async fn edit(
     state: &AppState,
     user: Id,
     channel: Id,
     id: Id,
-    content: String,
+    req: EditMessage,
 ) -> Result<Message, ApiError> {
     state
         .access
         .require_in(user, channel, Permission::ChannelsView)?;
+    if req.content.is_none() && req.suppress_embeds.is_none() {
+        return Err(ApiError::InvalidBody(
+            "give content, suppress_embeds or both".into(),
+        ));
+    }
+    if let Some(content) = req.content {
+        edit_content(state, user, channel, id, content).await?;
+    }
+    if let Some(suppress) = req.suppress_embeds {
+        super::previews::suppress(state, user, channel, id, suppress).await?;
+    }
+    let mut msg = state
+        .store
+        .read(move |c| store::messages::get(c, id, user))
+        .await?
+        .ok_or(ApiError::NotFound("message"))?;
+    super::attachments::sign(state, &mut msg);
+    state.hub.publish(
+        Dispatch::MessageUpdate(msg.clone()),
+        Audience::Channel(channel),
+    );
+    super::previews::schedule(state, &msg);
+    Ok(msg)
+}
+
+/// Replaces a message's content (its author only); a preview of a link no longer first in
+/// it is removed.
+async fn edit_content(
+    state: &AppState,
+    user: Id,
+    channel: Id,
+    id: Id,
+    content: String,
+) -> Result<(), ApiError> {
     let max = state.config().limits.message_max_chars;
     validate::Checker::new()
         .field("content", validate::message_content(&content, max))
@@ -249,22 +284,15 @@ pub(crate) async fn edit(
             }
             _ => return Err(ApiError::NotFound("message")),
         }
-        Ok(store::messages::edit(
-            c, id, channel, &content, &mentioned, now,
-        )?)
+        store::messages::edit(c, id, channel, &content, &mentioned, now)?;
+        if let Some(msg) = store::messages::get(c, id, user)?
+            && super::previews::outdated(&msg, &content)
+        {
+            store::messages::clear_embeds(c, id)?;
+        }
+        Ok(())
     })
-    .await?;
-    let mut msg = state
-        .store
-        .read(move |c| store::messages::get(c, id, user))
-        .await?
-        .ok_or(ApiError::NotFound("message"))?;
-    super::attachments::sign(state, &mut msg);
-    state.hub.publish(
-        Dispatch::MessageUpdate(msg.clone()),
-        Audience::Channel(channel),
-    );
-    Ok(msg)
+    .await
 }
 
 /// Deletes a message: its author, or someone with `messages:manage`.

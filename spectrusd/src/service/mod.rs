@@ -21,6 +21,7 @@ pub(crate) mod messages;
 pub(crate) mod moderation;
 pub(crate) mod observe;
 pub(crate) mod pins;
+pub(crate) mod previews;
 pub(crate) mod ready;
 pub(crate) mod roles;
 pub(crate) mod search;

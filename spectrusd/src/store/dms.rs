@@ -198,22 +198,24 @@ pub(crate) fn is_blocked(c: &Connection, user: Id, other: Id) -> Result<bool, St
 
 /// `user`'s settings (the defaults without a row).
 pub(crate) fn settings(c: &Connection, user: Id) -> Result<UserSettings, StoreError> {
-    let allow: Option<bool> = optional(c.query_row(
-        "SELECT allow_dms FROM user_settings WHERE user_id = ?1",
+    let row: Option<(bool, bool)> = optional(c.query_row(
+        "SELECT allow_dms, show_link_previews FROM user_settings WHERE user_id = ?1",
         [user.0 as i64],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     ))?;
     Ok(UserSettings {
-        allow_dms: allow.unwrap_or(true),
+        allow_dms: row.is_none_or(|r| r.0),
+        show_link_previews: row.is_none_or(|r| r.1),
     })
 }
 
 /// Stores `user`'s settings.
 pub(crate) fn set_settings(c: &Connection, user: Id, s: &UserSettings) -> Result<(), StoreError> {
     c.execute(
-        "INSERT INTO user_settings(user_id, allow_dms) VALUES (?1, ?2)
-         ON CONFLICT(user_id) DO UPDATE SET allow_dms = excluded.allow_dms",
-        params![user.0 as i64, s.allow_dms],
+        "INSERT INTO user_settings(user_id, allow_dms, show_link_previews) VALUES (?1, ?2, ?3)
+         ON CONFLICT(user_id) DO UPDATE SET allow_dms = excluded.allow_dms,
+         show_link_previews = excluded.show_link_previews",
+        params![user.0 as i64, s.allow_dms, s.show_link_previews],
     )?;
     Ok(())
 }

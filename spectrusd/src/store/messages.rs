@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, params};
 use spectrus_proto::Id;
-use spectrus_proto::model::{Message, Reaction, ReadState, UserRef};
+use spectrus_proto::model::{Embed, Message, Reaction, ReadState, UserRef};
 
 use super::{StoreError, optional};
 use crate::domain::time::rfc3339;
@@ -231,7 +231,7 @@ pub fn remove_reaction(
 
 const SELECT: &str =
     "SELECT m.id, m.channel_id, m.author_id, u.username, u.display_name, m.content,
-    m.edited_at, m.reply_to, m.pinned_at, m.mention_everyone FROM messages m JOIN users u ON u.id = m.author_id";
+    m.edited_at, m.reply_to, m.pinned_at, m.mention_everyone, m.embeds, m.suppress_embeds FROM messages m JOIN users u ON u.id = m.author_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     let id = Id(r.get::<_, i64>(0)? as u64);
@@ -256,7 +256,39 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
         mention_everyone: r.get(9)?,
         mention_roles: Vec::new(),
         attachments: Vec::new(),
+        embeds: r
+            .get::<_, Option<String>>(10)?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default(),
+        suppress_embeds: r.get(11)?,
     })
+}
+
+/// Attaches link previews to a message, unless its author suppressed them; `false` when the
+/// message is gone or suppressed.
+pub fn set_embeds(c: &Connection, id: Id, embeds: &[Embed]) -> Result<bool, StoreError> {
+    let json = serde_json::to_string(embeds).unwrap_or_else(|_| "[]".into());
+    Ok(
+        c.prepare_cached("UPDATE messages SET embeds = ?2 WHERE id = ?1 AND suppress_embeds = 0")?
+            .execute(params![id.0 as i64, json])?
+            == 1,
+    )
+}
+
+/// Removes a message's link previews for good (`true`), or allows them again.
+pub fn set_suppressed(c: &Connection, id: Id, suppressed: bool) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "UPDATE messages SET embeds = CASE WHEN ?2 THEN NULL ELSE embeds END, suppress_embeds = ?2 WHERE id = ?1",
+    )?
+    .execute(params![id.0 as i64, suppressed])?;
+    Ok(())
+}
+
+/// Removes a message's link previews (its link changed), leaving them allowed.
+pub fn clear_embeds(c: &Connection, id: Id) -> Result<(), StoreError> {
+    c.prepare_cached("UPDATE messages SET embeds = NULL WHERE id = ?1")?
+        .execute([id.0 as i64])?;
+    Ok(())
 }
 
 /// One message as `viewer` sees it.

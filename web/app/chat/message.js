@@ -20,6 +20,7 @@ import { toast } from "../ui/toast.js";
 import { ReactionPicker } from "./reactions.js";
 import { navigate } from "../router.js";
 import { Attachments } from "../files/view.js";
+import { Embeds } from "../previews/embeds.js";
 
 /** @typedef {import("../net/store.js").LocalMessage} LocalMessage */
 
@@ -165,6 +166,7 @@ function MessageView({ m, grouped, canManage, canReact, highlight, channelName }
           ? html`<${EditBox} m=${m} onCancel=${() => { editingId.value = null; }} />`
           : html`<div class="msg-body">${renderMarkdown(m.content, mdContext)}${m.edited_at ? html` <span class="edited" title=${fullDate(m.edited_at)}>(edited)</span>` : null}</div>`}
         ${m.attachments && m.attachments.length ? html`<${Attachments} attachments=${m.attachments} />` : null}
+        ${editing ? null : html`<${Embeds} m=${m} mine=${mine} />`}
         ${pending ? html`<div class="msg-state">Sending…</div>` : null}
         ${failed ? html`<div class="msg-state failed" role="alert">
           <span><${Icon} name="x" size=${14} /> Failed to send${m._error ? ": " + m._error : ""}</span>

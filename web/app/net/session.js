@@ -8,6 +8,7 @@ import { applyReady, applyDispatch, applyMembersChunk, removed, resetStore, swee
 import { logout, clearSession } from "./api.js";
 import { loginNotice } from "../ui/state.js";
 import { applyDmReady, applyDmDispatch } from "../dm/store.js";
+import { applyPreviewsReady } from "../previews/embeds.js";
 
 /** @type {Gateway|null} */
 let gw = null;
@@ -25,6 +26,7 @@ export function startSession() {
     onReady: (d) => {
       applyReady(d);
       applyDmReady(d);
+      applyPreviewsReady(d);
       for (const f of readyListeners) f();
     },
     onDispatch: (t, d) => { applyDispatch(t, d); applyDmDispatch(t, d); },

@@ -178,6 +178,9 @@ export function upsertMessage(msg) {
     const next = list.slice();
     const merged = { ...msg };
     delete merged._state;
+    // A link preview's MESSAGE_UPDATE may beat the post's HTTP answer (which has none yet).
+    const had = list[i];
+    if (!had._state && had.embeds?.length && !msg.embeds?.length && !msg.suppress_embeds && had.edited_at === msg.edited_at) merged.embeds = had.embeds;
     next.splice(i, 1);
     insertSorted(next, merged);
     updateLog(msg.channel_id, (l) => ({ ...l, messages: next }));

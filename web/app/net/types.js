@@ -25,11 +25,15 @@
  * @typedef {{id: Id, channel_id: Id, author: UserRef, content: string, created_at: string,
  *   edited_at: string|null, reply_to: Id|null, mentions: Id[], reactions: Reaction[],
  *   nonce?: string, pinned?: boolean, pinned_at?: string|null, mention_everyone?: boolean,
- *   mention_roles?: Id[], attachments?: Attachment[]}} Message
+ *   mention_roles?: Id[], attachments?: Attachment[], embeds?: Embed[], suppress_embeds?: boolean}} Message
  */
 /**
  * @typedef {{id: Id, filename: string, size: number, content_type: string, url: string,
  *   width?: number, height?: number, thumbnail_url?: string}} Attachment
+ */
+/**
+ * @typedef {{url: string, title?: string, description?: string, site_name?: string,
+ *   image?: {url: string, width?: number, height?: number}}} Embed
  */
 /** @typedef {"online"|"offline"} Presence */
 /**

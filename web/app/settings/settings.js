@@ -16,6 +16,7 @@ import { micLevel, reopenMic, startMicTest, applyOutput, transmitting } from "..
 import { toast } from "../ui/toast.js";
 import { PrivacySettings } from "../dm/view.js";
 import { AvatarSettings } from "../files/avatar.js";
+import { PreviewSettings } from "../previews/embeds.js";
 
 const TABS = ["Account", "Privacy", "Appearance", "Voice", "Notifications", "Keybinds"];
 
@@ -202,7 +203,7 @@ export function SettingsDialog({ onClose }) {
       </div>
       <div id="settings-panel" class="settings-panel" role="tabpanel" aria-labelledby=${"tab-" + tab}>
         <h2 class="panel-title">${tab}</h2>
-        ${tab === "Account" ? html`<${Account} />` : tab === "Privacy" ? html`<${PrivacySettings} />` : tab === "Appearance" ? html`<${Appearance} />` : tab === "Voice" ? html`<${Voice} />`
+        ${tab === "Account" ? html`<${Account} />` : tab === "Privacy" ? html`<${PrivacySettings} /><${PreviewSettings} />` : tab === "Appearance" ? html`<${Appearance} />` : tab === "Voice" ? html`<${Voice} />`
           : tab === "Notifications" ? html`<${Notifications} />` : html`<${Keybinds} />`}
       </div>
     </div>
