@@ -134,6 +134,17 @@ export function MessageList({ channel, can }) {
     if (stick.current && document.visibilityState === "visible" && document.hasFocus()) ack(cid);
   }, [log, cid, prefs.value.compact, prefs.value.fontSize]);
 
+  // An image (an attachment, a link preview's) that finishes loading makes the list taller
+  // after the render: stay at the live end if that is where I was. (`load` does not bubble;
+  // it is caught on its way down.)
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const onLoad = () => { if (stick.current && !pendingJump()) el.scrollTop = el.scrollHeight; };
+    el.addEventListener("load", onLoad, true);
+    return () => el.removeEventListener("load", onLoad, true);
+  }, []);
+
   useEffect(() => {
     const onFocus = () => { if (stick.current) ack(cid); };
     addEventListener("focus", onFocus);
