@@ -264,25 +264,11 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
             connect.clone(),
         )));
     }
-    while counters.ready.load(Ordering::Relaxed) + counters.failed.load(Ordering::Relaxed) < members
-    {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        anyhow::ensure!(
-            t0.elapsed() < Duration::from_secs(600),
-            "members did not connect in 10 minutes"
-        );
-    }
+    // Measured from the first spawn: the connects started then.
+    crate::settle::all_connected(&counters.ready, &counters.failed, members, "members").await?;
     f.connect_secs = t0.elapsed().as_secs_f64();
     // Let the presence storm drain: until no frame arrived for a second.
-    let mut last = counters.frames.load(Ordering::Relaxed);
-    loop {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let now = counters.frames.load(Ordering::Relaxed);
-        if now == last {
-            break;
-        }
-        last = now;
-    }
+    crate::settle::quiet(&counters.frames).await;
     f.connect_cpu_secs = procstat::cpu_seconds(cpu0, procstat::cpu(pid));
     f.connected = counters.ready.load(Ordering::Relaxed);
     f.rss_connected_kib = procstat::rss_kib(pid);

@@ -212,24 +212,9 @@ pub(crate) async fn run(members: usize, rate: u32, duration: u64) -> anyhow::Res
             connect.clone(),
         )));
     }
-    while counters.ready.load(Ordering::Relaxed) + counters.failed.load(Ordering::Relaxed) < members
-    {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        anyhow::ensure!(
-            t0.elapsed() < Duration::from_secs(600),
-            "IRC clients did not connect in 10 minutes"
-        );
-    }
+    crate::settle::all_connected(&counters.ready, &counters.failed, members, "IRC clients").await?;
     f.connect_secs = t0.elapsed().as_secs_f64();
-    let mut last = counters.lines.load(Ordering::Relaxed);
-    loop {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let now = counters.lines.load(Ordering::Relaxed);
-        if now == last {
-            break;
-        }
-        last = now;
-    }
+    crate::settle::quiet(&counters.lines).await;
     f.connect_cpu_secs = procstat::cpu_seconds(cpu0, procstat::cpu(pid));
     f.connected = counters.ready.load(Ordering::Relaxed);
     f.rss_connected_kib = procstat::rss_kib(pid);

@@ -15,6 +15,7 @@ mod procstat;
 mod report;
 mod rng;
 mod search;
+mod settle;
 mod soak;
 mod upload;
 mod voice;
