@@ -12,13 +12,12 @@ import { suite } from "./lib/suite.mjs";
 import { newPage, screenshot, eventually } from "./lib/browser.mjs";
 import { Api } from "./lib/api.mjs";
 import { logIn, message, openChannel, send } from "./lib/ui.mjs";
+import { png } from "./lib/png.mjs";
 
 const s = suite({ env: { SPECTRUS_PREVIEWS_ALLOW_PRIVATE: "true" } });
 
-const PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
-  "base64",
-);
+// The size the page's og:image:width/height say.
+const PNG = png(320, 160);
 
 /** @type {{ owner: Api, bob: Api, page: import("playwright-core").Page, base: string, server: import("node:http").Server }} */
 const w = /** @type {any} */ ({});
