@@ -194,6 +194,8 @@ pub struct ServerState {
     pub blocked: HashSet<Id>,
     /// Each direct message's newest message id as `ready` said (list order).
     pub dm_last: HashMap<Id, Option<Id>>,
+    /// My "show link previews" setting (`ready.user_settings`): off hides embeds.
+    pub show_link_previews: bool,
 }
 
 /// How a channel is named in titles: "#general", or a direct message's "@alice".
@@ -263,6 +265,7 @@ impl ServerState {
             username: None,
             blocked: HashSet::new(),
             dm_last: HashMap::new(),
+            show_link_previews: true,
         }
     }
 

@@ -200,6 +200,11 @@ fn a_link_preview_is_a_line_under_its_message() {
             .unwrap_or_else(|| panic!("no preview at {w}x{h}:\n{}", lines.join("\n")));
         assert!(message < embed, "the preview sits under its message");
     }
+    // With "show link previews" off in my settings, the line is gone.
+    s.server_mut(k).expect("server").show_link_previews = false;
+    let out = screen(&s, 120, 30);
+    assert!(out.contains("see https://crab.example"), "{out}");
+    assert!(!out.contains("Crab News"), "{out}");
 }
 
 #[test]

@@ -99,6 +99,7 @@ fn ready(state: &mut AppState, server: ServerKey, ready: Ready, fx: &mut Vec<Eff
         s.upsert_dm(p);
     }
     s.blocked = ready.blocked_user_ids.into_iter().collect();
+    s.show_link_previews = ready.user_settings.show_link_previews;
     s.roles = ready.roles;
     s.members = ready.members.into_iter().map(|m| (m.user.id, m)).collect();
     s.member_count = ready.member_count;

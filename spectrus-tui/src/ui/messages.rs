@@ -251,7 +251,13 @@ fn message_block(
         ];
         out.extend(wrap(&r, width, 6));
     }
-    for line in embed_lines(m) {
+    // Link previews, unless my settings hide them.
+    let embeds = if s.show_link_previews {
+        embed_lines(m)
+    } else {
+        Vec::new()
+    };
+    for line in embeds {
         out.extend(wrap(
             &[Span::raw("      "), Span::styled(line, dim)],
             width,
