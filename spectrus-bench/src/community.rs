@@ -21,7 +21,7 @@ use tokio::sync::{Semaphore, watch};
 
 use crate::fanout::{BENCH_ENV, general};
 use crate::procstat;
-use crate::report::{histogram, latency_line};
+use crate::report::latency_line;
 use crate::wsclient::{Incoming, WsClient};
 
 /// The password of every seeded member.
@@ -282,18 +282,10 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
             .join()
             .map_err(|_| anyhow::anyhow!("poster thread panicked"))??;
     f.expected = (total - post_errors) * f.connected as u64;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while counters.delivered.load(Ordering::Relaxed) < f.expected && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::settle::delivered(&counters.delivered, f.expected).await;
     f.fanout_cpu_percent = procstat::cpu_percent(cpu1, procstat::cpu(pid));
     let _ = stop.send(true);
-    let mut h = histogram();
-    for handle in handles {
-        for l in handle.await.unwrap_or_default() {
-            let _ = h.record(u64::from(l).max(1));
-        }
-    }
+    let h = crate::settle::latencies(handles).await;
     f.delivered = counters.delivered.load(Ordering::Relaxed);
     f.p50_ms = h.value_at_quantile(0.5) as f64 / 1000.0;
     f.p99_ms = h.value_at_quantile(0.99) as f64 / 1000.0;
