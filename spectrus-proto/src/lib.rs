@@ -7,6 +7,7 @@ pub mod admin;
 pub mod error;
 pub mod gateway;
 pub mod id;
+pub mod interactions;
 pub mod model;
 pub mod patch;
 pub mod permissions;

@@ -15,6 +15,9 @@ pub struct UserRef {
     /// Filled in member objects; elsewhere look the member up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
+    /// A plugin's bot account (shown with a BOT badge); absent for people.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
 }
 
 /// The caller's own account (`GET /users/@me`).
@@ -26,6 +29,9 @@ pub struct User {
     /// Whether this account owns the server.
     #[serde(default)]
     pub owner: bool,
+    /// A plugin's bot account.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
     pub created_at: String,
 }
 
@@ -37,6 +43,7 @@ impl User {
             username: self.username.clone(),
             display_name: self.display_name.clone(),
             avatar_url: None,
+            bot: self.bot,
         }
     }
 }

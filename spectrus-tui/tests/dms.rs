@@ -29,6 +29,7 @@ fn user(id: Id, name: &str) -> User {
         username: r.username,
         display_name: r.display_name,
         owner: false,
+        bot: false,
         created_at: "2026-01-01T00:00:00Z".into(),
     }
 }

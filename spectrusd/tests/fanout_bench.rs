@@ -101,6 +101,7 @@ async fn setup() -> (Hub, Arc<Access>, mpsc::UnboundedReceiver<()>) {
                 username: format!("u{i}"),
                 display_name: format!("u{i}"),
                 avatar_url: None,
+                bot: false,
             },
             nick: None,
             roles: match i % 3 {

@@ -66,6 +66,7 @@ pub fn user_ref(id: Id, name: &str) -> UserRef {
         username: name.into(),
         display_name: display,
         avatar_url: None,
+        bot: false,
     }
 }
 
@@ -113,6 +114,7 @@ pub fn me_user() -> User {
         username: "zoe".into(),
         display_name: "Zoe".into(),
         owner: false,
+        bot: false,
         created_at: "2026-01-01T00:00:00Z".into(),
     }
 }

@@ -62,6 +62,7 @@ mod tests {
                 username: "troll".into(),
                 display_name: "T".into(),
                 avatar_url: None,
+                bot: false,
             },
             reason: Some("spam, twice".into()),
             created_at: "2026-03-01T10:00:00Z".into(),

@@ -399,6 +399,7 @@ mod tests {
                 username: "a".into(),
                 display_name: "a".into(),
                 avatar_url: None,
+                bot: false,
             },
             nick: None,
             roles: vec![],

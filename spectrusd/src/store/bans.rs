@@ -48,6 +48,7 @@ pub(crate) fn list(c: &Connection) -> Result<Vec<Ban>, StoreError> {
                     username: r.get(1)?,
                     display_name: r.get(2)?,
                     avatar_url: None,
+                    bot: false,
                 },
                 reason: r.get(3)?,
                 created_at: rfc3339(r.get(4)?),

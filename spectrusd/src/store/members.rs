@@ -68,6 +68,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MemberRow> {
             avatar_url: r
                 .get::<_, Option<String>>(7)?
                 .map(|h| format!("/api/v1/images/{h}.png")),
+            bot: false,
         },
         nick: r.get(3)?,
         joined_at: r.get(4)?,

@@ -243,6 +243,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
             username: r.get(3)?,
             display_name: r.get(4)?,
             avatar_url: None,
+            bot: false,
         },
         content: r.get(5)?,
         created_at: rfc3339(id.unix_millis() as i64),

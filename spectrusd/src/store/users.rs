@@ -27,6 +27,7 @@ impl UserRow {
             username: self.username.clone(),
             display_name: self.display_name.clone(),
             owner: self.is_owner,
+            bot: false,
             created_at: rfc3339(self.created_at),
         }
     }
@@ -38,6 +39,7 @@ impl UserRow {
             username: self.username.clone(),
             display_name: self.display_name.clone(),
             avatar_url: None,
+            bot: false,
         }
     }
 }
