@@ -310,8 +310,16 @@ pub struct BackupRequest {
 /// The answer to a backup.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BackupResult {
+    /// The database copy.
     pub path: String,
     pub bytes: u64,
+    /// The stored files (attachments, avatars, icons), beside the database as `PATH.files`.
+    #[serde(default)]
+    pub files_path: String,
+    #[serde(default)]
+    pub files: u64,
+    #[serde(default)]
+    pub files_bytes: u64,
 }
 
 /// `POST /admin/v1/layout/apply`.

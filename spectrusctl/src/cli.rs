@@ -111,10 +111,11 @@ pub enum Command {
     /// Show or change the server's name and description.
     #[command(subcommand)]
     Server(ServerCommand),
-    /// Write a consistent copy of the database while the daemon keeps serving.
+    /// Write a consistent copy of the database and the stored files while the daemon keeps serving.
     #[command(
         long_about = "Write a consistent copy of the database while the daemon keeps \
-        serving (SQLite's online backup).\n\n\
+        serving (SQLite's online backup), and the stored files (attachments, avatars) beside \
+        it in PATH.files/.\n\n\
         The daemon writes the file as its own user, so PATH must be writable by it; under the \
         shipped systemd unit that means a path under /var/lib/spectrus (e.g. \
         /var/lib/spectrus/backups/spectrus-2026-01-01.db). A relative PATH is taken from the \

@@ -74,17 +74,22 @@ refused the caller's credentials. Run as root or as a member of the spectrus gro
 const BACKUP_AND_RESTORE: &str = "\
 spectrusctl backup PATH makes the daemon copy its database with SQLite's online backup API \
 while it keeps serving; the copy is consistent and holds every acknowledged write up to the \
-moment the backup finished. The daemon writes the file as its own user: under the shipped \
+moment the backup finished. The stored files (attachments, avatars, the server icon) go \
+beside it in PATH.files/, hard-linked when on the same file system, copied otherwise; none \
+is deleted while the backup runs. The daemon writes both as its own user: under the shipped \
 systemd unit only paths below /var/lib/spectrus are writable to it.
 
   spectrusctl backup /var/lib/spectrus/backups/spectrus-$(date +%F).db
 
-To restore a copy, stop the daemon, replace the database and remove its old WAL files, then \
-start it again:
+To restore a copy, stop the daemon, replace the database and remove its old WAL files, put \
+the files back, then start it again:
 
   systemctl stop spectrusd
   install -o spectrus -g spectrus -m 0640 BACKUP.db /var/lib/spectrus/spectrus.db
   rm -f /var/lib/spectrus/spectrus.db-wal /var/lib/spectrus/spectrus.db-shm
+  rm -rf /var/lib/spectrus/files
+  cp -a BACKUP.db.files /var/lib/spectrus/files
+  chown -R spectrus:spectrus /var/lib/spectrus/files
   systemctl start spectrusd
   spectrusctl status
 

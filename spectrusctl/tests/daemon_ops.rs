@@ -153,6 +153,91 @@ async fn backup_during_a_write_load_is_consistent_and_holds_every_acknowledged_m
     assert!(out.ok().starts_with("backup written to "), "{out:?}");
 }
 
+/// Every regular file below `dir`, relative to it.
+fn files_below(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    fn walk(root: &std::path::Path, p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(p).unwrap().flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().to_owned());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if dir.is_dir() {
+        walk(dir, dir, &mut out);
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn a_backup_holds_the_files_and_restores_with_them() {
+    let mut d = TestDaemon::start().await.unwrap();
+    let owner = d.owner().await.unwrap();
+    let ch = spectrus_testkit::general(&owner).await;
+    let bytes: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+    let kept = owner
+        .upload(ch, "the plan", "plan.bin", &bytes)
+        .await
+        .unwrap();
+    let att = kept.attachments[0].clone();
+
+    let dest = d.data_dir.parent().unwrap().join("with-files.db");
+    let out = ctl(&d, &["backup", dest.to_str().unwrap()]);
+    let line = out.ok();
+    assert!(line.contains("with-files.db.files (1 file, "), "{line}");
+    let files_dir = d.data_dir.parent().unwrap().join("with-files.db.files");
+    let mode = std::fs::metadata(&files_dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "files dir mode {mode:o}");
+    assert_eq!(files_below(&files_dir).len(), 1, "{line}");
+    // A files directory in the way is refused rather than mixed into.
+    let blocked = d.data_dir.parent().unwrap().join("blocked.db");
+    std::fs::create_dir(d.data_dir.parent().unwrap().join("blocked.db.files")).unwrap();
+    ctl(&d, &["backup", blocked.to_str().unwrap()]).fails(1, "blocked.db.files already exists");
+    assert!(!blocked.exists());
+
+    // After the backup the message goes, and its file with it.
+    owner.delete_message(ch, kept.id).await.unwrap();
+    let live = d.data_dir.join("files");
+    assert!(
+        spectrus_testkit::eventually(Duration::from_secs(5), || files_below(&live)
+            .iter()
+            .all(|p| p.starts_with("tmp")))
+        .await,
+        "the deleted message's file is still stored: {:?}",
+        files_below(&live)
+    );
+
+    // Restore the drill's way: the database and the files from the backup.
+    d.terminate().unwrap();
+    for f in ["spectrus.db", "spectrus.db-wal", "spectrus.db-shm"] {
+        let _ = std::fs::remove_file(d.data_dir.join(f));
+    }
+    std::fs::remove_dir_all(&live).unwrap();
+    std::fs::copy(&dest, d.data_dir.join("spectrus.db")).unwrap();
+    std::fs::rename(&files_dir, &live).unwrap();
+    d.restart().await.unwrap();
+    let r = reqwest::Client::new()
+        .get(format!("{}{}", d.url, att.url.split('?').next().unwrap()))
+        .bearer_auth(owner.access_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &bytes[..]);
+    let history = owner
+        .messages(ch, spectrus_client::HistoryQuery::default())
+        .await
+        .unwrap();
+    assert!(
+        history.iter().any(|m| m.id == kept.id),
+        "the message is back"
+    );
+}
+
 #[tokio::test]
 async fn sigterm_drains_and_exits_0_within_5_seconds() {
     let mut d = TestDaemon::start().await.unwrap();

@@ -1,4 +1,5 @@
-//! `backup PATH`: an online copy of the database, written by the daemon.
+//! `backup PATH`: an online copy of the database, written by the daemon, with the stored
+//! files beside it in `PATH.files/`.
 
 use std::path::Path;
 
@@ -30,8 +31,12 @@ pub async fn run(path: &Path, ctx: &mut Ctx<'_>) -> Result<()> {
     }
     let done: BackupResult = decode(value)?;
     ctx.out.line(format!(
-        "backup written to {} ({})",
+        "backup written to {} ({}), files to {} ({} file{}, {})",
         done.path,
-        human_bytes(done.bytes)
+        human_bytes(done.bytes),
+        done.files_path,
+        done.files,
+        if done.files == 1 { "" } else { "s" },
+        human_bytes(done.files_bytes)
     ))
 }

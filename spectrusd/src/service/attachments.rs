@@ -287,10 +287,15 @@ pub(crate) async fn find(
 
 /// Unlinks the files whose last attachment went (the `attachments_release` trigger listed
 /// them), in a writer job so no upload of the same bytes runs in between. A failure is
-/// logged: the request that deleted the message has succeeded.
+/// logged: the request that deleted the message has succeeded. Nothing is removed while a
+/// backup runs ([`crate::store::files::Blobs::hold`]).
 pub(crate) async fn sweep(state: &AppState) {
     let blobs = state.blobs.clone();
     let r = super::write(state, move |c| {
+        if blobs.held() {
+            // A backup is copying the files; they stay listed and go with the next sweep.
+            return Ok(0);
+        }
         let gone = store::attachments::take_garbage(c)?;
         for sha in &gone {
             if let Err(e) = blobs.remove(sha) {

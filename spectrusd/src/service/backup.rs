@@ -1,5 +1,8 @@
 //! Online backups (`POST /admin/v1/backup`): checks the destination and has the store copy
-//! the live database there while the daemon keeps serving (see `store::backup`).
+//! the live database there while the daemon keeps serving (see `store::backup`), then the
+//! stored files beside it (`PATH.files/`, the data dir's `files/` layout). No file is removed
+//! from the moment the copy starts until the files are copied, so every file the copied
+//! database names is in the copy.
 
 use std::path::PathBuf;
 
@@ -18,6 +21,13 @@ pub(crate) async fn backup(state: &AppState, path: String) -> Result<BackupResul
     if dest.exists() {
         return Err(ApiError::Conflict(format!("{path} already exists")));
     }
+    let files_dest = PathBuf::from(format!("{path}.files"));
+    if files_dest.exists() {
+        return Err(ApiError::Conflict(format!(
+            "{} already exists",
+            files_dest.display()
+        )));
+    }
     if let Some(dir) = dest.parent()
         && !dir.is_dir()
     {
@@ -26,6 +36,7 @@ pub(crate) async fn backup(state: &AppState, path: String) -> Result<BackupResul
             format!("the directory {} does not exist", dir.display()),
         ));
     }
+    let hold = state.blobs.hold();
     let bytes = state.store.backup(&dest).await.map_err(|e| match e {
         BackupError::Copy(e) => {
             ApiError::InvalidBody(format!("cannot write the backup to {path}: {e}"))
@@ -33,6 +44,27 @@ pub(crate) async fn backup(state: &AppState, path: String) -> Result<BackupResul
         BackupError::Finish(e) => ApiError::Internal(format!("finishing the backup {path}: {e}")),
         BackupError::Task(e) => ApiError::Internal(format!("the backup task failed: {e}")),
     })?;
-    tracing::info!(path, bytes, "backup written");
-    Ok(BackupResult { path, bytes })
+    let blobs = state.blobs.clone();
+    let to = files_dest.clone();
+    let copied = tokio::task::spawn_blocking(move || blobs.copy_into(&to))
+        .await
+        .map_err(|e| ApiError::Internal(format!("the backup task failed: {e}")))?
+        .map_err(|e| {
+            ApiError::Internal(format!(
+                "copying the files to {}: {e}",
+                files_dest.display()
+            ))
+        });
+    drop(hold);
+    super::attachments::sweep(state).await;
+    let copied = copied?;
+    let files_path = files_dest.display().to_string();
+    tracing::info!(path, bytes, files = copied.files, "backup written");
+    Ok(BackupResult {
+        path,
+        bytes,
+        files_path,
+        files: copied.files,
+        files_bytes: copied.bytes,
+    })
 }

@@ -5,6 +5,8 @@
 //! removed when its handle drops, so a refused upload leaves nothing behind.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
@@ -16,6 +18,27 @@ const HEAD_BYTES: usize = 8192;
 #[derive(Debug, Clone)]
 pub(crate) struct Blobs {
     root: PathBuf,
+    /// Backups in progress: while any runs, unreferenced files are not removed (they stay
+    /// listed for the next sweep), so every file the backup's database names is still there
+    /// to copy.
+    backups: Arc<AtomicUsize>,
+}
+
+/// Holds off file removal while a backup copies the files (see [`Blobs::hold`]).
+#[derive(Debug)]
+pub(crate) struct Hold(Arc<AtomicUsize>);
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// What [`Blobs::copy_into`] copied.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Copied {
+    pub files: u64,
+    pub bytes: u64,
 }
 
 impl Blobs {
@@ -23,7 +46,33 @@ impl Blobs {
     pub(crate) fn new(data_dir: &Path) -> Blobs {
         Blobs {
             root: data_dir.join("files"),
+            backups: Arc::new(AtomicUsize::new(0)),
         }
+    }
+
+    /// Pauses the removal of unreferenced files until the returned guard drops.
+    pub(crate) fn hold(&self) -> Hold {
+        self.backups.fetch_add(1, Ordering::SeqCst);
+        Hold(self.backups.clone())
+    }
+
+    /// Whether a backup holds off removals now.
+    pub(crate) fn held(&self) -> bool {
+        self.backups.load(Ordering::SeqCst) > 0
+    }
+
+    /// Copies every stored file (attachments, thumbnails, avatars, icons; not uploads in
+    /// progress) into `dest`, in the same layout, created 0700. Files are hard-linked when
+    /// `dest` is on the same file system (they never change once stored), copied otherwise.
+    /// Blocking.
+    pub(crate) fn copy_into(&self, dest: &Path) -> std::io::Result<Copied> {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().mode(0o700).create(dest)?;
+        let mut done = Copied::default();
+        if self.root.is_dir() {
+            copy_tree(&self.root, dest, &self.tmp_dir(), &mut done)?;
+        }
+        Ok(done)
     }
 
     /// Where the file with this SHA-256 (hex) lives.
@@ -198,4 +247,31 @@ pub(crate) fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     let mut h = Sha256::new();
     let n = std::io::copy(&mut f, &mut h)?;
     Ok((h.finalize().iter().map(|b| format!("{b:02x}")).collect(), n))
+}
+
+/// Copies the tree under `src` into `dest` (which exists), skipping `skip`.
+fn copy_tree(src: &Path, dest: &Path, skip: &Path, done: &mut Copied) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    for entry in std::fs::read_dir(src)? {
+        let entry = entry?;
+        let from = entry.path();
+        if from == skip {
+            continue;
+        }
+        let to = dest.join(entry.file_name());
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            std::fs::DirBuilder::new().mode(0o700).create(&to)?;
+            copy_tree(&from, &to, skip, done)?;
+        } else if kind.is_file() {
+            let bytes = match std::fs::hard_link(&from, &to) {
+                Ok(()) => entry.metadata()?.len(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(_) => std::fs::copy(&from, &to)?,
+            };
+            done.files += 1;
+            done.bytes += bytes;
+        }
+    }
+    Ok(())
 }
