@@ -108,6 +108,9 @@ enum Bench {
         posters: usize,
         #[arg(long, default_value_t = 10)]
         duration: u64,
+        /// Drop the full-text search triggers first (posting without FTS indexing).
+        #[arg(long)]
+        no_fts: bool,
     },
     /// History pages at random points of a large channel, in the store and over HTTP.
     History {
@@ -240,7 +243,11 @@ fn main() -> anyhow::Result<()> {
             }
             Bench::VoicePeers => voice::peers::run().await,
             Bench::MumblePeers => voice::mumble_peers::run().await,
-            Bench::Writes { posters, duration } => writes::run(posters, duration).await,
+            Bench::Writes {
+                posters,
+                duration,
+                no_fts,
+            } => writes::run(posters, duration, no_fts).await,
             Bench::History { messages, samples } => history::run(messages, samples).await,
             Bench::Search { messages, samples } => search::run(messages, samples).await,
             Bench::Upload { sizes_mib } => upload::run(sizes_mib).await,

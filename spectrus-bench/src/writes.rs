@@ -1,4 +1,6 @@
 //! Durable writes: concurrent posters; every 201 means committed (group commit, fsync).
+//! `--no-fts` drops the search index's triggers from the bench daemon's database before the
+//! run, so posting with and without full-text indexing can be compared on the same binary.
 
 use std::time::{Duration, Instant};
 
@@ -9,8 +11,18 @@ use crate::procstat;
 use crate::report::{histogram, latency_line};
 
 /// The write benchmark.
-pub(crate) async fn run(posters: usize, duration: u64) -> anyhow::Result<()> {
-    let d = spectrus_testkit::TestDaemon::start_with(BENCH_ENV).await?;
+pub(crate) async fn run(posters: usize, duration: u64, no_fts: bool) -> anyhow::Result<()> {
+    let mut d = spectrus_testkit::TestDaemon::start_with(BENCH_ENV).await?;
+    if no_fts {
+        d.terminate()?;
+        let conn = rusqlite::Connection::open(d.data_dir.join("spectrus.db"))?;
+        conn.execute_batch(
+            "DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete;
+             DROP TRIGGER messages_fts_update;",
+        )?;
+        drop(conn);
+        d.restart().await?;
+    }
     let pid = d.pid().context("no daemon pid")?;
     let clients = accounts(&d, 8).await?;
     let ch = general(&clients[0]).await?;
@@ -26,7 +38,7 @@ pub(crate) async fn run(posters: usize, duration: u64) -> anyhow::Result<()> {
             let mut n = 0u64;
             while Instant::now() < end {
                 let s = Instant::now();
-                match c.say(ch, &format!("write {i} {n}")).await {
+                match c.say(ch, &text(i, n)).await {
                     Ok(_) => {
                         let _ = h.record(s.elapsed().as_micros().max(1) as u64);
                     }
@@ -46,7 +58,12 @@ pub(crate) async fn run(posters: usize, duration: u64) -> anyhow::Result<()> {
     }
     let secs = t0.elapsed().as_secs_f64();
     let cpu1 = procstat::cpu(pid);
-    println!("writes: {posters} concurrent posters for {duration} s");
+    let index = if no_fts {
+        "without full-text indexing"
+    } else {
+        "with full-text indexing"
+    };
+    println!("writes: {posters} concurrent posters for {duration} s, {index}");
     println!(
         "acknowledged: {} ({:.0}/s), errors: {errors}",
         all.len(),
@@ -58,4 +75,47 @@ pub(crate) async fn run(posters: usize, duration: u64) -> anyhow::Result<()> {
         procstat::cpu_percent(cpu0, cpu1)
     );
     Ok(())
+}
+
+/// A chat-like line of about 80 characters, different for every post, so the search index
+/// has real words to add.
+fn text(poster: usize, n: u64) -> String {
+    const WORDS: &[&str] = &[
+        "voice",
+        "tonight",
+        "server",
+        "patch",
+        "raid",
+        "meeting",
+        "coffee",
+        "release",
+        "bug",
+        "screenshot",
+        "weekend",
+        "stream",
+        "deploy",
+        "lunch",
+        "guild",
+        "map",
+        "build",
+        "ping",
+        "latency",
+        "update",
+        "channel",
+        "invite",
+        "music",
+        "queue",
+        "spectrus",
+        "backup",
+    ];
+    let mut x =
+        (poster as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ n.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    let mut out = format!("#{n}");
+    for _ in 0..12 {
+        x ^= x >> 31;
+        x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+        out.push(' ');
+        out.push_str(WORDS[(x % WORDS.len() as u64) as usize]);
+    }
+    out
 }

@@ -5,14 +5,17 @@
 //! segments and chunks of JPEG (APP1 Exif/XMP, APP13 IPTC, comments), PNG (eXIf, tEXt,
 //! zTXt, iTXt, tIME) and WebP (EXIF, XMP), rather than by re-encoding: re-encoding would
 //! cost quality on every JPEG, lose GIF animation and make WebP files much larger
-//! (the `image` crate writes only lossless WebP). The pixels are untouched; the EXIF
-//! orientation flag goes with the rest of EXIF.
+//! (the `image` crate writes only lossless WebP). The pixels are untouched. A JPEG's EXIF
+//! orientation (how a phone held sideways says "rotate me") is the one tag kept, in a minimal
+//! EXIF segment of its own, so browsers still show the photo upright; the reported width and
+//! height and the thumbnail are the upright ones.
 //! Everything here is blocking: callers run it in `spawn_blocking`.
 
 use std::io::Cursor;
 use std::path::Path;
 
-use image::{ImageFormat, ImageReader, Limits};
+use image::metadata::Orientation;
+use image::{ImageDecoder, ImageFormat, ImageReader, Limits};
 
 /// Longer side of a thumbnail, in pixels.
 pub(crate) const THUMB_SIDE: u32 = 400;
@@ -75,9 +78,14 @@ pub(crate) fn process(
             max: max_side,
         });
     }
+    let orientation = reader(Limits::no_limits())
+        .into_decoder()
+        .and_then(|mut d| d.orientation())
+        .unwrap_or(Orientation::NoTransforms);
     let thumbnail = if width > THUMB_SIDE || height > THUMB_SIDE {
         match reader(limits).decode() {
-            Ok(img) => {
+            Ok(mut img) => {
+                img.apply_orientation(orientation);
                 let t = img.thumbnail(THUMB_SIDE, THUMB_SIDE);
                 let mut out = Cursor::new(Vec::new());
                 let written = if t.color().has_alpha() {
@@ -100,10 +108,15 @@ pub(crate) fn process(
         None
     };
     let stripped = match format {
-        ImageFormat::Jpeg => strip_jpeg(&bytes),
+        ImageFormat::Jpeg => strip_jpeg(&bytes, orientation.to_exif()),
         ImageFormat::Png => strip_png(&bytes),
         ImageFormat::WebP => strip_webp(&bytes),
         _ => None,
+    };
+    let (width, height) = if turns_sideways(orientation) {
+        (height, width)
+    } else {
+        (width, height)
     };
     Ok(Some(Processed {
         width,
@@ -113,8 +126,8 @@ pub(crate) fn process(
     }))
 }
 
-/// An avatar or icon: the image at `bytes` cropped to a centred square and scaled to
-/// `side` pixels, as PNG (which also leaves every bit of metadata behind).
+/// An avatar or icon: the image at `bytes` turned upright, cropped to a centred square and
+/// scaled to `side` pixels, as PNG (which also leaves every bit of metadata behind).
 pub(crate) fn square_png(bytes: &[u8], side: u32, max_side: u32) -> Result<Vec<u8>, String> {
     let reader = |limits: Limits| -> Result<ImageReader<Cursor<&[u8]>>, String> {
         let mut r = ImageReader::new(Cursor::new(bytes))
@@ -145,9 +158,13 @@ pub(crate) fn square_png(bytes: &[u8], side: u32, max_side: u32) -> Result<Vec<u
     limits.max_image_width = Some(max_side);
     limits.max_image_height = Some(max_side);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
-    let img = reader(limits)?
-        .decode()
+    let mut decoder = reader(limits)?
+        .into_decoder()
         .map_err(|_| "the image cannot be read".to_owned())?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut img = image::DynamicImage::from_decoder(decoder)
+        .map_err(|_| "the image cannot be read".to_owned())?;
+    img.apply_orientation(orientation);
     let out = img.resize_to_fill(side, side, image::imageops::FilterType::Lanczos3);
     let mut buf = Cursor::new(Vec::new());
     out.write_to(&mut buf, ImageFormat::Png)
@@ -155,9 +172,34 @@ pub(crate) fn square_png(bytes: &[u8], side: u32, max_side: u32) -> Result<Vec<u
     Ok(buf.into_inner())
 }
 
+/// Whether showing the image upright swaps its width and height.
+fn turns_sideways(o: Orientation) -> bool {
+    matches!(
+        o,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    )
+}
+
+/// An APP1 segment holding EXIF with one tag, the orientation (1–8), big-endian.
+fn orientation_segment(orientation: u8) -> [u8; 36] {
+    let mut s = [0u8; 36];
+    s[..4].copy_from_slice(&[0xFF, 0xE1, 0x00, 34]);
+    s[4..10].copy_from_slice(b"Exif\0\0");
+    // TIFF header: big-endian, magic 42, IFD0 at offset 8.
+    s[10..18].copy_from_slice(&[b'M', b'M', 0, 42, 0, 0, 0, 8]);
+    // IFD0: one entry, tag 0x0112 (orientation), SHORT, count 1, the value; no next IFD.
+    s[18..20].copy_from_slice(&[0, 1]);
+    s[20..32].copy_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0]);
+    s
+}
+
 /// A JPEG without APP1 (Exif, XMP), APP13 (IPTC) and comment segments; `None` when there
-/// were none (or the file is not laid out as expected).
-pub(crate) fn strip_jpeg(b: &[u8]) -> Option<Vec<u8>> {
+/// were none (or the file is not laid out as expected). An `orientation` other than 1 is
+/// kept in a minimal EXIF segment of its own (after the JFIF header when there is one).
+pub(crate) fn strip_jpeg(b: &[u8], orientation: u8) -> Option<Vec<u8>> {
     if b.get(..2)? != [0xFF, 0xD8] {
         return None;
     }
@@ -165,7 +207,14 @@ pub(crate) fn strip_jpeg(b: &[u8]) -> Option<Vec<u8>> {
     out.extend_from_slice(&b[..2]);
     let mut i = 2;
     let mut dropped = false;
+    let mut pending = (orientation != 1).then(|| orientation_segment(orientation));
     loop {
+        if let Some(seg) = pending
+            && b.get(i + 1) != Some(&0xE0)
+        {
+            out.extend_from_slice(&seg);
+            pending = None;
+        }
         if *b.get(i)? != 0xFF {
             return None;
         }
@@ -266,13 +315,91 @@ mod tests {
         j.extend_from_slice(&[0xFF, 0xE1, 0x00, 0x08]);
         j.extend_from_slice(b"Exif\0\0"); // APP1 dropped
         j.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 9, 9, 0xFF, 0xD9]);
-        let s = strip_jpeg(&j).unwrap_or_default();
+        let s = strip_jpeg(&j, 1).unwrap_or_default();
         assert_eq!(
             s,
             [
                 0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 1, 2, 0xFF, 0xDA, 0, 2, 9, 9, 0xFF, 0xD9
             ]
         );
-        assert!(strip_jpeg(&s).is_none());
+        assert!(strip_jpeg(&s, 1).is_none());
+    }
+
+    /// A real JPEG `w`×`h` whose EXIF says `orientation`, with a comment and GPS-like junk.
+    fn sideways_photo(w: u32, h: u32, orientation: u8) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, _| image::Rgb([(x % 256) as u8, 90, 30]));
+        let mut plain = Cursor::new(Vec::new());
+        img.write_to(&mut plain, ImageFormat::Jpeg)
+            .unwrap_or_default();
+        let plain = plain.into_inner();
+        let mut j = plain[..2].to_vec();
+        j.extend_from_slice(&orientation_segment(orientation));
+        j.extend_from_slice(&[0xFF, 0xFE, 0x00, 0x0C]);
+        j.extend_from_slice(b"GPS 51N2E"); // a comment segment: dropped
+        j.push(0);
+        j.extend_from_slice(&plain[2..]);
+        j
+    }
+
+    #[test]
+    fn a_sideways_photo_keeps_only_its_orientation_and_reports_upright_sizes() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("photo.jpg");
+        std::fs::write(&path, sideways_photo(800, 200, 6)).unwrap_or_else(|e| panic!("{e}"));
+        let p = process(&path, "image/jpeg", 4096)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("not an image"));
+        // Shown upright (rotated 90°), the photo is 200 wide and 800 high.
+        assert_eq!((p.width, p.height), (200, 800));
+        let stripped = p.stripped.unwrap_or_default();
+        assert!(
+            !stripped.windows(3).any(|w| w == b"GPS"),
+            "the comment is gone"
+        );
+        let mut dec = ImageReader::with_format(Cursor::new(&stripped[..]), ImageFormat::Jpeg)
+            .into_decoder()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(dec.orientation().ok(), Some(Orientation::Rotate90));
+        // The thumbnail carries no EXIF, so it is turned already.
+        let thumb = image::load_from_memory(&p.thumbnail.unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((thumb.width(), thumb.height()), (100, 400));
+    }
+
+    #[test]
+    fn an_avatar_from_a_sideways_photo_is_upright() {
+        // Upright, the 80×40 photo is 40 wide and 80 high, its red edge (x = 0) on top.
+        let img = image::RgbImage::from_fn(80, 40, |x, _| {
+            image::Rgb(if x < 40 { [250, 0, 0] } else { [0, 0, 250] })
+        });
+        let mut plain = Cursor::new(Vec::new());
+        img.write_to(&mut plain, ImageFormat::Jpeg)
+            .unwrap_or_default();
+        let plain = plain.into_inner();
+        let mut j = plain[..2].to_vec();
+        j.extend_from_slice(&orientation_segment(6));
+        j.extend_from_slice(&plain[2..]);
+        let png = square_png(&j, 20, 4096).unwrap_or_else(|e| panic!("{e}"));
+        let out = image::load_from_memory(&png)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_rgb8();
+        // Rotated 90° clockwise, the left (red) half of the stored pixels becomes the top.
+        let top = out.get_pixel(10, 2);
+        let bottom = out.get_pixel(10, 17);
+        assert!(top[0] > 200 && top[2] < 60, "top {top:?}");
+        assert!(bottom[2] > 200 && bottom[0] < 60, "bottom {bottom:?}");
+    }
+
+    #[test]
+    fn an_upright_photo_gets_no_orientation_segment() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("photo.jpg");
+        std::fs::write(&path, sideways_photo(60, 30, 1)).unwrap_or_else(|e| panic!("{e}"));
+        let p = process(&path, "image/jpeg", 4096)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("not an image"));
+        assert_eq!((p.width, p.height), (60, 30));
+        let stripped = p.stripped.unwrap_or_default();
+        assert!(!stripped.windows(4).any(|w| w == b"Exif"));
     }
 }
