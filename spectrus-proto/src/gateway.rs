@@ -226,6 +226,7 @@ pub mod event {
     pub const VOICE_STATE_UPDATE: &str = "VOICE_STATE_UPDATE";
     pub const SPEAKING: &str = "SPEAKING";
     pub const PRIVATE_CHANNEL_CREATE: &str = "PRIVATE_CHANNEL_CREATE";
+    pub const USER_SETTINGS_UPDATE: &str = "USER_SETTINGS_UPDATE";
 }
 
 /// `MESSAGE_DELETE`.
@@ -365,6 +366,16 @@ dispatches! {
     Speaking(Speaking) = SPEAKING,
     /// A direct message opened with the receiving user (sent to each participant).
     PrivateChannelCreate(crate::model::PrivateChannel) = PRIVATE_CHANNEL_CREATE,
+    /// My settings or my block list changed (sent to my own sessions).
+    UserSettingsUpdate(UserSettingsUpdate) = USER_SETTINGS_UPDATE,
+}
+
+/// `USER_SETTINGS_UPDATE`: the caller's settings and blocked users as they are now (what
+/// `ready` carries as `user_settings` and `blocked_user_ids`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UserSettingsUpdate {
+    pub user_settings: crate::model::UserSettings,
+    pub blocked_user_ids: Vec<Id>,
 }
 
 #[cfg(test)]

@@ -188,3 +188,44 @@ fn a_blocked_users_messages_are_collapsed() {
     assert!(out.contains("Blocked message"), "{out}");
     assert!(!out.contains("something rude"), "{out}");
 }
+
+#[test]
+fn a_block_lifted_on_another_device_uncollapses_at_once() {
+    let (mut s, k) = dm_state();
+    run(
+        &mut s,
+        [Action::DmOpened {
+            server: k,
+            channel: dm(
+                GROUP,
+                ChannelType::GroupDm,
+                &[(BOB, "bob"), (CAROL, "carol")],
+                Some(mid(5)),
+            ),
+        }],
+    );
+    run(
+        &mut s,
+        [Action::HistoryLoaded {
+            server: k,
+            channel: GROUP,
+            before: None,
+            messages: vec![msg(4, GROUP, BOB, "bob apologises")],
+        }],
+    );
+    assert!(screen(&s, 120, 30).contains("Blocked message"));
+    let update = spectrus_proto::gateway::UserSettingsUpdate {
+        user_settings: spectrus_proto::model::UserSettings::default(),
+        blocked_user_ids: vec![],
+    };
+    run(
+        &mut s,
+        [gw(
+            k,
+            GatewayEvent::Dispatch(Dispatch::UserSettingsUpdate(update)),
+        )],
+    );
+    let out = screen(&s, 120, 30);
+    assert!(out.contains("bob apologises"), "{out}");
+    assert!(!out.contains("Blocked message"), "{out}");
+}

@@ -266,13 +266,34 @@ async fn blocks_and_allow_dms_refuse_with_their_own_codes() {
     assert_eq!(code(alice.open_dm(&[bob_id, carol_id]).await), "blocked");
     // The history stays readable; bob's clients learn whom to collapse from ready.
     assert_eq!(bob.messages(dm, Default::default()).await.unwrap().len(), 1);
-    let gw = Gateway::connect(&bob).await.unwrap();
+    let mut gw = Gateway::connect(&bob).await.unwrap();
     assert_eq!(gw.ready().blocked_user_ids, vec![alice_id]);
-    gw.close();
     assert_eq!(code(bob.block(Id(42)).await), "not_found");
     assert_eq!(code(bob.block(bob_id).await), "invalid_body");
-    // Unblocked: the DM takes messages again; unblocking twice is 404.
+    // Unblocked: the DM takes messages again; unblocking twice is 404. Bob's open session
+    // (another device) is told at once, and nobody else is.
+    let mut alice_gw = Gateway::connect(&alice).await.unwrap();
     bob.unblock(alice_id).await.unwrap();
+    let mut told = None;
+    while let Some((_, ev)) = gw.next_dispatch(Duration::from_secs(5)).await {
+        if let Dispatch::UserSettingsUpdate(u) = ev {
+            told = Some(u);
+            break;
+        }
+    }
+    let told = told.expect("USER_SETTINGS_UPDATE after the unblock");
+    assert!(told.blocked_user_ids.is_empty());
+    assert!(told.user_settings.allow_dms);
+    gw.close();
+    alice.say(dm, "marker").await.unwrap();
+    while let Some((_, ev)) = alice_gw.next_dispatch(Duration::from_secs(5)).await {
+        match ev {
+            Dispatch::UserSettingsUpdate(_) => panic!("alice was told of bob's block list"),
+            Dispatch::MessageCreate(m) if m.content == "marker" => break,
+            _ => {}
+        }
+    }
+    alice_gw.close();
     assert_eq!(code(bob.unblock(alice_id).await), "not_found");
     alice.say(dm, "friends again").await.unwrap();
     assert!(bob.blocks().await.unwrap().is_empty());

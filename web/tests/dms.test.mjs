@@ -3,7 +3,8 @@
  * @file Direct messages in real browsers (issue 17): alice messages bob from his profile in
  * the member list; bob sees the unread conversation in "Direct Messages" and replies live;
  * carol, not in it, gets the not-found state at its URL; bob blocks alice and her messages
- * collapse ("Blocked message" — Show); the Privacy setting turns DMs from members off; a
+ * collapse ("Blocked message" — Show), and follow a block or unblock made on another device
+ * live; the Privacy setting turns DMs from members off; a
  * group is made with "New group".
  */
 import { test, before } from "node:test";
@@ -134,6 +135,17 @@ test("bob blocks alice: her messages collapse and she can no longer post", async
   await a.getByText(/has blocked/).first().waitFor();
   await screenshot(a, "dm-refused");
   assert.deepEqual((await w.bob.call("GET", "/users/@me/blocks")).map((/** @type {any} */ u) => u.username), ["alice"]);
+});
+
+test("bob unblocks alice on another device: this page shows her messages again at once", async () => {
+  const b = w.b;
+  await w.bob.call("DELETE", `/users/@me/blocks/${w.alice.user.id}`);
+  await b.getByRole("button", { name: "Block alice" }).waitFor();
+  await log(b, "alice").getByText("hi bob, a secret").waitFor();
+  assert.equal(await log(b, "alice").getByRole("article", { name: "Blocked message from alice" }).count(), 0);
+  // And blocked again elsewhere, blocked here again.
+  await w.bob.call("PUT", `/users/@me/blocks/${w.alice.user.id}`);
+  await b.getByRole("button", { name: "Unblock alice" }).waitFor();
 });
 
 test("the Privacy setting turns DMs from members off", async () => {

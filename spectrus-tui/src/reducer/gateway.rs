@@ -76,6 +76,13 @@ fn dispatch(state: &mut AppState, server: ServerKey, d: Dispatch, fx: &mut Vec<E
                 s.upsert_dm(&p);
             }
         }
+        // Another of my sessions (un)blocked someone or changed a setting.
+        Dispatch::UserSettingsUpdate(u) => {
+            if let Some(s) = state.server_mut(server) {
+                s.blocked = u.blocked_user_ids.into_iter().collect();
+                s.show_link_previews = u.user_settings.show_link_previews;
+            }
+        }
         // An event this client does not show (or does not know: a newer server).
         _ => {}
     }

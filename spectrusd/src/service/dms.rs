@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use spectrus_proto::Id;
-use spectrus_proto::gateway::Dispatch;
+use spectrus_proto::gateway::{Dispatch, UserSettingsUpdate};
 use spectrus_proto::model::{ChannelType, PrivateChannel, ReadState, User, UserSettings};
 use spectrus_proto::rest::{CreateDm, PatchUserSettings};
 
@@ -250,13 +250,39 @@ pub(crate) async fn block(state: &AppState, user: Id, target: Id) -> Result<(), 
         store::dms::block(c, user, target, now)?;
         Ok(())
     })
-    .await
+    .await?;
+    announce_settings(state, user).await;
+    Ok(())
+}
+
+/// Tells the user's other sessions (and clients) their settings and block list now.
+async fn announce_settings(state: &AppState, user: Id) {
+    let read = state
+        .store
+        .read(move |c| {
+            Ok((
+                store::dms::settings(c, user)?,
+                store::dms::blocked_by(c, user)?,
+            ))
+        })
+        .await;
+    match read {
+        Ok((user_settings, blocked_user_ids)) => state.hub.publish(
+            Dispatch::UserSettingsUpdate(UserSettingsUpdate {
+                user_settings,
+                blocked_user_ids,
+            }),
+            Audience::User(user),
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot announce changed user settings"),
+    }
 }
 
 /// Unblocks `target` (404 when it was not blocked).
 pub(crate) async fn unblock(state: &AppState, user: Id, target: Id) -> Result<(), ApiError> {
     let removed = super::write(state, move |c| Ok(store::dms::unblock(c, user, target)?)).await?;
     if removed {
+        announce_settings(state, user).await;
         Ok(())
     } else {
         Err(ApiError::NotFound("block"))
@@ -293,7 +319,7 @@ pub(crate) async fn patch_settings(
     user: Id,
     req: PatchUserSettings,
 ) -> Result<UserSettings, ApiError> {
-    super::write(state, move |c| {
+    let settings = super::write(state, move |c| {
         let mut s = store::dms::settings(c, user)?;
         if let Some(a) = req.allow_dms {
             s.allow_dms = a;
@@ -304,7 +330,9 @@ pub(crate) async fn patch_settings(
         store::dms::set_settings(c, user, &s)?;
         Ok(s)
     })
-    .await
+    .await?;
+    announce_settings(state, user).await;
+    Ok(settings)
 }
 
 /// What `ready` carries about direct messages: the conversations, their read states, the

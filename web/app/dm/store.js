@@ -44,6 +44,12 @@ export function dmCan(d) {
 /** @param {any} d the `ready` payload */
 export function applyDmReady(d) {
   privateChannels.value = new Map((d.private_channels || []).map((/** @type {PrivateChannel} */ c) => [c.id, c]));
+  applyDmSettings(d);
+}
+
+/** My block list and DM setting, from `ready` or `USER_SETTINGS_UPDATE` (another of my
+ * sessions changed them). @param {any} d */
+export function applyDmSettings(d) {
   blocked.value = new Set(d.blocked_user_ids || []);
   allowDms.value = d.user_settings ? d.user_settings.allow_dms !== false : true;
 }

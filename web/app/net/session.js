@@ -7,7 +7,7 @@ import { Gateway } from "./gateway.js";
 import { applyReady, applyDispatch, applyMembersChunk, removed, resetStore, sweepTyping } from "./store.js";
 import { logout, clearSession } from "./api.js";
 import { loginNotice } from "../ui/state.js";
-import { applyDmReady, applyDmDispatch } from "../dm/store.js";
+import { applyDmReady, applyDmDispatch, applyDmSettings } from "../dm/store.js";
 import { applyPreviewsReady } from "../previews/embeds.js";
 
 /** @type {Gateway|null} */
@@ -29,7 +29,11 @@ export function startSession() {
       applyPreviewsReady(d);
       for (const f of readyListeners) f();
     },
-    onDispatch: (t, d) => { applyDispatch(t, d); applyDmDispatch(t, d); },
+    onDispatch: (t, d) => {
+      applyDispatch(t, d);
+      applyDmDispatch(t, d);
+      if (t === "USER_SETTINGS_UPDATE") { applyDmSettings(d); applyPreviewsReady(d); }
+    },
     onFrame: (f) => {
       if (f.op === "members_chunk") applyMembersChunk(/** @type {any} */ (f.d));
       for (const l of frameListeners) l(f);
