@@ -161,6 +161,9 @@ pub struct Ready {
     /// The caller's own settings.
     #[serde(default)]
     pub user_settings: crate::model::UserSettings,
+    /// The server's custom emoji, by name.
+    #[serde(default)]
+    pub emojis: Vec<crate::model::Emoji>,
 }
 
 /// `invalid_session`.
@@ -226,6 +229,7 @@ pub mod event {
     pub const VOICE_STATE_UPDATE: &str = "VOICE_STATE_UPDATE";
     pub const SPEAKING: &str = "SPEAKING";
     pub const PRIVATE_CHANNEL_CREATE: &str = "PRIVATE_CHANNEL_CREATE";
+    pub const EMOJIS_UPDATE: &str = "EMOJIS_UPDATE";
 }
 
 /// `MESSAGE_DELETE`.
@@ -365,6 +369,14 @@ dispatches! {
     Speaking(Speaking) = SPEAKING,
     /// A direct message opened with the receiving user (sent to each participant).
     PrivateChannelCreate(crate::model::PrivateChannel) = PRIVATE_CHANNEL_CREATE,
+    /// The server's custom emoji changed (one added, renamed or deleted): the whole list.
+    EmojisUpdate(EmojisUpdate) = EMOJIS_UPDATE,
+}
+
+/// `EMOJIS_UPDATE`: every custom emoji of the server now, by name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct EmojisUpdate {
+    pub emojis: Vec<crate::model::Emoji>,
 }
 
 #[cfg(test)]

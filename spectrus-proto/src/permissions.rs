@@ -65,6 +65,7 @@ permissions! {
     VoiceMuteMembers = "voice:mute_members": "Server-mute others in voice",
     VoiceDeafenMembers = "voice:deafen_members": "Server-deafen others in voice",
     VoiceMoveMembers = "voice:move_members": "Move or disconnect others in voice",
+    EmojiManage = "emoji:manage": "Upload, rename and delete the server's custom emoji",
 }
 
 /// A permission string that is not in the contract.

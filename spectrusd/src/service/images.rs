@@ -155,6 +155,54 @@ pub(crate) fn square_png(bytes: &[u8], side: u32, max_side: u32) -> Result<Vec<u
     Ok(buf.into_inner())
 }
 
+/// A custom emoji: the image at `bytes` scaled down (never up) to fit in `side` pixels,
+/// its aspect ratio kept, as PNG (a GIF or animated WebP keeps its first frame).
+pub(crate) fn fit_png(bytes: &[u8], side: u32, max_side: u32) -> Result<Vec<u8>, String> {
+    let img = decode_accepted(bytes, max_side)?;
+    let out = if img.width() > side || img.height() > side {
+        img.resize(side, side, image::imageops::FilterType::Lanczos3)
+    } else {
+        img
+    };
+    let mut buf = Cursor::new(Vec::new());
+    out.write_to(&mut buf, ImageFormat::Png)
+        .map_err(|e| e.to_string())?;
+    Ok(buf.into_inner())
+}
+
+/// Decodes a PNG, JPEG, GIF or WebP image of at most `max_side` pixels on a side.
+fn decode_accepted(bytes: &[u8], max_side: u32) -> Result<image::DynamicImage, String> {
+    let reader = |limits: Limits| -> Result<ImageReader<Cursor<&[u8]>>, String> {
+        let mut r = ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| e.to_string())?;
+        r.limits(limits);
+        Ok(r)
+    };
+    let r = reader(Limits::no_limits())?;
+    if !matches!(
+        r.format(),
+        Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP)
+    ) {
+        return Err("send a PNG, JPEG, GIF or WebP image".into());
+    }
+    let (w, h) = r
+        .into_dimensions()
+        .map_err(|_| "the image cannot be read".to_owned())?;
+    if w > max_side || h > max_side {
+        return Err(format!(
+            "the image is {w}×{h} pixels; at most {max_side} on a side are accepted"
+        ));
+    }
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(max_side);
+    limits.max_image_height = Some(max_side);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader(limits)?
+        .decode()
+        .map_err(|_| "the image cannot be read".to_owned())
+}
+
 /// A JPEG without APP1 (Exif, XMP), APP13 (IPTC) and comment segments; `None` when there
 /// were none (or the file is not laid out as expected).
 pub(crate) fn strip_jpeg(b: &[u8]) -> Option<Vec<u8>> {
