@@ -9,6 +9,7 @@ import { logout, clearSession } from "./api.js";
 import { loginNotice } from "../ui/state.js";
 import { applyDmReady, applyDmDispatch } from "../dm/store.js";
 import { applyPreviewsReady } from "../previews/embeds.js";
+import { applyEmojiReady, applyEmojiDispatch } from "../emoji/store.js";
 
 /** @type {Gateway|null} */
 let gw = null;
@@ -27,9 +28,10 @@ export function startSession() {
       applyReady(d);
       applyDmReady(d);
       applyPreviewsReady(d);
+      applyEmojiReady(d);
       for (const f of readyListeners) f();
     },
-    onDispatch: (t, d) => { applyDispatch(t, d); applyDmDispatch(t, d); },
+    onDispatch: (t, d) => { applyDispatch(t, d); applyDmDispatch(t, d); applyEmojiDispatch(t, d); },
     onFrame: (f) => {
       if (f.op === "members_chunk") applyMembersChunk(/** @type {any} */ (f.d));
       for (const l of frameListeners) l(f);
