@@ -274,7 +274,8 @@ fn message_block(
             } else {
                 dim
             };
-            r.push(Span::styled(format!("[{} {}] ", x.emoji, x.count), st));
+            let face = crate::emoji::to_names(&x.emoji, &s.emojis);
+            r.push(Span::styled(format!("[{face} {}] ", x.count), st));
         }
         out.extend(wrap(&r, width, 6));
     }
@@ -356,7 +357,7 @@ pub fn content_spans(s: &ServerState, content: &str, theme: &Theme) -> Vec<Span<
     let chip = Style::default()
         .fg(theme.accent)
         .add_modifier(Modifier::BOLD);
-    parse(content)
+    parse(&crate::emoji::to_names(content, &s.emojis))
         .into_iter()
         .map(|seg| {
             let k = seg.marks;
