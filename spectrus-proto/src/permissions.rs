@@ -176,7 +176,7 @@ mod tests {
             assert_eq!(p.as_str().parse::<Permission>().unwrap(), *p);
             assert!(!p.description().is_empty());
         }
-        assert_eq!(Permission::ALL.len(), 23);
+        assert_eq!(Permission::ALL.len(), 24);
     }
 
     #[test]
