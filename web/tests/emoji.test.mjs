@@ -109,6 +109,16 @@ test("the composer suggests it after `:` and two letters; the message shows the 
 
   // Another member sees the image too (the list came in their `EMOJIS_UPDATE`).
   await message(w.bobPage, "general", "look").getByRole("img", { name: ":fiesta:" }).waitFor();
+
+  // Editing shows `:fiesta:`, and saving sends the wire form again.
+  await (await actions(msg)).getByRole("button", { name: "Edit" }).click();
+  const editor = page.getByRole("textbox", { name: "Edit message" });
+  assert.equal(await editor.inputValue(), "look :fiesta: here");
+  await editor.fill("look :fiesta: here, edited");
+  await editor.press("Enter");
+  await msg.getByText("(edited)").waitFor();
+  await eventually(async () => (await w.owner.messages(w.general)).some((/** @type {any} */ m) => m.content === `look <:fiesta:${id}> here, edited`),
+    "the edit went out in the wire form");
 });
 
 test("react with it from the picker; deleting it leaves :name:", async () => {

@@ -202,7 +202,10 @@ fn message_block(
             Some(q) => format!(
                 "{}: {}",
                 author_name(s, q),
-                render_mentions(s, &q.content).lines().next().unwrap_or("")
+                render_mentions(s, &crate::emoji::to_names(&q.content, &s.emojis))
+                    .lines()
+                    .next()
+                    .unwrap_or("")
             ),
             None => "(an older message)".into(),
         };

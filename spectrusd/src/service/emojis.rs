@@ -183,23 +183,23 @@ pub(crate) async fn rename(
 pub(crate) async fn delete(state: &AppState, actor: Actor, id: Id) -> Result<(), ApiError> {
     actor.require(state, Permission::EmojiManage)?;
     let entry = super::audit::Entry::new(state, actor, "emoji.delete").target("emoji", id);
-    let blobs = state.blobs.clone();
-    super::write(state, move |c| {
+    let unused = super::write(state, move |c| {
         let Some(row) = store::emojis::get(c, id)? else {
             return Err(ApiError::NotFound("emoji"));
         };
         store::emojis::delete(c, id)?;
         entry.write(c, serde_json::json!({ "name": row.name }))?;
-        if !store::emojis::image_in_use(c, &row.sha256)?
+        let unused = !store::emojis::image_in_use(c, &row.sha256)?
             && !store::users::avatar_in_use(c, &row.sha256)?
             && store::settings::get(c, "icon_url")?
-                .is_none_or(|u| u != super::avatars::url_of(&row.sha256))
-        {
-            let _ = std::fs::remove_file(blobs.image_path(&row.sha256));
-        }
-        Ok(())
+                .is_none_or(|u| u != super::avatars::url_of(&row.sha256));
+        Ok(unused.then_some(row.sha256))
     })
     .await?;
+    // Once the deletion is committed: its image, when nothing else shows it.
+    if let Some(sha) = unused {
+        let _ = tokio::fs::remove_file(state.blobs.image_path(&sha)).await;
+    }
     announce(state).await
 }
 

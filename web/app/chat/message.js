@@ -22,7 +22,7 @@ import { navigate } from "../router.js";
 import { Attachments } from "../files/view.js";
 import { Embeds } from "../previews/embeds.js";
 import { customEmoji, reactionFace, reactionName } from "../emoji/render.js";
-import { onlyEmoji } from "../emoji/store.js";
+import { onlyEmoji, expandCustom, customToNames } from "../emoji/store.js";
 
 /** @typedef {import("../net/store.js").LocalMessage} LocalMessage */
 
@@ -81,7 +81,7 @@ function ReplyQuote({ m }) {
 
 /** @param {{m: LocalMessage, onCancel: () => void}} p */
 function EditBox({ m, onCancel }) {
-  const [text, setText] = useState(m.content);
+  const [text, setText] = useState(customToNames(m.content));
   const [error, setError] = useState(/** @type {string|null} */ (null));
   const [busy, setBusy] = useState(false);
   const ref = useRef(/** @type {HTMLTextAreaElement|null} */ (null));
@@ -91,7 +91,7 @@ function EditBox({ m, onCancel }) {
   }, []);
   const save = async () => {
     // The element, not the state: an Enter right after typing may come before the render.
-    const content = (ref.current ? ref.current.value : text).trim();
+    const content = expandCustom((ref.current ? ref.current.value : text).trim());
     if (!content) { setError("A message cannot be empty. Delete it instead."); return; }
     if (content === m.content) { onCancel(); return; }
     setBusy(true);

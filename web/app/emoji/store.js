@@ -54,6 +54,14 @@ export function expandCustom(text) {
     })).join("");
 }
 
+/** Text with each `<:name:id>` as `:name:` (its current name), e.g. to edit it. @param {string} text */
+export function customToNames(text) {
+  return text.replace(/<a?:([a-z0-9_]{2,32}):(\d{1,20})>/g, (_, name, id) => {
+    const e = emojiById(id);
+    return `:${e ? e.name : name}:`;
+  });
+}
+
 /** Whether a message is only custom (or unicode) emoji and spaces: shown large. @param {string} text */
 export function onlyEmoji(text) {
   const rest = text.replace(/<a?:[a-z0-9_]{2,32}:\d{1,20}>/g, "").replace(/\s+/g, "");
