@@ -1,7 +1,8 @@
 //! Custom emoji against the real daemon: upload (scaled to 128 px, stored as PNG), list,
 //! rename, delete; `emoji:manage` (403 without), name rules (400 naming the field), a name
 //! clash (409), a non-image (400), too big (413), unknown id (404); `EMOJIS_UPDATE` seen by
-//! another member and `ready`'s `emojis`; reactions keyed by `<:name:id>`.
+//! another member and `ready`'s `emojis`; reactions keyed by `<:name:id>`; a GIF stored as
+//! PNG; at most 50 on a server.
 
 // An integration test: a panic here is a failed test, so unwrapping is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -264,4 +265,42 @@ async fn reactions_and_messages_carry_custom_emoji() {
     // Unicode reactions work as before.
     bob.react(g, m.id, "👍").await.unwrap();
     assert_eq!(reactions(&owner, g, m.id).await.len(), 2);
+}
+
+#[tokio::test]
+async fn gif_becomes_png_and_a_server_holds_fifty() {
+    let d = TestDaemon::start().await.unwrap();
+    let owner = d.owner().await.unwrap();
+
+    // A GIF (or JPEG, WebP) is stored as a PNG.
+    let mut gif = std::io::Cursor::new(Vec::new());
+    image::RgbaImage::from_pixel(40, 20, image::Rgba([0, 200, 0, 255]))
+        .write_to(&mut gif, image::ImageFormat::Gif)
+        .unwrap();
+    let e = owner
+        .create_emoji("green", &gif.into_inner())
+        .await
+        .unwrap();
+    let bytes = get(&d, &e.url).await.bytes().await.unwrap();
+    assert_eq!(
+        image::guess_format(&bytes).unwrap(),
+        image::ImageFormat::Png
+    );
+    let img = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((img.width(), img.height()), (40, 20));
+
+    // Fifty at most: the 51st is refused in words, and nothing is added.
+    for i in 1..50 {
+        owner
+            .create_emoji(&format!("e{i:02}"), &png(4, 4))
+            .await
+            .unwrap();
+    }
+    match owner.create_emoji("one_more", &png(4, 4)).await {
+        Err(ClientError::Api { status: 400, body }) => {
+            assert!(body.error.message.contains("at most 50"), "{body:?}");
+        }
+        other => panic!("expected 400, got {other:?}"),
+    }
+    assert_eq!(owner.emojis().await.unwrap().len(), 50);
 }
