@@ -1017,3 +1017,62 @@ fn rand_boundary() -> u128 {
     let local = 0u8;
     t ^ ((&local as *const u8 as usize as u128) << 64)
 }
+
+/// Custom emoji (`/emojis`).
+impl Client {
+    /// The server's custom emoji, by name.
+    pub async fn emojis(&self) -> Result<Vec<spectrus_proto::model::Emoji>, ClientError> {
+        self.get("/api/v1/emojis").await
+    }
+
+    /// Uploads a custom emoji named `name` from an image (`emoji:manage`).
+    pub async fn create_emoji(
+        &self,
+        name: &str,
+        image: &[u8],
+    ) -> Result<spectrus_proto::model::Emoji, ClientError> {
+        let boundary = format!("spectrus-{:032x}", rand_boundary());
+        let name: String = name.chars().filter(|c| !c.is_control()).collect();
+        let mut body = Vec::with_capacity(image.len() + 512);
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\n{name}\r\n\
+                 --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+                 filename=\"emoji\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(image);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.call(
+            Method::POST,
+            "/api/v1/emojis",
+            Payload::Form(
+                format!("multipart/form-data; boundary={boundary}"),
+                bytes::Bytes::from(body),
+            ),
+            true,
+        )
+        .await
+    }
+
+    /// Renames a custom emoji (`emoji:manage`).
+    pub async fn rename_emoji(
+        &self,
+        id: Id,
+        name: &str,
+    ) -> Result<spectrus_proto::model::Emoji, ClientError> {
+        self.with_body(
+            Method::PATCH,
+            &format!("/api/v1/emojis/{id}"),
+            &spectrus_proto::rest::PatchEmoji { name: name.into() },
+        )
+        .await
+    }
+
+    /// Deletes a custom emoji (`emoji:manage`).
+    pub async fn delete_emoji(&self, id: Id) -> Result<(), ClientError> {
+        self.empty(Method::DELETE, &format!("/api/v1/emojis/{id}"), None)
+            .await
+    }
+}

@@ -161,6 +161,9 @@ pub struct Ready {
     /// The caller's own settings.
     #[serde(default)]
     pub user_settings: crate::model::UserSettings,
+    /// The server's custom emoji, by name.
+    #[serde(default)]
+    pub emojis: Vec<crate::model::Emoji>,
 }
 
 /// `invalid_session`.
@@ -227,6 +230,7 @@ pub mod event {
     pub const SPEAKING: &str = "SPEAKING";
     pub const PRIVATE_CHANNEL_CREATE: &str = "PRIVATE_CHANNEL_CREATE";
     pub const USER_SETTINGS_UPDATE: &str = "USER_SETTINGS_UPDATE";
+    pub const EMOJIS_UPDATE: &str = "EMOJIS_UPDATE";
 }
 
 /// `MESSAGE_DELETE`.
@@ -368,6 +372,14 @@ dispatches! {
     PrivateChannelCreate(crate::model::PrivateChannel) = PRIVATE_CHANNEL_CREATE,
     /// My settings or my block list changed (sent to my own sessions).
     UserSettingsUpdate(UserSettingsUpdate) = USER_SETTINGS_UPDATE,
+    /// The server's custom emoji changed (one added, renamed or deleted): the whole list.
+    EmojisUpdate(EmojisUpdate) = EMOJIS_UPDATE,
+}
+
+/// `EMOJIS_UPDATE`: every custom emoji of the server now, by name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct EmojisUpdate {
+    pub emojis: Vec<crate::model::Emoji>,
 }
 
 /// `USER_SETTINGS_UPDATE`: the caller's settings and blocked users as they are now (what

@@ -448,3 +448,21 @@ impl Default for UserSettings {
         }
     }
 }
+
+/// A custom emoji of the server: typed `:name:`, sent as `<:name:id>` in message text and as
+/// a reaction key; its image (a PNG at most 128 px on a side) is public at `url`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Emoji {
+    pub id: Id,
+    /// `[a-z0-9_]{2,32}`, unique on the server.
+    pub name: String,
+    /// The image's path on the server (`/api/v1/images/<sha256>.png`).
+    pub url: String,
+    /// Whether the image moves (stored images are still PNGs today: always false).
+    #[serde(default)]
+    pub animated: bool,
+    /// Who uploaded it (absent for the operator, or an account since deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator_id: Option<Id>,
+    pub created_at: String,
+}

@@ -65,6 +65,7 @@ permissions! {
     VoiceMuteMembers = "voice:mute_members": "Server-mute others in voice",
     VoiceDeafenMembers = "voice:deafen_members": "Server-deafen others in voice",
     VoiceMoveMembers = "voice:move_members": "Move or disconnect others in voice",
+    EmojiManage = "emoji:manage": "Upload, rename and delete the server's custom emoji",
 }
 
 /// A permission string that is not in the contract.
@@ -175,7 +176,7 @@ mod tests {
             assert_eq!(p.as_str().parse::<Permission>().unwrap(), *p);
             assert!(!p.description().is_empty());
         }
-        assert_eq!(Permission::ALL.len(), 23);
+        assert_eq!(Permission::ALL.len(), 24);
     }
 
     #[test]

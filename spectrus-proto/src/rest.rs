@@ -394,3 +394,10 @@ pub struct PatchUserSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_link_previews: Option<bool>,
 }
+
+/// `PATCH /emojis/{id}`: renames a custom emoji. (`POST /emojis` is `multipart/form-data`:
+/// a `name` part and a `file` part.)
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct PatchEmoji {
+    pub name: String,
+}

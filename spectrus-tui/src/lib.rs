@@ -19,6 +19,7 @@ pub mod completion;
 pub mod composer;
 pub mod config;
 pub mod effect;
+pub mod emoji;
 pub mod event_loop;
 pub mod fuzzy;
 pub mod keymap;

@@ -23,7 +23,7 @@ const KEYS: &str = "\
 Tab, Shift+Tab\tcycle the panes; j/k or the arrows move; Enter opens a channel (joins a voice channel).
 Ctrl+K\tthe channel switcher (fuzzy). ? lists every binding. q or Ctrl+C quits.
 Composer\tEnter sends, Alt+Enter starts a new line, Up edits your last message, Esc cancels; \
-/join, /leave, /mute, /deafen, /volume, /nick, /reply, /react, /invite, /search, /pins, /jump; Tab completes @names and commands.
+/join, /leave, /mute, /deafen, /volume, /nick, /reply, /react, /invite, /search, /pins, /jump; Tab completes @names, commands and the server's custom :emoji: (two characters after the colon); custom emoji read as :name:.
 Voice\tm mutes, d deafens, L leaves; in the member list + and - play the selected member louder or softer (also /volume @name 0-200). F2 is push-to-talk when [voice] mode = \"ptt\": held where the terminal reports key releases (kitty keyboard protocol), toggled elsewhere.
 Audio\tcapture and playback use the default sound card, or --input-device/--output-device (see spectrus-tui devices); --headless-audio FILE.wav and --record-to FILE.wav replace them with files. The status line shows the voice channel and the microphone level.
 Keys and colours can be changed in ~/.config/spectrus/tui.toml.";

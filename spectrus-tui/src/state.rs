@@ -196,6 +196,8 @@ pub struct ServerState {
     pub dm_last: HashMap<Id, Option<Id>>,
     /// My "show link previews" setting (`ready.user_settings`): off hides embeds.
     pub show_link_previews: bool,
+    /// The server's custom emoji (`ready`, `EMOJIS_UPDATE`).
+    pub emojis: Vec<spectrus_proto::model::Emoji>,
 }
 
 /// How a channel is named in titles: "#general", or a direct message's "@alice".
@@ -266,6 +268,7 @@ impl ServerState {
             blocked: HashSet::new(),
             dm_last: HashMap::new(),
             show_link_previews: true,
+            emojis: Vec::new(),
         }
     }
 

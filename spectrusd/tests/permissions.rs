@@ -154,6 +154,17 @@ const TABLE: &[(&str, &str, Needs)] = &[
         "/bans/{user_id}",
         Needs::Perm(Permission::MembersBan),
     ),
+    ("POST", "/emojis", Needs::Perm(Permission::EmojiManage)),
+    (
+        "PATCH",
+        "/emojis/{id}",
+        Needs::Perm(Permission::EmojiManage),
+    ),
+    (
+        "DELETE",
+        "/emojis/{id}",
+        Needs::Perm(Permission::EmojiManage),
+    ),
     // `mute` needs this; `deaf` voice:deafen_members and `channel_id` voice:move_members
     // (spectrusd/tests/voice.rs exercises those).
     (
@@ -237,6 +248,20 @@ impl World {
             .unwrap()
     }
 
+    /// A fresh custom emoji (uploaded by the owner); its id.
+    async fn emoji(&self) -> Id {
+        let i = self.n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbImage::new(8, 8)
+            .write_to(&mut png, image::ImageFormat::Png)
+            .unwrap();
+        self.owner
+            .create_emoji(&format!("made_{i}"), &png.into_inner())
+            .await
+            .unwrap()
+            .id
+    }
+
     /// Calls a route as `who`; answers the status and the error body's code and permission.
     async fn call(
         &self,
@@ -248,7 +273,7 @@ impl World {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = self
             .http
-            .request(method, format!("{}/api/v1{path}", self.d.url))
+            .request(method.clone(), format!("{}/api/v1{path}", self.d.url))
             .bearer_auth(who.access_token().unwrap());
         if path == "/server/icon" {
             // The icon is the raw image.
@@ -257,6 +282,24 @@ impl World {
                 .write_to(&mut png, image::ImageFormat::Png)
                 .unwrap();
             req = req.body(png.into_inner());
+        } else if path == "/emojis" && method == Method::POST {
+            // A multipart form: `name` and `file`.
+            let i = self.n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut png = std::io::Cursor::new(Vec::new());
+            image::RgbImage::new(8, 8)
+                .write_to(&mut png, image::ImageFormat::Png)
+                .unwrap();
+            let mut form = format!(
+                "--b0undary\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nfixture_{i}\r\n\
+                 --b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"e.png\"\r\n\
+                 Content-Type: image/png\r\n\r\n"
+            )
+            .into_bytes();
+            form.extend_from_slice(&png.into_inner());
+            form.extend_from_slice(b"\r\n--b0undary--\r\n");
+            req = req
+                .header("content-type", "multipart/form-data; boundary=b0undary")
+                .body(form);
         } else if let Some(b) = body {
             req = req.json(&b);
         }
@@ -394,6 +437,16 @@ impl World {
                 let (_, v) = self.member("victim").await;
                 (format!("/voice/members/{v}"), Some(json!({"mute": true})))
             }
+            ("POST", "/emojis") => (path.into(), None),
+            ("PATCH", "/emojis/{id}") => {
+                let e = self.emoji().await;
+                let i = self.n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                (
+                    format!("/emojis/{e}"),
+                    Some(json!({"name": format!("renamed_{i}")})),
+                )
+            }
+            ("DELETE", "/emojis/{id}") => (format!("/emojis/{}", self.emoji().await), None),
             other => panic!("no fixture for {other:?}: add one"),
         }
     }

@@ -83,6 +83,11 @@ fn dispatch(state: &mut AppState, server: ServerKey, d: Dispatch, fx: &mut Vec<E
                 s.show_link_previews = u.user_settings.show_link_previews;
             }
         }
+        Dispatch::EmojisUpdate(u) => {
+            if let Some(s) = state.server_mut(server) {
+                s.emojis = u.emojis;
+            }
+        }
         // An event this client does not show (or does not know: a newer server).
         _ => {}
     }
@@ -107,6 +112,7 @@ fn ready(state: &mut AppState, server: ServerKey, ready: Ready, fx: &mut Vec<Eff
     }
     s.blocked = ready.blocked_user_ids.into_iter().collect();
     s.show_link_previews = ready.user_settings.show_link_previews;
+    s.emojis = ready.emojis;
     s.roles = ready.roles;
     s.members = ready.members.into_iter().map(|m| (m.user.id, m)).collect();
     s.member_count = ready.member_count;

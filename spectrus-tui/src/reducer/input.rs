@@ -107,6 +107,15 @@ fn global(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             if state.focus == Focus::Composer && state.composer.complete(&state.mentionables()) {
                 return;
             }
+            let emojis = state
+                .active_server()
+                .map(|s| s.emojis.clone())
+                .unwrap_or_default();
+            if state.focus == Focus::Composer
+                && crate::emoji::complete(&mut state.composer, &emojis)
+            {
+                return;
+            }
             nav::cycle_focus(state, true);
         }
         Command::PrevPane => nav::cycle_focus(state, false),
@@ -350,7 +359,7 @@ fn start_edit(state: &mut AppState, id: Id) {
         .messages
         .get(&channel)
         .and_then(|c| c.messages.get(&id))
-        .map(|m| m.content.clone())
+        .map(|m| crate::emoji::to_names(&m.content, &s.emojis))
     else {
         return;
     };
@@ -436,6 +445,7 @@ fn send(state: &mut AppState, fx: &mut Vec<Effect>) {
         return;
     };
     let (server, channel) = (s.key, s.active_channel);
+    let emojis = s.emojis.clone();
     match state.composer.submit() {
         Submission::Nothing => {}
         Submission::Message { content, reply_to } => {
@@ -443,9 +453,11 @@ fn send(state: &mut AppState, fx: &mut Vec<Effect>) {
                 state.notify("open a channel first", true);
                 return;
             };
+            let content = crate::emoji::expand(&content, &emojis);
             send_message(state, server, channel, content, reply_to, fx);
         }
         Submission::Edit { message, content } => {
+            let content = crate::emoji::expand(&content, &emojis);
             if let Some(channel) = channel {
                 fx.push(Effect::EditMessage {
                     server,
@@ -589,6 +601,7 @@ fn run_command(state: &mut AppState, cmd: SlashCommand, fx: &mut Vec<Effect>) {
             }
         }
         SlashCommand::React(emoji) => {
+            let emoji = crate::emoji::reaction_key(&emoji, &s.emojis);
             let Some(channel) = s.active_channel else {
                 return;
             };

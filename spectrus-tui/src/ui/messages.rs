@@ -202,7 +202,10 @@ fn message_block(
             Some(q) => format!(
                 "{}: {}",
                 author_name(s, q),
-                render_mentions(s, &q.content).lines().next().unwrap_or("")
+                render_mentions(s, &crate::emoji::to_names(&q.content, &s.emojis))
+                    .lines()
+                    .next()
+                    .unwrap_or("")
             ),
             None => "(an older message)".into(),
         };
@@ -274,7 +277,8 @@ fn message_block(
             } else {
                 dim
             };
-            r.push(Span::styled(format!("[{} {}] ", x.emoji, x.count), st));
+            let face = crate::emoji::to_names(&x.emoji, &s.emojis);
+            r.push(Span::styled(format!("[{face} {}] ", x.count), st));
         }
         out.extend(wrap(&r, width, 6));
     }
@@ -356,7 +360,7 @@ pub fn content_spans(s: &ServerState, content: &str, theme: &Theme) -> Vec<Span<
     let chip = Style::default()
         .fg(theme.accent)
         .add_modifier(Modifier::BOLD);
-    parse(content)
+    parse(&crate::emoji::to_names(content, &s.emojis))
         .into_iter()
         .map(|seg| {
             let k = seg.marks;

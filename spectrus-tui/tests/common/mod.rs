@@ -166,6 +166,7 @@ pub fn ready(name: &str) -> Ready {
         private_channels: vec![],
         blocked_user_ids: vec![],
         user_settings: Default::default(),
+        emojis: vec![],
     }
 }
 

@@ -5,6 +5,7 @@ pub(crate) mod auth;
 pub(crate) mod avatars;
 pub(crate) mod channels;
 pub(crate) mod dms;
+pub(crate) mod emojis;
 pub(crate) mod extract;
 pub(crate) mod invites;
 pub(crate) mod members;
@@ -93,6 +94,15 @@ fn api_routes() -> Routes {
             avatars::put_icon.layer(DefaultBodyLimit::max(avatars::MAX_IMAGE_BYTES)),
         )
         .add(M::GET, "/images/{name}", avatars::get_image)
+        // Custom emoji (`api::emojis`).
+        .add(M::GET, "/emojis", emojis::list)
+        .add(
+            M::POST,
+            "/emojis",
+            emojis::create.layer(DefaultBodyLimit::max(emojis::MAX_FORM_BYTES)),
+        )
+        .add(M::PATCH, "/emojis/{id}", emojis::patch)
+        .add(M::DELETE, "/emojis/{id}", emojis::delete)
         .add(M::GET, "/server", server::get)
         .add(M::PATCH, "/server", server::patch)
         .add(M::GET, "/permissions", server::permissions)

@@ -1,6 +1,7 @@
 //! Pure rules of the domain: ids, validation, mentions, permissions, tokens, passwords.
 //! Nothing here touches the network or the database; everything is unit-tested.
 
+pub(crate) mod emoji;
 pub(crate) mod files;
 pub(crate) mod license;
 pub(crate) mod license_file;

@@ -18,7 +18,7 @@ use crate::store;
 pub(crate) const SIDE: u32 = 256;
 
 /// The URL path of a stored image.
-fn url_of(sha256: &str) -> String {
+pub(crate) fn url_of(sha256: &str) -> String {
     format!("/api/v1/images/{sha256}.png")
 }
 
@@ -37,11 +37,24 @@ fn is_sha(s: &str) -> bool {
 
 /// Resizes `bytes` and stores the PNG (off the async runtime); answers its hash.
 async fn store_image(state: &AppState, bytes: Vec<u8>) -> Result<String, ApiError> {
+    store_png(state, bytes, "image", |b, max| {
+        super::images::square_png(b, SIDE, max)
+    })
+    .await
+}
+
+/// Turns `bytes` into a PNG with `make` (given the largest accepted side) and stores it
+/// under the images (off the async runtime); answers its hash. A refusal names `field`.
+pub(crate) async fn store_png(
+    state: &AppState,
+    bytes: Vec<u8>,
+    field: &'static str,
+    make: fn(&[u8], u32) -> Result<Vec<u8>, String>,
+) -> Result<String, ApiError> {
     let max_side = state.config().uploads.max_image_side;
     let blobs = state.blobs.clone();
     tokio::task::spawn_blocking(move || -> Result<String, ApiError> {
-        let png = super::images::square_png(&bytes, SIDE, max_side)
-            .map_err(|e| ApiError::field("image", e))?;
+        let png = make(&bytes, max_side).map_err(|e| ApiError::field(field, e))?;
         let sha = crate::domain::files::hex(&<sha2::Sha256 as sha2::Digest>::digest(&png));
         let path = blobs.image_path(&sha);
         let io = |e: std::io::Error| ApiError::Internal(format!("cannot store the image: {e}"));

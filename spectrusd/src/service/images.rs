@@ -129,6 +129,32 @@ pub(crate) fn process(
 /// An avatar or icon: the image at `bytes` turned upright, cropped to a centred square and
 /// scaled to `side` pixels, as PNG (which also leaves every bit of metadata behind).
 pub(crate) fn square_png(bytes: &[u8], side: u32, max_side: u32) -> Result<Vec<u8>, String> {
+    let img = decode_accepted(bytes, max_side)?;
+    let out = img.resize_to_fill(side, side, image::imageops::FilterType::Lanczos3);
+    let mut buf = Cursor::new(Vec::new());
+    out.write_to(&mut buf, ImageFormat::Png)
+        .map_err(|e| e.to_string())?;
+    Ok(buf.into_inner())
+}
+
+/// A custom emoji: the image at `bytes` turned upright and scaled down (never up) to fit in
+/// `side` pixels, its aspect ratio kept, as PNG (a GIF or animated WebP keeps its first frame).
+pub(crate) fn fit_png(bytes: &[u8], side: u32, max_side: u32) -> Result<Vec<u8>, String> {
+    let img = decode_accepted(bytes, max_side)?;
+    let out = if img.width() > side || img.height() > side {
+        img.resize(side, side, image::imageops::FilterType::Lanczos3)
+    } else {
+        img
+    };
+    let mut buf = Cursor::new(Vec::new());
+    out.write_to(&mut buf, ImageFormat::Png)
+        .map_err(|e| e.to_string())?;
+    Ok(buf.into_inner())
+}
+
+/// Decodes a PNG, JPEG, GIF or WebP image of at most `max_side` pixels on a side, turned
+/// upright by its EXIF orientation.
+fn decode_accepted(bytes: &[u8], max_side: u32) -> Result<image::DynamicImage, String> {
     let reader = |limits: Limits| -> Result<ImageReader<Cursor<&[u8]>>, String> {
         let mut r = ImageReader::new(Cursor::new(bytes))
             .with_guessed_format()
@@ -136,14 +162,11 @@ pub(crate) fn square_png(bytes: &[u8], side: u32, max_side: u32) -> Result<Vec<u
         r.limits(limits);
         Ok(r)
     };
-    let accepted = |f: Option<ImageFormat>| {
-        matches!(
-            f,
-            Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP)
-        )
-    };
     let r = reader(Limits::no_limits())?;
-    if !accepted(r.format()) {
+    if !matches!(
+        r.format(),
+        Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP)
+    ) {
         return Err("send a PNG, JPEG, GIF or WebP image".into());
     }
     let (w, h) = r
@@ -165,11 +188,7 @@ pub(crate) fn square_png(bytes: &[u8], side: u32, max_side: u32) -> Result<Vec<u
     let mut img = image::DynamicImage::from_decoder(decoder)
         .map_err(|_| "the image cannot be read".to_owned())?;
     img.apply_orientation(orientation);
-    let out = img.resize_to_fill(side, side, image::imageops::FilterType::Lanczos3);
-    let mut buf = Cursor::new(Vec::new());
-    out.write_to(&mut buf, ImageFormat::Png)
-        .map_err(|e| e.to_string())?;
-    Ok(buf.into_inner())
+    Ok(img)
 }
 
 /// Whether showing the image upright swaps its width and height.

@@ -407,9 +407,7 @@ pub(crate) async fn react(
             .access
             .require_in(user, channel, Permission::ChannelsView)?;
     }
-    validate::Checker::new()
-        .field("emoji", validate::emoji(&emoji))
-        .finish()?;
+    let emoji = super::emojis::reaction_key(state, &emoji, add).await?;
     state.rates.reaction(user)?;
     let e = emoji.clone();
     let now = now_ms();

@@ -12,6 +12,7 @@ pub(crate) mod auth;
 pub(crate) mod avatars;
 pub(crate) mod channels;
 pub(crate) mod dms;
+pub(crate) mod emojis;
 pub(crate) mod health;
 pub(crate) mod images;
 pub(crate) mod invites;

@@ -42,6 +42,7 @@ pub(crate) async fn build(
     // Direct messages: their own fields (their read states join the channels').
     let dms = super::dms::ready_part(state, user).await?;
     read_states.extend(dms.read_states);
+    let emojis = super::emojis::list(state).await?;
     Ok(Ready {
         session_id,
         user: me,
@@ -56,5 +57,6 @@ pub(crate) async fn build(
         private_channels: dms.channels,
         blocked_user_ids: dms.blocked,
         user_settings: dms.settings,
+        emojis,
     })
 }

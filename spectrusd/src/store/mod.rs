@@ -18,6 +18,7 @@ pub(crate) mod bans;
 pub(crate) mod channels;
 pub(crate) mod disk;
 pub(crate) mod dms;
+pub(crate) mod emojis;
 pub(crate) mod files;
 pub(crate) mod invites;
 pub(crate) mod license;

@@ -42,7 +42,7 @@ export function everyone() {
 /** The permission groups of the editors, in the order shown. */
 export const GROUPS = [
   { title: "General", perms: ["administrator", "server:manage", "channels:manage", "roles:manage", "invites:create", "invites:manage", "audit_log:view", "plugins:manage", "channels:view"] },
-  { title: "Text", perms: ["messages:send", "messages:read_history", "messages:manage", "messages:mention_everyone", "reactions:add"] },
+  { title: "Text", perms: ["messages:send", "messages:read_history", "messages:manage", "messages:mention_everyone", "reactions:add", "emoji:manage"] },
   { title: "Voice", perms: ["voice:connect", "voice:speak", "voice:mute_members", "voice:deafen_members", "voice:move_members"] },
   { title: "Moderation", perms: ["members:kick", "members:ban", "members:timeout", "members:manage_nicknames"] },
 ];
@@ -57,6 +57,7 @@ export const PERM_NAMES = {
   "voice:speak": "Speak", "voice:mute_members": "Mute members", "voice:deafen_members": "Deafen members",
   "voice:move_members": "Move members", "members:kick": "Kick members", "members:ban": "Ban members",
   "members:timeout": "Time out members", "members:manage_nicknames": "Manage nicknames",
+  "emoji:manage": "Manage emoji",
 };
 
 /** The server's own permission list (`GET /permissions`), loaded once. */

@@ -26,6 +26,7 @@ export const TABS = [
   { id: "invites", label: "Invites", allowed: (can) => can("invites:create") || can("invites:manage"), load: () => import("./invites.js").then((m) => m.InvitesTab) },
   { id: "members", label: "Members", allowed: (can) => ["members:kick", "members:ban", "members:timeout", "members:manage_nicknames", "roles:manage"].some(can), load: () => import("./members.js").then((m) => m.MembersTab) },
   { id: "bans", label: "Bans", allowed: (can) => can("members:ban"), load: () => import("./members.js").then((m) => m.BansTab) },
+  { id: "emoji", label: "Emoji", allowed: (can) => can("emoji:manage"), load: () => import("../emoji/settings.js").then((m) => m.EmojiTab) },
   { id: "audit-log", label: "Audit log", allowed: (can) => can("audit_log:view"), load: () => import("./audit.js").then((m) => m.AuditTab) },
   { id: "branding", label: "Branding", allowed: (can) => can("server:manage"), load: () => import("./overview.js").then((m) => m.Branding) },
 ];

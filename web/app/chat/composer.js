@@ -11,7 +11,8 @@ import { members, channelList, logs, me, server, displayName, typing } from "../
 import { sendMessage, sendTyping, resetTyping } from "../net/actions.js";
 import { replyTo, editingId, focusComposer, scrollToEnd } from "../ui/state.js";
 import { fuzzyFilter } from "../lib/fuzzy.js";
-import { EMOJI } from "../lib/emoji.js";
+import { emojiSuggestions } from "../composer/emoji-suggest.js";
+import { expandCustom } from "../emoji/store.js";
 import { Icon } from "../ui/icons.js";
 import { fit } from "./message.js";
 import { mark } from "../dm/store.js";
@@ -19,7 +20,7 @@ import { relativeTime, shortDuration } from "../lib/time.js";
 import { AttachButton, FileChips, addFiles, filesFor, filesOf, clearFiles, uploadMessage, progress } from "../files/attach.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
-/** @typedef {{label: string, detail?: string, insert: string, key: string}} Suggestion */
+/** @typedef {{label: any, detail?: string, insert: string, key: string}} Suggestion */
 
 /** @type {Map<string, string>} channel id → draft */
 const drafts = new Map();
@@ -47,7 +48,7 @@ function suggest(kind, q) {
     const list = channelList.value.filter((c) => c.type !== "category");
     return fuzzyFilter(q, list, (c) => c.name, 8).map((c) => ({ key: c.id, label: "#" + c.name, insert: `<#${c.id}> ` }));
   }
-  return fuzzyFilter(q, EMOJI, (e) => e[0], 8).map(([n, e]) => ({ key: n, label: `${e}  :${n}:`, insert: e + " " }));
+  return emojiSuggestions(q);
 }
 
 /** @param {{channelId: string}} p */
@@ -131,7 +132,7 @@ export function Composer({ channel, can }) {
   const send = () => {
     // The element, not the state: renders are coalesced to one a frame, so an Enter right
     // after typing can run before the render that carries the typed text.
-    const content = (ref.current ? ref.current.value : text).trim();
+    const content = expandCustom((ref.current ? ref.current.value : text).trim());
     const files = filesFor(cid);
     if (files.length) { sendFiles(content, files.map((f) => f.file)); return; }
     if (!content) return;

@@ -21,6 +21,8 @@ import { ReactionPicker } from "./reactions.js";
 import { navigate } from "../router.js";
 import { Attachments } from "../files/view.js";
 import { Embeds } from "../previews/embeds.js";
+import { customEmoji, reactionFace, reactionName } from "../emoji/render.js";
+import { onlyEmoji, expandCustom, customToNames } from "../emoji/store.js";
 
 /** @typedef {import("../net/store.js").LocalMessage} LocalMessage */
 
@@ -40,7 +42,13 @@ export const mdContext = {
     const mine = myRoles().includes(id);
     return { name: r.name, color: r.color, mine };
   },
+  /** @param {string} name @param {string} id */
+  emoji: (name, id) => customEmoji(name, id),
 };
+
+/** The context of a message that is only emoji: custom ones drawn large. */
+const jumboContext = { ...mdContext, emoji: (/** @type {string} */ name, /** @type {string} */ id) => customEmoji(name, id, true) };
+Object.defineProperty(jumboContext, "meId", { get: () => (me.value ? me.value.id : null) });
 
 /** The roles I hold. @returns {string[]} */
 function myRoles() {
@@ -73,7 +81,7 @@ function ReplyQuote({ m }) {
 
 /** @param {{m: LocalMessage, onCancel: () => void}} p */
 function EditBox({ m, onCancel }) {
-  const [text, setText] = useState(m.content);
+  const [text, setText] = useState(customToNames(m.content));
   const [error, setError] = useState(/** @type {string|null} */ (null));
   const [busy, setBusy] = useState(false);
   const ref = useRef(/** @type {HTMLTextAreaElement|null} */ (null));
@@ -83,7 +91,7 @@ function EditBox({ m, onCancel }) {
   }, []);
   const save = async () => {
     // The element, not the state: an Enter right after typing may come before the render.
-    const content = (ref.current ? ref.current.value : text).trim();
+    const content = expandCustom((ref.current ? ref.current.value : text).trim());
     if (!content) { setError("A message cannot be empty. Delete it instead."); return; }
     if (content === m.content) { onCancel(); return; }
     setBusy(true);
@@ -164,7 +172,7 @@ function MessageView({ m, grouped, canManage, canReact, highlight, channelName }
         </div>`}
         ${editing
           ? html`<${EditBox} m=${m} onCancel=${() => { editingId.value = null; }} />`
-          : html`<div class="msg-body">${renderMarkdown(m.content, mdContext)}${m.edited_at ? html` <span class="edited" title=${fullDate(m.edited_at)}>(edited)</span>` : null}</div>`}
+          : html`<div class=${onlyEmoji(m.content) ? "msg-body jumbo" : "msg-body"}>${renderMarkdown(m.content, onlyEmoji(m.content) ? jumboContext : mdContext)}${m.edited_at ? html` <span class="edited" title=${fullDate(m.edited_at)}>(edited)</span>` : null}</div>`}
         ${m.attachments && m.attachments.length ? html`<${Attachments} attachments=${m.attachments} />` : null}
         ${editing ? null : html`<${Embeds} m=${m} mine=${mine} />`}
         ${pending ? html`<div class="msg-state">Sending…</div>` : null}
@@ -175,10 +183,10 @@ function MessageView({ m, grouped, canManage, canReact, highlight, channelName }
         </div>` : null}
         ${m.reactions.length ? html`<div class="reactions">
           ${m.reactions.map((r) => html`<button key=${r.emoji} class=${"reaction" + (r.me ? " me" : "")} aria-pressed=${r.me ? "true" : "false"}
-            aria-label=${`${r.emoji} ${r.count}`} disabled=${!canReact && !r.me}
+            aria-label=${`${reactionName(r.emoji)} ${r.count}`} disabled=${!canReact && !r.me}
             title=${r.me ? (r.count > 1 ? `You and ${r.count - 1} ${r.count === 2 ? "other" : "others"} reacted` : "You reacted") : `${r.count} reacted`}
             onClick=${() => toggle(r.emoji, !r.me)}>
-            <span class="r-emoji">${r.emoji}</span><span class="r-count">${r.count}</span>
+            <span class="r-emoji">${reactionFace(r.emoji)}</span><span class="r-count">${r.count}</span>
           </button>`)}
           ${canReact ? html`<button class="reaction add" aria-label="Add another reaction" title="Add reaction" onClick=${() => setPicker(true)}><${Icon} name="smile" size=${16} /></button>` : null}
         </div>` : null}

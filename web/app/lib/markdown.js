@@ -3,7 +3,7 @@
  * @module lib/markdown — a SAFE markdown subset rendered straight to Preact nodes (never
  * innerHTML): bold, italic, strike, inline code, code blocks, links (http/https only, new tab,
  * rel noopener noreferrer), block quotes, spoilers, mentions <@id>, role mentions <@&id>,
- * @everyone / @here and channel links <#id>.
+ * @everyone / @here, channel links <#id> and custom emoji <:name:id> (through the context).
  */
 import { h } from "../../vendor/preact.mjs";
 import { useState } from "../../vendor/preact-hooks.mjs";
@@ -15,6 +15,7 @@ import { useState } from "../../vendor/preact-hooks.mjs";
  *   meId: string|null,
  *   openChannel: (id: string) => void,
  *   role?: (id: string) => {name: string, color: string|null, mine: boolean}|null,
+ *   emoji?: (name: string, id: string) => any,
  * }} MdContext
  */
 
@@ -31,6 +32,7 @@ const INLINE = new RegExp(
     "(https?:\\/\\/[^\\s<>]*[^\\s<>.,:;\"')\\]!?])", // 10 bare link
     "<@&(\\d{1,20})>", // 11 role mention
     "(?<![\\w@])@(everyone|here)(?![\\w])", // 12 @everyone / @here
+    "<a?:([a-z0-9_]{2,32}):(\\d{1,20})>", // 13,14 custom emoji
   ].join("|"),
 );
 
@@ -102,6 +104,8 @@ function inline(text, ctx, depth) {
         : h("span", { class: "md-mention" }, "@deleted-role"));
     } else if (m[12] !== undefined) {
       out.push(h("span", { class: "md-mention" }, "@" + m[12]));
+    } else if (m[13] !== undefined) {
+      out.push(ctx.emoji ? ctx.emoji(m[13], m[14]) : `:${m[13]}:`);
     }
   }
   return out;
@@ -160,5 +164,5 @@ export function renderMarkdown(src, ctx) {
 
 /** One line of plain text for reply previews and notifications. @param {string} src */
 export function plainPreview(src) {
-  return src.replace(/```[\s\S]*?```/g, "[code]").replace(/\|\|[\s\S]*?\|\|/g, "[spoiler]").replace(/\s+/g, " ").trim();
+  return src.replace(/```[\s\S]*?```/g, "[code]").replace(/<a?:([a-z0-9_]{2,32}):\d{1,20}>/g, ":$1:").replace(/\|\|[\s\S]*?\|\|/g, "[spoiler]").replace(/\s+/g, " ").trim();
 }

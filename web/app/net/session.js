@@ -9,6 +9,7 @@ import { logout, clearSession } from "./api.js";
 import { loginNotice } from "../ui/state.js";
 import { applyDmReady, applyDmDispatch, applyDmSettings } from "../dm/store.js";
 import { applyPreviewsReady } from "../previews/embeds.js";
+import { applyEmojiReady, applyEmojiDispatch } from "../emoji/store.js";
 
 /** @type {Gateway|null} */
 let gw = null;
@@ -27,11 +28,13 @@ export function startSession() {
       applyReady(d);
       applyDmReady(d);
       applyPreviewsReady(d);
+      applyEmojiReady(d);
       for (const f of readyListeners) f();
     },
     onDispatch: (t, d) => {
       applyDispatch(t, d);
       applyDmDispatch(t, d);
+      applyEmojiDispatch(t, d);
       if (t === "USER_SETTINGS_UPDATE") { applyDmSettings(d); applyPreviewsReady(d); }
     },
     onFrame: (f) => {
