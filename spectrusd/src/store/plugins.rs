@@ -48,8 +48,11 @@ pub(crate) fn list(c: &Connection) -> Result<Vec<Row>, StoreError> {
 pub(crate) fn insert(c: &Connection, row: &Row) -> Result<(), StoreError> {
     let manifest = serde_json::to_string(&row.manifest).unwrap_or_default();
     c.execute(
-        "INSERT OR REPLACE INTO plugins (id, source, manifest, enabled, installed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        // An upsert, not `OR REPLACE`: replacing would delete the row and cascade to its bot.
+        "INSERT INTO plugins (id, source, manifest, enabled, installed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(id) DO UPDATE SET source = excluded.source, manifest = excluded.manifest,
+           enabled = excluded.enabled, installed_at = excluded.installed_at",
         params![
             row.id,
             row.source,
