@@ -715,6 +715,30 @@ async fn slash_commands_are_answered_deferred_followed_up_and_refused() {
         e["error"]["message"].as_str().unwrap().contains("3 s"),
         "{e}"
     );
+    // Running a command needs messages:send there, like posting.
+    let quiet = spectrus_testkit::text_channel(&s.owner, "quiet").await;
+    let everyone = s.owner.roles().await.unwrap()[0].id;
+    s.owner
+        .put_overwrite(
+            quiet,
+            everyone,
+            &OverwriteBody {
+                allow: PermissionSet::EMPTY,
+                deny: [Permission::MessagesSend].into_iter().collect(),
+            },
+        )
+        .await
+        .unwrap();
+    let (st, e) = s
+        .api(
+            Method::POST,
+            &format!("/channels/{quiet}/interactions"),
+            &alice_auth,
+            Some(json!({"command": "later"})),
+        )
+        .await;
+    assert_eq!(st, 403, "{e}");
+    assert_eq!(e["error"]["permission"], "messages:send");
     // A hidden channel is 404 to someone who cannot see it.
     let hidden = s.hidden_channel().await;
     let (st, _) = s
