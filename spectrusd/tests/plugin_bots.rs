@@ -788,3 +788,74 @@ async fn a_dead_webhook_answers_502() {
         "{e}"
     );
 }
+
+/// The `http://…/metrics` URL the daemon logged.
+async fn metrics_url(d: &TestDaemon) -> String {
+    eventually(WAIT, || {
+        d.log().iter().any(|l| l.contains("metrics at http://"))
+    })
+    .await;
+    d.log()
+        .iter()
+        .find_map(|l| {
+            l.split("metrics at ")
+                .nth(1)
+                .map(|u| u.split_whitespace().next().unwrap_or_default().to_owned())
+        })
+        .unwrap()
+}
+
+fn sample(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(name) && !l.starts_with('#'))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no sample {name} in:\n{text}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_retried_too_long_is_dropped_and_counted_in_metrics() {
+    let s = setup(&[
+        ("SPECTRUS_WEBHOOK_RETRY_FIRST_MS", "300"),
+        ("SPECTRUS_WEBHOOK_GIVE_UP_SECS", "1"),
+        ("SPECTRUS_METRICS_ENABLED", "true"),
+        ("SPECTRUS_METRICS_BIND", "127.0.0.1:0"),
+    ])
+    .await;
+    let metrics = metrics_url(&s.d).await;
+    s.install("echo").await;
+    s.hook.fail_next.store(1000, Ordering::SeqCst);
+    let general = general(&s.owner).await;
+    s.owner.say(general, "doomed").await.unwrap();
+    let scrape = || async {
+        s.http
+            .get(&metrics)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let mut dropped = 0.0;
+    for _ in 0..100 {
+        let text = scrape().await;
+        dropped = sample(&text, "spectrus_webhook_dropped_total");
+        if dropped >= 1.0 {
+            assert_eq!(sample(&text, "spectrus_webhook_backlog"), 0.0, "{text}");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(dropped, 1.0, "given up after a second of retries");
+    // 300 ms, then 600 ms: the third wait would pass the second allowed.
+    let tries = s
+        .hook
+        .message_contents()
+        .iter()
+        .filter(|c| *c == "doomed")
+        .count();
+    assert!((2..=3).contains(&tries), "{tries} attempts");
+    let shown = s.admin.get_as::<Value>("/plugins/echo").await.unwrap();
+    assert_eq!(shown["healthy"], false, "{shown}");
+}
