@@ -249,10 +249,10 @@ impl Setup {
         body: Option<Value>,
     ) -> (u16, Value) {
         let m = reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap();
-        let mut req = self
-            .http
-            .request(m, format!("{}/api/v1{path}", self.d.url))
-            .header("authorization", auth);
+        let mut req = self.http.request(m, format!("{}/api/v1{path}", self.d.url));
+        if !auth.is_empty() {
+            req = req.header("authorization", auth);
+        }
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -299,7 +299,7 @@ fn bot(token: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bot_acts_with_its_token_and_only_its_grant() {
-    let s = setup(&[]).await;
+    let mut s = setup(&[]).await;
     let installed = s.install("echo").await;
     let token = installed["bot_token"].as_str().unwrap().to_owned();
     assert!(token.len() >= 43, "32 random bytes at least: {token}");
@@ -435,6 +435,61 @@ async fn a_bot_acts_with_its_token_and_only_its_grant() {
         .0,
         401
     );
+
+    // A restart keeps the bot, its token and the signing key.
+    s.d.restart().await.unwrap();
+    assert_eq!(
+        s.api(Method::GET, "/channels", &bot(new_token), None)
+            .await
+            .0,
+        200
+    );
+    let shown = s.admin.get_as::<Value>("/plugins/echo").await.unwrap();
+    assert_eq!(shown["public_key"].as_str().unwrap(), key);
+
+    // No password logs in as the bot.
+    let (st, e) = s
+        .api(
+            Method::POST,
+            "/auth/login",
+            "",
+            Some(json!({"username": "echo", "password": "whatever-it-is"})),
+        )
+        .await;
+    assert_eq!(st, 401, "{e}");
+    assert_eq!(e["error"]["code"], "unauthorized");
+
+    // An update grants what the new manifest asks for, on the same role.
+    let mut v2: Value = serde_json::from_str(&manifest("echo", &s.hook_url)).unwrap();
+    v2["permissions"] = json!(["messages:send", "members:kick"]);
+    s.publish("echo", v2.to_string());
+    s.admin
+        .call(
+            Method::POST,
+            "/plugins",
+            Some(&json!({"source": "acme/echo"})),
+        )
+        .await
+        .unwrap();
+    let after = s
+        .owner
+        .roles()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == role.id)
+        .unwrap();
+    assert!(after.permissions.contains(Permission::MembersKick));
+    assert!(!after.permissions.contains(Permission::MessagesReadHistory));
+    let (st, e) = s
+        .api(
+            Method::DELETE,
+            &format!("/members/{alice_id}"),
+            &bot(new_token),
+            None,
+        )
+        .await;
+    assert_eq!(st, 204, "kicking is granted now: {e}");
 
     // Removal takes the bot's membership and its role; its message stays.
     s.admin
