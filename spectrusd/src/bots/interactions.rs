@@ -49,10 +49,15 @@ impl Pending {
 
     /// The interaction, when `token` is its token and still live.
     pub(crate) fn check(&self, id: Id, token: &str) -> Option<Interaction> {
+        self.check_at(id, token, Instant::now())
+    }
+
+    /// [`Pending::check`] at `now`.
+    fn check_at(&self, id: Id, token: &str, now: Instant) -> Option<Interaction> {
         let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         let e = map.get(&id)?;
         let given = super::hash_token(token);
-        (e.expires > Instant::now() && e.token_hash == given).then(|| e.interaction.clone())
+        (e.expires > now && e.token_hash == given).then(|| e.interaction.clone())
     }
 
     /// Forgets a plugin's interactions (disabled or removed).
@@ -61,5 +66,42 @@ impl Pending {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .retain(|_, e| e.interaction.plugin_id != plugin_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use spectrus_proto::Id;
+
+    use super::{Interaction, Pending, TTL};
+
+    #[test]
+    fn a_token_serves_its_own_interaction_for_fifteen_minutes() {
+        let p = Pending::default();
+        let i = Interaction {
+            plugin_id: "echo".into(),
+            bot_id: Id(2),
+            channel_id: Id(3),
+        };
+        p.insert(Id(1), i.clone(), "secret");
+        p.insert(Id(9), i.clone(), "other");
+        let now = Instant::now();
+        assert_eq!(p.check_at(Id(1), "secret", now), Some(i.clone()));
+        assert_eq!(
+            p.check_at(Id(1), "other", now),
+            None,
+            "another interaction's token"
+        );
+        assert_eq!(p.check_at(Id(5), "secret", now), None);
+        let late = now + TTL + Duration::from_secs(1);
+        assert_eq!(p.check_at(Id(1), "secret", late), None, "expired");
+        p.forget_plugin("echo");
+        assert_eq!(
+            p.check_at(Id(1), "secret", now),
+            None,
+            "its plugin was disabled"
+        );
     }
 }
