@@ -19,6 +19,7 @@ mod settle;
 mod soak;
 mod upload;
 mod voice;
+mod webhooks;
 mod writes;
 mod wsclient;
 
@@ -175,6 +176,16 @@ enum Bench {
         #[arg(long)]
         posts_log: Option<std::path::PathBuf>,
     },
+    /// Posting latency with no plugin receiving MESSAGE_CREATE against a plugin whose
+    /// webhook refuses connections and one whose webhook never answers, interleaved.
+    Webhooks {
+        /// Sequential posts measured per phase.
+        #[arg(long, default_value_t = 2000)]
+        posts: usize,
+        /// Rounds of the three phases.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
     /// Attachment uploads (multipart) of the given sizes: throughput and the daemon's
     /// resident memory growth while it streams each to disk.
     Upload {
@@ -251,6 +262,7 @@ fn main() -> anyhow::Result<()> {
             Bench::History { messages, samples } => history::run(messages, samples).await,
             Bench::Search { messages, samples } => search::run(messages, samples).await,
             Bench::Upload { sizes_mib } => upload::run(sizes_mib).await,
+            Bench::Webhooks { posts, rounds } => webhooks::run(posts, rounds).await,
             Bench::Backup {
                 size_mib,
                 rate,

@@ -1,7 +1,8 @@
 //! `spectrusctl plugins …` against a real daemon and a local fake of GitHub's raw-content host:
 //! the manifest shown before installing, confirmation (yes, no, `--yes --json`), list and
 //! remove, a bad manifest refused field by field, a missing or oversized one, an unreachable
-//! host, and the free limit of 3 plugins.
+//! host, and the free limit of 3 plugins; the bot token and signing key shown at install,
+//! `plugins token` rotating it, health in `list` and `show`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -90,6 +91,12 @@ async fn plugins_install_list_remove_and_refusals() {
             .contains("plugin echo 1.0.0 installed from acme/echo@v2"),
         "{run:?}"
     );
+    // The bot's token, shown once, and the key that signs webhook deliveries.
+    assert!(run.stdout.contains("bot token (shown once"), "{run:?}");
+    assert!(
+        run.stdout.contains("webhook signing key (Ed25519, hex): "),
+        "{run:?}"
+    );
     let list = ctl(&d, &["plugins", "list"]).ok().to_owned();
     assert!(
         list.contains("echo") && list.contains("acme/echo@v2"),
@@ -140,6 +147,20 @@ async fn plugins_install_list_remove_and_refusals() {
     }
     let json = ctl_json(&d, &["plugins", "install", "--yes", "acme/two"]);
     assert_eq!(json["plugin"]["id"], "two");
+    let token = json["bot_token"].as_str().unwrap().to_owned();
+    let key = json["public_key"].as_str().unwrap().to_owned();
+    assert!(token.len() >= 43, "{json}");
+    assert_eq!(key.len(), 64, "{json}");
+    assert_eq!(json["plugin"]["healthy"], true);
+    // `plugins token` rotates: a new token, the same signing key.
+    let rotated = ctl_json(&d, &["plugins", "token", "two"]);
+    assert_eq!(rotated["plugin_id"], "two");
+    assert_eq!(rotated["public_key"], key.as_str());
+    assert_ne!(rotated["bot_token"], token.as_str());
+    let run = ctl(&d, &["plugins", "token", "two"]);
+    assert!(run.ok().contains("has a new bot token"), "{run:?}");
+    assert!(run.stdout.contains(&key), "{run:?}");
+    ctl(&d, &["plugins", "token", "nope"]).fails(1, "no plugin named");
     assert_eq!(
         json["plugin"]["manifest"]["commands"][0]["options"][0]["type"],
         "string"
@@ -199,6 +220,14 @@ async fn plugins_install_list_remove_and_refusals() {
     assert!(
         shown.contains("enabled      yes") && shown.contains("/echo"),
         "{shown}"
+    );
+    assert!(
+        shown.contains("healthy      yes") && shown.contains("signing key"),
+        "{shown}"
+    );
+    assert!(
+        ctl(&d, &["plugins", "list"]).ok().contains("healthy"),
+        "the list shows each plugin's health"
     );
     assert!(
         ctl(&d, &["plugins", "disable", "echo"])

@@ -28,6 +28,12 @@ enum Needs {
     Own,
     /// A logged-in account, member or not (accepting an invite).
     Account,
+    /// `messages:send` in the channel, like posting; proven in `plugin_bots.rs`, because
+    /// success needs an installed plugin.
+    SlashCommand,
+    /// A secret in the path instead of a login (a plugin's interaction token:
+    /// `plugin_bots.rs`).
+    PathToken,
 }
 
 /// Every mutating route (paths relative to `/api/v1`) and what it needs.
@@ -109,6 +115,12 @@ const TABLE: &[(&str, &str, Needs)] = &[
         Needs::Perm(Permission::MessagesSend),
     ),
     ("POST", "/channels/{id}/ack", Needs::Own),
+    ("POST", "/channels/{id}/interactions", Needs::SlashCommand),
+    (
+        "POST",
+        "/interactions/{id}/{token}/followup",
+        Needs::PathToken,
+    ),
     ("POST", "/invites", Needs::Perm(Permission::InvitesCreate)),
     ("POST", "/invites/{code}", Needs::Account),
     (

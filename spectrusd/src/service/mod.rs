@@ -15,6 +15,7 @@ pub(crate) mod dms;
 pub(crate) mod emojis;
 pub(crate) mod health;
 pub(crate) mod images;
+pub(crate) mod interactions;
 pub(crate) mod invites;
 pub(crate) mod members;
 pub(crate) mod mentions;

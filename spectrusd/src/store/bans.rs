@@ -37,7 +37,7 @@ pub(crate) fn is_banned(c: &Connection, user: Id) -> Result<bool, StoreError> {
 /// Every ban, newest first.
 pub(crate) fn list(c: &Connection) -> Result<Vec<Ban>, StoreError> {
     let mut st = c.prepare_cached(
-        "SELECT u.id, u.username, u.display_name, b.reason, b.created_at
+        "SELECT u.id, u.username, u.display_name, b.reason, b.created_at, u.is_bot
          FROM bans b JOIN users u ON u.id = b.user_id ORDER BY b.created_at DESC, u.id",
     )?;
     let rows = st
@@ -48,7 +48,7 @@ pub(crate) fn list(c: &Connection) -> Result<Vec<Ban>, StoreError> {
                     username: r.get(1)?,
                     display_name: r.get(2)?,
                     avatar_url: None,
-                    bot: false,
+                    bot: r.get(5)?,
                 },
                 reason: r.get(3)?,
                 created_at: rfc3339(r.get(4)?),
