@@ -196,6 +196,10 @@ pub struct ServerState {
     pub dm_last: HashMap<Id, Option<Id>>,
     /// My "show link previews" setting (`ready.user_settings`): off hides embeds.
     pub show_link_previews: bool,
+    /// The plugins' slash commands (`GET /commands` after each `ready`).
+    pub plugin_commands: Vec<spectrus_proto::interactions::AvailableCommand>,
+    /// Deferred plugin commands waiting for their bot's answer.
+    pub thinking: Vec<crate::plugins::Thinking>,
 }
 
 /// How a channel is named in titles: "#general", or a direct message's "@alice".
@@ -266,6 +270,8 @@ impl ServerState {
             blocked: HashSet::new(),
             dm_last: HashMap::new(),
             show_link_previews: true,
+            plugin_commands: Vec::new(),
+            thinking: Vec::new(),
         }
     }
 
