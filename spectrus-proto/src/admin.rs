@@ -449,4 +449,35 @@ pub struct Plugin {
     pub enabled: bool,
     pub installed_at: String,
     pub manifest: PluginManifest,
+    /// The plugin's bot user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot_id: Option<Id>,
+    /// `false` once several webhook deliveries in a row failed (until one succeeds).
+    #[serde(default = "yes")]
+    pub healthy: bool,
+    /// The server's Ed25519 public key (hex) that signs webhook POSTs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `POST /admin/v1/plugins`: the installed plugin; a new install also carries its bot's
+/// token, shown this once, and the public key that signs webhook deliveries.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PluginInstalled {
+    pub plugin: Plugin,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot_token: Option<String>,
+    pub public_key: String,
+}
+
+/// `POST /admin/v1/plugins/{id}/token`: the bot's new token (the old one stops working).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BotToken {
+    pub plugin_id: String,
+    pub bot_token: String,
+    pub public_key: String,
 }

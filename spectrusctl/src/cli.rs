@@ -226,6 +226,11 @@ pub enum PluginsCommand {
         /// The plugin's id.
         id: String,
     },
+    /// Give the plugin's bot a new token (shown once; the old one stops working at once).
+    Token {
+        /// The plugin's id.
+        id: String,
+    },
 }
 
 /// `users ...`

@@ -322,6 +322,11 @@ pub struct PluginsConfig {
     /// Where `OWNER/REPO@REF`'s `spectrus-plugin.json` is fetched from:
     /// `{github_raw_url}/{owner}/{repo}/{ref}/spectrus-plugin.json`.
     pub github_raw_url: String,
+    /// The wait before retrying a failed webhook delivery, in milliseconds; it doubles
+    /// after each failure (at most an hour).
+    pub webhook_retry_first_ms: u64,
+    /// How long a failing webhook delivery is retried before it is dropped, in seconds.
+    pub webhook_give_up_secs: u64,
 }
 
 /// GitHub's raw content host.
@@ -331,6 +336,8 @@ impl Default for PluginsConfig {
     fn default() -> Self {
         PluginsConfig {
             github_raw_url: GITHUB_RAW.into(),
+            webhook_retry_first_ms: 1000,
+            webhook_give_up_secs: 24 * 3600,
         }
     }
 }
@@ -520,6 +527,14 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SPECTRUS_UPLOAD_MAX_IMAGE_SIDE", "uploads.max_image_side"),
     // Plugins.
     ("SPECTRUS_GITHUB_RAW_URL", "plugins.github_raw_url"),
+    (
+        "SPECTRUS_WEBHOOK_RETRY_FIRST_MS",
+        "plugins.webhook_retry_first_ms",
+    ),
+    (
+        "SPECTRUS_WEBHOOK_GIVE_UP_SECS",
+        "plugins.webhook_give_up_secs",
+    ),
     // Link previews.
     ("SPECTRUS_PREVIEWS_ENABLED", "previews.enabled"),
     ("SPECTRUS_PREVIEWS_ALLOW_PRIVATE", "previews.allow_private"),
@@ -696,6 +711,12 @@ impl Config {
                 self.uploads.max_image_side = parse(value, "a number of pixels")?
             }
             "plugins.github_raw_url" => self.plugins.github_raw_url = value.trim().to_owned(),
+            "plugins.webhook_retry_first_ms" => {
+                self.plugins.webhook_retry_first_ms = parse(value, "a number of milliseconds")?
+            }
+            "plugins.webhook_give_up_secs" => {
+                self.plugins.webhook_give_up_secs = parse(value, "a number of seconds")?
+            }
             "previews.enabled" => self.previews.enabled = parse(value, "true or false")?,
             "previews.allow_private" => {
                 self.previews.allow_private = parse(value, "true or false")?

@@ -72,6 +72,20 @@ pub enum ApiError {
     Unavailable(String),
     #[error("internal error")]
     Internal(String),
+    /// A slash command no enabled plugin offers (404 `unknown_command`).
+    #[error("{0}")]
+    UnknownCommand(String),
+    /// A slash command's options do not fit what it declares; the message names the option
+    /// (400 `invalid_options`).
+    #[error("{0}")]
+    InvalidOptions(String),
+    /// A plugin's webhook did not answer usably (502 `plugin_unavailable`).
+    #[error("{0}")]
+    PluginUnavailable(String),
+    /// An interaction token that is unknown, expired or another interaction's
+    /// (401 `invalid_token`).
+    #[error("{0}")]
+    InvalidToken(String),
 }
 
 impl ApiError {
@@ -99,6 +113,10 @@ impl ApiError {
             ApiError::Slowmode { .. } => (StatusCode::TOO_MANY_REQUESTS, "slowmode"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::UnknownCommand(_) => (StatusCode::NOT_FOUND, "unknown_command"),
+            ApiError::InvalidOptions(_) => (StatusCode::BAD_REQUEST, "invalid_options"),
+            ApiError::PluginUnavailable(_) => (StatusCode::BAD_GATEWAY, "plugin_unavailable"),
+            ApiError::InvalidToken(_) => (StatusCode::UNAUTHORIZED, "invalid_token"),
         }
     }
 

@@ -12,6 +12,7 @@
 pub mod access;
 pub(crate) mod admin;
 pub(crate) mod api;
+pub(crate) mod bots;
 pub mod bus;
 pub mod cli;
 pub mod config;

@@ -226,6 +226,14 @@ pub const KEYS: &[(&str, &str)] = &[
         "plugins.github_raw_url",
         "where `spectrusctl plugins install OWNER/REPO[@REF]` fetches {url}/{owner}/{repo}/{ref}/spectrus-plugin.json (GitHub's raw content host by default)",
     ),
+    (
+        "plugins.webhook_retry_first_ms",
+        "wait before retrying a failed plugin webhook delivery, in milliseconds; it doubles after each failure, at most an hour",
+    ),
+    (
+        "plugins.webhook_give_up_secs",
+        "how long a failing plugin webhook delivery is retried before it is dropped and counted, in seconds (24 h by default)",
+    ),
     // Link previews.
     (
         "previews.enabled",

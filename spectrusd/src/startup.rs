@@ -346,7 +346,15 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
             .collect(),
         &secret,
     )?;
+    let bots = crate::bots::Bots::new(
+        &config.data_dir,
+        crate::bots::RetrySchedule {
+            first: Duration::from_millis(config.plugins.webhook_retry_first_ms.max(1)),
+            give_up_after: Duration::from_secs(config.plugins.webhook_give_up_secs),
+        },
+    )?;
     let state: SharedState = Arc::new(AppState {
+        bots,
         blobs,
         urls: crate::domain::files::UrlSigner::new(&secret),
         auth_limiter: crate::ratelimit::AuthLimiter::new(config.limits.auth_per_minute),
@@ -372,6 +380,9 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     });
     crate::service::voice::events::spawn(state.clone(), voice_events);
     crate::service::previews::spawn(state.clone(), preview_jobs);
+    crate::service::plugins::apply(&state)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot load the plugins' bots: {e}"))?;
 
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let app = crate::api::router(state.clone());

@@ -45,6 +45,8 @@ pub(crate) struct AppState {
     pub urls: crate::domain::files::UrlSigner,
     /// Link previews: the guarded fetcher, its cache, the image proxy's signing key.
     pub previews: crate::previews::Previews,
+    /// Plugin bots: tokens in force, managed roles, the webhook signing key and queues.
+    pub bots: crate::bots::Bots,
 }
 
 /// The handle handlers receive.

@@ -32,6 +32,10 @@ pub(crate) const VOICE_PACKETS_OUT: &str = "spectrus_voice_packets_out_total";
 pub(crate) const VOICE_PACKETS_DROPPED: &str = "spectrus_voice_packets_dropped_total";
 /// Seconds since the daemon started.
 pub(crate) const UPTIME: &str = "spectrus_uptime_seconds";
+/// Plugin webhook deliveries queued or being retried.
+pub(crate) const WEBHOOK_BACKLOG: &str = "spectrus_webhook_backlog";
+/// Plugin webhook deliveries dropped (queue full, or retried for too long).
+pub(crate) const WEBHOOK_DROPPED: &str = "spectrus_webhook_dropped_total";
 
 /// Bucket bounds of [`COMMIT_SECONDS`]: 0.5 ms to 2.5 s.
 const COMMIT_BUCKETS: &[f64] = &[
@@ -61,6 +65,16 @@ impl Telemetry {
             recorder.describe_counter(KeyName::from_const_str(name), unit, text.into());
         };
         describe(SESSIONS, None, "Gateway sessions with a socket attached.");
+        describe(
+            WEBHOOK_BACKLOG,
+            None,
+            "Plugin webhook deliveries queued or being retried.",
+        );
+        describe(
+            WEBHOOK_DROPPED,
+            None,
+            "Plugin webhook deliveries dropped (queue full, or retried for too long).",
+        );
         describe(DELIVERIES, None, "Frames delivered to gateway sessions.");
         describe(
             QUEUE_OVERFLOWS,

@@ -1,7 +1,9 @@
-//! `plugins install|list|remove`.
+//! `plugins install|update|list|show|enable|disable|remove|token`.
 
 use hyper::Method;
-use spectrus_proto::admin::{Plugin, PluginManifest, PluginPreview, PluginSource};
+use spectrus_proto::admin::{
+    BotToken, Plugin, PluginInstalled, PluginManifest, PluginPreview, PluginSource,
+};
 
 use crate::cli::PluginsCommand;
 use crate::commands::Ctx;
@@ -20,6 +22,24 @@ pub async fn run(cmd: &PluginsCommand, ctx: &mut Ctx<'_>) -> Result<()> {
             let value = ctx.client.call(Method::DELETE, &route, None::<&()>).await?;
             ctx.out
                 .either(&value, |out| out.line(format!("plugin {id} removed")))
+        }
+        PluginsCommand::Token { id } => {
+            let route = format!("/plugins/{}/token", segment(id));
+            let value = ctx.client.call(Method::POST, &route, None::<&()>).await?;
+            if ctx.out.is_json() {
+                return ctx.out.json(&value);
+            }
+            let t: BotToken = decode(value)?;
+            ctx.out.line(format!(
+                "plugin {} has a new bot token; the old one no longer works",
+                t.plugin_id
+            ))?;
+            ctx.out
+                .line(format!("bot token (shown once): {}", t.bot_token))?;
+            ctx.out.line(format!(
+                "webhook signing key (Ed25519, hex): {}",
+                t.public_key
+            ))
         }
         PluginsCommand::Install { source, yes } => install(ctx, source, None, *yes).await,
         PluginsCommand::Update { id, yes } => {
@@ -53,7 +73,21 @@ pub async fn run(cmd: &PluginsCommand, ctx: &mut Ctx<'_>) -> Result<()> {
 pub fn plugin_table(p: &Plugin) -> Table {
     let mut t = manifest_table(&p.source, &p.manifest);
     t.row(["enabled", if p.enabled { "yes" } else { "no" }]);
+    t.row([
+        "healthy",
+        if p.healthy {
+            "yes"
+        } else {
+            "no (webhook deliveries keep failing)"
+        },
+    ]);
     t.row(["installed", &p.installed_at]);
+    if let Some(bot) = p.bot_id {
+        t.row(["bot", &format!("{} ({bot})", p.manifest.id)]);
+    }
+    if let Some(key) = &p.public_key {
+        t.row(["signing key", key]);
+    }
     t
 }
 
@@ -125,9 +159,10 @@ async fn install(
         .call(Method::POST, "/plugins", Some(&confirmed))
         .await?;
     if ctx.out.is_json() {
-        return ctx.out.json(&serde_json::json!({ "plugin": value }));
+        return ctx.out.json(&value);
     }
-    let plugin: Plugin = decode(value)?;
+    let done: PluginInstalled = decode(value)?;
+    let plugin = done.plugin;
     ctx.out.line(format!(
         "plugin {} {} {} from {}",
         plugin.id,
@@ -138,6 +173,15 @@ async fn install(
             "installed"
         },
         plugin.source
+    ))?;
+    if let Some(token) = done.bot_token {
+        ctx.out.line(format!(
+            "bot token (shown once; use it as Authorization: Bot <token>): {token}"
+        ))?;
+    }
+    ctx.out.line(format!(
+        "webhook signing key (Ed25519, hex): {}",
+        done.public_key
     ))
 }
 
@@ -201,13 +245,14 @@ pub fn manifest_table(source: &str, m: &PluginManifest) -> Table {
 
 /// `plugins list`.
 pub fn plugins_table(plugins: &[Plugin]) -> Table {
-    let mut t = Table::new(["ID", "NAME", "VERSION", "ENABLED", "SOURCE"]);
+    let mut t = Table::new(["ID", "NAME", "VERSION", "ENABLED", "HEALTH", "SOURCE"]);
     for p in plugins {
         t.row([
             p.id.as_str(),
             p.manifest.name.as_str(),
             p.manifest.version.as_str(),
             if p.enabled { "yes" } else { "no" },
+            if p.healthy { "healthy" } else { "unhealthy" },
             p.source.as_str(),
         ]);
     }

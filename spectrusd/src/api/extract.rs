@@ -139,8 +139,14 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .ok_or_else(|| {
             ApiError::Unauthorized("send Authorization: Bearer <access_token>".into())
         })?;
+    // A plugin's bot token keeps its prefix: `service::auth` tells the two apart.
+    if header.starts_with(crate::service::auth::BOT_PREFIX) {
+        return Ok(header.trim());
+    }
     let token = header.strip_prefix("Bearer ").ok_or_else(|| {
-        ApiError::Unauthorized("the Authorization header must be Bearer <token>".into())
+        ApiError::Unauthorized(
+            "the Authorization header must be Bearer <token> or Bot <token>".into(),
+        )
     })?;
     Ok(token.trim())
 }

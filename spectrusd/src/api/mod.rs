@@ -6,6 +6,7 @@ pub(crate) mod avatars;
 pub(crate) mod channels;
 pub(crate) mod dms;
 pub(crate) mod extract;
+pub(crate) mod interactions;
 pub(crate) mod invites;
 pub(crate) mod members;
 pub(crate) mod messages;
@@ -165,6 +166,14 @@ fn api_routes() -> Routes {
         .add(M::PATCH, "/voice/members/{user_id}", voice::patch_member)
         .add(M::GET, "/gateway", crate::gateway::session::upgrade)
         .add(M::GET, "/previews/image", previews::image)
+        // Slash commands (`api::interactions`).
+        .add(M::GET, "/commands", interactions::list)
+        .add(M::POST, "/channels/{id}/interactions", interactions::invoke)
+        .add(
+            M::POST,
+            "/interactions/{id}/{token}/followup",
+            interactions::followup,
+        )
 }
 
 /// Every (method, path) the API serves, paths relative to `/api/v1`.

@@ -51,6 +51,15 @@ pub enum ResumeOutcome {
     Invalid,
 }
 
+/// Receives, outside the sessions, the events one user may see (a plugin bot's webhook
+/// queue). [`Tap::offer`] runs on the publishing thread: it must not block.
+pub trait Tap: Send + Sync {
+    /// The user whose view of events the tap gets.
+    fn user(&self) -> Id;
+    /// One event the user may see: its name and its payload's JSON.
+    fn offer(&self, event: &str, payload: &str);
+}
+
 /// Hub settings.
 #[derive(Debug, Clone)]
 pub struct HubConfig {
@@ -69,6 +78,8 @@ pub struct Hub {
     /// Ids of sessions that ended for good (removed, ended, reaped): voice leaves with them.
     ended_tx: mpsc::UnboundedSender<String>,
     ended_rx: Mutex<Option<mpsc::UnboundedReceiver<String>>>,
+    /// Event taps (plugin webhooks), filtered like sessions of their user.
+    taps: RwLock<Vec<Arc<dyn Tap>>>,
 }
 
 impl Hub {
@@ -84,7 +95,13 @@ impl Hub {
             admin_events,
             ended_tx,
             ended_rx: Mutex::new(Some(ended_rx)),
+            taps: RwLock::new(Vec::new()),
         }
+    }
+
+    /// Replaces the event taps.
+    pub fn set_taps(&self, taps: Vec<Arc<dyn Tap>>) {
+        *self.taps.write().unwrap_or_else(|p| p.into_inner()) = taps;
     }
 
     /// The stream of session ids that ended for good (once; the voice service takes it).
@@ -246,6 +263,28 @@ impl Hub {
         self.publish_to(event, audience, false);
     }
 
+    /// Offers an event to the taps whose user is in its audience.
+    fn offer_taps(
+        &self,
+        name: &str,
+        payload: &str,
+        audience: &Audience,
+        viewers: Option<&crate::access::IdSet>,
+    ) {
+        let taps = self.taps.read().unwrap_or_else(|p| p.into_inner());
+        for tap in taps.iter() {
+            let user = tap.user();
+            let wanted = match audience {
+                Audience::All => true,
+                Audience::Channel(_) => viewers.is_some_and(|v| v.contains(&user)),
+                Audience::User(u) | Audience::Watchers(u) => *u == user,
+            };
+            if wanted {
+                tap.offer(name, payload);
+            }
+        }
+    }
+
     fn publish_to(&self, event: Dispatch, audience: Audience, log: bool) {
         // Direct messages are for their participants only, never the operator's stream.
         let log = log && !matches!(audience, Audience::Channel(ch) if self.access.is_private(ch));
@@ -276,6 +315,12 @@ impl Hub {
             Audience::Channel(ch) => Some(self.access.viewers(*ch)),
             _ => None,
         };
+        self.offer_taps(
+            event.name(),
+            &prefix[payload_at..],
+            &audience,
+            viewers.as_deref(),
+        );
         let mut per_lane: Vec<Vec<Arc<Slot>>> = vec![Vec::new(); self.lanes.count()];
         for slot in self
             .slots

@@ -12,4 +12,4 @@ pub mod out;
 pub(crate) mod slot;
 mod wire;
 
-pub use hub::{Audience, Hub};
+pub use hub::{Audience, Hub, Tap};

@@ -134,6 +134,7 @@ pub(crate) async fn register(state: &AppState, req: RegisterRequest) -> Result<S
         is_owner: claiming_owner,
         disabled: false,
         created_at: now,
+        is_bot: false,
     };
     let family = state.ids.next();
     let invite = if claiming_owner {

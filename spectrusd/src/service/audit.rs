@@ -44,6 +44,7 @@ pub(crate) const ACTIONS: &[&str] = &[
     "plugin.enable",
     "plugin.install",
     "plugin.remove",
+    "plugin.token",
     "role.create",
     "role.delete",
     "role.reorder",

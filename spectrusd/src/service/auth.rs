@@ -23,8 +23,21 @@ impl Caller {
     }
 }
 
-/// Checks a bearer token: signature, expiry, revocation (not membership).
+/// Checks a token: a plugin bot's `Bot <token>` (its plugin enabled), or an access token's
+/// signature, expiry, revocation (not membership).
 pub(crate) fn authenticate_account(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    if let Some(bot) = token.strip_prefix(crate::bots::BOT_PREFIX) {
+        let b = state.bots.authenticate(bot.trim()).ok_or_else(|| {
+            ApiError::Unauthorized(
+                "the bot token is not valid (rotated, or its plugin is disabled or removed)".into(),
+            )
+        })?;
+        // A bot has no login session: its user id stands for one.
+        return Ok(Caller {
+            user_id: b.user_id,
+            family_id: b.user_id,
+        });
+    }
     let t = state.keys.verify(token).map_err(|e| match e {
         TokenError::Expired => ApiError::TokenExpired,
         TokenError::Invalid => ApiError::Unauthorized("the access token is not valid".into()),
@@ -39,6 +52,10 @@ pub(crate) fn authenticate_account(state: &AppState, token: &str) -> Result<Call
         family_id: t.family_id,
     })
 }
+
+/// The prefix of a plugin bot's credential (`Authorization: Bot <token>`, or the gateway
+/// `identify` token `Bot <token>`).
+pub(crate) const BOT_PREFIX: &str = crate::bots::BOT_PREFIX;
 
 /// Checks a bearer token: signature, expiry, revocation, membership.
 pub(crate) fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {

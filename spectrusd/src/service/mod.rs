@@ -14,6 +14,7 @@ pub(crate) mod channels;
 pub(crate) mod dms;
 pub(crate) mod health;
 pub(crate) mod images;
+pub(crate) mod interactions;
 pub(crate) mod invites;
 pub(crate) mod members;
 pub(crate) mod mentions;

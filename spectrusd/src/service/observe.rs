@@ -5,7 +5,7 @@
 use crate::state::AppState;
 use crate::telemetry::{
     DELIVERIES, QUEUE_OVERFLOWS, SESSIONS, UPTIME, VOICE_PACKETS_DROPPED, VOICE_PACKETS_IN,
-    VOICE_PACKETS_OUT, VOICE_PEERS, VOICE_ROOMS,
+    VOICE_PACKETS_OUT, VOICE_PEERS, VOICE_ROOMS, WEBHOOK_BACKLOG, WEBHOOK_DROPPED,
 };
 
 /// The metrics as of now, in Prometheus text format.
@@ -28,5 +28,8 @@ pub(crate) async fn render(state: &AppState) -> String {
             .absolute(stats.packets_dropped);
     }
     t.gauge(UPTIME).set(state.started.elapsed().as_secs_f64());
+    let (backlog, dropped) = state.bots.deliveries.counts();
+    t.gauge(WEBHOOK_BACKLOG).set(backlog as f64);
+    t.counter(WEBHOOK_DROPPED, vec![]).absolute(dropped);
     t.render()
 }

@@ -34,6 +34,11 @@ fn below_only() -> ApiError {
 fn manage(state: &AppState, actor: Actor, id: Id) -> Result<(Standing, Role), ApiError> {
     actor.require(state, Permission::RolesManage)?;
     let st = actor.standing(state)?;
+    if let Some(plugin) = state.bots.role_manager(id) {
+        return Err(ApiError::Conflict(format!(
+            "this role belongs to plugin {plugin:?}: it changes with the plugin (spectrusctl plugins update) and goes with it"
+        )));
+    }
     Ok((st, manageable(state, st, id)?))
 }
 

@@ -99,6 +99,7 @@ pub(crate) async fn create(
         is_owner: false,
         disabled: false,
         created_at: now,
+        is_bot: false,
     };
     let entry = audit::Entry::new(state, actor, "user.create").target("user", row.id);
     let r = row.clone();

@@ -55,7 +55,8 @@ pub fn count(c: &Connection) -> Result<u64, StoreError> {
 
 const SELECT: &str =
     "SELECT m.user_id, u.username, u.display_name, m.nick, m.joined_at, m.timeout_until,
-        (SELECT group_concat(role_id) FROM member_roles r WHERE r.user_id = m.user_id), u.avatar
+        (SELECT group_concat(role_id) FROM member_roles r WHERE r.user_id = m.user_id), u.avatar,
+        u.is_bot
     FROM members m JOIN users u ON u.id = m.user_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MemberRow> {
@@ -68,7 +69,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MemberRow> {
             avatar_url: r
                 .get::<_, Option<String>>(7)?
                 .map(|h| format!("/api/v1/images/{h}.png")),
-            bot: false,
+            bot: r.get(8)?,
         },
         nick: r.get(3)?,
         joined_at: r.get(4)?,

@@ -231,7 +231,7 @@ pub fn remove_reaction(
 
 const SELECT: &str =
     "SELECT m.id, m.channel_id, m.author_id, u.username, u.display_name, m.content,
-    m.edited_at, m.reply_to, m.pinned_at, m.mention_everyone, m.embeds, m.suppress_embeds FROM messages m JOIN users u ON u.id = m.author_id";
+    m.edited_at, m.reply_to, m.pinned_at, m.mention_everyone, m.embeds, m.suppress_embeds, u.is_bot FROM messages m JOIN users u ON u.id = m.author_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     let id = Id(r.get::<_, i64>(0)? as u64);
@@ -243,7 +243,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
             username: r.get(3)?,
             display_name: r.get(4)?,
             avatar_url: None,
-            bot: false,
+            bot: r.get(12)?,
         },
         content: r.get(5)?,
         created_at: rfc3339(id.unix_millis() as i64),

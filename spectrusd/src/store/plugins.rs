@@ -1,6 +1,8 @@
-//! Installed plugins: the validated manifest (JSON) and where it came from.
+//! Installed plugins: the validated manifest (JSON) and where it came from; each plugin's
+//! bot (account, managed role, token hash).
 
 use rusqlite::{Connection, params};
+use spectrus_proto::Id;
 use spectrus_proto::admin::PluginManifest;
 
 use super::StoreError;
@@ -70,4 +72,68 @@ pub(crate) fn set_enabled(c: &Connection, id: &str, enabled: bool) -> Result<boo
         "UPDATE plugins SET enabled = ?2 WHERE id = ?1",
         params![id, enabled],
     )? > 0)
+}
+
+/// A plugin's bot: its account, its managed role and its token's SHA-256 (hex).
+#[derive(Debug, Clone)]
+pub(crate) struct BotRow {
+    pub plugin_id: String,
+    pub user_id: Id,
+    pub role_id: Id,
+    pub token_hash: String,
+}
+
+/// Records a plugin's bot.
+pub(crate) fn insert_bot(c: &Connection, b: &BotRow) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT OR REPLACE INTO plugin_bots (plugin_id, user_id, role_id, token_hash)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![
+            b.plugin_id,
+            b.user_id.0 as i64,
+            b.role_id.0 as i64,
+            b.token_hash
+        ],
+    )?;
+    Ok(())
+}
+
+/// Every plugin's bot, by plugin id.
+pub(crate) fn bots(c: &Connection) -> Result<Vec<BotRow>, StoreError> {
+    let mut stmt = c.prepare_cached(
+        "SELECT plugin_id, user_id, role_id, token_hash FROM plugin_bots ORDER BY plugin_id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(BotRow {
+                plugin_id: r.get(0)?,
+                user_id: Id(r.get::<_, i64>(1)? as u64),
+                role_id: Id(r.get::<_, i64>(2)? as u64),
+                token_hash: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// One plugin's bot.
+pub(crate) fn bot(c: &Connection, plugin: &str) -> Result<Option<BotRow>, StoreError> {
+    Ok(bots(c)?.into_iter().find(|b| b.plugin_id == plugin))
+}
+
+/// Replaces a bot's token hash; whether the plugin has a bot.
+pub(crate) fn set_token(c: &Connection, plugin: &str, hash: &str) -> Result<bool, StoreError> {
+    Ok(c.execute(
+        "UPDATE plugin_bots SET token_hash = ?2 WHERE plugin_id = ?1",
+        params![plugin, hash],
+    )? > 0)
+}
+
+/// Marks a role as managed by a plugin (people cannot edit, delete or assign it).
+pub(crate) fn set_role_managed(c: &Connection, role: Id, plugin: &str) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE roles SET managed_by = ?2 WHERE id = ?1",
+        params![role.0 as i64, plugin],
+    )?;
+    Ok(())
 }

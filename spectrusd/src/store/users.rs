@@ -17,6 +17,8 @@ pub(crate) struct UserRow {
     pub is_owner: bool,
     pub disabled: bool,
     pub created_at: i64,
+    /// A plugin's bot (no password login).
+    pub is_bot: bool,
 }
 
 impl UserRow {
@@ -27,7 +29,7 @@ impl UserRow {
             username: self.username.clone(),
             display_name: self.display_name.clone(),
             owner: self.is_owner,
-            bot: false,
+            bot: self.is_bot,
             created_at: rfc3339(self.created_at),
         }
     }
@@ -39,12 +41,13 @@ impl UserRow {
             username: self.username.clone(),
             display_name: self.display_name.clone(),
             avatar_url: None,
-            bot: false,
+            bot: self.is_bot,
         }
     }
 }
 
-const COLS: &str = "id, username, display_name, password_hash, is_owner, disabled, created_at";
+const COLS: &str =
+    "id, username, display_name, password_hash, is_owner, disabled, created_at, is_bot";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     Ok(UserRow {
@@ -55,13 +58,14 @@ fn row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
         is_owner: r.get(4)?,
         disabled: r.get(5)?,
         created_at: r.get(6)?,
+        is_bot: r.get(7)?,
     })
 }
 
 /// Inserts an account. Fails with a constraint error when the username is taken.
 pub(crate) fn insert(c: &Connection, u: &UserRow) -> Result<(), StoreError> {
     c.execute(
-        &format!("INSERT INTO users({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+        &format!("INSERT INTO users({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
         params![
             u.id.0 as i64,
             u.username,
@@ -69,7 +73,8 @@ pub(crate) fn insert(c: &Connection, u: &UserRow) -> Result<(), StoreError> {
             u.password_hash,
             u.is_owner,
             u.disabled,
-            u.created_at
+            u.created_at,
+            u.is_bot
         ],
     )?;
     Ok(())

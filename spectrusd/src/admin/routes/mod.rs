@@ -50,6 +50,7 @@ pub(crate) fn router(state: AdminState) -> Router {
         .route("/plugins/{id}", get(plugins::show).delete(plugins::remove))
         .route("/plugins/{id}/enable", post(plugins::enable))
         .route("/plugins/{id}/disable", post(plugins::disable))
+        .route("/plugins/{id}/token", post(plugins::rotate_token))
         .route("/audit-log", get(server::audit_log))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{user}", get(users::show).delete(users::delete))

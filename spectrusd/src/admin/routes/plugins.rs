@@ -1,9 +1,10 @@
-//! Plugins: preview a manifest, install, list, show, enable, disable, remove.
+//! Plugins: preview a manifest, install, list, show, enable, disable, remove, rotate the
+//! bot token.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use spectrus_proto::admin::{Plugin, PluginPreview, PluginSource};
+use spectrus_proto::admin::{BotToken, Plugin, PluginInstalled, PluginPreview, PluginSource};
 
 use super::no_content;
 use crate::admin::AdminState;
@@ -23,7 +24,7 @@ pub(super) async fn install(
     State(s): State<AdminState>,
     Operator(actor): Operator,
     Body(req): Body<PluginSource>,
-) -> ApiResult<Json<Plugin>> {
+) -> ApiResult<Json<PluginInstalled>> {
     Ok(Json(
         service::plugins::install(&s.app, actor, &req.source, req.sha256.as_deref()).await?,
     ))
@@ -66,5 +67,15 @@ pub(super) async fn disable(
 ) -> ApiResult<Json<Plugin>> {
     Ok(Json(
         service::plugins::set_enabled(&s.app, actor, &id, false).await?,
+    ))
+}
+
+pub(super) async fn rotate_token(
+    State(s): State<AdminState>,
+    Operator(actor): Operator,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BotToken>> {
+    Ok(Json(
+        service::plugins::rotate_token(&s.app, actor, &id).await?,
     ))
 }
