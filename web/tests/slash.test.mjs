@@ -1,52 +1,76 @@
 // @ts-check
 /**
- * @file Plugin slash commands in the composer, in a real browser (issue 16): typing `/` lists
- * the installed commands with description and plugin, filtered as you type; arrows and Tab
- * complete; the chosen command's option hints show; Esc closes; Enter runs a complete command
- * (`name:value` pairs, quotes allowed) and errors come back as words near the composer
- * (missing option, unknown command, plugin unavailable); a deferred command shows
- * "<plugin> is thinking…".
- *
- * The daemon side of plugins (`GET /commands`, `POST /channels/{id}/interactions`) is built
- * on branch `bots` in parallel: until it is merged these two routes are answered in the page
- * (Playwright `page.route`) with the wire contract's shapes (spectrus-proto interactions.rs),
- * the command list made from examples/plugin-echo's real manifest; everything else is the
- * real daemon.
+ * @file Plugin slash commands in a real browser, end to end (issue 16): the example plugin
+ * (examples/plugin-echo, the real binary) is installed through the admin socket from a local
+ * fake of GitHub's raw-content host and answers as the daemon's signed webhooks reach it.
+ * Typing `/` lists the installed commands with description and plugin, filtered as you type;
+ * arrows and Tab complete; the chosen command's option hints show; Esc closes; Enter runs a
+ * complete command (`name:value` pairs, quotes allowed) and the answer appears from the
+ * plugin's bot with a BOT badge (also in the member list); a deferred command shows
+ * "Echo is thinking…" until the bot's follow-up arrives; errors come back as words near the
+ * composer (missing option, unknown command, plugin unavailable).
  */
-import { test, before } from "node:test";
+import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { once } from "node:events";
 import { join } from "node:path";
 import { suite } from "./lib/suite.mjs";
-import { newPage, screenshot } from "./lib/browser.mjs";
-import { ROOT } from "./lib/daemon.mjs";
+import { newPage, screenshot, eventually } from "./lib/browser.mjs";
+import { ROOT, freePort } from "./lib/daemon.mjs";
+import { admin } from "./lib/admin.mjs";
 import { Api } from "./lib/api.mjs";
-import { composer, logIn, openChannel } from "./lib/ui.mjs";
+import { composer, logIn, message, openChannel, send } from "./lib/ui.mjs";
 
-const s = suite();
+const PLUGIN_BIN = process.env.PLUGIN_ECHO_BIN || join(ROOT, "target/debug/plugin-echo");
+const pluginPort = await freePort();
 const manifest = JSON.parse(readFileSync(join(ROOT, "examples/plugin-echo/spectrus-plugin.json"), "utf8"));
-const COMMANDS = {
-  commands: manifest.commands.map((/** @type {any} */ c) => ({
-    plugin_id: manifest.id, plugin_name: manifest.name, bot_id: "1", ...c, options: c.options || [],
-  })),
-};
+manifest.webhook_url = `http://127.0.0.1:${pluginPort}/webhook`;
 
-/** @type {{ page: import("playwright-core").Page, general: string, invoked: any[], answer: {status: number, body: any} }} */
-const w = /** @type {any} */ ({ invoked: [] });
+// A fake of GitHub's raw-content host serving the manifest as acme/echo at HEAD.
+const rawHost = createServer((req, res) => {
+  if (req.url === "/acme/echo/HEAD/spectrus-plugin.json") {
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.end(JSON.stringify(manifest));
+  } else {
+    res.writeHead(404);
+    res.end("404: Not Found");
+  }
+});
+rawHost.listen(0, "127.0.0.1");
+await once(rawHost, "listening");
+const rawAddr = /** @type {import("node:net").AddressInfo} */ (rawHost.address());
+
+const s = suite({ env: { SPECTRUS_GITHUB_RAW_URL: `http://127.0.0.1:${rawAddr.port}` } });
+
+/** @type {{ page: import("playwright-core").Page, owner: Api, plugin: import("node:child_process").ChildProcess, pluginUrl: string }} */
+const w = /** @type {any} */ ({});
 
 before(async () => {
   await s.ready;
-  const owner = await new Api(s.daemon.url).claim();
-  w.general = await owner.channelId("general");
+  w.owner = await new Api(s.daemon.url).claim();
+  const installed = await admin(s.daemon, "POST", "/plugins", { source: "acme/echo" });
+  assert.equal(installed.plugin.id, "echo");
+  assert.ok(installed.bot_token, "a new install shows the bot token");
+  w.plugin = spawn(PLUGIN_BIN, [
+    "--listen", `127.0.0.1:${pluginPort}`, "--public-key", installed.public_key,
+    "--bot-token", installed.bot_token, "--api", s.daemon.url, "--slow-ms", "2500",
+  ], { stdio: ["ignore", "pipe", "inherit"] });
+  const [line] = await once(createInterface({ input: /** @type {any} */ (w.plugin.stdout) }), "line");
+  assert.match(line, /^listening on /);
+  w.pluginUrl = `http://127.0.0.1:${pluginPort}`;
   const { page } = await newPage(s.browser, s.problems, { who: "owner", baseURL: s.daemon.url });
   w.page = page;
-  await page.route("**/api/v1/commands", (route) => route.fulfill({ json: COMMANDS }));
-  await page.route("**/api/v1/channels/*/interactions", (route) => {
-    w.invoked.push(route.request().postDataJSON());
-    return route.fulfill({ status: w.answer.status, json: w.answer.body });
-  });
   await logIn(page, "owner");
   await openChannel(page, "general");
+});
+
+after(() => {
+  w.plugin?.kill();
+  rawHost.close();
 });
 
 const list = () => w.page.getByRole("listbox", { name: "Suggestions" });
@@ -93,8 +117,14 @@ test("arrows and Tab complete the command, then its option hints show", async ()
   await box().fill("");
 });
 
+/** What plugin-echo received and verified (its test aid, `GET /received`). @returns {Promise<any[]>} */
+async function received() {
+  return (await fetch(`${w.pluginUrl}/received`)).json();
+}
+/** @param {any[]} list */
+const commandsIn = (list) => list.filter((d) => d.body.type === 2).map((d) => ({ command: d.body.command, options: d.body.options }));
+
 test("Enter without a required option says which one is missing, and sends nothing", async () => {
-  w.invoked.length = 0;
   await box().fill("/echo");
   await box().press("Escape");
   await box().press("End");
@@ -103,46 +133,68 @@ test("Enter without a required option says which one is missing, and sends nothi
   await box().press("Enter");
   await error().filter({ hasText: "Missing option text: (required by /echo)." }).waitFor();
   await screenshot(w.page, "slash-missing-option");
-  assert.equal(w.invoked.length, 0);
   assert.equal(await box().inputValue(), "/echo ", "the text stays");
-  await box().fill("");
-});
-
-test("a complete command is sent with its options parsed, quotes allowed; an unreachable plugin is said in words", async () => {
-  w.invoked.length = 0;
-  // The browser logs the refused request itself; that is the point of this test.
-  const refused = /status of 502/;
-  s.problems.allow(refused);
-  w.answer = { status: 502, body: { error: { code: "plugin_unavailable", message: "The plugin did not answer." } } };
-  await box().fill('/echo text:"hello there"');
-  await box().press("Enter");
-  await error().filter({ hasText: "Echo is not answering right now (plugin unavailable)" }).waitFor();
-  assert.deepEqual(w.invoked, [{ command: "echo", options: { text: "hello there" } }]);
-  assert.equal(await box().inputValue(), '/echo text:"hello there"', "the command stays to retry");
-  await screenshot(w.page, "slash-plugin-unavailable");
-  s.problems.disallow(refused);
+  assert.deepEqual(commandsIn(await received()), []);
   await box().fill("");
 });
 
 test("an unknown command is refused with words", async () => {
-  w.invoked.length = 0;
   await box().fill("/nope now");
   await box().press("Enter");
   await error().filter({ hasText: "Unknown command /nope." }).waitFor();
-  assert.equal(w.invoked.length, 0);
+  assert.deepEqual(commandsIn(await received()), []);
   await box().fill("");
 });
 
-test("a deferred command shows '<plugin> is thinking…' and clears the composer", async () => {
-  w.invoked.length = 0;
-  w.answer = { status: 200, body: { id: "999999999999999999", status: "deferred" } };
+test("a complete command runs, quotes allowed, and the answer comes from the plugin's bot with a BOT badge", async () => {
+  await box().fill('/echo text:"hello there"');
+  await box().press("Enter");
+  const answer = message(w.page, "general", "hello there");
+  await answer.waitFor();
+  assert.match(await answer.innerText(), /Echo\s*BOT/);
+  assert.equal(await box().inputValue(), "", "the composer empties");
+  assert.deepEqual(commandsIn(await received()), [{ command: "echo", options: { text: "hello there" } }]);
+  // The bot is a member, marked as a bot in the member list too.
+  const members = w.page.getByRole("complementary", { name: "Members" });
+  await members.getByRole("button", { name: /Echo/ }).getByText("BOT").waitFor();
+  await screenshot(w.page, "slash-echo-answer");
+});
+
+test("the plugin receives the events it subscribed to, signed (it refuses anything else)", async () => {
+  await send(w.page, "general", "a message for the bot to see");
+  await message(w.page, "general", "a message for the bot to see").waitFor();
+  await eventually(async () => (await received()).some((d) => d.event === "MESSAGE_CREATE"
+    && d.body.data && d.body.data.content === "a message for the bot to see"), "the MESSAGE_CREATE delivery");
+});
+
+test("a deferred command shows 'Echo is thinking…' until the bot's follow-up arrives", async () => {
   await box().fill("/slow");
   await box().press("Escape");
   await box().press("End");
-  await box().pressSequentially(" text:later");
+  await box().pressSequentially(" text:pondered");
   await box().press("Enter");
-  await w.page.getByText("Echo is thinking…").waitFor();
-  assert.deepEqual(w.invoked, [{ command: "slow", options: { text: "later" } }]);
+  const thinking = w.page.getByRole("status").filter({ hasText: "Echo is thinking…" });
+  await thinking.waitFor();
   assert.equal(await box().inputValue(), "");
   await screenshot(w.page, "slash-thinking");
+  const answer = message(w.page, "general", "pondered");
+  await answer.waitFor({ timeout: 15_000 });
+  await thinking.waitFor({ state: "detached" });
+  assert.match(await answer.innerText(), /Echo\s*BOT/);
+  await screenshot(w.page, "slash-followup");
+});
+
+test("a plugin that does not answer is said in words, and the command stays to retry", async () => {
+  w.plugin.kill();
+  await once(w.plugin, "exit");
+  // The browser logs the refused request itself; that is the point of this test.
+  const refused = /status of 502/;
+  s.problems.allow(refused);
+  await box().fill("/echo text:anyone");
+  await box().press("Enter");
+  await error().filter({ hasText: "Echo is not answering right now (plugin unavailable)" }).waitFor({ timeout: 15_000 });
+  assert.equal(await box().inputValue(), "/echo text:anyone");
+  await screenshot(w.page, "slash-plugin-unavailable");
+  s.problems.disallow(refused);
+  await box().fill("");
 });
