@@ -12,7 +12,7 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -26,6 +26,8 @@ import { Api } from "./lib/api.mjs";
 import { composer, logIn, message, openChannel, send } from "./lib/ui.mjs";
 
 const PLUGIN_BIN = process.env.PLUGIN_ECHO_BIN || join(ROOT, "target/debug/plugin-echo");
+// `cargo test --workspace` builds it; by hand: `cargo build -p plugin-echo`.
+assert.ok(existsSync(PLUGIN_BIN), `${PLUGIN_BIN} is missing: run cargo build -p plugin-echo`);
 const pluginPort = await freePort();
 const manifest = JSON.parse(readFileSync(join(ROOT, "examples/plugin-echo/spectrus-plugin.json"), "utf8"));
 manifest.webhook_url = `http://127.0.0.1:${pluginPort}/webhook`;
