@@ -207,8 +207,9 @@ export function Composer({ channel, can }) {
   /** @param {KeyboardEvent} e */
   const onKey = (e) => {
     if (sugg.length) {
-      if (e.key === "ArrowDown") { e.preventDefault(); setSel((sel + 1) % sugg.length); return; }
-      if (e.key === "ArrowUp") { e.preventDefault(); setSel((sel - 1 + sugg.length) % sugg.length); return; }
+      // Functional updates: two keys within one frame both count.
+      if (e.key === "ArrowDown") { e.preventDefault(); setSel((i) => (i + 1) % sugg.length); return; }
+      if (e.key === "ArrowUp") { e.preventDefault(); setSel((i) => (i - 1 + sugg.length) % sugg.length); return; }
       if (e.key === "Enter" || e.key === "Tab") { e.preventDefault(); accept(sugg[sel]); return; }
       if (e.key === "Escape") { e.preventDefault(); setSugg([]); return; }
     }
