@@ -103,11 +103,13 @@ test("typing / lists the plugin's commands with description and plugin, filtered
 test("arrows and Tab complete the command, then its option hints show", async () => {
   await box().pressSequentially("/");
   await list().getByRole("option").first().waitFor();
-  const selected = () => list().getByRole("option", { selected: true }).locator("span").first().innerText();
+  /** @param {RegExp} name */
+  const selected = (name) => list().getByRole("option", { selected: true, name }).waitFor();
+  await selected(/^\/echo/);
   await box().press("ArrowDown");
-  assert.equal(await selected(), "/slow");
+  await selected(/^\/slow/);
   await box().press("ArrowUp");
-  assert.equal(await list().getByRole("option", { selected: true }).locator("span").first().innerText(), "/echo");
+  await selected(/^\/echo/);
   await box().press("Tab");
   assert.equal(await box().inputValue(), "/echo ");
   const hints = w.page.getByRole("status", { name: "Options of /echo" });
