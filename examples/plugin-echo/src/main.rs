@@ -17,8 +17,8 @@ struct Args {
     /// The server's Ed25519 public key (64 hex digits), shown at install.
     #[arg(long, env = "PLUGIN_ECHO_PUBLIC_KEY")]
     public_key: String,
-    /// The bot token shown at install (sent with follow-ups).
-    #[arg(long, env = "PLUGIN_ECHO_BOT_TOKEN")]
+    /// The bot token shown at install (sent with follow-ups). It may start with `-`.
+    #[arg(long, env = "PLUGIN_ECHO_BOT_TOKEN", allow_hyphen_values = true)]
     bot_token: Option<String>,
     /// The server's base URL, e.g. https://chat.example.com (needed for /slow's follow-up).
     #[arg(long, env = "PLUGIN_ECHO_API")]

@@ -32,7 +32,7 @@ fn start(api: Option<&str>) -> Plugin {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_plugin-echo"));
     cmd.args(["--listen", "127.0.0.1:0", "--public-key"])
         .arg(encode_hex(key.public_key().as_ref()))
-        .args(["--bot-token", "bot-secret", "--slow-ms", "200"])
+        .args(["--bot-token", "-s3cret", "--slow-ms", "200"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     if let Some(api) = api {
@@ -200,7 +200,7 @@ async fn slow_defers_then_follows_up_through_the_token() {
         vec![(
             "1234".to_owned(),
             "tok-abc".to_owned(),
-            Some("Bot bot-secret".to_owned()),
+            Some("Bot -s3cret".to_owned()),
             json!({"content": "pondered"})
         )]
     );

@@ -72,9 +72,11 @@ async fn the_sdk_lists_and_runs_the_plugins_commands_answered_by_its_bot() {
     let bot_id = installed.plugin.bot_id.expect("the plugin has a bot");
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_plugin-echo"))
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(["--public-key", &installed.public_key])
-        .args(["--bot-token", &token, "--api", &d.url, "--slow-ms", "300"])
+        .arg(format!("--listen=127.0.0.1:{port}"))
+        .arg(format!("--public-key={}", installed.public_key))
+        .arg(format!("--bot-token={token}"))
+        .arg(format!("--api={}", d.url))
+        .arg("--slow-ms=300")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

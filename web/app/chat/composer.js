@@ -137,11 +137,13 @@ export function Composer({ channel, can }) {
   const send = () => {
     // The element, not the state: renders are coalesced to one a frame, so an Enter right
     // after typing can run before the render that carries the typed text.
-    const content = (ref.current ? ref.current.value : text).trim();
+    let content = (ref.current ? ref.current.value : text).trim();
     const files = filesFor(cid);
     if (files.length) { sendFiles(content, files.map((f) => f.file)); return; }
     if (!content) return;
     if (isSlashCommand(content)) { runCommand(content); return; }
+    // `//text` sends `/text` (a message that starts with a slash, as in the terminal client).
+    if (content.startsWith("//")) content = content.slice(1);
     if ([...content].length > limit) {
       setError(`Your message is too long: ${[...content].length} of at most ${limit} characters.`);
       return;
