@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use spectrus_proto::interactions::{CommandList, InteractionResult, InvokeCommand};
 use spectrus_proto::model::{
     AuditEntry, Ban, Channel, Invite, InvitePreview, Member, Message, Role, ServerInfo, Session,
     User,
@@ -51,6 +52,8 @@ struct Tokens {
     access: Option<String>,
     refresh: Option<String>,
     user: Option<User>,
+    /// A plugin's bot token: sent as `Authorization: Bot …` instead of the access token.
+    bot: Option<String>,
 }
 
 /// A client for one server; cheap to clone (clones share the login).
@@ -158,6 +161,20 @@ impl Client {
         u.to_string()
     }
 
+    /// Acts as a plugin's bot: every authenticated request carries `Authorization: Bot
+    /// <token>` (the token `spectrusctl plugins install` showed) instead of a login.
+    pub fn set_bot_token(&self, token: &str) {
+        self.tokens.write().unwrap_or_else(|p| p.into_inner()).bot = Some(token.to_owned());
+    }
+
+    fn bot_token(&self) -> Option<String> {
+        self.tokens
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .bot
+            .clone()
+    }
+
     /// The current access token.
     pub fn access_token(&self) -> Option<String> {
         self.tokens
@@ -241,8 +258,12 @@ impl Client {
             .map_err(|e| ClientError::Url(e.to_string()))?;
         let mut req = self.http.request(method, url);
         if auth {
-            let token = self.access_token().ok_or(ClientError::NotLoggedIn)?;
-            req = req.bearer_auth(token);
+            if let Some(bot) = self.bot_token() {
+                req = req.header(reqwest::header::AUTHORIZATION, format!("Bot {bot}"));
+            } else {
+                let token = self.access_token().ok_or(ClientError::NotLoggedIn)?;
+                req = req.bearer_auth(token);
+            }
         }
         if let Some(r) = reason {
             req = req.header("X-Audit-Log-Reason", esc(r));
@@ -728,6 +749,28 @@ impl Client {
             "/api/v1/search/messages?{}",
             search_query_string(q)
         ))
+        .await
+    }
+
+    // --- plugins: slash commands ---
+
+    /// The slash commands of the enabled plugins (for autocompletion).
+    pub async fn commands(&self) -> Result<CommandList, ClientError> {
+        self.get("/api/v1/commands").await
+    }
+
+    /// Runs a plugin's slash command in a channel: the plugin's answer (posted by its bot,
+    /// also sent as `MESSAGE_CREATE`), or that it deferred.
+    pub async fn invoke_command(
+        &self,
+        channel: Id,
+        req: &InvokeCommand,
+    ) -> Result<InteractionResult, ClientError> {
+        self.with_body(
+            Method::POST,
+            &format!("/api/v1/channels/{channel}/interactions"),
+            req,
+        )
         .await
     }
 

@@ -135,6 +135,28 @@ pub enum Action {
         /// Why.
         error: String,
     },
+    /// The plugins' slash commands arrived.
+    CommandsLoaded {
+        /// Which server.
+        server: ServerKey,
+        /// The commands.
+        commands: Vec<spectrus_proto::interactions::AvailableCommand>,
+    },
+    /// A plugin command ran (answered or deferred), or was refused.
+    CommandRan {
+        /// Which server.
+        server: ServerKey,
+        /// Where.
+        channel: Id,
+        /// The command's name.
+        command: String,
+        /// The plugin's name.
+        plugin: String,
+        /// The plugin's bot.
+        bot: Id,
+        /// The answer, or the refusal's error code (if any) and message.
+        result: Result<spectrus_proto::interactions::InteractionResult, (Option<String>, String)>,
+    },
     /// The voice engine reported something.
     Voice(VoiceEvent),
 }

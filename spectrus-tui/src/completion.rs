@@ -1,6 +1,9 @@
-//! Tab-completion in the composer: `@names` of members and `/command` names.
+//! Tab-completion in the composer: `@names` of members, `/command` names (the built-in ones
+//! first, then the plugins' with their options: [`crate::plugins`]).
 
 use spectrus_proto::Id;
+
+use spectrus_proto::interactions::AvailableCommand;
 
 use crate::commands::COMMANDS;
 
@@ -24,6 +27,8 @@ pub struct Candidate {
     pub insert: String,
     /// The user, for `@` completions.
     pub user: Option<Id>,
+    /// What it is, shown in the status line while it is inserted (plugin commands).
+    pub hint: Option<String>,
 }
 
 /// A completion in progress: repeated Tab cycles through `candidates`.
@@ -46,7 +51,11 @@ pub fn current_word(before_cursor: &str) -> (usize, &str) {
 }
 
 /// Candidates for the word before the cursor, or none when it is not completable.
-pub fn candidates(before_cursor: &str, people: &[Mentionable]) -> Option<(usize, Vec<Candidate>)> {
+pub fn candidates(
+    before_cursor: &str,
+    people: &[Mentionable],
+    plugins: &[AvailableCommand],
+) -> Option<(usize, Vec<Candidate>)> {
     let (start, word) = current_word(before_cursor);
     if let Some(prefix) = word.strip_prefix('@') {
         let prefix = prefix.to_lowercase();
@@ -64,6 +73,7 @@ pub fn candidates(before_cursor: &str, people: &[Mentionable]) -> Option<(usize,
             .map(|p| Candidate {
                 insert: format!("@{} ", p.username),
                 user: Some(p.id),
+                hint: None,
             })
             .collect();
         return (!c.is_empty()).then_some((start, c));
@@ -71,17 +81,20 @@ pub fn candidates(before_cursor: &str, people: &[Mentionable]) -> Option<(usize,
     if start == 0
         && let Some(prefix) = word.strip_prefix('/')
     {
-        let c: Vec<Candidate> = COMMANDS
+        let mut c: Vec<Candidate> = COMMANDS
             .iter()
             .filter(|(name, _, _)| name.starts_with(&prefix.to_lowercase()))
             .map(|(name, _, _)| Candidate {
                 insert: format!("/{name} "),
                 user: None,
+                hint: None,
             })
             .collect();
+        c.extend(crate::plugins::candidates(before_cursor, plugins));
         return (!c.is_empty()).then_some((start, c));
     }
-    None
+    let c = crate::plugins::candidates(before_cursor, plugins);
+    (!c.is_empty()).then_some((start, c))
 }
 
 #[cfg(test)]
@@ -113,26 +126,27 @@ mod tests {
 
     #[test]
     fn completes_names_online_first() {
-        let (start, c) = candidates("hi @al", &people()).expect("matches");
+        let (start, c) = candidates("hi @al", &people(), &[]).expect("matches");
         assert_eq!(start, 3);
         assert_eq!(c[0].insert, "@alfred ");
         assert_eq!(c[1].insert, "@alice ");
-        let (_, c) = candidates("@capt", &people()).expect("alias matches");
+        let (_, c) = candidates("@capt", &people(), &[]).expect("alias matches");
         assert_eq!(
             c,
             vec![Candidate {
                 insert: "@bob ".into(),
-                user: Some(Id(3))
+                user: Some(Id(3)),
+                hint: None,
             }]
         );
-        assert!(candidates("hello", &people()).is_none());
+        assert!(candidates("hello", &people(), &[]).is_none());
     }
 
     #[test]
     fn completes_commands_only_at_the_start() {
-        let (_, c) = candidates("/re", &[]).expect("commands");
+        let (_, c) = candidates("/re", &[], &[]).expect("commands");
         let names: Vec<&str> = c.iter().map(|c| c.insert.as_str()).collect();
         assert_eq!(names, vec!["/reply ", "/react "]);
-        assert!(candidates("say /re", &[]).is_none());
+        assert!(candidates("say /re", &[], &[]).is_none());
     }
 }

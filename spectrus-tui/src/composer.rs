@@ -3,6 +3,7 @@
 //! Drawing is in [`crate::ui::composer`]; which key does what is in [`crate::keymap`].
 
 use spectrus_proto::Id;
+use spectrus_proto::interactions::AvailableCommand;
 
 use crate::commands::{self, CommandError, SlashCommand};
 use crate::completion::{self, Completion, Mentionable};
@@ -95,7 +96,7 @@ impl Composer {
 
     /// Completes the word before the cursor, or moves to the next candidate on a repeated
     /// Tab. Returns false when there is nothing to complete.
-    pub fn complete(&mut self, people: &[Mentionable]) -> bool {
+    pub fn complete(&mut self, people: &[Mentionable], plugins: &[AvailableCommand]) -> bool {
         if self
             .completion
             .as_ref()
@@ -111,7 +112,7 @@ impl Composer {
             return true;
         }
         let before = &self.buffer.text()[..self.buffer.cursor()];
-        let Some((start, candidates)) = completion::candidates(before, people) else {
+        let Some((start, candidates)) = completion::candidates(before, people, plugins) else {
             return false;
         };
         let first = candidates[0].clone();
@@ -287,7 +288,7 @@ mod tests {
             online: true,
         }];
         let mut c = typed("hey @al");
-        assert!(c.complete(&people));
+        assert!(c.complete(&people, &[]));
         assert_eq!(c.buffer.text(), "hey @alice ");
         c.paste("and @alice, @alice.x @alicex");
         assert_eq!(

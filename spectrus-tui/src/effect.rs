@@ -99,6 +99,26 @@ pub enum Effect {
         /// The query as typed.
         query: String,
     },
+    /// `GET /commands`: the plugins' slash commands, for completion.
+    FetchCommands {
+        /// Which server.
+        server: ServerKey,
+    },
+    /// `POST /channels/{channel}/interactions`: run a plugin's slash command.
+    InvokeCommand {
+        /// Which server.
+        server: ServerKey,
+        /// Channel.
+        channel: Id,
+        /// The command's name.
+        command: String,
+        /// Its options, typed.
+        options: std::collections::BTreeMap<String, serde_json::Value>,
+        /// The plugin's name (for "… is thinking").
+        plugin: String,
+        /// The plugin's bot (the author of the answer).
+        bot: Id,
+    },
     /// `GET /channels/{channel}/pins`.
     FetchPins {
         /// Which server.

@@ -115,6 +115,7 @@ pub fn candidates(before_cursor: &str, emojis: &[Emoji]) -> Option<(usize, Vec<C
         .map(|e| Candidate {
             insert: format!(":{}: ", e.name),
             user: None,
+            hint: None,
         })
         .collect();
     (!c.is_empty()).then_some((start, c))

@@ -25,6 +25,7 @@ pub mod fuzzy;
 pub mod keymap;
 pub mod man;
 pub mod net;
+pub mod plugins;
 pub mod reducer;
 pub mod runner;
 pub mod saved;

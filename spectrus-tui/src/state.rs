@@ -198,6 +198,10 @@ pub struct ServerState {
     pub show_link_previews: bool,
     /// The server's custom emoji (`ready`, `EMOJIS_UPDATE`).
     pub emojis: Vec<spectrus_proto::model::Emoji>,
+    /// The plugins' slash commands (`GET /commands` after each `ready`).
+    pub plugin_commands: Vec<spectrus_proto::interactions::AvailableCommand>,
+    /// Deferred plugin commands waiting for their bot's answer.
+    pub thinking: Vec<crate::plugins::Thinking>,
 }
 
 /// How a channel is named in titles: "#general", or a direct message's "@alice".
@@ -269,6 +273,8 @@ impl ServerState {
             dm_last: HashMap::new(),
             show_link_previews: true,
             emojis: Vec::new(),
+            plugin_commands: Vec::new(),
+            thinking: Vec::new(),
         }
     }
 

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use spectrus_client::HistoryQuery;
+use spectrus_proto::interactions::InvokeCommand;
 use spectrus_proto::rest::{CreateInvite, CreateMessage, PatchMember};
 
 use super::Ctx;
@@ -123,6 +124,42 @@ pub async fn run(ctx: Arc<Ctx>, link: Link, effect: Effect) {
                 error: human(&e),
             },
         }),
+        Effect::FetchCommands { .. } => match c.commands().await {
+            Ok(list) => Some(Action::CommandsLoaded {
+                server,
+                commands: list.commands,
+            }),
+            Err(e) => {
+                // A server without plugins (or older than them): no plugin commands.
+                tracing::info!("loading slash commands: {e}");
+                None
+            }
+        },
+        Effect::InvokeCommand {
+            channel,
+            command,
+            options,
+            plugin,
+            bot,
+            ..
+        } => {
+            let req = InvokeCommand {
+                command: command.clone(),
+                options,
+            };
+            let result = c
+                .invoke_command(channel, &req)
+                .await
+                .map_err(|e| (e.code().map(str::to_owned), human(&e)));
+            Some(Action::CommandRan {
+                server,
+                channel,
+                command,
+                plugin,
+                bot,
+                result,
+            })
+        }
         Effect::OpenDm { user, .. } => Some(match c.open_dm(&[user]).await {
             Ok(channel) => Action::DmOpened { server, channel },
             Err(e) => failed("direct message", &e),

@@ -335,6 +335,8 @@ impl EffectRunner for ClientRunner {
             | Effect::FetchHistory { server, .. }
             | Effect::Search { server, .. }
             | Effect::FetchPins { server, .. }
+            | Effect::FetchCommands { server }
+            | Effect::InvokeCommand { server, .. }
             | Effect::OpenDm { server, .. }
             | Effect::Ack { server, .. }
             | Effect::SendTyping { server, .. }

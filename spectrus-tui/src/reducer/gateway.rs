@@ -105,6 +105,7 @@ fn ready(state: &mut AppState, server: ServerKey, ready: Ready, fx: &mut Vec<Eff
     };
     s.me = Some(ready.user);
     s.info = Some(ready.server);
+    fx.push(Effect::FetchCommands { server });
     s.channels = ready.channels;
     s.dm_last.clear();
     for p in &ready.private_channels {
@@ -172,6 +173,9 @@ fn message_create(state: &mut AppState, server: ServerKey, m: Message) {
     if let Some(n) = &m.nonce {
         s.pending.retain(|p| &p.nonce != n);
     }
+    // A bot's message answers its deferred commands in that channel.
+    s.thinking
+        .retain(|t| !(t.bot == m.author.id && t.channel == m.channel_id && m.id > t.id));
     if let Some(list) = s.typing.get_mut(&m.channel_id) {
         list.retain(|t| t.user != m.author.id);
     }

@@ -104,7 +104,22 @@ fn global(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
     match cmd {
         Command::Quit => quit(state, fx),
         Command::NextPane => {
-            if state.focus == Focus::Composer && state.composer.complete(&state.mentionables()) {
+            let plugins = state
+                .active_server()
+                .map(|s| s.plugin_commands.clone())
+                .unwrap_or_default();
+            if state.focus == Focus::Composer
+                && state.composer.complete(&state.mentionables(), &plugins)
+            {
+                // A plugin command or option says what it is.
+                let hint = state
+                    .composer
+                    .completion
+                    .as_ref()
+                    .and_then(|c| c.candidates[c.index].hint.clone());
+                if let Some(h) = hint {
+                    state.notify(h, false);
+                }
                 return;
             }
             let emojis = state
@@ -446,6 +461,9 @@ fn send(state: &mut AppState, fx: &mut Vec<Effect>) {
     };
     let (server, channel) = (s.key, s.active_channel);
     let emojis = s.emojis.clone();
+    if run_plugin_command(state, fx) {
+        return;
+    }
     match state.composer.submit() {
         Submission::Nothing => {}
         Submission::Message { content, reply_to } => {
@@ -470,6 +488,47 @@ fn send(state: &mut AppState, fx: &mut Vec<Effect>) {
         Submission::Command(Err(e)) => state.notify(e.to_string(), true),
         Submission::Command(Ok(cmd)) => run_command(state, cmd, fx),
     }
+}
+
+/// A plugin's slash command in the composer (built-in commands keep their names): runs it and
+/// empties the composer, or says what is wrong and keeps the text. False when it is not one.
+fn run_plugin_command(state: &mut AppState, fx: &mut Vec<Effect>) -> bool {
+    if matches!(state.composer.mode, crate::composer::ComposeMode::Edit(_)) {
+        return false;
+    }
+    let Some(s) = state.active_server() else {
+        return false;
+    };
+    let text = state.composer.buffer.text().trim().to_owned();
+    let Some((name, rest)) = crate::plugins::split(&text) else {
+        return false;
+    };
+    let Some(cmd) = crate::plugins::find(&s.plugin_commands, name).cloned() else {
+        return false;
+    };
+    let (server, channel) = (s.key, s.active_channel);
+    let Some(channel) = channel else {
+        state.notify("open a channel first", true);
+        return true;
+    };
+    match crate::plugins::options(&cmd, rest) {
+        Err(e) => state.notify(e, true),
+        Ok(options) => {
+            state.composer.buffer.take();
+            state.composer.completion = None;
+            state.composer.mentions.clear();
+            state.typing_sent_ms = None;
+            fx.push(Effect::InvokeCommand {
+                server,
+                channel,
+                command: cmd.name,
+                options,
+                plugin: cmd.plugin_name,
+                bot: cmd.bot_id,
+            });
+        }
+    }
+    true
 }
 
 fn send_message(

@@ -136,15 +136,62 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::RequestFailed { what, error, .. } => {
             state.notify(format!("{what} failed: {error}"), true);
         }
+        Action::CommandsLoaded { server, commands } => {
+            if let Some(s) = state.server_mut(server) {
+                s.plugin_commands = commands;
+            }
+        }
+        Action::CommandRan {
+            server,
+            channel,
+            command,
+            plugin,
+            bot,
+            result,
+        } => command_ran(state, server, channel, command, plugin, bot, result),
         Action::Voice(ev) => voice_event(state, ev),
     }
     nav::schedule_ack(state);
     fx
 }
 
+/// A plugin command's answer: a deferral waits for its bot ("… is thinking"); an answer
+/// arrives as the bot's `MESSAGE_CREATE`; a refusal is said in the status line.
+fn command_ran(
+    state: &mut AppState,
+    server: crate::state::ServerKey,
+    channel: spectrus_proto::Id,
+    command: String,
+    plugin: String,
+    bot: spectrus_proto::Id,
+    result: Result<spectrus_proto::interactions::InteractionResult, (Option<String>, String)>,
+) {
+    use spectrus_proto::interactions::InteractionStatus;
+    match result {
+        Ok(r) if r.status == InteractionStatus::Deferred => {
+            let until_ms = state.now_ms + crate::plugins::THINKING_MS;
+            if let Some(s) = state.server_mut(server) {
+                s.thinking.push(crate::plugins::Thinking {
+                    id: r.id,
+                    channel,
+                    plugin,
+                    bot,
+                    until_ms,
+                });
+            }
+        }
+        Ok(_) => {}
+        Err((code, message)) => state.notify(
+            crate::plugins::refusal(&plugin, &command, code.as_deref(), &message),
+            true,
+        ),
+    }
+}
+
 fn tick(state: &mut AppState, now_ms: u64, fx: &mut Vec<crate::effect::Effect>) {
     state.now_ms = now_ms;
     for s in &mut state.servers {
+        s.thinking.retain(|t| t.until_ms > now_ms);
         for list in s.typing.values_mut() {
             list.retain(|t| t.until_ms > now_ms);
         }

@@ -59,7 +59,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 100 => String::new(),
                 v => format!(" {v}%"),
             };
-            let name_width = width.saturating_sub(2 + volume.len());
+            let bot = s.members.get(&user).is_some_and(|m| m.user.bot);
+            let tag = if bot { " [BOT]" } else { "" };
+            let name_width = width.saturating_sub(2 + volume.len() + tag.len());
             lines.push(Line::from(vec![
                 Span::styled(
                     DOT,
@@ -67,6 +69,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 ),
                 Span::raw(" "),
                 Span::styled(truncate(&name, name_width), style),
+                Span::styled(tag, Style::default().fg(theme.accent)),
                 Span::styled(volume, Style::default().fg(theme.dim)),
             ]));
             index += 1;

@@ -230,6 +230,9 @@ fn message_block(
         Span::styled(format!("{hm} "), time_style),
         Span::styled(format!("{} ", author_name(s, m)), name_style),
     ];
+    if m.author.bot {
+        spans.push(Span::styled(BOT_TAG, Style::default().fg(theme.accent)));
+    }
     if s.is_blocked(m.author.id) {
         // Someone we blocked: collapsed (the browser client can show it).
         spans.push(Span::styled(BLOCKED_MESSAGE, dim));
@@ -311,6 +314,9 @@ fn rule(label: &str, width: usize, style: Style) -> Line<'static> {
         style,
     ))
 }
+
+/// After a plugin's bot's name, in messages and the member list.
+pub const BOT_TAG: &str = "[BOT] ";
 
 /// The name shown for a message's author: their nick or display name.
 pub fn author_name(s: &ServerState, m: &Message) -> String {

@@ -56,6 +56,24 @@ pub fn draw_typing(frame: &mut Frame, area: Rect, state: &AppState, theme: &Them
     }
 }
 
+/// "Echo is thinking…" while a deferred plugin command of the open channel waits.
+pub fn thinking_text(state: &AppState) -> Option<String> {
+    let s = state.active_server()?;
+    let channel = s.active_channel?;
+    let mut plugins: Vec<&str> = s
+        .thinking
+        .iter()
+        .filter(|t| t.channel == channel && t.until_ms > state.now_ms)
+        .map(|t| t.plugin.as_str())
+        .collect();
+    plugins.dedup();
+    match plugins.as_slice() {
+        [] => None,
+        [one] => Some(format!("{one} is thinking…")),
+        more => Some(format!("{} are thinking…", more.join(", "))),
+    }
+}
+
 /// Draws the status line.
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let dim = Style::default().fg(theme.dim);
@@ -111,6 +129,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         spans.push(Span::styled(
             meter(if v.muted { 0.0 } else { v.mic_level }, 8),
             Style::default().fg(theme.online),
+        ));
+    }
+    if let Some(t) = thinking_text(state) {
+        spans.push(Span::styled(" │ ", dim));
+        spans.push(Span::styled(
+            t,
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::ITALIC),
         ));
     }
     if let Some(n) = &state.notice {

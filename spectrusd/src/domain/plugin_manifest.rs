@@ -351,6 +351,17 @@ mod tests {
     }
 
     #[test]
+    fn the_example_plugins_manifest_is_valid() {
+        let m = parse(include_bytes!(
+            "../../../examples/plugin-echo/spectrus-plugin.json"
+        ))
+        .unwrap();
+        assert_eq!(m.id, "echo");
+        let names: Vec<_> = m.commands.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["echo", "slow"]);
+    }
+
+    #[test]
     fn every_bad_field_is_named() {
         let bad = br#"{"id": "Echo!", "name": "", "version": "1 0", "author": "a",
             "webhook_url": "ftp://x", "permissions": ["messages:send", "root"],

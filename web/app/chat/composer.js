@@ -4,6 +4,7 @@
  * message, Esc cancels a reply, @ # : completion, a counter near the limit, typing signals;
  * the channel's slowmode (a countdown after each post, send disabled until it ends; members
  * who may manage messages are exempt) and a refused post (429) giving the text back with words.
+ * Plugin slash commands (`/name option:value`) are composer/slash.js, hooked in here.
  */
 import { html } from "../lib/html.js";
 import { useState, useRef, useEffect } from "../../vendor/preact-hooks.mjs";
@@ -17,6 +18,7 @@ import { Icon } from "../ui/icons.js";
 import { fit } from "./message.js";
 import { mark } from "../dm/store.js";
 import { relativeTime, shortDuration } from "../lib/time.js";
+import { slashSuggest, commandsLoaded, loadCommands, isSlashCommand, runSlash, SlashHints, ThinkingRows } from "../composer/slash.js";
 import { AttachButton, FileChips, addFiles, filesFor, filesOf, clearFiles, uploadMessage, progress } from "../files/attach.js";
 
 /** @typedef {import("../net/types.js").Channel} Channel */
@@ -107,9 +109,12 @@ export function Composer({ channel, can }) {
     drafts.set(cid, v);
     setError(null);
     const el = ref.current;
-    const t = el ? tokenAt(v, el.selectionStart) : null;
+    // A plugin command at the start: its suggestions (the list loads on first use).
+    const sl = el ? slashSuggest(v.slice(0, el.selectionStart)) : null;
+    if (sl && !commandsLoaded()) loadCommands().then(() => { if (ref.current && ref.current.value === v) update(v); });
+    const t = sl ? { kind: "/", query: sl.title, start: sl.start } : el ? tokenAt(v, el.selectionStart) : null;
     setTok(t);
-    const s = t ? suggest(t.kind, t.query) : [];
+    const s = sl ? sl.list : t ? suggest(t.kind, t.query) : [];
     setSugg(s);
     setSel(0);
     if (v.trim()) sendTyping(cid);
@@ -126,16 +131,22 @@ export function Composer({ channel, can }) {
     setSugg([]);
     setTok(null);
     const pos = tok.start + s.insert.length;
-    requestAnimationFrame(() => { el.focus(); el.setSelectionRange(pos, pos); });
+    // After a command or option name, the next hints show at once.
+    requestAnimationFrame(() => { el.focus(); el.setSelectionRange(pos, pos); if (tok.kind === "/") update(v); });
   };
 
   const send = () => {
     // The element, not the state: renders are coalesced to one a frame, so an Enter right
     // after typing can run before the render that carries the typed text.
-    const content = expandCustom((ref.current ? ref.current.value : text).trim());
+    let content = (ref.current ? ref.current.value : text).trim();
     const files = filesFor(cid);
-    if (files.length) { sendFiles(content, files.map((f) => f.file)); return; }
+    if (files.length) { sendFiles(expandCustom(content), files.map((f) => f.file)); return; }
     if (!content) return;
+    if (isSlashCommand(content)) { runCommand(content); return; }
+    // `//text` sends `/text` (a message that starts with a slash, as in the terminal client).
+    if (content.startsWith("//")) content = content.slice(1);
+    // Typed `:name:` of a custom emoji goes out in its wire form.
+    content = expandCustom(content);
     if ([...content].length > limit) {
       setError(`Your message is too long: ${[...content].length} of at most ${limit} characters.`);
       return;
@@ -157,6 +168,19 @@ export function Composer({ channel, can }) {
     setText("");
     drafts.delete(cid);
     replyTo.value = null;
+  };
+
+  /** Runs a plugin command; on failure the text stays with words saying why. @param {string} content */
+  const runCommand = (content) => {
+    setSugg([]);
+    setError(null);
+    runSlash(cid, content).then((refused) => {
+      if (cid0.current !== cid) return;
+      if (refused) { setError(refused); return; }
+      if (ref.current && ref.current.value.trim() === content) { setText(""); drafts.delete(cid); }
+      scrollToEnd.value++;
+    });
+    resetTyping(cid);
   };
 
   /** A message with files: uploaded with progress; on refusal the text and files stay. @param {string} content @param {File[]} files */
@@ -188,8 +212,9 @@ export function Composer({ channel, can }) {
   /** @param {KeyboardEvent} e */
   const onKey = (e) => {
     if (sugg.length) {
-      if (e.key === "ArrowDown") { e.preventDefault(); setSel((sel + 1) % sugg.length); return; }
-      if (e.key === "ArrowUp") { e.preventDefault(); setSel((sel - 1 + sugg.length) % sugg.length); return; }
+      // Functional updates: two keys within one frame both count.
+      if (e.key === "ArrowDown") { e.preventDefault(); setSel((i) => (i + 1) % sugg.length); return; }
+      if (e.key === "ArrowUp") { e.preventDefault(); setSel((i) => (i - 1 + sugg.length) % sugg.length); return; }
       if (e.key === "Enter" || e.key === "Tab") { e.preventDefault(); accept(sugg[sel]); return; }
       if (e.key === "Escape") { e.preventDefault(); setSugg([]); return; }
     }
@@ -209,7 +234,7 @@ export function Composer({ channel, can }) {
     onDragOver=${(/** @type {DragEvent} */ e) => { if (!why && e.dataTransfer && [...e.dataTransfer.types].includes("Files")) e.preventDefault(); }}
     onDrop=${(/** @type {DragEvent} */ e) => takeFiles(e.dataTransfer, e)}>
     ${sugg.length ? html`<div class="autocomplete" role="listbox" id="ac-list" aria-label="Suggestions">
-      <div class="ac-title">${tok && tok.kind === "@" ? "Members" : tok && tok.kind === "#" ? "Channels" : "Emoji"}</div>
+      <div class="ac-title">${tok && tok.kind === "/" ? tok.query : tok && tok.kind === "@" ? "Members" : tok && tok.kind === "#" ? "Channels" : "Emoji"}</div>
       ${sugg.map((s, i) => html`<div key=${s.key} id=${"ac-" + i} role="option" aria-selected=${i === sel ? "true" : "false"}
         class=${"ac-item" + (i === sel ? " sel" : "")} onMouseDown=${(/** @type {MouseEvent} */ e) => { e.preventDefault(); accept(s); }}>
         <span>${s.label}</span>${s.detail ? html`<span class="muted small">${s.detail}</span>` : null}
@@ -220,6 +245,8 @@ export function Composer({ channel, can }) {
       <button class="icon-btn small" aria-label="Cancel reply" onClick=${() => { replyTo.value = null; ref.current && ref.current.focus(); }}><${Icon} name="x" size=${16} /></button>
     </div>` : null}
     <${FileChips} cid=${cid} />
+    <${ThinkingRows} channelId=${cid} />
+    <${SlashHints} text=${text} />
     <div class=${"composer" + (reply ? " with-reply" : "") + (why ? " disabled" : "")}>
       <${AttachButton} cid=${cid} disabled=${!!why} onError=${setError} />
       <textarea ref=${ref} class="composer-input" rows="1" aria-label=${label} placeholder=${why || label}

@@ -12,6 +12,7 @@ import { permissionsOf, rank } from "../lib/perms.js";
 import { api, errorText } from "../net/api.js";
 import { Dialog } from "../ui/dialog.js";
 import { Avatar } from "../ui/avatar.js";
+import { BotBadge } from "../ui/bot-badge.js";
 import { toast } from "../ui/toast.js";
 import { dayLabel } from "../lib/time.js";
 import { volumeOf, setUserVolume } from "../voice/engine.js";
@@ -29,7 +30,7 @@ function Row({ m, onOpen }) {
   return html`<li><button class=${"member" + (off ? " offline" : "")} onClick=${() => onOpen(m)}
     onContextMenu=${(/** @type {MouseEvent} */ e) => { e.preventDefault(); onOpen(m); }}>
     <${Avatar} id=${m.user.id} name=${nameOf(m)} size=${32} presence=${m.presence} />
-    <span class="member-name" style=${{ color: color || undefined }}>${nameOf(m)}</span>
+    <span class="member-name" style=${{ color: color || undefined }}>${nameOf(m)}</span><${BotBadge} user=${m.user} />
   </button></li>`;
 }
 
@@ -80,7 +81,7 @@ export function MemberPopover({ m, onClose }) {
     <div class="mp-head">
       <${Avatar} id=${id} name=${name} size=${72} presence=${m.presence} />
       <div class="mp-names">
-        <div class="mp-name">${name}</div>
+        <div class="mp-name">${name}<${BotBadge} user=${m.user} /></div>
         <div class="muted">@${m.user.username}${m.presence === "online" ? " · online" : " · offline"}</div>
       </div>
     </div>

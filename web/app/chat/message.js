@@ -15,6 +15,7 @@ import { errorText } from "../net/api.js";
 import { replyTo, editingId, focusMessage, focusComposer } from "../ui/state.js";
 import { Icon } from "../ui/icons.js";
 import { Avatar } from "../ui/avatar.js";
+import { BotBadge } from "../ui/bot-badge.js";
 import { Dialog } from "../ui/dialog.js";
 import { toast } from "../ui/toast.js";
 import { ReactionPicker } from "./reactions.js";
@@ -167,7 +168,7 @@ function MessageView({ m, grouped, canManage, canReact, highlight, channelName }
       </div>
       <div class="msg-main">
         ${grouped && !m.reply_to ? null : html`<div class="msg-head">
-          <span class="msg-author" style=${{ color: color || undefined }}>${name}</span>
+          <span class="msg-author" style=${{ color: color || undefined }}>${name}</span><${BotBadge} user=${m.author} />
           <time class="msg-time" datetime=${m.created_at} title=${fullDate(m.created_at)}>${relativeTime(m.created_at)}</time>
         </div>`}
         ${editing

@@ -5,7 +5,7 @@
  */
 
 /** @typedef {string} Id */
-/** @typedef {{id: Id, username: string, display_name: string, avatar_url?: string}} UserRef */
+/** @typedef {{id: Id, username: string, display_name: string, avatar_url?: string, bot?: boolean}} UserRef */
 /** @typedef {UserRef & {owner?: boolean, created_at?: string}} User */
 /** @typedef {{accent_color: string|null, logo_url: string|null, app_name: string|null}} Branding */
 /**
