@@ -5,7 +5,7 @@
 //! write it. Every dispatched frame also enters the session's resume buffer (bounded), so a
 //! client that drops its socket can resume and receive exactly what it missed.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -15,6 +15,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::lanes::{Job, Lanes};
 use super::out::Out;
+use super::registry::Registry;
 use super::slot::{Slot, SlotState};
 use super::wire::FramePrefix;
 use crate::access::Access;
@@ -72,7 +73,7 @@ pub struct HubConfig {
 pub struct Hub {
     cfg: HubConfig,
     access: Arc<Access>,
-    slots: RwLock<HashMap<String, Arc<Slot>>>,
+    slots: RwLock<Registry>,
     lanes: Lanes,
     admin_events: broadcast::Sender<Arc<BusEvent>>,
     /// Ids of sessions that ended for good (removed, ended, reaped): voice leaves with them.
@@ -91,7 +92,7 @@ impl Hub {
             lanes: Lanes::start(cfg.resume_buffer),
             cfg,
             access,
-            slots: RwLock::new(HashMap::new()),
+            slots: RwLock::new(Registry::default()),
             admin_events,
             ended_tx,
             ended_rx: Mutex::new(Some(ended_rx)),
@@ -134,7 +135,7 @@ impl Hub {
     /// Registers a new session attached to `out`.
     pub fn register(&self, id: String, user: Id, family: Id, out: Arc<Out>) -> Arc<Slot> {
         let slot = Arc::new(Slot {
-            id: id.clone(),
+            id,
             user,
             family,
             lane: self.lanes.assign(),
@@ -144,13 +145,23 @@ impl Hub {
                 out: Some(out),
                 detached_at: None,
             }),
-            watching: RwLock::new(std::collections::HashSet::new()),
         });
-        self.slots
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(id, slot.clone());
+        self.registry_mut().insert(slot.clone());
         slot
+    }
+
+    fn registry(&self) -> std::sync::RwLockReadGuard<'_, Registry> {
+        self.slots.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn registry_mut(&self) -> std::sync::RwLockWriteGuard<'_, Registry> {
+        self.slots.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Makes `slot` watch `members` (instead of what it watched): it receives their
+    /// presence and member updates published to [`Audience::Watchers`].
+    pub fn watch(&self, slot: &Arc<Slot>, members: HashSet<Id>) {
+        self.registry_mut().set_watching(slot, members);
     }
 
     /// Marks a session's socket gone (it stays resumable for the window).
@@ -169,56 +180,38 @@ impl Hub {
 
     /// Removes a session for good.
     pub fn remove(&self, id: &str) {
-        let removed = self
-            .slots
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(id);
+        let removed = self.registry_mut().remove(id);
         if removed.is_some() {
             self.ended(id);
         }
     }
 
-    /// Whether any attached session belongs to `user`.
+    /// Whether any attached session belongs to `user` (looks at the user's sessions only).
     pub fn user_online(&self, user: Id) -> bool {
-        self.slots
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .any(|s| s.user == user && s.lock().out.is_some())
+        self.registry()
+            .of_user(user)
+            .iter()
+            .any(|s| s.is_attached())
     }
 
     /// Users with at least one attached session.
-    pub fn online_users(&self) -> std::collections::HashSet<Id> {
-        self.slots
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .filter(|s| s.lock().out.is_some())
-            .map(|s| s.user)
+    pub fn online_users(&self) -> HashSet<Id> {
+        self.registry()
+            .users()
+            .filter(|(_, slots)| slots.iter().any(|s| s.is_attached()))
+            .map(|(u, _)| *u)
             .collect()
     }
 
     /// How many sessions are attached.
     pub fn attached_count(&self) -> usize {
-        self.slots
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .filter(|s| s.lock().out.is_some())
-            .count()
+        self.registry().all().filter(|s| s.is_attached()).count()
     }
 
     /// Resumes `session_id` for `user` from `seq`: sends the missed frames and `resumed` on
     /// `out`, and attaches the session to it.
     pub fn resume(&self, session_id: &str, user: Id, seq: u64, out: Arc<Out>) -> ResumeOutcome {
-        let Some(slot) = self
-            .slots
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(session_id)
-            .cloned()
-        else {
+        let Some(slot) = self.registry().get(session_id).cloned() else {
             return ResumeOutcome::Invalid;
         };
         if slot.user != user {
@@ -322,20 +315,24 @@ impl Hub {
             viewers.as_deref(),
         );
         let mut per_lane: Vec<Vec<Arc<Slot>>> = vec![Vec::new(); self.lanes.count()];
-        for slot in self
-            .slots
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
         {
-            let wanted = match &audience {
-                Audience::All => true,
-                Audience::Channel(_) => viewers.as_ref().is_some_and(|v| v.contains(&slot.user)),
-                Audience::User(u) => slot.user == *u,
-                Audience::Watchers(u) => slot.watches(*u),
+            let registry = self.registry();
+            // One user's sessions and a member's watchers come from the indexes; only
+            // everyone and a channel's viewers walk every session.
+            let audience: Box<dyn Iterator<Item = &Arc<Slot>>> = match &audience {
+                Audience::All => Box::new(registry.all()),
+                Audience::Channel(_) => Box::new(
+                    registry
+                        .all()
+                        .filter(|s| viewers.as_ref().is_some_and(|v| v.contains(&s.user))),
+                ),
+                Audience::User(u) => Box::new(registry.of_user(*u).iter()),
+                Audience::Watchers(u) => Box::new(registry.watching(*u)),
             };
-            if wanted && let Some(lane) = per_lane.get_mut(slot.lane) {
-                lane.push(slot.clone());
+            for slot in audience {
+                if let Some(lane) = per_lane.get_mut(slot.lane) {
+                    lane.push(slot.clone());
+                }
             }
         }
         for (lane, slots) in per_lane.into_iter().enumerate() {
@@ -347,13 +344,8 @@ impl Hub {
     }
 
     /// Users with a session (attached or waiting to be resumed).
-    pub fn session_users(&self) -> std::collections::HashSet<Id> {
-        self.slots
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .map(|s| s.user)
-            .collect()
+    pub fn session_users(&self) -> HashSet<Id> {
+        self.registry().users().map(|(u, _)| *u).collect()
     }
 
     /// Sends a raw frame to one session, after the events already dispatched to it.
@@ -364,33 +356,25 @@ impl Hub {
 
     /// Ends every session matching `pred` (closing attached sockets with `code`).
     pub fn end_sessions(&self, pred: impl Fn(&Slot) -> bool, code: u16, reason: &'static str) {
-        let mut slots = self.slots.write().unwrap_or_else(|p| p.into_inner());
-        slots.retain(|_, s| {
-            if pred(s) {
-                if let Some(out) = s.lock().out.take() {
-                    out.close(code, reason);
-                }
-                let _ = self.ended_tx.send(s.id.clone());
-                false
-            } else {
-                true
+        let ended = self.registry_mut().remove_where(pred);
+        for s in ended {
+            if let Some(out) = s.lock().out.take() {
+                out.close(code, reason);
             }
-        });
+            self.ended(&s.id);
+        }
     }
 
     /// Drops sessions detached for longer than the resume window. Returns how many.
     pub fn reap(&self) -> usize {
         let window = self.cfg.resume_window;
-        let mut slots = self.slots.write().unwrap_or_else(|p| p.into_inner());
-        let before = slots.len();
-        slots.retain(|_, s| {
-            let keep = s.lock().detached_at.is_none_or(|t| t.elapsed() < window);
-            if !keep {
-                let _ = self.ended_tx.send(s.id.clone());
-            }
-            keep
-        });
-        before - slots.len()
+        let reaped = self
+            .registry_mut()
+            .remove_where(|s| s.lock().detached_at.is_some_and(|t| t.elapsed() >= window));
+        for s in &reaped {
+            self.ended(&s.id);
+        }
+        reaped.len()
     }
 
     /// Subscribes to every dispatched event (the admin event stream).
@@ -614,5 +598,106 @@ mod tests {
         assert!(bytes.ends_with(&close_frame), "no close frame at the end");
         // Nothing was lost for a resume: the buffer holds every event.
         assert_eq!(slot.lock().seq, 200);
+    }
+
+    /// Who an event for `audience` reaches: the ids of sessions whose socket got a frame.
+    async fn reached(
+        h: &Hub,
+        audience: Audience,
+        clients: &mut [(&str, &mut tokio::net::TcpStream)],
+    ) -> Vec<String> {
+        h.publish(ev("P", &1), audience);
+        // A marker to everyone after it: a session that got P has it before the marker.
+        h.publish(ev("M", &1), Audience::All);
+        let mut got = Vec::new();
+        for (id, client) in clients.iter_mut() {
+            // Both may come in one read: everything up to the marker.
+            let mut seen = Vec::new();
+            while !seen.iter().any(|f: &String| f.contains(r#""t":"M""#)) {
+                seen.extend(text(&frames(client, 1).await));
+            }
+            assert!(seen.last().is_some_and(|f| f.contains(r#""t":"M""#)));
+            if seen.iter().any(|f| f.contains(r#""t":"P""#)) {
+                got.push((*id).to_owned());
+            }
+        }
+        got
+    }
+
+    #[tokio::test]
+    async fn the_user_and_watcher_indexes_follow_connects_disconnects_and_resumes() {
+        let h = hub(100);
+        let (a1, _c1) = connected(64).await;
+        let (a2, _c2) = connected(64).await;
+        let (b, mut cb) = connected(64).await;
+        let s1 = h.register("a1".into(), Id(5), Id(1), a1.clone());
+        let s2 = h.register("a2".into(), Id(5), Id(1), a2.clone());
+        let sb = h.register("b".into(), Id(6), Id(1), b);
+        assert!(h.user_online(Id(5)) && h.user_online(Id(6)));
+        assert!(!h.user_online(Id(7)));
+        assert_eq!(h.registry().sizes(), (3, 2, 0));
+
+        // One of two sessions gone: still online; both: offline; a resume: online again.
+        assert!(!h.detach(&s1, &a1), "a2 is still attached");
+        assert!(h.user_online(Id(5)));
+        assert!(h.detach(&s2, &a2), "the last attached session left");
+        assert!(!h.user_online(Id(5)));
+        assert_eq!(h.online_users(), HashSet::from([Id(6)]));
+        let (a1b, mut c1b) = connected(64).await;
+        assert!(matches!(
+            h.resume("a1", Id(5), 0, a1b),
+            ResumeOutcome::Resumed(_)
+        ));
+        assert_eq!(
+            text(&frames(&mut c1b, 1).await)[0],
+            r#"{"op":"resumed","d":{}}"#
+        );
+        assert!(h.user_online(Id(5)));
+        assert_eq!(h.online_users(), HashSet::from([Id(5), Id(6)]));
+
+        // Watchers: b watches 5 and 7; an event about 5 reaches b and 5's own session.
+        h.watch(&sb, HashSet::from([Id(5), Id(7)]));
+        assert_eq!(h.registry().sizes(), (3, 2, 2));
+        let mut clients = [("a1", &mut c1b), ("b", &mut cb)];
+        assert_eq!(
+            reached(&h, Audience::Watchers(Id(5)), &mut clients).await,
+            ["a1", "b"]
+        );
+        assert_eq!(
+            reached(&h, Audience::Watchers(Id(6)), &mut clients).await,
+            ["b"],
+            "a member's own session, watching or not"
+        );
+        // Watching something else replaces what it watched.
+        h.watch(&sb, HashSet::from([Id(7)]));
+        assert_eq!(h.registry().sizes(), (3, 2, 1));
+        assert_eq!(
+            reached(&h, Audience::Watchers(Id(5)), &mut clients).await,
+            ["a1"]
+        );
+        assert_eq!(
+            reached(&h, Audience::User(Id(6)), &mut clients).await,
+            ["b"]
+        );
+
+        // Ending a session takes it out of every index; a late watch for it is ignored.
+        h.end_sessions(|s| s.id == "b", close::RECONNECT, "bye");
+        assert!(!h.user_online(Id(6)));
+        h.watch(&sb, HashSet::from([Id(5)]));
+        assert_eq!(h.registry().sizes(), (2, 1, 0));
+        // The detached a2 goes with the reaper once its window is over; a1 stays.
+        let short = Hub {
+            cfg: HubConfig {
+                resume_window: Duration::ZERO,
+                ..h.cfg.clone()
+            },
+            ..h
+        };
+        assert_eq!(short.reap(), 1);
+        assert_eq!(short.registry().sizes(), (1, 1, 0));
+        assert!(short.user_online(Id(5)));
+        short.remove("a1");
+        assert_eq!(short.registry().sizes(), (0, 0, 0));
+        assert!(!short.user_online(Id(5)));
     }
 }

@@ -2,13 +2,15 @@
 //! sessions. Below `service`; imports only `access` (who may see what) and the wire types.
 //!
 //! Imports run one way: `hub` (the registry of sessions; publishes a
-//! [`spectrus_proto::gateway::Dispatch`], serialized once, to an [`Audience`]) → `lanes`
+//! [`spectrus_proto::gateway::Dispatch`], serialized once, to an [`Audience`]) → `registry`
+//! (the sessions by id, by user and by the members they watch) → `lanes`
 //! (delivery threads) → `slot` (one session's sequence numbers and resume buffer) → `out`
 //! (a connection's sending side) → `wire` (the frames the server writes).
 
 pub mod hub;
 mod lanes;
 pub mod out;
+mod registry;
 pub(crate) mod slot;
 mod wire;
 

@@ -1,8 +1,8 @@
 //! One gateway session as the bus sees it (a [`Slot`]: its sequence number, resume buffer and
 //! attached socket), and the delivery of frames to it in order.
 
-use std::collections::{HashSet, VecDeque};
-use std::sync::{Arc, Mutex, RwLock};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use spectrus_proto::Id;
@@ -32,30 +32,12 @@ pub struct Slot {
     /// The delivery lane that writes its events.
     pub(super) lane: usize,
     pub(super) state: Mutex<SlotState>,
-    /// Members whose presence and member updates this session asked for (`watch_members`);
-    /// consulted only for events published to [`super::Audience::Watchers`].
-    pub(super) watching: RwLock<HashSet<Id>>,
 }
 
 impl Slot {
     /// Whether a socket is attached (false while the session waits to be resumed).
     pub fn is_attached(&self) -> bool {
         self.lock().out.is_some()
-    }
-
-    /// Replaces the members this session watches.
-    pub fn watch(&self, users: HashSet<Id>) {
-        *self.watching.write().unwrap_or_else(|p| p.into_inner()) = users;
-    }
-
-    /// Whether this session watches `user` (its own user always).
-    pub(super) fn watches(&self, user: Id) -> bool {
-        self.user == user
-            || self
-                .watching
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .contains(&user)
     }
 
     pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {

@@ -69,7 +69,7 @@ pub(crate) async fn watch(
     let watched: HashSet<Id> = range.iter().chain(&listed).map(|m| m.user.id).collect();
     // Watch first, then read presence: an update after this point is delivered, one before
     // it is in the chunk.
-    slot.watch(watched);
+    state.hub.watch(slot, watched);
     let range_len = range.len() as u32;
     let mut rows = range;
     rows.extend(listed);
