@@ -32,6 +32,8 @@ pub(crate) const VOICE_PACKETS_OUT: &str = "spectrus_voice_packets_out_total";
 pub(crate) const VOICE_PACKETS_DROPPED: &str = "spectrus_voice_packets_dropped_total";
 /// Seconds since the daemon started.
 pub(crate) const UPTIME: &str = "spectrus_uptime_seconds";
+/// Tasks alive on the daemon's async runtime (a leak shows as a steady climb).
+pub(crate) const RUNTIME_TASKS: &str = "spectrus_runtime_tasks";
 
 /// Bucket bounds of [`COMMIT_SECONDS`]: 0.5 ms to 2.5 s.
 const COMMIT_BUCKETS: &[f64] = &[
@@ -91,6 +93,11 @@ impl Telemetry {
             UPTIME,
             Some(Unit::Seconds),
             "Seconds since the daemon started.",
+        );
+        describe(
+            RUNTIME_TASKS,
+            None,
+            "Tasks alive on the daemon's async runtime.",
         );
         Telemetry {
             recorder: Some(recorder),

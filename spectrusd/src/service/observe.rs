@@ -4,8 +4,8 @@
 
 use crate::state::AppState;
 use crate::telemetry::{
-    DELIVERIES, QUEUE_OVERFLOWS, SESSIONS, UPTIME, VOICE_PACKETS_DROPPED, VOICE_PACKETS_IN,
-    VOICE_PACKETS_OUT, VOICE_PEERS, VOICE_ROOMS,
+    DELIVERIES, QUEUE_OVERFLOWS, RUNTIME_TASKS, SESSIONS, UPTIME, VOICE_PACKETS_DROPPED,
+    VOICE_PACKETS_IN, VOICE_PACKETS_OUT, VOICE_PEERS, VOICE_ROOMS,
 };
 
 /// The metrics as of now, in Prometheus text format.
@@ -28,5 +28,10 @@ pub(crate) async fn render(state: &AppState) -> String {
             .absolute(stats.packets_dropped);
     }
     t.gauge(UPTIME).set(state.started.elapsed().as_secs_f64());
+    t.gauge(RUNTIME_TASKS).set(
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks() as f64,
+    );
     t.render()
 }
