@@ -61,12 +61,15 @@ impl Rooms {
             let v = w.expect("connected", Duration::from_secs(180)).await?;
             connected += v["ok"].as_u64().unwrap_or(0) as usize;
         }
-        Ok(Rooms {
+        let mut r = Rooms {
             workers,
             connected,
             nominal_per_sec: (rooms * (size - 1)) as f64 * PACKETS_PER_SECOND,
             last_snap: Instant::now(),
-        })
+        };
+        // The helpers count from their start: begin the first window now.
+        r.received_per_sec().await?;
+        Ok(r)
     }
 
     /// One participant per room leaves and joins again; how many of them came back.
