@@ -1,7 +1,8 @@
 //! Soak: many gateway clients with churn for minutes while a poster sends messages; the
-//! daemon's resident memory, open file descriptors, threads and tokio tasks, and the clients' delivery
-//! p99, printed every 30 s, and at the end whether each stayed flat (last minute against
-//! the first minute after the warm-up). A leak shows as a steady climb. The warm-up must
+//! daemon's resident memory, open file descriptors, threads and tokio tasks, and the
+//! clients' delivery p99, printed every 30 s, and at the end whether each stayed flat
+//! (last minute against the first minute after the warm-up). A leak shows as a steady
+//! climb. The warm-up must
 //! cover the resume window (5 min by default): a client that identifies afresh leaves its
 //! old session waiting for a resume, with its buffer filling, until the window ends, so
 //! memory rightly grows until then.
