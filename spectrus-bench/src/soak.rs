@@ -400,7 +400,12 @@ pub(crate) async fn run(o: Options) -> anyhow::Result<()> {
                 let rx = v.received_per_sec().await?;
                 (
                     v.connected.to_string(),
-                    format!("{:.0} %", rx / v.nominal_per_sec * 100.0),
+                    // The start's window is a moment long: no rate to speak of.
+                    if first {
+                        "-".to_owned()
+                    } else {
+                        format!("{:.0} %", rx / v.nominal_per_sec * 100.0)
+                    },
                 )
             }
             None => ("-".to_owned(), "-".to_owned()),
