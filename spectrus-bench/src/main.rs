@@ -76,8 +76,8 @@ enum Bench {
         duration: u64,
     },
     /// Soak: gateway clients with churn (drop and reconnect, half resuming) while a poster
-    /// sends messages; RSS, open fds, threads and delivery p99 every 30 s, and whether each
-    /// stayed flat. Voice rooms are not simulated (see docs/benchmarks.md).
+    /// sends messages, optionally beside voice rooms with join/leave churn; RSS, open fds,
+    /// threads, tokio tasks and delivery p99 every 30 s, and whether each stayed flat.
     Soak {
         #[arg(long, default_value_t = 1000)]
         clients: usize,
@@ -97,6 +97,13 @@ enum Bench {
         /// Distinct accounts the clients are spread over.
         #[arg(long, default_value_t = 50)]
         users: usize,
+        /// Voice rooms beside the gateway clients (participants in helper processes, one
+        /// speaker per room, one participant per room rejoining every 30 s); 0: none.
+        #[arg(long, default_value_t = 0)]
+        voice_rooms: usize,
+        /// Participants per voice room.
+        #[arg(long, default_value_t = 10)]
+        voice_size: usize,
     },
     /// Idle memory: daemon RSS, and RSS per idle gateway session.
     Memory {
@@ -223,6 +230,8 @@ fn main() -> anyhow::Result<()> {
                 churn,
                 rate,
                 users,
+                voice_rooms,
+                voice_size,
             } => {
                 soak::run(soak::Options {
                     clients,
@@ -231,6 +240,8 @@ fn main() -> anyhow::Result<()> {
                     churn,
                     rate,
                     users,
+                    voice_rooms,
+                    voice_size,
                 })
                 .await
             }

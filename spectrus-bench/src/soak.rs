@@ -1,7 +1,8 @@
 //! Soak: many gateway clients with churn for minutes while a poster sends messages; the
-//! daemon's resident memory, open file descriptors and threads, and the clients' delivery
-//! p99, printed every 30 s, and at the end whether each stayed flat (last minute against
-//! the first minute after the warm-up). A leak shows as a steady climb. The warm-up must
+//! daemon's resident memory, open file descriptors, threads and tokio tasks, and the
+//! clients' delivery p99, printed every 30 s, and at the end whether each stayed flat
+//! (last minute against the first minute after the warm-up). A leak shows as a steady
+//! climb. The warm-up must
 //! cover the resume window (5 min by default): a client that identifies afresh leaves its
 //! old session waiting for a resume, with its buffer filling, until the window ends, so
 //! memory rightly grows until then.
@@ -9,10 +10,10 @@
 //! Each client is a minimal WebSocket session ([`crate::wsclient`]) in `general`. Every
 //! interval a fraction of them (`--churn`) drop their connection: half of those resume
 //! their session (`resume` with the last sequence seen), the others identify afresh.
-//! Voice rooms are not simulated: 100 voice peers each running the client engine (Opus
-//! encode and decode, jitter buffer, DTLS-SRTP) do not fit next to the daemon and 1,000
-//! sessions on two shared cores; say so in the figures. The daemon does not expose its
-//! tokio task count, so tasks are not sampled.
+//! With `--voice-rooms N --voice-size M`, N voice rooms of M participants (one speaking in
+//! each) run beside them in helper processes ([`crate::voice::rooms`]), and every interval
+//! one participant per room leaves and joins again. The daemon's tokio task count comes
+//! from its `/metrics` (`spectrus_runtime_tasks`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -27,6 +28,7 @@ use crate::fanout::{BENCH_ENV, accounts, general};
 use crate::procstat;
 use crate::report::histogram;
 use crate::rng::Rng;
+use crate::voice::rooms::Rooms;
 use crate::wsclient::{Incoming, WsClient};
 
 /// How often figures are printed.
@@ -47,6 +49,9 @@ pub(crate) struct Options {
     pub rate: u32,
     /// Accounts the clients are spread over.
     pub users: usize,
+    /// Voice rooms beside the gateway clients, and participants in each.
+    pub voice_rooms: usize,
+    pub voice_size: usize,
 }
 
 #[derive(Default)]
@@ -209,6 +214,7 @@ struct Sample {
     rss_kib: u64,
     fds: u64,
     threads: u64,
+    tasks: u64,
     p99_us: u64,
 }
 
@@ -222,23 +228,83 @@ fn verdict(name: &str, first: u64, last: u64, slack: u64) -> String {
     )
 }
 
+/// The daemon's `/metrics` address, from its log.
+fn metrics_addr(d: &TestDaemon) -> Option<String> {
+    d.log().iter().find_map(|l| {
+        let url = l.split("metrics at http://").nth(1)?;
+        let addr = url.split(['/', ' ']).next()?;
+        Some(addr.to_owned())
+    })
+}
+
+/// `spectrus_runtime_tasks` from `/metrics` at `addr` (0 if it cannot be read).
+async fn runtime_tasks(addr: &str) -> u64 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let read = async {
+        let mut s = tokio::net::TcpStream::connect(addr).await?;
+        s.write_all(format!("GET /metrics HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes())
+            .await?;
+        let mut text = String::new();
+        s.read_to_string(&mut text).await?;
+        anyhow::Ok(text)
+    };
+    let Ok(Ok(text)) = tokio::time::timeout(Duration::from_secs(5), read).await else {
+        return 0;
+    };
+    text.lines()
+        .find_map(|l| l.strip_prefix("spectrus_runtime_tasks "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map(|v| v as u64)
+        .unwrap_or(0)
+}
+
 /// Runs the soak.
 pub(crate) async fn run(o: Options) -> anyhow::Result<()> {
-    let d = TestDaemon::start_with(BENCH_ENV).await?;
+    let mut env = BENCH_ENV.to_vec();
+    env.extend([
+        ("SPECTRUS_METRICS_ENABLED", "true"),
+        ("SPECTRUS_METRICS_BIND", "127.0.0.1:0"),
+    ]);
+    let d = TestDaemon::start_with(&env).await?;
     let pid = d.pid().context("daemon pid")?;
     let clients: Vec<Client> = accounts(&d, o.users.max(2)).await?;
     let ch = general(&clients[0]).await?;
     let url = clients[0].gateway_url();
     let tokens: Vec<String> = clients.iter().filter_map(Client::access_token).collect();
+    let metrics = metrics_addr(&d);
+    let mut voice = if o.voice_rooms > 0 {
+        let t = Instant::now();
+        let rooms = Rooms::start(&d, &clients[0], o.voice_rooms, o.voice_size).await?;
+        println!(
+            "voice: {} of {} participants connected in {} rooms in {:.1} s",
+            rooms.connected,
+            o.voice_rooms * o.voice_size.max(2),
+            o.voice_rooms,
+            t.elapsed().as_secs_f64()
+        );
+        Some(rooms)
+    } else {
+        None
+    };
     println!(
         "soak: {} gateway clients over {} accounts, churn {:.0} % per {} s (half resume), \
-         {} messages/s, {} min; voice rooms not simulated (see docs/benchmarks.md)",
+         {} messages/s, {} min; {}",
         o.clients,
         tokens.len(),
         o.churn * 100.0,
         SAMPLE_EVERY.as_secs(),
         o.rate,
-        o.minutes
+        o.minutes,
+        if o.voice_rooms > 0 {
+            format!(
+                "{} voice rooms of {} (one speaker each, one participant per room rejoining every {} s)",
+                o.voice_rooms,
+                o.voice_size.max(2),
+                SAMPLE_EVERY.as_secs()
+            )
+        } else {
+            "no voice rooms".to_owned()
+        }
     );
     let counters = Arc::new(Counters::default());
     let window = Arc::new(Mutex::new(histogram()));
@@ -284,20 +350,30 @@ pub(crate) async fn run(o: Options) -> anyhow::Result<()> {
     let end = started + Duration::from_secs(o.minutes * 60);
     let mut samples: Vec<Sample> = Vec::new();
     println!(
-        "{:>5} {:>9} {:>6} {:>7} {:>9} {:>9} {:>8} {:>8} {:>10} {:>9}",
+        "{:>5} {:>9} {:>6} {:>7} {:>6} {:>9} {:>9} {:>8} {:>8} {:>10} {:>9} {:>6} {:>8} {:>8}",
         "t (s)",
         "RSS MiB",
         "fds",
         "threads",
+        "tasks",
         "connected",
         "identify",
         "resume",
         "refused",
         "delivered",
-        "p99 ms"
+        "p99 ms",
+        "voice",
+        "voice rx",
+        "rejoined"
     );
-    while Instant::now() < end {
-        tokio::time::sleep(SAMPLE_EVERY.min(end.saturating_duration_since(Instant::now()))).await;
+    let mut rejoined = 0usize;
+    let mut first = true;
+    while first || Instant::now() < end {
+        // The first sample is the start (before the first interval); then every interval.
+        if !first {
+            tokio::time::sleep(SAMPLE_EVERY.min(end.saturating_duration_since(Instant::now())))
+                .await;
+        }
         let p99 = {
             let mut h = window.lock().unwrap_or_else(|p| p.into_inner());
             let v = if h.is_empty() {
@@ -313,22 +389,54 @@ pub(crate) async fn run(o: Options) -> anyhow::Result<()> {
             rss_kib: procstat::rss_kib(pid),
             fds: open_fds(pid),
             threads: procstat::threads(pid),
+            tasks: match &metrics {
+                Some(addr) => runtime_tasks(addr).await,
+                None => 0,
+            },
             p99_us: p99,
         };
+        let (peers, rx) = match &mut voice {
+            Some(v) => {
+                let rx = v.received_per_sec().await?;
+                (
+                    v.connected.to_string(),
+                    // The start's window is a moment long: no rate to speak of.
+                    if first {
+                        "-".to_owned()
+                    } else {
+                        format!("{:.0} %", rx / v.nominal_per_sec * 100.0)
+                    },
+                )
+            }
+            None => ("-".to_owned(), "-".to_owned()),
+        };
         println!(
-            "{:>5} {:>9.1} {:>6} {:>7} {:>9} {:>9} {:>8} {:>8} {:>10} {:>9.1}",
+            "{:>5} {:>9.1} {:>6} {:>7} {:>6} {:>9} {:>9} {:>8} {:>8} {:>10} {:>9.1} {:>6} {:>8} {:>8}",
             s.at_s,
             s.rss_kib as f64 / 1024.0,
             s.fds,
             s.threads,
+            s.tasks,
             counters.connected.load(Ordering::Relaxed),
             counters.identifies.load(Ordering::Relaxed),
             counters.resumes.load(Ordering::Relaxed),
             counters.resume_refused.load(Ordering::Relaxed),
             counters.delivered.load(Ordering::Relaxed),
-            s.p99_us as f64 / 1000.0
+            s.p99_us as f64 / 1000.0,
+            peers,
+            rx,
+            rejoined
         );
-        samples.push(s);
+        if !first {
+            samples.push(s);
+        }
+        first = false;
+        // Voice churn: one participant per room leaves and joins again.
+        if let Some(v) = &mut voice
+            && Instant::now() < end
+        {
+            rejoined += v.churn().await?;
+        }
     }
     let _ = stop.send(true);
     let _ = posting.await;
@@ -341,6 +449,13 @@ pub(crate) async fn run(o: Options) -> anyhow::Result<()> {
         failed_posts.load(Ordering::Relaxed),
         counters.failures.load(Ordering::Relaxed)
     );
+    if let Some(v) = voice {
+        println!(
+            "voice: {} participants connected at the end, {rejoined} rejoins",
+            v.connected
+        );
+        v.leave().await;
+    }
     // "First" is the minute after the warm-up, "last" the final minute (two samples each
     // at 30 s; the larger of the two).
     let after_warmup: Vec<&Sample> = samples.iter().filter(|s| s.at_s > o.warmup * 60).collect();
@@ -367,10 +482,10 @@ pub(crate) async fn run(o: Options) -> anyhow::Result<()> {
         ),
         ("open fds", |s: &Sample| s.fds, 20),
         ("threads", |s: &Sample| s.threads, 1),
+        ("tokio tasks", |s: &Sample| s.tasks, 20),
         ("delivery p99 µs", |s: &Sample| s.p99_us, 2000),
     ] {
         println!("  {}", verdict(name, pick(first, f), pick(last, f), slack));
     }
-    println!("  tokio tasks: not exposed by the daemon, not sampled");
     Ok(())
 }

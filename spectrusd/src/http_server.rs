@@ -7,8 +7,8 @@
 //! lets requests in flight finish.
 //!
 //! It also bounds what one client can hold: new connections per IP address per second (a
-//! governor limiter; beyond it a connection gets a canned 429 and is closed before hyper
-//! sees it, so churning connections costs the daemon one accept and one write), open
+//! governor limiter; beyond it a connection is held unread for [`REFUSED_HOLD`], then gets
+//! a canned 429 and is closed, before hyper sees it — see [`hold_then_refuse`]), open
 //! connections per IP address (a [`ConnectionPermit`] travels with each request, so an
 //! upgraded gateway socket keeps counting), a deadline for the request headers and one for the whole request body (a body
 //! that trickles in is answered 408 and the connection closed), and accept errors (out of
@@ -33,7 +33,6 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderValue, StatusCode, header};
 use bytes::Bytes;
-use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
@@ -55,6 +54,16 @@ const HSTS: &str = "max-age=31536000";
 
 /// Accepted connections between two sweeps of the new-connection limiter's idle keys.
 const SWEEP_EVERY: u32 = 4096;
+/// How long a connection refused by the new-connection limit is held, unread, before its
+/// 429: a client that reconnects as soon as it is refused waits this long per socket,
+/// instead of costing the daemon (and the machine) an accept, a write and a close tens of
+/// thousands of times a second.
+const REFUSED_HOLD: Duration = Duration::from_secs(1);
+/// Receive buffer of a held connection: what the client writes meanwhile stays small.
+const HELD_RECEIVE_BUFFER: usize = 4096;
+/// Open connections (held ones included) beyond which an address's refused connections are
+/// reset at once when `connections_per_ip` sets no lower bound.
+const HELD_MAX: usize = 256;
 
 /// What one client may hold.
 #[derive(Clone)]
@@ -74,7 +83,6 @@ pub(crate) struct Bounds {
 /// New connections per IP address: `burst` at once, then `per_second`.
 struct NewConnections {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
-    clock: DefaultClock,
 }
 
 impl NewConnections {
@@ -84,15 +92,12 @@ impl NewConnections {
         let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
         Some(NewConnections {
             limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
-            clock: DefaultClock::default(),
         })
     }
 
-    /// Counts one new connection from `ip`; the wait until the next is allowed if refused.
-    fn check(&self, ip: IpAddr) -> Result<(), Duration> {
-        self.limiter
-            .check_key(&ip)
-            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    /// Counts one new connection from `ip`; false when it is over the limit.
+    fn check(&self, ip: IpAddr) -> bool {
+        self.limiter.check_key(&ip).is_ok()
     }
 }
 
@@ -194,17 +199,67 @@ fn body_timed_out() -> axum::response::Response {
     resp
 }
 
-/// Tells a client over a connection bound so, as far as the socket takes it at once (no
-/// waiting on a slow reader), and closes the connection.
-fn refuse(tcp: TcpStream, code: &str, message: &str, retry_after: Duration) {
+/// The canned answer to a connection refused by a bound.
+fn refusal(code: &str, message: &str, retry_after: Duration) -> String {
     let body = error_body(code, message);
-    let answer = format!(
+    format!(
         "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n\
          retry-after: {}\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
         retry_after.as_secs_f64().ceil().max(1.0) as u64,
         body.len()
-    );
-    let _ = tcp.try_write(answer.as_bytes());
+    )
+}
+
+/// Tells a client over a connection bound so, as far as the socket takes it at once (no
+/// waiting on a slow reader), and closes the connection.
+fn refuse(tcp: TcpStream, code: &str, message: &str, retry_after: Duration) {
+    let _ = tcp.try_write(refusal(code, message, retry_after).as_bytes());
+}
+
+/// Closes a connection at once with a reset: no answer, no `TIME_WAIT`, nothing more to do.
+fn reset(tcp: TcpStream) {
+    use nix::sys::socket::{setsockopt, sockopt};
+    let zero = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    if let Err(e) = setsockopt(&tcp, sockopt::Linger, &zero) {
+        tracing::debug!(error = %e, "cannot set SO_LINGER");
+    }
+}
+
+/// A connection over the new-connection limit: held unread for [`REFUSED_HOLD`] (counted
+/// against its address's open connections by `permit`), then told 429 in plain HTTP and
+/// closed. A flooder that reconnects whenever it is refused is slowed to one attempt per
+/// socket per hold, and its held sockets are bounded by `connections_per_ip`.
+fn hold_then_refuse(
+    tcp: TcpStream,
+    permit: ConnectionPermit,
+    plain: bool,
+    mut stop: watch::Receiver<bool>,
+) {
+    use nix::sys::socket::{setsockopt, sockopt};
+    if let Err(e) = setsockopt(&tcp, sockopt::RcvBuf, &HELD_RECEIVE_BUFFER) {
+        tracing::debug!(error = %e, "cannot shrink a held connection's receive buffer");
+    }
+    tokio::spawn(async move {
+        let _permit = permit;
+        tokio::select! {
+            _ = tokio::time::sleep(REFUSED_HOLD) => {}
+            _ = stop.wait_for(|s| *s) => {}
+        }
+        // Over TLS a plain-text answer means nothing: the connection just closes.
+        if plain {
+            refuse(
+                tcp,
+                "rate_limited",
+                "too many new connections from your address; reuse a connection or retry later",
+                REFUSED_HOLD,
+            );
+        } else {
+            reset(tcp);
+        }
+    });
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets open requests finish.
@@ -253,17 +308,17 @@ pub(crate) async fn serve(
                 accepted_since_sweep = 0;
                 limiter.limiter.retain_recent();
             }
-            if let Err(wait) = limiter.check(peer.ip()) {
+            if !limiter.check(peer.ip()) {
                 tracing::debug!(%peer, "too many new connections from one address");
                 (bounds.on_refused)("new_connections");
-                // Over TLS a plain-text answer means nothing: the connection just closes.
-                if tls.is_none() {
-                    refuse(
-                        tcp,
-                        "rate_limited",
-                        "too many new connections from your address; reuse a connection or retry later",
-                        wait,
-                    );
+                let most = match bounds.connections_per_ip {
+                    0 => HELD_MAX,
+                    n => n.min(HELD_MAX),
+                };
+                match counts.admit(peer.ip(), most) {
+                    Some(permit) => hold_then_refuse(tcp, permit, tls.is_none(), stop_rx.clone()),
+                    // Holding as many as it may open already: reset at once, unanswered.
+                    None => reset(tcp),
                 }
                 continue;
             }

@@ -91,7 +91,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "limits.new_connections_per_second",
-        "new connections allowed per IP address per second after a burst of limits.new_connections_burst (20); beyond it a connection gets 429 and is closed at once; 0 for no limit; loopback is not exempt",
+        "new connections allowed per IP address per second after a burst of limits.new_connections_burst (20); beyond it a connection is held unread for a second, then gets 429 and is closed (reset at once, unanswered, while the address already has limits.connections_per_ip, at most 256, open or held); 0 for no limit; loopback is not exempt",
     ),
     (
         "limits.new_connections_burst",

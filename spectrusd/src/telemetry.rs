@@ -36,6 +36,8 @@ pub(crate) const UPTIME: &str = "spectrus_uptime_seconds";
 pub(crate) const WEBHOOK_BACKLOG: &str = "spectrus_webhook_backlog";
 /// Plugin webhook deliveries dropped (queue full, or retried for too long).
 pub(crate) const WEBHOOK_DROPPED: &str = "spectrus_webhook_dropped_total";
+/// Tasks alive on the daemon's async runtime (a leak shows as a steady climb).
+pub(crate) const RUNTIME_TASKS: &str = "spectrus_runtime_tasks";
 
 /// Bucket bounds of [`COMMIT_SECONDS`]: 0.5 ms to 2.5 s.
 const COMMIT_BUCKETS: &[f64] = &[
@@ -105,6 +107,11 @@ impl Telemetry {
             UPTIME,
             Some(Unit::Seconds),
             "Seconds since the daemon started.",
+        );
+        describe(
+            RUNTIME_TASKS,
+            None,
+            "Tasks alive on the daemon's async runtime.",
         );
         Telemetry {
             recorder: Some(recorder),

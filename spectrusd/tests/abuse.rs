@@ -379,18 +379,33 @@ async fn new_connections_from_one_address_are_limited_per_second_and_others_are_
     .await
     .unwrap();
     let owner = d.owner().await.unwrap();
-    // 25 connections from 127.0.0.2 at once: the burst (5) is let in, the rest is told
-    // 429 and closed without being asked anything.
+    // 25 connections from 127.0.0.2 at once: the burst (5) is let in, the rest is held
+    // unread for a second, then told 429 and closed without being asked anything.
     let mut churn = Vec::new();
     for _ in 0..25 {
         churn.push(connect_from(&d, "127.0.0.2").await);
     }
-    let (mut admitted, mut refused) = (0, 0);
-    for mut s in churn {
+    let started = std::time::Instant::now();
+    let answers = futures_util::future::join_all(churn.into_iter().map(|mut s| async move {
         let mut buf = vec![0u8; 1024];
-        match tokio::time::timeout(Duration::from_millis(300), s.read(&mut buf)).await {
-            Ok(Ok(n)) if n > 0 => {
-                let answer = String::from_utf8_lossy(&buf[..n]).into_owned();
+        let r = tokio::time::timeout(Duration::from_millis(2500), s.read(&mut buf)).await;
+        let after = started.elapsed();
+        (
+            s,
+            after,
+            r.map(|r| r.map(|n| String::from_utf8_lossy(&buf[..n]).into_owned())),
+        )
+    }))
+    .await;
+    let (mut admitted, mut refused) = (0, 0);
+    for (mut s, after, r) in answers {
+        match r {
+            Ok(Ok(answer)) if !answer.is_empty() => {
+                // Held for a second first, not answered at once.
+                assert!(
+                    after >= Duration::from_millis(900),
+                    "answered after {after:?}"
+                );
                 assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
                 assert!(answer.contains("\"rate_limited\""), "{answer}");
                 assert!(answer.contains("too many new connections"), "{answer}");
@@ -440,4 +455,57 @@ async fn new_connections_from_one_address_are_limited_per_second_and_others_are_
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("no new_connections count in:\n{text}"));
     assert_eq!(counted, f64::from(refused));
+}
+
+#[tokio::test]
+async fn a_reconnecting_flooder_is_held_then_reset_and_others_are_served() {
+    let d = TestDaemon::start_with(&[
+        ("SPECTRUS_NEW_CONNECTIONS_PER_SECOND", "1"),
+        ("SPECTRUS_NEW_CONNECTIONS_BURST", "3"),
+        ("SPECTRUS_CONNECTIONS_PER_IP", "6"),
+    ])
+    .await
+    .unwrap();
+    let owner = d.owner().await.unwrap();
+    // The burst (3) is let in; the next three are held (each counting as open); beyond its
+    // six open connections the address is reset at once, unanswered.
+    let mut admitted = Vec::new();
+    for _ in 0..3 {
+        admitted.push(connect_from(&d, "127.0.0.2").await);
+    }
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(connect_from(&d, "127.0.0.2").await);
+    }
+    let mut seventh = connect_from(&d, "127.0.0.2").await;
+    let mut buf = [0u8; 256];
+    let r = tokio::time::timeout(Duration::from_millis(500), seventh.read(&mut buf))
+        .await
+        .expect("the seventh connection was not closed at once");
+    assert!(
+        matches!(r, Ok(0)) || r.is_err(),
+        "the seventh was answered: {r:?}"
+    );
+
+    // The held ones are not answered at once, then told 429.
+    for s in &mut held {
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf))
+                .await
+                .is_err(),
+            "a held connection was answered at once"
+        );
+    }
+    for s in &mut held {
+        let answer = read_all(s).await;
+        assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
+    }
+
+    // The admitted ones are served, and so is everyone else.
+    for s in &mut admitted {
+        assert!(healthz_over(s).await.starts_with("HTTP/1.1 200"));
+    }
+    let mut other = connect_from(&d, "127.0.0.3").await;
+    assert!(healthz_over(&mut other).await.starts_with("HTTP/1.1 200"));
+    assert!(owner.me().await.is_ok());
 }

@@ -116,6 +116,7 @@ async fn metrics_are_served_on_their_own_loopback_listener_when_enabled() {
         "spectrus_voice_packets_in_total",
         "spectrus_voice_packets_out_total",
         "spectrus_uptime_seconds",
+        "spectrus_runtime_tasks",
     ] {
         assert!(text.contains(name), "{name} missing:\n{text}");
     }

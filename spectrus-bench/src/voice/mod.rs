@@ -12,6 +12,7 @@ pub(crate) mod mumble_peers;
 mod murmur;
 mod ocb2;
 pub(crate) mod peers;
+pub(crate) mod rooms;
 
 use std::collections::HashMap;
 use std::process::Stdio;

@@ -4,7 +4,9 @@
 //!
 //! Line protocol (JSON, one object per line). stdin, first line: the job
 //! `{"url", "channel", "peers": [{"access", "user", "speak"}]}`; then commands `snap`
-//! (answer the counters since the previous `snap`) and `leave` (leave voice, exit).
+//! (answer the counters since the previous `snap`), `rejoin` (the next participant in turn
+//! leaves voice and its gateway, connects again and rejoins; answers
+//! `{"event":"rejoined","ok","peers"}`) and `leave` (leave voice, exit).
 //! stdout: `{"event":"connected","ok","failed"}` once every peer has connected or given up,
 //! then one `{"event":"snap",...}` per `snap`: `sent` per speaker, `received` as
 //! `[listener, speaker, packets]`, `latency` as `[µs, count]` buckets.
@@ -26,6 +28,9 @@ use crate::report::histogram;
 struct Peer {
     user: u64,
     speak: bool,
+    /// What it joined with, to join again on `rejoin`.
+    access: String,
+    freq: f32,
     session: VoiceSession,
     /// Counters at the previous snap: sent, and received per speaker.
     last_sent: u64,
@@ -116,6 +121,8 @@ pub(crate) async fn run() -> anyhow::Result<()> {
             Ok(session) => pending.push(Peer {
                 user,
                 speak,
+                access: access.to_owned(),
+                freq,
                 session,
                 last_sent: 0,
                 last_received: HashMap::new(),
@@ -141,8 +148,26 @@ pub(crate) async fn run() -> anyhow::Result<()> {
     }
     say(json!({"event": "connected", "ok": peers.len(), "failed": failed})).await?;
 
+    let mut next_rejoin = 0usize;
     while let Some(cmd) = lines.next_line().await? {
         match cmd.trim() {
+            "rejoin" => {
+                let ok = if peers.is_empty() {
+                    false
+                } else {
+                    let i = next_rejoin % peers.len();
+                    next_rejoin += 1;
+                    let p = peers.remove(i);
+                    match rejoin(&url, channel, p).await {
+                        Some(p) => {
+                            peers.insert(i, p);
+                            true
+                        }
+                        None => false,
+                    }
+                };
+                say(json!({"event": "rejoined", "ok": ok, "peers": peers.len()})).await?;
+            }
             "snap" => {
                 let mut sent = serde_json::Map::new();
                 let mut received = Vec::new();
@@ -178,6 +203,40 @@ pub(crate) async fn run() -> anyhow::Result<()> {
     // Let the voice_leave frames go out before the gateways drop.
     tokio::time::sleep(Duration::from_millis(200)).await;
     Ok(())
+}
+
+/// `p` leaves voice (and its gateway), then connects and joins again; None if it could not.
+async fn rejoin(url: &str, channel: Id, p: Peer) -> Option<Peer> {
+    let Peer {
+        user,
+        speak,
+        access,
+        freq,
+        session,
+        ..
+    } = p;
+    session.leave().await;
+    let mut session = match start(url, channel, &access, speak, freq).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("voice-peers: user {user} could not join again: {e:#}");
+            return None;
+        }
+    };
+    if let Err(e) = session.wait_connected(Duration::from_secs(60)).await {
+        eprintln!("voice-peers: user {user} did not connect again: {e}");
+        session.leave().await;
+        return None;
+    }
+    Some(Peer {
+        user,
+        speak,
+        access,
+        freq,
+        session,
+        last_sent: 0,
+        last_received: HashMap::new(),
+    })
 }
 
 /// Wait for every future, concurrently, keeping their order.

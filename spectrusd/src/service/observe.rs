@@ -4,8 +4,9 @@
 
 use crate::state::AppState;
 use crate::telemetry::{
-    DELIVERIES, QUEUE_OVERFLOWS, SESSIONS, UPTIME, VOICE_PACKETS_DROPPED, VOICE_PACKETS_IN,
-    VOICE_PACKETS_OUT, VOICE_PEERS, VOICE_ROOMS, WEBHOOK_BACKLOG, WEBHOOK_DROPPED,
+    DELIVERIES, QUEUE_OVERFLOWS, RUNTIME_TASKS, SESSIONS, UPTIME, VOICE_PACKETS_DROPPED,
+    VOICE_PACKETS_IN, VOICE_PACKETS_OUT, VOICE_PEERS, VOICE_ROOMS, WEBHOOK_BACKLOG,
+    WEBHOOK_DROPPED,
 };
 
 /// The metrics as of now, in Prometheus text format.
@@ -31,5 +32,10 @@ pub(crate) async fn render(state: &AppState) -> String {
     let (backlog, dropped) = state.bots.deliveries.counts();
     t.gauge(WEBHOOK_BACKLOG).set(backlog as f64);
     t.counter(WEBHOOK_DROPPED, vec![]).absolute(dropped);
+    t.gauge(RUNTIME_TASKS).set(
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks() as f64,
+    );
     t.render()
 }
