@@ -72,28 +72,22 @@ fn main() {
     let k = args.get(1).copied().unwrap_or(10).min(n);
     let secs = args.get(2).copied().unwrap_or(10);
 
-    // The SFU on its own single-threaded runtime and OS thread.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("sfu runtime");
-        rt.block_on(async move {
-            let tid = std::fs::read_link("/proc/thread-self")
-                .ok()
-                .and_then(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
-                .unwrap_or_default();
-            let started = Sfu::start(SfuConfig::new("127.0.0.1:0".parse().expect("addr")))
-                .await
-                .expect("sfu start");
-            let _ = tx.send((started, tid));
-            std::future::pending::<()>().await;
-        });
-    });
-    let ((sfu, events), sfu_tid) = rx.recv().expect("sfu thread");
-
+    // The SFU starts its own thread (`spectrus-sfu`, single-threaded runtime).
     let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (sfu, events) = rt
+        .block_on(Sfu::start(SfuConfig::new(
+            "127.0.0.1:0".parse().expect("addr"),
+        )))
+        .expect("sfu start");
+    let sfu_tid = std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|tid| {
+            std::fs::read_to_string(format!("/proc/self/task/{tid}/comm"))
+                .is_ok_and(|c| c.trim() == "spectrus-sfu")
+        })
+        .expect("the spectrus-sfu thread");
     rt.block_on(run(sfu, events, sfu_tid, n, k, secs));
 }
 

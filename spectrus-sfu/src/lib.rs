@@ -1,8 +1,9 @@
 //! `spectrus-sfu`: an audio-only WebRTC selective forwarding unit on ONE UDP port.
 //!
 //! The daemon embeds it. Every participant gets a server-side peer connection (the sans-IO
-//! [`rtc`] crate) driven by a single task that owns the UDP socket; incoming datagrams are
-//! demultiplexed by remote address, learned from the ICE ufrag of STUN binding requests.
+//! [`rtc`] crate) driven by a single task, on its own thread, that owns the UDP socket;
+//! incoming datagrams are demultiplexed by remote address, learned from the ICE ufrag of STUN
+//! binding requests.
 //! The SFU is always the offerer (ICE-lite, its one host candidate in the offer) and
 //! renegotiates whenever the set of *speakers* in a room changes: each participant receives one
 //! outbound track per other participant that has sent audio since joining (msid stream
@@ -170,10 +171,12 @@ pub struct Sfu {
 }
 
 impl Sfu {
-    /// Bind the UDP socket and start the SFU task. Events arrive on the returned receiver,
-    /// which must be drained.
+    /// Bind the UDP socket and start the SFU on its own thread (named `spectrus-sfu`, with a
+    /// single-threaded runtime). Events arrive on the returned receiver, which must be
+    /// drained. The thread ends when the last handle drops.
     pub async fn start(cfg: SfuConfig) -> Result<(Sfu, mpsc::Receiver<SfuEvent>), SfuError> {
-        let socket = UdpSocket::bind(cfg.udp_bind).await?;
+        let socket = std::net::UdpSocket::bind(cfg.udp_bind)?;
+        socket.set_nonblocking(true)?;
         let local_addr = socket.local_addr()?;
         let ip = match cfg.announced_ip {
             Some(ip) => ip,
@@ -187,8 +190,21 @@ impl Sfu {
         let candidate_addr = SocketAddr::new(ip, local_addr.port());
         let (events_tx, events_rx) = mpsc::channel(1024);
         let (commands, commands_rx) = mpsc::channel(256);
+        // The loop runs on its own thread with a single-threaded runtime. On the daemon's
+        // multi-threaded runtime each wake-up of this one busy task (every datagram) also
+        // woke and parked other workers: tens of thousands of context switches a second in a
+        // 100-participant room, a fifth of the daemon's time (docs/benchmarks.md).
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let socket = {
+            let _entered = runtime.enter();
+            UdpSocket::from_std(socket)?
+        };
         let server = Server::new(socket, candidate_addr, cfg.idle_timeout, events_tx);
-        tokio::spawn(server.run(commands_rx));
+        std::thread::Builder::new()
+            .name("spectrus-sfu".into())
+            .spawn(move || runtime.block_on(server.run(commands_rx)))?;
         tracing::info!(%local_addr, %candidate_addr, "SFU started");
         Ok((
             Sfu {

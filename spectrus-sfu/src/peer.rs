@@ -112,6 +112,27 @@ pub(crate) struct Peer {
     recent: std::collections::VecDeque<(Instant, rtp::Packet)>,
 }
 
+/// `packet` as every listener gets it: Opus payload type, no header extensions (their ids
+/// are the sender's negotiation, not the listener's). Done once per received packet; each
+/// copy then only changes the SSRC.
+pub(crate) fn forwardable(packet: &rtp::Packet) -> rtp::Packet {
+    let header = rtp::Header {
+        version: packet.header.version,
+        padding: packet.header.padding,
+        marker: packet.header.marker,
+        payload_type: OPUS_PAYLOAD_TYPE,
+        sequence_number: packet.header.sequence_number,
+        timestamp: packet.header.timestamp,
+        ssrc: packet.header.ssrc,
+        csrc: packet.header.csrc.clone(),
+        ..Default::default()
+    };
+    rtp::Packet {
+        header,
+        payload: packet.payload.clone(),
+    }
+}
+
 fn random_string(len: usize) -> String {
     rand::rng()
         .sample_iter(&Alphanumeric)
@@ -297,7 +318,7 @@ impl Peer {
         Ok((self.needs_offer, activated))
     }
 
-    /// Remember a packet from this participant for late-negotiated listeners.
+    /// Remember a packet from this participant (as forwarded) for late-negotiated listeners.
     pub(crate) fn remember(&mut self, packet: &rtp::Packet, now: Instant) {
         if self.recent.len() == RECENT_PACKETS {
             self.recent.pop_front();
@@ -368,29 +389,31 @@ impl Peer {
         }
     }
 
-    /// Forward `packet` (from participant `source`) on this peer's track for `source`.
-    /// Returns whether it was queued.
+    /// Forward `packet` (from participant `source`, already made [`forwardable`]) on this
+    /// peer's track for `source`. Returns whether it was queued.
+    ///
+    /// The copy goes straight into the peer connection's write pipeline (interceptors, SRTP)
+    /// rather than through `RTCRtpSender::write_rtp`, whose per-packet checks (the sender's
+    /// SSRC, a negotiated payload type, negotiated header extensions) hold by construction
+    /// here: the SSRC is the track's own, the payload type is the only codec offered, and
+    /// [`forwardable`] removed the extensions. It also allocated the track id per packet.
     pub(crate) fn forward(&mut self, source: u64, packet: &rtp::Packet, now: Instant) -> bool {
         let Some(out) = self.outbound.get(&source).filter(|o| o.active) else {
             return false;
         };
+        // The header's vectors are empty and the payload is shared: no allocation.
         let mut p = packet.clone();
         p.header.ssrc = out.ssrc;
-        p.header.payload_type = OPUS_PAYLOAD_TYPE;
-        p.header.extension = false;
-        p.header.extensions.clear();
-        p.header.extension_profile = 0;
-        p.header.extensions_padding = 0;
-        let sender = out.sender;
-        match self.pc.rtp_sender(sender) {
-            Some(mut s) => match s.write_rtp(now, p) {
-                Ok(()) => true,
-                Err(e) => {
-                    tracing::trace!(participant = self.id, error = %e, "forward failed");
-                    false
-                }
-            },
-            None => false,
+        match self.pc.handle_write(TaggedRTCMessage {
+            now,
+            // The pipeline ignores the track id; an empty one allocates nothing.
+            message: RTCMessage::RtpPacket(String::new(), p),
+        }) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::trace!(participant = self.id, error = %e, "forward failed");
+                false
+            }
         }
     }
 
@@ -430,12 +453,14 @@ impl Peer {
         drained
     }
 
-    /// After forwarding: move the datagrams out, nothing else (sending RTP raises no events
-    /// and reads nothing). Recomputing the timer is left to [`Peer::refresh_timeout`] on the
-    /// next tick: it walks the whole peer connection, which per copy cost as much as the
-    /// copy's encryption.
+    /// After forwarding one packet: move its datagram out, nothing else (sending RTP raises
+    /// no events and reads nothing). One `poll_write`, not one until `None`: each call walks
+    /// the whole handler pipeline, and a forwarded copy makes exactly one datagram; anything
+    /// else queued stays in the peer connection for its next drain. Recomputing the timer is
+    /// left to [`Peer::refresh_timeout`] on the next tick: it walks the whole peer connection,
+    /// which per copy cost as much as the copy's encryption.
     pub(crate) fn drain_writes(&mut self, outbox: &mut Outbox, origin: Option<Instant>) {
-        while let Some(msg) = self.pc.poll_write() {
+        if let Some(msg) = self.pc.poll_write() {
             outbox.push((msg.transport.peer_addr, msg.message, origin));
         }
         self.timeout_stale = true;

@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::batch::send_batch;
 use crate::demux::Demux;
 use crate::error::SfuError;
-use crate::peer::{MediaState, Outbox, Peer};
+use crate::peer::{MediaState, Outbox, Peer, forwardable};
 use crate::room::Rooms;
 use crate::sdp::DEFAULT_BITRATE;
 use crate::speaking::speaking_event;
@@ -31,6 +31,8 @@ use crate::{JoinOptions, LeaveReason, SfuEvent, SfuStats};
 const TICK: Duration = Duration::from_millis(100);
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 2048;
+/// Most datagrams handled in one turn of the loop, before what they caused is sent.
+const READ_BATCH: usize = 16;
 
 pub(crate) type Reply<T> = oneshot::Sender<T>;
 
@@ -136,6 +138,8 @@ impl Server {
                         if let Some(data) = buf.get(..n) {
                             self.on_datagram(from, data, now);
                         }
+                        self.settle(now);
+                        self.read_queued(&mut buf);
                     }
                     Err(e) => tracing::debug!(error = %e, "udp receive error"),
                 },
@@ -149,6 +153,28 @@ impl Server {
         }
         self.settle(Instant::now());
         self.flush().await;
+    }
+
+    /// Handle the datagrams already waiting on the socket (up to [`READ_BATCH`]) before the
+    /// outbox is sent: their copies share the `sendmmsg` calls and the loop turn.
+    fn read_queued(&mut self, buf: &mut [u8]) {
+        for _ in 1..READ_BATCH {
+            match self.socket.try_recv_from(buf) {
+                Ok((n, from)) => {
+                    let now = Instant::now();
+                    if let Some(data) = buf.get(..n) {
+                        self.on_datagram(from, data, now);
+                    }
+                    self.settle(now);
+                }
+                Err(e) => {
+                    if e.kind() != std::io::ErrorKind::WouldBlock {
+                        tracing::debug!(error = %e, "udp receive error");
+                    }
+                    return;
+                }
+            }
+        }
     }
 
     /// Send the outbox (in `sendmmsg` batches) and hand the events over.
@@ -482,9 +508,11 @@ impl Server {
         let room = peer.room;
         let new_speaker = !peer.speaker;
         peer.speaker = true;
-        peer.remember(packet, now);
         let level = peer.audio_level(packet);
         let change = peer.speaking.on_packet(now, level, packet.payload.len());
+        // Rewritten once here; each listener's copy then only gets its SSRC.
+        let packet = &forwardable(packet);
+        peer.remember(packet, now);
         speaking_event(&mut self.events, source, room, change);
         if new_speaker {
             // Everyone else needs a track for it.
