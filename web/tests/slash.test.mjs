@@ -82,6 +82,12 @@ const error = () => w.page.getByRole("alert");
 /** The composer's text becomes `v` (it renders on the next frame). @param {string} v */
 const valueIs = (v) => eventually(async () => (await box().inputValue()) === v, `the composer to read ${JSON.stringify(v)}`);
 
+test("the bot's own role does not tick the owner's 'Make a role for your moderators'", async () => {
+  const checklist = w.page.getByRole("region", { name: "Set up your server" });
+  await checklist.getByRole("button", { name: "Make a role for your moderators", exact: true }).waitFor();
+  assert.equal(await checklist.getByRole("button", { name: "Make a role for your moderators (done)" }).count(), 0);
+});
+
 test("typing / lists the plugin's commands with description and plugin, filtered as you type", async () => {
   await box().click();
   await box().pressSequentially("/");
