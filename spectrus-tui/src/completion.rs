@@ -5,6 +5,7 @@ use spectrus_proto::Id;
 
 use spectrus_proto::interactions::AvailableCommand;
 
+pub use crate::candidate::{Candidate, current_word};
 use crate::commands::COMMANDS;
 
 /// Someone who can be mentioned.
@@ -20,17 +21,6 @@ pub struct Mentionable {
     pub online: bool,
 }
 
-/// One completion: the text to insert and, for a mention, who it names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Candidate {
-    /// What replaces the word being completed (ends with a space).
-    pub insert: String,
-    /// The user, for `@` completions.
-    pub user: Option<Id>,
-    /// What it is, shown in the status line while it is inserted (plugin commands).
-    pub hint: Option<String>,
-}
-
 /// A completion in progress: repeated Tab cycles through `candidates`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completion {
@@ -40,14 +30,6 @@ pub struct Completion {
     pub candidates: Vec<Candidate>,
     /// The one inserted now.
     pub index: usize,
-}
-
-/// The word being typed: `(start, word)` for the text before the cursor.
-pub fn current_word(before_cursor: &str) -> (usize, &str) {
-    let start = before_cursor.rfind(char::is_whitespace).map_or(0, |i| {
-        i + before_cursor[i..].chars().next().map_or(1, char::len_utf8)
-    });
-    (start, &before_cursor[start..])
 }
 
 /// Candidates for the word before the cursor, or none when it is not completable.

@@ -13,6 +13,7 @@
 
 pub mod action;
 pub mod audio;
+pub mod candidate;
 pub mod cli;
 pub mod commands;
 pub mod completion;

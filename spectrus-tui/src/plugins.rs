@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use spectrus_proto::interactions::AvailableCommand;
 
+use crate::candidate::{Candidate, current_word};
 use crate::commands::COMMANDS;
-use crate::completion::Candidate;
 
 /// A deferred command waiting for its bot's follow-up ("Echo is thinking…").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +92,7 @@ pub fn candidates(before_cursor: &str, commands: &[AvailableCommand]) -> Vec<Can
     let Some(cmd) = find(commands, name) else {
         return Vec::new();
     };
-    let (_, word) = crate::completion::current_word(before_cursor);
+    let (_, word) = current_word(before_cursor);
     if word.contains(':') || word.starts_with('"') {
         return Vec::new();
     }
