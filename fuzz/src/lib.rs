@@ -15,6 +15,12 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("request_bodies", request_bodies),
     ("layout_file", layout_file),
     ("sdp", sdp),
+    ("mentions", mentions),
+    ("markdown", markdown),
+    ("search_query", search_query),
+    ("plugin_manifest", plugin_manifest),
+    ("license_file", license_file),
+    ("ice_datagram", ice_datagram),
 ];
 
 /// A gateway frame from a client (JSON text) into the wire type the daemon decodes it into;
@@ -102,4 +108,52 @@ pub fn sdp(data: &[u8]) {
     if let Ok(answer) = RTCSessionDescription::answer(text.to_owned()) {
         let _ = answer.unmarshal();
     }
+}
+
+/// Message content as the daemon reads it for mentions (`<@id>`, `<@&id>`, `@everyone`).
+pub fn mentions(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        spectrusd::domain::fuzz::mentions(text);
+    }
+}
+
+/// Message content as the terminal client renders it (its markdown parser): someone else's
+/// message must never crash a reader's client.
+pub fn markdown(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let segments = spectrus_tui::ui::markdown::parse(text);
+        assert!(
+            segments.iter().map(|s| s.text.len()).sum::<usize>() <= text.len() * 4 + 16,
+            "rendered text far longer than its source"
+        );
+    }
+}
+
+/// A search query (first line) and a message to highlight its terms in (the rest).
+pub fn search_query(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        spectrusd::domain::fuzz::search_query(text);
+    }
+}
+
+/// A plugin manifest as fetched from a plugin's repository.
+pub fn plugin_manifest(data: &[u8]) {
+    spectrusd::domain::fuzz::plugin_manifest(data);
+}
+
+/// A licence file as an operator installs it (`spectrusctl license install FILE`).
+pub fn license_file(data: &[u8]) {
+    spectrusd::domain::fuzz::license_file(data);
+}
+
+/// A UDP datagram from anyone to the SFU's port: its demultiplexer (STUN USERNAME), then the
+/// WebRTC stack's parsers the datagram's kind leads to — a STUN message (ICE connectivity
+/// checks), and RTP and RTCP as a peer's packets are read once SRTP has opened them.
+pub fn ice_datagram(data: &[u8]) {
+    use rtc::shared::marshal::Unmarshal;
+    spectrus_sfu::fuzz::datagram(data);
+    let mut stun = rtc::stun::message::Message::new();
+    let _ = stun.unmarshal_binary(data);
+    let _ = rtc::rtp::packet::Packet::unmarshal(&mut &data[..]);
+    let _ = rtc::rtcp::packet::unmarshal(&mut &data[..]);
 }

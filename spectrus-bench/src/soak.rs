@@ -457,7 +457,7 @@ pub(crate) async fn run(o: Options) -> anyhow::Result<()> {
         v.leave().await;
     }
     // "First" is the minute after the warm-up, "last" the final minute (two samples each
-    // at 30 s; the larger of the two).
+    // at 30 s; the larger of the two); the delivery p99 is judged by its trend instead.
     let after_warmup: Vec<&Sample> = samples.iter().filter(|s| s.at_s > o.warmup * 60).collect();
     if after_warmup.len() < 4 {
         println!(
@@ -483,9 +483,87 @@ pub(crate) async fn run(o: Options) -> anyhow::Result<()> {
         ("open fds", |s: &Sample| s.fds, 20),
         ("threads", |s: &Sample| s.threads, 1),
         ("tokio tasks", |s: &Sample| s.tasks, 20),
-        ("delivery p99 µs", |s: &Sample| s.p99_us, 2000),
     ] {
         println!("  {}", verdict(name, pick(first, f), pick(last, f), slack));
     }
+    println!("  {}", latency_trend(&after_warmup));
     Ok(())
+}
+
+/// The delivery p99's trend after the warm-up. One 30-s window's p99 swings with whatever
+/// else the machine does, so the first and last minutes alone would call one bad window a
+/// trend: the Theil–Sen slope (the median of the slopes between every two windows) is
+/// insensitive to such outliers. "GROWING" when that slope, over the span measured, adds
+/// more than 10 % of the median window (and at least 2 ms).
+fn latency_trend(windows: &[&Sample]) -> String {
+    let mut slopes: Vec<f64> = Vec::new();
+    for (i, a) in windows.iter().enumerate() {
+        for b in &windows[i + 1..] {
+            if b.at_s > a.at_s {
+                slopes.push((b.p99_us as f64 - a.p99_us as f64) / (b.at_s - a.at_s) as f64);
+            }
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    let slope = median(&mut slopes);
+    let mut p99s: Vec<f64> = windows.iter().map(|s| s.p99_us as f64).collect();
+    let typical = median(&mut p99s);
+    let worst = p99s.last().copied().unwrap_or(0.0);
+    let span = match (windows.first(), windows.last()) {
+        (Some(a), Some(b)) => b.at_s.saturating_sub(a.at_s) as f64,
+        _ => 0.0,
+    };
+    let rise = slope * span;
+    let growing = rise > (typical / 10.0).max(2000.0);
+    format!(
+        "delivery p99 ms over {} windows: median {:.1}, worst {:.1}; trend {:+.1} ms over {:.0} s: {}",
+        windows.len(),
+        typical / 1000.0,
+        worst / 1000.0,
+        rise / 1000.0,
+        span,
+        if growing { "GROWING" } else { "flat" }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn windows(p99_ms: &[f64]) -> Vec<Sample> {
+        p99_ms
+            .iter()
+            .enumerate()
+            .map(|(i, ms)| Sample {
+                at_s: 360 + 30 * i as u64,
+                rss_kib: 0,
+                fds: 0,
+                threads: 0,
+                tasks: 0,
+                p99_us: (ms * 1000.0) as u64,
+            })
+            .collect()
+    }
+
+    fn trend(p99_ms: &[f64]) -> String {
+        let w = windows(p99_ms);
+        latency_trend(&w.iter().collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn one_bad_window_at_the_end_is_not_a_trend() {
+        // The windows of a real run (2026-12-07) whose last, partial window met a build.
+        let t = trend(&[30.5, 64.5, 31.2, 36.8, 120.5, 34.7, 31.7, 31.0, 623.1]);
+        assert!(t.ends_with(": flat"), "{t}");
+        assert!(t.contains("median 34.7"), "{t}");
+    }
+
+    #[test]
+    fn a_steady_climb_is_growing() {
+        let t = trend(&[20.0, 24.0, 28.0, 32.0, 36.0, 40.0, 44.0, 48.0]);
+        assert!(t.ends_with(": GROWING"), "{t}");
+    }
 }

@@ -32,6 +32,8 @@
 mod batch;
 mod demux;
 mod error;
+#[doc(hidden)]
+pub mod fuzz;
 mod latency;
 mod peer;
 mod room;

@@ -119,7 +119,13 @@ pub(crate) fn open(
         "aes-256-gcm+ed25519" => decrypt(&env.enc, key.ok_or(FileError::KeyNeeded)?)?,
         other => return Err(FileError::Algorithm(other.to_owned())),
     };
-    let doc: Value = serde_json::from_slice(&plain)
+    read_plain(&plain)
+}
+
+/// Reads the licence JSON found inside a file once its signature held (and, when it was
+/// encrypted, once decrypted).
+pub(crate) fn read_plain(plain: &[u8]) -> Result<LicenseFile, FileError> {
+    let doc: Value = serde_json::from_slice(plain)
         .map_err(|_| FileError::Format("the licence inside is not JSON".into()))?;
     read(&doc)
 }
@@ -127,7 +133,7 @@ pub(crate) fn open(
 /// The Ed25519 public key from its hex form.
 fn public_key(hex: Option<&str>) -> Result<Vec<u8>, FileError> {
     let hex = hex.ok_or(FileError::NoPublicKey)?.trim();
-    if hex.len() != 64 {
+    if hex.len() != 64 || !hex.is_ascii() {
         return Err(FileError::BadPublicKey);
     }
     (0..32)
@@ -197,7 +203,7 @@ impl LicenseFile {
     /// not suspended or banned.
     pub(crate) fn check(&self, now: i64) -> Result<(), FileError> {
         use super::time::rfc3339;
-        if self.issued_ms > now + CLOCK_SKEW_MS {
+        if self.issued_ms > now.saturating_add(CLOCK_SKEW_MS) {
             return Err(FileError::NotYetIssued(rfc3339(self.issued_ms)));
         }
         if let Some(e) = self.file_expiry_ms.filter(|e| now >= *e) {
@@ -239,6 +245,18 @@ mod tests {
             "included": []
         })
         .to_string()
+    }
+
+    #[test]
+    fn a_public_key_of_64_bytes_that_is_not_ascii_is_refused_not_a_panic() {
+        // 62 ASCII bytes and one two-byte character: 64 bytes, but slicing by byte pairs
+        // would cut the character.
+        let key = format!("{}é", "0".repeat(62));
+        assert_eq!(key.len(), 64);
+        assert!(matches!(
+            public_key(Some(&key)),
+            Err(FileError::BadPublicKey)
+        ));
     }
 
     #[test]
