@@ -145,6 +145,7 @@ async fn seed(store: &Store, ids: &Snowflakes) -> anyhow::Result<()> {
                         permissions: default_everyone(),
                         hoist: false,
                         mentionable: false,
+                        managed_by: None,
                     },
                 )?;
             }

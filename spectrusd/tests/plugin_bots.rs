@@ -353,7 +353,7 @@ async fn a_bot_acts_with_its_token_and_only_its_grant() {
         .await;
     assert_eq!(
         (st, e["error"]["code"].as_str()),
-        (409, Some("conflict")),
+        (409, Some("managed_role")),
         "{e}"
     );
     let (st, _) = s
@@ -513,6 +513,136 @@ async fn a_bot_acts_with_its_token_and_only_its_grant() {
     );
     let history = s.owner.messages(general, Default::default()).await.unwrap();
     assert!(history.iter().any(|h| h.content == "beep"));
+}
+
+/// A plugin's role says on the wire which plugin manages it (REST and gateway), and every
+/// way people could change it answers 409 `managed_role`; reordering stays open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_managed_role_says_so_and_people_cannot_change_it() {
+    let s = setup(&[]).await;
+    let mut gw = Gateway::connect(&s.owner).await.unwrap();
+    s.install("echo").await;
+    let created = loop {
+        match gw.next_dispatch(WAIT).await {
+            Some((_, spectrus_proto::gateway::Dispatch::RoleCreate(r))) => break r,
+            Some(_) => continue,
+            None => panic!("no ROLE_CREATE for the plugin's role"),
+        }
+    };
+    assert_eq!(created.managed_by.as_deref(), Some("echo"));
+    let roles = s.owner.roles().await.unwrap();
+    let role = roles.iter().find(|r| r.id == created.id).unwrap();
+    assert_eq!(role.managed_by.as_deref(), Some("echo"));
+    assert!(
+        roles
+            .iter()
+            .filter(|r| r.id != role.id)
+            .all(|r| r.managed_by.is_none()),
+        "{roles:?}"
+    );
+    let bot_id = s
+        .owner
+        .members(None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.user.bot)
+        .unwrap()
+        .user
+        .id;
+    let alice = s.d.member(&s.owner, "alice").await.unwrap();
+    let alice_id = alice.me().await.unwrap().id;
+    let auth = s.owner_auth();
+    let refused = [
+        (
+            Method::PATCH,
+            format!("/roles/{}", role.id),
+            Some(json!({"name": "Not a bot"})),
+        ),
+        (
+            Method::PATCH,
+            format!("/roles/{}", role.id),
+            Some(json!({"color": "#ff0000"})),
+        ),
+        (Method::DELETE, format!("/roles/{}", role.id), None),
+        (
+            Method::PUT,
+            format!("/members/{alice_id}/roles/{}", role.id),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/members/{bot_id}/roles/{}", role.id),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/members/{alice_id}"),
+            Some(json!({"roles": [role.id]})),
+        ),
+        (
+            Method::PATCH,
+            format!("/members/{bot_id}"),
+            Some(json!({"roles": []})),
+        ),
+    ];
+    for (method, path, body) in refused {
+        let (st, e) = s.api(method.clone(), &path, &auth, body.clone()).await;
+        assert_eq!(
+            (st, e["error"]["code"].as_str()),
+            (409, Some("managed_role")),
+            "{method} {path} {body:?}: {e}"
+        );
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains("\"echo\""),
+            "the message names the plugin: {e}"
+        );
+    }
+    let after = s.owner.roles().await.unwrap();
+    let still = after.iter().find(|r| r.id == role.id).unwrap();
+    assert_eq!(
+        (still.name.as_str(), still.color.as_deref()),
+        ("Echo", None)
+    );
+    assert!(
+        s.owner
+            .member(bot_id)
+            .await
+            .unwrap()
+            .roles
+            .contains(&role.id)
+    );
+    assert!(
+        !s.owner
+            .member(alice_id)
+            .await
+            .unwrap()
+            .roles
+            .contains(&role.id)
+    );
+
+    // Reordering is allowed: a role people made moves below it, and it stays managed.
+    let mods = s
+        .owner
+        .create_role(&spectrus_proto::rest::CreateRole {
+            name: "Mods".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let (st, e) = s
+        .api(
+            Method::PATCH,
+            "/roles",
+            &auth,
+            Some(json!([{"id": role.id, "position": 1}, {"id": mods.id, "position": 2}])),
+        )
+        .await;
+    assert_eq!(st, 200, "{e}");
+    let moved = s.owner.roles().await.unwrap();
+    let moved = moved.iter().find(|r| r.id == role.id).unwrap();
+    assert_eq!(moved.position, 1);
+    assert_eq!(moved.managed_by.as_deref(), Some("echo"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

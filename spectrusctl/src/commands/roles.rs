@@ -217,6 +217,12 @@ pub fn role_details(r: &Role) -> Table {
     t.row(["color", &or_dash(r.color.as_deref())]);
     t.row(["hoist", if r.hoist { "yes" } else { "no" }]);
     t.row(["mentionable", if r.mentionable { "yes" } else { "no" }]);
+    if let Some(plugin) = &r.managed_by {
+        t.row([
+            "managed by",
+            &format!("plugin {plugin} (changes with the plugin)"),
+        ]);
+    }
     let perms = r.permissions.to_vec();
     if perms.is_empty() {
         t.row(["permissions", "-"]);
@@ -251,6 +257,7 @@ mod tests {
             permissions: perms.iter().copied().collect(),
             hoist: false,
             mentionable: false,
+            managed_by: None,
         }
     }
 

@@ -191,9 +191,9 @@ fn make_bot(
         permissions,
         hoist: false,
         mentionable: false,
+        managed_by: Some(plugin.id.clone()),
     };
     store::roles::upsert(c, &role)?;
-    store::plugins::set_role_managed(c, role_id, &plugin.id)?;
     store::roles::assign(c, bot_id, role_id)?;
     store::plugins::insert_bot(
         c,
