@@ -1044,3 +1044,114 @@ async fn a_delivery_retried_too_long_is_dropped_and_counted_in_metrics() {
     let shown = s.admin.get_as::<Value>("/plugins/echo").await.unwrap();
     assert_eq!(shown["healthy"], false, "{shown}");
 }
+
+/// The SSRF guard on plugin webhooks: with `plugins.allow_private_webhooks` off, a manifest
+/// whose webhook is on a loopback, private or link-local address is refused at preview and
+/// install (400 on `webhook_url`, logged); a plugin installed while it was on gets nothing
+/// delivered once it is off (each attempt refused and logged), and its commands answer 502
+/// saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_on_a_private_address_is_refused_unless_the_operator_allows_it() {
+    let off = ("SPECTRUS_PLUGINS_ALLOW_PRIVATE_WEBHOOKS", "false");
+    let mut s = setup(&[off]).await;
+    let hook_url = s.hook_url.clone();
+    for url in [
+        hook_url.as_str(),
+        "http://10.1.2.3/hook",
+        "http://192.168.0.7:8080/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]:8787/hook",
+        "http://localhost:8787/hook",
+    ] {
+        s.publish("echo", manifest("echo", url));
+        for route in ["/plugins/preview", "/plugins"] {
+            let e = s
+                .admin
+                .call(Method::POST, route, Some(&json!({"source": "acme/echo"})))
+                .await
+                .unwrap_err();
+            let spectrusctl::error::CtlError::Api {
+                status,
+                code,
+                message,
+            } = &e
+            else {
+                panic!("{route} {url}: {e:?}");
+            };
+            assert_eq!(
+                (*status, code.as_str()),
+                (400, "validation_failed"),
+                "{e:?}"
+            );
+            assert!(
+                message.contains("webhook_url")
+                    && message.contains("not an address this server connects to")
+                    && message.contains("plugins.allow_private_webhooks"),
+                "{route} {url}: {message}"
+            );
+        }
+    }
+    let installed: Vec<Value> = s.admin.get_as("/plugins").await.unwrap();
+    assert!(installed.is_empty(), "{installed:?}");
+    assert!(
+        s.d.log()
+            .iter()
+            .any(|l| l.contains("plugin refused: its webhook address")),
+        "the refusal is logged"
+    );
+
+    // The operator allows it (the plugin runs on this host): installed, events arrive.
+    s.d.set_env(off.0, "true");
+    s.d.restart().await.unwrap();
+    s.install("echo").await;
+    let general = general(&s.owner).await;
+    s.owner.say(general, "while allowed").await.unwrap();
+    assert!(
+        eventually(WAIT, || s
+            .hook
+            .message_contents()
+            .contains(&"while allowed".to_owned()))
+        .await
+    );
+
+    // Turned off again: nothing more reaches the webhook; each attempt is refused and logged.
+    s.d.set_env(off.0, "false");
+    s.d.restart().await.unwrap();
+    s.owner.say(general, "after the switch").await.unwrap();
+    assert!(
+        eventually(WAIT, || s
+            .d
+            .log()
+            .iter()
+            .any(|l| l.contains("webhook delivery refused")
+                && l.contains("plugins.allow_private_webhooks")))
+        .await,
+        "the refused delivery is logged"
+    );
+    let (st, e) = s
+        .api(
+            Method::POST,
+            &format!("/channels/{general}/interactions"),
+            &s.owner_auth(),
+            Some(json!({"command": "later"})),
+        )
+        .await;
+    assert_eq!(st, 502, "{e}");
+    assert_eq!(e["error"]["code"], "plugin_unavailable");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("address is refused"),
+        "{e}"
+    );
+    assert!(
+        !s.hook
+            .message_contents()
+            .contains(&"after the switch".to_owned())
+    );
+    assert!(
+        s.hook.events("INTERACTION").is_empty(),
+        "no command reached the webhook"
+    );
+}

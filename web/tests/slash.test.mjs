@@ -46,7 +46,8 @@ rawHost.listen(0, "127.0.0.1");
 await once(rawHost, "listening");
 const rawAddr = /** @type {import("node:net").AddressInfo} */ (rawHost.address());
 
-const s = suite({ env: { SPECTRUS_GITHUB_RAW_URL: `http://127.0.0.1:${rawAddr.port}` } });
+// The plugin runs on this host, so its webhook is on loopback: the operator allows it.
+const s = suite({ env: { SPECTRUS_GITHUB_RAW_URL: `http://127.0.0.1:${rawAddr.port}`, SPECTRUS_PLUGINS_ALLOW_PRIVATE_WEBHOOKS: "true" } });
 
 /** @type {{ page: import("playwright-core").Page, owner: Api, plugin: import("node:child_process").ChildProcess, pluginUrl: string }} */
 const w = /** @type {any} */ ({});
