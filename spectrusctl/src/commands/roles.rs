@@ -338,4 +338,17 @@ mod tests {
             vec![Permission::ChannelsView, Permission::VoiceSpeak]
         );
     }
+
+    #[test]
+    fn show_says_which_plugin_manages_a_role() {
+        let mut r = role(3, "Echo", 1, &[Permission::MessagesSend]);
+        assert!(!role_details(&r).render().contains("managed by"));
+        r.managed_by = Some("echo".into());
+        let text = role_details(&r).render();
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("managed by") && l.contains("plugin echo")),
+            "{text}"
+        );
+    }
 }
