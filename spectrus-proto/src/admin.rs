@@ -489,3 +489,13 @@ pub struct BotToken {
     pub bot_token: String,
     pub public_key: String,
 }
+
+/// `POST /admin/v1/emojis`: a custom emoji from an image file (PNG, JPEG, GIF or WebP, up to
+/// 256 KiB), sent as standard base64 since the admin API speaks JSON only. Renaming is
+/// [`crate::rest::PatchEmoji`], as on the public API.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CreateEmoji {
+    pub name: String,
+    /// The image's bytes, standard base64 (padding optional).
+    pub image: String,
+}

@@ -307,6 +307,11 @@ pub struct Role {
     pub permissions: PermissionSet,
     pub hoist: bool,
     pub mentionable: bool,
+    /// The id of the plugin whose bot this role belongs to, or `null` for a role people made.
+    /// A managed role changes only with its plugin: nobody renames, edits, deletes or
+    /// assigns it (409 `managed_role`). Absent in older payloads: `null`.
+    #[serde(default)]
+    pub managed_by: Option<String>,
 }
 
 /// An invite.

@@ -139,6 +139,9 @@ impl TestDaemon {
             // Every test client comes from 127.0.0.1, and some open hundreds of connections
             // at once; tests of that limit set it (`SPECTRUS_NEW_CONNECTIONS_PER_SECOND`).
             .env("SPECTRUS_NEW_CONNECTIONS_PER_SECOND", "0")
+            // Tests run their plugins' webhooks on loopback, as an operator with the plugin
+            // on the same host does; tests of the SSRF guard set it to `false`.
+            .env("SPECTRUS_PLUGINS_ALLOW_PRIVATE_WEBHOOKS", "true")
             .env("NO_COLOR", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -237,6 +240,13 @@ impl TestDaemon {
         )?;
         let status = c.wait()?;
         Ok((status.code(), started.elapsed()))
+    }
+
+    /// Sets (or replaces) an environment variable of the daemon from its next
+    /// [`restart`](Self::restart) on.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value.to_owned()));
     }
 
     /// Stops (SIGKILL) and starts again on the same port with the same data directory.

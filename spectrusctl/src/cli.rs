@@ -152,10 +152,44 @@ pub enum Command {
     /// Install, list and remove plugins (spectrus-plugin.json in a GitHub repository).
     #[command(subcommand)]
     Plugins(PluginsCommand),
+    /// List, add, rename and delete the server's custom emoji.
+    #[command(subcommand)]
+    Emoji(EmojiCommand),
     /// Print a shell completion script.
     Completions {
         /// The shell.
         shell: CompletionShell,
+    },
+}
+
+/// `emoji ...`
+#[derive(Debug, Subcommand)]
+pub enum EmojiCommand {
+    /// List the custom emoji: name, id, who added it and when.
+    List,
+    /// Add a custom emoji from an image file.
+    #[command(
+        long_about = "Add a custom emoji from an image file: PNG, JPEG, GIF or WebP, at most \
+        256 KiB; the daemon scales it to fit 128 pixels and keeps it as PNG. A server holds at \
+        most 50 custom emoji."
+    )]
+    Add {
+        /// Its name, used as :NAME: (2 to 32 of lower-case letters, digits and _).
+        name: String,
+        /// The image file.
+        file: PathBuf,
+    },
+    /// Rename a custom emoji; messages and reactions that use it follow.
+    Rename {
+        /// The emoji's name (or id).
+        name: String,
+        /// Its new name.
+        new: String,
+    },
+    /// Delete a custom emoji (messages that used it show :name: instead).
+    Delete {
+        /// The emoji's name (or id).
+        name: String,
     },
 }
 

@@ -327,6 +327,9 @@ pub struct PluginsConfig {
     pub webhook_retry_first_ms: u64,
     /// How long a failing webhook delivery is retried before it is dropped, in seconds.
     pub webhook_give_up_secs: u64,
+    /// Whether plugin webhooks may be on loopback, private, link-local and unique-local
+    /// addresses (a plugin on this host or network); refused by default.
+    pub allow_private_webhooks: bool,
 }
 
 /// GitHub's raw content host.
@@ -338,6 +341,7 @@ impl Default for PluginsConfig {
             github_raw_url: GITHUB_RAW.into(),
             webhook_retry_first_ms: 1000,
             webhook_give_up_secs: 24 * 3600,
+            allow_private_webhooks: false,
         }
     }
 }
@@ -535,6 +539,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "SPECTRUS_WEBHOOK_GIVE_UP_SECS",
         "plugins.webhook_give_up_secs",
     ),
+    (
+        "SPECTRUS_PLUGINS_ALLOW_PRIVATE_WEBHOOKS",
+        "plugins.allow_private_webhooks",
+    ),
     // Link previews.
     ("SPECTRUS_PREVIEWS_ENABLED", "previews.enabled"),
     ("SPECTRUS_PREVIEWS_ALLOW_PRIVATE", "previews.allow_private"),
@@ -716,6 +724,9 @@ impl Config {
             }
             "plugins.webhook_give_up_secs" => {
                 self.plugins.webhook_give_up_secs = parse(value, "a number of seconds")?
+            }
+            "plugins.allow_private_webhooks" => {
+                self.plugins.allow_private_webhooks = parse(value, "true or false")?
             }
             "previews.enabled" => self.previews.enabled = parse(value, "true or false")?,
             "previews.allow_private" => {

@@ -36,6 +36,10 @@ pub enum ApiError {
     Missing(String),
     #[error("{0}")]
     Conflict(String),
+    /// The role belongs to a plugin's bot: it changes only with the plugin (409
+    /// `managed_role`).
+    #[error("{0}")]
+    ManagedRole(String),
     #[error("the request body is too large")]
     PayloadTooLarge,
     /// A file (or the files together) is too large; the message says which and the limit.
@@ -102,6 +106,7 @@ impl ApiError {
             ApiError::Refused { code, .. } => (StatusCode::FORBIDDEN, code),
             ApiError::NotFound(_) | ApiError::Missing(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::ManagedRole(_) => (StatusCode::CONFLICT, "managed_role"),
             ApiError::PayloadTooLarge | ApiError::FileTooLarge(_) => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             }

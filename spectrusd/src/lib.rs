@@ -22,6 +22,7 @@ pub(crate) mod gateway;
 pub(crate) mod http_server;
 pub(crate) mod license;
 pub mod man;
+pub(crate) mod netguard;
 pub(crate) mod previews;
 pub(crate) mod ratelimit;
 pub(crate) mod reload;

@@ -234,6 +234,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "plugins.webhook_give_up_secs",
         "how long a failing plugin webhook delivery is retried before it is dropped and counted, in seconds (24 h by default)",
     ),
+    (
+        "plugins.allow_private_webhooks",
+        "let plugin webhooks be on loopback, private, link-local and unique-local addresses, for plugins on this host or network (refused by default: a manifest could otherwise make the server POST to internal services)",
+    ),
     // Link previews.
     (
         "previews.enabled",

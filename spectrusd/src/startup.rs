@@ -145,6 +145,7 @@ async fn seed(store: &Store, ids: &Snowflakes) -> anyhow::Result<()> {
                         permissions: default_everyone(),
                         hoist: false,
                         mentionable: false,
+                        managed_by: None,
                     },
                 )?;
             }
@@ -338,19 +339,21 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     blobs
         .clear_tmp()
         .context("cannot clear the unfinished uploads in files/tmp")?;
-    let (previews, preview_jobs) = crate::previews::Previews::new(
-        config.previews.allow_private,
-        [config.bind.ip(), config.metrics.bind.ip()]
-            .into_iter()
-            .filter(|ip| !ip.is_unspecified() && !ip.is_loopback())
-            .collect(),
-        &secret,
-    )?;
+    let own: Vec<std::net::IpAddr> = [config.bind.ip(), config.metrics.bind.ip()]
+        .into_iter()
+        .filter(|ip| !ip.is_unspecified() && !ip.is_loopback())
+        .collect();
+    let (previews, preview_jobs) =
+        crate::previews::Previews::new(config.previews.allow_private, own.clone(), &secret)?;
     let bots = crate::bots::Bots::new(
         &config.data_dir,
         crate::bots::RetrySchedule {
             first: Duration::from_millis(config.plugins.webhook_retry_first_ms.max(1)),
             give_up_after: Duration::from_secs(config.plugins.webhook_give_up_secs),
+        },
+        crate::netguard::Guard {
+            allow_private: config.plugins.allow_private_webhooks,
+            own,
         },
     )?;
     let state: SharedState = Arc::new(AppState {

@@ -117,7 +117,7 @@ async fn a_dm_is_one_per_pair_and_hidden_from_everyone_else_on_every_path() {
     bob.typing(dm).await.unwrap();
     let history = bob.messages(dm, Default::default()).await.unwrap();
     assert_eq!(history[0].content, "the xyzzy plan");
-    // Participants cannot pin (that needs messages:manage) but may read the pinned list.
+    // Participants read the pinned list (and pin: tests/pins.rs).
     assert!(bob.pins(dm).await.unwrap().is_empty());
 
     // A third member and the owner: 404 on every path.

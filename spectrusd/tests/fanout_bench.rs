@@ -62,6 +62,7 @@ async fn setup() -> (Hub, Arc<Access>, mpsc::UnboundedReceiver<()>) {
         permissions,
         hoist: false,
         mentionable: false,
+        managed_by: None,
     };
     let roles = vec![
         role(1, 0, spectrusd::domain::permissions::default_everyone()),

@@ -1,5 +1,6 @@
-//! Pinned messages against the real daemon: who may pin, the pinned list, the live update,
-//! the audit entry, the cap of 50, and search's `pinned:` filter.
+//! Pinned messages against the real daemon: who may pin (in direct messages, their
+//! participants), the pinned list, the live update, the audit entry, the cap of 50, and
+//! search's `pinned:` filter.
 
 // An integration test: a panic here is a failed test, so unwrapping is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -127,4 +128,75 @@ async fn a_hidden_channels_pins_are_not_found() {
         .unwrap();
     assert_eq!(code(bob.pins(secret).await), "not_found");
     assert_eq!(code(bob.pin(secret, m.id).await), "not_found");
+}
+
+/// In a direct message (one-to-one or group) every participant pins and unpins, as in
+/// Discord, live for the others; nobody else can; a block stops it as it stops posting; and
+/// the server's audit log says nothing about it.
+#[tokio::test]
+async fn participants_pin_and_unpin_in_their_direct_messages() {
+    let d = TestDaemon::start().await.unwrap();
+    let owner = d.owner().await.unwrap();
+    let alice = d.member(&owner, "alice").await.unwrap();
+    let bob = d.member(&owner, "bob").await.unwrap();
+    let carol = d.member(&owner, "carol").await.unwrap();
+    let (alice_id, bob_id, carol_id) = (
+        alice.me().await.unwrap().id,
+        bob.me().await.unwrap().id,
+        carol.me().await.unwrap().id,
+    );
+    let dm = alice.open_dm(&[bob_id]).await.unwrap().id;
+    let m = alice.say(dm, "the plan").await.unwrap();
+    let mut gw = Gateway::connect(&alice).await.unwrap();
+
+    // Bob (no messages:manage anywhere) pins Alice's message; she sees it live.
+    bob.pin(dm, m.id).await.unwrap();
+    loop {
+        match gw.next_dispatch(Duration::from_secs(5)).await {
+            Some((_, Dispatch::MessageUpdate(u))) if u.id == m.id => {
+                assert!(u.pinned && u.pinned_at.is_some(), "{u:?}");
+                break;
+            }
+            Some(_) => {}
+            None => panic!("no MESSAGE_UPDATE for the pin in the DM"),
+        }
+    }
+    let pins: Vec<_> = alice.pins(dm).await.unwrap().iter().map(|p| p.id).collect();
+    assert_eq!(pins, vec![m.id]);
+
+    // Nobody outside the conversation, not even the owner.
+    for outsider in [&carol, &owner] {
+        assert_eq!(code(outsider.pin(dm, m.id).await), "not_found");
+        assert_eq!(code(outsider.unpin(dm, m.id).await), "not_found");
+    }
+
+    // Alice unpins it.
+    alice.unpin(dm, m.id).await.unwrap();
+    assert!(bob.pins(dm).await.unwrap().is_empty());
+
+    // A group DM: any member of it pins anyone's message.
+    let group = alice.open_dm(&[bob_id, carol_id]).await.unwrap().id;
+    let g = bob.say(group, "group plan").await.unwrap();
+    carol.pin(group, g.id).await.unwrap();
+    assert_eq!(alice.pins(group).await.unwrap()[0].id, g.id);
+    assert_eq!(code(owner.pin(group, g.id).await), "not_found");
+
+    // A block closes the one-to-one conversation to pins too, both ways.
+    bob.block(alice_id).await.unwrap();
+    assert_eq!(code(alice.pin(dm, m.id).await), "blocked");
+    assert_eq!(code(bob.pin(dm, m.id).await), "blocked");
+    bob.unblock(alice_id).await.unwrap();
+    bob.pin(dm, m.id).await.unwrap();
+
+    // Private: no audit entry for any of it.
+    for action in ["message.pin", "message.unpin"] {
+        let log = owner
+            .audit_log(&AuditQuery {
+                action: Some(action.into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(log.is_empty(), "{action}: {log:?}");
+    }
 }

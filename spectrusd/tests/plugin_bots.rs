@@ -353,7 +353,7 @@ async fn a_bot_acts_with_its_token_and_only_its_grant() {
         .await;
     assert_eq!(
         (st, e["error"]["code"].as_str()),
-        (409, Some("conflict")),
+        (409, Some("managed_role")),
         "{e}"
     );
     let (st, _) = s
@@ -513,6 +513,136 @@ async fn a_bot_acts_with_its_token_and_only_its_grant() {
     );
     let history = s.owner.messages(general, Default::default()).await.unwrap();
     assert!(history.iter().any(|h| h.content == "beep"));
+}
+
+/// A plugin's role says on the wire which plugin manages it (REST and gateway), and every
+/// way people could change it answers 409 `managed_role`; reordering stays open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_managed_role_says_so_and_people_cannot_change_it() {
+    let s = setup(&[]).await;
+    let mut gw = Gateway::connect(&s.owner).await.unwrap();
+    s.install("echo").await;
+    let created = loop {
+        match gw.next_dispatch(WAIT).await {
+            Some((_, spectrus_proto::gateway::Dispatch::RoleCreate(r))) => break r,
+            Some(_) => continue,
+            None => panic!("no ROLE_CREATE for the plugin's role"),
+        }
+    };
+    assert_eq!(created.managed_by.as_deref(), Some("echo"));
+    let roles = s.owner.roles().await.unwrap();
+    let role = roles.iter().find(|r| r.id == created.id).unwrap();
+    assert_eq!(role.managed_by.as_deref(), Some("echo"));
+    assert!(
+        roles
+            .iter()
+            .filter(|r| r.id != role.id)
+            .all(|r| r.managed_by.is_none()),
+        "{roles:?}"
+    );
+    let bot_id = s
+        .owner
+        .members(None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.user.bot)
+        .unwrap()
+        .user
+        .id;
+    let alice = s.d.member(&s.owner, "alice").await.unwrap();
+    let alice_id = alice.me().await.unwrap().id;
+    let auth = s.owner_auth();
+    let refused = [
+        (
+            Method::PATCH,
+            format!("/roles/{}", role.id),
+            Some(json!({"name": "Not a bot"})),
+        ),
+        (
+            Method::PATCH,
+            format!("/roles/{}", role.id),
+            Some(json!({"color": "#ff0000"})),
+        ),
+        (Method::DELETE, format!("/roles/{}", role.id), None),
+        (
+            Method::PUT,
+            format!("/members/{alice_id}/roles/{}", role.id),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/members/{bot_id}/roles/{}", role.id),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/members/{alice_id}"),
+            Some(json!({"roles": [role.id]})),
+        ),
+        (
+            Method::PATCH,
+            format!("/members/{bot_id}"),
+            Some(json!({"roles": []})),
+        ),
+    ];
+    for (method, path, body) in refused {
+        let (st, e) = s.api(method.clone(), &path, &auth, body.clone()).await;
+        assert_eq!(
+            (st, e["error"]["code"].as_str()),
+            (409, Some("managed_role")),
+            "{method} {path} {body:?}: {e}"
+        );
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains("\"echo\""),
+            "the message names the plugin: {e}"
+        );
+    }
+    let after = s.owner.roles().await.unwrap();
+    let still = after.iter().find(|r| r.id == role.id).unwrap();
+    assert_eq!(
+        (still.name.as_str(), still.color.as_deref()),
+        ("Echo", None)
+    );
+    assert!(
+        s.owner
+            .member(bot_id)
+            .await
+            .unwrap()
+            .roles
+            .contains(&role.id)
+    );
+    assert!(
+        !s.owner
+            .member(alice_id)
+            .await
+            .unwrap()
+            .roles
+            .contains(&role.id)
+    );
+
+    // Reordering is allowed: a role people made moves below it, and it stays managed.
+    let mods = s
+        .owner
+        .create_role(&spectrus_proto::rest::CreateRole {
+            name: "Mods".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let (st, e) = s
+        .api(
+            Method::PATCH,
+            "/roles",
+            &auth,
+            Some(json!([{"id": role.id, "position": 1}, {"id": mods.id, "position": 2}])),
+        )
+        .await;
+    assert_eq!(st, 200, "{e}");
+    let moved = s.owner.roles().await.unwrap();
+    let moved = moved.iter().find(|r| r.id == role.id).unwrap();
+    assert_eq!(moved.position, 1);
+    assert_eq!(moved.managed_by.as_deref(), Some("echo"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -913,4 +1043,115 @@ async fn a_delivery_retried_too_long_is_dropped_and_counted_in_metrics() {
     assert!((2..=3).contains(&tries), "{tries} attempts");
     let shown = s.admin.get_as::<Value>("/plugins/echo").await.unwrap();
     assert_eq!(shown["healthy"], false, "{shown}");
+}
+
+/// The SSRF guard on plugin webhooks: with `plugins.allow_private_webhooks` off, a manifest
+/// whose webhook is on a loopback, private or link-local address is refused at preview and
+/// install (400 on `webhook_url`, logged); a plugin installed while it was on gets nothing
+/// delivered once it is off (each attempt refused and logged), and its commands answer 502
+/// saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_on_a_private_address_is_refused_unless_the_operator_allows_it() {
+    let off = ("SPECTRUS_PLUGINS_ALLOW_PRIVATE_WEBHOOKS", "false");
+    let mut s = setup(&[off]).await;
+    let hook_url = s.hook_url.clone();
+    for url in [
+        hook_url.as_str(),
+        "http://10.1.2.3/hook",
+        "http://192.168.0.7:8080/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]:8787/hook",
+        "http://localhost:8787/hook",
+    ] {
+        s.publish("echo", manifest("echo", url));
+        for route in ["/plugins/preview", "/plugins"] {
+            let e = s
+                .admin
+                .call(Method::POST, route, Some(&json!({"source": "acme/echo"})))
+                .await
+                .unwrap_err();
+            let spectrusctl::error::CtlError::Api {
+                status,
+                code,
+                message,
+            } = &e
+            else {
+                panic!("{route} {url}: {e:?}");
+            };
+            assert_eq!(
+                (*status, code.as_str()),
+                (400, "validation_failed"),
+                "{e:?}"
+            );
+            assert!(
+                message.contains("webhook_url")
+                    && message.contains("not an address this server connects to")
+                    && message.contains("plugins.allow_private_webhooks"),
+                "{route} {url}: {message}"
+            );
+        }
+    }
+    let installed: Vec<Value> = s.admin.get_as("/plugins").await.unwrap();
+    assert!(installed.is_empty(), "{installed:?}");
+    assert!(
+        s.d.log()
+            .iter()
+            .any(|l| l.contains("plugin refused: its webhook address")),
+        "the refusal is logged"
+    );
+
+    // The operator allows it (the plugin runs on this host): installed, events arrive.
+    s.d.set_env(off.0, "true");
+    s.d.restart().await.unwrap();
+    s.install("echo").await;
+    let general = general(&s.owner).await;
+    s.owner.say(general, "while allowed").await.unwrap();
+    assert!(
+        eventually(WAIT, || s
+            .hook
+            .message_contents()
+            .contains(&"while allowed".to_owned()))
+        .await
+    );
+
+    // Turned off again: nothing more reaches the webhook; each attempt is refused and logged.
+    s.d.set_env(off.0, "false");
+    s.d.restart().await.unwrap();
+    s.owner.say(general, "after the switch").await.unwrap();
+    assert!(
+        eventually(WAIT, || s
+            .d
+            .log()
+            .iter()
+            .any(|l| l.contains("webhook delivery refused")
+                && l.contains("plugins.allow_private_webhooks")))
+        .await,
+        "the refused delivery is logged"
+    );
+    let (st, e) = s
+        .api(
+            Method::POST,
+            &format!("/channels/{general}/interactions"),
+            &s.owner_auth(),
+            Some(json!({"command": "later"})),
+        )
+        .await;
+    assert_eq!(st, 502, "{e}");
+    assert_eq!(e["error"]["code"], "plugin_unavailable");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("address is refused"),
+        "{e}"
+    );
+    assert!(
+        !s.hook
+            .message_contents()
+            .contains(&"after the switch".to_owned())
+    );
+    assert!(
+        s.hook.events("INTERACTION").is_empty(),
+        "no command reached the webhook"
+    );
 }

@@ -5,14 +5,15 @@
  * carol, not in it, gets the not-found state at its URL; bob blocks alice and her messages
  * collapse ("Blocked message" — Show), and follow a block or unblock made on another device
  * live; the Privacy setting turns DMs from members off; a
- * group is made with "New group".
+ * group is made with "New group"; either participant pins and unpins, and the other sees it
+ * under "Pinned messages".
  */
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { suite } from "./lib/suite.mjs";
 import { newPage, screenshot, eventually } from "./lib/browser.mjs";
 import { Api } from "./lib/api.mjs";
-import { logIn } from "./lib/ui.mjs";
+import { actions, logIn } from "./lib/ui.mjs";
 
 const s = suite();
 
@@ -92,6 +93,28 @@ test("the quick switcher finds a conversation by name", async () => {
   await a.getByRole("option", { name: /@bob/ }).waitFor();
   await box.press("Enter");
   await log(a, "bob").waitFor();
+});
+
+test("bob pins alice's message in their conversation; she finds it under Pinned messages and unpins it", async () => {
+  const b = w.b;
+  const theirs = log(b, "alice").getByRole("article").filter({ hasText: "hi bob, a secret" });
+  await (await actions(theirs)).getByRole("button", { name: "Pin message" }).click();
+  await b.getByText("Message pinned").waitFor();
+  const a = w.a;
+  await a.getByRole("button", { name: "Pinned messages" }).click();
+  const panel = a.getByRole("complementary", { name: "Pinned messages" });
+  const entry = panel.getByRole("button", { name: "Jump to pinned message by alice" });
+  await entry.waitFor();
+  assert.match(await entry.innerText(), /hi bob, a secret/);
+  await screenshot(a, "dm-pins");
+  await panel.getByRole("button", { name: "Close pins" }).click();
+  await panel.waitFor({ state: "detached" });
+  const mine = log(a, "bob").getByRole("article").filter({ hasText: "hi bob, a secret" });
+  await (await actions(mine)).getByRole("button", { name: "Unpin message" }).click();
+  await a.getByText("Message unpinned").waitFor();
+  await b.getByRole("button", { name: "Pinned messages" }).click();
+  await b.getByRole("complementary", { name: "Pinned messages" }).getByText("This channel has no pinned messages yet.").waitFor();
+  await b.getByRole("button", { name: "Pinned messages" }).click();
 });
 
 test("carol, not in the conversation, gets the not-found state at its URL and no list entry", async () => {

@@ -46,7 +46,8 @@ rawHost.listen(0, "127.0.0.1");
 await once(rawHost, "listening");
 const rawAddr = /** @type {import("node:net").AddressInfo} */ (rawHost.address());
 
-const s = suite({ env: { SPECTRUS_GITHUB_RAW_URL: `http://127.0.0.1:${rawAddr.port}` } });
+// The plugin runs on this host, so its webhook is on loopback: the operator allows it.
+const s = suite({ env: { SPECTRUS_GITHUB_RAW_URL: `http://127.0.0.1:${rawAddr.port}`, SPECTRUS_PLUGINS_ALLOW_PRIVATE_WEBHOOKS: "true" } });
 
 /** @type {{ page: import("playwright-core").Page, owner: Api, plugin: import("node:child_process").ChildProcess, pluginUrl: string }} */
 const w = /** @type {any} */ ({});
@@ -217,4 +218,29 @@ test("a plugin that does not answer is said in words, and the command stays to r
   await screenshot(w.page, "slash-plugin-unavailable");
   s.problems.disallow(refused);
   await box().fill("");
+});
+
+test("the plugin's role is read-only: a note names the plugin, nothing to rename, delete, grant or assign", async () => {
+  await w.page.goto("/server-settings/roles");
+  const view = w.page.getByRole("dialog", { name: "Server settings" });
+  await view.getByRole("button", { name: "Echo, 1 member, managed by the plugin echo", exact: true }).click();
+  const editor = view.getByRole("region", { name: "Edit role Echo" });
+  await editor.getByRole("note").filter({ hasText: "Managed by the plugin echo" }).waitFor();
+  assert.ok(await editor.getByRole("textbox", { name: "Role name" }).isDisabled());
+  for (const name of ["Save role", "Delete role", "Remove Echo from Echo", "Add"]) {
+    assert.equal(await editor.getByRole("button", { name, exact: true }).count(), 0, `no ${name} button`);
+  }
+  assert.equal(await editor.getByRole("combobox", { name: "Add a member" }).count(), 0);
+  const switches = await editor.getByRole("switch").all();
+  assert.ok(switches.length > 5, "the permission switches are shown");
+  for (const sw of switches) assert.ok(await sw.isDisabled(), `${await sw.getAttribute("id")} is disabled`);
+  assert.ok(await editor.getByRole("switch", { name: "Send messages" }).isChecked(), "what the plugin holds is shown");
+  await screenshot(w.page, "settings-role-managed");
+  // Nor is it offered when managing a member.
+  await view.getByRole("tab", { name: "Members" }).click();
+  await view.getByRole("button", { name: "Manage Echo" }).click();
+  const dialog = w.page.getByRole("dialog", { name: "Manage Echo" });
+  const box = dialog.getByRole("checkbox", { name: /Echo.*managed by the plugin echo/ });
+  assert.ok(await box.isDisabled());
+  assert.ok(await box.isChecked());
 });

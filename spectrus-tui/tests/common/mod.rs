@@ -90,6 +90,7 @@ pub fn role(id: Id, name: &str, color: Option<&str>, position: i64, hoist: bool)
         permissions: Default::default(),
         hoist,
         mentionable: true,
+        managed_by: None,
     }
 }
 

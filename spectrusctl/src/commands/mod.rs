@@ -17,6 +17,7 @@ pub mod backup;
 pub mod bans;
 pub mod channels;
 pub mod completions;
+pub mod emoji;
 pub mod events;
 pub mod invites;
 pub mod layout;
@@ -86,6 +87,7 @@ pub async fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<()> {
         Command::Audit(a) => audit::run(a, ctx).await,
         Command::License(c) => license::run(c, ctx).await,
         Command::Plugins(c) => plugins::run(c, ctx).await,
+        Command::Emoji(c) => emoji::run(c, ctx).await,
         Command::Completions { shell } => completions::run(*shell, ctx),
     }
 }

@@ -217,6 +217,12 @@ pub fn role_details(r: &Role) -> Table {
     t.row(["color", &or_dash(r.color.as_deref())]);
     t.row(["hoist", if r.hoist { "yes" } else { "no" }]);
     t.row(["mentionable", if r.mentionable { "yes" } else { "no" }]);
+    if let Some(plugin) = &r.managed_by {
+        t.row([
+            "managed by",
+            &format!("plugin {plugin} (changes with the plugin)"),
+        ]);
+    }
     let perms = r.permissions.to_vec();
     if perms.is_empty() {
         t.row(["permissions", "-"]);
@@ -251,6 +257,7 @@ mod tests {
             permissions: perms.iter().copied().collect(),
             hoist: false,
             mentionable: false,
+            managed_by: None,
         }
     }
 
@@ -329,6 +336,19 @@ mod tests {
         assert_eq!(
             new.to_vec(),
             vec![Permission::ChannelsView, Permission::VoiceSpeak]
+        );
+    }
+
+    #[test]
+    fn show_says_which_plugin_manages_a_role() {
+        let mut r = role(3, "Echo", 1, &[Permission::MessagesSend]);
+        assert!(!role_details(&r).render().contains("managed by"));
+        r.managed_by = Some("echo".into());
+        let text = role_details(&r).render();
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("managed by") && l.contains("plugin echo")),
+            "{text}"
         );
     }
 }

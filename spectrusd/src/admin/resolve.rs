@@ -1,8 +1,9 @@
 //! Names or ids in admin paths: `{user}` by username, `{role}` and `{channel}` by exact
-//! name, or any of them by decimal id (an id wins over a name that looks like one).
+//! name, `{emoji}` by name (with or without colons), or any of them by decimal id (an id
+//! wins over a name that looks like one).
 
 use spectrus_proto::Id;
-use spectrus_proto::model::{Channel, Role};
+use spectrus_proto::model::{Channel, Emoji, Role};
 
 use crate::error::ApiError;
 use crate::service;
@@ -69,6 +70,21 @@ pub(crate) async fn channel(state: &AppState, key: &str) -> Result<Channel, ApiE
     };
     let describe = |c: &Channel| format!("{} {}", c.kind.as_str(), parent(c));
     pick(&channels, key, |c| c.id, |c| &c.name, describe, "channel").cloned()
+}
+
+/// The custom emoji named (`party` or `:party:`) or numbered `key`.
+pub(crate) async fn emoji(state: &AppState, key: &str) -> Result<Emoji, ApiError> {
+    let emojis = service::emojis::list(state).await?;
+    let key = key.trim_matches(':');
+    pick(
+        &emojis,
+        key,
+        |e| e.id,
+        |e| &e.name,
+        |_| String::new(),
+        "emoji",
+    )
+    .cloned()
 }
 
 #[cfg(test)]

@@ -3,6 +3,9 @@
 //! a task of its own, which POSTs each event signed and retries with exponential backoff
 //! until [`RetrySchedule::give_up_after`], then drops and counts it. Publishing never waits:
 //! a full queue drops the event (counted). Consecutive failures mark the plugin unhealthy.
+//! Every POST (events and slash commands) goes through [`Poster`]: the SSRF guard refuses a
+//! webhook on a loopback, private, link-local or the daemon's own address unless the
+//! operator allows private webhooks (`plugins.allow_private_webhooks`).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
@@ -15,6 +18,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::Signer;
 use crate::bus::Tap;
+use crate::netguard::{Guard, GuardedResolver, Refused, refusal};
 
 /// Events waiting per plugin before new ones are dropped.
 pub(crate) const QUEUE: usize = 1024;
@@ -123,26 +127,27 @@ struct Running {
 /// Every plugin's delivery; see the module comment.
 pub(crate) struct Deliveries {
     retry: RetrySchedule,
-    client: reqwest::Client,
+    poster: Poster,
     health: RwLock<HashMap<String, Arc<Health>>>,
     running: Mutex<HashMap<String, Running>>,
     counts: Arc<Counts>,
 }
 
 impl Deliveries {
-    pub(crate) fn new(retry: RetrySchedule) -> anyhow::Result<Deliveries> {
+    /// Deliveries retried on `retry`'s schedule, to the addresses `guard` allows.
+    pub(crate) fn new(retry: RetrySchedule, guard: Guard) -> anyhow::Result<Deliveries> {
         Ok(Deliveries {
             retry,
-            client: client()?,
+            poster: Poster::new(guard)?,
             health: RwLock::new(HashMap::new()),
             running: Mutex::new(HashMap::new()),
             counts: Arc::new(Counts::default()),
         })
     }
 
-    /// The HTTP client webhooks are POSTed with.
-    pub(crate) fn client(&self) -> &reqwest::Client {
-        &self.client
+    /// What webhooks are POSTed with.
+    pub(crate) fn poster(&self) -> &Poster {
+        &self.poster
     }
 
     /// A plugin's health (healthy until a delivery fails).
@@ -189,7 +194,7 @@ impl Deliveries {
                 counts: self.counts.clone(),
             });
             let worker = Worker {
-                client: self.client.clone(),
+                poster: self.poster.clone(),
                 signer: signer.clone(),
                 sub: sub.clone(),
                 health: self.health(&sub.plugin_id),
@@ -214,7 +219,7 @@ impl Deliveries {
 }
 
 struct Worker {
-    client: reqwest::Client,
+    poster: Poster,
     signer: Arc<Signer>,
     sub: Subscription,
     health: Arc<Health>,
@@ -258,16 +263,17 @@ impl Worker {
         let started = Instant::now();
         let mut attempt = 0;
         loop {
-            let outcome = post(
-                &self.client,
-                &self.signer,
-                &self.sub.webhook_url,
-                &job.event,
-                &id,
-                body.clone(),
-                ATTEMPT_TIMEOUT,
-            )
-            .await;
+            let outcome = self
+                .poster
+                .post(
+                    &self.signer,
+                    &self.sub.webhook_url,
+                    &job.event,
+                    &id,
+                    body.clone(),
+                    ATTEMPT_TIMEOUT,
+                )
+                .await;
             match outcome {
                 Ok(r) if r.status().is_success() => {
                     self.health.succeeded();
@@ -276,6 +282,11 @@ impl Worker {
                 Ok(r) => {
                     self.health.failed();
                     tracing::debug!(plugin = %self.sub.plugin_id, status = r.status().as_u16(), "webhook refused a delivery");
+                }
+                Err(e @ PostError::Refused(_)) => {
+                    self.health.failed();
+                    tracing::warn!(plugin = %self.sub.plugin_id, url = %self.sub.webhook_url, error = %e,
+                        "webhook delivery refused: set plugins.allow_private_webhooks to reach a plugin on this host or network");
                 }
                 Err(e) => {
                     self.health.failed();
@@ -305,41 +316,92 @@ pub(crate) fn delivery_id() -> String {
     super::hex(&b)
 }
 
-fn client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .user_agent(concat!("spectrusd/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?)
+/// Why a webhook POST did not get an answer.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PostError {
+    /// The URL does not parse (manifests are checked, so only an old stored one).
+    #[error("the webhook URL {0:?} is not a URL")]
+    BadUrl(String),
+    /// The guard refused the address (see [`Poster`]).
+    #[error("{0}")]
+    Refused(#[from] Refused),
+    #[error("{0}")]
+    Http(reqwest::Error),
 }
 
-/// POSTs `body` to a plugin's webhook, signed (`X-Signature-Ed25519` over
-/// `X-Signature-Timestamp` + body), naming the event and the delivery.
-pub(crate) async fn post(
-    client: &reqwest::Client,
-    signer: &Signer,
-    url: &str,
-    event: &str,
-    delivery: &str,
-    body: Vec<u8>,
-    timeout: Duration,
-) -> Result<reqwest::Response, reqwest::Error> {
-    let timestamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-        .to_string();
-    let signature = signer.sign(&timestamp, &body);
-    client
-        .post(url)
-        .timeout(timeout)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header("X-Signature-Ed25519", signature)
-        .header("X-Signature-Timestamp", timestamp)
-        .header("X-Spectrus-Event", event)
-        .header("X-Spectrus-Delivery", delivery)
-        .body(body)
-        .send()
-        .await
+impl PostError {
+    /// Whether the attempt ran out of time.
+    pub(crate) fn is_timeout(&self) -> bool {
+        matches!(self, PostError::Http(e) if e.is_timeout())
+    }
+}
+
+/// The guarded HTTP client every webhook POST goes through: no redirects, no proxy, and only
+/// addresses the guard allows (an IP literal is checked before, a name by the resolver).
+#[derive(Debug, Clone)]
+pub(crate) struct Poster {
+    client: reqwest::Client,
+    guard: Arc<Guard>,
+}
+
+impl Poster {
+    fn new(guard: Guard) -> anyhow::Result<Poster> {
+        let guard = Arc::new(guard);
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("spectrusd/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(GuardedResolver(guard.clone()))
+            .build()?;
+        Ok(Poster { client, guard })
+    }
+
+    /// Refuses a webhook URL the guard would refuse now (an IP literal, or a name resolving
+    /// only to refused addresses): the reason, in words for the operator.
+    pub(crate) async fn check(&self, url: &str) -> Result<(), String> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| format!("is not a URL ({e})"))?;
+        self.guard.check_url(&parsed).await.map_err(|r| {
+            format!(
+                "{r}: this server sends no webhook there unless its operator sets plugins.allow_private_webhooks (for a plugin on this host or network)"
+            )
+        })
+    }
+
+    /// POSTs `body` to a plugin's webhook, signed (`X-Signature-Ed25519` over
+    /// `X-Signature-Timestamp` + body), naming the event and the delivery.
+    pub(crate) async fn post(
+        &self,
+        signer: &Signer,
+        url: &str,
+        event: &str,
+        delivery: &str,
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<reqwest::Response, PostError> {
+        let parsed = reqwest::Url::parse(url).map_err(|_| PostError::BadUrl(url.to_owned()))?;
+        self.guard.check_literal(&parsed)?;
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+            .to_string();
+        let signature = signer.sign(&timestamp, &body);
+        self.client
+            .post(parsed)
+            .timeout(timeout)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("X-Signature-Ed25519", signature)
+            .header("X-Signature-Timestamp", timestamp)
+            .header("X-Spectrus-Event", event)
+            .header("X-Spectrus-Delivery", delivery)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| match refusal(&e) {
+                Some(r) => PostError::Refused(r.clone()),
+                None => PostError::Http(e),
+            })
+    }
 }
 
 #[cfg(test)]
@@ -359,5 +421,54 @@ mod tests {
         assert_eq!(r.delay(5), Duration::from_secs(32));
         assert_eq!(r.delay(20), Duration::from_secs(3600));
         assert_eq!(r.delay(200), Duration::from_secs(3600));
+    }
+
+    /// A name resolving only to refused addresses fails inside the HTTP client's connect
+    /// error, and the guard's refusal is found in its source chain (so it is told apart from
+    /// an unreachable webhook); IP literals are refused before any connection.
+    #[tokio::test]
+    async fn refused_addresses_are_told_apart() {
+        use crate::netguard::{Guard, refusal};
+        let strict = super::Poster::new(Guard {
+            allow_private: false,
+            own: vec![],
+        })
+        .unwrap();
+        let e = strict
+            .client
+            .post("http://localhost:9/hook")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refusal(&e).map(|r| r.host.as_str()),
+            Some("localhost"),
+            "{e:?}"
+        );
+        for url in [
+            "http://10.0.0.1/hook",
+            "http://[fd00::1]/",
+            "http://127.0.0.1:1/",
+        ] {
+            let why = strict.check(url).await.unwrap_err();
+            assert!(
+                why.contains("plugins.allow_private_webhooks"),
+                "{url}: {why}"
+            );
+        }
+        assert!(strict.check("https://93.184.216.34/hook").await.is_ok());
+        let open = super::Poster::new(Guard {
+            allow_private: true,
+            own: vec![],
+        })
+        .unwrap();
+        assert!(open.check("http://127.0.0.1:1/hook").await.is_ok());
+        let e = open
+            .client
+            .post("http://localhost:9/hook")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(refusal(&e).is_none(), "unreachable, not refused: {e:?}");
     }
 }

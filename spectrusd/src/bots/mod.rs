@@ -1,8 +1,9 @@
 //! Plugin bots as the daemon holds them (beside `license`, below `service`): the bot tokens
 //! in force (SHA-256 → bot, enabled plugins only, so a disabled plugin's token is refused
 //! without the database), the roles plugins manage, the server's Ed25519 key that signs
-//! webhook POSTs (`signer`), each plugin's event queue and delivery task (`delivery`) and the
-//! pending slash-command interactions (`interactions`).
+//! webhook POSTs (`signer`), each plugin's event queue and delivery task and the guarded
+//! client every webhook POST goes through (`delivery`) and the pending slash-command
+//! interactions (`interactions`).
 
 pub(crate) mod delivery;
 pub(crate) mod interactions;
@@ -38,13 +39,18 @@ pub(crate) struct Bots {
 }
 
 impl Bots {
-    /// The bots with the signing key kept in `data_dir` (made on first use).
-    pub(crate) fn new(data_dir: &Path, retry: RetrySchedule) -> anyhow::Result<Bots> {
+    /// The bots with the signing key kept in `data_dir` (made on first use), posting to the
+    /// webhook addresses `guard` allows.
+    pub(crate) fn new(
+        data_dir: &Path,
+        retry: RetrySchedule,
+        guard: crate::netguard::Guard,
+    ) -> anyhow::Result<Bots> {
         Ok(Bots {
             tokens: RwLock::new(HashMap::new()),
             managed_roles: RwLock::new(HashMap::new()),
             signer: Arc::new(Signer::load_or_create(data_dir)?),
-            deliveries: delivery::Deliveries::new(retry)?,
+            deliveries: delivery::Deliveries::new(retry, guard)?,
             interactions: interactions::Pending::default(),
         })
     }

@@ -409,6 +409,7 @@ mod tests {
             permissions: crate::domain::permissions::default_everyone(),
             hoist: false,
             mentionable: false,
+            managed_by: None,
         };
         let ch = Channel {
             id: Id(10),

@@ -1,12 +1,11 @@
 //! One guarded GET: http(s) only, every hop's address checked (redirects followed by hand,
 //! at most [`MAX_REDIRECTS`]), the body read incrementally up to a cap, all within a deadline.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use reqwest::{Client, StatusCode, Url, header};
 
-use super::guard::Guard;
+use crate::netguard::Guard;
 
 /// Redirects followed at most.
 pub(crate) const MAX_REDIRECTS: usize = 3;
@@ -119,24 +118,9 @@ fn check(guard: &Guard, url: &Url) -> Result<(), FetchError> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(FetchError::Scheme);
     }
-    let Some(host) = url.host_str() else {
-        return Err(FetchError::Refused(url.to_string()));
-    };
-    let literal = host.trim_start_matches('[').trim_end_matches(']');
-    let ip = match literal.parse::<IpAddr>() {
-        Ok(ip) => Some(ip),
-        // "localhost" may never reach DNS; treat it as its address.
-        Err(_) if host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost") => {
-            Some(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
-        }
-        Err(_) => None,
-    };
-    if let Some(ip) = ip
-        && !guard.allows(ip)
-    {
-        return Err(FetchError::Refused(ip.to_string()));
-    }
-    Ok(())
+    guard
+        .check_literal(url)
+        .map_err(|r| FetchError::Refused(r.host))
 }
 
 #[cfg(test)]
@@ -150,7 +134,7 @@ mod tests {
     use axum::routing::get;
 
     use super::*;
-    use crate::previews::guard::GuardedResolver;
+    use crate::netguard::GuardedResolver;
 
     /// Every redirect hop is checked: a page on an allowed address redirecting to a refused
     /// one (here the daemon's "own" 127.0.0.2) never reaches it.

@@ -1,11 +1,10 @@
 //! Link previews as the daemon holds them (beside `license` and `voice`, below `service`):
-//! the guarded HTTP client (`guard`: which addresses may be reached, through its own DNS
-//! resolver; `fetch`: one capped GET following redirects by hand), the OpenGraph parser
+//! the guarded HTTP client (the crate's `netguard`: which addresses may be reached, through
+//! its own DNS resolver; `fetch`: one capped GET following redirects by hand), the OpenGraph parser
 //! (`og`), which link of a message is previewed (`links`), the per-URL cache (in memory: an
 //! LRU of [`CACHE_ENTRIES`] with a TTL) and the HMAC that signs image-proxy URLs.
 
 pub(crate) mod fetch;
-pub(crate) mod guard;
 pub(crate) mod links;
 pub(crate) mod og;
 
@@ -19,8 +18,8 @@ use lru::LruCache;
 use reqwest::{Client, Url, redirect};
 use spectrus_proto::model::{Embed, EmbedImage};
 
+use crate::netguard::{Guard, GuardedResolver};
 pub(crate) use fetch::FetchError;
-use guard::{Guard, GuardedResolver};
 
 /// A page is read up to this many bytes; a larger one gets no preview.
 pub(crate) const PAGE_MAX_BYTES: usize = 1024 * 1024;

@@ -18,6 +18,7 @@ use spectrus_proto::model::Message;
 use spectrus_proto::rest::CreateMessage;
 use spectrus_proto::{Id, Permission};
 
+use crate::bots::delivery::PostError;
 use crate::bots::interactions::Interaction;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -160,23 +161,32 @@ async fn ask(
     let unavailable = |why: String| {
         ApiError::PluginUnavailable(format!("plugin {pid:?} did not answer the command: {why}"))
     };
-    let resp = crate::bots::delivery::post(
-        state.bots.deliveries.client(),
-        &state.bots.signer,
-        &plugin.manifest.webhook_url,
-        "INTERACTION",
-        &id.to_string(),
-        body,
-        ANSWER_TIMEOUT,
-    )
-    .await
-    .map_err(|e| {
-        unavailable(if e.is_timeout() {
-            format!("no answer within {} s", ANSWER_TIMEOUT.as_secs())
-        } else {
-            "its webhook cannot be reached".into()
-        })
-    })?;
+    let resp = state
+        .bots
+        .deliveries
+        .poster()
+        .post(
+            &state.bots.signer,
+            &plugin.manifest.webhook_url,
+            "INTERACTION",
+            &id.to_string(),
+            body,
+            ANSWER_TIMEOUT,
+        )
+        .await
+        .map_err(|e| {
+            unavailable(match e {
+                PostError::Refused(r) => {
+                    tracing::warn!(plugin = %pid, url = %plugin.manifest.webhook_url, error = %r,
+                        "slash command not sent: set plugins.allow_private_webhooks to reach a plugin on this host or network");
+                    format!("its webhook's address is refused ({r})")
+                }
+                e if e.is_timeout() => {
+                    format!("no answer within {} s", ANSWER_TIMEOUT.as_secs())
+                }
+                _ => "its webhook cannot be reached".into(),
+            })
+        })?;
     let status = resp.status();
     if !status.is_success() {
         return Err(unavailable(format!(

@@ -350,6 +350,7 @@ fn check_patch(
                 .iter()
                 .chain(current.iter().filter(|r| !wanted.contains(r)))
             {
+                super::roles::refuse_managed(state, *r)?;
                 let pos = state.access.role(*r).map(|r| r.position).unwrap_or(0);
                 if !may_manage_role(st, pos) {
                     return Err(ApiError::Forbidden(

@@ -1,5 +1,7 @@
 //! Pinned messages: pin and unpin (`messages:manage`, audited, at most [`MAX_PINS`] per
-//! channel), and a channel's pinned list (readable by whoever may read its history).
+//! channel; in a direct message, as in Discord, any participant while the conversation is
+//! open, not audited: the server's moderators have no business there), and a channel's
+//! pinned list (readable by whoever may read its history).
 
 use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::model::Message;
@@ -16,6 +18,21 @@ use crate::store;
 /// The most messages a channel holds pinned.
 pub(crate) const MAX_PINS: u64 = 50;
 
+/// Who may pin in `channel`: in a direct message its participants (it must still take
+/// posts: not closed, no block between the two); elsewhere `messages:manage`. Whether the
+/// channel is a direct message.
+async fn may_pin(state: &AppState, actor: Actor, channel: Id) -> Result<bool, ApiError> {
+    if !state.access.is_private(channel) {
+        actor.require_in(state, channel, Permission::MessagesManage)?;
+        return Ok(false);
+    }
+    require_readable(state, actor, channel)?;
+    if let Some(user) = actor.user_id() {
+        super::dms::require_open(state, user, channel).await?;
+    }
+    Ok(true)
+}
+
 /// Pins (`pin = true`) or unpins a message. Pinning a pinned message (or unpinning one that
 /// is not) changes nothing and tells no one. Announced as `MESSAGE_UPDATE`.
 pub(crate) async fn set(
@@ -25,9 +42,10 @@ pub(crate) async fn set(
     id: Id,
     pin: bool,
 ) -> Result<(), ApiError> {
-    actor.require_in(state, channel, Permission::MessagesManage)?;
+    let private = may_pin(state, actor, channel).await?;
     let action = if pin { "message.pin" } else { "message.unpin" };
-    let entry = super::audit::Entry::new(state, actor, action).target("message", id);
+    let entry =
+        (!private).then(|| super::audit::Entry::new(state, actor, action).target("message", id));
     let viewer = actor.user_id().unwrap_or_default();
     let now = now_ms();
     let changed = super::write(state, move |c| {
@@ -46,7 +64,9 @@ pub(crate) async fn set(
         if !store::messages::set_pinned(c, id, pin.then_some(now))? {
             return Ok(None);
         }
-        entry.write(c, serde_json::json!({"channel_id": channel}))?;
+        if let Some(entry) = &entry {
+            entry.write(c, serde_json::json!({"channel_id": channel}))?;
+        }
         Ok(store::messages::get(c, id, viewer)?)
     })
     .await?;

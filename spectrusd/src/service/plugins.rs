@@ -4,7 +4,9 @@
 //! plugin's bot: an account without password login, a member holding a role managed by the
 //! plugin with exactly the granted permissions, and a bot token (stored as SHA-256). What is
 //! in force (tokens of enabled plugins, managed roles, webhook queues) is kept in
-//! `state.bots` by [`apply`] after every change.
+//! `state.bots` by [`apply`] after every change. A manifest whose webhook the SSRF guard
+//! refuses (loopback, private, link-local, the daemon's own address, unless
+//! `plugins.allow_private_webhooks`) is refused at preview and install (400, `webhook_url`).
 
 use sha2::{Digest, Sha256};
 use spectrus_proto::admin::{BotToken, Plugin, PluginInstalled, PluginPreview};
@@ -34,6 +36,18 @@ pub(crate) async fn preview(state: &AppState, source: &str) -> Result<PluginPrev
     let url = source.manifest_url(&state.config().plugins.github_raw_url);
     let bytes = fetch(&url).await?;
     let manifest = plugin_manifest::parse(&bytes).map_err(ApiError::Validation)?;
+    // The SSRF guard, before anything is installed (and again at every delivery).
+    if let Err(why) = state
+        .bots
+        .deliveries
+        .poster()
+        .check(&manifest.webhook_url)
+        .await
+    {
+        tracing::warn!(plugin = %manifest.id, url = %manifest.webhook_url, reason = %why,
+            "plugin refused: its webhook address");
+        return Err(ApiError::field("webhook_url", why));
+    }
     Ok(PluginPreview {
         source: source.label(),
         sha256: Sha256::digest(&bytes)
@@ -191,9 +205,9 @@ fn make_bot(
         permissions,
         hoist: false,
         mentionable: false,
+        managed_by: Some(plugin.id.clone()),
     };
     store::roles::upsert(c, &role)?;
-    store::plugins::set_role_managed(c, role_id, &plugin.id)?;
     store::roles::assign(c, bot_id, role_id)?;
     store::plugins::insert_bot(
         c,

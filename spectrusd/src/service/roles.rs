@@ -34,12 +34,19 @@ fn below_only() -> ApiError {
 fn manage(state: &AppState, actor: Actor, id: Id) -> Result<(Standing, Role), ApiError> {
     actor.require(state, Permission::RolesManage)?;
     let st = actor.standing(state)?;
-    if let Some(plugin) = state.bots.role_manager(id) {
-        return Err(ApiError::Conflict(format!(
-            "this role belongs to plugin {plugin:?}: it changes with the plugin (spectrusctl plugins update) and goes with it"
-        )));
-    }
+    refuse_managed(state, id)?;
     Ok((st, manageable(state, st, id)?))
+}
+
+/// Refuses a role a plugin manages (409 `managed_role`): nobody renames, edits, deletes,
+/// gives or takes it; it changes with the plugin and goes with it.
+pub(crate) fn refuse_managed(state: &AppState, id: Id) -> Result<(), ApiError> {
+    match state.bots.role_manager(id) {
+        Some(plugin) => Err(ApiError::ManagedRole(format!(
+            "this role is managed by the plugin {plugin:?}: it changes with the plugin (spectrusctl plugins update) and goes with it"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// A role the actor may manage (exists, below the actor's highest role).
@@ -92,6 +99,7 @@ pub(crate) async fn create(
         permissions: req.permissions,
         hoist: req.hoist.unwrap_or(false),
         mentionable: req.mentionable.unwrap_or(false),
+        managed_by: None,
     };
     let entry = audit::Entry::new(state, actor, "role.create").target("role", role.id);
     let r = role.clone();
@@ -415,6 +423,7 @@ mod tests {
             permissions: PermissionSet::EMPTY,
             hoist: false,
             mentionable: false,
+            managed_by: None,
         }
     }
 

@@ -131,12 +131,3 @@ pub(crate) fn set_token(c: &Connection, plugin: &str, hash: &str) -> Result<bool
         params![plugin, hash],
     )? > 0)
 }
-
-/// Marks a role as managed by a plugin (people cannot edit, delete or assign it).
-pub(crate) fn set_role_managed(c: &Connection, role: Id, plugin: &str) -> Result<(), StoreError> {
-    c.execute(
-        "UPDATE roles SET managed_by = ?2 WHERE id = ?1",
-        params![role.0 as i64, plugin],
-    )?;
-    Ok(())
-}

@@ -6,7 +6,7 @@ use spectrus_proto::model::Role;
 
 use super::{StoreError, optional, perms_from_json};
 
-const COLS: &str = "id, name, color, position, permissions, hoist, mentionable";
+const COLS: &str = "id, name, color, position, permissions, hoist, mentionable, managed_by";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Role> {
     Ok(Role {
@@ -17,6 +17,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Role> {
         permissions: perms_from_json(&r.get::<_, String>(4)?),
         hoist: r.get(5)?,
         mentionable: r.get(6)?,
+        managed_by: r.get(7)?,
     })
 }
 
@@ -35,11 +36,12 @@ pub(crate) fn get(c: &Connection, id: Id) -> Result<Option<Role>, StoreError> {
     )
 }
 
-/// Inserts or replaces a role.
+/// Inserts or replaces a role. Which plugin manages a role is written when it is inserted
+/// and never changed by an update (a role stays managed until it is deleted).
 pub(crate) fn upsert(c: &Connection, r: &Role) -> Result<(), StoreError> {
     c.execute(
         &format!(
-            "INSERT INTO roles({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO roles({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(id) DO UPDATE SET name = excluded.name, color = excluded.color,
                position = excluded.position, permissions = excluded.permissions,
                hoist = excluded.hoist, mentionable = excluded.mentionable"
@@ -51,7 +53,8 @@ pub(crate) fn upsert(c: &Connection, r: &Role) -> Result<(), StoreError> {
             r.position,
             serde_json::to_string(&r.permissions).unwrap_or_else(|_| "[]".into()),
             r.hoist,
-            r.mentionable
+            r.mentionable,
+            r.managed_by
         ],
     )?;
     Ok(())

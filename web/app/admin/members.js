@@ -70,10 +70,13 @@ function ManageMember({ m, onClose }) {
       ${timedOut(m) && m.timeout_until ? html`<div class="warn-text small">Timed out until ${new Date(m.timeout_until).toLocaleString()}</div>` : null}</div></div>
     ${can("roles:manage") ? html`<fieldset class="perm-group"><legend>Roles</legend>
       ${assignable.length ? assignable.map((r) => {
-        const locked = r.position >= mine;
-        return html`<label key=${r.id} class=${"check-row" + (locked ? " locked" : "")} title=${locked ? "At or above your highest role" : ""}>
+        // A plugin's role goes with its bot only: nobody gives or takes it.
+        const managed = !!r.managed_by;
+        const locked = r.position >= mine || managed;
+        const why = managed ? `Managed by the plugin ${r.managed_by}` : "At or above your highest role";
+        return html`<label key=${r.id} class=${"check-row" + (locked ? " locked" : "")} title=${locked ? why : ""}>
           <input type="checkbox" checked=${m.roles.includes(r.id)} disabled=${locked} onChange=${(/** @type {Event} */ e) => setRole(r.id, /** @type {HTMLInputElement} */ (e.currentTarget).checked)} />
-          <span class="role-dot" style=${{ background: r.color || "var(--text-4)" }} aria-hidden="true"></span>${r.name}${locked ? html`<span class="muted small"> (locked)</span>` : null}</label>`;
+          <span class="role-dot" style=${{ background: r.color || "var(--text-4)" }} aria-hidden="true"></span>${r.name}${managed ? html`<span class="muted small"> (managed by the plugin ${r.managed_by})</span>` : locked ? html`<span class="muted small"> (locked)</span>` : null}</label>`;
       }) : html`<p class="muted small">No roles yet.</p>`}
       ${roleError ? html`<div class="form-error" role="alert">${roleError}</div>` : null}
     </fieldset>` : null}

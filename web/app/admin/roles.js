@@ -3,7 +3,9 @@
  * @module admin/roles — the Roles tab: roles in rank order with member counts; create,
  * rename, colour, hoist, mentionable; permission switches grouped with the server's
  * descriptions; reorder by drag or by keyboard (Move up / Move down, Alt+↑/↓), saved with one
- * `PATCH /roles`; roles at or above my highest are locked with the reason.
+ * `PATCH /roles`; roles at or above my highest are locked with the reason. A role a plugin
+ * manages (`managed_by`) is shown read-only with a note naming the plugin: it can be
+ * reordered, nothing else (the server answers 409 `managed_role` to the rest).
  */
 import { html } from "../lib/html.js";
 import { useState, useEffect, useRef } from "../../vendor/preact-hooks.mjs";
@@ -16,6 +18,9 @@ import { myPerms, myRank, rolesByRank, GROUPS, PERM_NAMES, permissionInfo, Reaso
 /** @typedef {import("../net/types.js").Role} Role */
 
 const LOCK_REASON = "Locked: this role is at or above your highest role.";
+
+/** The note on a role a plugin manages. @param {Role} r */
+export const managedNote = (r) => `Managed by the plugin ${r.managed_by}: it changes with the plugin, not here.`;
 
 /** Members holding a role (of those this client knows: up to the first 1000). @param {Role} r */
 function countOf(r) {
@@ -59,9 +64,10 @@ function RoleRow({ r, on, locked, onSelect, onMove, first, last, drag }) {
     ${movable ? html`<span class="drag-handle" aria-hidden="true">⋮⋮</span>` : html`<span class="drag-handle" aria-hidden="true"></span>`}
     <button class="role-pick" aria-current=${on ? "true" : undefined} onClick=${onSelect}
       onKeyDown=${(/** @type {KeyboardEvent} */ e) => { if (movable && e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) { e.preventDefault(); onMove(e.key === "ArrowUp" ? -1 : 1); } }}
-      aria-label=${`${r.name}, ${count} ${count === 1 ? "member" : "members"}${locked ? ", locked" : ""}`}>
+      aria-label=${`${r.name}, ${count} ${count === 1 ? "member" : "members"}${r.managed_by ? `, managed by the plugin ${r.managed_by}` : ""}${locked ? ", locked" : ""}`}>
       <span class="role-dot" style=${{ background: r.color || "var(--text-4)" }} aria-hidden="true"></span>
       <span class="role-name">${r.name}</span>
+      ${r.managed_by ? html`<span class="bot-badge" title=${managedNote(r)} aria-hidden="true">BOT</span>` : null}
       <span class="role-count" aria-hidden="true"><${Icon} name="users" size=${14} />${count}</span>
       ${locked ? html`<span class="lock" title=${LOCK_REASON} aria-hidden="true"><${Icon} name="shield" size=${14} /></span>` : null}
     </button>
@@ -81,6 +87,9 @@ function RoleEditor({ r, locked, onDeleted }) {
   const [permError, setPermError] = useState(/** @type {null|string} */ (null));
   const [confirmDelete, setConfirmDelete] = useState(false);
   const everyone = r.position === 0;
+  const managed = !!r.managed_by;
+  // Nothing here may be changed: a role ranked at or above mine, or one a plugin manages.
+  const frozen = locked || managed;
   const shown = useRef(r);
   // A change made elsewhere (another admin, spectrusctl) reloads the form, and says so when it
   // replaces something I was editing.
@@ -122,30 +131,31 @@ function RoleEditor({ r, locked, onDeleted }) {
   const info = permissionInfo.value;
   return html`<section class="role-editor" aria-label=${`Edit role ${r.name}`}>
     ${locked ? html`<p class="lock-note" role="note"><${Icon} name="shield" size=${16} /> ${LOCK_REASON} Only someone ranked above it can change it.</p>` : null}
+    ${managed ? html`<p class="lock-note" role="note"><${Icon} name="shield" size=${16} /> ${managedNote(r)} Its members and permissions follow the plugin's manifest (spectrusctl plugins update); removing the plugin removes the role.</p>` : null}
     <form class="row-form" onSubmit=${save}>
       <div class="field grow"><label for="role-name">Role name</label>
-        <input id="role-name" class="input" value=${name} maxlength="100" disabled=${locked || everyone} onInput=${(/** @type {Event} */ e) => setName(val(e))} /></div>
+        <input id="role-name" class="input" value=${name} maxlength="100" disabled=${frozen || everyone} onInput=${(/** @type {Event} */ e) => setName(val(e))} /></div>
       ${everyone ? null : html`<div class="field"><label for="role-color">Colour</label>
-        <input id="role-color" type="color" class="color-input" value=${color || "#99aab5"} disabled=${locked} onInput=${(/** @type {Event} */ e) => setColor(val(e))} /></div>`}
-      ${locked || everyone ? null : html`<button class="btn primary" type="submit">Save role</button>`}
+        <input id="role-color" type="color" class="color-input" value=${color || "#99aab5"} disabled=${frozen} onInput=${(/** @type {Event} */ e) => setColor(val(e))} /></div>`}
+      ${frozen || everyone ? null : html`<button class="btn primary" type="submit">Save role</button>`}
     </form>
     ${msg ? html`<div class=${msg.ok ? "form-ok" : "form-error"} role=${msg.ok ? "status" : "alert"}>${msg.text}</div>` : null}
     ${everyone ? html`<p class="muted small">@everyone is every member: its permissions are the server's defaults.</p>` : html`
-      <${Switch} id="role-hoist" label="Show members separately" hint="Members with this role are listed in their own group." checked=${r.hoist} disabled=${locked} onChange=${(/** @type {boolean} */ v) => toggleFlag("hoist", v)} />
-      <${Switch} id="role-mentionable" label="Allow anyone to @mention this role" checked=${r.mentionable} disabled=${locked} onChange=${(/** @type {boolean} */ v) => toggleFlag("mentionable", v)} />`}
+      <${Switch} id="role-hoist" label="Show members separately" hint="Members with this role are listed in their own group." checked=${r.hoist} disabled=${frozen} onChange=${(/** @type {boolean} */ v) => toggleFlag("hoist", v)} />
+      <${Switch} id="role-mentionable" label="Allow anyone to @mention this role" checked=${r.mentionable} disabled=${frozen} onChange=${(/** @type {boolean} */ v) => toggleFlag("mentionable", v)} />`}
     <h3>Permissions</h3>
     ${permError ? html`<div class="form-error" role="alert">${permError}</div>` : null}
     ${GROUPS.map((g) => html`<fieldset key=${g.title} class="perm-group"><legend>${g.title}</legend>
       ${g.perms.map((p) => {
         const mine = can(p);
-        const why = locked ? LOCK_REASON : !mine ? "You cannot grant a permission you do not have." : undefined;
+        const why = locked ? LOCK_REASON : managed ? managedNote(r) : !mine ? "You cannot grant a permission you do not have." : undefined;
         return html`<${Switch} key=${p} id=${"perm-" + p.replace(/\W/g, "-")} label=${PERM_NAMES[p] || p}
-          hint=${(info && info.get(p)) || why} checked=${r.permissions.includes(p)} disabled=${!!why && !(r.permissions.includes(p) && !locked)}
+          hint=${(info && info.get(p)) || why} checked=${r.permissions.includes(p)} disabled=${!!why && !(r.permissions.includes(p) && !frozen)}
           onChange=${(/** @type {boolean} */ v) => togglePerm(p, v)} />`;
       })}
     </fieldset>`)}
-    ${locked || everyone ? null : html`<${RoleMembers} r=${r} />`}
-    ${locked || everyone ? null : html`<div class="danger-zone"><button class="btn danger" onClick=${() => setConfirmDelete(true)}>Delete role</button></div>`}
+    ${locked || everyone ? null : html`<${RoleMembers} r=${r} readOnly=${managed} />`}
+    ${frozen || everyone ? null : html`<div class="danger-zone"><button class="btn danger" onClick=${() => setConfirmDelete(true)}>Delete role</button></div>`}
     ${confirmDelete ? html`<${ReasonDialog} title=${`Delete the role ${r.name}?`} body=${`Members with ${r.name} lose it and its permissions. This cannot be undone.`}
       confirm="Delete role" onClose=${() => setConfirmDelete(false)}
       run=${(/** @type {string} */ reason) => api("DELETE", `/roles/${r.id}`, undefined, { headers: reasonHeader(reason) })}
@@ -153,8 +163,12 @@ function RoleEditor({ r, locked, onDeleted }) {
   </section>`;
 }
 
-/** Who holds a role, with add and remove (of the members this client knows). @param {{r: Role}} p */
-function RoleMembers({ r }) {
+/**
+ * Who holds a role, with add and remove (of the members this client knows); `readOnly` (a
+ * managed role) lists them only.
+ * @param {{r: Role, readOnly?: boolean}} p
+ */
+function RoleMembers({ r, readOnly = false }) {
   const [pick, setPick] = useState("");
   const [error, setError] = useState(/** @type {string|null} */ (null));
   const all = [...members.value.values()];
@@ -168,17 +182,17 @@ function RoleMembers({ r }) {
   };
   return html`<section aria-label=${`Members with ${r.name}`}>
     <h3>Members with this role</h3>
-    <form class="row-form" onSubmit=${(/** @type {Event} */ e) => { e.preventDefault(); if (pick) change(pick, true); }}>
+    ${readOnly ? null : html`<form class="row-form" onSubmit=${(/** @type {Event} */ e) => { e.preventDefault(); if (pick) change(pick, true); }}>
       <div class="field grow"><label for="role-add-member">Add a member</label>
         <select id="role-add-member" value=${pick} onChange=${(/** @type {Event} */ e) => setPick(val(e))}>
           <option value="">Choose a member…</option>${others.map((m) => html`<option key=${m.user.id} value=${m.user.id}>${nameOf(m)} (@${m.user.username})</option>`)}
         </select></div>
       <button class="btn" type="submit" disabled=${!pick}>Add</button>
-    </form>
+    </form>`}
     ${error ? html`<div class="form-error" role="alert">${error}</div>` : null}
     ${holders.length ? html`<ul class="member-table">${holders.map((m) => html`<li key=${m.user.id} class="mt-row">
       <span class="mt-names strong">${nameOf(m)} <span class="muted small">@${m.user.username}</span></span>
-      <button class="btn small ghost danger" onClick=${() => change(m.user.id, false)}>Remove ${nameOf(m)} from ${r.name}</button></li>`)}</ul>`
+      ${readOnly ? null : html`<button class="btn small ghost danger" onClick=${() => change(m.user.id, false)}>Remove ${nameOf(m)} from ${r.name}</button>`}</li>`)}</ul>`
       : html`<p class="muted small">Nobody has ${r.name} yet.</p>`}
   </section>`;
 }

@@ -6,7 +6,7 @@
  */
 import { html } from "../lib/html.js";
 import { useEffect, useState } from "../../vendor/preact-hooks.mjs";
-import { me, server, roles, members, channelList } from "../net/store.js";
+import { me, server, roles, channelList } from "../net/store.js";
 import { api } from "../net/api.js";
 import { prefs, setPrefs } from "../lib/prefs.js";
 import { navigate } from "../router.js";
@@ -27,10 +27,8 @@ export function FirstHour() {
   if (!show) return null;
   const s = server.value;
   const voiceCh = channelList.value.find((c) => c.type === "voice");
-  // A plugin's bot gets a role of its own: that is not a role for moderators.
-  const botRoles = new Set();
-  for (const m of members.value.values()) if (m.user.bot) for (const r of m.roles || []) botRoles.add(r);
-  const peopleRoles = [...roles.value.keys()].filter((id) => !botRoles.has(id)).length;
+  // A plugin's bot gets a role of its own (`managed_by`): that is not a role for moderators.
+  const peopleRoles = [...roles.value.values()].filter((r) => !r.managed_by).length;
   const items = [
     { id: "name", label: "Name your server and give it an icon", done: !!(s && s.icon_url), go: () => navigate("/server-settings/overview") },
     { id: "invite", label: "Create an invite and copy its link", done: (invites || 0) > 0, go: () => navigate("/server-settings/invites") },

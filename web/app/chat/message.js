@@ -125,9 +125,9 @@ export function fit(el) {
 }
 
 /**
- * @param {{m: LocalMessage, grouped: boolean, canManage: boolean, canReact: boolean, highlight: boolean, channelName: string}} p
+ * @param {{m: LocalMessage, grouped: boolean, canManage: boolean, canPin: boolean, canReact: boolean, highlight: boolean, channelName: string}} p
  */
-function MessageView({ m, grouped, canManage, canReact, highlight, channelName }) {
+function MessageView({ m, grouped, canManage, canPin, canReact, highlight, channelName }) {
   const [confirm, setConfirm] = useState(false);
   const [picker, setPicker] = useState(false);
   const [error, setError] = useState(/** @type {string|null} */ (null));
@@ -199,7 +199,7 @@ function MessageView({ m, grouped, canManage, canReact, highlight, channelName }
       ${canReact ? html`<button class="icon-btn" aria-label="Add reaction" title="Add reaction" onClick=${() => setPicker(true)}><${Icon} name="smile" size=${18} /></button>` : null}
       ${mine ? html`<button class="icon-btn" aria-label="Edit" title="Edit" onClick=${() => { editingId.value = m.id; }}><${Icon} name="edit" size=${18} /></button>` : null}
       ${mine || canManage ? html`<button class="icon-btn danger" aria-label="Delete" title="Delete (Shift+click: no question)" onClick=${(/** @type {MouseEvent} */ e) => { if (e.shiftKey) doDelete(); else setConfirm(true); }}><${Icon} name="trash" size=${18} /></button>` : null}
-      ${canManage ? html`<button class="icon-btn" aria-label=${m.pinned ? "Unpin message" : "Pin message"} title=${m.pinned ? "Unpin message" : "Pin message"}
+      ${canPin ? html`<button class="icon-btn" aria-label=${m.pinned ? "Unpin message" : "Pin message"} title=${m.pinned ? "Unpin message" : "Pin message"}
         onClick=${async () => { setError(null); try { await setPinned(m.channel_id, m.id, !m.pinned); toast(m.pinned ? "Message unpinned" : "Message pinned", "ok"); } catch (e) { setError(errorText(e)); } }}><${Icon} name="pin" size=${18} /></button>` : null}
       <button class="icon-btn" aria-label="Copy link" title="Copy link" onClick=${copyLink}><${Icon} name="link" size=${18} /></button>
     </div>`}

@@ -41,6 +41,10 @@ export function MessageList({ channel, can }) {
   const [highlight, setHighlight] = useState(/** @type {string|null} */ (null));
   const focus = focusMessage.value;
   const canRead = can("messages:read_history");
+  // Pins: messages:manage in a channel; in a direct message, as in Discord, whoever may post there.
+  const kind = /** @type {string} */ (channel.type); // dm/view passes a DM as a channel
+  const isDm = kind === "dm" || kind === "group_dm";
+  const canPin = can("messages:manage") || (isDm && can("messages:send"));
 
   // The "New messages" divider goes at my read position as the channel opens. A layout
   // effect declared before the one that acks, so it reads the position before it moves.
@@ -188,7 +192,7 @@ export function MessageList({ channel, can }) {
       const grouped = !afterDivider && !prefs.value.compact && !!prev && prev.author.id === m.author.id && dayKey(prev.created_at) === dayKey(m.created_at)
         && Date.parse(m.created_at) - Date.parse(prev.created_at) < GROUP_MS && !prev._state === !m._state;
       const item = html`<${MessageItem} key=${m.nonce && m.author.id === myId ? "n" + m.nonce : m.id} m=${m} grouped=${grouped}
-        canManage=${can("messages:manage")} canReact=${can("reactions:add")} highlight=${highlight === m.id} channelName=${channel.name} />`;
+        canManage=${can("messages:manage")} canPin=${canPin} canReact=${can("reactions:add")} highlight=${highlight === m.id} channelName=${channel.name} />`;
       // Someone I blocked: collapsed until shown.
       rows.push(isBlocked(m.author.id) ? html`<${BlockedMessage} key=${"b" + m.id} name=${m.author.display_name || m.author.username}>${item}</${BlockedMessage}>` : item);
       prev = m;

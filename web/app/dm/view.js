@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * @module dm/view — the direct message screen (header with the other people, the channel's
- * message list and composer), the member popover's Message / Block buttons, and the Privacy settings (`allow_dms`).
+ * @module dm/view — the direct message screen (header with the other people and the pinned
+ * messages, the channel's message list and composer; participants pin and unpin), the member
+ * popover's Message / Block buttons, and the Privacy settings (`allow_dms`).
  */
 import { html } from "../lib/html.js";
 import { useState } from "../../vendor/preact-hooks.mjs";
@@ -13,6 +14,7 @@ import { errorText } from "../net/api.js";
 import { toast } from "../ui/toast.js";
 import { MessageList } from "../chat/messages.js";
 import { Composer, TypingLine } from "../chat/composer.js";
+import { PinsButton, PinsPanel } from "../search/pins.js";
 import { dmName, dmCan, openDm, block, unblock, blocked, allowDms, setAllowDms } from "./store.js";
 
 /** @typedef {import("./store.js").PrivateChannel} PrivateChannel */
@@ -53,8 +55,10 @@ export function DmView({ d }) {
       <h1 class="chat-title">${name}</h1>
       <span class="chat-topic">${d.type === "dm" ? "Direct message" : `Group · ${d.recipients.length + 1} people`}</span>
       <span class="spacer"></span>
+      <${PinsButton} cid=${d.id} />
       ${d.type === "dm" && d.recipients[0] ? html`<${BlockButton} id=${d.recipients[0].id} name=${name} />` : null}
     </header>
+    <${PinsPanel} cid=${d.id} />
     <${MessageList} key=${d.id} channel=${ch} can=${can} />
     <div class="chat-foot">
       ${!d.open ? html`<p class="dm-closed muted" role="status">This conversation is closed: ${d.type === "dm" ? "they are" : "everyone else is"} no longer a member of the server. You can still read it.</p>`

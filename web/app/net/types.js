@@ -42,7 +42,7 @@
  */
 /**
  * @typedef {{id: Id, name: string, color: string|null, position: number, permissions: string[],
- *   hoist: boolean, mentionable: boolean}} Role
+ *   hoist: boolean, mentionable: boolean, managed_by?: string|null}} Role
  */
 /**
  * @typedef {{code: string, url: string, web_url: string, uses: number, max_uses: number|null,

@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * @module search/pins — pinned messages: pin and unpin (members with `messages:manage`; the
- * message menu calls `setPinned`), and the header's "Pinned messages" panel listing a
+ * @module search/pins — pinned messages: pin and unpin (members with `messages:manage`, and
+ * in a direct message its participants; the message menu calls `setPinned`), and the header's "Pinned messages" panel listing a
  * channel's pins, most recently pinned first; an entry opens the message in context.
  */
 import { html } from "../lib/html.js";

@@ -3,6 +3,7 @@
 //! extractor: the uid of the connection's peer).
 
 mod community;
+mod emojis;
 mod events;
 mod license;
 mod moderation;
@@ -91,6 +92,11 @@ pub(crate) fn router(state: AdminState) -> Router {
         .route(
             "/channels/{channel}",
             axum::routing::delete(community::channels_delete),
+        )
+        .route("/emojis", get(emojis::list).post(emojis::create))
+        .route(
+            "/emojis/{emoji}",
+            patch(emojis::rename).delete(emojis::delete),
         )
         .route("/bans", get(community::bans_list))
         .route(

@@ -39,6 +39,7 @@ mod tests {
     use serde_json::json;
     use spectrus_proto::Id;
     use spectrus_proto::model::{Channel, Role};
+    use spectrus_proto::permissions::PermissionSet;
 
     fn ids() -> impl Iterator<Item = Id> {
         (1000u64..).map(Id)
@@ -53,6 +54,7 @@ mod tests {
             permissions: crate::domain::permissions::default_everyone(),
             hoist: false,
             mentionable: false,
+            managed_by: None,
         }
     }
 
@@ -186,5 +188,31 @@ mod tests {
         assert!(e.contains_key("roles[1].permissions"), "{e:?}");
         assert!(e.contains_key("channels[1].name"), "{e:?}");
         assert!(e.contains_key("channels[0].slowmode_seconds"), "{e:?}");
+    }
+
+    #[test]
+    fn a_plugin_managed_role_is_left_to_its_plugin() {
+        let bot_role = Role {
+            id: Id(2),
+            name: "Moderator".into(),
+            position: 1,
+            permissions: PermissionSet::EMPTY,
+            managed_by: Some("echo".into()),
+            ..everyone()
+        };
+        let roles = vec![everyone(), bot_role.clone()];
+        let e = plan(&doc(), &roles, &[], ids()).unwrap_err();
+        assert!(
+            e.get("roles[1].name")
+                .is_some_and(|m| m.contains("managed by the plugin \"echo\"")),
+            "{e:?}"
+        );
+        // Naming it with what it has already is fine.
+        let mut d = doc();
+        d.roles[1].permissions = Some(Vec::new());
+        d.roles[1].color = None;
+        d.roles[1].hoist = None;
+        d.categories.clear();
+        assert!(plan(&d, &roles, &[], ids()).is_ok());
     }
 }

@@ -261,6 +261,7 @@ pub(crate) fn plan(
                 permissions: PermissionSet::default(),
                 hoist: false,
                 mentionable: false,
+                managed_by: None,
             });
             let mut fields = Vec::new();
             if let Some(perms) = perms
@@ -283,6 +284,17 @@ pub(crate) fn plan(
             if let Some(m) = d.mentionable.filter(|m| *m != r.mentionable) {
                 r.mentionable = m;
                 fields.push("mentionable");
+            }
+            if let Some(plugin) = existing.as_ref().and_then(|e| e.managed_by.as_ref())
+                && !fields.is_empty()
+            {
+                p.errors.insert(
+                    format!("{at}.name"),
+                    format!(
+                        "the role {:?} is managed by the plugin {plugin:?}: it changes only with the plugin",
+                        d.name
+                    ),
+                );
             }
             if existing.is_none() {
                 r.id = p.next_id();

@@ -1,28 +1,111 @@
-//! The SSRF guard: which addresses a preview may reach, and the DNS resolver that hands the
-//! HTTP client only those (so the checked address is the one connected to: no rebinding).
+//! The SSRF guard for every request the daemon makes to a URL someone else chose (link
+//! previews, plugin webhooks): which addresses may be reached, the check of a URL's IP
+//! literal, and the DNS resolver that hands the HTTP client only allowed addresses (so the
+//! checked address is the one connected to: no rebinding). Imports nothing of the crate.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
+use reqwest::Url;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-/// Which addresses may be fetched.
+/// Which addresses may be reached.
 #[derive(Debug, Clone)]
 pub(crate) struct Guard {
-    /// Loopback, private, link-local… allowed too (tests only).
+    /// Loopback, private, link-local… allowed too (`previews.allow_private`,
+    /// `plugins.allow_private_webhooks`).
     pub allow_private: bool,
-    /// The daemon's own addresses, never fetched.
+    /// The daemon's own addresses, never reached.
     pub own: Vec<IpAddr>,
 }
 
+/// A host the guard refuses: every address it names or resolves to is loopback, private,
+/// link-local, reserved or the daemon's own. The HTTP client's resolver fails with it, so a
+/// caller finds it in the error's source chain ([`refusal`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{host} is not an address this server connects to (loopback, private, link-local, reserved or its own)"
+)]
+pub(crate) struct Refused {
+    pub host: String,
+}
+
 impl Guard {
-    /// Whether a preview may connect to `ip`.
+    /// Whether the daemon may connect to `ip`.
     pub(crate) fn allows(&self, ip: IpAddr) -> bool {
         if ip.is_unspecified() || self.own.contains(&ip) {
             return false;
         }
         self.allow_private || is_public(ip)
     }
+
+    /// Refuses a URL whose host is an IP literal (or `localhost`) the guard does not allow;
+    /// names are left to the resolver. A URL without a host is refused.
+    pub(crate) fn check_literal(&self, url: &Url) -> Result<(), Refused> {
+        let Some(host) = url.host_str() else {
+            return Err(Refused {
+                host: url.to_string(),
+            });
+        };
+        match literal_ip(host) {
+            Some(ip) if !self.allows(ip) => Err(Refused {
+                host: ip.to_string(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks a URL before it is stored: its IP literal, or the addresses its name resolves to
+    /// now (refused when every one is refused). A name that does not resolve passes: it is
+    /// checked again at every connection.
+    pub(crate) async fn check_url(&self, url: &Url) -> Result<(), Refused> {
+        self.check_literal(url)?;
+        let Some(host) = url.host_str() else {
+            return Ok(());
+        };
+        if literal_ip(host).is_some() {
+            return Ok(());
+        }
+        let port = url.port_or_known_default().unwrap_or(80);
+        match tokio::net::lookup_host((host, port)).await {
+            Ok(found) => {
+                let found: Vec<SocketAddr> = found.collect();
+                if !found.is_empty() && !found.iter().any(|a| self.allows(a.ip())) {
+                    return Err(Refused {
+                        host: host.to_owned(),
+                    });
+                }
+                Ok(())
+            }
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+/// The address a URL's host names without DNS: an IP literal (IPv6 in brackets or not), or
+/// `localhost` and its subdomains, which may never reach DNS.
+pub(crate) fn literal_ip(host: &str) -> Option<IpAddr> {
+    let literal = host.trim_start_matches('[').trim_end_matches(']');
+    match literal.parse::<IpAddr>() {
+        Ok(ip) => Some(ip),
+        Err(_) if host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost") => {
+            Some(IpAddr::V4(Ipv4Addr::LOCALHOST))
+        }
+        Err(_) => None,
+    }
+}
+
+/// The guard's refusal in an error's source chain (a request whose name resolved only to
+/// refused addresses fails with it inside the HTTP client's connect error).
+pub(crate) fn refusal<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a Refused> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(r) = err.downcast_ref::<Refused>() {
+            return Some(r);
+        }
+        cur = err.source();
+    }
+    None
 }
 
 /// Whether `ip` is a public unicast address: not loopback, private (RFC 1918), link-local,
@@ -68,8 +151,8 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || ip.to_ipv4().is_some()) // IPv4-compatible ::a.b.c.d
 }
 
-/// The resolver the preview client uses: the system's lookup, keeping only allowed
-/// addresses, failing when none is left.
+/// The resolver a guarded HTTP client uses: the system's lookup, keeping only allowed
+/// addresses, failing with [`Refused`] when none is left.
 #[derive(Debug, Clone)]
 pub(crate) struct GuardedResolver(pub Arc<Guard>);
 
@@ -81,7 +164,7 @@ impl Resolve for GuardedResolver {
             let found = tokio::net::lookup_host((host.as_str(), 0)).await?;
             let allowed: Vec<SocketAddr> = found.filter(|a| guard.allows(a.ip())).collect();
             if allowed.is_empty() {
-                return Err(format!("{host} resolves to no address a preview may reach").into());
+                return Err(Box::new(Refused { host }) as Box<dyn std::error::Error + Send + Sync>);
             }
             let addrs: Addrs = Box::new(allowed.into_iter());
             Ok(addrs)
