@@ -14,6 +14,7 @@ use anyhow::{Context, bail};
 use spectrus_client::Client;
 use spectrus_proto::rest::{CreateInvite, RegisterRequest};
 
+pub mod fake_github;
 pub mod tls;
 
 /// The setup code every test daemon is started with.

@@ -6,14 +6,13 @@
 //! followed up, and refused with the contract's codes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_lc_rs::signature::{ED25519, UnparsedPublicKey};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hyper::Method;
@@ -22,40 +21,17 @@ use spectrus_client::{Client, Gateway};
 use spectrus_proto::Id;
 use spectrus_proto::permissions::{Permission, PermissionSet};
 use spectrus_proto::rest::OverwriteBody;
+use spectrus_testkit::fake_github::FakeGithub;
 use spectrus_testkit::{TestDaemon, code, eventually, general};
 use spectrusctl::AdminClient;
 
 const WAIT: Duration = Duration::from_secs(10);
-
-type Files = Arc<Mutex<HashMap<String, String>>>;
-
-async fn raw(
-    State(files): State<Files>,
-    Path((owner, repo, reference, file)): Path<(String, String, String, String)>,
-) -> Response {
-    let key = format!("{owner}/{repo}/{reference}/{file}");
-    match files.lock().unwrap().get(&key) {
-        Some(body) => body.clone().into_response(),
-        None => (StatusCode::NOT_FOUND, "404: Not Found").into_response(),
-    }
-}
 
 async fn serve(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
     url
-}
-
-async fn fake_raw_host() -> (String, Files) {
-    let files: Files = Arc::default();
-    let app = axum::Router::new()
-        .route(
-            "/{owner}/{repo}/{reference}/{file}",
-            axum::routing::get(raw),
-        )
-        .with_state(files.clone());
-    (serve(app).await, files)
 }
 
 /// One POST the receiver got.
@@ -181,16 +157,16 @@ struct Setup {
     d: TestDaemon,
     admin: AdminClient,
     owner: Client,
-    files: Files,
+    github: FakeGithub,
     hook: Arc<Receiver>,
     hook_url: String,
     http: reqwest::Client,
 }
 
 async fn setup(env: &[(&str, &str)]) -> Setup {
-    let (raw_url, files) = fake_raw_host().await;
+    let github = FakeGithub::start().await.unwrap();
     let (hook_url, hook) = receiver().await;
-    let mut all = vec![("SPECTRUS_GITHUB_RAW_URL", raw_url.as_str())];
+    let mut all = vec![("SPECTRUS_GITHUB_RAW_URL", github.url())];
     all.extend_from_slice(env);
     let d = TestDaemon::start_with(&all).await.unwrap();
     let owner = d.owner().await.unwrap();
@@ -198,7 +174,7 @@ async fn setup(env: &[(&str, &str)]) -> Setup {
         admin: AdminClient::new(d.admin_socket()),
         d,
         owner,
-        files,
+        github,
         hook,
         hook_url,
         http: reqwest::Client::new(),
@@ -207,10 +183,8 @@ async fn setup(env: &[(&str, &str)]) -> Setup {
 
 impl Setup {
     fn publish(&self, repo: &str, body: String) {
-        self.files
-            .lock()
-            .unwrap()
-            .insert(format!("acme/{repo}/HEAD/spectrus-plugin.json"), body);
+        self.github
+            .publish(&format!("acme/{repo}/HEAD/spectrus-plugin.json"), &body);
     }
 
     /// Installs `acme/{id}` (webhook: the receiver); answers the install result.
