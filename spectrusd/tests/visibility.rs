@@ -12,7 +12,7 @@ use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::permissions::{Permission, PermissionSet};
 use spectrus_proto::rest::{CreateRole, OverwriteBody};
 use spectrus_testkit::TestDaemon;
-use spectrus_testkit::code;
+use spectrus_testkit::{code, general};
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -67,14 +67,7 @@ async fn a_hidden_channel_stays_hidden_on_every_path() {
     let bob = d.member(&owner, "bob").await.unwrap();
     let bob_id = bob.me().await.unwrap().id;
     let everyone = owner.roles().await.unwrap()[0].id;
-    let general = owner
-        .channels()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.name == "general")
-        .unwrap()
-        .id;
+    let general = general(&owner).await;
     let secret = channel(&owner, "secret").await;
     let m = owner.say(secret, "the plan").await.unwrap();
     let mut gw = Gateway::connect(&bob).await.unwrap();
