@@ -16,6 +16,8 @@ use spectrus_proto::rest::{CreateInvite, RegisterRequest};
 
 pub mod fake_github;
 pub mod tls;
+#[cfg(feature = "voice")]
+pub mod voice;
 
 /// The setup code every test daemon is started with.
 pub const SETUP_CODE: &str = "TEST-SETUP-0001";

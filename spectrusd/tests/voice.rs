@@ -11,91 +11,12 @@ use spectrus_client::proto::gateway::{ClientFrame, Dispatch, Sdp};
 use spectrus_client::proto::model::{ChannelType, VoiceState};
 use spectrus_client::proto::permissions::{Permission, PermissionSet};
 use spectrus_client::proto::rest::{CreateChannel, OverwriteBody, PatchVoiceMember};
-use spectrus_client::voice::{
-    AudioSource, EngineConfig, MemoryBuffer, MemorySink, SilenceSource, SineSource, VoiceOptions,
-    VoiceSession, VoiceSessionError,
-};
+use spectrus_client::voice::{SilenceSource, SineSource, VoiceSessionError};
 use spectrus_client::{Client, Gateway, GatewayEvent};
+use spectrus_testkit::voice::{
+    Voicer, bounded, hears, join as join_voice, loopback, power, silent_at, start,
+};
 use spectrus_testkit::{TestDaemon, eventually, voice_channel};
-use spectrus_voice::tone::goertzel_power;
-use tokio::sync::mpsc;
-
-/// 200 ms of audio at 48 kHz.
-const WINDOW: usize = 9_600;
-
-/// Runs a test body with an overall deadline.
-async fn bounded<F: std::future::Future<Output = ()>>(secs: u64, f: F) {
-    tokio::time::timeout(Duration::from_secs(secs), f)
-        .await
-        .expect("test timed out");
-}
-
-fn power(audio: &MemoryBuffer, freq: f32) -> f32 {
-    goertzel_power(&audio.last(WINDOW), freq)
-}
-fn hears(audio: &MemoryBuffer, freq: f32) -> bool {
-    power(audio, freq) > 0.01
-}
-fn silent_at(audio: &MemoryBuffer, freq: f32) -> bool {
-    power(audio, freq) < 0.001
-}
-
-/// A member in voice.
-struct Voicer {
-    user: Id,
-    session: VoiceSession,
-    audio: MemoryBuffer,
-    gateway: spectrus_client::gateway::GatewayHandle,
-}
-
-fn loopback() -> VoiceOptions {
-    VoiceOptions {
-        engine: EngineConfig {
-            udp_addrs: vec!["127.0.0.1:0".to_owned()],
-            ..EngineConfig::default()
-        },
-        ..VoiceOptions::default()
-    }
-}
-
-/// Connects a gateway for `client` and starts a voice session in `channel` (not waiting).
-async fn start_voice(client: &Client, channel: Id, source: impl AudioSource + 'static) -> Voicer {
-    let gw = Gateway::connect(client).await.expect("gateway");
-    let user = gw.ready().user.id;
-    let (_ready, mut events, handle) = gw.into_parts();
-    let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(async move {
-        while let Some(ev) = events.recv().await {
-            if matches!(
-                ev,
-                GatewayEvent::Voice { .. } | GatewayEvent::Closed { .. } | GatewayEvent::Ready(_)
-            ) && tx.send(ev).await.is_err()
-            {
-                break;
-            }
-        }
-    });
-    let (sink, audio) = MemorySink::new(48_000 * 5);
-    let session = VoiceSession::join(handle.clone(), rx, channel, source, sink, loopback())
-        .await
-        .expect("voice session");
-    Voicer {
-        user,
-        session,
-        audio,
-        gateway: handle,
-    }
-}
-
-/// [`start_voice`] and wait until connected.
-async fn join_voice(client: &Client, channel: Id, source: impl AudioSource + 'static) -> Voicer {
-    let mut v = start_voice(client, channel, source).await;
-    v.session
-        .wait_connected(Duration::from_secs(20))
-        .await
-        .expect("voice connects");
-    v
-}
 
 /// A gateway that records every dispatch it sees.
 struct Observer {
@@ -421,7 +342,7 @@ async fn refusals_come_as_voice_errors() {
             )
             .await
             .unwrap();
-        let mut v = start_voice(alice, ch, SilenceSource).await;
+        let mut v = start(alice, ch, SilenceSource, loopback()).await;
         assert_eq!(refusal(&mut v).await, "missing_permission");
         owner.delete_overwrite(ch, everyone).await.unwrap();
 
@@ -436,7 +357,7 @@ async fn refusals_come_as_voice_errors() {
             .unwrap();
         let bob = d.member(owner, "bob").await.unwrap();
         let first = join_voice(&bob, small.id, SilenceSource).await;
-        let mut second = start_voice(alice, small.id, SilenceSource).await;
+        let mut second = start(alice, small.id, SilenceSource, loopback()).await;
         assert_eq!(refusal(&mut second).await, "channel_full");
 
         // A text channel is not a voice channel.
@@ -448,7 +369,7 @@ async fn refusals_come_as_voice_errors() {
             .find(|c| c.kind == ChannelType::Text)
             .unwrap()
             .id;
-        let mut t = start_voice(alice, general, SilenceSource).await;
+        let mut t = start(alice, general, SilenceSource, loopback()).await;
         assert_eq!(refusal(&mut t).await, "not_voice_channel");
 
         // An answer from a session that is not in voice.
