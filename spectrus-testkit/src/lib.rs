@@ -318,6 +318,18 @@ pub async fn general(c: &Client) -> spectrus_proto::Id {
         .id
 }
 
+/// The seeded voice channel (`Lounge`) as `c` sees it.
+pub async fn lounge(c: &Client) -> spectrus_proto::model::Channel {
+    let channels = c
+        .channels()
+        .await
+        .unwrap_or_else(|e| panic!("cannot list channels: {e}"));
+    channels
+        .into_iter()
+        .find(|ch| ch.kind == spectrus_proto::model::ChannelType::Voice)
+        .unwrap_or_else(|| panic!("no seeded voice channel"))
+}
+
 /// Creates a top-level text channel called `name` (as `c`, who may manage channels) and
 /// returns its id; panics (failing the test) when that is refused.
 pub async fn text_channel(c: &Client, name: &str) -> spectrus_proto::Id {

@@ -16,7 +16,7 @@ use spectrus_client::{Client, Gateway, GatewayEvent};
 use spectrus_testkit::voice::{
     Voicer, bounded, hears, join as join_voice, loopback, power, silent_at, start,
 };
-use spectrus_testkit::{TestDaemon, eventually, voice_channel};
+use spectrus_testkit::{TestDaemon, eventually, lounge, voice_channel};
 
 /// A gateway that records every dispatch it sees.
 struct Observer {
@@ -63,17 +63,6 @@ fn speaking(d: &Dispatch, user: Id) -> bool {
     matches!(d, Dispatch::Speaking(s) if s.user_id == user && s.speaking)
 }
 
-async fn lounge(owner: &Client) -> Id {
-    owner
-        .channels()
-        .await
-        .expect("channels")
-        .into_iter()
-        .find(|c| c.kind == ChannelType::Voice)
-        .expect("a seeded voice channel")
-        .id
-}
-
 /// A running daemon, its owner, the seeded voice channel and members named `names`.
 struct Server<const N: usize> {
     daemon: TestDaemon,
@@ -89,7 +78,7 @@ async fn server<const N: usize>(names: [&str; N]) -> Server<N> {
     for name in names {
         members.push(daemon.member(&owner, name).await.unwrap());
     }
-    let lounge = lounge(&owner).await;
+    let lounge = lounge(&owner).await.id;
     let Ok(members) = members.try_into() else {
         unreachable!("one client per name")
     };
@@ -472,7 +461,7 @@ async fn daemon_threads_do_not_grow_with_participants() {
         let d = TestDaemon::start().await.unwrap();
         let pid = d.pid().expect("daemon pid");
         let owner = d.owner().await.unwrap();
-        let ch = lounge(&owner).await;
+        let ch = lounge(&owner).await.id;
         let mut members = Vec::new();
         for i in 0..12 {
             members.push(d.member(&owner, &format!("m{i}")).await.unwrap());
@@ -679,7 +668,7 @@ async fn voice_client_process() {
         .login(&user, spectrus_testkit::PASSWORD)
         .await
         .unwrap();
-    let ch = lounge(&client).await;
+    let ch = lounge(&client).await.id;
     let v = join_voice(&client, ch, SineSource::new(440.0)).await;
     println!("IN_VOICE {}", v.user);
     tokio::time::sleep(Duration::from_secs(120)).await;
@@ -795,7 +784,7 @@ async fn at_info_a_voice_session_logs_no_webrtc_internals_unless_asked() {
                 .unwrap();
             let owner = daemon.owner().await.unwrap();
             let member = daemon.member(&owner, "talker").await.unwrap();
-            let channel = lounge(&owner).await;
+            let channel = lounge(&owner).await.id;
             let v = join_voice(&member, channel, SilenceSource).await;
             tokio::time::sleep(Duration::from_millis(500)).await;
             drop(v);

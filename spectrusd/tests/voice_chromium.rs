@@ -13,7 +13,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use spectrus_client::HistoryQuery;
-use spectrus_client::proto::model::ChannelType;
 use spectrus_client::voice::SineSource;
 use spectrus_testkit::{TestDaemon, voice};
 
@@ -70,17 +69,8 @@ async fn run() {
         .unwrap();
     let owner = d.owner().await.unwrap();
     let browser_user = d.member(&owner, "chromium").await.unwrap();
-    let channels = owner.channels().await.unwrap();
-    let lounge = channels
-        .iter()
-        .find(|c| c.kind == ChannelType::Voice)
-        .unwrap()
-        .id;
-    let general = channels
-        .iter()
-        .find(|c| c.kind == ChannelType::Text)
-        .unwrap()
-        .id;
+    let lounge = spectrus_testkit::lounge(&owner).await.id;
+    let general = spectrus_testkit::general(&owner).await;
 
     // The engine: 440 Hz, hearing into memory.
     let engine = voice::join(&owner, lounge, SineSource::new(440.0)).await;

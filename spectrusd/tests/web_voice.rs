@@ -14,7 +14,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use spectrus_client::proto::model::ChannelType;
 use spectrus_client::voice::SineSource;
 use spectrus_testkit::{PASSWORD, TestDaemon, voice};
 
@@ -47,13 +46,7 @@ async fn run() {
     let d = TestDaemon::start().await.unwrap();
     let owner = d.owner().await.unwrap();
     let _browser_user = d.member(&owner, "chromium").await.unwrap();
-    let lounge = owner
-        .channels()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.kind == ChannelType::Voice)
-        .expect("the seeded voice channel");
+    let lounge = spectrus_testkit::lounge(&owner).await;
 
     // The engine: 660 Hz, hearing into memory.
     let engine = voice::join(&owner, lounge.id, SineSource::new(660.0)).await;
