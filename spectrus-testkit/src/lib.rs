@@ -15,6 +15,7 @@ use spectrus_client::Client;
 use spectrus_proto::rest::{CreateInvite, RegisterRequest};
 
 pub mod fake_github;
+pub mod hidden;
 pub mod tls;
 #[cfg(feature = "voice")]
 pub mod voice;

@@ -4,17 +4,14 @@
 // An integration test: a panic here is a failed test, so unwrapping is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
-
-use spectrus_client::{Client, Gateway, GatewayEvent};
+use spectrus_client::{Client, Gateway};
 use spectrus_proto::Id;
 use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::permissions::{Permission, PermissionSet};
 use spectrus_proto::rest::{CreateRole, OverwriteBody};
 use spectrus_testkit::TestDaemon;
-use spectrus_testkit::{code, general};
-
-const WAIT: Duration = Duration::from_secs(5);
+use spectrus_testkit::hidden::expect;
+use spectrus_testkit::{code, general, hidden};
 
 async fn channel(owner: &Client, name: &str) -> Id {
     spectrus_testkit::text_channel(owner, name).await
@@ -22,42 +19,6 @@ async fn channel(owner: &Client, name: &str) -> Id {
 
 fn view() -> PermissionSet {
     [Permission::ChannelsView].into_iter().collect()
-}
-
-/// The next dispatch matching `pred`; every message event on the way must not be in `hidden`.
-async fn expect(
-    gw: &mut Gateway,
-    hidden: Id,
-    what: &str,
-    pred: impl Fn(&Dispatch) -> bool,
-) -> Dispatch {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let Some((_, ev)) = gw.next_dispatch(left).await else {
-            panic!("no {what} within {WAIT:?}")
-        };
-        assert_no_leak(&ev, hidden);
-        if pred(&ev) {
-            return ev;
-        }
-    }
-}
-
-fn assert_no_leak(ev: &Dispatch, hidden: Id) {
-    let ch = match ev {
-        Dispatch::MessageCreate(m) | Dispatch::MessageUpdate(m) => Some(m.channel_id),
-        Dispatch::MessageDelete(m) => Some(m.channel_id),
-        Dispatch::ReactionAdd(r) | Dispatch::ReactionRemove(r) => Some(r.channel_id),
-        Dispatch::TypingStart(t) => Some(t.channel_id),
-        Dispatch::ChannelUpdate(c) | Dispatch::ChannelCreate(c) => Some(c.id),
-        _ => None,
-    };
-    assert_ne!(
-        ch,
-        Some(hidden),
-        "an event of the hidden channel leaked: {ev:?}"
-    );
 }
 
 #[tokio::test]
@@ -123,25 +84,10 @@ async fn a_hidden_channel_stays_hidden_on_every_path() {
     gw.drop_connection();
     owner.say(secret, "while you were away").await.unwrap();
     let marker = owner.say(general, "marker 2").await.unwrap();
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let mut resumed = false;
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        match tokio::time::timeout(left, gw.next_event()).await {
-            Ok(Some(GatewayEvent::Resumed)) => resumed = true,
-            Ok(Some(GatewayEvent::Dispatch { event, .. })) => {
-                assert_no_leak(&event, secret);
-                if matches!(&event, Dispatch::MessageCreate(x) if x.id == marker.id) {
-                    break;
-                }
-            }
-            Ok(Some(GatewayEvent::Ready(r))) => {
-                assert!(!r.channels.iter().any(|c| c.id == secret));
-            }
-            Ok(Some(_)) => {}
-            Ok(None) | Err(_) => panic!("marker 2 never arrived"),
-        }
-    }
+    let resumed = hidden::through_resume(&mut gw, secret, marker.id, |r| {
+        assert!(!r.channels.iter().any(|c| c.id == secret));
+    })
+    .await;
     assert!(resumed, "the session resumed");
 
     // A fresh identify does not list it either.
