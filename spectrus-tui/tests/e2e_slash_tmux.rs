@@ -14,6 +14,7 @@ use std::time::Duration;
 use plugin_echo::{Config, Verifier};
 use serde_json::json;
 use spectrus_proto::admin::PluginInstalled;
+use spectrus_testkit::fake_github::FakeGithub;
 use spectrus_testkit::{PASSWORD, TestDaemon};
 use spectrusctl::AdminClient;
 
@@ -31,16 +32,11 @@ async fn plugin_commands_complete_run_and_answer_as_the_bot() {
     ))
     .unwrap();
     manifest["webhook_url"] = json!(format!("http://{plugin_addr}/webhook"));
-    let body = manifest.to_string();
-    let raw = axum::Router::new().route(
-        "/acme/echo/HEAD/spectrus-plugin.json",
-        axum::routing::get(move || async move { body }),
-    );
-    let raw_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let raw_url = format!("http://{}", raw_listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(raw_listener, raw).await });
+    let github = FakeGithub::with_manifest("acme/echo", &manifest.to_string())
+        .await
+        .expect("fake GitHub");
 
-    let daemon = TestDaemon::start_with(&[("SPECTRUS_GITHUB_RAW_URL", &raw_url)])
+    let daemon = TestDaemon::start_with(&[("SPECTRUS_GITHUB_RAW_URL", github.url())])
         .await
         .expect("daemon");
     let owner = daemon.owner().await.expect("owner");
