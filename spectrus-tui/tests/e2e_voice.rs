@@ -13,14 +13,14 @@ use std::time::Duration;
 
 use spectrus_client::voice::SineSource;
 use spectrus_testkit::voice::{self, silent_at};
-use spectrus_testkit::{PASSWORD, TestDaemon, eventually, voice_channel};
+use spectrus_testkit::{TestDaemon, eventually, voice_channel};
 use spectrus_voice::tone::goertzel_power;
 
 #[path = "support/audio.rs"]
 mod audio;
 #[path = "support/tmux.rs"]
 mod tmux;
-use tmux::{Tmux, client_command};
+use tmux::Tmux;
 
 /// 200 ms at 48 kHz.
 const WINDOW: usize = 9_600;
@@ -49,21 +49,13 @@ async fn the_terminal_client_talks_and_listens_through_the_daemon() {
     let tone = home.path().join("tone.wav");
     let out = home.path().join("out.wav");
     audio::write_wav(&tone, &audio::tone(440.0, 1.0));
-    let bin = env!("CARGO_BIN_EXE_spectrus-tui");
     let args = [
         "--headless-audio".to_owned(),
         tone.display().to_string(),
         "--record-to".to_owned(),
         out.display().to_string(),
     ];
-    let command = client_command(bin, home.path(), &daemon.url, "bob", PASSWORD, &args);
-    let tmux = Tmux::start(
-        &format!("spectrus-voice-e2e-{}", std::process::id()),
-        "tui",
-        120,
-        40,
-        &command,
-    );
+    let tmux = Tmux::client("voice-e2e", 120, home.path(), &daemon.url, "bob", &args);
     tmux.wait_for("#general", Duration::from_secs(20));
 
     // The other participant: the SDK engine, playing 660 Hz.
@@ -139,15 +131,7 @@ async fn without_a_sound_card_joining_explains_instead_of_crashing() {
     let owner = daemon.owner().await.expect("owner");
     daemon.member(&owner, "bob").await.expect("bob");
     let home = tempfile::tempdir().expect("home");
-    let bin = env!("CARGO_BIN_EXE_spectrus-tui");
-    let command = client_command(bin, home.path(), &daemon.url, "bob", PASSWORD, &[]);
-    let tmux = Tmux::start(
-        &format!("spectrus-nocard-{}", std::process::id()),
-        "tui",
-        160,
-        40,
-        &command,
-    );
+    let tmux = Tmux::client("nocard", 160, home.path(), &daemon.url, "bob", &[]);
     tmux.wait_for("#general", Duration::from_secs(20));
     tmux.type_line("/join");
     let screen = tmux.wait_until("a voice outcome", Duration::from_secs(30), |s| {
