@@ -331,6 +331,29 @@ pub async fn lounge(c: &Client) -> spectrus_proto::model::Channel {
         .unwrap_or_else(|| panic!("no seeded voice channel"))
 }
 
+/// Hides `channel` from members without a role that shows it: denies `@everyone`
+/// `channels:view` there (as `c`, who may manage it); panics (failing the test) when refused.
+pub async fn hide_from_everyone(c: &Client, channel: spectrus_proto::Id) {
+    let everyone = c
+        .roles()
+        .await
+        .unwrap_or_else(|e| panic!("cannot list roles: {e}"))
+        .into_iter()
+        .find(|r| r.position == 0)
+        .unwrap_or_else(|| panic!("no @everyone role"))
+        .id;
+    let deny = [spectrus_proto::permissions::Permission::ChannelsView]
+        .into_iter()
+        .collect();
+    let body = spectrus_proto::rest::OverwriteBody {
+        allow: spectrus_proto::permissions::PermissionSet::EMPTY,
+        deny,
+    };
+    c.put_overwrite(channel, everyone, &body)
+        .await
+        .unwrap_or_else(|e| panic!("cannot hide channel {channel}: {e}"));
+}
+
 /// Creates a top-level text channel called `name` (as `c`, who may manage channels) and
 /// returns its id; panics (failing the test) when that is refused.
 pub async fn text_channel(c: &Client, name: &str) -> spectrus_proto::Id {

@@ -243,26 +243,7 @@ impl Setup {
     /// A channel @everyone cannot view.
     async fn hidden_channel(&self) -> Id {
         let ch = spectrus_testkit::text_channel(&self.owner, "hidden").await;
-        let everyone = self
-            .owner
-            .roles()
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|r| r.position == 0)
-            .unwrap()
-            .id;
-        self.owner
-            .put_overwrite(
-                ch,
-                everyone,
-                &OverwriteBody {
-                    allow: PermissionSet::EMPTY,
-                    deny: [Permission::ChannelsView].into_iter().collect(),
-                },
-            )
-            .await
-            .unwrap();
+        spectrus_testkit::hide_from_everyone(&self.owner, ch).await;
         ch
     }
 }

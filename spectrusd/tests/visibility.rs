@@ -11,7 +11,7 @@ use spectrus_proto::permissions::{Permission, PermissionSet};
 use spectrus_proto::rest::{CreateRole, OverwriteBody};
 use spectrus_testkit::TestDaemon;
 use spectrus_testkit::hidden::expect;
-use spectrus_testkit::{code, general, hidden};
+use spectrus_testkit::{code, general, hidden, hide_from_everyone};
 
 async fn channel(owner: &Client, name: &str) -> Id {
     spectrus_testkit::text_channel(owner, name).await
@@ -27,7 +27,6 @@ async fn a_hidden_channel_stays_hidden_on_every_path() {
     let owner = d.owner().await.unwrap();
     let bob = d.member(&owner, "bob").await.unwrap();
     let bob_id = bob.me().await.unwrap().id;
-    let everyone = owner.roles().await.unwrap()[0].id;
     let general = general(&owner).await;
     let secret = channel(&owner, "secret").await;
     let m = owner.say(secret, "the plan").await.unwrap();
@@ -35,17 +34,7 @@ async fn a_hidden_channel_stays_hidden_on_every_path() {
     assert!(gw.ready().channels.iter().any(|c| c.id == secret));
 
     // Hiding it is announced as a CHANNEL_DELETE, and from then on nothing of it arrives.
-    owner
-        .put_overwrite(
-            secret,
-            everyone,
-            &OverwriteBody {
-                allow: PermissionSet::EMPTY,
-                deny: view(),
-            },
-        )
-        .await
-        .unwrap();
+    hide_from_everyone(&owner, secret).await;
     expect(
         &mut gw,
         Id(0),
