@@ -16,6 +16,7 @@ use spectrus_proto::rest::{CreateInvite, RegisterRequest};
 
 pub mod fake_github;
 pub mod hidden;
+pub mod metrics;
 pub mod tls;
 #[cfg(feature = "voice")]
 pub mod voice;

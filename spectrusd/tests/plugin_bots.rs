@@ -22,7 +22,7 @@ use spectrus_proto::Id;
 use spectrus_proto::permissions::{Permission, PermissionSet};
 use spectrus_proto::rest::OverwriteBody;
 use spectrus_testkit::fake_github::FakeGithub;
-use spectrus_testkit::{TestDaemon, code, eventually, general};
+use spectrus_testkit::{TestDaemon, code, eventually, general, metrics};
 use spectrusctl::AdminClient;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -799,30 +799,6 @@ async fn a_dead_webhook_answers_502() {
     );
 }
 
-/// The `http://…/metrics` URL the daemon logged.
-async fn metrics_url(d: &TestDaemon) -> String {
-    eventually(WAIT, || {
-        d.log().iter().any(|l| l.contains("metrics at http://"))
-    })
-    .await;
-    d.log()
-        .iter()
-        .find_map(|l| {
-            l.split("metrics at ")
-                .nth(1)
-                .map(|u| u.split_whitespace().next().unwrap_or_default().to_owned())
-        })
-        .unwrap()
-}
-
-fn sample(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find(|l| l.starts_with(name) && !l.starts_with('#'))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no sample {name} in:\n{text}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivery_retried_too_long_is_dropped_and_counted_in_metrics() {
     let s = setup(&[
@@ -832,7 +808,9 @@ async fn a_delivery_retried_too_long_is_dropped_and_counted_in_metrics() {
         ("SPECTRUS_METRICS_BIND", "127.0.0.1:0"),
     ])
     .await;
-    let metrics = metrics_url(&s.d).await;
+    let metrics = metrics::url(&s.d)
+        .await
+        .expect("the metrics address is logged");
     s.install("echo").await;
     s.hook.fail_next.store(1000, Ordering::SeqCst);
     let general = general(&s.owner).await;
@@ -850,9 +828,13 @@ async fn a_delivery_retried_too_long_is_dropped_and_counted_in_metrics() {
     let mut dropped = 0.0;
     for _ in 0..100 {
         let text = scrape().await;
-        dropped = sample(&text, "spectrus_webhook_dropped_total");
+        dropped = metrics::sample(&text, "spectrus_webhook_dropped_total");
         if dropped >= 1.0 {
-            assert_eq!(sample(&text, "spectrus_webhook_backlog"), 0.0, "{text}");
+            assert_eq!(
+                metrics::sample(&text, "spectrus_webhook_backlog"),
+                0.0,
+                "{text}"
+            );
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
