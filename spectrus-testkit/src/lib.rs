@@ -309,27 +309,31 @@ pub fn code<T: std::fmt::Debug>(r: Result<T, spectrus_client::ClientError>) -> S
 
 /// The id of the seeded `general` text channel as `c` sees it.
 pub async fn general(c: &Client) -> spectrus_proto::Id {
-    let channels = c
-        .channels()
+    seeded(c, "general channel", |ch| ch.name == "general")
         .await
-        .unwrap_or_else(|e| panic!("cannot list channels: {e}"));
-    channels
-        .into_iter()
-        .find(|ch| ch.name == "general")
-        .unwrap_or_else(|| panic!("no general channel"))
         .id
 }
 
 /// The seeded voice channel (`Lounge`) as `c` sees it.
 pub async fn lounge(c: &Client) -> spectrus_proto::model::Channel {
-    let channels = c
-        .channels()
+    seeded(c, "seeded voice channel", |ch| {
+        ch.kind == spectrus_proto::model::ChannelType::Voice
+    })
+    .await
+}
+
+/// The first channel `c` sees that `is` picks; panics naming `what` when there is none.
+async fn seeded(
+    c: &Client,
+    what: &str,
+    is: impl Fn(&spectrus_proto::model::Channel) -> bool,
+) -> spectrus_proto::model::Channel {
+    c.channels()
         .await
-        .unwrap_or_else(|e| panic!("cannot list channels: {e}"));
-    channels
+        .unwrap_or_else(|e| panic!("cannot list channels: {e}"))
         .into_iter()
-        .find(|ch| ch.kind == spectrus_proto::model::ChannelType::Voice)
-        .unwrap_or_else(|| panic!("no seeded voice channel"))
+        .find(|ch| is(ch))
+        .unwrap_or_else(|| panic!("no {what}"))
 }
 
 /// Hides `channel` from members without a role that shows it: denies `@everyone`
