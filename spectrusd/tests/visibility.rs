@@ -21,6 +21,30 @@ fn view() -> PermissionSet {
     [Permission::ChannelsView].into_iter().collect()
 }
 
+/// Waits for the `CHANNEL_CREATE` that shows `channel` to `gw`'s user.
+async fn shown(gw: &mut Gateway, channel: Id) {
+    sight_change(gw, channel, true).await;
+}
+
+/// Waits for the `CHANNEL_DELETE` that hides `channel` from `gw`'s user.
+async fn hid(gw: &mut Gateway, channel: Id) {
+    sight_change(gw, channel, false).await;
+}
+
+async fn sight_change(gw: &mut Gateway, channel: Id, shown: bool) {
+    let what = if shown {
+        "CHANNEL_CREATE"
+    } else {
+        "CHANNEL_DELETE"
+    };
+    expect(gw, Id(0), what, |d| match d {
+        Dispatch::ChannelCreate(c) => shown && c.id == channel,
+        Dispatch::ChannelDelete(c) => !shown && c.id == channel,
+        _ => false,
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_hidden_channel_stays_hidden_on_every_path() {
     let d = TestDaemon::start().await.unwrap();
@@ -35,13 +59,7 @@ async fn a_hidden_channel_stays_hidden_on_every_path() {
 
     // Hiding it is announced as a CHANNEL_DELETE, and from then on nothing of it arrives.
     hide_from_everyone(&owner, secret).await;
-    expect(
-        &mut gw,
-        Id(0),
-        "CHANNEL_DELETE",
-        |d| matches!(d, Dispatch::ChannelDelete(c) if c.id == secret),
-    )
-    .await;
+    hid(&mut gw, secret).await;
 
     // REST: listing, reading, history, posting, typing, reactions, read states, editing.
     assert!(!bob.channels().await.unwrap().iter().any(|c| c.id == secret));
@@ -113,13 +131,7 @@ async fn a_hidden_channel_stays_hidden_on_every_path() {
         .add_member_role(bob_id, insiders.id, None)
         .await
         .unwrap();
-    expect(
-        &mut gw,
-        Id(0),
-        "CHANNEL_CREATE",
-        |d| matches!(d, Dispatch::ChannelCreate(c) if c.id == secret),
-    )
-    .await;
+    shown(&mut gw, secret).await;
     assert!(bob.channels().await.unwrap().iter().any(|c| c.id == secret));
     assert_eq!(
         bob.messages(secret, Default::default())
@@ -132,33 +144,15 @@ async fn a_hidden_channel_stays_hidden_on_every_path() {
         .remove_member_role(bob_id, insiders.id, None)
         .await
         .unwrap();
-    expect(
-        &mut gw,
-        Id(0),
-        "CHANNEL_DELETE",
-        |d| matches!(d, Dispatch::ChannelDelete(c) if c.id == secret),
-    )
-    .await;
+    hid(&mut gw, secret).await;
     assert_eq!(code(bob.say(secret, "again?").await), "not_found");
     // Deleting the role that showed it changes nothing for bob now; for a holder it hides it.
     owner
         .add_member_role(bob_id, insiders.id, None)
         .await
         .unwrap();
-    expect(
-        &mut gw,
-        Id(0),
-        "CHANNEL_CREATE",
-        |d| matches!(d, Dispatch::ChannelCreate(c) if c.id == secret),
-    )
-    .await;
+    shown(&mut gw, secret).await;
     owner.delete_role(insiders.id).await.unwrap();
-    expect(
-        &mut gw,
-        Id(0),
-        "CHANNEL_DELETE",
-        |d| matches!(d, Dispatch::ChannelDelete(c) if c.id == secret),
-    )
-    .await;
+    hid(&mut gw, secret).await;
     assert!(!bob.channels().await.unwrap().iter().any(|c| c.id == secret));
 }
