@@ -14,7 +14,12 @@ use anyhow::{Context, bail};
 use spectrus_client::Client;
 use spectrus_proto::rest::{CreateInvite, RegisterRequest};
 
+pub mod fake_github;
+pub mod hidden;
+pub mod metrics;
 pub mod tls;
+#[cfg(feature = "voice")]
+pub mod voice;
 
 /// The setup code every test daemon is started with.
 pub const SETUP_CODE: &str = "TEST-SETUP-0001";
@@ -314,15 +319,54 @@ pub fn code<T: std::fmt::Debug>(r: Result<T, spectrus_client::ClientError>) -> S
 
 /// The id of the seeded `general` text channel as `c` sees it.
 pub async fn general(c: &Client) -> spectrus_proto::Id {
-    let channels = c
-        .channels()
+    seeded(c, "general channel", |ch| ch.name == "general")
         .await
-        .unwrap_or_else(|e| panic!("cannot list channels: {e}"));
-    channels
-        .into_iter()
-        .find(|ch| ch.name == "general")
-        .unwrap_or_else(|| panic!("no general channel"))
         .id
+}
+
+/// The seeded voice channel (`Lounge`) as `c` sees it.
+pub async fn lounge(c: &Client) -> spectrus_proto::model::Channel {
+    seeded(c, "seeded voice channel", |ch| {
+        ch.kind == spectrus_proto::model::ChannelType::Voice
+    })
+    .await
+}
+
+/// The first channel `c` sees that `is` picks; panics naming `what` when there is none.
+async fn seeded(
+    c: &Client,
+    what: &str,
+    is: impl Fn(&spectrus_proto::model::Channel) -> bool,
+) -> spectrus_proto::model::Channel {
+    c.channels()
+        .await
+        .unwrap_or_else(|e| panic!("cannot list channels: {e}"))
+        .into_iter()
+        .find(|ch| is(ch))
+        .unwrap_or_else(|| panic!("no {what}"))
+}
+
+/// Hides `channel` from members without a role that shows it: denies `@everyone`
+/// `channels:view` there (as `c`, who may manage it); panics (failing the test) when refused.
+pub async fn hide_from_everyone(c: &Client, channel: spectrus_proto::Id) {
+    let everyone = c
+        .roles()
+        .await
+        .unwrap_or_else(|e| panic!("cannot list roles: {e}"))
+        .into_iter()
+        .find(|r| r.position == 0)
+        .unwrap_or_else(|| panic!("no @everyone role"))
+        .id;
+    let deny = [spectrus_proto::permissions::Permission::ChannelsView]
+        .into_iter()
+        .collect();
+    let body = spectrus_proto::rest::OverwriteBody {
+        allow: spectrus_proto::permissions::PermissionSet::EMPTY,
+        deny,
+    };
+    c.put_overwrite(channel, everyone, &body)
+        .await
+        .unwrap_or_else(|e| panic!("cannot hide channel {channel}: {e}"));
 }
 
 /// Creates a top-level text channel called `name` (as `c`, who may manage channels) and

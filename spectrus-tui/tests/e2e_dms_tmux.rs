@@ -9,11 +9,11 @@
 
 use std::time::{Duration, Instant};
 
-use spectrus_testkit::{PASSWORD, TestDaemon};
+use spectrus_testkit::TestDaemon;
 
 #[path = "support/tmux.rs"]
 mod tmux;
-use tmux::{Tmux, client_command};
+use tmux::Tmux;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slash_dm_opens_a_conversation_that_works_both_ways() {
@@ -22,15 +22,7 @@ async fn slash_dm_opens_a_conversation_that_works_both_ways() {
     daemon.member(&owner, "bob").await.expect("bob");
 
     let home = tempfile::tempdir().expect("home");
-    let bin = env!("CARGO_BIN_EXE_spectrus-tui");
-    let command = client_command(bin, home.path(), &daemon.url, "bob", PASSWORD, &[]);
-    let tmux = Tmux::start(
-        &format!("spectrus-e2e-dm-{}", std::process::id()),
-        "tui",
-        120,
-        40,
-        &command,
-    );
+    let tmux = Tmux::client("e2e-dm", 120, home.path(), &daemon.url, "bob", &[]);
     tmux.wait_for("#general", Duration::from_secs(10));
 
     tmux.type_line("/dm owner");

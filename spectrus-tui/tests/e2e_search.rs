@@ -7,11 +7,11 @@
 
 use std::time::Duration;
 
-use spectrus_testkit::{PASSWORD, TestDaemon, general};
+use spectrus_testkit::{TestDaemon, general};
 
 #[path = "support/tmux.rs"]
 mod tmux;
-use tmux::{Tmux, client_command};
+use tmux::Tmux;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_lists_a_match_and_enter_jumps_to_it() {
@@ -29,15 +29,7 @@ async fn search_lists_a_match_and_enter_jumps_to_it() {
     owner.say(g, "**loud** and ~~gone~~").await.expect("say");
 
     let home = tempfile::tempdir().expect("home");
-    let bin = env!("CARGO_BIN_EXE_spectrus-tui");
-    let command = client_command(bin, home.path(), &daemon.url, "bob", PASSWORD, &[]);
-    let tmux = Tmux::start(
-        &format!("spectrus-e2e-search-{}", std::process::id()),
-        "tui",
-        120,
-        40,
-        &command,
-    );
+    let tmux = Tmux::client("e2e-search", 120, home.path(), &daemon.url, "bob", &[]);
     let screen = tmux.wait_for("loud and gone", Duration::from_secs(10));
     assert!(!screen.contains("**loud**"), "{screen}");
     assert!(!screen.contains("secret recipe"), "{screen}");

@@ -14,12 +14,13 @@ use std::time::Duration;
 use plugin_echo::{Config, Verifier};
 use serde_json::json;
 use spectrus_proto::admin::PluginInstalled;
-use spectrus_testkit::{PASSWORD, TestDaemon};
+use spectrus_testkit::TestDaemon;
+use spectrus_testkit::fake_github::FakeGithub;
 use spectrusctl::AdminClient;
 
 #[path = "support/tmux.rs"]
 mod tmux;
-use tmux::{Tmux, client_command};
+use tmux::Tmux;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plugin_commands_complete_run_and_answer_as_the_bot() {
@@ -31,16 +32,11 @@ async fn plugin_commands_complete_run_and_answer_as_the_bot() {
     ))
     .unwrap();
     manifest["webhook_url"] = json!(format!("http://{plugin_addr}/webhook"));
-    let body = manifest.to_string();
-    let raw = axum::Router::new().route(
-        "/acme/echo/HEAD/spectrus-plugin.json",
-        axum::routing::get(move || async move { body }),
-    );
-    let raw_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let raw_url = format!("http://{}", raw_listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(raw_listener, raw).await });
+    let github = FakeGithub::with_manifest("acme/echo", &manifest.to_string())
+        .await
+        .expect("fake GitHub");
 
-    let daemon = TestDaemon::start_with(&[("SPECTRUS_GITHUB_RAW_URL", &raw_url)])
+    let daemon = TestDaemon::start_with(&[("SPECTRUS_GITHUB_RAW_URL", github.url())])
         .await
         .expect("daemon");
     let owner = daemon.owner().await.expect("owner");
@@ -63,15 +59,7 @@ async fn plugin_commands_complete_run_and_answer_as_the_bot() {
     tokio::spawn(async move { axum::serve(plugin_listener, app).await });
 
     let home = tempfile::tempdir().expect("home");
-    let bin = env!("CARGO_BIN_EXE_spectrus-tui");
-    let command = client_command(bin, home.path(), &daemon.url, "bob", PASSWORD, &[]);
-    let tmux = Tmux::start(
-        &format!("spectrus-e2e-slash-{}", std::process::id()),
-        "tui",
-        140,
-        40,
-        &command,
-    );
+    let tmux = Tmux::client("e2e-slash", 140, home.path(), &daemon.url, "bob", &[]);
     tmux.wait_for("#general", Duration::from_secs(10));
     // The command list loads right after `ready`.
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -81,12 +69,12 @@ async fn plugin_commands_complete_run_and_answer_as_the_bot() {
     let screen = tmux.wait_for("Repeat text (Echo)", Duration::from_secs(10));
     assert!(screen.contains("/echo text:<string>"), "{screen}");
     tmux.type_line("text:\"hi from the terminal\"");
-    let screen = tmux.wait_for("hi from the terminal", Duration::from_secs(10));
-    let line = screen
-        .lines()
-        .find(|l| l.contains("hi from the terminal"))
-        .unwrap();
-    assert!(line.contains("Echo [BOT]"), "{screen}");
+    // The answer is the bot's message (the composer shows the typed text until Enter is
+    // handled, so the text alone on screen proves nothing).
+    tmux.wait_until("the bot's answer", Duration::from_secs(10), |s| {
+        s.lines()
+            .any(|l| l.contains("hi from the terminal") && l.contains("Echo [BOT]"))
+    });
 
     // A deferral thinks in the status line until the follow-up arrives.
     tmux.type_line("/slow text:pondered");

@@ -11,11 +11,11 @@
 use std::time::{Duration, Instant};
 
 use spectrus_proto::model::ChannelType;
-use spectrus_testkit::{PASSWORD, TestDaemon};
+use spectrus_testkit::TestDaemon;
 
 #[path = "support/tmux.rs"]
 mod tmux;
-use tmux::{Tmux, client_command};
+use tmux::Tmux;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logs_in_shows_and_sends_messages() {
@@ -31,15 +31,7 @@ async fn logs_in_shows_and_sends_messages() {
         .expect("a text channel");
 
     let home = tempfile::tempdir().expect("home");
-    let bin = env!("CARGO_BIN_EXE_spectrus-tui");
-    let command = client_command(bin, home.path(), &daemon.url, "bob", PASSWORD, &[]);
-    let tmux = Tmux::start(
-        &format!("spectrus-e2e-{}", std::process::id()),
-        "tui",
-        120,
-        40,
-        &command,
-    );
+    let tmux = Tmux::client("e2e", 120, home.path(), &daemon.url, "bob", &[]);
 
     // Logged in: the chat view shows the channel.
     let screen = tmux.wait_for(&format!("#{}", general.name), Duration::from_secs(10));

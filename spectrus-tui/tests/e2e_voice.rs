@@ -11,15 +11,16 @@
 use std::path::Path;
 use std::time::Duration;
 
-use spectrus_client::voice::{MemoryBuffer, SineSource};
-use spectrus_testkit::{PASSWORD, TestDaemon, eventually, voice_channel};
+use spectrus_client::voice::SineSource;
+use spectrus_testkit::voice::{self, silent_at};
+use spectrus_testkit::{TestDaemon, eventually, voice_channel};
 use spectrus_voice::tone::goertzel_power;
 
 #[path = "support/audio.rs"]
 mod audio;
 #[path = "support/tmux.rs"]
 mod tmux;
-use tmux::{Tmux, client_command};
+use tmux::Tmux;
 
 /// 200 ms at 48 kHz.
 const WINDOW: usize = 9_600;
@@ -27,10 +28,6 @@ const WINDOW: usize = 9_600;
 fn power_of(samples: &[f32], freq: f32) -> f32 {
     let tail = &samples[samples.len().saturating_sub(WINDOW)..];
     goertzel_power(tail, freq)
-}
-
-fn heard(buf: &MemoryBuffer, freq: f32) -> f32 {
-    goertzel_power(&buf.last(WINDOW), freq)
 }
 
 fn recording_power(path: &Path, freq: f32) -> f32 {
@@ -52,25 +49,17 @@ async fn the_terminal_client_talks_and_listens_through_the_daemon() {
     let tone = home.path().join("tone.wav");
     let out = home.path().join("out.wav");
     audio::write_wav(&tone, &audio::tone(440.0, 1.0));
-    let bin = env!("CARGO_BIN_EXE_spectrus-tui");
     let args = [
         "--headless-audio".to_owned(),
         tone.display().to_string(),
         "--record-to".to_owned(),
         out.display().to_string(),
     ];
-    let command = client_command(bin, home.path(), &daemon.url, "bob", PASSWORD, &args);
-    let tmux = Tmux::start(
-        &format!("spectrus-voice-e2e-{}", std::process::id()),
-        "tui",
-        120,
-        40,
-        &command,
-    );
+    let tmux = Tmux::client("voice-e2e", 120, home.path(), &daemon.url, "bob", &args);
     tmux.wait_for("#general", Duration::from_secs(20));
 
     // The other participant: the SDK engine, playing 660 Hz.
-    let other = audio::join(&owner, room, SineSource::new(660.0)).await;
+    let other = voice::join(&owner, room, SineSource::new(660.0)).await;
 
     // Join from the keyboard; the status line shows the channel and the mic meter once the
     // peer connection is up, and the meter moves with the 440 Hz tone.
@@ -83,11 +72,9 @@ async fn the_terminal_client_talks_and_listens_through_the_daemon() {
 
     // The engine hears the client's microphone (the WAV)...
     assert!(
-        eventually(Duration::from_secs(40), || heard(&other.audio, 440.0)
-            > 0.01)
-        .await,
+        eventually(Duration::from_secs(40), || other.hears(440.0)).await,
         "the engine does not hear 440 Hz: power {} stats {:?}; screen:\n{}",
-        heard(&other.audio, 440.0),
+        other.power(440.0),
         other.session.stats(),
         tmux.capture()
     );
@@ -122,11 +109,9 @@ async fn the_terminal_client_talks_and_listens_through_the_daemon() {
     tmux.type_line("/mute");
     tmux.wait_for(" muted", Duration::from_secs(10));
     assert!(
-        eventually(Duration::from_secs(20), || heard(&other.audio, 440.0)
-            < 0.001)
-        .await,
+        eventually(Duration::from_secs(20), || silent_at(&other.audio, 440.0)).await,
         "the engine still hears a muted client: {}",
-        heard(&other.audio, 440.0)
+        other.power(440.0)
     );
 
     // Quitting finishes the recording: a valid WAV with seconds of audio in it.
@@ -146,15 +131,7 @@ async fn without_a_sound_card_joining_explains_instead_of_crashing() {
     let owner = daemon.owner().await.expect("owner");
     daemon.member(&owner, "bob").await.expect("bob");
     let home = tempfile::tempdir().expect("home");
-    let bin = env!("CARGO_BIN_EXE_spectrus-tui");
-    let command = client_command(bin, home.path(), &daemon.url, "bob", PASSWORD, &[]);
-    let tmux = Tmux::start(
-        &format!("spectrus-nocard-{}", std::process::id()),
-        "tui",
-        160,
-        40,
-        &command,
-    );
+    let tmux = Tmux::client("nocard", 160, home.path(), &daemon.url, "bob", &[]);
     tmux.wait_for("#general", Duration::from_secs(20));
     tmux.type_line("/join");
     let screen = tmux.wait_until("a voice outcome", Duration::from_secs(30), |s| {

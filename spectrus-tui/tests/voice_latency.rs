@@ -23,13 +23,13 @@
 use std::path::Path;
 use std::time::Duration;
 
-use spectrus_testkit::{PASSWORD, TestDaemon};
+use spectrus_testkit::TestDaemon;
 
 #[path = "support/audio.rs"]
 mod audio;
 #[path = "support/tmux.rs"]
 mod tmux;
-use tmux::{Tmux, client_command};
+use tmux::Tmux;
 
 const RATE: f64 = 48_000.0;
 /// Length of A's looped WAV, in samples (0.5 s).
@@ -109,15 +109,7 @@ fn start_client(url: &str, user: &str, wav: &[f32], mode: &str, tag: &str) -> Cl
         "--record-to".to_owned(),
         home.path().join("out.wav").display().to_string(),
     ];
-    let bin = env!("CARGO_BIN_EXE_spectrus-tui");
-    let command = client_command(bin, home.path(), url, user, PASSWORD, &args);
-    let tmux = Tmux::start(
-        &format!("spectrus-lat-{tag}-{}", std::process::id()),
-        "tui",
-        120,
-        40,
-        &command,
-    );
+    let tmux = Tmux::client(&format!("lat-{tag}"), 120, home.path(), url, user, &args);
     Client { tmux, home }
 }
 

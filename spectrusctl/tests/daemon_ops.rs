@@ -19,7 +19,7 @@ use nix::sys::signal::Signal;
 use spectrus_client::{Gateway, GatewayEvent};
 use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::rest::RegisterRequest;
-use spectrus_testkit::{PASSWORD, TestDaemon};
+use spectrus_testkit::{PASSWORD, TestDaemon, general};
 
 /// A daemon whose admin socket sits in a world-traversable directory.
 async fn daemon_with_public_socket_dir() -> (TestDaemon, tempfile::TempDir) {
@@ -77,14 +77,7 @@ async fn a_strangers_uid_is_refused_and_the_daemons_group_is_let_in() {
 async fn backup_during_a_write_load_is_consistent_and_holds_every_acknowledged_message() {
     let d = TestDaemon::start().await.unwrap();
     let owner = Arc::new(d.owner().await.unwrap());
-    let general = owner
-        .channels()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.name == "general")
-        .unwrap()
-        .id;
+    let general = general(&owner).await;
     let started = Arc::new(AtomicBool::new(false));
     let mut writers = Vec::new();
     for w in 0..4 {
@@ -297,14 +290,7 @@ async fn sighup_reloads_the_registration_policy_without_dropping_a_gateway() {
     assert!(events.ok().contains("\"registration\""), "{events:?}");
 
     // Bob's gateway lived through it.
-    let general = owner
-        .channels()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.name == "general")
-        .unwrap()
-        .id;
+    let general = general(&owner).await;
     let e = owner.say(general, &"x".repeat(60)).await.unwrap_err();
     assert_eq!(e.status(), Some(400), "the new limit is not in force: {e}");
     owner.say(general, "still there?").await.unwrap();
@@ -458,14 +444,7 @@ async fn events_follow_sees_a_message_posted_by_another_client() {
         }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let general = owner
-        .channels()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.name == "general")
-        .unwrap()
-        .id;
+    let general = general(&owner).await;
     let m = owner.say(general, "secret words").await.unwrap();
     let line = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(5)))
         .await

@@ -7,41 +7,9 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use common::{ctl, ctl_json, ctl_stdin};
 use spectrus_testkit::TestDaemon;
-
-type Files = Arc<Mutex<HashMap<String, String>>>;
-
-async fn raw(
-    State(files): State<Files>,
-    Path((owner, repo, reference, file)): Path<(String, String, String, String)>,
-) -> Response {
-    let key = format!("{owner}/{repo}/{reference}/{file}");
-    match files.lock().unwrap().get(&key) {
-        Some(body) => body.clone().into_response(),
-        None => (StatusCode::NOT_FOUND, "404: Not Found").into_response(),
-    }
-}
-
-async fn fake_raw_host() -> (String, Files) {
-    let files: Files = Arc::default();
-    let app = axum::Router::new()
-        .route(
-            "/{owner}/{repo}/{reference}/{file}",
-            axum::routing::get(raw),
-        )
-        .with_state(files.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, files)
-}
+use spectrus_testkit::fake_github::FakeGithub;
 
 fn manifest(id: &str) -> String {
     serde_json::json!({
@@ -58,13 +26,11 @@ fn manifest(id: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plugins_install_list_remove_and_refusals() {
-    let (url, files) = fake_raw_host().await;
-    let publish = |path: &str, body: String| {
-        files.lock().unwrap().insert(path.to_owned(), body);
-    };
+    let github = FakeGithub::start().await.unwrap();
+    let publish = |path: &str, body: String| github.publish(path, &body);
     publish("acme/echo/HEAD/spectrus-plugin.json", manifest("echo"));
     publish("acme/echo/v2/spectrus-plugin.json", manifest("echo"));
-    let d = TestDaemon::start_with(&[("SPECTRUS_GITHUB_RAW_URL", &url)])
+    let d = TestDaemon::start_with(&[("SPECTRUS_GITHUB_RAW_URL", github.url())])
         .await
         .unwrap();
 

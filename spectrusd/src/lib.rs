@@ -26,6 +26,7 @@ pub(crate) mod netguard;
 pub(crate) mod previews;
 pub(crate) mod ratelimit;
 pub(crate) mod reload;
+pub(crate) mod secret_file;
 pub(crate) mod service;
 pub mod socket;
 pub(crate) mod startup;

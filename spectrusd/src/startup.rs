@@ -1,9 +1,8 @@
 //! Wiring: data directory, secret, database, seed data, state, listeners, background tasks.
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::net::SocketAddr;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -106,26 +105,20 @@ fn jwt_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
         return Ok(s.as_bytes().to_vec());
     }
     let path = config.data_dir.join("jwt_secret");
-    match std::fs::read_to_string(&path) {
-        Ok(s) if s.trim().len() >= 32 => return Ok(s.trim().as_bytes().to_vec()),
-        Ok(_) => anyhow::bail!(
+    let secret =
+        crate::secret_file::read_or_create(&path, || Ok(tokens::random_token(48).into_bytes()))?;
+    if secret.created {
+        tracing::info!(path = %path.display(), "generated a new JWT secret");
+    }
+    let text = String::from_utf8(secret.bytes)
+        .map_err(|_| anyhow::anyhow!("cannot read {}: not UTF-8 text", path.display()))?;
+    if text.trim().len() < 32 {
+        anyhow::bail!(
             "{} is too short; delete it to generate a new one",
             path.display()
-        ),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        );
     }
-    let secret = tokens::random_token(48);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    f.write_all(secret.as_bytes())?;
-    f.sync_all()?;
-    tracing::info!(path = %path.display(), "generated a new JWT secret");
-    Ok(secret.into_bytes())
+    Ok(text.trim().as_bytes().to_vec())
 }
 
 /// First start: the `@everyone` role and a default set of channels.

@@ -434,26 +434,14 @@ async fn new_connections_from_one_address_are_limited_per_second_and_others_are_
     assert!(healthz_over(&mut again).await.starts_with("HTTP/1.1 200"));
 
     // Counted in /metrics.
-    spectrus_testkit::eventually(Duration::from_secs(5), || {
-        d.log().iter().any(|l| l.contains("metrics at http://"))
-    })
-    .await;
-    let url = d
-        .log()
-        .iter()
-        .find_map(|l| {
-            l.split("metrics at ")
-                .nth(1)
-                .map(|u| u.split_whitespace().next().unwrap_or_default().to_owned())
-        })
+    let url = spectrus_testkit::metrics::url(&d)
+        .await
         .expect("the metrics address is logged");
     let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
-    let counted: f64 = text
-        .lines()
-        .find(|l| l.starts_with("spectrus_rate_limited_total{scope=\"new_connections\"}"))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no new_connections count in:\n{text}"));
+    let counted = spectrus_testkit::metrics::sample(
+        &text,
+        "spectrus_rate_limited_total{scope=\"new_connections\"}",
+    );
     assert_eq!(counted, f64::from(refused));
 }
 

@@ -13,9 +13,7 @@ use sha2::Sha256;
 use spectrus_client::Client;
 use spectrus_proto::Id;
 use spectrus_proto::model::Message;
-use spectrus_proto::permissions::{Permission, PermissionSet};
-use spectrus_proto::rest::OverwriteBody;
-use spectrus_testkit::{TestDaemon, general, text_channel};
+use spectrus_testkit::{TestDaemon, general, hide_from_everyone, text_channel};
 
 const SECRET: &str = "attachments-test-secret-0123456789abcdef";
 const BOUNDARY: &str = "spectrus-test-boundary-7MA4YWxkTrZu0gW";
@@ -223,7 +221,6 @@ async fn only_those_who_can_read_the_channel_get_the_file() {
         .unwrap();
     let owner = d.owner().await.unwrap();
     let bob = d.member(&owner, "bob").await.unwrap();
-    let everyone = owner.roles().await.unwrap()[0].id;
     let secret = text_channel(&owner, "secret").await;
     let msg = posted(
         upload(
@@ -238,17 +235,7 @@ async fn only_those_who_can_read_the_channel_get_the_file() {
     let a = &msg.attachments[0];
     // Bob can read it while the channel is open to him.
     assert_eq!(get(&d, bare(&a.url), Some(&bob)).await.status(), 200);
-    owner
-        .put_overwrite(
-            secret,
-            everyone,
-            &OverwriteBody {
-                allow: PermissionSet::EMPTY,
-                deny: PermissionSet::from_iter([Permission::ChannelsView]),
-            },
-        )
-        .await
-        .unwrap();
+    hide_from_everyone(&owner, secret).await;
     let r = get(&d, bare(&a.url), Some(&bob)).await;
     assert_eq!(r.status(), 404);
     let body: serde_json::Value = r.json().await.unwrap();

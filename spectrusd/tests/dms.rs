@@ -8,12 +8,12 @@
 
 use std::time::Duration;
 
-use spectrus_client::{Client, Gateway, GatewayEvent};
+use spectrus_client::{Client, Gateway};
 use spectrus_proto::Id;
 use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::model::ChannelType;
 use spectrus_proto::rest::{PatchUserSettings, SearchQuery};
-use spectrus_testkit::{TestDaemon, code, general};
+use spectrus_testkit::{TestDaemon, code, general, hidden};
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -31,33 +31,6 @@ async fn open_raw(d: &TestDaemon, c: &Client, recipients: &[Id]) -> (u16, serde_
         .await
         .unwrap();
     (r.status().as_u16(), r.json().await.unwrap())
-}
-
-fn assert_no_leak(ev: &Dispatch, hidden: Id) {
-    let ch = match ev {
-        Dispatch::MessageCreate(m) | Dispatch::MessageUpdate(m) => Some(m.channel_id),
-        Dispatch::MessageDelete(m) => Some(m.channel_id),
-        Dispatch::ReactionAdd(r) | Dispatch::ReactionRemove(r) => Some(r.channel_id),
-        Dispatch::TypingStart(t) => Some(t.channel_id),
-        Dispatch::PrivateChannelCreate(p) => Some(p.id),
-        _ => None,
-    };
-    assert_ne!(ch, Some(hidden), "an event of the DM leaked: {ev:?}");
-}
-
-/// Reads `gw` until the message `marker` arrives; nothing of `hidden` may come before it.
-async fn until_marker(gw: &mut Gateway, hidden: Id, marker: Id) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let Some((_, ev)) = gw.next_dispatch(left).await else {
-            panic!("the marker never arrived")
-        };
-        assert_no_leak(&ev, hidden);
-        if matches!(&ev, Dispatch::MessageCreate(m) if m.id == marker) {
-            return;
-        }
-    }
 }
 
 fn search(q: &str) -> SearchQuery {
@@ -152,29 +125,16 @@ async fn a_dm_is_one_per_pair_and_hidden_from_everyone_else_on_every_path() {
 
     // Live: nothing of the DM reaches carol; the general channel still does.
     let marker = owner.say(gen_ch, "marker 1").await.unwrap();
-    until_marker(&mut carol_gw, dm, marker.id).await;
+    hidden::until_message(&mut carol_gw, dm, marker.id).await;
 
     // Resume: what happened in the DM while carol was away is not replayed.
     carol_gw.drop_connection();
     alice.say(dm, "while you were away").await.unwrap();
     let marker = owner.say(gen_ch, "marker 2").await.unwrap();
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let mut resumed = false;
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        match tokio::time::timeout(left, carol_gw.next_event()).await {
-            Ok(Some(GatewayEvent::Resumed)) => resumed = true,
-            Ok(Some(GatewayEvent::Dispatch { event, .. })) => {
-                assert_no_leak(&event, dm);
-                if matches!(&event, Dispatch::MessageCreate(x) if x.id == marker.id) {
-                    break;
-                }
-            }
-            Ok(Some(GatewayEvent::Ready(r))) => assert!(r.private_channels.is_empty()),
-            Ok(Some(_)) => {}
-            Ok(None) | Err(_) => panic!("marker 2 never arrived"),
-        }
-    }
+    let resumed = hidden::through_resume(&mut carol_gw, dm, marker.id, |r| {
+        assert!(r.private_channels.is_empty());
+    })
+    .await;
     assert!(resumed, "carol's session resumed");
 
     // Ready: bob's lists the DM with its unread messages; carol's lists nothing.

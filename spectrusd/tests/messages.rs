@@ -245,13 +245,7 @@ async fn messages_post_edit_delete_react_reply_mention() {
         .unwrap();
     assert_eq!(code(owner.say(cat.id, "x").await), "invalid_body");
     // Voice channels carry the chat beside the call.
-    let voice = owner
-        .channels()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.kind == ChannelType::Voice)
-        .unwrap();
+    let voice = spectrus_testkit::lounge(&owner).await;
     assert!(owner.say(voice.id, "joining in 5").await.is_ok());
 }
 

@@ -7,29 +7,7 @@ use std::time::Duration;
 
 use spectrus_client::Gateway;
 use spectrus_proto::rest::CreateMessage;
-use spectrus_testkit::{TestDaemon, eventually, general};
-
-/// The `http://…/metrics` URL the daemon logged.
-async fn metrics_url(d: &TestDaemon) -> Option<String> {
-    eventually(Duration::from_secs(5), || {
-        d.log().iter().any(|l| l.contains("metrics at http://"))
-    })
-    .await;
-    d.log().iter().find_map(|l| {
-        l.split("metrics at ")
-            .nth(1)
-            .map(|u| u.split_whitespace().next().unwrap_or_default().to_owned())
-    })
-}
-
-/// The value of the first sample line starting with `name` (labels included in `name`).
-fn value(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find(|l| l.starts_with(name) && !l.starts_with('#'))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no sample {name} in:\n{text}"))
-}
+use spectrus_testkit::{TestDaemon, general, metrics};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_served_on_their_own_loopback_listener_when_enabled() {
@@ -40,7 +18,7 @@ async fn metrics_are_served_on_their_own_loopback_listener_when_enabled() {
     ])
     .await
     .unwrap();
-    let url = metrics_url(&d)
+    let url = metrics::url(&d)
         .await
         .expect("the metrics address is logged");
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
@@ -120,11 +98,11 @@ async fn metrics_are_served_on_their_own_loopback_listener_when_enabled() {
     ] {
         assert!(text.contains(name), "{name} missing:\n{text}");
     }
-    assert_eq!(value(&text, "spectrus_gateway_sessions "), 1.0);
-    assert!(value(&text, "spectrus_gateway_deliveries_total ") >= 1.0);
-    assert!(value(&text, "spectrus_store_commit_seconds_count ") >= 1.0);
-    assert!(value(&text, "spectrus_rate_limited_total{scope=\"http\"} ") >= 1.0);
-    assert!(value(&text, "spectrus_rate_limited_total{scope=\"gateway\"} ") >= 1.0);
+    assert_eq!(metrics::sample(&text, "spectrus_gateway_sessions "), 1.0);
+    assert!(metrics::sample(&text, "spectrus_gateway_deliveries_total ") >= 1.0);
+    assert!(metrics::sample(&text, "spectrus_store_commit_seconds_count ") >= 1.0);
+    assert!(metrics::sample(&text, "spectrus_rate_limited_total{scope=\"http\"} ") >= 1.0);
+    assert!(metrics::sample(&text, "spectrus_rate_limited_total{scope=\"gateway\"} ") >= 1.0);
     // The public listener does not serve it.
     let public = reqwest::get(format!("{}/metrics", d.url)).await.unwrap();
     assert!(

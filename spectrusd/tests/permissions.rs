@@ -15,7 +15,7 @@ use spectrus_proto::rest::{
     CreateChannel, CreateInvite, CreateRole, OverwriteBody, PatchMember, PatchRole, RolePosition,
 };
 use spectrus_testkit::TestDaemon;
-use spectrus_testkit::code;
+use spectrus_testkit::{code, general};
 
 /// Who may call a mutating route.
 #[derive(Debug, Clone, Copy)]
@@ -474,14 +474,7 @@ fn time_in(secs: i64) -> String {
 async fn every_guarded_route_refuses_without_its_permission_and_works_with_it() {
     let d = TestDaemon::start().await.unwrap();
     let owner = d.owner().await.unwrap();
-    let general = owner
-        .channels()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.name == "general")
-        .unwrap()
-        .id;
+    let general = general(&owner).await;
     let w = World {
         d,
         owner,

@@ -9,9 +9,8 @@ use std::time::Duration;
 
 use spectrus_client::{Gateway, SearchQuery};
 use spectrus_proto::gateway::Dispatch;
-use spectrus_proto::permissions::{Permission, PermissionSet};
-use spectrus_proto::rest::{AuditQuery, OverwriteBody};
-use spectrus_testkit::{TestDaemon, code, general, text_channel};
+use spectrus_proto::rest::AuditQuery;
+use spectrus_testkit::{TestDaemon, code, general, hide_from_everyone, text_channel};
 
 #[tokio::test]
 async fn pinning_is_listed_announced_audited_and_searchable() {
@@ -111,21 +110,10 @@ async fn a_hidden_channels_pins_are_not_found() {
     let d = TestDaemon::start().await.unwrap();
     let owner = d.owner().await.unwrap();
     let bob = d.member(&owner, "bob").await.unwrap();
-    let everyone = owner.roles().await.unwrap()[0].id;
     let secret = text_channel(&owner, "secret").await;
     let m = owner.say(secret, "secret pin").await.unwrap();
     owner.pin(secret, m.id).await.unwrap();
-    owner
-        .put_overwrite(
-            secret,
-            everyone,
-            &OverwriteBody {
-                allow: PermissionSet::EMPTY,
-                deny: [Permission::ChannelsView].into_iter().collect(),
-            },
-        )
-        .await
-        .unwrap();
+    hide_from_everyone(&owner, secret).await;
     assert_eq!(code(bob.pins(secret).await), "not_found");
     assert_eq!(code(bob.pin(secret, m.id).await), "not_found");
 }

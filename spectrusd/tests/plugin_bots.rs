@@ -6,14 +6,13 @@
 //! followed up, and refused with the contract's codes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_lc_rs::signature::{ED25519, UnparsedPublicKey};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hyper::Method;
@@ -22,40 +21,17 @@ use spectrus_client::{Client, Gateway};
 use spectrus_proto::Id;
 use spectrus_proto::permissions::{Permission, PermissionSet};
 use spectrus_proto::rest::OverwriteBody;
-use spectrus_testkit::{TestDaemon, code, eventually, general};
+use spectrus_testkit::fake_github::FakeGithub;
+use spectrus_testkit::{TestDaemon, code, eventually, general, metrics};
 use spectrusctl::AdminClient;
 
 const WAIT: Duration = Duration::from_secs(10);
-
-type Files = Arc<Mutex<HashMap<String, String>>>;
-
-async fn raw(
-    State(files): State<Files>,
-    Path((owner, repo, reference, file)): Path<(String, String, String, String)>,
-) -> Response {
-    let key = format!("{owner}/{repo}/{reference}/{file}");
-    match files.lock().unwrap().get(&key) {
-        Some(body) => body.clone().into_response(),
-        None => (StatusCode::NOT_FOUND, "404: Not Found").into_response(),
-    }
-}
 
 async fn serve(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
     url
-}
-
-async fn fake_raw_host() -> (String, Files) {
-    let files: Files = Arc::default();
-    let app = axum::Router::new()
-        .route(
-            "/{owner}/{repo}/{reference}/{file}",
-            axum::routing::get(raw),
-        )
-        .with_state(files.clone());
-    (serve(app).await, files)
 }
 
 /// One POST the receiver got.
@@ -181,16 +157,16 @@ struct Setup {
     d: TestDaemon,
     admin: AdminClient,
     owner: Client,
-    files: Files,
+    github: FakeGithub,
     hook: Arc<Receiver>,
     hook_url: String,
     http: reqwest::Client,
 }
 
 async fn setup(env: &[(&str, &str)]) -> Setup {
-    let (raw_url, files) = fake_raw_host().await;
+    let github = FakeGithub::start().await.unwrap();
     let (hook_url, hook) = receiver().await;
-    let mut all = vec![("SPECTRUS_GITHUB_RAW_URL", raw_url.as_str())];
+    let mut all = vec![("SPECTRUS_GITHUB_RAW_URL", github.url())];
     all.extend_from_slice(env);
     let d = TestDaemon::start_with(&all).await.unwrap();
     let owner = d.owner().await.unwrap();
@@ -198,7 +174,7 @@ async fn setup(env: &[(&str, &str)]) -> Setup {
         admin: AdminClient::new(d.admin_socket()),
         d,
         owner,
-        files,
+        github,
         hook,
         hook_url,
         http: reqwest::Client::new(),
@@ -207,10 +183,8 @@ async fn setup(env: &[(&str, &str)]) -> Setup {
 
 impl Setup {
     fn publish(&self, repo: &str, body: String) {
-        self.files
-            .lock()
-            .unwrap()
-            .insert(format!("acme/{repo}/HEAD/spectrus-plugin.json"), body);
+        self.github
+            .publish(&format!("acme/{repo}/HEAD/spectrus-plugin.json"), &body);
     }
 
     /// Installs `acme/{id}` (webhook: the receiver); answers the install result.
@@ -269,26 +243,7 @@ impl Setup {
     /// A channel @everyone cannot view.
     async fn hidden_channel(&self) -> Id {
         let ch = spectrus_testkit::text_channel(&self.owner, "hidden").await;
-        let everyone = self
-            .owner
-            .roles()
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|r| r.position == 0)
-            .unwrap()
-            .id;
-        self.owner
-            .put_overwrite(
-                ch,
-                everyone,
-                &OverwriteBody {
-                    allow: PermissionSet::EMPTY,
-                    deny: [Permission::ChannelsView].into_iter().collect(),
-                },
-            )
-            .await
-            .unwrap();
+        spectrus_testkit::hide_from_everyone(&self.owner, ch).await;
         ch
     }
 }
@@ -974,30 +929,6 @@ async fn a_dead_webhook_answers_502() {
     );
 }
 
-/// The `http://…/metrics` URL the daemon logged.
-async fn metrics_url(d: &TestDaemon) -> String {
-    eventually(WAIT, || {
-        d.log().iter().any(|l| l.contains("metrics at http://"))
-    })
-    .await;
-    d.log()
-        .iter()
-        .find_map(|l| {
-            l.split("metrics at ")
-                .nth(1)
-                .map(|u| u.split_whitespace().next().unwrap_or_default().to_owned())
-        })
-        .unwrap()
-}
-
-fn sample(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find(|l| l.starts_with(name) && !l.starts_with('#'))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no sample {name} in:\n{text}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivery_retried_too_long_is_dropped_and_counted_in_metrics() {
     let s = setup(&[
@@ -1007,7 +938,9 @@ async fn a_delivery_retried_too_long_is_dropped_and_counted_in_metrics() {
         ("SPECTRUS_METRICS_BIND", "127.0.0.1:0"),
     ])
     .await;
-    let metrics = metrics_url(&s.d).await;
+    let metrics = metrics::url(&s.d)
+        .await
+        .expect("the metrics address is logged");
     s.install("echo").await;
     s.hook.fail_next.store(1000, Ordering::SeqCst);
     let general = general(&s.owner).await;
@@ -1025,9 +958,13 @@ async fn a_delivery_retried_too_long_is_dropped_and_counted_in_metrics() {
     let mut dropped = 0.0;
     for _ in 0..100 {
         let text = scrape().await;
-        dropped = sample(&text, "spectrus_webhook_dropped_total");
+        dropped = metrics::sample(&text, "spectrus_webhook_dropped_total");
         if dropped >= 1.0 {
-            assert_eq!(sample(&text, "spectrus_webhook_backlog"), 0.0, "{text}");
+            assert_eq!(
+                metrics::sample(&text, "spectrus_webhook_backlog"),
+                0.0,
+                "{text}"
+            );
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

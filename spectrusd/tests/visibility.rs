@@ -4,17 +4,14 @@
 // An integration test: a panic here is a failed test, so unwrapping is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
-
-use spectrus_client::{Client, Gateway, GatewayEvent};
+use spectrus_client::{Client, Gateway};
 use spectrus_proto::Id;
 use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::permissions::{Permission, PermissionSet};
 use spectrus_proto::rest::{CreateRole, OverwriteBody};
 use spectrus_testkit::TestDaemon;
-use spectrus_testkit::code;
-
-const WAIT: Duration = Duration::from_secs(5);
+use spectrus_testkit::hidden::expect;
+use spectrus_testkit::{code, general, hidden, hide_from_everyone};
 
 async fn channel(owner: &Client, name: &str) -> Id {
     spectrus_testkit::text_channel(owner, name).await
@@ -24,40 +21,28 @@ fn view() -> PermissionSet {
     [Permission::ChannelsView].into_iter().collect()
 }
 
-/// The next dispatch matching `pred`; every message event on the way must not be in `hidden`.
-async fn expect(
-    gw: &mut Gateway,
-    hidden: Id,
-    what: &str,
-    pred: impl Fn(&Dispatch) -> bool,
-) -> Dispatch {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let Some((_, ev)) = gw.next_dispatch(left).await else {
-            panic!("no {what} within {WAIT:?}")
-        };
-        assert_no_leak(&ev, hidden);
-        if pred(&ev) {
-            return ev;
-        }
-    }
+/// Waits for the `CHANNEL_CREATE` that shows `channel` to `gw`'s user.
+async fn shown(gw: &mut Gateway, channel: Id) {
+    sight_change(gw, channel, true).await;
 }
 
-fn assert_no_leak(ev: &Dispatch, hidden: Id) {
-    let ch = match ev {
-        Dispatch::MessageCreate(m) | Dispatch::MessageUpdate(m) => Some(m.channel_id),
-        Dispatch::MessageDelete(m) => Some(m.channel_id),
-        Dispatch::ReactionAdd(r) | Dispatch::ReactionRemove(r) => Some(r.channel_id),
-        Dispatch::TypingStart(t) => Some(t.channel_id),
-        Dispatch::ChannelUpdate(c) | Dispatch::ChannelCreate(c) => Some(c.id),
-        _ => None,
+/// Waits for the `CHANNEL_DELETE` that hides `channel` from `gw`'s user.
+async fn hid(gw: &mut Gateway, channel: Id) {
+    sight_change(gw, channel, false).await;
+}
+
+async fn sight_change(gw: &mut Gateway, channel: Id, shown: bool) {
+    let what = if shown {
+        "CHANNEL_CREATE"
+    } else {
+        "CHANNEL_DELETE"
     };
-    assert_ne!(
-        ch,
-        Some(hidden),
-        "an event of the hidden channel leaked: {ev:?}"
-    );
+    expect(gw, Id(0), what, |d| match d {
+        Dispatch::ChannelCreate(c) => shown && c.id == channel,
+        Dispatch::ChannelDelete(c) => !shown && c.id == channel,
+        _ => false,
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -66,39 +51,15 @@ async fn a_hidden_channel_stays_hidden_on_every_path() {
     let owner = d.owner().await.unwrap();
     let bob = d.member(&owner, "bob").await.unwrap();
     let bob_id = bob.me().await.unwrap().id;
-    let everyone = owner.roles().await.unwrap()[0].id;
-    let general = owner
-        .channels()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.name == "general")
-        .unwrap()
-        .id;
+    let general = general(&owner).await;
     let secret = channel(&owner, "secret").await;
     let m = owner.say(secret, "the plan").await.unwrap();
     let mut gw = Gateway::connect(&bob).await.unwrap();
     assert!(gw.ready().channels.iter().any(|c| c.id == secret));
 
     // Hiding it is announced as a CHANNEL_DELETE, and from then on nothing of it arrives.
-    owner
-        .put_overwrite(
-            secret,
-            everyone,
-            &OverwriteBody {
-                allow: PermissionSet::EMPTY,
-                deny: view(),
-            },
-        )
-        .await
-        .unwrap();
-    expect(
-        &mut gw,
-        Id(0),
-        "CHANNEL_DELETE",
-        |d| matches!(d, Dispatch::ChannelDelete(c) if c.id == secret),
-    )
-    .await;
+    hide_from_everyone(&owner, secret).await;
+    hid(&mut gw, secret).await;
 
     // REST: listing, reading, history, posting, typing, reactions, read states, editing.
     assert!(!bob.channels().await.unwrap().iter().any(|c| c.id == secret));
@@ -130,25 +91,10 @@ async fn a_hidden_channel_stays_hidden_on_every_path() {
     gw.drop_connection();
     owner.say(secret, "while you were away").await.unwrap();
     let marker = owner.say(general, "marker 2").await.unwrap();
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let mut resumed = false;
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        match tokio::time::timeout(left, gw.next_event()).await {
-            Ok(Some(GatewayEvent::Resumed)) => resumed = true,
-            Ok(Some(GatewayEvent::Dispatch { event, .. })) => {
-                assert_no_leak(&event, secret);
-                if matches!(&event, Dispatch::MessageCreate(x) if x.id == marker.id) {
-                    break;
-                }
-            }
-            Ok(Some(GatewayEvent::Ready(r))) => {
-                assert!(!r.channels.iter().any(|c| c.id == secret));
-            }
-            Ok(Some(_)) => {}
-            Ok(None) | Err(_) => panic!("marker 2 never arrived"),
-        }
-    }
+    let resumed = hidden::through_resume(&mut gw, secret, marker.id, |r| {
+        assert!(!r.channels.iter().any(|c| c.id == secret));
+    })
+    .await;
     assert!(resumed, "the session resumed");
 
     // A fresh identify does not list it either.
@@ -185,13 +131,7 @@ async fn a_hidden_channel_stays_hidden_on_every_path() {
         .add_member_role(bob_id, insiders.id, None)
         .await
         .unwrap();
-    expect(
-        &mut gw,
-        Id(0),
-        "CHANNEL_CREATE",
-        |d| matches!(d, Dispatch::ChannelCreate(c) if c.id == secret),
-    )
-    .await;
+    shown(&mut gw, secret).await;
     assert!(bob.channels().await.unwrap().iter().any(|c| c.id == secret));
     assert_eq!(
         bob.messages(secret, Default::default())
@@ -204,33 +144,15 @@ async fn a_hidden_channel_stays_hidden_on_every_path() {
         .remove_member_role(bob_id, insiders.id, None)
         .await
         .unwrap();
-    expect(
-        &mut gw,
-        Id(0),
-        "CHANNEL_DELETE",
-        |d| matches!(d, Dispatch::ChannelDelete(c) if c.id == secret),
-    )
-    .await;
+    hid(&mut gw, secret).await;
     assert_eq!(code(bob.say(secret, "again?").await), "not_found");
     // Deleting the role that showed it changes nothing for bob now; for a holder it hides it.
     owner
         .add_member_role(bob_id, insiders.id, None)
         .await
         .unwrap();
-    expect(
-        &mut gw,
-        Id(0),
-        "CHANNEL_CREATE",
-        |d| matches!(d, Dispatch::ChannelCreate(c) if c.id == secret),
-    )
-    .await;
+    shown(&mut gw, secret).await;
     owner.delete_role(insiders.id).await.unwrap();
-    expect(
-        &mut gw,
-        Id(0),
-        "CHANNEL_DELETE",
-        |d| matches!(d, Dispatch::ChannelDelete(c) if c.id == secret),
-    )
-    .await;
+    hid(&mut gw, secret).await;
     assert!(!bob.channels().await.unwrap().iter().any(|c| c.id == secret));
 }

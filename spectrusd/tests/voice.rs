@@ -11,91 +11,12 @@ use spectrus_client::proto::gateway::{ClientFrame, Dispatch, Sdp};
 use spectrus_client::proto::model::{ChannelType, VoiceState};
 use spectrus_client::proto::permissions::{Permission, PermissionSet};
 use spectrus_client::proto::rest::{CreateChannel, OverwriteBody, PatchVoiceMember};
-use spectrus_client::voice::{
-    AudioSource, EngineConfig, MemoryBuffer, MemorySink, SilenceSource, SineSource, VoiceOptions,
-    VoiceSession, VoiceSessionError,
-};
+use spectrus_client::voice::{SilenceSource, SineSource, VoiceSessionError};
 use spectrus_client::{Client, Gateway, GatewayEvent};
-use spectrus_testkit::{TestDaemon, eventually, voice_channel};
-use spectrus_voice::tone::goertzel_power;
-use tokio::sync::mpsc;
-
-/// 200 ms of audio at 48 kHz.
-const WINDOW: usize = 9_600;
-
-/// Runs a test body with an overall deadline.
-async fn bounded<F: std::future::Future<Output = ()>>(secs: u64, f: F) {
-    tokio::time::timeout(Duration::from_secs(secs), f)
-        .await
-        .expect("test timed out");
-}
-
-fn power(audio: &MemoryBuffer, freq: f32) -> f32 {
-    goertzel_power(&audio.last(WINDOW), freq)
-}
-fn hears(audio: &MemoryBuffer, freq: f32) -> bool {
-    power(audio, freq) > 0.01
-}
-fn silent_at(audio: &MemoryBuffer, freq: f32) -> bool {
-    power(audio, freq) < 0.001
-}
-
-/// A member in voice.
-struct Voicer {
-    user: Id,
-    session: VoiceSession,
-    audio: MemoryBuffer,
-    gateway: spectrus_client::gateway::GatewayHandle,
-}
-
-fn loopback() -> VoiceOptions {
-    VoiceOptions {
-        engine: EngineConfig {
-            udp_addrs: vec!["127.0.0.1:0".to_owned()],
-            ..EngineConfig::default()
-        },
-        ..VoiceOptions::default()
-    }
-}
-
-/// Connects a gateway for `client` and starts a voice session in `channel` (not waiting).
-async fn start_voice(client: &Client, channel: Id, source: impl AudioSource + 'static) -> Voicer {
-    let gw = Gateway::connect(client).await.expect("gateway");
-    let user = gw.ready().user.id;
-    let (_ready, mut events, handle) = gw.into_parts();
-    let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(async move {
-        while let Some(ev) = events.recv().await {
-            if matches!(
-                ev,
-                GatewayEvent::Voice { .. } | GatewayEvent::Closed { .. } | GatewayEvent::Ready(_)
-            ) && tx.send(ev).await.is_err()
-            {
-                break;
-            }
-        }
-    });
-    let (sink, audio) = MemorySink::new(48_000 * 5);
-    let session = VoiceSession::join(handle.clone(), rx, channel, source, sink, loopback())
-        .await
-        .expect("voice session");
-    Voicer {
-        user,
-        session,
-        audio,
-        gateway: handle,
-    }
-}
-
-/// [`start_voice`] and wait until connected.
-async fn join_voice(client: &Client, channel: Id, source: impl AudioSource + 'static) -> Voicer {
-    let mut v = start_voice(client, channel, source).await;
-    v.session
-        .wait_connected(Duration::from_secs(20))
-        .await
-        .expect("voice connects");
-    v
-}
+use spectrus_testkit::voice::{
+    Voicer, bounded, hears, join as join_voice, loopback, power, silent_at, start,
+};
+use spectrus_testkit::{TestDaemon, eventually, lounge, voice_channel};
 
 /// A gateway that records every dispatch it sees.
 struct Observer {
@@ -142,17 +63,6 @@ fn speaking(d: &Dispatch, user: Id) -> bool {
     matches!(d, Dispatch::Speaking(s) if s.user_id == user && s.speaking)
 }
 
-async fn lounge(owner: &Client) -> Id {
-    owner
-        .channels()
-        .await
-        .expect("channels")
-        .into_iter()
-        .find(|c| c.kind == ChannelType::Voice)
-        .expect("a seeded voice channel")
-        .id
-}
-
 /// A running daemon, its owner, the seeded voice channel and members named `names`.
 struct Server<const N: usize> {
     daemon: TestDaemon,
@@ -168,7 +78,7 @@ async fn server<const N: usize>(names: [&str; N]) -> Server<N> {
     for name in names {
         members.push(daemon.member(&owner, name).await.unwrap());
     }
-    let lounge = lounge(&owner).await;
+    let lounge = lounge(&owner).await.id;
     let Ok(members) = members.try_into() else {
         unreachable!("one client per name")
     };
@@ -421,7 +331,7 @@ async fn refusals_come_as_voice_errors() {
             )
             .await
             .unwrap();
-        let mut v = start_voice(alice, ch, SilenceSource).await;
+        let mut v = start(alice, ch, SilenceSource, loopback()).await;
         assert_eq!(refusal(&mut v).await, "missing_permission");
         owner.delete_overwrite(ch, everyone).await.unwrap();
 
@@ -436,7 +346,7 @@ async fn refusals_come_as_voice_errors() {
             .unwrap();
         let bob = d.member(owner, "bob").await.unwrap();
         let first = join_voice(&bob, small.id, SilenceSource).await;
-        let mut second = start_voice(alice, small.id, SilenceSource).await;
+        let mut second = start(alice, small.id, SilenceSource, loopback()).await;
         assert_eq!(refusal(&mut second).await, "channel_full");
 
         // A text channel is not a voice channel.
@@ -448,7 +358,7 @@ async fn refusals_come_as_voice_errors() {
             .find(|c| c.kind == ChannelType::Text)
             .unwrap()
             .id;
-        let mut t = start_voice(alice, general, SilenceSource).await;
+        let mut t = start(alice, general, SilenceSource, loopback()).await;
         assert_eq!(refusal(&mut t).await, "not_voice_channel");
 
         // An answer from a session that is not in voice.
@@ -551,7 +461,7 @@ async fn daemon_threads_do_not_grow_with_participants() {
         let d = TestDaemon::start().await.unwrap();
         let pid = d.pid().expect("daemon pid");
         let owner = d.owner().await.unwrap();
-        let ch = lounge(&owner).await;
+        let ch = lounge(&owner).await.id;
         let mut members = Vec::new();
         for i in 0..12 {
             members.push(d.member(&owner, &format!("m{i}")).await.unwrap());
@@ -758,7 +668,7 @@ async fn voice_client_process() {
         .login(&user, spectrus_testkit::PASSWORD)
         .await
         .unwrap();
-    let ch = lounge(&client).await;
+    let ch = lounge(&client).await.id;
     let v = join_voice(&client, ch, SineSource::new(440.0)).await;
     println!("IN_VOICE {}", v.user);
     tokio::time::sleep(Duration::from_secs(120)).await;
@@ -874,7 +784,7 @@ async fn at_info_a_voice_session_logs_no_webrtc_internals_unless_asked() {
                 .unwrap();
             let owner = daemon.owner().await.unwrap();
             let member = daemon.member(&owner, "talker").await.unwrap();
-            let channel = lounge(&owner).await;
+            let channel = lounge(&owner).await.id;
             let v = join_voice(&member, channel, SilenceSource).await;
             tokio::time::sleep(Duration::from_millis(500)).await;
             drop(v);

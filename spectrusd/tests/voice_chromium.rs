@@ -12,13 +12,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use spectrus_client::proto::model::ChannelType;
-use spectrus_client::voice::{EngineConfig, MemorySink, SineSource, VoiceOptions, VoiceSession};
-use spectrus_client::{Gateway, GatewayEvent, HistoryQuery};
-use spectrus_testkit::TestDaemon;
-use spectrus_voice::tone::goertzel_power;
-use spectrus_voice::{AudioSink, AudioSource, FRAME_SAMPLES, WavSink};
-use tokio::sync::mpsc;
+use spectrus_client::HistoryQuery;
+use spectrus_client::voice::SineSource;
+use spectrus_testkit::{TestDaemon, voice};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -41,17 +37,6 @@ fn kill_group(pgid: i32) {
         .args(["-9", "--", &format!("-{pgid}")])
         .stderr(Stdio::null())
         .status();
-}
-
-fn write_tone(path: &Path, freq: f32, secs: usize) {
-    let mut sink = WavSink::create(path).expect("wav");
-    let mut src = SineSource::new(freq);
-    let mut frame = vec![0.0f32; FRAME_SAMPLES];
-    for _ in 0..secs * 50 {
-        src.read_frame(&mut frame);
-        sink.write_frame(&frame);
-    }
-    sink.flush();
 }
 
 fn parse_heard(content: &str) -> Option<(f32, f32)> {
@@ -84,49 +69,16 @@ async fn run() {
         .unwrap();
     let owner = d.owner().await.unwrap();
     let browser_user = d.member(&owner, "chromium").await.unwrap();
-    let channels = owner.channels().await.unwrap();
-    let lounge = channels
-        .iter()
-        .find(|c| c.kind == ChannelType::Voice)
-        .unwrap()
-        .id;
-    let general = channels
-        .iter()
-        .find(|c| c.kind == ChannelType::Text)
-        .unwrap()
-        .id;
+    let lounge = spectrus_testkit::lounge(&owner).await.id;
+    let general = spectrus_testkit::general(&owner).await;
 
     // The engine: 440 Hz, hearing into memory.
-    let gw = Gateway::connect(&owner).await.unwrap();
-    let (_ready, mut events, handle) = gw.into_parts();
-    let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(async move {
-        while let Some(ev) = events.recv().await {
-            if matches!(ev, GatewayEvent::Voice { .. }) && tx.send(ev).await.is_err() {
-                break;
-            }
-        }
-    });
-    let (sink, audio) = MemorySink::new(48_000 * 5);
-    let opts = VoiceOptions {
-        engine: EngineConfig {
-            udp_addrs: vec!["127.0.0.1:0".to_owned()],
-            ..EngineConfig::default()
-        },
-        ..VoiceOptions::default()
-    };
-    let mut engine = VoiceSession::join(handle, rx, lounge, SineSource::new(440.0), sink, opts)
-        .await
-        .unwrap();
-    engine
-        .wait_connected(Duration::from_secs(20))
-        .await
-        .expect("engine connects");
+    let engine = voice::join(&owner, lounge, SineSource::new(440.0)).await;
 
     // The browser: 660 Hz from a fake microphone.
     let tmp = tempfile::tempdir().unwrap();
     let wav = tmp.path().join("tone.wav");
-    write_tone(&wav, 660.0, 10);
+    voice::write_tone(&wav, 660.0, 10);
     let profile = tmp.path().join("profile");
     let token = browser_user.access_token().unwrap();
     let url = format!(
@@ -168,7 +120,7 @@ async fn run() {
     let mut last_reports = Vec::new();
     while Instant::now() < deadline && !(engine_heard && page_heard.is_some()) {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        engine_heard = engine_heard || goertzel_power(&audio.last(9_600), 660.0) > 0.01;
+        engine_heard = engine_heard || engine.hears(660.0);
         let msgs = owner
             .messages(
                 general,
@@ -196,8 +148,8 @@ async fn run() {
     assert!(
         engine_heard,
         "the engine did not hear Chromium's 660 Hz: power {} stats {:?}; page says {:?}",
-        goertzel_power(&audio.last(9_600), 660.0),
-        engine.stats(),
+        engine.power(660.0),
+        engine.session.stats(),
         last_reports
     );
     assert!(
@@ -205,6 +157,6 @@ async fn run() {
         "Chromium did not hear the engine's 440 Hz; page reports: {last_reports:?}"
     );
     // The engine does not hear itself.
-    assert!(goertzel_power(&audio.last(9_600), 440.0) < 0.001);
-    engine.leave().await;
+    assert!(voice::silent_at(&engine.audio, 440.0));
+    engine.session.leave().await;
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use spectrus_client::proto::Id;
 use spectrus_client::proto::admin::CreateRole;
 use spectrus_client::proto::gateway::{ClientFrame, VoiceJoin};
-use spectrus_client::proto::model::{ChannelType, VoiceState};
+use spectrus_client::proto::model::VoiceState;
 use spectrus_client::proto::permissions::{Permission, PermissionSet};
 use spectrus_client::proto::rest::{AuditQuery, PatchVoiceMember};
 use spectrus_client::{Client, Gateway};
@@ -92,14 +92,7 @@ async fn a_voice_moderator_cannot_act_on_the_owner_or_an_equal_or_higher_member(
     let d = TestDaemon::start().await.unwrap();
     let owner = d.owner().await.unwrap();
     let owner_id = owner.me().await.unwrap().id;
-    let lounge = owner
-        .channels()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.kind == ChannelType::Voice)
-        .expect("a seeded voice channel")
-        .id;
+    let lounge = spectrus_testkit::lounge(&owner).await.id;
     let other = voice_channel(&owner, "other").await;
 
     // Each new role lands lowest: seniors > mods > helpers.

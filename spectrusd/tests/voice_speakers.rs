@@ -7,52 +7,11 @@
 
 use std::time::Duration;
 
+use spectrus_client::Client;
 use spectrus_client::proto::Id;
-use spectrus_client::voice::{
-    AudioSource, EngineConfig, MemoryBuffer, MemorySink, SilenceSource, SineSource, VoiceOptions,
-    VoiceSession,
-};
-use spectrus_client::{Client, Gateway, GatewayEvent};
+use spectrus_client::voice::{AudioSource, SilenceSource, SineSource, VoiceOptions};
+use spectrus_testkit::voice::{Voicer, bounded, join_with, loopback, silent_at};
 use spectrus_testkit::{TestDaemon, eventually, voice_channel};
-use spectrus_voice::tone::goertzel_power;
-use tokio::sync::mpsc;
-
-/// 200 ms of audio at 48 kHz.
-const WINDOW: usize = 9_600;
-
-async fn bounded<F: std::future::Future<Output = ()>>(secs: u64, f: F) {
-    tokio::time::timeout(Duration::from_secs(secs), f)
-        .await
-        .expect("test timed out");
-}
-
-fn power(audio: &MemoryBuffer, freq: f32) -> f32 {
-    goertzel_power(&audio.last(WINDOW), freq)
-}
-
-/// A member in voice.
-struct Voicer {
-    user: Id,
-    session: VoiceSession,
-    audio: MemoryBuffer,
-}
-
-impl Voicer {
-    /// Packets received from `speaker` so far.
-    fn from(&self, speaker: Id) -> u64 {
-        self.session
-            .stats()
-            .received_by_speaker
-            .iter()
-            .find(|(s, _)| *s == speaker.0)
-            .map(|(_, n)| *n)
-            .unwrap_or(0)
-    }
-
-    fn hears(&self, freq: f32) -> bool {
-        power(&self.audio, freq) > 0.01
-    }
-}
 
 /// Joins `channel` as `client`, sending `source` (muted when `muted`), and waits until
 /// connected.
@@ -62,42 +21,11 @@ async fn join(
     source: impl AudioSource + 'static,
     muted: bool,
 ) -> Voicer {
-    let gw = Gateway::connect(client).await.expect("gateway");
-    let user = gw.ready().user.id;
-    let (_ready, mut events, handle) = gw.into_parts();
-    let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(async move {
-        while let Some(ev) = events.recv().await {
-            if matches!(
-                ev,
-                GatewayEvent::Voice { .. } | GatewayEvent::Closed { .. } | GatewayEvent::Ready(_)
-            ) && tx.send(ev).await.is_err()
-            {
-                break;
-            }
-        }
-    });
-    let (sink, audio) = MemorySink::new(48_000 * 3);
     let opts = VoiceOptions {
         self_mute: muted,
-        self_deaf: false,
-        engine: EngineConfig {
-            udp_addrs: vec!["127.0.0.1:0".to_owned()],
-            ..EngineConfig::default()
-        },
+        ..loopback()
     };
-    let mut session = VoiceSession::join(handle, rx, channel, source, sink, opts)
-        .await
-        .expect("voice session");
-    session
-        .wait_connected(Duration::from_secs(30))
-        .await
-        .expect("voice connects");
-    Voicer {
-        user,
-        session,
-        audio,
-    }
+    join_with(client, channel, source, opts).await
 }
 
 /// The daemon, its owner, `n` members and a fresh voice channel.
@@ -120,7 +48,7 @@ async fn everyone_hears(listeners: &[&Voicer], speakers: &[(Id, f32)], within: D
             speakers
                 .iter()
                 .filter(|(s, _)| *s != l.user)
-                .all(|(s, f)| l.from(*s) > 0 && l.hears(*f))
+                .all(|(s, f)| l.packets_from(*s) > 0 && l.hears(*f))
         })
     };
     if eventually(within, all).await {
@@ -129,14 +57,14 @@ async fn everyone_hears(listeners: &[&Voicer], speakers: &[(Id, f32)], within: D
     let mut missing = vec![];
     for l in listeners {
         for (s, f) in speakers.iter().filter(|(s, _)| *s != l.user) {
-            if l.from(*s) == 0 || !l.hears(*f) {
+            if l.packets_from(*s) == 0 || !l.hears(*f) {
                 missing.push(format!(
                     "{} misses {} ({} Hz: power {:.4}, {} packets)",
                     l.user,
                     s,
                     f,
-                    power(&l.audio, *f),
-                    l.from(*s)
+                    l.power(*f),
+                    l.packets_from(*s)
                 ));
             }
         }
@@ -163,12 +91,12 @@ async fn three_speakers_reach_all_six_participants() {
         everyone_hears(&refs, &speakers, Duration::from_secs(20)).await;
         // Nobody hears itself, and listeners are not heard (they send nothing).
         for (i, x) in v.iter().enumerate().take(3) {
-            assert!(power(&x.audio, TONES[i]) < 0.001, "{} hears itself", x.user);
+            assert!(silent_at(&x.audio, TONES[i]), "{} hears itself", x.user);
         }
         for l in &v[3..] {
             for x in &v {
                 assert_eq!(
-                    x.from(l.user),
+                    x.packets_from(l.user),
                     0,
                     "{} received from muted {}",
                     x.user,
@@ -223,7 +151,7 @@ async fn speakers_stay_heard_while_people_join_and_leave() {
         assert!(
             eventually(Duration::from_secs(5), || v
                 .iter()
-                .all(|x| power(&x.audio, TONES[1]) < 0.001))
+                .all(|x| silent_at(&x.audio, TONES[1])))
             .await,
             "{gone}'s tone still heard"
         );
@@ -253,7 +181,7 @@ async fn a_new_speakers_first_packets_reach_listeners() {
         let sent = speaker.session.stats().packets_sent;
         assert!(sent >= 50, "the speaker sent only {sent} packets");
         for l in &listeners {
-            let got = l.from(speaker.user);
+            let got = l.packets_from(speaker.user);
             println!(
                 "listener {} received {got} of {sent} packets ({} ms of the start missing)",
                 l.user,

@@ -14,14 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use spectrus_client::Gateway;
-use spectrus_client::GatewayEvent;
-use spectrus_client::proto::model::ChannelType;
-use spectrus_client::voice::{EngineConfig, MemorySink, SineSource, VoiceOptions, VoiceSession};
-use spectrus_testkit::{PASSWORD, TestDaemon};
-use spectrus_voice::tone::goertzel_power;
-use spectrus_voice::{AudioSink, AudioSource, FRAME_SAMPLES, WavSink};
-use tokio::sync::mpsc;
+use spectrus_client::voice::SineSource;
+use spectrus_testkit::{PASSWORD, TestDaemon, voice};
 
 /// The node script, killed (with its browser) when the test ends however it ends.
 struct Peer(Child);
@@ -35,17 +29,6 @@ impl Drop for Peer {
 
 fn web() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../web")
-}
-
-fn write_tone(path: &Path, freq: f32, secs: usize) {
-    let mut sink = WavSink::create(path).expect("wav");
-    let mut src = SineSource::new(freq);
-    let mut frame = vec![0.0f32; FRAME_SAMPLES];
-    for _ in 0..secs * 50 {
-        src.read_frame(&mut frame);
-        sink.write_frame(&frame);
-    }
-    sink.flush();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,45 +46,15 @@ async fn run() {
     let d = TestDaemon::start().await.unwrap();
     let owner = d.owner().await.unwrap();
     let _browser_user = d.member(&owner, "chromium").await.unwrap();
-    let lounge = owner
-        .channels()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.kind == ChannelType::Voice)
-        .expect("the seeded voice channel");
+    let lounge = spectrus_testkit::lounge(&owner).await;
 
     // The engine: 660 Hz, hearing into memory.
-    let gw = Gateway::connect(&owner).await.unwrap();
-    let (_ready, mut events, handle) = gw.into_parts();
-    let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(async move {
-        while let Some(ev) = events.recv().await {
-            if matches!(ev, GatewayEvent::Voice { .. }) && tx.send(ev).await.is_err() {
-                break;
-            }
-        }
-    });
-    let (sink, audio) = MemorySink::new(48_000 * 5);
-    let opts = VoiceOptions {
-        engine: EngineConfig {
-            udp_addrs: vec!["127.0.0.1:0".to_owned()],
-            ..EngineConfig::default()
-        },
-        ..VoiceOptions::default()
-    };
-    let mut engine = VoiceSession::join(handle, rx, lounge.id, SineSource::new(660.0), sink, opts)
-        .await
-        .unwrap();
-    engine
-        .wait_connected(Duration::from_secs(20))
-        .await
-        .expect("engine connects");
+    let engine = voice::join(&owner, lounge.id, SineSource::new(660.0)).await;
 
     // The browser: 440 Hz from a fake microphone, through the real UI.
     let tmp = tempfile::tempdir().unwrap();
     let wav = tmp.path().join("tone.wav");
-    write_tone(&wav, 440.0, 10);
+    voice::write_tone(&wav, 440.0, 10);
     let daemon = spectrus_testkit::daemon_binary().unwrap();
     let mut child = Command::new("node")
         .arg("tests/voice/browser-peer.mjs")
@@ -140,7 +93,7 @@ async fn run() {
     let mut page_heard = None;
     while Instant::now() < deadline && !(engine_heard && page_heard.is_some()) {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        engine_heard = engine_heard || goertzel_power(&audio.last(9_600), 440.0) > 0.01;
+        engine_heard = engine_heard || engine.hears(440.0);
         let seen = lines.lock().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(err) = seen.iter().find(|v| v.get("error").is_some()) {
             panic!("the browser side failed: {err}");
@@ -168,14 +121,14 @@ async fn run() {
     assert!(
         engine_heard,
         "the engine did not hear the browser's 440 Hz: power {} stats {:?}; page says {tail:?}",
-        goertzel_power(&audio.last(9_600), 440.0),
-        engine.stats(),
+        engine.power(440.0),
+        engine.session.stats(),
     );
     assert!(
         page_heard.is_some(),
         "the browser did not hear the engine's 660 Hz; it said {tail:?}"
     );
     // The engine does not hear itself.
-    assert!(goertzel_power(&audio.last(9_600), 660.0) < 0.001);
-    engine.leave().await;
+    assert!(voice::silent_at(&engine.audio, 660.0));
+    engine.session.leave().await;
 }

@@ -13,6 +13,7 @@ use serde_json::json;
 use spectrus_client::HistoryQuery;
 use spectrus_proto::admin::PluginInstalled;
 use spectrus_proto::interactions::{InteractionStatus, InvokeCommand};
+use spectrus_testkit::fake_github::FakeGithub;
 use spectrus_testkit::{TestDaemon, code, general};
 use spectrusctl::AdminClient;
 
@@ -23,18 +24,6 @@ impl Drop for Plugin {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// Serves `manifest` as `acme/echo` at `HEAD`, like raw.githubusercontent.com.
-async fn fake_raw_host(manifest: String) -> String {
-    let app = axum::Router::new().route(
-        "/acme/echo/HEAD/spectrus-plugin.json",
-        axum::routing::get(move || async move { manifest }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
 }
 
 fn invoke(command: &str, options: serde_json::Value) -> InvokeCommand {
@@ -54,8 +43,10 @@ async fn the_sdk_lists_and_runs_the_plugins_commands_answered_by_its_bot() {
     let mut manifest: serde_json::Value =
         serde_json::from_str(include_str!("../spectrus-plugin.json")).unwrap();
     manifest["webhook_url"] = json!(format!("http://127.0.0.1:{port}/webhook"));
-    let raw = fake_raw_host(manifest.to_string()).await;
-    let d = TestDaemon::start_with(&[("SPECTRUS_GITHUB_RAW_URL", &raw)])
+    let github = FakeGithub::with_manifest("acme/echo", &manifest.to_string())
+        .await
+        .unwrap();
+    let d = TestDaemon::start_with(&[("SPECTRUS_GITHUB_RAW_URL", github.url())])
         .await
         .unwrap();
     let owner = d.owner().await.unwrap();

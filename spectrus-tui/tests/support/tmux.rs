@@ -38,6 +38,23 @@ impl Tmux {
         t
     }
 
+    /// Starts the `spectrus-tui` binary under test in a new `width`x40 session (socket
+    /// `spectrus-<name>-<pid>`), logged in to `url` as `user` with the test password, in the
+    /// temporary home `home`, with `extra` arguments ([`client_command`]).
+    pub fn client(
+        name: &str,
+        width: u16,
+        home: &Path,
+        url: &str,
+        user: &str,
+        extra: &[String],
+    ) -> Tmux {
+        let bin = env!("CARGO_BIN_EXE_spectrus-tui");
+        let command = client_command(bin, home, url, user, spectrus_testkit::PASSWORD, extra);
+        let socket = format!("spectrus-{name}-{}", std::process::id());
+        Tmux::start(&socket, "tui", width, 40, &command)
+    }
+
     pub fn cmd(&self, args: &[&str]) -> Output {
         Command::new("tmux")
             .args(["-L", &self.socket, "-f", "/dev/null"])

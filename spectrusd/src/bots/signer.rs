@@ -3,11 +3,8 @@
 //! seconds, ASCII) followed by the raw body. Made once, kept in `<data_dir>/plugin-signing-key`
 //! (PKCS#8, mode 0600).
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use anyhow::Context;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 
@@ -23,23 +20,12 @@ impl Signer {
     /// Reads the key, making it on first use.
     pub(crate) fn load_or_create(data_dir: &Path) -> anyhow::Result<Signer> {
         let path = data_dir.join(KEY_FILE);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
-                    .map_err(|_| anyhow::anyhow!("cannot generate the plugin signing key"))?;
-                let mut f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(&path)
-                    .with_context(|| format!("cannot create {}", path.display()))?;
-                f.write_all(doc.as_ref())?;
-                f.sync_all()?;
-                doc.as_ref().to_vec()
-            }
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-        };
+        let bytes = crate::secret_file::read_or_create(&path, || {
+            let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+                .map_err(|_| anyhow::anyhow!("cannot generate the plugin signing key"))?;
+            Ok(doc.as_ref().to_vec())
+        })?
+        .bytes;
         let key = Ed25519KeyPair::from_pkcs8(&bytes)
             .map_err(|_| anyhow::anyhow!("{} is not an Ed25519 PKCS#8 key", path.display()))?;
         Ok(Signer { key })

@@ -4,6 +4,7 @@
 pub(crate) mod emoji;
 pub(crate) mod files;
 pub mod fuzz;
+pub(crate) mod image_urls;
 pub(crate) mod license;
 pub(crate) mod license_file;
 pub(crate) mod mentions;

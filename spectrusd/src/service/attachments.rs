@@ -1,9 +1,8 @@
 //! Attachments: receiving uploaded files (streamed to disk within the size limits, their
 //! type sniffed from the bytes, images measured, thumbnailed and stripped), storing them
-//! with their message, signing their URLs, finding one to serve to someone who may see it,
+//! with their message, finding one to serve to someone who may see it,
 //! and unlinking files no attachment names any more.
 
-use spectrus_proto::model::Message;
 use spectrus_proto::{Id, Permission};
 
 use super::Actor;
@@ -206,25 +205,6 @@ pub(crate) fn store_all(
     Ok(())
 }
 
-/// Turns a message's attachment paths into signed URLs (and thumbnail URLs).
-pub(crate) fn sign(state: &AppState, msg: &mut Message) {
-    let now = now_ms() as u64 / 1000;
-    for a in &mut msg.attachments {
-        let q = state.urls.query(a.id, now);
-        if a.width.is_some() {
-            a.thumbnail_url = Some(format!("{}?size=thumb&{q}", a.url));
-        }
-        a.url = format!("{}?{q}", a.url);
-    }
-}
-
-/// [`sign`] for each message.
-pub(crate) fn sign_all(state: &AppState, msgs: &mut [Message]) {
-    for m in msgs {
-        sign(state, m);
-    }
-}
-
 /// An attachment to serve.
 pub(crate) struct Served {
     pub path: std::path::PathBuf,
@@ -263,7 +243,7 @@ pub(crate) async fn find(
         .await?
         .ok_or(ApiError::NotFound("attachment"))?;
     if let Asker::User(user) = asker {
-        super::messages::require_readable(state, Actor::User(user), found.channel_id)
+        super::readable::require(state, Actor::User(user), found.channel_id)
             .map_err(|_| ApiError::NotFound("attachment"))?;
     }
     let b = &found.blob;

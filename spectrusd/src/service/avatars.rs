@@ -1,7 +1,7 @@
 //! Avatars and the server icon: an uploaded image becomes a 256 px square PNG stored under
-//! `<data_dir>/files/images/<sha256>.png` and served at `/api/v1/images/<sha256>.png` (its
-//! name is its hash: unguessable, and cacheable for ever). Avatars are members' to set;
-//! the icon needs `server:manage` and goes through `PATCH /server`'s rules and audit.
+//! `<data_dir>/files/images/<sha256>.png` and served at `/api/v1/images/<sha256>.png`
+//! ([`crate::domain::image_urls`]). Avatars are members' to set; the icon needs
+//! `server:manage` and goes through `PATCH /server`'s rules and audit.
 
 use spectrus_proto::Id;
 use spectrus_proto::gateway::Dispatch;
@@ -10,30 +10,13 @@ use spectrus_proto::rest::PatchServer;
 
 use super::Actor;
 use crate::bus::Audience;
+use crate::domain::image_urls::{self, url_of};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
 
 /// Pixels on a side of a stored avatar or icon.
 pub(crate) const SIDE: u32 = 256;
-
-/// The URL path of a stored image.
-pub(crate) fn url_of(sha256: &str) -> String {
-    format!("/api/v1/images/{sha256}.png")
-}
-
-/// Whether `u` names an image this server stores (`/api/v1/images/<64 hex>.png`).
-pub(crate) fn is_own_image_url(u: &str) -> bool {
-    u.strip_prefix("/api/v1/images/")
-        .and_then(|r| r.strip_suffix(".png"))
-        .is_some_and(is_sha)
-}
-
-fn is_sha(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-}
 
 /// Resizes `bytes` and stores the PNG (off the async runtime); answers its hash.
 async fn store_image(state: &AppState, bytes: Vec<u8>) -> Result<String, ApiError> {
@@ -146,10 +129,7 @@ pub(crate) async fn set_icon(
 
 /// The path of a stored image, if `name` is `<sha256>.png` and it exists.
 pub(crate) fn image_file(state: &AppState, name: &str) -> Result<std::path::PathBuf, ApiError> {
-    let sha = name
-        .strip_suffix(".png")
-        .filter(|s| is_sha(s))
-        .ok_or(ApiError::NotFound("image"))?;
+    let sha = image_urls::sha_of_name(name).ok_or(ApiError::NotFound("image"))?;
     let p = state.blobs.image_path(sha);
     if p.exists() {
         Ok(p)

@@ -10,8 +10,8 @@ use spectrus_proto::{Id, Permission};
 
 use super::Actor;
 use crate::bus::Audience;
-use crate::domain::emoji;
 use crate::domain::time::{now_ms, rfc3339};
+use crate::domain::{emoji, image_urls};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
@@ -29,7 +29,7 @@ pub(crate) const MAX_EMOJIS: u64 = 50;
 fn to_wire(r: EmojiRow) -> Emoji {
     Emoji {
         id: r.id,
-        url: super::avatars::url_of(&r.sha256),
+        url: image_urls::url_of(&r.sha256),
         name: r.name,
         animated: r.animated,
         creator_id: r.creator_id,
@@ -192,7 +192,7 @@ pub(crate) async fn delete(state: &AppState, actor: Actor, id: Id) -> Result<(),
         let unused = !store::emojis::image_in_use(c, &row.sha256)?
             && !store::users::avatar_in_use(c, &row.sha256)?
             && store::settings::get(c, "icon_url")?
-                .is_none_or(|u| u != super::avatars::url_of(&row.sha256));
+                .is_none_or(|u| u != image_urls::url_of(&row.sha256));
         Ok(unused.then_some(row.sha256))
     })
     .await?;

@@ -17,16 +17,6 @@ use crate::store::messages::{Cursor, NewMessage};
 /// How long a nonce de-duplicates.
 pub(crate) const NONCE_WINDOW_MS: u64 = 10 * 60 * 1000;
 
-fn ensure_text_capable(state: &AppState, channel: Id) -> Result<(), ApiError> {
-    match state.access.channel_kind(channel) {
-        Some(k) if k.carries_messages() => Ok(()),
-        Some(_) => Err(ApiError::InvalidBody(
-            "categories do not carry messages".into(),
-        )),
-        None => Err(ApiError::NotFound("channel")),
-    }
-}
-
 /// The channel's slowmode, for a member without `messages:manage` there (moderators are
 /// exempt); on even when the per-user rate limits are off. True when this post was
 /// recorded against it (to be forgotten if the post then fails).
@@ -91,7 +81,7 @@ pub(crate) async fn post_with_files(
     state
         .access
         .require_in(user, channel, Permission::MessagesSend)?;
-    ensure_text_capable(state, channel)?;
+    super::readable::require_text_channel(state, channel)?;
     super::dms::require_open(state, user, channel).await?;
     state.rates.message(user, channel)?;
     let max = state.config().limits.message_max_chars;
@@ -160,7 +150,7 @@ pub(crate) async fn post_with_files(
     })?;
     let mut msg = stored.ok_or(ApiError::NotFound("message"))?;
     msg.nonce = nonce;
-    super::attachments::sign(state, &mut msg);
+    super::signed_urls::sign(state, &mut msg);
     if created {
         state.hub.publish(
             Dispatch::MessageCreate(msg.clone()),
@@ -180,16 +170,6 @@ pub(crate) struct HistoryQuery {
     pub limit: Option<u32>,
 }
 
-/// Whether `actor` may read `channel`'s messages: the one rule for history, pins and search.
-pub(crate) fn require_readable(
-    state: &AppState,
-    actor: Actor,
-    channel: Id,
-) -> Result<(), ApiError> {
-    actor.require_in(state, channel, Permission::MessagesReadHistory)?;
-    ensure_text_capable(state, channel)
-}
-
 /// A page of history, newest first.
 pub(crate) async fn history(
     state: &AppState,
@@ -197,7 +177,7 @@ pub(crate) async fn history(
     channel: Id,
     q: HistoryQuery,
 ) -> Result<Vec<Message>, ApiError> {
-    require_readable(state, actor, channel)?;
+    super::readable::require(state, actor, channel)?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::field("limit", "must be 1 to 100"));
@@ -218,7 +198,7 @@ pub(crate) async fn history(
         .store
         .read(move |c| store::messages::page(c, channel, cursor, limit, viewer))
         .await?;
-    super::attachments::sign_all(state, &mut page);
+    super::signed_urls::sign_all(state, &mut page);
     Ok(page)
 }
 
@@ -249,7 +229,7 @@ pub(crate) async fn edit(
         .read(move |c| store::messages::get(c, id, user))
         .await?
         .ok_or(ApiError::NotFound("message"))?;
-    super::attachments::sign(state, &mut msg);
+    super::signed_urls::sign(state, &mut msg);
     state.hub.publish(
         Dispatch::MessageUpdate(msg.clone()),
         Audience::Channel(channel),
@@ -347,7 +327,7 @@ pub(crate) async fn purge(
     reason: Option<String>,
 ) -> Result<u64, ApiError> {
     actor.require_in(state, channel, Permission::MessagesManage)?;
-    ensure_text_capable(state, channel)?;
+    super::readable::require_text_channel(state, channel)?;
     if author.is_none() && since_ms.is_none() {
         return Err(ApiError::InvalidBody(
             "name a user, a start time or both: a purge never empties a whole channel".into(),
@@ -455,7 +435,7 @@ pub(crate) fn typing(state: &AppState, user: Id, channel: Id) -> Result<(), ApiE
     state
         .access
         .require_in(user, channel, Permission::MessagesSend)?;
-    ensure_text_capable(state, channel)?;
+    super::readable::require_text_channel(state, channel)?;
     state.rates.typing(user)?;
     let ev = TypingStart {
         channel_id: channel,
@@ -479,7 +459,7 @@ pub(crate) async fn ack(
     state
         .access
         .require_in(user, channel, Permission::ChannelsView)?;
-    ensure_text_capable(state, channel)?;
+    super::readable::require_text_channel(state, channel)?;
     super::write(state, move |c| {
         match store::messages::owner_of(c, message)? {
             Some((ch, _)) if ch == channel => {}

@@ -8,7 +8,6 @@ use spectrus_proto::model::Message;
 use spectrus_proto::{Id, Permission};
 
 use super::Actor;
-use super::messages::require_readable;
 use crate::bus::Audience;
 use crate::domain::time::now_ms;
 use crate::error::ApiError;
@@ -71,7 +70,7 @@ pub(crate) async fn set(
     })
     .await?;
     if let Some(mut msg) = changed {
-        super::attachments::sign(state, &mut msg);
+        super::signed_urls::sign(state, &mut msg);
         state
             .hub
             .publish(Dispatch::MessageUpdate(msg), Audience::Channel(channel));
@@ -85,12 +84,12 @@ pub(crate) async fn list(
     actor: Actor,
     channel: Id,
 ) -> Result<Vec<Message>, ApiError> {
-    require_readable(state, actor, channel)?;
+    super::readable::require(state, actor, channel)?;
     let viewer = actor.user_id().unwrap_or_default();
     let mut pins = state
         .store
         .read(move |c| store::messages::pins(c, channel, viewer))
         .await?;
-    super::attachments::sign_all(state, &mut pins);
+    super::signed_urls::sign_all(state, &mut pins);
     Ok(pins)
 }

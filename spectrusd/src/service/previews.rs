@@ -81,7 +81,7 @@ async fn attach(state: &AppState, job: Job) -> Result<(), ApiError> {
     })
     .await?;
     if let Some(mut msg) = updated {
-        super::attachments::sign(state, &mut msg);
+        super::signed_urls::sign(state, &mut msg);
         state
             .hub
             .publish(Dispatch::MessageUpdate(msg), Audience::Channel(job.channel));

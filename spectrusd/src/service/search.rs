@@ -23,7 +23,7 @@ fn readable_channels(state: &AppState, user: Id) -> Vec<Id> {
         .access
         .visible_channels(user)
         .into_iter()
-        .filter(|c| super::messages::require_readable(state, Actor::User(user), *c).is_ok())
+        .filter(|c| super::readable::require(state, Actor::User(user), *c).is_ok())
         .collect()
 }
 
@@ -157,7 +157,7 @@ pub(crate) async fn messages(
         })
         .await??;
     let mut found = found;
-    super::attachments::sign_all(state, &mut found);
+    super::signed_urls::sign_all(state, &mut found);
     let messages = found
         .into_iter()
         .map(|m| SearchHit {

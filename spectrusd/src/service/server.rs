@@ -7,6 +7,7 @@ use spectrus_proto::rest::PatchServer;
 
 use super::{Actor, audit};
 use crate::bus::Audience;
+use crate::domain::image_urls;
 use crate::domain::validate;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -79,7 +80,7 @@ pub(crate) async fn patch(
             "icon_url",
             u.starts_with("https://")
                 || u.starts_with("http://")
-                || super::avatars::is_own_image_url(u),
+                || image_urls::is_own_image_url(u),
             "must be an http(s) URL",
         );
     }

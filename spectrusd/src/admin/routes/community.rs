@@ -9,7 +9,7 @@ use spectrus_proto::admin::{BanRequest, CreateRole, PatchRole, RolePosition};
 use spectrus_proto::model::{Ban, Channel, Invite, Role};
 use spectrus_proto::rest::{ChannelPosition, CreateChannel, CreateInvite};
 
-use super::no_content;
+use super::{created, no_content};
 use crate::admin::operator::Operator;
 use crate::admin::{AdminState, resolve};
 use crate::api::extract::{Body, PathParams};
@@ -35,10 +35,7 @@ pub(super) async fn roles_create(
     Operator(actor): Operator,
     Body(req): Body<CreateRole>,
 ) -> ApiResult<(StatusCode, Json<Role>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(roles::create(&s.app, actor, req).await?),
-    ))
+    Ok(created(roles::create(&s.app, actor, req).await?))
 }
 
 pub(super) async fn roles_patch(
@@ -106,10 +103,7 @@ pub(super) async fn invites_create(
     Operator(actor): Operator,
     Body(req): Body<CreateInvite>,
 ) -> ApiResult<(StatusCode, Json<Invite>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(invites::create(&s.app, actor, req).await?),
-    ))
+    Ok(created(invites::create(&s.app, actor, req).await?))
 }
 
 pub(super) async fn invites_revoke(
@@ -138,10 +132,7 @@ pub(super) async fn channels_create(
     Operator(actor): Operator,
     Body(req): Body<CreateChannel>,
 ) -> ApiResult<(StatusCode, Json<Channel>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(channels::create(&s.app, actor, req).await?),
-    ))
+    Ok(created(channels::create(&s.app, actor, req).await?))
 }
 
 /// A category that still holds channels is `409 conflict` (see [`HeldChannels::Refuse`]).

@@ -11,12 +11,12 @@ mod plugins;
 mod server;
 mod users;
 
-use axum::Router;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
+use axum::{Json, Router};
 use spectrus_proto::admin::ADMIN_PREFIX;
 
 use super::{AdminPeer, AdminState};
@@ -138,4 +138,9 @@ async fn log_request(req: Request, next: Next) -> Response {
 /// `204 No Content` for actions.
 pub(crate) fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// `201 Created` with the created resource.
+pub(crate) fn created<T>(value: T) -> (StatusCode, Json<T>) {
+    (StatusCode::CREATED, Json(value))
 }

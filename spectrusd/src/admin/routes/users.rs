@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use spectrus_proto::admin::{AdminUser, CreateUser, CreatedUser, PasswordReset, ResetPassword};
 
-use super::no_content;
+use super::{created, no_content};
 use crate::admin::operator::Operator;
 use crate::admin::{AdminState, resolve};
 use crate::api::extract::{Body, PathParams};
@@ -29,10 +29,7 @@ pub(super) async fn create(
     Operator(actor): Operator,
     Body(req): Body<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(users::create(&s.app, actor, req).await?),
-    ))
+    Ok(created(users::create(&s.app, actor, req).await?))
 }
 
 pub(super) async fn reset_password(
