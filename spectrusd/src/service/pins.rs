@@ -25,7 +25,7 @@ async fn may_pin(state: &AppState, actor: Actor, channel: Id) -> Result<bool, Ap
         actor.require_in(state, channel, Permission::MessagesManage)?;
         return Ok(false);
     }
-    require_readable(state, actor, channel)?;
+    super::readable::require(state, actor, channel)?;
     if let Some(user) = actor.user_id() {
         super::dms::require_open(state, user, channel).await?;
     }
