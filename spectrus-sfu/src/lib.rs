@@ -34,6 +34,7 @@ mod demux;
 mod error;
 mod latency;
 mod peer;
+mod reports;
 mod room;
 pub mod sdp;
 mod server;

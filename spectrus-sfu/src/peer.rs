@@ -9,10 +9,9 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use rand::Rng;
 use rand::distr::Alphanumeric;
-use rtc::interceptor::Registry;
+use rtc::interceptor::{ReceiverReportBuilder, Registry, Slot};
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
-use rtc::peer_connection::configuration::interceptor_registry::configure_rtcp_reports;
 use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
 use rtc::peer_connection::event::RTCPeerConnectionEvent;
 use rtc::peer_connection::message::{RTCMessage, TaggedRTCMessage};
@@ -30,6 +29,7 @@ use rtc::sansio::Protocol;
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 
 use crate::error::SfuError;
+use crate::reports::{REPORT_INTERVAL, SendCounters, compound, ntp_now};
 use crate::sdp::{AUDIO_LEVEL_URI, OPUS_PAYLOAD_TYPE, extmap_id, media_engine, opus_codec};
 use crate::speaking::SpeakingDetector;
 
@@ -67,6 +67,8 @@ pub(crate) struct Outbound {
     /// When the track was added: the source's packets from then on (and [`REPLAY_SLACK`]
     /// before) are replayed once it is negotiated.
     created: Instant,
+    /// What it sent, for its sender reports.
+    sent: SendCounters,
 }
 
 /// How much of a source's recent audio is kept for replay to listeners whose track for it
@@ -107,6 +109,8 @@ pub(crate) struct Peer {
     closed: bool,
     /// Forwarding happened since `next_timeout` was computed.
     timeout_stale: bool,
+    /// When the next sender reports for the outbound tracks are due.
+    next_report: Instant,
     /// This participant's latest packets (as received, with their arrival), for listeners
     /// whose track for it is not negotiated yet.
     recent: std::collections::VecDeque<(Instant, rtp::Packet)>,
@@ -164,8 +168,14 @@ impl Peer {
             )
             .build();
         let me = media_engine(bitrate)?;
-        // RTCP sender/receiver reports only: no NACK or TWCC for forwarded audio.
-        let registry = configure_rtcp_reports(Registry::new());
+        // Receiver reports only (no NACK or TWCC for forwarded audio), at the audio interval;
+        // the sender reports are the SFU's own, batched (`reports.rs`).
+        let registry = Registry::new().with(
+            Slot::ReceiverReport,
+            ReceiverReportBuilder::new()
+                .with_interval(REPORT_INTERVAL)
+                .build(),
+        );
         let mut pc = RTCPeerConnectionBuilder::new()
             .with_configuration(RTCConfigurationBuilder::new().build())
             .with_setting_engine(setting_engine)
@@ -212,6 +222,8 @@ impl Peer {
             audio_level_id: None,
             closed: false,
             timeout_stale: false,
+            // Spread over the interval, so that peers joining together report apart.
+            next_report: now + REPORT_INTERVAL.mul_f64(rand::rng().random_range(0.5..1.5)),
             recent: std::collections::VecDeque::with_capacity(RECENT_PACKETS),
         })
     }
@@ -273,6 +285,7 @@ impl Peer {
                     ssrc,
                     active: false,
                     created: now,
+                    sent: SendCounters::default(),
                 },
             );
             changed = true;
@@ -398,12 +411,13 @@ impl Peer {
     /// here: the SSRC is the track's own, the payload type is the only codec offered, and
     /// [`forwardable`] removed the extensions. It also allocated the track id per packet.
     pub(crate) fn forward(&mut self, source: u64, packet: &rtp::Packet, now: Instant) -> bool {
-        let Some(out) = self.outbound.get(&source).filter(|o| o.active) else {
+        let Some(out) = self.outbound.get_mut(&source).filter(|o| o.active) else {
             return false;
         };
         // The header's vectors are empty and the payload is shared: no allocation.
         let mut p = packet.clone();
         p.header.ssrc = out.ssrc;
+        out.sent.on_sent(p.header.timestamp, p.payload.len(), now);
         match self.pc.handle_write(TaggedRTCMessage {
             now,
             // The pipeline ignores the track id; an empty one allocates nothing.
@@ -475,6 +489,34 @@ impl Peer {
             } else {
                 self.pc.poll_timeout()
             };
+        }
+    }
+
+    /// Whether the sender reports are due at `now`.
+    pub(crate) fn reports_due(&self, now: Instant) -> bool {
+        now >= self.next_report
+    }
+
+    /// Queue the sender reports of every outbound track that has sent something, in as few
+    /// compound RTCP packets as fit (one for up to 32 tracks); drain afterwards.
+    pub(crate) fn send_reports(&mut self, now: Instant) {
+        self.next_report = now + REPORT_INTERVAL;
+        if self.closed {
+            return;
+        }
+        let ntp = ntp_now();
+        let reports = self
+            .outbound
+            .values()
+            .filter_map(|o| o.sent.report(o.ssrc, now, ntp))
+            .collect();
+        for packets in compound(reports) {
+            if let Err(e) = self.pc.handle_write(TaggedRTCMessage {
+                now,
+                message: RTCMessage::RtcpPacket(String::new(), packets),
+            }) {
+                tracing::debug!(participant = self.id, error = %e, "sender reports not sent");
+            }
         }
     }
 
