@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::batch::send_batch;
 use crate::demux::Demux;
 use crate::error::SfuError;
-use crate::peer::{MediaState, Outbox, Peer, forwardable};
+use crate::peer::{Forwardable, MediaState, Outbox, Peer, forwardable};
 use crate::room::Rooms;
 use crate::sdp::DEFAULT_BITRATE;
 use crate::speaking::speaking_event;
@@ -449,13 +449,13 @@ impl Server {
                 continue;
             }
             for p in &packets {
-                if d.forward(source, p, now) {
+                let Some(mut f) = Forwardable::new(p) else {
+                    continue;
+                };
+                if d.forward(source, &mut f, now, &mut self.outbox, None) {
                     self.stats.packets_out += 1;
                     self.stats.packets_replayed += 1;
                 }
-            }
-            if d.drain(&mut self.outbox, None).failed {
-                self.queue_removal(listener, LeaveReason::IceFailed);
             }
         }
     }
@@ -534,10 +534,14 @@ impl Server {
         peer.speaker = true;
         let level = peer.audio_level(packet);
         let change = peer.speaking.on_packet(now, level, packet.payload.len());
-        // Rewritten once here; each listener's copy then only gets its SSRC.
-        let packet = &forwardable(packet);
-        peer.remember(packet, now);
+        // Rewritten and marshalled once here; each listener's copy then only gets its SSRC.
+        let packet = forwardable(packet);
+        peer.remember(&packet, now);
         speaking_event(&mut self.events, source, room, change);
+        let Some(mut packet) = Forwardable::new(&packet) else {
+            self.stats.packets_dropped += 1;
+            return;
+        };
         if new_speaker {
             // Everyone else needs a track for it.
             self.renegotiate_others(room, source);
@@ -550,12 +554,11 @@ impl Server {
                 self.stats.packets_blocked += 1;
                 continue;
             }
-            if d.forward(source, packet, now) {
+            if d.forward(source, &mut packet, now, &mut self.outbox, Some(now)) {
                 self.stats.packets_out += 1;
             } else {
                 self.stats.packets_blocked += 1;
             }
-            d.drain_writes(&mut self.outbox, Some(now));
         }
     }
 
@@ -566,7 +569,6 @@ impl Server {
         let mut due = Vec::new();
         let mut idle = Vec::new();
         for p in self.peers.values_mut() {
-            p.refresh_timeout();
             let timer = p.next_timeout.is_some_and(|t| t <= now);
             let reports = p.reports_due(now);
             if timer || reports {
