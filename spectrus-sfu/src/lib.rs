@@ -36,6 +36,7 @@ mod error;
 pub mod fuzz;
 mod latency;
 mod peer;
+mod reports;
 mod room;
 pub mod sdp;
 mod server;

@@ -9,10 +9,9 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use rand::Rng;
 use rand::distr::Alphanumeric;
-use rtc::interceptor::Registry;
+use rtc::interceptor::{ReceiverReportBuilder, Registry, Slot};
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
-use rtc::peer_connection::configuration::interceptor_registry::configure_rtcp_reports;
 use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
 use rtc::peer_connection::event::RTCPeerConnectionEvent;
 use rtc::peer_connection::message::{RTCMessage, TaggedRTCMessage};
@@ -27,9 +26,11 @@ use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodingParameters, RTCRtpEncodingParameters};
 use rtc::rtp_transceiver::{RTCRtpSenderId, RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 use rtc::sansio::Protocol;
+use rtc::shared::marshal::{Marshal, MarshalSize};
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 
 use crate::error::SfuError;
+use crate::reports::{REPORT_INTERVAL, SendCounters, compound, ntp_now};
 use crate::sdp::{AUDIO_LEVEL_URI, OPUS_PAYLOAD_TYPE, extmap_id, media_engine, opus_codec};
 use crate::speaking::SpeakingDetector;
 
@@ -67,6 +68,8 @@ pub(crate) struct Outbound {
     /// When the track was added: the source's packets from then on (and [`REPLAY_SLACK`]
     /// before) are replayed once it is negotiated.
     created: Instant,
+    /// What it sent, for its sender reports.
+    sent: SendCounters,
 }
 
 /// How much of a source's recent audio is kept for replay to listeners whose track for it
@@ -105,16 +108,26 @@ pub(crate) struct Peer {
     needs_offer: bool,
     audio_level_id: Option<u8>,
     closed: bool,
-    /// Forwarding happened since `next_timeout` was computed.
-    timeout_stale: bool,
+    /// When the next sender reports for the outbound tracks are due.
+    next_report: Instant,
     /// This participant's latest packets (as received, with their arrival), for listeners
     /// whose track for it is not negotiated yet.
     recent: std::collections::VecDeque<(Instant, rtp::Packet)>,
 }
 
+/// A [`forwardable`] packet marshalled once: each copy then only changes the SSRC, in the
+/// header and in place in the bytes, before it is sealed.
+pub(crate) struct Forwardable {
+    header: rtp::Header,
+    bytes: Vec<u8>,
+    payload_len: usize,
+}
+
+/// Where the SSRC is in a marshalled RTP header (RFC 3550 §5.1).
+const SSRC_OFFSET: usize = 8;
+
 /// `packet` as every listener gets it: Opus payload type, no header extensions (their ids
-/// are the sender's negotiation, not the listener's). Done once per received packet; each
-/// copy then only changes the SSRC.
+/// are the sender's negotiation, not the listener's). Done once per received packet.
 pub(crate) fn forwardable(packet: &rtp::Packet) -> rtp::Packet {
     let header = rtp::Header {
         version: packet.header.version,
@@ -130,6 +143,28 @@ pub(crate) fn forwardable(packet: &rtp::Packet) -> rtp::Packet {
     rtp::Packet {
         header,
         payload: packet.payload.clone(),
+    }
+}
+
+impl Forwardable {
+    /// A packet made [`forwardable`], marshalled; `None` if it does not marshal.
+    pub(crate) fn new(p: &rtp::Packet) -> Option<Self> {
+        let mut bytes = vec![0u8; p.marshal_size()];
+        let n = p.marshal_to(&mut bytes).ok()?;
+        bytes.truncate(n);
+        bytes.get(SSRC_OFFSET..SSRC_OFFSET + 4)?;
+        Some(Self {
+            header: p.header.clone(),
+            bytes,
+            payload_len: p.payload.len(),
+        })
+    }
+
+    fn set_ssrc(&mut self, ssrc: u32) {
+        self.header.ssrc = ssrc;
+        if let Some(b) = self.bytes.get_mut(SSRC_OFFSET..SSRC_OFFSET + 4) {
+            b.copy_from_slice(&ssrc.to_be_bytes());
+        }
     }
 }
 
@@ -164,8 +199,14 @@ impl Peer {
             )
             .build();
         let me = media_engine(bitrate)?;
-        // RTCP sender/receiver reports only: no NACK or TWCC for forwarded audio.
-        let registry = configure_rtcp_reports(Registry::new());
+        // Receiver reports only (no NACK or TWCC for forwarded audio), at the audio interval;
+        // the sender reports are the SFU's own, batched (`reports.rs`).
+        let registry = Registry::new().with(
+            Slot::ReceiverReport,
+            ReceiverReportBuilder::new()
+                .with_interval(REPORT_INTERVAL)
+                .build(),
+        );
         let mut pc = RTCPeerConnectionBuilder::new()
             .with_configuration(RTCConfigurationBuilder::new().build())
             .with_setting_engine(setting_engine)
@@ -211,7 +252,8 @@ impl Peer {
             needs_offer: false,
             audio_level_id: None,
             closed: false,
-            timeout_stale: false,
+            // Spread over the interval, so that peers joining together report apart.
+            next_report: now + REPORT_INTERVAL.mul_f64(rand::rng().random_range(0.5..1.5)),
             recent: std::collections::VecDeque::with_capacity(RECENT_PACKETS),
         })
     }
@@ -273,6 +315,7 @@ impl Peer {
                     ssrc,
                     active: false,
                     created: now,
+                    sent: SendCounters::default(),
                 },
             );
             changed = true;
@@ -389,27 +432,38 @@ impl Peer {
         }
     }
 
-    /// Forward `packet` (from participant `source`, already made [`forwardable`]) on this
-    /// peer's track for `source`. Returns whether it was queued.
+    /// Forward `packet` (from participant `source`) on this peer's track for `source`:
+    /// sealed with this peer's SRTP context straight into `outbox` (`origin`: when the packet
+    /// arrived). Returns whether it was sent.
     ///
-    /// The copy goes straight into the peer connection's write pipeline (interceptors, SRTP)
-    /// rather than through `RTCRtpSender::write_rtp`, whose per-packet checks (the sender's
-    /// SSRC, a negotiated payload type, negotiated header extensions) hold by construction
-    /// here: the SSRC is the track's own, the payload type is the only codec offered, and
-    /// [`forwardable`] removed the extensions. It also allocated the track id per packet.
-    pub(crate) fn forward(&mut self, source: u64, packet: &rtp::Packet, now: Instant) -> bool {
-        let Some(out) = self.outbound.get(&source).filter(|o| o.active) else {
+    /// The copy bypasses the peer connection's handler pipeline and interceptors
+    /// (`RTCPeerConnection::seal_rtp`, this project's patch of `rtc`, third_party/README.md):
+    /// through them each copy was moved through eight handlers' queues, marshalled into one
+    /// buffer and encrypted into another, and looked up by SSRC in the sender-report
+    /// interceptor and the statistics, several times the cost of its encryption. Nothing they
+    /// did applies to a forwarded copy: the SSRC is the track's own, the payload type the only
+    /// codec offered, [`Forwardable`] removed the extensions, and the sender reports are the
+    /// SFU's own (`reports.rs`).
+    pub(crate) fn forward(
+        &mut self,
+        source: u64,
+        packet: &mut Forwardable,
+        now: Instant,
+        outbox: &mut Outbox,
+        origin: Option<Instant>,
+    ) -> bool {
+        let Some(out) = self.outbound.get_mut(&source).filter(|o| o.active) else {
             return false;
         };
-        // The header's vectors are empty and the payload is shared: no allocation.
-        let mut p = packet.clone();
-        p.header.ssrc = out.ssrc;
-        match self.pc.handle_write(TaggedRTCMessage {
-            now,
-            // The pipeline ignores the track id; an empty one allocates nothing.
-            message: RTCMessage::RtpPacket(String::new(), p),
-        }) {
-            Ok(()) => true,
+        packet.set_ssrc(out.ssrc);
+        match self.pc.seal_rtp(now, &packet.bytes, &packet.header) {
+            Ok(Some(d)) => {
+                out.sent
+                    .on_sent(packet.header.timestamp, packet.payload_len, now);
+                outbox.push((d.transport.peer_addr, d.message, origin));
+                true
+            }
+            Ok(None) => false,
             Err(e) => {
                 tracing::trace!(participant = self.id, error = %e, "forward failed");
                 false
@@ -449,32 +503,34 @@ impl Peer {
         } else {
             self.pc.poll_timeout()
         };
-        self.timeout_stale = false;
         drained
     }
 
-    /// After forwarding one packet: move its datagram out, nothing else (sending RTP raises
-    /// no events and reads nothing). One `poll_write`, not one until `None`: each call walks
-    /// the whole handler pipeline, and a forwarded copy makes exactly one datagram; anything
-    /// else queued stays in the peer connection for its next drain. Recomputing the timer is
-    /// left to [`Peer::refresh_timeout`] on the next tick: it walks the whole peer connection,
-    /// which per copy cost as much as the copy's encryption.
-    pub(crate) fn drain_writes(&mut self, outbox: &mut Outbox, origin: Option<Instant>) {
-        if let Some(msg) = self.pc.poll_write() {
-            outbox.push((msg.transport.peer_addr, msg.message, origin));
-        }
-        self.timeout_stale = true;
+    /// Whether the sender reports are due at `now`.
+    pub(crate) fn reports_due(&self, now: Instant) -> bool {
+        now >= self.next_report
     }
 
-    /// Recompute the next timer if forwarding may have moved it.
-    pub(crate) fn refresh_timeout(&mut self) {
-        if self.timeout_stale {
-            self.timeout_stale = false;
-            self.next_timeout = if self.closed {
-                None
-            } else {
-                self.pc.poll_timeout()
-            };
+    /// Queue the sender reports of every outbound track that has sent something, in as few
+    /// compound RTCP packets as fit (one for up to 32 tracks); drain afterwards.
+    pub(crate) fn send_reports(&mut self, now: Instant) {
+        self.next_report = now + REPORT_INTERVAL;
+        if self.closed {
+            return;
+        }
+        let ntp = ntp_now();
+        let reports = self
+            .outbound
+            .values()
+            .filter_map(|o| o.sent.report(o.ssrc, now, ntp))
+            .collect();
+        for packets in compound(reports) {
+            if let Err(e) = self.pc.handle_write(TaggedRTCMessage {
+                now,
+                message: RTCMessage::RtcpPacket(String::new(), packets),
+            }) {
+                tracing::debug!(participant = self.id, error = %e, "sender reports not sent");
+            }
         }
     }
 

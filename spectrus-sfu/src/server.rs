@@ -21,14 +21,21 @@ use tokio::sync::{mpsc, oneshot};
 use crate::batch::send_batch;
 use crate::demux::Demux;
 use crate::error::SfuError;
-use crate::peer::{MediaState, Outbox, Peer, forwardable};
+use crate::peer::{Forwardable, MediaState, Outbox, Peer, forwardable};
 use crate::room::Rooms;
 use crate::sdp::DEFAULT_BITRATE;
 use crate::speaking::speaking_event;
 use crate::{JoinOptions, LeaveReason, SfuEvent, SfuStats};
 
-/// How often speaking and idle states are re-evaluated without traffic.
+/// How often speaking and idle states are re-evaluated without traffic, and the peer
+/// connections' timers served: a timer runs on the first tick at or after its deadline (at
+/// most this late), so the loop wakes for timers ten times a second whatever the number of
+/// peers, instead of once per peer and deadline (each ICE agent alone asks every 200 ms).
 const TICK: Duration = Duration::from_millis(100);
+/// How long the loop sleeps with no participant at all (commands wake it).
+const IDLE_WAIT: Duration = Duration::from_secs(3600);
+/// How often a peer's timer is served at once after activity left it already due.
+const MAX_IMMEDIATE_TIMEOUTS: usize = 3;
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 2048;
 /// Most datagrams handled in one turn of the loop, before what they caused is sent.
@@ -121,11 +128,12 @@ impl Server {
         let mut buf = vec![0u8; MAX_DATAGRAM];
         loop {
             self.flush().await;
-            let deadline = self
-                .peers
-                .values()
-                .filter_map(|p| p.next_timeout)
-                .fold(self.next_tick, |a, b| a.min(b));
+            // Timers run on the tick (see `on_timers`): one wake-up serves every peer's.
+            let deadline = if self.peers.is_empty() {
+                Instant::now() + IDLE_WAIT
+            } else {
+                self.next_tick
+            };
             tokio::select! {
                 biased;
                 cmd = commands.recv() => match cmd {
@@ -140,6 +148,11 @@ impl Server {
                         }
                         self.settle(now);
                         self.read_queued(&mut buf);
+                        // A busy socket must not starve the tick.
+                        let now = Instant::now();
+                        if now >= self.next_tick && !self.peers.is_empty() {
+                            self.on_timers(now);
+                        }
                     }
                     Err(e) => tracing::debug!(error = %e, "udp receive error"),
                 },
@@ -436,13 +449,13 @@ impl Server {
                 continue;
             }
             for p in &packets {
-                if d.forward(source, p, now) {
+                let Some(mut f) = Forwardable::new(p) else {
+                    continue;
+                };
+                if d.forward(source, &mut f, now, &mut self.outbox, None) {
                     self.stats.packets_out += 1;
                     self.stats.packets_replayed += 1;
                 }
-            }
-            if d.drain(&mut self.outbox, None).failed {
-                self.queue_removal(listener, LeaveReason::IceFailed);
             }
         }
     }
@@ -484,7 +497,18 @@ impl Server {
         let Some(peer) = self.peers.get_mut(&participant) else {
             return;
         };
-        let drained = peer.drain(&mut self.outbox, None);
+        let mut drained = peer.drain(&mut self.outbox, None);
+        // A timer the activity made due now (an ICE check it asked for, say) does not wait
+        // for the tick.
+        for _ in 0..MAX_IMMEDIATE_TIMEOUTS {
+            if drained.failed || peer.next_timeout.is_none_or(|t| t > now) {
+                break;
+            }
+            peer.handle_timeout(now);
+            let more = peer.drain(&mut self.outbox, None);
+            drained.failed |= more.failed;
+            drained.rtp.extend(more.rtp);
+        }
         if drained.failed {
             self.queue_removal(participant, LeaveReason::IceFailed);
             return;
@@ -510,10 +534,14 @@ impl Server {
         peer.speaker = true;
         let level = peer.audio_level(packet);
         let change = peer.speaking.on_packet(now, level, packet.payload.len());
-        // Rewritten once here; each listener's copy then only gets its SSRC.
-        let packet = &forwardable(packet);
-        peer.remember(packet, now);
+        // Rewritten and marshalled once here; each listener's copy then only gets its SSRC.
+        let packet = forwardable(packet);
+        peer.remember(&packet, now);
         speaking_event(&mut self.events, source, room, change);
+        let Some(mut packet) = Forwardable::new(&packet) else {
+            self.stats.packets_dropped += 1;
+            return;
+        };
         if new_speaker {
             // Everyone else needs a track for it.
             self.renegotiate_others(room, source);
@@ -526,41 +554,44 @@ impl Server {
                 self.stats.packets_blocked += 1;
                 continue;
             }
-            if d.forward(source, packet, now) {
+            if d.forward(source, &mut packet, now, &mut self.outbox, Some(now)) {
                 self.stats.packets_out += 1;
             } else {
                 self.stats.packets_blocked += 1;
             }
-            d.drain_writes(&mut self.outbox, Some(now));
         }
     }
 
+    /// The tick: serve the peers whose timers are due and whose sender reports are due,
+    /// re-evaluate speaking, and queue the removal of idle peers.
     fn on_timers(&mut self, now: Instant) {
-        let due: Vec<u64> = self
-            .peers
-            .values()
-            .filter(|p| p.next_timeout.is_some_and(|t| t <= now))
-            .map(|p| p.id)
-            .collect();
-        for id in due {
+        self.next_tick = now + TICK;
+        let mut due = Vec::new();
+        let mut idle = Vec::new();
+        for p in self.peers.values_mut() {
+            let timer = p.next_timeout.is_some_and(|t| t <= now);
+            let reports = p.reports_due(now);
+            if timer || reports {
+                due.push((p.id, timer, reports));
+            }
+            speaking_event(&mut self.events, p.id, p.room, p.speaking.on_tick(now));
+            if now.saturating_duration_since(p.last_seen) >= self.idle_timeout {
+                idle.push(p.id);
+            }
+        }
+        for (id, timer, reports) in due {
             if let Some(p) = self.peers.get_mut(&id) {
-                p.handle_timeout(now);
+                if timer {
+                    p.handle_timeout(now);
+                }
+                if reports {
+                    p.send_reports(now);
+                }
             }
             self.after_activity(id, now);
         }
-        if now >= self.next_tick {
-            self.next_tick = now + TICK;
-            let mut idle = Vec::new();
-            for p in self.peers.values_mut() {
-                p.refresh_timeout();
-                speaking_event(&mut self.events, p.id, p.room, p.speaking.on_tick(now));
-                if now.saturating_duration_since(p.last_seen) >= self.idle_timeout {
-                    idle.push(p.id);
-                }
-            }
-            for id in idle {
-                self.queue_removal(id, LeaveReason::Timeout);
-            }
+        for id in idle {
+            self.queue_removal(id, LeaveReason::Timeout);
         }
     }
 

@@ -1,0 +1,48 @@
+//! Spectrus patch (see third_party/README.md): sealing an RTP packet outside the pipeline.
+
+use crate::peer_connection::RTCPeerConnection;
+use shared::error::Result;
+use shared::{TaggedBytesMut, TransportContext};
+use std::time::Instant;
+
+impl RTCPeerConnection {
+    /// Protects one RTP packet with this connection's outbound SRTP context and addresses it
+    /// to the selected ICE candidate pair, without the handler pipeline or the interceptors.
+    ///
+    /// For a forwarding server that sends the same packet to many connections: `plaintext`
+    /// is the marshalled packet and `header` its header. The packet is not seen by the
+    /// interceptors (no sender-report or NACK bookkeeping) nor counted in the statistics.
+    /// `Ok(None)` until ICE has a selected pair and DTLS has produced the SRTP keys.
+    pub fn seal_rtp(
+        &mut self,
+        now: Instant,
+        plaintext: &[u8],
+        header: &rtp::header::Header,
+    ) -> Result<Option<TaggedBytesMut>> {
+        let ctx = &mut self.pipeline_context;
+        let Some((local, remote)) = ctx
+            .ice_handler_context
+            .ice_transport
+            .agent
+            .get_selected_candidate_pair()
+        else {
+            return Ok(None);
+        };
+        let transport = TransportContext {
+            local_addr: local.base_addr(),
+            peer_addr: remote.addr(),
+            transport_protocol: local.network_type().to_protocol(),
+            ecn: None,
+        };
+        let Some(srtp) = ctx.srtp_handler_context.local_srtp_context.as_mut() else {
+            return Ok(None);
+        };
+        let message = srtp.encrypt_rtp_with_header(plaintext, header)?;
+        ctx.now = ctx.now.max(now);
+        Ok(Some(TaggedBytesMut {
+            now,
+            transport,
+            message,
+        }))
+    }
+}
