@@ -82,11 +82,14 @@ fn cheap_hash() -> anyhow::Result<String> {
 }
 
 /// A daemon with its owner and `members - 1` more members written into its database, all
-/// logged in: the daemon (running), and one access token per member (the owner's first).
+/// logged in: the daemon (running), the owner's client, and one access token per member
+/// (the owner's first). Each member's HTTP client is dropped once it has its token: kept,
+/// their idle keep-alive connections (one per member, on both sides) took as many file
+/// descriptors as the sessions, and at 10,000 members a few sessions could not connect.
 pub(crate) async fn seeded(
     members: usize,
     env: &[(&str, &str)],
-) -> anyhow::Result<(TestDaemon, Vec<Client>)> {
+) -> anyhow::Result<(TestDaemon, Client, Vec<String>)> {
     let mut d = TestDaemon::start_with(env).await?;
     let owner = d.owner().await?;
     let owner_id = owner.me().await?.id;
@@ -119,23 +122,25 @@ pub(crate) async fn seeded(
         let logins = logins.clone();
         tasks.spawn(async move {
             let _permit = logins.acquire_owned().await;
-            c.login(&format!("m{i}"), PASSWORD).await.map(|_| (i, c))
+            c.login(&format!("m{i}"), PASSWORD).await?;
+            let token = c.access_token().context("not logged in")?;
+            anyhow::Ok((i, token))
         });
     }
     let owner = d.client();
     owner.login("owner", spectrus_testkit::PASSWORD).await?;
-    let mut clients: Vec<Option<Client>> = vec![None; members];
-    clients[0] = Some(owner);
+    let mut tokens: Vec<Option<String>> = vec![None; members];
+    tokens[0] = Some(owner.access_token().context("not logged in")?);
     let mut done = 0;
     while let Some(r) = tasks.join_next().await {
-        let (i, c) = r??;
-        clients[i] = Some(c);
+        let (i, token) = r??;
+        tokens[i] = Some(token);
         done += 1;
         if done % 1000 == 0 {
             eprintln!("logged in {done} members");
         }
     }
-    Ok((d, clients.into_iter().flatten().collect()))
+    Ok((d, owner, tokens.into_iter().flatten().collect()))
 }
 
 #[derive(Default)]
@@ -240,10 +245,9 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
     if let Some(t) = &threshold {
         env.push(("SPECTRUS_LARGE_SERVER_MEMBERS", t));
     }
-    let (d, clients) = seeded(members, &env).await?;
-    eprintln!("{} members logged in", clients.len());
+    let (d, poster, tokens) = seeded(members, &env).await?;
+    eprintln!("{} members logged in", tokens.len());
     let pid = d.pid().context("no daemon pid")?;
-    let poster = clients[0].clone();
     let ch = general(&poster).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let mut f = Figures {
@@ -257,8 +261,7 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
     let cpu0 = procstat::cpu(pid);
     let t0 = Instant::now();
     let mut handles = Vec::with_capacity(members);
-    for c in &clients {
-        let token = c.access_token().context("not logged in")?;
+    for token in tokens {
         handles.push(tokio::spawn(session(
             url.clone(),
             token,
