@@ -20,57 +20,13 @@ use spectrus_testkit::TestDaemon;
 use tokio::sync::{Semaphore, watch};
 
 use crate::fanout::{BENCH_ENV, general};
+use crate::figures::{Figures, loadavg};
 use crate::procstat;
 use crate::report::latency_line;
 use crate::wsclient::{Incoming, WsClient};
 
 /// The password of every seeded member.
 const PASSWORD: &str = "bench password";
-
-/// What one side of the comparison measured.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Figures {
-    pub(crate) connected: usize,
-    pub(crate) connect_secs: f64,
-    pub(crate) connect_cpu_secs: f64,
-    pub(crate) rss_before_kib: u64,
-    pub(crate) rss_connected_kib: u64,
-    pub(crate) frames_before_first: u64,
-    pub(crate) presence_before_first: u64,
-    pub(crate) delivered: u64,
-    pub(crate) expected: u64,
-    pub(crate) fanout_cpu_percent: f64,
-    pub(crate) p50_ms: f64,
-    pub(crate) p99_ms: f64,
-}
-
-impl Figures {
-    /// Prints the figures under `name`.
-    pub(crate) fn print(&self, name: &str) {
-        let n = self.connected.max(1) as f64;
-        println!(
-            "{name}: {} connected in {:.1} s; CPU to connect {:.2} s ({:.2} ms per login); \
-             RSS {:.1} → {:.1} MiB ({:.1} KiB per member); {} frames before the first message \
-             ({} presence); delivered {} of {} ({} lost), p50 {:.2} ms, p99 {:.2} ms; \
-             CPU during fan-out {:.0}% of a core",
-            self.connected,
-            self.connect_secs,
-            self.connect_cpu_secs,
-            self.connect_cpu_secs * 1000.0 / n,
-            self.rss_before_kib as f64 / 1024.0,
-            self.rss_connected_kib as f64 / 1024.0,
-            self.rss_connected_kib.saturating_sub(self.rss_before_kib) as f64 / n,
-            self.frames_before_first,
-            self.presence_before_first,
-            self.delivered,
-            self.expected,
-            self.expected.saturating_sub(self.delivered),
-            self.p50_ms,
-            self.p99_ms,
-            self.fanout_cpu_percent,
-        );
-    }
-}
 
 /// A cheap argon2id hash of [`PASSWORD`] (8 KiB, one pass): for the bench's accounts only.
 fn cheap_hash() -> anyhow::Result<String> {
@@ -225,7 +181,7 @@ async fn session(
 pub(crate) async fn run(members: usize, rate: u32, duration: u64, irc: bool) -> anyhow::Result<()> {
     println!(
         "community: {members} members, one session each, {rate} msg/s for {duration} s; load {}",
-        crate::irc::loadavg()
+        loadavg()
     );
     let ours = spectrusd(members, rate, duration).await?;
     ours.print("spectrusd");
@@ -233,7 +189,7 @@ pub(crate) async fn run(members: usize, rate: u32, duration: u64, irc: bool) -> 
         let theirs = crate::irc::run(members, rate, duration).await?;
         theirs.print("inspircd");
     }
-    println!("load after: {}", crate::irc::loadavg());
+    println!("load after: {}", loadavg());
     Ok(())
 }
 

@@ -9,6 +9,7 @@ mod abuse;
 mod backup;
 mod community;
 mod fanout;
+mod figures;
 mod history;
 mod irc;
 mod procstat;
