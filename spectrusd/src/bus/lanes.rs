@@ -34,7 +34,7 @@ impl Targets {
         }
     }
 
-    /// The sessions to look at, each with whether the event is for it.
+    /// The sessions to look at and, for a channel, the users whose sessions it is for.
     fn all(&self) -> (&[Arc<Slot>], Option<&IdSet>) {
         match self {
             Targets::Listed(v) => (v, None),
