@@ -86,11 +86,16 @@ pub(super) struct Lanes {
 }
 
 impl Lanes {
-    /// Starts one lane per core; `resume_buffer` bounds each session's replay buffer.
+    /// Starts one lane per two cores (at least one); `resume_buffer` bounds each session's
+    /// replay buffer. A lane per core left nothing for the runtime, the store's writer and
+    /// the kernel's receive work: on two cores, the 10,000-member fan-out's p99 was a third
+    /// lower with the daemon on one core (so one lane) than on both (docs/benchmarks.md,
+    /// session 6).
     pub(super) fn start(resume_buffer: usize) -> Lanes {
         let n = std::thread::available_parallelism()
             .map(|n| n.get())
-            .unwrap_or(2);
+            .unwrap_or(2)
+            .div_ceil(2);
         let mut senders = Vec::with_capacity(n);
         let counters = Arc::new(Counters::default());
         for i in 0..n {
