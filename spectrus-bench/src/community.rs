@@ -20,57 +20,13 @@ use spectrus_testkit::TestDaemon;
 use tokio::sync::{Semaphore, watch};
 
 use crate::fanout::{BENCH_ENV, general};
+use crate::figures::{Figures, loadavg};
 use crate::procstat;
 use crate::report::latency_line;
 use crate::wsclient::{Incoming, WsClient};
 
 /// The password of every seeded member.
 const PASSWORD: &str = "bench password";
-
-/// What one side of the comparison measured.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Figures {
-    pub(crate) connected: usize,
-    pub(crate) connect_secs: f64,
-    pub(crate) connect_cpu_secs: f64,
-    pub(crate) rss_before_kib: u64,
-    pub(crate) rss_connected_kib: u64,
-    pub(crate) frames_before_first: u64,
-    pub(crate) presence_before_first: u64,
-    pub(crate) delivered: u64,
-    pub(crate) expected: u64,
-    pub(crate) fanout_cpu_percent: f64,
-    pub(crate) p50_ms: f64,
-    pub(crate) p99_ms: f64,
-}
-
-impl Figures {
-    /// Prints the figures under `name`.
-    pub(crate) fn print(&self, name: &str) {
-        let n = self.connected.max(1) as f64;
-        println!(
-            "{name}: {} connected in {:.1} s; CPU to connect {:.2} s ({:.2} ms per login); \
-             RSS {:.1} → {:.1} MiB ({:.1} KiB per member); {} frames before the first message \
-             ({} presence); delivered {} of {} ({} lost), p50 {:.2} ms, p99 {:.2} ms; \
-             CPU during fan-out {:.0}% of a core",
-            self.connected,
-            self.connect_secs,
-            self.connect_cpu_secs,
-            self.connect_cpu_secs * 1000.0 / n,
-            self.rss_before_kib as f64 / 1024.0,
-            self.rss_connected_kib as f64 / 1024.0,
-            self.rss_connected_kib.saturating_sub(self.rss_before_kib) as f64 / n,
-            self.frames_before_first,
-            self.presence_before_first,
-            self.delivered,
-            self.expected,
-            self.expected.saturating_sub(self.delivered),
-            self.p50_ms,
-            self.p99_ms,
-            self.fanout_cpu_percent,
-        );
-    }
-}
 
 /// A cheap argon2id hash of [`PASSWORD`] (8 KiB, one pass): for the bench's accounts only.
 fn cheap_hash() -> anyhow::Result<String> {
@@ -82,11 +38,14 @@ fn cheap_hash() -> anyhow::Result<String> {
 }
 
 /// A daemon with its owner and `members - 1` more members written into its database, all
-/// logged in: the daemon (running), and one access token per member (the owner's first).
+/// logged in: the daemon (running), the owner's client, and one access token per member
+/// (the owner's first). Each member's HTTP client is dropped once it has its token: kept,
+/// their idle keep-alive connections (one per member, on both sides) took as many file
+/// descriptors as the sessions, and at 10,000 members a few sessions could not connect.
 pub(crate) async fn seeded(
     members: usize,
     env: &[(&str, &str)],
-) -> anyhow::Result<(TestDaemon, Vec<Client>)> {
+) -> anyhow::Result<(TestDaemon, Client, Vec<String>)> {
     let mut d = TestDaemon::start_with(env).await?;
     let owner = d.owner().await?;
     let owner_id = owner.me().await?.id;
@@ -119,23 +78,25 @@ pub(crate) async fn seeded(
         let logins = logins.clone();
         tasks.spawn(async move {
             let _permit = logins.acquire_owned().await;
-            c.login(&format!("m{i}"), PASSWORD).await.map(|_| (i, c))
+            c.login(&format!("m{i}"), PASSWORD).await?;
+            let token = c.access_token().context("not logged in")?;
+            anyhow::Ok((i, token))
         });
     }
     let owner = d.client();
     owner.login("owner", spectrus_testkit::PASSWORD).await?;
-    let mut clients: Vec<Option<Client>> = vec![None; members];
-    clients[0] = Some(owner);
+    let mut tokens: Vec<Option<String>> = vec![None; members];
+    tokens[0] = Some(owner.access_token().context("not logged in")?);
     let mut done = 0;
     while let Some(r) = tasks.join_next().await {
-        let (i, c) = r??;
-        clients[i] = Some(c);
+        let (i, token) = r??;
+        tokens[i] = Some(token);
         done += 1;
         if done % 1000 == 0 {
             eprintln!("logged in {done} members");
         }
     }
-    Ok((d, clients.into_iter().flatten().collect()))
+    Ok((d, owner, tokens.into_iter().flatten().collect()))
 }
 
 #[derive(Default)]
@@ -220,7 +181,7 @@ async fn session(
 pub(crate) async fn run(members: usize, rate: u32, duration: u64, irc: bool) -> anyhow::Result<()> {
     println!(
         "community: {members} members, one session each, {rate} msg/s for {duration} s; load {}",
-        crate::irc::loadavg()
+        loadavg()
     );
     let ours = spectrusd(members, rate, duration).await?;
     ours.print("spectrusd");
@@ -228,7 +189,7 @@ pub(crate) async fn run(members: usize, rate: u32, duration: u64, irc: bool) -> 
         let theirs = crate::irc::run(members, rate, duration).await?;
         theirs.print("inspircd");
     }
-    println!("load after: {}", crate::irc::loadavg());
+    println!("load after: {}", loadavg());
     Ok(())
 }
 
@@ -240,10 +201,9 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
     if let Some(t) = &threshold {
         env.push(("SPECTRUS_LARGE_SERVER_MEMBERS", t));
     }
-    let (d, clients) = seeded(members, &env).await?;
-    eprintln!("{} members logged in", clients.len());
+    let (d, poster, tokens) = seeded(members, &env).await?;
+    eprintln!("{} members logged in", tokens.len());
     let pid = d.pid().context("no daemon pid")?;
-    let poster = clients[0].clone();
     let ch = general(&poster).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let mut f = Figures {
@@ -257,8 +217,7 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
     let cpu0 = procstat::cpu(pid);
     let t0 = Instant::now();
     let mut handles = Vec::with_capacity(members);
-    for c in &clients {
-        let token = c.access_token().context("not logged in")?;
+    for token in tokens {
         handles.push(tokio::spawn(session(
             url.clone(),
             token,

@@ -12,17 +12,10 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
 
-use crate::community::Figures;
 use crate::fanout::{bench_line_timestamp, now_micros};
+use crate::figures::Figures;
 use crate::procstat;
 use crate::report::latency_line;
-
-/// The machine's load average (1, 5, 15 min), for the record next to the figures.
-pub(crate) fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
 
 struct Server {
     child: Child,

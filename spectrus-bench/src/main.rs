@@ -9,6 +9,7 @@ mod abuse;
 mod backup;
 mod community;
 mod fanout;
+mod figures;
 mod history;
 mod irc;
 mod procstat;
@@ -204,6 +205,7 @@ enum Bench {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    raise_open_files_limit();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -292,4 +294,16 @@ fn main() -> anyhow::Result<()> {
             }
         }
     })
+}
+
+/// Raises the soft limit of open files to the hard limit, as the daemon does at start: every
+/// session is a file descriptor, and a shell's default (often 1024, 20,000 here) left some
+/// of 10,000 sessions unable to connect. A failure is only reported.
+fn raise_open_files_limit() {
+    let before = rlimit::getrlimit(rlimit::Resource::NOFILE).map(|(soft, _)| soft);
+    match (before, rlimit::increase_nofile_limit(u64::MAX)) {
+        (Ok(from), Ok(to)) if to > from => eprintln!("open files limit raised from {from} to {to}"),
+        (_, Err(e)) => eprintln!("cannot raise the open files limit: {e}"),
+        _ => {}
+    }
 }

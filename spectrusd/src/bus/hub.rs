@@ -6,6 +6,7 @@
 //! client that drops its socket can resume and receive exactly what it missed.
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -13,7 +14,7 @@ use spectrus_proto::Id;
 use spectrus_proto::gateway::{Dispatch, close};
 use tokio::sync::{broadcast, mpsc};
 
-use super::lanes::{Job, Lanes};
+use super::lanes::{Job, Lanes, Targets};
 use super::out::Out;
 use super::registry::Registry;
 use super::slot::{Slot, SlotState};
@@ -139,6 +140,7 @@ impl Hub {
             user,
             family,
             lane: self.lanes.assign(),
+            grouped: AtomicU64::new(0),
             state: Mutex::new(SlotState {
                 seq: 0,
                 buffer: VecDeque::new(),
@@ -314,30 +316,46 @@ impl Hub {
             &audience,
             viewers.as_deref(),
         );
-        let mut per_lane: Vec<Vec<Arc<Slot>>> = vec![Vec::new(); self.lanes.count()];
+        let lanes = self.lanes.count();
+        let mut per_lane: Vec<Targets> = Vec::with_capacity(lanes);
         {
             let registry = self.registry();
-            // One user's sessions and a member's watchers come from the indexes; only
-            // everyone and a channel's viewers walk every session.
-            let audience: Box<dyn Iterator<Item = &Arc<Slot>>> = match &audience {
-                Audience::All => Box::new(registry.all()),
-                Audience::Channel(_) => Box::new(
-                    registry
-                        .all()
-                        .filter(|s| viewers.as_ref().is_some_and(|v| v.contains(&s.user))),
-                ),
-                Audience::User(u) => Box::new(registry.of_user(*u).iter()),
-                Audience::Watchers(u) => Box::new(registry.watching(*u)),
+            // Everyone and a channel's viewers: each lane gets its share of every session
+            // (made once, shared by every such event) and skips those who cannot view the
+            // channel itself. One user's sessions and a member's watchers come from the
+            // indexes.
+            let listed: Option<Box<dyn Iterator<Item = &Arc<Slot>>>> = match &audience {
+                Audience::All | Audience::Channel(_) => None,
+                Audience::User(u) => Some(Box::new(registry.of_user(*u).iter())),
+                Audience::Watchers(u) => Some(Box::new(registry.watching(*u))),
             };
-            for slot in audience {
-                if let Some(lane) = per_lane.get_mut(slot.lane) {
-                    lane.push(slot.clone());
+            match listed {
+                None => {
+                    for share in registry.by_lane(lanes) {
+                        per_lane.push(Targets::Shared(share.clone(), viewers.clone()));
+                    }
+                }
+                Some(slots) => {
+                    per_lane.resize_with(lanes, || Targets::Listed(Vec::new()));
+                    for slot in slots {
+                        if let Some(Targets::Listed(lane)) = per_lane.get_mut(slot.lane) {
+                            lane.push(slot.clone());
+                        }
+                    }
                 }
             }
         }
-        for (lane, slots) in per_lane.into_iter().enumerate() {
-            if !slots.is_empty() {
-                let job = Job::Dispatch(prefix.clone(), slots);
+        let mut first = true;
+        for (lane, targets) in per_lane.into_iter().enumerate() {
+            if !targets.is_empty() {
+                // A copy of the frame per lane: each lane counts references to its own
+                // (one per resume buffer entry), so the lanes never share that cache line.
+                let prefix = if std::mem::take(&mut first) {
+                    prefix.clone()
+                } else {
+                    FramePrefix::from(&*prefix)
+                };
+                let job = Job::Dispatch(prefix, targets);
                 self.lanes.submit(lane, job, self.cfg.resume_buffer);
             }
         }
@@ -599,6 +617,38 @@ mod tests {
         assert!(bytes.ends_with(&close_frame), "no close frame at the end");
         // Nothing was lost for a resume: the buffer holds every event.
         assert_eq!(slot.lock().seq, 200);
+    }
+
+    #[tokio::test]
+    async fn events_for_everyone_follow_sessions_coming_and_going() {
+        let h = hub(10);
+        let (a, mut ca) = connected(64).await;
+        h.register("a".into(), Id(5), Id(1), a);
+        h.publish(ev("X", &1), Audience::All);
+        // A session that comes after an event does not get it, and gets the next ones.
+        let (b, mut cb) = connected(64).await;
+        h.register("b".into(), Id(6), Id(1), b);
+        h.publish(ev("Y", &2), Audience::All);
+        h.publish(ev("Z", &3), Audience::Channel(Id(10)));
+        assert_eq!(
+            text(&frames(&mut cb, 1).await),
+            [r#"{"op":"dispatch","t":"Y","d":2,"s":1}"#]
+        );
+        let a_got = text(&frames(&mut ca, 3).await);
+        assert_eq!(a_got[2], r#"{"op":"dispatch","t":"Z","d":3,"s":3}"#);
+        // Gone: a removed session is left out of the next event for everyone.
+        h.remove("a");
+        h.publish(ev("W", &4), Audience::All);
+        let b_got = text(&frames(&mut cb, 1).await);
+        assert_eq!(b_got[0], r#"{"op":"dispatch","t":"W","d":4,"s":2}"#);
+        assert_eq!(
+            h.registry()
+                .by_lane(h.lanes.count())
+                .iter()
+                .map(|l| l.len())
+                .sum::<usize>(),
+            1
+        );
     }
 
     /// Who an event for `audience` reaches: the ids of sessions whose socket got a frame.

@@ -7,18 +7,55 @@
 //! per delivery. Lanes run at normal priority: at nice +5 (tried) the readers of the
 //! benchmark's 1,000 sessions pre-empted them and the fan-out's tail grew by a third.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use super::slot::{Item, Slot, deliver};
 use super::wire::FramePrefix;
+use crate::access::IdSet;
+
+/// The sessions of one lane an event is for.
+pub(super) enum Targets {
+    /// These sessions (one user's, a member's watchers).
+    Listed(Vec<Arc<Slot>>),
+    /// The lane's share of every session ([`super::registry::Registry::by_lane`]), shared
+    /// by every event for everyone or a channel; with a set of users, only their sessions
+    /// (the channel's viewers), checked here as each session's turn comes.
+    Shared(Arc<[Arc<Slot>]>, Option<Arc<IdSet>>),
+}
+
+impl Targets {
+    /// Whether there is no session at all to look at.
+    pub(super) fn is_empty(&self) -> bool {
+        match self {
+            Targets::Listed(v) => v.is_empty(),
+            Targets::Shared(v, _) => v.is_empty(),
+        }
+    }
+
+    /// The sessions to look at and, for a channel, the users whose sessions it is for.
+    fn all(&self) -> (&[Arc<Slot>], Option<&IdSet>) {
+        match self {
+            Targets::Listed(v) => (v, None),
+            Targets::Shared(v, only) => (v, only.as_deref()),
+        }
+    }
+
+    /// The sessions the event is for, with their index in [`Targets::all`].
+    fn iter(&self) -> impl Iterator<Item = (usize, &Arc<Slot>)> {
+        let (slots, only) = self.all();
+        slots
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| only.is_none_or(|users| users.contains(&s.user)))
+    }
+}
 
 /// Work for one lane.
 pub(super) enum Job {
     /// One event for these sessions.
-    Dispatch(FramePrefix, Vec<Arc<Slot>>),
+    Dispatch(FramePrefix, Targets),
     /// A frame without a sequence number for one session (voice signalling).
     Raw(Arc<Slot>, Arc<str>),
 }
@@ -33,10 +70,10 @@ pub(super) struct Counters {
 }
 
 impl Counters {
-    fn record(&self, frames: usize, overflowed: bool) {
+    fn record(&self, frames: usize, overflows: u64) {
         self.frames.fetch_add(frames as u64, Ordering::Relaxed);
-        if overflowed {
-            self.overflows.fetch_add(1, Ordering::Relaxed);
+        if overflows > 0 {
+            self.overflows.fetch_add(overflows, Ordering::Relaxed);
         }
     }
 }
@@ -49,11 +86,16 @@ pub(super) struct Lanes {
 }
 
 impl Lanes {
-    /// Starts one lane per core; `resume_buffer` bounds each session's replay buffer.
+    /// Starts one lane per two cores (at least one); `resume_buffer` bounds each session's
+    /// replay buffer. A lane per core left nothing for the runtime, the store's writer and
+    /// the kernel's receive work: on two cores, the 10,000-member fan-out's p99 was a third
+    /// lower with the daemon on one core (so one lane) than on both (docs/benchmarks.md,
+    /// session 6).
     pub(super) fn start(resume_buffer: usize) -> Lanes {
         let n = std::thread::available_parallelism()
             .map(|n| n.get())
-            .unwrap_or(2);
+            .unwrap_or(2)
+            .div_ceil(2);
         let mut senders = Vec::with_capacity(n);
         let counters = Arc::new(Counters::default());
         for i in 0..n {
@@ -103,6 +145,7 @@ const MAX_BATCH: usize = 64;
 fn run(rx: mpsc::Receiver<Job>, resume_buffer: usize, counters: &Counters) {
     let mut buf = Vec::with_capacity(4096);
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut groups = Groups::default();
     while let Ok(job) = rx.recv() {
         batch.push(job);
         while batch.len() < MAX_BATCH {
@@ -116,62 +159,131 @@ fn run(rx: mpsc::Receiver<Job>, resume_buffer: usize, counters: &Counters) {
                 work(job, resume_buffer, &mut buf, counters);
             }
         } else {
-            work_batch(&batch, resume_buffer, &mut buf, counters);
+            groups.next_batch();
+            work_batch(&batch, &mut groups, resume_buffer, &mut buf, counters);
             batch.clear();
         }
     }
 }
 
 fn work(job: Job, resume_buffer: usize, buf: &mut Vec<u8>, counters: &Counters) {
+    let mut frames = Vec::with_capacity(1);
     match job {
-        Job::Dispatch(frame, slots) => {
-            for slot in slots {
-                let over = deliver(&slot, &[Item::Dispatch(&frame)], resume_buffer, buf);
-                counters.record(1, over);
+        Job::Dispatch(frame, targets) => {
+            let items = [Item::Dispatch(&frame)];
+            let (mut delivered, mut overflows) = (0, 0);
+            for (_, slot) in targets.iter() {
+                overflows += u64::from(deliver(slot, &items, resume_buffer, buf, &mut frames));
+                delivered += 1;
             }
+            counters.record(delivered, overflows);
         }
         Job::Raw(slot, text) => {
-            let over = deliver(&slot, &[Item::Raw(&text)], resume_buffer, buf);
-            counters.record(1, over);
+            let over = deliver(&slot, &[Item::Raw(&text)], resume_buffer, buf, &mut frames);
+            counters.record(1, u64::from(over));
+        }
+    }
+}
+
+/// Which sessions a batch holds items for, in the order they first appear, without a map
+/// or an allocation per session: a session's group is noted in the session itself
+/// ([`Slot::grouped`], which only its lane touches), stamped with the batch's number.
+#[derive(Default)]
+struct Groups {
+    /// The batch's number (32 bits, wrapping): a mark of an older batch with the same
+    /// number is told apart by the group's session.
+    batch: u64,
+    groups: Vec<Group>,
+    /// Per item: the job it comes from and the next item of the same session.
+    links: Vec<(u32, u32)>,
+}
+
+/// One session's items in a batch.
+struct Group {
+    /// The session's address.
+    slot: usize,
+    /// Where the session first appeared: the job, and its index in the job's slots.
+    job: u32,
+    at: u32,
+    /// Its first and last item in [`Groups::links`].
+    first: u32,
+    last: u32,
+}
+
+/// No next item.
+const END: u32 = u32::MAX;
+
+impl Groups {
+    fn next_batch(&mut self) {
+        self.batch = (self.batch + 1) & 0xffff_ffff;
+        self.groups.clear();
+        self.links.clear();
+    }
+
+    /// Adds job `job`'s item for `slot` (at `at` in the job's slots).
+    fn add(&mut self, slot: &Slot, job: u32, at: u32) {
+        let item = self.links.len() as u32;
+        self.links.push((job, END));
+        let addr = slot as *const Slot as usize;
+        let mark = slot.grouped.load(Ordering::Relaxed);
+        if mark >> 32 == self.batch
+            && let Some(g) = self.groups.get_mut((mark & 0xffff_ffff) as usize)
+            && g.slot == addr
+        {
+            self.links[g.last as usize].1 = item;
+            g.last = item;
+        } else {
+            let g = self.groups.len() as u64;
+            slot.grouped.store(self.batch << 32 | g, Ordering::Relaxed);
+            self.groups.push(Group {
+                slot: addr,
+                job,
+                at,
+                first: item,
+                last: item,
+            });
         }
     }
 }
 
 /// Several jobs at once (the lane fell behind): each session gets everything the batch
 /// holds for it, in order, in one write. The busier the lane, the fewer writes per frame.
-fn work_batch(batch: &[Job], resume_buffer: usize, buf: &mut Vec<u8>, counters: &Counters) {
-    let mut order: Vec<&Arc<Slot>> = Vec::new();
-    let mut items: HashMap<*const Slot, Vec<Item<'_>>> = HashMap::new();
-    for job in batch {
+fn work_batch(
+    batch: &[Job],
+    groups: &mut Groups,
+    resume_buffer: usize,
+    buf: &mut Vec<u8>,
+    counters: &Counters,
+) {
+    for (j, job) in batch.iter().enumerate() {
         match job {
-            Job::Dispatch(frame, slots) => {
-                for slot in slots {
-                    add(&mut order, &mut items, slot, Item::Dispatch(frame));
+            Job::Dispatch(_, targets) => {
+                for (at, slot) in targets.iter() {
+                    groups.add(slot, j as u32, at as u32);
                 }
             }
-            Job::Raw(slot, text) => add(&mut order, &mut items, slot, Item::Raw(text)),
+            Job::Raw(slot, _) => groups.add(slot, j as u32, 0),
         }
     }
-    for slot in order {
-        if let Some(list) = items.get(&Arc::as_ptr(slot)) {
-            let over = deliver(slot, list, resume_buffer, buf);
-            counters.record(list.len(), over);
+    let mut items = Vec::new();
+    let mut frames = Vec::new();
+    let mut overflows = 0;
+    for g in &groups.groups {
+        let slot = match &batch[g.job as usize] {
+            Job::Dispatch(_, targets) => &targets.all().0[g.at as usize],
+            Job::Raw(slot, _) => slot,
+        };
+        items.clear();
+        let mut next = g.first;
+        while next != END {
+            let (j, after) = groups.links[next as usize];
+            items.push(match &batch[j as usize] {
+                Job::Dispatch(frame, _) => Item::Dispatch(frame),
+                Job::Raw(_, text) => Item::Raw(text),
+            });
+            next = after;
         }
+        overflows += u64::from(deliver(slot, &items, resume_buffer, buf, &mut frames));
     }
-}
-
-/// Adds `item` to `slot`'s list, remembering the order sessions first appeared in.
-fn add<'a>(
-    order: &mut Vec<&'a Arc<Slot>>,
-    items: &mut HashMap<*const Slot, Vec<Item<'a>>>,
-    slot: &'a Arc<Slot>,
-    item: Item<'a>,
-) {
-    items
-        .entry(Arc::as_ptr(slot))
-        .or_insert_with(|| {
-            order.push(slot);
-            Vec::new()
-        })
-        .push(item);
+    counters.record(groups.links.len(), overflows);
 }

@@ -6,7 +6,7 @@
 //! Kept behind the hub's lock: every change to the table updates the indexes with it.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use spectrus_proto::Id;
 
@@ -29,11 +29,16 @@ pub(super) struct Registry {
     sessions: HashMap<String, Entry>,
     by_user: HashMap<Id, Vec<Arc<Slot>>>,
     watchers: HashMap<Id, HashMap<usize, Arc<Slot>>>,
+    /// Every session, split by delivery lane: made at the first dispatch to everyone or a
+    /// channel after a session came or went, then shared by every such dispatch (no walk
+    /// of the table and no reference counted per session per event).
+    by_lane: OnceLock<Vec<Arc<[Arc<Slot>]>>>,
 }
 
 impl Registry {
     /// Adds a session (watching nobody yet).
     pub(super) fn insert(&mut self, slot: Arc<Slot>) {
+        self.by_lane.take();
         self.by_user
             .entry(slot.user)
             .or_default()
@@ -54,6 +59,7 @@ impl Registry {
     /// Removes a session from the table and the indexes.
     pub(super) fn remove(&mut self, id: &str) -> Option<Arc<Slot>> {
         let entry = self.sessions.remove(id)?;
+        self.by_lane.take();
         self.unindex(&entry);
         Some(entry.slot)
     }
@@ -122,6 +128,19 @@ impl Registry {
     /// Every session.
     pub(super) fn all(&self) -> impl Iterator<Item = &Arc<Slot>> {
         self.sessions.values().map(|e| &e.slot)
+    }
+
+    /// Every session, split by lane (`lanes` of them; a session's lane is [`Slot::lane`]).
+    pub(super) fn by_lane(&self, lanes: usize) -> &[Arc<[Arc<Slot>]>] {
+        self.by_lane.get_or_init(|| {
+            let mut split: Vec<Vec<Arc<Slot>>> = vec![Vec::new(); lanes];
+            for slot in self.all() {
+                if let Some(lane) = split.get_mut(slot.lane) {
+                    lane.push(slot.clone());
+                }
+            }
+            split.into_iter().map(Arc::from).collect()
+        })
     }
 
     /// `user`'s sessions (attached or waiting to be resumed).

@@ -2,6 +2,7 @@
 //! attached socket), and the delivery of frames to it in order.
 
 use std::collections::VecDeque;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -31,6 +32,9 @@ pub struct Slot {
     pub family: Id,
     /// The delivery lane that writes its events.
     pub(super) lane: usize,
+    /// The lane's batch this session was last grouped in and its group there
+    /// (`batch << 32 | group`): only its lane's thread reads or writes it.
+    pub(super) grouped: AtomicU64,
     pub(super) state: Mutex<SlotState>,
 }
 
@@ -57,15 +61,17 @@ pub(super) enum Item<'a> {
 /// Delivers `items` to a session in order (run by its lane): each dispatch gets the next
 /// sequence number and a place in the resume buffer, and everything goes to the socket in
 /// one write. A client too slow to keep up loses its socket; it can resume from the buffer.
-/// Returns whether that happened (the outbound queue overflowed).
-pub(super) fn deliver(
+/// Returns whether that happened (the outbound queue overflowed). `buf` and `frames` are
+/// the lane's scratch space: nothing is allocated per delivery.
+pub(super) fn deliver<'a>(
     slot: &Slot,
-    items: &[Item<'_>],
+    items: &[Item<'a>],
     resume_buffer: usize,
     buf: &mut Vec<u8>,
+    frames: &mut Vec<Frame<'a>>,
 ) -> bool {
     let mut st = slot.lock();
-    let mut frames = Vec::with_capacity(items.len());
+    frames.clear();
     for item in items {
         match item {
             Item::Dispatch(frame) => {
@@ -81,7 +87,7 @@ pub(super) fn deliver(
         }
     }
     if let Some(out) = &st.out
-        && out.send_all(&frames, buf) == Err(Refused::Full)
+        && out.send_all(frames, buf) == Err(Refused::Full)
     {
         out.close(close::RECONNECT, "too slow");
         st.out = None;

@@ -1,0 +1,55 @@
+//! What one side of the community comparison measured (spectrusd's or InspIRCd's), and the
+//! machine's load next to it: shared by [`crate::community`] and [`crate::irc`], so neither
+//! imports the other.
+
+/// What one side of the comparison measured.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Figures {
+    pub(crate) connected: usize,
+    pub(crate) connect_secs: f64,
+    pub(crate) connect_cpu_secs: f64,
+    pub(crate) rss_before_kib: u64,
+    pub(crate) rss_connected_kib: u64,
+    pub(crate) frames_before_first: u64,
+    pub(crate) presence_before_first: u64,
+    pub(crate) delivered: u64,
+    pub(crate) expected: u64,
+    pub(crate) fanout_cpu_percent: f64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
+}
+
+impl Figures {
+    /// Prints the figures under `name`.
+    pub(crate) fn print(&self, name: &str) {
+        let n = self.connected.max(1) as f64;
+        println!(
+            "{name}: {} connected in {:.1} s; CPU to connect {:.2} s ({:.2} ms per login); \
+             RSS {:.1} → {:.1} MiB ({:.1} KiB per member); {} frames before the first message \
+             ({} presence); delivered {} of {} ({} lost), p50 {:.2} ms, p99 {:.2} ms; \
+             CPU during fan-out {:.0}% of a core",
+            self.connected,
+            self.connect_secs,
+            self.connect_cpu_secs,
+            self.connect_cpu_secs * 1000.0 / n,
+            self.rss_before_kib as f64 / 1024.0,
+            self.rss_connected_kib as f64 / 1024.0,
+            self.rss_connected_kib.saturating_sub(self.rss_before_kib) as f64 / n,
+            self.frames_before_first,
+            self.presence_before_first,
+            self.delivered,
+            self.expected,
+            self.expected.saturating_sub(self.delivered),
+            self.p50_ms,
+            self.p99_ms,
+            self.fanout_cpu_percent,
+        );
+    }
+}
+
+/// The machine's load average (1, 5, 15 min), for the record next to the figures.
+pub(crate) fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
