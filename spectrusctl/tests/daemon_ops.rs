@@ -478,7 +478,7 @@ async fn systemd_notify_ready_watchdog_reloading_and_stopping() {
     let path = dir.path().join("notify.sock");
     let listener = UnixDatagram::bind(&path).unwrap();
     listener
-        .set_read_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     let mut d = TestDaemon::start_with(&[
         ("NOTIFY_SOCKET", path.to_str().unwrap()),
@@ -487,30 +487,35 @@ async fn systemd_notify_ready_watchdog_reloading_and_stopping() {
     .await
     .unwrap();
     let mut seen = String::new();
-    let next = |seen: &mut String| {
+    // A stalled read says what came so far and what the daemon logged (on a loaded CI
+    // machine this once waited 10 s for a first datagram).
+    let next = |seen: &mut String, d: &TestDaemon| {
         let mut buf = [0u8; 512];
-        let n = listener.recv(&mut buf).expect("no notification");
-        let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
-        seen.push_str(&msg);
-        msg
+        match listener.recv(&mut buf) {
+            Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+            Err(e) => panic!(
+                "no notification ({e}); got {seen:?}; the daemon logged:\n{}",
+                d.log().join("\n")
+            ),
+        }
     };
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(30);
     while !(seen.contains("READY=1") && seen.contains("WATCHDOG=1")) {
         assert!(Instant::now() < deadline, "got {seen:?}");
-        next(&mut seen);
+        next(&mut seen, &d);
     }
     let ready_at = seen.find("READY=1").unwrap();
     assert!(seen[ready_at..].contains("WATCHDOG=1"), "{seen:?}");
     d.signal(Signal::SIGHUP).unwrap();
     while !seen.contains("RELOADING=1") {
         assert!(Instant::now() < deadline, "got {seen:?}");
-        next(&mut seen);
+        next(&mut seen, &d);
     }
     let (code, _) = d.terminate().unwrap();
     assert_eq!(code, Some(0));
     while !seen.contains("STOPPING=1") {
         assert!(Instant::now() < deadline, "got {seen:?}");
-        next(&mut seen);
+        next(&mut seen, &d);
     }
 }
 
