@@ -17,7 +17,8 @@ if (( total > 300 )); then
 fi
 targets=("$@")
 if (( ${#targets[@]} == 0 )); then
-    targets=(gateway_frame request_bodies layout_file sdp mentions markdown search_query plugin_manifest license_file ice_datagram)
+    # Every target in fuzz/fuzz_targets (one file each).
+    mapfile -t targets < <(ls fuzz/fuzz_targets | sed -n 's/\.rs$//p')
 fi
 if ! command -v cargo-fuzz >/dev/null; then
     echo "fuzz.sh: cargo-fuzz is not installed (cargo install cargo-fuzz)" >&2
