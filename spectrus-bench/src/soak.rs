@@ -98,7 +98,7 @@ fn string_after(frame: &[u8], key: &[u8]) -> Option<String> {
 async fn client(
     index: usize,
     url: String,
-    token: String,
+    account: Client,
     opts: (f64, Duration),
     counters: Arc<Counters>,
     window: Arc<Mutex<hdrhistogram::Histogram<u64>>>,
@@ -112,6 +112,16 @@ async fn client(
     // Spread the first connections over a few seconds.
     tokio::time::sleep(Duration::from_millis((index % 200) as u64 * 20)).await;
     while !*stop.borrow() {
+        // Access tokens live 15 minutes: a longer soak refreshes before it (re)connects. The
+        // accounts are shared by many clients; the SDK refreshes each once, under its lock.
+        if account.refresh_if_needed().await.is_err() {
+            counters.failures.fetch_add(1, Ordering::Relaxed);
+        }
+        let Some(token) = account.access_token() else {
+            counters.failures.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        };
         let Ok(mut ws) = WsClient::connect(&url).await else {
             counters.failures.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -270,7 +280,6 @@ pub(crate) async fn run(o: Options) -> anyhow::Result<()> {
     let clients: Vec<Client> = accounts(&d, o.users.max(2)).await?;
     let ch = general(&clients[0]).await?;
     let url = clients[0].gateway_url();
-    let tokens: Vec<String> = clients.iter().filter_map(Client::access_token).collect();
     let metrics = metrics_addr(&d);
     let mut voice = if o.voice_rooms > 0 {
         let t = Instant::now();
@@ -290,7 +299,7 @@ pub(crate) async fn run(o: Options) -> anyhow::Result<()> {
         "soak: {} gateway clients over {} accounts, churn {:.0} % per {} s (half resume), \
          {} messages/s, {} min; {}",
         o.clients,
-        tokens.len(),
+        clients.len(),
         o.churn * 100.0,
         SAMPLE_EVERY.as_secs(),
         o.rate,
@@ -314,7 +323,7 @@ pub(crate) async fn run(o: Options) -> anyhow::Result<()> {
         tasks.push(tokio::spawn(client(
             i,
             url.clone(),
-            tokens[i % tokens.len()].clone(),
+            clients[i % clients.len()].clone(),
             (o.churn, SAMPLE_EVERY),
             counters.clone(),
             window.clone(),
