@@ -207,11 +207,7 @@ fn sign(id: Id, ex: u64) -> String {
     let key = k.finalize().into_bytes();
     let mut m = Hmac::<Sha256>::new_from_slice(&key).unwrap();
     m.update(format!("{}:{ex}", id.0).as_bytes());
-    m.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(m.finalize().into_bytes())
 }
 
 #[tokio::test]

@@ -196,10 +196,6 @@ async fn fake_keygen(mode: Mode) -> (String, Shared) {
     (url, fake)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 async fn daemon(keygen_url: &str, public_key: &str) -> TestDaemon {
     TestDaemon::start_with(&[
         ("SPECTRUS_KEYGEN_URL", keygen_url),
@@ -589,7 +585,7 @@ async fn import(a: &AdminClient, file: &str, key: Option<&str>) -> Result<Licens
 #[tokio::test]
 async fn offline_files_verify_and_expire() {
     let pair = Ed25519KeyPair::generate().unwrap();
-    let pk = hex(pair.public_key().as_ref());
+    let pk = hex::encode(pair.public_key().as_ref());
     let (url, fake) = fake_keygen(Mode::Machines).await;
     let d = daemon(&url, &pk).await;
     let a = admin(&d);

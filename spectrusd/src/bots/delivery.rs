@@ -313,7 +313,7 @@ pub(crate) fn delivery_id() -> String {
     use rand::RngCore;
     let mut b = [0u8; 16];
     rand::rng().fill_bytes(&mut b);
-    super::hex(&b)
+    hex::encode(b)
 }
 
 /// Why a webhook POST did not get an answer.

@@ -112,10 +112,5 @@ pub(crate) fn new_token() -> String {
 
 /// How a bot token is stored: SHA-256, hex.
 pub(crate) fn hash_token(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-/// Lower-case hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }

@@ -33,7 +33,7 @@ impl Signer {
 
     /// The public key, hex (what plugins verify with).
     pub(crate) fn public_key_hex(&self) -> String {
-        super::hex(self.key.public_key().as_ref())
+        hex::encode(self.key.public_key().as_ref())
     }
 
     /// The hex signature over `timestamp` followed by `body`.
@@ -41,7 +41,7 @@ impl Signer {
         let mut msg = Vec::with_capacity(timestamp.len() + body.len());
         msg.extend_from_slice(timestamp.as_bytes());
         msg.extend_from_slice(body);
-        super::hex(self.key.sign(&msg).as_ref())
+        hex::encode(self.key.sign(&msg).as_ref())
     }
 }
 

@@ -131,15 +131,12 @@ pub(crate) fn read_plain(plain: &[u8]) -> Result<LicenseFile, FileError> {
 }
 
 /// The Ed25519 public key from its hex form.
-fn public_key(hex: Option<&str>) -> Result<Vec<u8>, FileError> {
-    let hex = hex.ok_or(FileError::NoPublicKey)?.trim();
-    if hex.len() != 64 || !hex.is_ascii() {
+fn public_key(digits: Option<&str>) -> Result<Vec<u8>, FileError> {
+    let digits = digits.ok_or(FileError::NoPublicKey)?.trim();
+    if digits.len() != 64 {
         return Err(FileError::BadPublicKey);
     }
-    (0..32)
-        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| FileError::BadPublicKey)
+    hex::decode(digits).map_err(|_| FileError::BadPublicKey)
 }
 
 /// `ciphertext.iv.tag` under AES-256-GCM with SHA-256(key).
@@ -226,10 +223,6 @@ mod tests {
 
     use super::*;
 
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
-
     fn sign(pair: &Ed25519KeyPair, enc: &str, alg: &str) -> String {
         let sig = STANDARD.encode(pair.sign(format!("license/{enc}").as_bytes()).as_ref());
         let env = serde_json::json!({"enc": enc, "sig": sig, "alg": alg}).to_string();
@@ -262,7 +255,7 @@ mod tests {
     #[test]
     fn signed_files_open_and_tampered_ones_do_not() {
         let pair = Ed25519KeyPair::generate().unwrap();
-        let pk = hex(pair.public_key().as_ref());
+        let pk = hex::encode(pair.public_key().as_ref());
         let enc = STANDARD.encode(payload());
         let file = sign(&pair, &enc, "base64+ed25519");
         let lf = open(&file, Some(&pk), None).unwrap();
@@ -282,7 +275,7 @@ mod tests {
     #[test]
     fn encrypted_files_need_their_key() {
         let pair = Ed25519KeyPair::generate().unwrap();
-        let pk = hex(pair.public_key().as_ref());
+        let pk = hex::encode(pair.public_key().as_ref());
         let key = LicenseKey::parse("ABCD-EFGH-IJKL-MNOP").unwrap();
         let aes = digest(&SHA256, key.expose().as_bytes());
         let sealing = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, aes.as_ref()).unwrap());

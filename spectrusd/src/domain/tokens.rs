@@ -111,8 +111,7 @@ pub(crate) fn new_refresh_token() -> String {
 
 /// The SHA-256 of a refresh token, hex: the only form stored.
 pub(crate) fn hash_refresh_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

@@ -143,7 +143,7 @@ fn fingerprint(data_dir: &Path) -> anyhow::Result<String> {
         Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
     }
     let bytes: [u8; 16] = rand::random();
-    let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let id = hex::encode(bytes);
     std::fs::write(&path, format!("{id}\n"))
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     Ok(id)

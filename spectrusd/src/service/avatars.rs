@@ -38,7 +38,7 @@ pub(crate) async fn store_png(
     let blobs = state.blobs.clone();
     tokio::task::spawn_blocking(move || -> Result<String, ApiError> {
         let png = make(&bytes, max_side).map_err(|e| ApiError::field(field, e))?;
-        let sha = crate::domain::files::hex(&<sha2::Sha256 as sha2::Digest>::digest(&png));
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&png));
         let path = blobs.image_path(&sha);
         let io = |e: std::io::Error| ApiError::Internal(format!("cannot store the image: {e}"));
         if !path.exists() {

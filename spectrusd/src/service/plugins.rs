@@ -50,10 +50,7 @@ pub(crate) async fn preview(state: &AppState, source: &str) -> Result<PluginPrev
     }
     Ok(PluginPreview {
         source: source.label(),
-        sha256: Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        sha256: hex::encode(Sha256::digest(&bytes)),
         manifest,
     })
 }

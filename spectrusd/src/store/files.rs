@@ -234,7 +234,7 @@ impl Incoming {
         let digest = self.hasher.finalize();
         Ok(Written {
             temp: self.temp,
-            sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            sha256: hex::encode(digest),
             size: self.size,
             head: self.head,
         })
@@ -246,7 +246,7 @@ pub(crate) fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();
     let n = std::io::copy(&mut f, &mut h)?;
-    Ok((h.finalize().iter().map(|b| format!("{b:02x}")).collect(), n))
+    Ok((hex::encode(h.finalize()), n))
 }
 
 /// Copies the tree under `src` into `dest` (which exists), skipping `skip`.

@@ -183,12 +183,9 @@ fn templated(path: &str, data: Vec<u8>, build_id: &str) -> Vec<u8> {
 
 /// The first `chars` hex digits of `digest`.
 fn short_hex(digest: &[u8], chars: usize) -> String {
-    digest
-        .iter()
-        .flat_map(|b| [b >> 4, b & 0xf])
-        .take(chars)
-        .map(|n| char::from_digit(u32::from(n), 16).unwrap_or('0'))
-        .collect()
+    let mut s = hex::encode(digest);
+    s.truncate(chars);
+    s
 }
 
 /// The `Content-Type` of a file, by extension (text types in UTF-8).
