@@ -9,9 +9,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 use hyper::Method;
+use spectrus_testkit::fake_github::FakeGithub;
 use spectrus_testkit::{TestDaemon, general};
 use spectrusctl::AdminClient;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::report::{histogram, latency_line};
@@ -22,34 +22,6 @@ fn manifest(id: &str, webhook: &str) -> String {
         "permissions": ["messages:send"], "events": ["MESSAGE_CREATE"], "webhook_url": webhook,
     })
     .to_string()
-}
-
-/// A tiny raw-content host: every GET answers the manifest named by the repository.
-async fn raw_host(refused: String, blackhole: String) -> anyhow::Result<String> {
-    let l = TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", l.local_addr()?);
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = l.accept().await {
-            let (refused, blackhole) = (refused.clone(), blackhole.clone());
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 4096];
-                let n = s.read(&mut buf).await.unwrap_or(0);
-                let req = String::from_utf8_lossy(&buf[..n]);
-                let body = if req.contains("/refused/") {
-                    manifest("refused", &refused)
-                } else {
-                    manifest("blackhole", &blackhole)
-                };
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = s.write_all(head.as_bytes()).await;
-                let _ = s.write_all(body.as_bytes()).await;
-            });
-        }
-    });
-    Ok(url)
 }
 
 /// Accepts connections and never answers (holding them open).
@@ -73,8 +45,16 @@ pub(crate) async fn run(posts: usize, rounds: usize) -> anyhow::Result<()> {
         format!("http://{}/hook", l.local_addr()?)
     };
     let hole = blackhole().await?;
-    let raw = raw_host(refused.clone(), hole.clone()).await?;
-    let d = TestDaemon::start_with(&[("SPECTRUS_GITHUB_RAW_URL", raw.as_str())]).await?;
+    let raw = FakeGithub::start().await?;
+    raw.publish(
+        "bench/refused/HEAD/spectrus-plugin.json",
+        &manifest("refused", &refused),
+    );
+    raw.publish(
+        "bench/blackhole/HEAD/spectrus-plugin.json",
+        &manifest("blackhole", &hole),
+    );
+    let d = TestDaemon::start_with(&[("SPECTRUS_GITHUB_RAW_URL", raw.url())]).await?;
     println!(
         "webhooks: daemon {}, {posts} sequential posts per phase, {rounds} rounds; refused webhook {refused}, blackhole {hole}",
         spectrus_testkit::daemon_binary()?.display()
