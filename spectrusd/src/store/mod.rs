@@ -10,15 +10,12 @@
 //! acknowledged write survives `kill -9` and power loss; group commit amortizes the fsync
 //! over every job in the batch. `NORMAL` (configurable) still survives `kill -9` (the WAL is
 //! written before the commit returns) but may lose the last commits on power loss.
-//!
-//! WAL checkpoints run on a thread of their own, not inside a commit ([`checkpoint`]).
 
 pub(crate) mod attachments;
 pub(crate) mod audit;
 pub(crate) mod backup;
 pub(crate) mod bans;
 pub(crate) mod channels;
-mod checkpoint;
 pub(crate) mod disk;
 pub(crate) mod dms;
 pub(crate) mod emojis;
@@ -189,8 +186,6 @@ impl Store {
             }
             return Err(StoreError::Migration(e.to_string()));
         }
-        let checkpointer = checkpoint::Checkpointer::start(path, sync)?;
-        checkpointer.attach(&mut conn)?;
         let mut pool = Vec::with_capacity(readers);
         for _ in 0..readers {
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -205,7 +200,6 @@ impl Store {
             sync,
             needs_reopen: false,
             metrics,
-            checkpointer,
         };
         std::thread::Builder::new()
             .name("spectrus-db-writer".into())
@@ -362,8 +356,6 @@ struct Writer {
     needs_reopen: bool,
     metrics: StoreMetrics,
     failed_batches: Arc<std::sync::atomic::AtomicU64>,
-    /// Checkpoints the WAL when the writer's connection reports it long.
-    checkpointer: checkpoint::Checkpointer,
 }
 
 impl Writer {
@@ -426,11 +418,7 @@ impl Writer {
         if !self.needs_reopen {
             return;
         }
-        let opened = open_writer(&self.path, self.sync).and_then(|mut conn| {
-            self.checkpointer.attach(&mut conn)?;
-            Ok(conn)
-        });
-        match opened {
+        match open_writer(&self.path, self.sync) {
             Ok(conn) => {
                 tracing::info!(path = %self.path.display(), "reopened the database after a write failure");
                 self.conn = conn;
