@@ -37,23 +37,6 @@ impl Socket {
         }
     }
 
-    /// Writes what the socket takes without waiting, straight through its descriptor
-    /// (`WouldBlock` when it takes nothing): the delivery lanes' path, which skips tokio's
-    /// readiness bookkeeping (a cache miss per write on another allocation per socket; 3.5 %
-    /// of a 10,000-member fan-out, docs/benchmarks.md). Waiting for the socket stays with
-    /// [`Socket::writable`] and [`Socket::try_write`]: after a `WouldBlock` here tokio may
-    /// still think the socket writable, and the drain's next `try_write` finds it is not
-    /// and waits for the next edge.
-    pub fn write_now(&self, buf: &[u8]) -> io::Result<usize> {
-        use nix::sys::socket::{MsgFlags, send};
-        use std::os::fd::AsRawFd;
-        let fd = match self {
-            Socket::Tcp(s) => s.as_raw_fd(),
-            Socket::Unix(s) => s.as_raw_fd(),
-        };
-        send(fd, buf, MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL).map_err(io::Error::from)
-    }
-
     /// Writes what the socket takes without waiting (`WouldBlock` when it takes nothing).
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         match self {

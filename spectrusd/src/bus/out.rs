@@ -173,7 +173,7 @@ impl Out {
         for f in frames {
             f.encode(buf);
         }
-        let sent = match self.stream.write_now(buf) {
+        let sent = match self.stream.try_write(buf) {
             Ok(n) if n == buf.len() => {
                 if !closes {
                     return Ok(());
