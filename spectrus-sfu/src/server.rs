@@ -487,8 +487,14 @@ impl Server {
             self.stats.packets_dropped += 1;
             return;
         };
-        peer.handle_datagram(from, data, now);
-        self.after_activity(participant, now);
+        match peer.handle_datagram(from, data, now) {
+            // Opened outside the pipeline: nothing in it changed, so nothing to drain.
+            Some(packet) => {
+                self.stats.packets_opened += 1;
+                self.route_rtp(participant, &packet, now);
+            }
+            None => self.after_activity(participant, now),
+        }
     }
 
     /// Drain a peer after anything that may have produced output, and act on it (a failed
@@ -584,8 +590,8 @@ impl Server {
                 if timer {
                     p.handle_timeout(now);
                 }
-                if reports {
-                    p.send_reports(now);
+                if reports && p.send_reports(now) {
+                    self.stats.receiver_reports += 1;
                 }
             }
             self.after_activity(id, now);
