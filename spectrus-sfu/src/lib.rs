@@ -166,6 +166,9 @@ pub struct SfuStats {
     /// Receiver reports sent to participants (one per participant per report interval while
     /// it sends audio).
     pub receiver_reports: u64,
+    /// Sender reports received about a participant's audio (their NTP time is echoed in the
+    /// receiver reports, from which the participant measures its round-trip time).
+    pub sender_reports_in: u64,
     /// Datagrams from unknown addresses or garbage, and failed sends.
     pub packets_dropped: u64,
     /// Time from a packet's arrival to its forwarded copies' hand-off to the socket.

@@ -21,6 +21,7 @@ use rtc::peer_connection::transport::{
     CandidateConfig, CandidateHostConfig, RTCIceCandidate, RTCIceCandidateInit,
 };
 use rtc::peer_connection::{RTCPeerConnection, RTCPeerConnectionBuilder};
+use rtc::rtcp;
 use rtc::rtcp::sender_report::SenderReport;
 use rtc::rtp;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
@@ -82,6 +83,16 @@ const RECENT_PACKETS: usize = 50;
 /// speaker's first packet is what adds the others' tracks for it.
 const REPLAY_SLACK: Duration = Duration::from_millis(100);
 
+/// What became of a received datagram ([`Peer::handle_datagram`]).
+pub(crate) enum Received {
+    /// An RTP packet of a known stream, opened outside the pipeline.
+    Rtp(rtp::Packet),
+    /// RTCP, opened and read outside the pipeline: nothing to drain.
+    Rtcp,
+    /// Fed to the pipeline (or dropped): drain it.
+    Pipeline,
+}
+
 /// What draining a peer connection produced besides datagrams.
 #[derive(Default)]
 pub(crate) struct Drained {
@@ -121,6 +132,8 @@ pub(crate) struct Peer {
     inbound: HashMap<u32, ReceiveStats>,
     /// The SSRC of this connection's receiver reports.
     report_ssrc: u32,
+    /// Sender reports received since last taken.
+    sender_reports_in: u64,
 }
 
 /// A [`forwardable`] packet marshalled once: each copy then only changes the SSRC, in the
@@ -133,6 +146,11 @@ pub(crate) struct Forwardable {
 
 /// Where the SSRC is in a marshalled RTP header (RFC 3550 §5.1).
 const SSRC_OFFSET: usize = 8;
+
+/// Whether `datagram` is (S)RTCP: first byte 128..=191 (RFC 7983), an RTCP packet type.
+fn is_rtcp(datagram: &[u8]) -> bool {
+    matches!(datagram, [128..=191, 192..=223, ..])
+}
 
 /// The SSRC of `datagram` if it is (S)RTP: first byte 128..=191 (RFC 7983) and not an RTCP
 /// packet type (192..=223 in the second byte).
@@ -272,6 +290,7 @@ impl Peer {
             recent: std::collections::VecDeque::with_capacity(RECENT_PACKETS),
             inbound: HashMap::new(),
             report_ssrc: rand::rng().random(),
+            sender_reports_in: 0,
         })
     }
 
@@ -436,9 +455,21 @@ impl Peer {
         from: SocketAddr,
         data: &[u8],
         now: Instant,
-    ) -> Option<rtp::Packet> {
+    ) -> Received {
         self.last_seen = now;
-        if let Some(ssrc) = known_rtp_ssrc(data)
+        if is_rtcp(data) {
+            match self.pc.open_rtcp(now, data) {
+                Ok(Some(packets)) => {
+                    self.read_rtcp(&packets, now);
+                    return Received::Rtcp;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::debug!(participant = self.id, error = %e, "dropped RTCP packet");
+                    return Received::Rtcp;
+                }
+            }
+        } else if let Some(ssrc) = known_rtp_ssrc(data)
             && self.inbound.contains_key(&ssrc)
         {
             match self.pc.open_rtp(now, data) {
@@ -446,12 +477,12 @@ impl Peer {
                     if let Some(stats) = self.inbound.get_mut(&packet.header.ssrc) {
                         stats.on_rtp(packet.header.sequence_number, packet.header.timestamp, now);
                     }
-                    return Some(packet);
+                    return Received::Rtp(packet);
                 }
                 Ok(None) => {}
                 Err(e) => {
                     tracing::debug!(participant = self.id, error = %e, "dropped RTP packet");
-                    return None;
+                    return Received::Rtcp;
                 }
             }
         }
@@ -468,7 +499,24 @@ impl Peer {
         if let Err(e) = self.pc.handle_read(msg) {
             tracing::debug!(participant = self.id, error = %e, "dropped datagram");
         }
-        None
+        Received::Pipeline
+    }
+
+    /// Note the sender reports among `packets` (RTCP from this participant).
+    fn read_rtcp(&mut self, packets: &[Box<dyn rtcp::Packet>], now: Instant) {
+        for p in packets {
+            if let Some(sr) = p.as_any().downcast_ref::<SenderReport>()
+                && let Some(stats) = self.inbound.get_mut(&sr.ssrc)
+            {
+                stats.on_sender_report(sr.ntp_time, now);
+                self.sender_reports_in += 1;
+            }
+        }
+    }
+
+    /// Sender reports received so far (taken: the count restarts).
+    pub(crate) fn take_sender_reports(&mut self) -> u64 {
+        std::mem::take(&mut self.sender_reports_in)
     }
 
     /// Count an inbound RTP packet that came through the pipeline (its stream's first,
@@ -555,15 +603,7 @@ impl Peer {
                     self.count_inbound(&packet, now);
                     drained.rtp.push(packet);
                 }
-                RTCMessage::RtcpPacket(_, packets) => {
-                    for p in &packets {
-                        if let Some(sr) = p.as_any().downcast_ref::<SenderReport>()
-                            && let Some(stats) = self.inbound.get_mut(&sr.ssrc)
-                        {
-                            stats.on_sender_report(sr.ntp_time, now);
-                        }
-                    }
-                }
+                RTCMessage::RtcpPacket(_, packets) => self.read_rtcp(&packets, now),
                 _ => {}
             }
         }

@@ -4,7 +4,7 @@
 use crate::peer_connection::RTCPeerConnection;
 use shared::error::Result;
 use shared::marshal::Unmarshal;
-use shared::util::match_srtp;
+use shared::util::{match_srtcp, match_srtp};
 use shared::{TaggedBytesMut, TransportContext};
 use std::time::Instant;
 
@@ -79,5 +79,38 @@ impl RTCPeerConnection {
         let packet = rtp::Packet::unmarshal(&mut decrypted)?;
         ctx.now = ctx.now.max(now);
         Ok(Some(packet))
+    }
+
+    /// Opens one SRTCP packet received from the remote peer with this connection's inbound
+    /// SRTP context and parses its RTCP packets, without the handler pipeline or the
+    /// interceptors (for a caller that keeps its own reception statistics: the pipeline's
+    /// endpoint would drop a sender report whose SSRC it cannot tie to a track).
+    /// `Ok(None)` if `datagram` is not SRTCP, or until ICE has a selected pair and DTLS has
+    /// produced the SRTP keys. Errors are those of decryption and parsing.
+    pub fn open_rtcp(
+        &mut self,
+        now: Instant,
+        datagram: &[u8],
+    ) -> Result<Option<Vec<Box<dyn rtcp::Packet>>>> {
+        if !match_srtcp(datagram) {
+            return Ok(None);
+        }
+        let ctx = &mut self.pipeline_context;
+        if ctx
+            .ice_handler_context
+            .ice_transport
+            .agent
+            .get_selected_candidate_pair()
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let Some(srtp) = ctx.srtp_handler_context.remote_srtp_context.as_mut() else {
+            return Ok(None);
+        };
+        let mut decrypted = srtp.decrypt_rtcp(datagram)?;
+        let packets = rtcp::packet::unmarshal(&mut decrypted)?;
+        ctx.now = ctx.now.max(now);
+        Ok(Some(packets))
     }
 }
