@@ -138,7 +138,7 @@ async fn run() {
     let rtcp_ok = |v: &serde_json::Value| {
         let inbound_ok = v["rtcp"]["remoteInbound"].as_array().is_some_and(|a| {
             a.iter().any(|r| {
-                r["reports"].as_u64().unwrap_or(0) >= 1
+                r["rttMeasurements"].as_u64().unwrap_or(0) >= 1
                     && r["roundTripTime"].as_f64().is_some_and(|t| t < 1.0)
                     && r["packetsLost"].as_i64().is_some_and(|l| l <= 5)
             })

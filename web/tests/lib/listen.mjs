@@ -53,7 +53,6 @@ export const LISTEN_SCRIPT = `(() => {
             fractionLost: s.fractionLost,
             jitter: s.jitter,
             roundTripTime: s.roundTripTime,
-            reports: s.reportsReceived,
             rttMeasurements: s.roundTripTimeMeasurements,
           });
         }
