@@ -32,10 +32,6 @@ use crate::{JoinOptions, LeaveReason, SfuEvent, SfuStats};
 /// most this late), so the loop wakes for timers ten times a second whatever the number of
 /// peers, instead of once per peer and deadline (each ICE agent alone asks every 200 ms).
 const TICK: Duration = Duration::from_millis(100);
-/// A tick due within this much of a wake-up for a datagram is served in that wake-up: with
-/// audio flowing (a packet every 20 ms per speaker) the tick then costs no wake-up of its own.
-/// A peer's timer is still served only once due (at most a tick late, as before).
-const TICK_EARLY: Duration = Duration::from_millis(25);
 /// How long the loop sleeps with no participant at all (commands wake it).
 const IDLE_WAIT: Duration = Duration::from_secs(3600);
 /// How often a peer's timer is served at once after activity left it already due.
@@ -163,10 +159,9 @@ impl Server {
                         }
                         self.settle(now);
                         self.read_queued(&mut buf);
-                        // A busy socket must not starve the tick; and a tick due soon is
-                        // served in this wake-up rather than one of its own.
+                        // A busy socket must not starve the tick.
                         let now = Instant::now();
-                        if now + TICK_EARLY >= self.next_tick && !self.peers.is_empty() {
+                        if now >= self.next_tick && !self.peers.is_empty() {
                             self.on_timers(now);
                         }
                     }
