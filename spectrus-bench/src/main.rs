@@ -142,9 +142,9 @@ enum Bench {
         /// Rooms as PARTICIPANTS/SPEAKERS, comma-separated.
         #[arg(long, default_value = "10/1,10/10,50/5,100/10,200/10")]
         rooms: String,
-        /// Seconds measured per room.
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
+        /// Seconds measured per room [default: 30 under 50 participants, else 10].
+        #[arg(long)]
+        seconds: Option<u64>,
         /// Seconds between everyone connected and the measurement.
         #[arg(long, default_value_t = 3)]
         warmup: u64,

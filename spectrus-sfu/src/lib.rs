@@ -160,6 +160,15 @@ pub struct SfuStats {
     /// Of `packets_out`: a new speaker's first packets, sent to a listener once its track
     /// for that speaker was negotiated (they arrived while it was being negotiated).
     pub packets_replayed: u64,
+    /// Of `packets_in`: opened outside `rtc`'s pipeline (a stream already seen; its first
+    /// packet goes through the pipeline).
+    pub packets_opened: u64,
+    /// Receiver reports sent to participants (one per participant per report interval while
+    /// it sends audio).
+    pub receiver_reports: u64,
+    /// Sender reports received about a participant's audio (their NTP time is echoed in the
+    /// receiver reports, from which the participant measures its round-trip time).
+    pub sender_reports_in: u64,
     /// Datagrams from unknown addresses or garbage, and failed sends.
     pub packets_dropped: u64,
     /// Time from a packet's arrival to its forwarded copies' hand-off to the socket.

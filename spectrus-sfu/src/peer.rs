@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use rand::Rng;
 use rand::distr::Alphanumeric;
-use rtc::interceptor::{ReceiverReportBuilder, Registry, Slot};
+use rtc::interceptor::Registry;
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
 use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
@@ -21,6 +21,8 @@ use rtc::peer_connection::transport::{
     CandidateConfig, CandidateHostConfig, RTCIceCandidate, RTCIceCandidateInit,
 };
 use rtc::peer_connection::{RTCPeerConnection, RTCPeerConnectionBuilder};
+use rtc::rtcp;
+use rtc::rtcp::sender_report::SenderReport;
 use rtc::rtp;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodingParameters, RTCRtpEncodingParameters};
@@ -30,7 +32,9 @@ use rtc::shared::marshal::{Marshal, MarshalSize};
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 
 use crate::error::SfuError;
-use crate::reports::{REPORT_INTERVAL, SendCounters, compound, ntp_now};
+use crate::reports::{
+    REPORT_INTERVAL, ReceiveStats, SendCounters, compound, ntp_now, receiver_report,
+};
 use crate::sdp::{AUDIO_LEVEL_URI, OPUS_PAYLOAD_TYPE, extmap_id, media_engine, opus_codec};
 use crate::speaking::SpeakingDetector;
 
@@ -79,6 +83,16 @@ const RECENT_PACKETS: usize = 50;
 /// speaker's first packet is what adds the others' tracks for it.
 const REPLAY_SLACK: Duration = Duration::from_millis(100);
 
+/// What became of a received datagram ([`Peer::handle_datagram`]).
+pub(crate) enum Received {
+    /// An RTP packet of a known stream, opened outside the pipeline.
+    Rtp(rtp::Packet),
+    /// RTCP, opened and read outside the pipeline: nothing to drain.
+    Rtcp,
+    /// Fed to the pipeline (or dropped): drain it.
+    Pipeline,
+}
+
 /// What draining a peer connection produced besides datagrams.
 #[derive(Default)]
 pub(crate) struct Drained {
@@ -113,6 +127,13 @@ pub(crate) struct Peer {
     /// This participant's latest packets (as received, with their arrival), for listeners
     /// whose track for it is not negotiated yet.
     recent: std::collections::VecDeque<(Instant, rtp::Packet)>,
+    /// Reception statistics per SSRC this participant sends, for the receiver reports. A
+    /// packet of an SSRC listed here is opened outside the pipeline ([`Peer::handle_datagram`]).
+    inbound: HashMap<u32, ReceiveStats>,
+    /// The SSRC of this connection's receiver reports.
+    report_ssrc: u32,
+    /// Sender reports received since last taken.
+    sender_reports_in: u64,
 }
 
 /// A [`forwardable`] packet marshalled once: each copy then only changes the SSRC, in the
@@ -125,6 +146,23 @@ pub(crate) struct Forwardable {
 
 /// Where the SSRC is in a marshalled RTP header (RFC 3550 §5.1).
 const SSRC_OFFSET: usize = 8;
+
+/// Whether `datagram` is (S)RTCP: first byte 128..=191 (RFC 7983), an RTCP packet type.
+fn is_rtcp(datagram: &[u8]) -> bool {
+    matches!(datagram, [128..=191, 192..=223, ..])
+}
+
+/// The SSRC of `datagram` if it is (S)RTP: first byte 128..=191 (RFC 7983) and not an RTCP
+/// packet type (192..=223 in the second byte).
+fn known_rtp_ssrc(datagram: &[u8]) -> Option<u32> {
+    let first = *datagram.first()?;
+    let second = *datagram.get(1)?;
+    if !(128..=191).contains(&first) || (192..=223).contains(&second) {
+        return None;
+    }
+    let b = datagram.get(SSRC_OFFSET..SSRC_OFFSET + 4)?;
+    Some(u32::from_be_bytes(b.try_into().ok()?))
+}
 
 /// `packet` as every listener gets it: Opus payload type, no header extensions (their ids
 /// are the sender's negotiation, not the listener's). Done once per received packet.
@@ -199,14 +237,9 @@ impl Peer {
             )
             .build();
         let me = media_engine(bitrate)?;
-        // Receiver reports only (no NACK or TWCC for forwarded audio), at the audio interval;
-        // the sender reports are the SFU's own, batched (`reports.rs`).
-        let registry = Registry::new().with(
-            Slot::ReceiverReport,
-            ReceiverReportBuilder::new()
-                .with_interval(REPORT_INTERVAL)
-                .build(),
-        );
+        // No interceptors: no NACK or TWCC for forwarded audio, and the sender and receiver
+        // reports are the SFU's own, batched (`reports.rs`).
+        let registry = Registry::new();
         let mut pc = RTCPeerConnectionBuilder::new()
             .with_configuration(RTCConfigurationBuilder::new().build())
             .with_setting_engine(setting_engine)
@@ -255,6 +288,9 @@ impl Peer {
             // Spread over the interval, so that peers joining together report apart.
             next_report: now + REPORT_INTERVAL.mul_f64(rand::rng().random_range(0.5..1.5)),
             recent: std::collections::VecDeque::with_capacity(RECENT_PACKETS),
+            inbound: HashMap::new(),
+            report_ssrc: rand::rng().random(),
+            sender_reports_in: 0,
         })
     }
 
@@ -408,9 +444,48 @@ impl Peer {
             .and_then(|b| b.first().copied())
     }
 
-    /// Feed one datagram from `from`.
-    pub(crate) fn handle_datagram(&mut self, from: SocketAddr, data: &[u8], now: Instant) {
+    /// Feed one datagram from `from`. An RTP packet of an SSRC already seen (in
+    /// [`Peer::inbound`]) is opened outside the peer connection's pipeline and returned: the
+    /// pipeline (eight handlers, then a drain of their queues and timers) was most of a
+    /// received packet's cost, and nothing in it applies to a known stream; its statistics
+    /// are kept here. Anything else (a stream's first packet, RTCP, STUN, DTLS) goes through
+    /// the pipeline, and [`Peer::drain`] returns what it produced.
+    pub(crate) fn handle_datagram(
+        &mut self,
+        from: SocketAddr,
+        data: &[u8],
+        now: Instant,
+    ) -> Received {
         self.last_seen = now;
+        if is_rtcp(data) {
+            match self.pc.open_rtcp(now, data) {
+                Ok(Some(packets)) => {
+                    self.read_rtcp(&packets, now);
+                    return Received::Rtcp;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::debug!(participant = self.id, error = %e, "dropped RTCP packet");
+                    return Received::Rtcp;
+                }
+            }
+        } else if let Some(ssrc) = known_rtp_ssrc(data)
+            && self.inbound.contains_key(&ssrc)
+        {
+            match self.pc.open_rtp(now, data) {
+                Ok(Some(packet)) => {
+                    if let Some(stats) = self.inbound.get_mut(&packet.header.ssrc) {
+                        stats.on_rtp(packet.header.sequence_number, packet.header.timestamp, now);
+                    }
+                    return Received::Rtp(packet);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::debug!(participant = self.id, error = %e, "dropped RTP packet");
+                    return Received::Rtcp;
+                }
+            }
+        }
         let msg = TaggedBytesMut {
             now,
             transport: TransportContext {
@@ -424,6 +499,34 @@ impl Peer {
         if let Err(e) = self.pc.handle_read(msg) {
             tracing::debug!(participant = self.id, error = %e, "dropped datagram");
         }
+        Received::Pipeline
+    }
+
+    /// Note the sender reports among `packets` (RTCP from this participant).
+    fn read_rtcp(&mut self, packets: &[Box<dyn rtcp::Packet>], now: Instant) {
+        for p in packets {
+            if let Some(sr) = p.as_any().downcast_ref::<SenderReport>()
+                && let Some(stats) = self.inbound.get_mut(&sr.ssrc)
+            {
+                stats.on_sender_report(sr.ntp_time, now);
+                self.sender_reports_in += 1;
+            }
+        }
+    }
+
+    /// Sender reports received so far (taken: the count restarts).
+    pub(crate) fn take_sender_reports(&mut self) -> u64 {
+        std::mem::take(&mut self.sender_reports_in)
+    }
+
+    /// Count an inbound RTP packet that came through the pipeline (its stream's first,
+    /// typically): from now on its SSRC is known.
+    fn count_inbound(&mut self, packet: &rtp::Packet, now: Instant) {
+        let h = &packet.header;
+        self.inbound
+            .entry(h.ssrc)
+            .or_insert_with(|| ReceiveStats::new(h.sequence_number, now))
+            .on_rtp(h.sequence_number, h.timestamp, now);
     }
 
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
@@ -476,6 +579,7 @@ impl Peer {
     /// `origin` is the arrival time of the packet being forwarded, if any (for latency stats).
     pub(crate) fn drain(&mut self, outbox: &mut Outbox, origin: Option<Instant>) -> Drained {
         let mut drained = Drained::default();
+        let now = Instant::now();
         while let Some(msg) = self.pc.poll_write() {
             outbox.push((msg.transport.peer_addr, msg.message, origin));
         }
@@ -494,8 +598,13 @@ impl Peer {
             }
         }
         while let Some(TaggedRTCMessage { message, .. }) = self.pc.poll_read() {
-            if let RTCMessage::RtpPacket(_, packet) = message {
-                drained.rtp.push(packet);
+            match message {
+                RTCMessage::RtpPacket(_, packet) => {
+                    self.count_inbound(&packet, now);
+                    drained.rtp.push(packet);
+                }
+                RTCMessage::RtcpPacket(_, packets) => self.read_rtcp(&packets, now),
+                _ => {}
             }
         }
         self.next_timeout = if self.closed {
@@ -511,12 +620,15 @@ impl Peer {
         now >= self.next_report
     }
 
-    /// Queue the sender reports of every outbound track that has sent something, in as few
-    /// compound RTCP packets as fit (one for up to 32 tracks); drain afterwards.
-    pub(crate) fn send_reports(&mut self, now: Instant) {
+    /// Queue the sender reports of every outbound track that has sent something and a
+    /// receiver report about every stream received since the last, in as few compound RTCP
+    /// packets as fit (one for up to 31 tracks); drain afterwards. A stream silent for two
+    /// intervals is forgotten (its next packet goes through the pipeline again). Returns
+    /// whether a receiver report was among them.
+    pub(crate) fn send_reports(&mut self, now: Instant) -> bool {
         self.next_report = now + REPORT_INTERVAL;
         if self.closed {
-            return;
+            return false;
         }
         let ntp = ntp_now();
         let reports = self
@@ -524,14 +636,25 @@ impl Peer {
             .values()
             .filter_map(|o| o.sent.report(o.ssrc, now, ntp))
             .collect();
-        for packets in compound(reports) {
+        self.inbound
+            .retain(|_, s| now.saturating_duration_since(s.last_packet) < 2 * REPORT_INTERVAL);
+        let received: Vec<_> = self
+            .inbound
+            .iter_mut()
+            .filter(|(_, s)| now.saturating_duration_since(s.last_packet) < REPORT_INTERVAL)
+            .map(|(&ssrc, s)| s.report(ssrc, now))
+            .collect();
+        let receiver = (!received.is_empty()).then(|| receiver_report(self.report_ssrc, received));
+        let sent_receiver = receiver.is_some();
+        for packets in compound(reports, receiver) {
             if let Err(e) = self.pc.handle_write(TaggedRTCMessage {
                 now,
                 message: RTCMessage::RtcpPacket(String::new(), packets),
             }) {
-                tracing::debug!(participant = self.id, error = %e, "sender reports not sent");
+                tracing::debug!(participant = self.id, error = %e, "RTCP reports not sent");
             }
         }
+        sent_receiver
     }
 
     pub(crate) fn outbound_count(&self) -> usize {

@@ -30,6 +30,15 @@ impl Rooms {
             .unwrap_or_default()
     }
 
+    /// Everyone in `room` except `participant`, into `out` (cleared first): the forward
+    /// path's version of [`Rooms::others`], reusing the caller's buffer.
+    pub(crate) fn others_into(&self, room: u64, participant: u64, out: &mut Vec<u64>) {
+        out.clear();
+        if let Some(m) = self.members.get(&room) {
+            out.extend(m.iter().copied().filter(|p| *p != participant));
+        }
+    }
+
     pub(crate) fn room_count(&self) -> usize {
         self.members.len()
     }
@@ -46,6 +55,9 @@ mod tests {
         r.add(1, 11);
         r.add(2, 20);
         assert_eq!(r.others(1, 10), vec![11]);
+        let mut out = vec![99];
+        r.others_into(1, 11, &mut out);
+        assert_eq!(out, vec![10]);
         assert_eq!(r.room_count(), 2);
         r.remove(2, 20);
         assert_eq!(r.room_count(), 1);

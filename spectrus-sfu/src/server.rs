@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::batch::send_batch;
 use crate::demux::Demux;
 use crate::error::SfuError;
-use crate::peer::{Forwardable, MediaState, Outbox, Peer, forwardable};
+use crate::peer::{Forwardable, MediaState, Outbox, Peer, Received, forwardable};
 use crate::room::Rooms;
 use crate::sdp::DEFAULT_BITRATE;
 use crate::speaking::speaking_event;
@@ -97,6 +97,8 @@ pub(crate) struct Server {
     removals: Vec<(u64, LeaveReason)>,
     /// Participants whose outbound tracks must follow their room's speakers this turn.
     renegotiations: BTreeSet<u64>,
+    /// A packet's listeners, reused from packet to packet.
+    dests: Vec<u64>,
 }
 
 impl Server {
@@ -120,12 +122,17 @@ impl Server {
             next_tick: Instant::now() + TICK,
             removals: Vec::new(),
             renegotiations: BTreeSet::new(),
+            dests: Vec::new(),
         }
     }
 
     /// Run until every [`crate::Sfu`] handle is gone.
     pub(crate) async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
         let mut buf = vec![0u8; MAX_DATAGRAM];
+        // One timer for the whole loop, moved only when the deadline changes (once per tick),
+        // not a new one registered and dropped with the runtime's timer wheel every turn.
+        let sleep = tokio::time::sleep_until(self.next_tick.into());
+        tokio::pin!(sleep);
         loop {
             self.flush().await;
             // Timers run on the tick (see `on_timers`): one wake-up serves every peer's.
@@ -134,6 +141,10 @@ impl Server {
             } else {
                 self.next_tick
             };
+            let deadline = tokio::time::Instant::from_std(deadline);
+            if sleep.deadline() != deadline {
+                sleep.as_mut().reset(deadline);
+            }
             tokio::select! {
                 biased;
                 cmd = commands.recv() => match cmd {
@@ -156,7 +167,7 @@ impl Server {
                     }
                     Err(e) => tracing::debug!(error = %e, "udp receive error"),
                 },
-                _ = tokio::time::sleep_until(deadline.into()) => self.on_timers(Instant::now()),
+                () = &mut sleep => self.on_timers(Instant::now()),
             }
             self.settle(Instant::now());
         }
@@ -487,8 +498,17 @@ impl Server {
             self.stats.packets_dropped += 1;
             return;
         };
-        peer.handle_datagram(from, data, now);
-        self.after_activity(participant, now);
+        let received = peer.handle_datagram(from, data, now);
+        self.stats.sender_reports_in += peer.take_sender_reports();
+        match received {
+            // Opened outside the pipeline: nothing in it changed, so nothing to drain.
+            Received::Rtp(packet) => {
+                self.stats.packets_opened += 1;
+                self.route_rtp(participant, &packet, now);
+            }
+            Received::Rtcp => {}
+            Received::Pipeline => self.after_activity(participant, now),
+        }
     }
 
     /// Drain a peer after anything that may have produced output, and act on it (a failed
@@ -546,7 +566,9 @@ impl Server {
             // Everyone else needs a track for it.
             self.renegotiate_others(room, source);
         }
-        for dest in self.rooms.others(room, source) {
+        let mut dests = std::mem::take(&mut self.dests);
+        self.rooms.others_into(room, source, &mut dests);
+        for &dest in &dests {
             let Some(d) = self.peers.get_mut(&dest) else {
                 continue;
             };
@@ -560,6 +582,7 @@ impl Server {
                 self.stats.packets_blocked += 1;
             }
         }
+        self.dests = dests;
     }
 
     /// The tick: serve the peers whose timers are due and whose sender reports are due,
@@ -584,8 +607,8 @@ impl Server {
                 if timer {
                     p.handle_timeout(now);
                 }
-                if reports {
-                    p.send_reports(now);
+                if reports && p.send_reports(now) {
+                    self.stats.receiver_reports += 1;
                 }
             }
             self.after_activity(id, now);

@@ -40,6 +40,16 @@ async fn each_hears_the_other_not_itself() {
         assert_eq!(st.participants, 2);
         assert_eq!(st.outbound_tracks, 2);
         assert!(st.packets_out > 50, "{st:?}");
+        // A stream's first packet goes through rtc's pipeline; the rest are opened outside it.
+        assert!(
+            st.packets_opened + 10 >= st.packets_in && st.packets_opened > 50,
+            "{st:?}"
+        );
+        // Each speaker gets the SFU's receiver report (due 2.5-7.5 s after joining).
+        let st = common::wait_stats(&h.sfu, 10, |s| s.receiver_reports >= 2).await;
+        assert!(st.receiver_reports >= 2, "{st:?}");
+        // And their sender reports are read (their NTP time is echoed in the receiver reports).
+        assert!(st.sender_reports_in >= 2, "{st:?}");
         h.stop(&a).await;
         h.stop(&b).await;
     })

@@ -3,6 +3,9 @@
 //! and joins the voice channel by its button (`web/tests/voice/browser-peer.mjs`); a
 //! `spectrus-client` voice session in the same channel sends 660 Hz. The engine must hear
 //! 440 Hz, and the page (a WebAudio analyser on what its peer connection receives) 660 Hz.
+//! Chromium must also accept the SFU's own RTCP: its statistics must show the SFU's receiver
+//! reports about the page's audio (with a round-trip time, so the SFU echoed Chromium's sender
+//! reports correctly, and no loss) and its sender reports about what the page receives.
 //! Needs `web/node_modules` (`npm ci --prefix web`): missing, the test fails saying so.
 
 // An integration test: a panic here is a failed test, so unwrapping is the point.
@@ -130,5 +133,39 @@ async fn run() {
     );
     // The engine does not hear itself.
     assert!(voice::silent_at(&engine.audio, 660.0));
+
+    // The SFU's RTCP, as Chromium took it (reports every 5 s each way).
+    let rtcp_ok = |v: &serde_json::Value| {
+        let inbound_ok = v["rtcp"]["remoteInbound"].as_array().is_some_and(|a| {
+            a.iter().any(|r| {
+                r["rttMeasurements"].as_u64().unwrap_or(0) >= 1
+                    && r["roundTripTime"].as_f64().is_some_and(|t| t < 1.0)
+                    && r["packetsLost"].as_i64().is_some_and(|l| l <= 5)
+            })
+        });
+        let outbound_ok = v["rtcp"]["remoteOutbound"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|r| r["reports"].as_u64().unwrap_or(0) >= 1));
+        inbound_ok && outbound_ok
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut rtcp_seen = false;
+    while Instant::now() < deadline && !rtcp_seen {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        rtcp_seen = lines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(rtcp_ok);
+    }
+    let last = lines
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .last()
+        .map(|v| v["rtcp"].clone());
+    assert!(
+        rtcp_seen,
+        "Chromium did not show the SFU's receiver and sender reports; its last RTCP statistics: {last:?}"
+    );
     engine.session.leave().await;
 }

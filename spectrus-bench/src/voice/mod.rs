@@ -4,7 +4,8 @@
 //! processes ([`peers`], this binary re-executed), a few dozen each. Speakers send a 20 ms
 //! Opus tone frame every 20 ms with wall-clock RTP timestamps; every participant counts what
 //! it receives per speaker. Over a measured window the bench reports the daemon's CPU time
-//! (utime + stime from `/proc/<pid>/stat`) per delivered packet, delivered against nominal
+//! (the scheduler's nanoseconds summed over its threads, `/proc/<pid>/task/*/schedstat`, with
+//! utime + stime ticks from `/proc/<pid>/stat` beside them) per delivered packet, delivered against nominal
 //! packets per second, delivery per speaker to every listener, one-way latency and the
 //! daemon's RSS before, connected and after.
 
@@ -34,13 +35,22 @@ use crate::report::histogram;
 /// Packets per second one speaker sends (20 ms frames).
 const PACKETS_PER_SECOND: f64 = 50.0;
 
+/// Rooms with fewer participants are small: they cost the daemon little, so they are
+/// measured longer by default.
+pub(crate) const SMALL_ROOM: usize = 50;
+/// Default measured seconds of a small room.
+pub(crate) const SMALL_ROOM_SECONDS: u64 = 30;
+/// Default measured seconds of the other rooms.
+pub(crate) const ROOM_SECONDS: u64 = 10;
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
     /// Rooms as (participants, speakers).
     pub rooms: Vec<(usize, usize)>,
-    /// Seconds measured per room.
-    pub seconds: u64,
+    /// Seconds measured per room; `None`: [`SMALL_ROOM_SECONDS`] for rooms under
+    /// [`SMALL_ROOM`] participants, [`ROOM_SECONDS`] for the others.
+    pub seconds: Option<u64>,
     /// Seconds between everyone connected and the measured window.
     pub warmup: u64,
     /// Participants per helper process.
@@ -60,6 +70,17 @@ pub(crate) enum Servers {
     Mumble,
     /// Both, each room on one then the other.
     Both,
+}
+
+impl Options {
+    /// Seconds measured for a room of `n` participants.
+    pub(crate) fn seconds_for(&self, n: usize) -> u64 {
+        self.seconds.unwrap_or(if n < SMALL_ROOM {
+            SMALL_ROOM_SECONDS
+        } else {
+            ROOM_SECONDS
+        })
+    }
 }
 
 /// Parse `10/1,100/10` into rooms.
@@ -192,6 +213,8 @@ pub(crate) struct RoomFigures {
     pub latency_p99_ms: f64,
     pub rss_kib: (u64, u64, u64),
     pub load: String,
+    /// The CPU measure's details: nanoseconds, ticks, exited threads.
+    pub cpu: procstat::NanoDelta,
 }
 
 impl RoomFigures {
@@ -210,7 +233,7 @@ impl RoomFigures {
     pub(crate) fn row(&self) -> String {
         let listeners = self.connected.saturating_sub(1) as f64;
         format!(
-            "| {}/{} | {} | {} | {:.1} | {:.0} ({:.0}; {:.0}) | {:.1} µs | {:.1} %; {} of {} | {:.1} / {:.1} ms | {:.1} / {:.1} / {:.1} MiB | {} |",
+            "| {}/{} | {} | {} | {:.2} | {:.0} ({:.0}; {:.0}) | {:.1} µs | {:.1} %; {} of {} | {:.1} / {:.1} ms | {:.1} / {:.1} / {:.1} MiB | {} |",
             self.n,
             self.k,
             self.server,
@@ -229,6 +252,30 @@ impl RoomFigures {
             self.rss_kib.1 as f64 / 1024.0,
             self.rss_kib.2 as f64 / 1024.0,
             self.load,
+        )
+    }
+
+    /// How the CPU figure was measured, and the tick count beside it.
+    pub(crate) fn cpu_note(&self) -> String {
+        let c = &self.cpu;
+        let exited = if c.exited == 0 {
+            String::new()
+        } else {
+            format!(
+                "; {} thread(s) exited in the window (their time after the first sample is only in the ticks)",
+                c.exited
+            )
+        };
+        format!(
+            "  cpu {}/{} {}: {:.1} ms on the CPU in {:.1} s by schedstat ({:.2} %), {} ticks by /proc/<pid>/stat ({:.2} %){exited}",
+            self.n,
+            self.k,
+            self.server,
+            c.nanos as f64 / 1e6,
+            c.secs,
+            c.nanos as f64 / 1e9 / c.secs.max(1e-9) * 100.0,
+            c.ticks,
+            c.tick_percent(),
         )
     }
 }
@@ -384,11 +431,12 @@ async fn measure(
         w.expect("snap", Duration::from_secs(30)).await?;
     }
     let load = load();
-    let cpu0 = procstat::cpu(pid);
+    let cpu0 = procstat::cpu_nanos(pid);
     let t0 = Instant::now();
-    tokio::time::sleep(Duration::from_secs(opts.seconds)).await;
-    let cpu1 = procstat::cpu(pid);
+    tokio::time::sleep(Duration::from_secs(opts.seconds_for(n))).await;
+    let cpu1 = procstat::cpu_nanos(pid);
     let secs = t0.elapsed().as_secs_f64();
+    let cpu = procstat::nanos_between(&cpu0, &cpu1);
     for w in &mut workers {
         w.command("snap").await?;
     }
@@ -411,7 +459,7 @@ async fn measure(
         &window,
         &ids,
         secs,
-        procstat::cpu_percent(cpu0, cpu1),
+        cpu,
         (rss_before, rss_connected, rss_after),
         load,
     ))
@@ -459,7 +507,7 @@ fn figures(
     w: &Window,
     members: &[u64],
     secs: f64,
-    cpu_percent: f64,
+    cpu: procstat::NanoDelta,
     rss_kib: (u64, u64, u64),
     load: String,
 ) -> RoomFigures {
@@ -473,7 +521,7 @@ fn figures(
         n,
         k,
         connected,
-        cpu_percent,
+        cpu_percent: cpu.percent(),
         delivered_per_sec: delivered as f64 / secs,
         nominal_per_sec: k as f64 * PACKETS_PER_SECOND * (n - 1) as f64,
         sent_per_sec: w.sent.values().sum::<u64>() as f64 / secs,
@@ -484,6 +532,7 @@ fn figures(
         latency_p99_ms: h.value_at_quantile(0.99) as f64 / 1000.0,
         rss_kib,
         load,
+        cpu,
     }
 }
 
@@ -498,9 +547,10 @@ fn rand_suffix() -> u32 {
 pub(crate) async fn run(opts: Options) -> anyhow::Result<()> {
     let max_n = opts.rooms.iter().map(|r| r.0).max().unwrap_or(0);
     println!(
-        "voice bench: rooms {:?}, {} s measured after {} s warm-up, {} participants per helper process; load {}",
+        "voice bench: rooms {:?}, {} s measured ({} s by default under {SMALL_ROOM} participants) after {} s warm-up, {} participants per helper process; load {}",
         opts.rooms,
-        opts.seconds,
+        opts.seconds.unwrap_or(ROOM_SECONDS),
+        opts.seconds.unwrap_or(SMALL_ROOM_SECONDS),
         opts.warmup,
         opts.per_worker,
         load()
@@ -509,23 +559,30 @@ pub(crate) async fn run(opts: Options) -> anyhow::Result<()> {
     let owner = d.owner().await?;
     let accounts = accounts(&d, &owner, max_n).await?;
     let mut rows = Vec::new();
+    let mut notes = Vec::new();
     for _ in 0..opts.repeat.max(1) {
         for &room in &opts.rooms {
             if opts.servers != Servers::Mumble {
                 let f = spectrus_room(&d, &owner, &accounts, room, &opts).await?;
-                println!("{}\n{}", RoomFigures::header(), f.row());
+                println!("{}\n{}\n{}", RoomFigures::header(), f.row(), f.cpu_note());
                 rows.push(f.row());
+                notes.push(f.cpu_note());
             }
             if opts.servers != Servers::Spectrus {
                 let f = mumble_room(room, &opts).await?;
-                println!("{}\n{}", RoomFigures::header(), f.row());
+                println!("{}\n{}\n{}", RoomFigures::header(), f.row(), f.cpu_note());
                 rows.push(f.row());
+                notes.push(f.cpu_note());
             }
         }
     }
     println!("\n{}", RoomFigures::header());
     for r in rows {
         println!("{r}");
+    }
+    println!();
+    for n in notes {
+        println!("{n}");
     }
     Ok(())
 }

@@ -3,8 +3,9 @@
  * @file The browser side of spectrusd/tests/web_voice.rs (not one of the node --test files):
  * Chromium with a fake microphone playing $SPECTRUS_TONE_WAV logs in through the UI as
  * $SPECTRUS_USER, joins the voice channel $SPECTRUS_VOICE_CHANNEL by its button, and prints
- * one JSON line per half second on stdout: `{"joined":true,"hz":..,"db":..,"tracks":..}`
- * (what it hears, from a WebAudio analyser on the received tracks). Exits after
+ * one JSON line per half second on stdout: `{"joined":true,"hz":..,"db":..,"tracks":..,
+ * "rtcp":..}` (what it hears, from a WebAudio analyser on the received tracks, and what its
+ * connection learnt from the server's RTCP, see `../lib/listen.mjs`). Exits after
  * $SPECTRUS_VOICE_SECONDS (default 60) or when stdin closes.
  */
 import { launch, newPage, Problems, screenshot } from "../lib/browser.mjs";
@@ -57,7 +58,8 @@ try {
   let shot = false;
   for (;;) {
     const heard = await page.evaluate(() => /** @type {any} */ (window).__spectrusHeard?.() ?? null);
-    say({ joined: true, ...heard, problems: problems.list.splice(0) });
+    const rtcp = await page.evaluate(() => /** @type {any} */ (window).__spectrusRtcp?.() ?? null);
+    say({ joined: true, ...heard, rtcp, problems: problems.list.splice(0) });
     if (!shot) {
       await screenshot(page, "voice-bar");
       shot = true;

@@ -1,7 +1,10 @@
-//! Spectrus patch (see third_party/README.md): sealing an RTP packet outside the pipeline.
+//! Spectrus patch (see third_party/README.md): sealing an RTP packet outside the pipeline,
+//! and opening one.
 
 use crate::peer_connection::RTCPeerConnection;
 use shared::error::Result;
+use shared::marshal::Unmarshal;
+use shared::util::{match_srtcp, match_srtp};
 use shared::{TaggedBytesMut, TransportContext};
 use std::time::Instant;
 
@@ -44,5 +47,70 @@ impl RTCPeerConnection {
             transport,
             message,
         }))
+    }
+
+    /// Opens one SRTP packet received from the remote peer with this connection's inbound
+    /// SRTP context and parses it, without the handler pipeline or the interceptors.
+    ///
+    /// For a forwarding server that has already seen the packet's SSRC go through
+    /// [`RTCPeerConnection::handle_read`] (so the track is bound): the packet is not seen by
+    /// the interceptors (no receiver-report bookkeeping: the caller keeps its own) nor
+    /// counted in the statistics. `Ok(None)` if `datagram` is not SRTP (RTCP, STUN, DTLS
+    /// all go to `handle_read`), or until ICE has a selected pair and DTLS has produced the
+    /// SRTP keys. Errors are those of decryption (authentication, replay) and parsing.
+    pub fn open_rtp(&mut self, now: Instant, datagram: &[u8]) -> Result<Option<rtp::Packet>> {
+        if !match_srtp(datagram) {
+            return Ok(None);
+        }
+        let ctx = &mut self.pipeline_context;
+        if ctx
+            .ice_handler_context
+            .ice_transport
+            .agent
+            .get_selected_candidate_pair()
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let Some(srtp) = ctx.srtp_handler_context.remote_srtp_context.as_mut() else {
+            return Ok(None);
+        };
+        let mut decrypted = srtp.decrypt_rtp(datagram)?;
+        let packet = rtp::Packet::unmarshal(&mut decrypted)?;
+        ctx.now = ctx.now.max(now);
+        Ok(Some(packet))
+    }
+
+    /// Opens one SRTCP packet received from the remote peer with this connection's inbound
+    /// SRTP context and parses its RTCP packets, without the handler pipeline or the
+    /// interceptors (for a caller that keeps its own reception statistics: the pipeline's
+    /// endpoint would drop a sender report whose SSRC it cannot tie to a track).
+    /// `Ok(None)` if `datagram` is not SRTCP, or until ICE has a selected pair and DTLS has
+    /// produced the SRTP keys. Errors are those of decryption and parsing.
+    pub fn open_rtcp(
+        &mut self,
+        now: Instant,
+        datagram: &[u8],
+    ) -> Result<Option<Vec<Box<dyn rtcp::Packet>>>> {
+        if !match_srtcp(datagram) {
+            return Ok(None);
+        }
+        let ctx = &mut self.pipeline_context;
+        if ctx
+            .ice_handler_context
+            .ice_transport
+            .agent
+            .get_selected_candidate_pair()
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let Some(srtp) = ctx.srtp_handler_context.remote_srtp_context.as_mut() else {
+            return Ok(None);
+        };
+        let mut decrypted = srtp.decrypt_rtcp(datagram)?;
+        let packets = rtcp::packet::unmarshal(&mut decrypted)?;
+        ctx.now = ctx.now.max(now);
+        Ok(Some(packets))
     }
 }
