@@ -154,6 +154,7 @@ test("pins in a DM at 390 px: the pin action by tap and by keyboard, the panel u
   await page.getByText("Message pinned").waitFor();
   await bar.getByRole("button", { name: "Unpin message" }).waitFor();
 
+  await tappable(page.getByRole("button", { name: "Block alice" }), "Block alice");
   const open = page.getByRole("button", { name: "Pinned messages" });
   await tappable(open, "the Pinned messages button");
   await open.click();
@@ -188,6 +189,7 @@ test("the slash-command picker at 390 px fits the screen and Escape dismisses it
     await tappable(page.getByRole("button", { name, exact: true }), name);
   }
   await tappable(page.getByRole("searchbox", { name: "Search messages" }), "Search messages");
+  for (const name of ["Attach files", "Send message"]) await tappable(page.getByRole("button", { name, exact: true }), name);
   await box.click();
   await box.pressSequentially("/");
   const list = page.getByRole("listbox", { name: "Suggestions" });
