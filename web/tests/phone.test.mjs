@@ -6,7 +6,8 @@
  * closable, with Escape too), and the composer's pickers (slash commands, custom emoji
  * suggestions, the reaction picker) fitting the screen and dismissed with Escape. Each view:
  * no horizontal scroll, every control named, key targets at least 40 px.
- * Screenshots: settings-role-managed-390, dm-pin-action-390, dm-pins-390, slash-commands-390,
+ * Screenshots: settings-role-managed-390, settings-role-managed-members-390,
+ * settings-member-managed-390, dm-pin-action-390, dm-pins-390, slash-commands-390,
  * slash-option-hints-390, emoji-suggestions-390, emoji-reaction-picker-390.
  */
 import { test, before, after } from "node:test";
@@ -127,6 +128,26 @@ test("a plugin-managed role at 390 px: the note is on screen, every control disa
   }
   await fits(page, "managed role");
   await screenshot(page, "settings-role-managed-390");
+  // Its members, at the end of the editor: listed, with nothing to add or remove.
+  const holders = editor.getByRole("region", { name: "Members with Echo" });
+  await holders.scrollIntoViewIfNeeded();
+  await onScreen(holders.getByText("@echo"), "the bot among the role's members");
+  assert.equal(await holders.getByRole("button").count(), 0, "no Remove button");
+  assert.equal(await holders.getByRole("combobox").count(), 0, "no Add a member");
+  await screenshot(page, "settings-role-managed-members-390");
+  // Managing the bot: the managed role is shown, checked and locked.
+  await view.getByRole("tab", { name: "Members" }).click();
+  await view.getByRole("button", { name: "Manage Echo" }).click();
+  const dialog = page.getByRole("dialog", { name: "Manage Echo" });
+  const box = dialog.getByRole("checkbox", { name: /Echo.*managed by the plugin echo/ });
+  await onScreen(dialog, "the Manage Echo dialog");
+  await tappable(dialog.getByRole("button", { name: "Close", exact: true }), "the dialog's Close");
+  assert.ok(await box.isDisabled());
+  assert.ok(await box.isChecked());
+  await fits(page, "Manage Echo");
+  await screenshot(page, "settings-member-managed-390");
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "detached" });
   const close = view.getByRole("button", { name: /^Close/ }).first();
   await tappable(close, "the settings' close button");
   await page.keyboard.press("Escape");
@@ -242,6 +263,7 @@ test("custom emoji at 390 px: the suggestions and the reaction picker fit, Escap
   await custom.waitFor();
   await onScreen(picker, "the reaction picker");
   await tappable(custom, "the :party: emoji");
+  await tappable(picker.getByRole("button", { name: "Close", exact: true }), "the picker's Close");
   // The quick row stays one line: its first and last emoji side by side.
   const [first, last] = [await picker.getByRole("button", { name: "👍" }).boundingBox(), await picker.getByRole("button", { name: "👀" }).boundingBox()];
   assert.ok(first && last && Math.abs(first.y - last.y) < 1, `the quick row is one line (${first?.y} vs ${last?.y})`);
