@@ -8,7 +8,7 @@
  * no horizontal scroll, every control named, key targets at least 40 px.
  * Screenshots: settings-role-managed-390, settings-role-managed-members-390,
  * settings-member-managed-390, dm-pin-action-390, dm-pins-390, slash-commands-390,
- * slash-option-hints-390, emoji-suggestions-390, emoji-reaction-picker-390.
+ * slash-option-hints-390, slash-error-390, emoji-suggestions-390, emoji-reaction-picker-390.
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -233,6 +233,14 @@ test("the slash-command picker at 390 px fits the screen and Escape dismisses it
   await screenshot(page, "slash-option-hints-390");
   await box.press("Escape");
   await list.waitFor({ state: "detached" });
+  // A refused command is said in words beside the composer, on screen.
+  await box.fill("/nope now");
+  await box.press("Enter");
+  const error = page.getByRole("alert").filter({ hasText: "Unknown command /nope." });
+  await onScreen(error, "the refusal");
+  await onScreen(box, "the composer under the refusal");
+  await fits(page, "a refused command");
+  await screenshot(page, "slash-error-390");
   await box.fill("");
   await context.close();
 });
