@@ -37,6 +37,8 @@ for (const width of [360, 1440]) {
     await openChannel(page, "general");
     await composer(page, "general").waitFor();
     assert.equal(await horizontalOverflow(page), 0, `chat at ${width} px`);
+    const title = page.getByRole("heading", { name: "general", level: 1 });
+    assert.ok(await title.evaluate((el) => el.scrollWidth <= el.clientWidth), `the channel name is shown whole at ${width} px`);
     await screenshot(page, `chat-${width}`);
     await context.close();
   });

@@ -75,7 +75,7 @@ function ChannelView({ c }) {
       </button>
       <${PinsButton} cid=${c.id} />
       <${SearchBox} />
-      <button class="icon-btn" aria-label="Quick switcher (Ctrl+K)" title="Quick switcher (Ctrl+K)" onClick=${() => { dialog.value = "switcher"; }}><${Icon} name="search" /></button>
+      <button class="icon-btn only-wide" aria-label="Quick switcher (Ctrl+K)" title="Quick switcher (Ctrl+K)" onClick=${() => { dialog.value = "switcher"; }}><${Icon} name="search" /></button>
       <button class=${"icon-btn" + (prefs.value.memberList ? " on" : "")} aria-label="Member list" aria-pressed=${prefs.value.memberList ? "true" : "false"} title="Member list"
         onClick=${() => { if (matchMedia("(max-width: 900px)").matches) drawer.value = drawer.value === "members" ? null : "members"; else setPrefs({ memberList: !prefs.value.memberList }); }}>
         <${Icon} name="users" />

@@ -6,6 +6,7 @@
  */
 import { html } from "../lib/html.js";
 import { signal } from "../../vendor/signals.mjs";
+import { useEffect } from "../../vendor/preact-hooks.mjs";
 import { api, errorText } from "../net/api.js";
 import { navigate } from "../router.js";
 import { Icon } from "../ui/icons.js";
@@ -58,16 +59,36 @@ export function PinsButton({ cid }) {
   return html`<button class=${"icon-btn" + (open ? " on" : "")} aria-label="Pinned messages" aria-pressed=${open ? "true" : "false"} title="Pinned messages" onClick=${toggle}><${Icon} name="pin" /></button>`;
 }
 
-/** The panel (nothing while closed, or when it belongs to another channel). @param {{cid: string}} p */
+const close = () => { pinsPanel.value = { status: "closed" }; };
+
+/** Opens a pinned message; on a phone the panel covers the chat, so it closes first. @param {Message} m */
+function jump(m) {
+  if (matchMedia("(max-width: 640px)").matches) close();
+  navigate(`/channels/${m.channel_id}/${m.id}`);
+}
+
+/**
+ * The panel (nothing while closed, or when it belongs to another channel); Escape closes it
+ * (a dialog or menu above it takes its own Escape first).
+ * @param {{cid: string}} p
+ */
 export function PinsPanel({ cid }) {
   const p = pinsPanel.value;
+  const shown = p.status !== "closed" && p.cid === cid;
+  useEffect(() => {
+    if (!shown) return;
+    /** @param {KeyboardEvent} e */
+    const onKey = (e) => { if (e.key === "Escape" && !e.defaultPrevented) close(); };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, [shown]);
   if (p.status === "closed" || p.cid !== cid) return null;
   let body;
   if (p.status === "loading") body = html`<div class="search-loading" aria-busy="true"><p class="muted">Loading pins…</p></div>`;
   else if (p.status === "error") body = html`<div class="search-empty" role="alert"><p>${p.error}</p><button class="btn" onClick=${() => loadPins(cid)}>Retry</button></div>`;
   else if (!p.pins.length) body = html`<div class="search-empty"><p>This channel has no pinned messages yet.</p></div>`;
   else body = html`<ol class="search-list" aria-label="Pins">${p.pins.map((m) => html`<li key=${m.id}>
-    <button class="search-hit" aria-label=${`Jump to pinned message by ${m.author.display_name}`} onClick=${() => navigate(`/channels/${m.channel_id}/${m.id}`)}>
+    <button class="search-hit" aria-label=${`Jump to pinned message by ${m.author.display_name}`} onClick=${() => jump(m)}>
       <span class="search-meta"><span class="search-author">${m.author.display_name}</span>
         <time datetime=${m.created_at} title=${fullDate(m.created_at)}>${dayLabel(m.created_at)} ${shortTime(m.created_at)}</time></span>
       <span class="search-text">${plainPreview(m.content).slice(0, 400)}</span>
@@ -75,7 +96,7 @@ export function PinsPanel({ cid }) {
   return html`<aside class="search-panel" aria-label="Pinned messages">
     <header class="search-head">
       <h2>Pinned messages</h2>
-      <button class="icon-btn" aria-label="Close pins" title="Close pins" onClick=${() => { pinsPanel.value = { status: "closed" }; }}><${Icon} name="x" /></button>
+      <button class="icon-btn" aria-label="Close pins" title="Close pins" onClick=${close}><${Icon} name="x" /></button>
     </header>
     ${body}
   </aside>`;
