@@ -13,10 +13,9 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
-import { once } from "node:events";
 import { join } from "node:path";
 import { suite } from "./lib/suite.mjs";
+import { fakeRawHost } from "./lib/rawhost.mjs";
 import { newPage, screenshot, eventually } from "./lib/browser.mjs";
 import { ROOT, freePort } from "./lib/daemon.mjs";
 import { admin } from "./lib/admin.mjs";
@@ -33,20 +32,9 @@ const PHONE = { width: 390, height: 844 };
 // its webhook need not answer: installing it makes the managed role and lists its commands.
 const manifest = JSON.parse(readFileSync(join(ROOT, "examples/plugin-echo/spectrus-plugin.json"), "utf8"));
 manifest.webhook_url = `http://127.0.0.1:${await freePort()}/webhook`;
-const rawHost = createServer((req, res) => {
-  if (req.url === "/acme/echo/HEAD/spectrus-plugin.json") {
-    res.writeHead(200, { "content-type": "text/plain" });
-    res.end(JSON.stringify(manifest));
-  } else {
-    res.writeHead(404);
-    res.end("404: Not Found");
-  }
-});
-rawHost.listen(0, "127.0.0.1");
-await once(rawHost, "listening");
-const rawAddr = /** @type {import("node:net").AddressInfo} */ (rawHost.address());
+const rawHost = await fakeRawHost("acme/echo", manifest);
 
-const s = suite({ env: { SPECTRUS_GITHUB_RAW_URL: `http://127.0.0.1:${rawAddr.port}`, SPECTRUS_PLUGINS_ALLOW_PRIVATE_WEBHOOKS: "true" } });
+const s = suite({ env: { SPECTRUS_GITHUB_RAW_URL: rawHost.url, SPECTRUS_PLUGINS_ALLOW_PRIVATE_WEBHOOKS: "true" } });
 
 /** @type {{ owner: Api, alice: Api, bob: Api, dm: string }} */
 const w = /** @type {any} */ ({});

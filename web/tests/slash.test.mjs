@@ -13,12 +13,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { once } from "node:events";
 import { join } from "node:path";
 import { suite } from "./lib/suite.mjs";
+import { fakeRawHost } from "./lib/rawhost.mjs";
 import { newPage, screenshot, eventually } from "./lib/browser.mjs";
 import { ROOT, freePort } from "./lib/daemon.mjs";
 import { admin } from "./lib/admin.mjs";
@@ -33,21 +33,10 @@ const manifest = JSON.parse(readFileSync(join(ROOT, "examples/plugin-echo/spectr
 manifest.webhook_url = `http://127.0.0.1:${pluginPort}/webhook`;
 
 // A fake of GitHub's raw-content host serving the manifest as acme/echo at HEAD.
-const rawHost = createServer((req, res) => {
-  if (req.url === "/acme/echo/HEAD/spectrus-plugin.json") {
-    res.writeHead(200, { "content-type": "text/plain" });
-    res.end(JSON.stringify(manifest));
-  } else {
-    res.writeHead(404);
-    res.end("404: Not Found");
-  }
-});
-rawHost.listen(0, "127.0.0.1");
-await once(rawHost, "listening");
-const rawAddr = /** @type {import("node:net").AddressInfo} */ (rawHost.address());
+const rawHost = await fakeRawHost("acme/echo", manifest);
 
 // The plugin runs on this host, so its webhook is on loopback: the operator allows it.
-const s = suite({ env: { SPECTRUS_GITHUB_RAW_URL: `http://127.0.0.1:${rawAddr.port}`, SPECTRUS_PLUGINS_ALLOW_PRIVATE_WEBHOOKS: "true" } });
+const s = suite({ env: { SPECTRUS_GITHUB_RAW_URL: rawHost.url, SPECTRUS_PLUGINS_ALLOW_PRIVATE_WEBHOOKS: "true" } });
 
 /** @type {{ page: import("playwright-core").Page, owner: Api, plugin: import("node:child_process").ChildProcess, pluginUrl: string }} */
 const w = /** @type {any} */ ({});
