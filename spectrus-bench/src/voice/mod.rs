@@ -105,6 +105,8 @@ pub(crate) fn parse_rooms(s: &str) -> anyhow::Result<Vec<(usize, usize)>> {
 struct Account {
     user: u64,
     access: String,
+    /// For a participant that rejoins after its access token expired (a long soak).
+    refresh: Option<String>,
 }
 
 /// One helper process.
@@ -310,6 +312,7 @@ async fn accounts(d: &TestDaemon, owner: &Client, n: usize) -> anyhow::Result<Ve
     out.push(Account {
         user: me.id.0,
         access: owner.access_token().context("owner token")?,
+        refresh: owner.refresh_token(),
     });
     let mut set = tokio::task::JoinSet::new();
     let started = Instant::now();
@@ -337,6 +340,7 @@ async fn accounts(d: &TestDaemon, owner: &Client, n: usize) -> anyhow::Result<Ve
                 got.push(Account {
                     user: s.user.id.0,
                     access: c.access_token().context("member token")?,
+                    refresh: c.refresh_token(),
                 });
             }
             anyhow::Ok(got)

@@ -3,7 +3,7 @@
 //! generator's WebRTC work is in other processes than the one measuring the daemon.
 //!
 //! Line protocol (JSON, one object per line). stdin, first line: the job
-//! `{"url", "channel", "peers": [{"access", "user", "speak"}]}`; then commands `snap`
+//! `{"url", "channel", "peers": [{"access", "refresh"?, "user", "speak"}]}`; then commands `snap`
 //! (answer the counters since the previous `snap`), `rejoin` (the next participant in turn
 //! leaves voice and its gateway, connects again and rejoins; answers
 //! `{"event":"rejoined","ok","peers"}`) and `leave` (leave voice, exit).
@@ -28,8 +28,9 @@ use crate::report::histogram;
 struct Peer {
     user: u64,
     speak: bool,
-    /// What it joined with, to join again on `rejoin`.
-    access: String,
+    /// Its account's tokens, to join again on `rejoin` (refreshed first when the access token
+    /// is about to expire and a refresh token was given).
+    account: Client,
     freq: f32,
     session: VoiceSession,
     /// Counters at the previous snap: sent, and received per speaker.
@@ -46,15 +47,12 @@ pub(crate) async fn say(line: Value) -> anyhow::Result<()> {
 
 /// Connect one participant's gateway and voice session (not waiting for the connection).
 async fn start(
-    url: &str,
+    account: &Client,
     channel: Id,
-    access: &str,
     speak: bool,
     freq: f32,
 ) -> anyhow::Result<VoiceSession> {
-    let client = Client::new(url)?;
-    client.set_tokens(Some(access.to_owned()), None);
-    let gw = Gateway::connect(&client).await?;
+    let gw = Gateway::connect(account).await?;
     let (_ready, mut events, handle) = gw.into_parts();
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
@@ -114,14 +112,19 @@ pub(crate) async fn run() -> anyhow::Result<()> {
     let mut pending = Vec::new();
     for (i, p) in specs.iter().enumerate() {
         let access = p["access"].as_str().context("peer.access")?;
+        let account = Client::new(&url)?;
+        account.set_tokens(
+            Some(access.to_owned()),
+            p["refresh"].as_str().map(str::to_owned),
+        );
         let user = p["user"].as_u64().context("peer.user")?;
         let speak = p["speak"].as_bool().unwrap_or(false);
         let freq = 300.0 + 50.0 * (i % 20) as f32;
-        match start(&url, channel, access, speak, freq).await {
+        match start(&account, channel, speak, freq).await {
             Ok(session) => pending.push(Peer {
                 user,
                 speak,
-                access: access.to_owned(),
+                account,
                 freq,
                 session,
                 last_sent: 0,
@@ -158,7 +161,7 @@ pub(crate) async fn run() -> anyhow::Result<()> {
                     let i = next_rejoin % peers.len();
                     next_rejoin += 1;
                     let p = peers.remove(i);
-                    match rejoin(&url, channel, p).await {
+                    match rejoin(channel, p).await {
                         Some(p) => {
                             peers.insert(i, p);
                             true
@@ -206,17 +209,22 @@ pub(crate) async fn run() -> anyhow::Result<()> {
 }
 
 /// `p` leaves voice (and its gateway), then connects and joins again; None if it could not.
-async fn rejoin(url: &str, channel: Id, p: Peer) -> Option<Peer> {
+async fn rejoin(channel: Id, p: Peer) -> Option<Peer> {
     let Peer {
         user,
         speak,
-        access,
+        account,
         freq,
         session,
         ..
     } = p;
     session.leave().await;
-    let mut session = match start(url, channel, &access, speak, freq).await {
+    if account.refresh_token().is_some()
+        && let Err(e) = account.refresh_if_needed().await
+    {
+        eprintln!("voice-peers: user {user} could not refresh its token: {e}");
+    }
+    let mut session = match start(&account, channel, speak, freq).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("voice-peers: user {user} could not join again: {e:#}");
@@ -231,7 +239,7 @@ async fn rejoin(url: &str, channel: Id, p: Peer) -> Option<Peer> {
     Some(Peer {
         user,
         speak,
-        access,
+        account,
         freq,
         session,
         last_sent: 0,

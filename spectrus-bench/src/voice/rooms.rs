@@ -46,7 +46,7 @@ impl Rooms {
             let peers: Vec<Value> = members
                 .iter()
                 .enumerate()
-                .map(|(i, a)| json!({"access": a.access, "user": a.user, "speak": i == 0}))
+                .map(|(i, a)| json!({"access": a.access, "refresh": a.refresh, "user": a.user, "speak": i == 0}))
                 .collect();
             workers.push(
                 Worker::spawn(
