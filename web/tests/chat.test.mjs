@@ -149,6 +149,7 @@ test("Up edits my last message, Esc cancels, Enter saves", async () => {
   await message(O.page, "general", "edit me by arrow").waitFor();
   await eventually(async () => box.evaluate((el) => el === document.activeElement), "focus back in the composer");
   await box.press("ArrowUp");
+  assert.equal(await edit.inputValue(), "edit me by arrow", "the box opens with the message's text");
   await edit.fill("edited by arrow");
   await edit.press("Enter");
   await message(O.page, "general", "edited by arrow").getByText("(edited)").waitFor();

@@ -5,7 +5,7 @@
  */
 import { memo } from "../lib/memo.js";
 import { html } from "../lib/html.js";
-import { useState, useRef, useEffect } from "../../vendor/preact-hooks.mjs";
+import { useState, useRef, useLayoutEffect } from "../../vendor/preact-hooks.mjs";
 import { renderMarkdown, plainPreview } from "../lib/markdown.js";
 import { relativeTime, shortTime, fullDate } from "../lib/time.js";
 import { displayName, roleColor, channels, me, logs, roles, members } from "../net/store.js";
@@ -86,7 +86,9 @@ function EditBox({ m, onCancel }) {
   const [error, setError] = useState(/** @type {string|null} */ (null));
   const [busy, setBusy] = useState(false);
   const ref = useRef(/** @type {HTMLTextAreaElement|null} */ (null));
-  useEffect(() => {
+  // Before the browser paints: a key pressed right after Up must land in this box, after the
+  // text, not in the composer (an effect runs a frame later and then moves the caret).
+  useLayoutEffect(() => {
     const el = ref.current;
     if (el) { el.focus(); el.setSelectionRange(el.value.length, el.value.length); fit(el); }
   }, []);
