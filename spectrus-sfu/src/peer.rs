@@ -29,6 +29,7 @@ use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodingParameters, RTCRtpEncodingPar
 use rtc::rtp_transceiver::{RTCRtpSenderId, RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 use rtc::sansio::Protocol;
 use rtc::shared::marshal::{Marshal, MarshalSize};
+use rtc::shared::util::{match_srtcp, match_srtp};
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 
 use crate::error::SfuError;
@@ -87,8 +88,9 @@ const REPLAY_SLACK: Duration = Duration::from_millis(100);
 pub(crate) enum Received {
     /// An RTP packet of a known stream, opened outside the pipeline.
     Rtp(rtp::Packet),
-    /// RTCP, opened and read outside the pipeline: nothing to drain.
-    Rtcp,
+    /// Read outside the pipeline (RTCP), or dropped (a packet that failed to open): nothing
+    /// to drain.
+    Consumed,
     /// Fed to the pipeline (or dropped): drain it.
     Pipeline,
 }
@@ -147,17 +149,9 @@ pub(crate) struct Forwardable {
 /// Where the SSRC is in a marshalled RTP header (RFC 3550 §5.1).
 const SSRC_OFFSET: usize = 8;
 
-/// Whether `datagram` is (S)RTCP: first byte 128..=191 (RFC 7983), an RTCP packet type.
-fn is_rtcp(datagram: &[u8]) -> bool {
-    matches!(datagram, [128..=191, 192..=223, ..])
-}
-
-/// The SSRC of `datagram` if it is (S)RTP: first byte 128..=191 (RFC 7983) and not an RTCP
-/// packet type (192..=223 in the second byte).
-fn known_rtp_ssrc(datagram: &[u8]) -> Option<u32> {
-    let first = *datagram.first()?;
-    let second = *datagram.get(1)?;
-    if !(128..=191).contains(&first) || (192..=223).contains(&second) {
+/// The SSRC of `datagram` if it is (S)RTP (RFC 7983, as `rtc` demultiplexes it).
+fn rtp_ssrc(datagram: &[u8]) -> Option<u32> {
+    if !match_srtp(datagram) {
         return None;
     }
     let b = datagram.get(SSRC_OFFSET..SSRC_OFFSET + 4)?;
@@ -457,19 +451,19 @@ impl Peer {
         now: Instant,
     ) -> Received {
         self.last_seen = now;
-        if is_rtcp(data) {
+        if match_srtcp(data) {
             match self.pc.open_rtcp(now, data) {
                 Ok(Some(packets)) => {
                     self.read_rtcp(&packets, now);
-                    return Received::Rtcp;
+                    return Received::Consumed;
                 }
                 Ok(None) => {}
                 Err(e) => {
                     tracing::debug!(participant = self.id, error = %e, "dropped RTCP packet");
-                    return Received::Rtcp;
+                    return Received::Consumed;
                 }
             }
-        } else if let Some(ssrc) = known_rtp_ssrc(data)
+        } else if let Some(ssrc) = rtp_ssrc(data)
             && self.inbound.contains_key(&ssrc)
         {
             match self.pc.open_rtp(now, data) {
@@ -482,7 +476,7 @@ impl Peer {
                 Ok(None) => {}
                 Err(e) => {
                     tracing::debug!(participant = self.id, error = %e, "dropped RTP packet");
-                    return Received::Rtcp;
+                    return Received::Consumed;
                 }
             }
         }

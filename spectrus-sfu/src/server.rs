@@ -506,7 +506,7 @@ impl Server {
                 self.stats.packets_opened += 1;
                 self.route_rtp(participant, &packet, now);
             }
-            Received::Rtcp => {}
+            Received::Consumed => {}
             Received::Pipeline => self.after_activity(participant, now),
         }
     }
