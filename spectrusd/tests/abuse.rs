@@ -78,9 +78,19 @@ where
     S: futures_util::Stream<Item = Result<WsMessage, tokio_tungstenite::tungstenite::Error>>
         + Unpin,
 {
+    close_code_reading(ws, |_| {}).await
+}
+
+/// Reads until the close frame, handing every text frame before it to `on_text`; its code.
+async fn close_code_reading<S>(ws: &mut S, mut on_text: impl FnMut(&str)) -> u16
+where
+    S: futures_util::Stream<Item = Result<WsMessage, tokio_tungstenite::tungstenite::Error>>
+        + Unpin,
+{
     loop {
         match tokio::time::timeout(WAIT, ws.next()).await {
             Ok(Some(Ok(WsMessage::Close(Some(f))))) => return u16::from(f.code),
+            Ok(Some(Ok(WsMessage::Text(t)))) => on_text(&t),
             Ok(Some(Ok(_))) => {}
             other => panic!("no close frame: {other:?}"),
         }
@@ -155,14 +165,12 @@ async fn a_socket_that_heartbeats_but_never_identifies_is_closed() {
         }
     });
     let mut acks = 0;
-    let code = loop {
-        match tokio::time::timeout(WAIT, rx.next()).await {
-            Ok(Some(Ok(WsMessage::Close(Some(f))))) => break u16::from(f.code),
-            Ok(Some(Ok(WsMessage::Text(t)))) if t.contains("heartbeat_ack") => acks += 1,
-            Ok(Some(Ok(_))) => {}
-            other => panic!("no close frame: {other:?}"),
+    let code = close_code_reading(&mut rx, |t| {
+        if t.contains("heartbeat_ack") {
+            acks += 1;
         }
-    };
+    })
+    .await;
     beat.abort();
     assert!(acks >= 2, "heartbeats were answered meanwhile ({acks})");
     assert_eq!(code, 4009);
@@ -217,14 +225,7 @@ async fn a_reader_too_slow_is_closed_with_4010_and_resumes_losing_nothing() {
 
     // Now he reads: everything up to the close, then 4010.
     let mut got = Vec::new();
-    let code = loop {
-        match tokio::time::timeout(WAIT, ws.next()).await {
-            Ok(Some(Ok(WsMessage::Close(Some(f))))) => break u16::from(f.code),
-            Ok(Some(Ok(WsMessage::Text(t)))) => got.extend(message_create(&t)),
-            Ok(Some(Ok(_))) => {}
-            other => panic!("no close frame: {other:?}"),
-        }
-    };
+    let code = close_code_reading(&mut ws, |t| got.extend(message_create(t))).await;
     assert_eq!(code, 4010, "too slow");
     assert!(got.len() < posted.len(), "the close came before the end");
     let last = got.last().map_or(0, |(s, _)| *s);

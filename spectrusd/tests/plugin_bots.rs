@@ -236,6 +236,17 @@ impl Setup {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// Invokes slash command `command` (no options) in `channel` as `auth`.
+    async fn interact(&self, channel: Id, auth: &str, command: &str) -> (u16, Value) {
+        self.api(
+            Method::POST,
+            &format!("/channels/{channel}/interactions"),
+            auth,
+            Some(json!({ "command": command })),
+        )
+        .await
+    }
+
     fn owner_auth(&self) -> String {
         format!("Bearer {}", self.owner.access_token().unwrap())
     }
@@ -246,6 +257,14 @@ impl Setup {
         spectrus_testkit::hide_from_everyone(&self.owner, ch).await;
         ch
     }
+}
+
+/// A `502 plugin_unavailable` answer whose message says `says`.
+fn assert_unavailable(status: u16, e: &Value, says: &str) {
+    assert_eq!(status, 502, "{e}");
+    assert_eq!(e["error"]["code"], "plugin_unavailable");
+    let message = e["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(says), "{e}");
 }
 
 fn bot(token: &str) -> String {
@@ -869,26 +888,12 @@ async fn slash_commands_are_answered_deferred_followed_up_and_refused() {
         )
         .await
         .unwrap();
-    let (st, e) = s
-        .api(
-            Method::POST,
-            &format!("/channels/{quiet}/interactions"),
-            &alice_auth,
-            Some(json!({"command": "later"})),
-        )
-        .await;
+    let (st, e) = s.interact(quiet, &alice_auth, "later").await;
     assert_eq!(st, 403, "{e}");
     assert_eq!(e["error"]["permission"], "messages:send");
     // A hidden channel is 404 to someone who cannot see it.
     let hidden = s.hidden_channel().await;
-    let (st, _) = s
-        .api(
-            Method::POST,
-            &format!("/channels/{hidden}/interactions"),
-            &alice_auth,
-            Some(json!({"command": "later"})),
-        )
-        .await;
+    let (st, _) = s.interact(hidden, &alice_auth, "later").await;
     assert_eq!(st, 404);
 
     // A disabled plugin's commands are gone.
@@ -913,20 +918,8 @@ async fn a_dead_webhook_answers_502() {
     s.install_with("dead", &format!("http://{closed}/hook"))
         .await;
     let general = general(&s.owner).await;
-    let (st, e) = s
-        .api(
-            Method::POST,
-            &format!("/channels/{general}/interactions"),
-            &s.owner_auth(),
-            Some(json!({"command": "later"})),
-        )
-        .await;
-    assert_eq!(st, 502, "{e}");
-    assert_eq!(e["error"]["code"], "plugin_unavailable");
-    assert!(
-        e["error"]["message"].as_str().unwrap().contains("dead"),
-        "{e}"
-    );
+    let (st, e) = s.interact(general, &s.owner_auth(), "later").await;
+    assert_unavailable(st, &e, "dead");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1065,23 +1058,8 @@ async fn a_webhook_on_a_private_address_is_refused_unless_the_operator_allows_it
         .await,
         "the refused delivery is logged"
     );
-    let (st, e) = s
-        .api(
-            Method::POST,
-            &format!("/channels/{general}/interactions"),
-            &s.owner_auth(),
-            Some(json!({"command": "later"})),
-        )
-        .await;
-    assert_eq!(st, 502, "{e}");
-    assert_eq!(e["error"]["code"], "plugin_unavailable");
-    assert!(
-        e["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("address is refused"),
-        "{e}"
-    );
+    let (st, e) = s.interact(general, &s.owner_auth(), "later").await;
+    assert_unavailable(st, &e, "address is refused");
     assert!(
         !s.hook
             .message_contents()
