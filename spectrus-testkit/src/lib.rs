@@ -333,6 +333,78 @@ pub async fn lounge(c: &Client) -> spectrus_proto::model::Channel {
 }
 
 /// The first channel `c` sees that `is` picks; panics naming `what` when there is none.
+/// Every message of `channel` as `c` sees it, walked backwards from the newest with
+/// `before` in pages of `page`: newest first. Panics when a page is larger than asked or
+/// not newest first.
+pub async fn history_backwards(
+    c: &Client,
+    channel: spectrus_proto::Id,
+    page: u32,
+) -> Vec<spectrus_proto::model::Message> {
+    let mut all = Vec::new();
+    let mut before = None;
+    loop {
+        let query = spectrus_client::HistoryQuery {
+            before,
+            limit: Some(page),
+            ..Default::default()
+        };
+        let got = history_page(c, channel, query, page).await;
+        let Some(oldest) = got.last() else {
+            return all;
+        };
+        before = Some(oldest.id);
+        all.extend(got);
+    }
+}
+
+/// Every message of `channel` as `c` sees it, walked forwards from the first with `after`
+/// in pages of `page`: oldest first. Panics as [`history_backwards`] does.
+pub async fn history_forwards(
+    c: &Client,
+    channel: spectrus_proto::Id,
+    page: u32,
+) -> Vec<spectrus_proto::model::Message> {
+    let mut all = Vec::new();
+    let mut after = Some(spectrus_proto::Id(0));
+    loop {
+        let query = spectrus_client::HistoryQuery {
+            after,
+            limit: Some(page),
+            ..Default::default()
+        };
+        let got = history_page(c, channel, query, page).await;
+        let Some(newest) = got.first() else {
+            return all;
+        };
+        after = Some(newest.id);
+        all.extend(got.into_iter().rev());
+    }
+}
+
+/// One page of history; checks its size and that it is newest first.
+async fn history_page(
+    c: &Client,
+    channel: spectrus_proto::Id,
+    query: spectrus_client::HistoryQuery,
+    page: u32,
+) -> Vec<spectrus_proto::model::Message> {
+    let got = c
+        .messages(channel, query)
+        .await
+        .unwrap_or_else(|e| panic!("cannot read history: {e}"));
+    assert!(
+        got.len() <= page as usize,
+        "a page of {page} held {}",
+        got.len()
+    );
+    assert!(
+        got.windows(2).all(|w| w[0].id > w[1].id),
+        "a page is newest first"
+    );
+    got
+}
+
 async fn seeded(
     c: &Client,
     what: &str,

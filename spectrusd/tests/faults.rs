@@ -7,7 +7,6 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use spectrus_client::HistoryQuery;
 use spectrus_proto::Id;
 use spectrus_proto::rest::CreateMessage;
 use spectrus_testkit::{TestDaemon, general};
@@ -74,26 +73,11 @@ async fn kill_9_during_a_write_storm_loses_no_acknowledged_message() {
         .login("owner", spectrus_testkit::PASSWORD)
         .await
         .unwrap();
-    let mut stored: HashSet<(Id, String)> = HashSet::new();
-    let mut before = None;
-    loop {
-        let page = reader
-            .messages(
-                channel,
-                HistoryQuery {
-                    before,
-                    limit: Some(100),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        let Some(oldest) = page.iter().map(|m| m.id).min() else {
-            break;
-        };
-        stored.extend(page.into_iter().map(|m| (m.id, m.content)));
-        before = Some(oldest);
-    }
+    let stored: HashSet<(Id, String)> = spectrus_testkit::history_backwards(&reader, channel, 100)
+        .await
+        .into_iter()
+        .map(|m| (m.id, m.content))
+        .collect();
     let missing: Vec<_> = acked.iter().filter(|a| !stored.contains(a)).collect();
     eprintln!(
         "{} messages acknowledged by {WRITERS} writers before SIGKILL, {} stored after restart, {} missing",

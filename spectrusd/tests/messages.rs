@@ -295,51 +295,20 @@ async fn pagination_is_complete_over_1000_messages() {
     posted.sort();
 
     // Backwards with `before`, pages of 100: every message once, newest first.
-    let mut seen: Vec<Id> = Vec::new();
-    let mut before = None;
-    loop {
-        let page = owner
-            .messages(
-                ch,
-                HistoryQuery {
-                    before,
-                    limit: Some(100),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        if page.is_empty() {
-            break;
-        }
-        assert!(page.windows(2).all(|w| w[0].id > w[1].id), "newest first");
-        before = page.last().map(|m| m.id);
-        seen.extend(page.iter().map(|m| m.id));
-    }
+    let mut seen: Vec<Id> = spectrus_testkit::history_backwards(&owner, ch, 100)
+        .await
+        .iter()
+        .map(|m| m.id)
+        .collect();
     seen.reverse();
     assert_eq!(seen, posted);
 
     // Forwards with `after`, pages of 37.
-    let mut fwd: Vec<Id> = Vec::new();
-    let mut after = Some(Id(0));
-    loop {
-        let page = owner
-            .messages(
-                ch,
-                HistoryQuery {
-                    after,
-                    limit: Some(37),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        if page.is_empty() {
-            break;
-        }
-        after = page.first().map(|m| m.id);
-        fwd.extend(page.iter().rev().map(|m| m.id));
-    }
+    let fwd: Vec<Id> = spectrus_testkit::history_forwards(&owner, ch, 37)
+        .await
+        .iter()
+        .map(|m| m.id)
+        .collect();
     assert_eq!(fwd, posted);
     assert_eq!(fwd.iter().collect::<HashSet<_>>().len(), 1000);
 

@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 
 use proptest::prelude::*;
-use spectrus_client::HistoryQuery;
 use spectrus_proto::Id;
 use spectrus_proto::model::PermissionOverwrite;
 use spectrus_proto::permissions::{Permission, PermissionSet};
@@ -189,44 +188,12 @@ fn history_pages_cover_everything_once_in_order() {
                         .unwrap();
                     posted.push(m.id);
                 }
-                // Backwards from the newest.
-                let mut back = Vec::new();
-                let mut before = None;
-                loop {
-                    let q = HistoryQuery {
-                        before,
-                        limit: Some(page),
-                        ..Default::default()
-                    };
-                    let got = owner.messages(ch, q).await.unwrap();
-                    assert!(got.len() <= page as usize);
-                    let Some(last) = got.last() else { break };
-                    before = Some(last.id);
-                    back.extend(got.iter().map(|m| m.id));
-                }
-                // Forwards from before the first.
-                let mut fwd = Vec::new();
-                let mut after = Some(Id(0));
-                loop {
-                    let q = HistoryQuery {
-                        after,
-                        limit: Some(page),
-                        ..Default::default()
-                    };
-                    let mut got: Vec<Id> = owner
-                        .messages(ch, q)
-                        .await
-                        .unwrap()
-                        .iter()
-                        .map(|m| m.id)
-                        .collect();
-                    if got.is_empty() {
-                        break;
-                    }
-                    got.sort();
-                    after = got.last().copied();
-                    fwd.extend(got);
-                }
+                // Backwards from the newest, then forwards from before the first.
+                let ids = |ms: Vec<spectrus_proto::model::Message>| -> Vec<Id> {
+                    ms.iter().map(|m| m.id).collect()
+                };
+                let back = ids(spectrus_testkit::history_backwards(&owner, ch, page).await);
+                let fwd = ids(spectrus_testkit::history_forwards(&owner, ch, page).await);
                 let mut expected_back = posted.clone();
                 expected_back.reverse();
                 ((back, expected_back), (fwd, posted))
