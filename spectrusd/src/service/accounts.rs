@@ -404,7 +404,7 @@ pub(crate) async fn patch_me(
         };
         state.hub.publish(
             Dispatch::MemberUpdate(m.to_member(presence)),
-            super::watch::member_audience(state, user),
+            super::members::member_audience(state, user),
         );
     }
     Ok(updated)
@@ -417,6 +417,6 @@ pub(crate) fn publish_presence(state: &AppState, user: Id, status: Presence) {
             user_id: user,
             status,
         }),
-        super::watch::member_audience(state, user),
+        super::members::member_audience(state, user),
     );
 }

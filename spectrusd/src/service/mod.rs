@@ -141,6 +141,20 @@ impl Actor {
     }
 }
 
+/// Adds who acted to an admin-stream event.
+pub(crate) fn with_actor(actor: Actor, mut data: serde_json::Value) -> serde_json::Value {
+    if let Some(obj) = data.as_object_mut() {
+        match actor {
+            Actor::User(id) => obj.insert("actor_id".into(), serde_json::json!(id)),
+            Actor::Admin { uid } => {
+                obj.insert("admin_uid".into(), serde_json::json!(uid));
+                obj.insert("actor".into(), serde_json::json!("admin"))
+            }
+        };
+    }
+    data
+}
+
 /// Runs `f` in the store's write transaction (answered after the commit); `f` refuses with
 /// an [`ApiError`] (a rule it checked inside the transaction) or any store error.
 pub(crate) async fn write<T, F>(state: &AppState, f: F) -> Result<T, ApiError>

@@ -10,11 +10,12 @@
 
 use spectrus_proto::gateway::close::AUTHENTICATION_FAILED;
 use spectrus_proto::gateway::{Dispatch, IdOnly};
-use spectrus_proto::model::{Ban, Member, Presence};
+use spectrus_proto::model::{Ban, Member};
 use spectrus_proto::rest::PatchMember;
 use spectrus_proto::{Id, Permission};
 
-use super::{Actor, audit, visibility};
+use super::members::{check_member_edit, dispatch_member, target_standing};
+use super::{Actor, audit, visibility, with_actor};
 use crate::bus::Audience;
 use crate::domain::permissions::{Standing, may_manage_role, may_moderate};
 use crate::domain::time::{now_ms, parse_rfc3339, rfc3339};
@@ -22,64 +23,9 @@ use crate::domain::validate;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
-use crate::store::members::MemberRow;
 
 /// The longest timeout (28 days, as users know it from Discord).
 pub(crate) const TIMEOUT_MAX_MS: i64 = 28 * 24 * 3600 * 1000;
-
-/// Adds who acted to an admin-stream event.
-pub(crate) fn with_actor(actor: Actor, mut data: serde_json::Value) -> serde_json::Value {
-    if let Some(obj) = data.as_object_mut() {
-        match actor {
-            Actor::User(id) => obj.insert("actor_id".into(), serde_json::json!(id)),
-            Actor::Admin { uid } => {
-                obj.insert("admin_uid".into(), serde_json::json!(uid));
-                obj.insert("actor".into(), serde_json::json!("admin"))
-            }
-        };
-    }
-    data
-}
-
-fn presence(state: &AppState, user: Id) -> Presence {
-    if state.hub.user_online(user) {
-        Presence::Online
-    } else {
-        Presence::Offline
-    }
-}
-
-/// Sends `MEMBER_UPDATE` for a member row.
-pub(crate) fn dispatch_member(state: &AppState, row: &MemberRow) -> Member {
-    let m = row.to_member(presence(state, row.user.id));
-    state.hub.publish(
-        Dispatch::MemberUpdate(m.clone()),
-        super::watch::member_audience(state, row.user.id),
-    );
-    m
-}
-
-/// Re-reads a member, keeps the access model in step, and sends `MEMBER_UPDATE`.
-pub(crate) async fn publish_member(state: &AppState, user: Id) -> Result<(), ApiError> {
-    if let Some(row) = state
-        .store
-        .read(move |c| store::members::get(c, user))
-        .await?
-    {
-        state
-            .access
-            .upsert_member(user, row.roles.clone(), row.timeout_until);
-        dispatch_member(state, &row);
-    }
-    Ok(())
-}
-
-fn target_standing(state: &AppState, user: Id) -> Result<Standing, ApiError> {
-    state
-        .access
-        .standing(user)
-        .ok_or(ApiError::NotFound("member"))
-}
 
 /// Refuses to moderate (kick, ban, time out) `user`: oneself, the owner, or someone at or
 /// above the actor.
@@ -102,26 +48,6 @@ fn check_moderation(
         return Err(ApiError::Forbidden(format!(
             "you can only {what} members whose highest role is below yours"
         )));
-    }
-    Ok(())
-}
-
-/// Refuses to edit (roles, nickname) another member at or above the actor. Editing oneself is
-/// allowed; the owner's account is edited only by the owner or the operator.
-pub(crate) fn check_member_edit(
-    state: &AppState,
-    actor: Actor,
-    st: Standing,
-    user: Id,
-) -> Result<(), ApiError> {
-    let target = target_standing(state, user)?;
-    if actor.user_id() == Some(user) || actor.is_admin() {
-        return Ok(());
-    }
-    if target.is_owner || !may_moderate(st, target) {
-        return Err(ApiError::Forbidden(
-            "you can only manage members whose highest role is below yours".into(),
-        ));
     }
     Ok(())
 }

@@ -24,7 +24,7 @@ pub(crate) async fn build(
         .filter(|c| c.kind.carries_messages())
         .map(|c| c.id)
         .collect();
-    let large = super::watch::is_large(state);
+    let large = super::members::is_large(state);
     let (roles, members, mut read_states) = state
         .store
         .read(move |c| {

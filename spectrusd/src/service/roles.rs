@@ -13,7 +13,7 @@ use spectrus_proto::model::Role;
 use spectrus_proto::rest::{CreateRole, PatchRole, RolePosition};
 use spectrus_proto::{Id, Permission};
 
-use super::{Actor, audit, moderation, visibility};
+use super::{Actor, audit, members, visibility};
 use crate::bus::Audience;
 use crate::domain::permissions::{Standing, may_manage_role, may_move_role};
 use crate::domain::validate;
@@ -64,7 +64,7 @@ fn manageable(state: &AppState, st: Standing, id: Id) -> Result<Role, ApiError> 
 fn publish_admin(state: &AppState, kind: &str, actor: Actor, role: &Role) {
     state.hub.admin_event(
         kind,
-        moderation::with_actor(
+        super::with_actor(
             actor,
             serde_json::json!({"role_id": role.id, "name": role.name}),
         ),
@@ -215,7 +215,7 @@ pub(crate) async fn delete(state: &AppState, actor: Actor, id: Id) -> Result<(),
         .publish(Dispatch::RoleDelete(IdOnly { id }), Audience::All);
     announce_moved(state, &moved);
     for u in holders {
-        moderation::publish_member(state, u).await?;
+        members::publish_member(state, u).await?;
     }
     publish_admin(state, "role_delete", actor, &role);
     Ok(())
@@ -332,7 +332,7 @@ fn check_assignment(
             "every member has @everyone; it cannot be given or taken".into(),
         ));
     }
-    moderation::check_member_edit(state, actor, st, user)?;
+    members::check_member_edit(state, actor, st, user)?;
     if granting {
         actor.require_grantable(state, r.permissions)?;
     }
@@ -405,7 +405,7 @@ async fn change_assignment(
         .access
         .upsert_member(user, row.roles.clone(), row.timeout_until);
     visibility::announce(state, snapshot).await?;
-    moderation::dispatch_member(state, &row);
+    members::dispatch_member(state, &row);
     Ok(())
 }
 

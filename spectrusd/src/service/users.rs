@@ -10,7 +10,7 @@ use spectrus_proto::Id;
 use spectrus_proto::admin::{AdminUser, CreateUser, CreatedUser, PasswordReset};
 use spectrus_proto::gateway::{Dispatch, IdOnly};
 
-use super::moderation::with_actor;
+use super::with_actor;
 use super::{Actor, audit};
 use crate::bus::Audience;
 use crate::domain::time::{now_ms, rfc3339};

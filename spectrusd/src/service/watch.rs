@@ -1,9 +1,6 @@
-//! Who hears about a member (issue 20). On a small server every session gets every
-//! presence and member update. Above `limits.large_server_members` members the server is
-//! large: `ready` carries no member list, and a member's presence and member updates go only
-//! to the sessions that watch the member (`watch_members`: the visible range of their member
-//! list, the authors on screen), to the member's own sessions, and to everyone while the
-//! member is in voice (every client shows who is in voice).
+//! `watch_members` (issue 20): on a large server a session says which members it shows (the
+//! visible range of its member list, the authors on screen) and gets their presence and
+//! member updates from then on (who hears about a member: [`super::members::member_audience`]).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -11,7 +8,7 @@ use std::sync::Arc;
 use spectrus_proto::Id;
 use spectrus_proto::gateway::{MembersChunk, WatchMembers};
 
-use crate::bus::Audience;
+use super::members;
 use crate::bus::slot::Slot;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -19,20 +16,6 @@ use crate::store;
 
 /// Most members of a range, and most specific users, one `watch_members` may ask for.
 pub(crate) const MAX_WATCH: u32 = 200;
-
-/// Whether the server is in large-server mode now.
-pub(crate) fn is_large(state: &AppState) -> bool {
-    state.access.member_count() > state.config().limits.large_server_members
-}
-
-/// Who receives `user`'s presence and member updates.
-pub(crate) fn member_audience(state: &AppState, user: Id) -> Audience {
-    if is_large(state) && state.voice.state_of_user(user).channel_id.is_none() {
-        Audience::Watchers(user)
-    } else {
-        Audience::All
-    }
-}
 
 /// `watch_members`: makes `slot` watch the range and users of `req` (instead of what it
 /// watched before) and returns them with their presence now.
@@ -76,7 +59,7 @@ pub(crate) async fn watch(
     Ok(MembersChunk {
         offset,
         range_len,
-        members: super::members::with_presence(state, &rows),
+        members: members::with_presence(state, &rows),
         member_count: state.access.member_count(),
     })
 }

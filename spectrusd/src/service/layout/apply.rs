@@ -88,7 +88,7 @@ pub(crate) async fn apply(
         state.hub.publish(ev, Audience::Channel(ch.id));
     }
     if !dry_run && !changes.is_empty() {
-        let e = crate::service::moderation::with_actor(actor, json!({"changes": &changes}));
+        let e = crate::service::with_actor(actor, json!({"changes": &changes}));
         state.hub.admin_event("layout_apply", e);
     }
     Ok(changes)

@@ -19,7 +19,7 @@ use spectrus_proto::model::{ChannelType, VoiceState};
 use spectrus_proto::rest::PatchVoiceMember;
 use spectrus_proto::{Id, Permission};
 
-use super::{Actor, audit, moderation};
+use super::{Actor, audit, members};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
@@ -47,7 +47,7 @@ pub(crate) async fn moderate(
     let changes = req.mute.is_some() || req.deaf.is_some() || req.channel_id.is_some();
     if changes {
         let st = actor.standing(state)?;
-        moderation::check_member_edit(state, actor, st, target)?;
+        members::check_member_edit(state, actor, st, target)?;
     } else if !state.access.is_member(target) {
         return Err(ApiError::NotFound("member"));
     }
