@@ -102,6 +102,20 @@ export function Composer({ channel, can }) {
   }, [cid]);
   useEffect(() => { const el = ref.current; if (el) { el.focus(); fit(el); } }, [focusComposer.value]);
   useEffect(() => { const el = ref.current; if (el) fit(el); }, [text]);
+  // A side panel opening (or the window narrowing) changes the box's width: its height follows
+  // (next frame, so the observer never sees its own change).
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    let width = el.clientWidth;
+    const ro = new ResizeObserver(() => {
+      if (el.clientWidth === width) return;
+      width = el.clientWidth;
+      requestAnimationFrame(() => fit(el));
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
 
   /** @param {string} v */
   const update = (v) => {

@@ -24,8 +24,8 @@ import { Avatar } from "../ui/avatar.js";
 import { displayName, speaking } from "../net/store.js";
 import { ServerSettings } from "../admin/view.js";
 import { FirstHour } from "./firsthour.js";
-import { SearchBox, SearchPanel } from "../search/search.js";
-import { PinsButton, PinsPanel } from "../search/pins.js";
+import { SearchBox, SearchPanel, search, closeSearch } from "../search/search.js";
+import { PinsButton, PinsPanel, pinsPanel, closePins } from "../search/pins.js";
 import { privateChannels } from "../dm/store.js";
 import { DmView } from "../dm/view.js";
 
@@ -63,6 +63,16 @@ function ChannelView({ c }) {
   const can = canIn(c.id);
   const muted = prefs.value.mutedChannels.includes(c.id);
   const toggleMute = () => setPrefs({ mutedChannels: muted ? prefs.value.mutedChannels.filter((x) => x !== c.id) : [...prefs.value.mutedChannels, c.id] });
+  // On a wide screen the search / pins panel takes the member list's place (as Discord's
+  // search pane does): the button then closes the panel and brings the list back.
+  const pins = pinsPanel.value;
+  const panelOpen = search.value.status !== "closed" || (pins.status !== "closed" && pins.cid === c.id);
+  const membersShown = prefs.value.memberList && !panelOpen;
+  const toggleMembers = () => {
+    if (matchMedia("(max-width: 900px)").matches) drawer.value = drawer.value === "members" ? null : "members";
+    else if (panelOpen) { closeSearch(); closePins(); setPrefs({ memberList: true }); }
+    else setPrefs({ memberList: !prefs.value.memberList });
+  };
   return html`<main class="chat" aria-label=${`#${c.name}`}>
     <header class="chat-head">
       <button class="icon-btn only-narrow" aria-label="Open channels" onClick=${() => { drawer.value = "channels"; }}><${Icon} name="menu" /></button>
@@ -76,19 +86,22 @@ function ChannelView({ c }) {
       <${PinsButton} cid=${c.id} />
       <${SearchBox} />
       <button class="icon-btn only-wide" aria-label="Quick switcher (Ctrl+K)" title="Quick switcher (Ctrl+K)" onClick=${() => { dialog.value = "switcher"; }}><${Icon} name="search" /></button>
-      <button class=${"icon-btn" + (prefs.value.memberList ? " on" : "")} aria-label="Member list" aria-pressed=${prefs.value.memberList ? "true" : "false"} title="Member list"
-        onClick=${() => { if (matchMedia("(max-width: 900px)").matches) drawer.value = drawer.value === "members" ? null : "members"; else setPrefs({ memberList: !prefs.value.memberList }); }}>
+      <button class=${"icon-btn" + (membersShown ? " on" : "")} aria-label="Member list" aria-pressed=${membersShown ? "true" : "false"} title="Member list" onClick=${toggleMembers}>
         <${Icon} name="users" />
       </button>
     </header>
-    ${c.type === "voice" ? html`<${VoiceStage} c=${c} />` : null}
-    <${FirstHour} />
-    <${SearchPanel} />
-    <${PinsPanel} cid=${c.id} />
-    <${MessageList} key=${c.id} channel=${c} can=${can} />
-    <div class="chat-foot">
-      <${Composer} key=${c.id} channel=${c} can=${can} />
-      <${TypingLine} channelId=${c.id} />
+    <div class="chat-body">
+      <div class="chat-col">
+        ${c.type === "voice" ? html`<${VoiceStage} c=${c} />` : null}
+        <${FirstHour} />
+        <${MessageList} key=${c.id} channel=${c} can=${can} />
+        <div class="chat-foot">
+          <${Composer} key=${c.id} channel=${c} can=${can} />
+          <${TypingLine} channelId=${c.id} />
+        </div>
+      </div>
+      <${SearchPanel} />
+      <${PinsPanel} cid=${c.id} />
     </div>
   </main>`;
 }

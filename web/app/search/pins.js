@@ -59,11 +59,16 @@ export function PinsButton({ cid }) {
   return html`<button class=${"icon-btn" + (open ? " on" : "")} aria-label="Pinned messages" aria-pressed=${open ? "true" : "false"} title="Pinned messages" onClick=${toggle}><${Icon} name="pin" /></button>`;
 }
 
-const close = () => { pinsPanel.value = { status: "closed" }; };
+/** Closes the panel. */
+export function closePins() { pinsPanel.value = { status: "closed" }; }
+const close = closePins;
 
-/** Opens a pinned message; on a phone the panel covers the chat, so it closes first. @param {Message} m */
+/**
+ * Opens a pinned message; where the panel covers the chat (900 px and narrower) it closes
+ * first, so the message is seen. @param {Message} m
+ */
 function jump(m) {
-  if (matchMedia("(max-width: 640px)").matches) close();
+  if (matchMedia("(max-width: 900px)").matches) close();
   navigate(`/channels/${m.channel_id}/${m.id}`);
 }
 
