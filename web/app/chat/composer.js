@@ -16,6 +16,7 @@ import { emojiSuggestions } from "../composer/emoji-suggest.js";
 import { expandCustom } from "../emoji/store.js";
 import { Icon } from "../ui/icons.js";
 import { fit } from "./message.js";
+import { isPhone } from "../lib/media.js";
 import { mark } from "../dm/store.js";
 import { relativeTime, shortDuration } from "../lib/time.js";
 import { slashSuggest, commandsLoaded, loadCommands, isSlashCommand, runSlash, SlashHints, ThinkingRows } from "../composer/slash.js";
@@ -98,7 +99,8 @@ export function Composer({ channel, can }) {
     setSugg([]);
     setError(null);
     const el = ref.current;
-    if (el && matchMedia("(min-width: 641px)").matches) el.focus();
+    // Not on a phone: its keyboard would cover half the channel just opened.
+    if (el && !isPhone()) el.focus();
   }, [cid]);
   useEffect(() => { const el = ref.current; if (el) { el.focus(); fit(el); } }, [focusComposer.value]);
   useEffect(() => { const el = ref.current; if (el) fit(el); }, [text]);

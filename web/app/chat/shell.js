@@ -9,6 +9,7 @@ import { channels, currentChannelId, navOrder, readStates, isReady, me, members,
 import { connection } from "../net/gateway.js";
 import { permissionsOf } from "../lib/perms.js";
 import { prefs, setPrefs } from "../lib/prefs.js";
+import { isNarrow } from "../lib/media.js";
 import { drawer, dialog, focusMessage } from "../ui/state.js";
 import { Icon } from "../ui/icons.js";
 import { Sidebar } from "./sidebar.js";
@@ -69,7 +70,7 @@ function ChannelView({ c }) {
   const panelOpen = search.value.status !== "closed" || (pins.status !== "closed" && pins.cid === c.id);
   const membersShown = prefs.value.memberList && !panelOpen;
   const toggleMembers = () => {
-    if (matchMedia("(max-width: 900px)").matches) drawer.value = drawer.value === "members" ? null : "members";
+    if (isNarrow()) drawer.value = drawer.value === "members" ? null : "members";
     else if (panelOpen) { closeSearch(); closePins(); setPrefs({ memberList: true }); }
     else setPrefs({ memberList: !prefs.value.memberList });
   };

@@ -13,6 +13,7 @@ import { Icon } from "../ui/icons.js";
 import { shortTime, fullDate, dayLabel } from "../lib/time.js";
 import { plainPreview } from "../lib/markdown.js";
 import { closeSearch, whenSearchOpens } from "./search.js";
+import { isNarrow } from "../lib/media.js";
 
 /** @typedef {import("../net/types.js").Message} Message */
 /**
@@ -68,7 +69,7 @@ const close = closePins;
  * first, so the message is seen. @param {Message} m
  */
 function jump(m) {
-  if (matchMedia("(max-width: 900px)").matches) close();
+  if (isNarrow()) close();
   navigate(`/channels/${m.channel_id}/${m.id}`);
 }
 
