@@ -13,6 +13,7 @@ import { channels, members } from "../net/store.js";
 import { fuzzyScore } from "../lib/fuzzy.js";
 import { navigate } from "../router.js";
 import { Icon } from "../ui/icons.js";
+import { privateChannels, dmName } from "../dm/store.js";
 import { shortTime, fullDate, dayLabel } from "../lib/time.js";
 
 /** @typedef {import("../net/types.js").Message} Message */
@@ -179,11 +180,14 @@ export function Marked({ text, ranges }) {
 /** @param {{hit: SearchHit}} p */
 function Result({ hit }) {
   const ch = channels.value.get(hit.channel_id);
+  // A direct message's hit names its people ("@alice"), a channel's its name ("#general").
+  const dm = ch ? null : privateChannels.value.get(hit.channel_id);
+  const where = ch ? ch.name : dm ? dmName(dm) : "unknown";
   const open = () => navigate(`/channels/${hit.channel_id}/${hit.id}`);
   return html`<li>
-    <button class="search-hit" onClick=${open} aria-label=${`Jump to message by ${hit.author.display_name} in #${ch ? ch.name : "unknown"}`}>
+    <button class="search-hit" onClick=${open} aria-label=${`Jump to message by ${hit.author.display_name} in ${dm ? "@" : "#"}${where}`}>
       <span class="search-meta">
-        <span class="search-channel"><${Icon} name="hash" size=${14} />${ch ? ch.name : "unknown"}</span>
+        <span class="search-channel">${dm ? html`<span aria-hidden="true">@</span>` : html`<${Icon} name="hash" size=${14} />`}${where}</span>
         <span class="search-author">${hit.author.display_name}</span>
         <time datetime=${hit.created_at} title=${fullDate(hit.created_at)}>${dayLabel(hit.created_at)} ${shortTime(hit.created_at)}</time>
       </span>
