@@ -4,7 +4,7 @@
  * composer), member list; drawers below 640 px; keyboard shortcuts; dialogs.
  */
 import { html } from "../lib/html.js";
-import { useEffect } from "../../vendor/preact-hooks.mjs";
+import { useEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { channels, currentChannelId, navOrder, readStates, isReady, me, members, roles, server, voiceStates } from "../net/store.js";
 import { connection } from "../net/gateway.js";
 import { permissionsOf } from "../lib/perms.js";
@@ -12,6 +12,7 @@ import { prefs, setPrefs } from "../lib/prefs.js";
 import { isNarrow } from "../lib/media.js";
 import { drawer, dialog, focusMessage } from "../ui/state.js";
 import { Icon } from "../ui/icons.js";
+import { FOCUSABLE } from "../ui/dialog.js";
 import { Sidebar } from "./sidebar.js";
 import { MessageList } from "./messages.js";
 import { Composer, TypingLine } from "./composer.js";
@@ -175,6 +176,36 @@ export function Shell({ route }) {
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
   }, []);
+
+  // A drawer takes the focus when it opens (its first control) and gives it back to what
+  // opened it when it closes, unless the focus went somewhere else meanwhile.
+  const d0 = drawer.value;
+  const drawerOpener = useRef(/** @type {HTMLElement|null} */ (null));
+  useEffect(() => {
+    const box = document.querySelector(d0 === "members" ? ".members-col" : ".sidebar");
+    if (d0) {
+      drawerOpener.current = /** @type {HTMLElement|null} */ (document.activeElement);
+      const first = box && /** @type {HTMLElement|null} */ (box.querySelector(FOCUSABLE));
+      if (first) first.focus({ preventScroll: true });
+      return;
+    }
+    const opener = drawerOpener.current;
+    drawerOpener.current = null;
+    const a = document.activeElement;
+    const lost = !a || a === document.body || !!a.closest(".sidebar, .members-col");
+    if (opener && opener.isConnected && lost) opener.focus();
+  }, [d0]);
+  // Back from the full-screen server settings: the focus goes to the server menu's button
+  // (where they were opened), or on a phone to the button of the drawer that holds it.
+  const wasSettings = useRef(route.name === "server-settings");
+  useEffect(() => {
+    const was = wasSettings.current;
+    wasSettings.current = route.name === "server-settings";
+    if (!was || route.name === "server-settings" || !isReady.value) return;
+    const btn = document.getElementById("server-menu-btn");
+    if (btn && btn.checkVisibility({ visibilityProperty: true })) btn.focus();
+    else /** @type {HTMLElement|null} */ (document.querySelector(".chat-head .only-narrow"))?.focus();
+  }, [route.name]);
 
   if (!isReady.value) return html`<${LoadingShell} />`;
   if (route.name === "server-settings") return html`<${ServerSettings} tab=${route.tab} />`;

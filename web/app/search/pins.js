@@ -6,7 +6,7 @@
  */
 import { html } from "../lib/html.js";
 import { signal } from "../../vendor/signals.mjs";
-import { useEffect } from "../../vendor/preact-hooks.mjs";
+import { useEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { api, errorText } from "../net/api.js";
 import { navigate } from "../router.js";
 import { Icon } from "../ui/icons.js";
@@ -81,12 +81,19 @@ function jump(m) {
 export function PinsPanel({ cid }) {
   const p = pinsPanel.value;
   const shown = p.status !== "closed" && p.cid === cid;
+  const opener = useRef(/** @type {HTMLElement|null} */ (null));
   useEffect(() => {
     if (!shown) return;
+    opener.current = /** @type {HTMLElement|null} */ (document.activeElement);
     /** @param {KeyboardEvent} e */
     const onKey = (e) => { if (e.key === "Escape" && !e.defaultPrevented) close(); };
     addEventListener("keydown", onKey);
-    return () => removeEventListener("keydown", onKey);
+    return () => {
+      removeEventListener("keydown", onKey);
+      // The focus was in the panel (gone with it): back to what opened it.
+      const o = opener.current;
+      if (o && o.isConnected && (!document.activeElement || document.activeElement === document.body)) o.focus();
+    };
   }, [shown]);
   if (p.status === "closed" || p.cid !== cid) return null;
   let body;

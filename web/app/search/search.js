@@ -137,9 +137,9 @@ export function SearchBox() {
       const q = el.value.trim();
       if (q) runSearch(q);
     } else if (e.key === "Escape") {
-      el.value = "";
-      closeSearch();
-      el.blur();
+      // First Escape clears (and closes the results), keeping the focus here; the next leaves.
+      if (el.value || search.value.status !== "closed") { el.value = ""; closeSearch(); setSugg([]); }
+      else el.blur();
     }
   };
   /** @param {InputEvent} e */
@@ -225,10 +225,18 @@ export function SearchPanel() {
       </nav>`;
   }
   const count = s.status === "done" ? `${s.total >= 10000 ? "10,000+" : s.total.toLocaleString()} ${s.total === 1 ? "result" : "results"}` : "Search";
-  return html`<aside class="search-panel" aria-label="Search results">
+  // Closed from the keyboard (Escape in the panel, or its button by Enter / Space): the focus
+  // goes back to the search box that opened it. A tap does not (it would raise a phone's keyboard).
+  const closeToBox = () => {
+    closeSearch();
+    /** @type {HTMLInputElement|null} */ (document.querySelector(".search-box input"))?.focus();
+  };
+  return html`<aside class="search-panel" aria-label="Search results"
+    onKeyDown=${(/** @type {KeyboardEvent} */ e) => { if (e.key === "Escape" && !e.defaultPrevented) { e.preventDefault(); closeToBox(); } }}>
     <header class="search-head">
       <h2>${count}</h2>
-      <button class="icon-btn" aria-label="Close search" title="Close search" onClick=${closeSearch}><${Icon} name="x" /></button>
+      <button class="icon-btn" aria-label="Close search" title="Close search"
+        onClick=${(/** @type {MouseEvent} */ e) => { if (e.detail === 0) closeToBox(); else closeSearch(); }}><${Icon} name="x" /></button>
     </header>
     ${body}
   </aside>`;
