@@ -69,6 +69,12 @@ test("upload in settings: empty state, preview, a refused name, inline rename", 
   await list.getByRole("img", { name: ":fiesta:" }).waitFor();
   const server = await w.owner.call("GET", "/emojis");
   assert.deepEqual(server.map((/** @type {any} */ e) => e.name), ["fiesta"]);
+  // From the keyboard: Escape in the box cancels, and the focus is back on its Rename button.
+  const rename = list.getByRole("button", { name: "Rename :fiesta:" });
+  await rename.focus();
+  await rename.press("Enter");
+  await list.getByRole("textbox", { name: "New name for :fiesta:" }).press("Escape");
+  await eventually(() => rename.evaluate((el) => el === document.activeElement), "the focus back on Rename :fiesta:", 3_000);
   await page.keyboard.press("Escape");
   await view.waitFor({ state: "detached" });
 });

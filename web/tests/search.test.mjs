@@ -111,7 +111,7 @@ test("pin and unpin from the message menu; the pinned list opens the message", a
   await entry.waitFor();
   assert.match(await entry.innerText(), /apple number 29/);
   await screenshot(page, "pins-panel");
-  // The panel covers the toolbar's side of the log: close it, unpin, look again.
+  // Close it, unpin from the message's toolbar, look again.
   await panel.getByRole("button", { name: "Close pins" }).click();
   await panel.waitFor({ state: "detached" });
   await (await actions(target)).getByRole("button", { name: "Unpin message" }).click();
@@ -156,4 +156,60 @@ test("typing a filter offers completions: Tab takes one", async () => {
   const panel = page.getByRole("complementary", { name: "Search results" });
   await panel.getByRole("heading", { name: "1 result" }).waitFor();
   await panel.getByRole("button", { name: "Close search" }).click();
+});
+
+/**
+ * Asserts the control is laid out beside the panel (their boxes do not meet) and is what the
+ * page finds at its centre (nothing covers it).
+ * @param {import("playwright-core").Locator} el @param {import("playwright-core").Locator} panel @param {string} what
+ */
+async function besidePanel(el, panel, what) {
+  const [a, p] = [await el.boundingBox(), await panel.boundingBox()];
+  assert.ok(a && p, `${what} and the panel are laid out`);
+  const apart = a.x + a.width <= p.x + 0.5 || p.x + p.width <= a.x + 0.5 || a.y + a.height <= p.y + 0.5 || p.y + p.height <= a.y + 0.5;
+  assert.ok(apart, `${what} (x ${a.x}–${a.x + a.width}) does not run under the panel (x ${p.x}–${p.x + p.width})`);
+  const hit = await el.evaluate((e) => {
+    const r = e.getBoundingClientRect();
+    const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+    return !!top && (top === e || e.contains(top));
+  });
+  assert.ok(hit, `${what} is not covered`);
+}
+
+test("at 1280 and 1024 px the pins and search panels take their own column: the composer stays whole and sends", async () => {
+  const page = w.page;
+  await openChannel(page, "general");
+  const box = page.getByRole("textbox", { name: "Message #general" });
+  const members = page.getByRole("complementary", { name: "Members" });
+  for (const [width, height] of [[1280, 800], [1024, 768]]) {
+    await page.setViewportSize({ width, height });
+    for (const kind of ["pins", "search"]) {
+      let panel;
+      if (kind === "pins") {
+        await page.getByRole("button", { name: "Pinned messages" }).click();
+        panel = page.getByRole("complementary", { name: "Pinned messages" });
+      } else {
+        panel = await searchFor("apple");
+        await panel.getByRole("heading", { name: /results/ }).waitFor();
+      }
+      await panel.waitFor();
+      // The panel takes the member list's place.
+      assert.equal(await members.isVisible(), false, `the member list makes room for the ${kind} panel`);
+      await box.fill(`typed beside the ${kind} panel at ${width}`);
+      await besidePanel(box, panel, `the composer's textbox (${kind}, ${width} px)`);
+      for (const name of ["Attach files", "Send message"]) {
+        await besidePanel(page.getByRole("button", { name, exact: true }), panel, `${name} (${kind}, ${width} px)`);
+      }
+      await screenshot(page, `${kind}-panel-${width}`);
+      await box.press("Enter");
+      await message(page, "general", `typed beside the ${kind} panel at ${width}`).waitFor();
+      assert.equal(await box.inputValue(), "", "the composer is empty after sending");
+      await panel.waitFor();
+      // "Member list" closes the panel and brings the list back.
+      await page.getByRole("button", { name: "Member list" }).click();
+      await panel.waitFor({ state: "detached" });
+      await members.waitFor();
+    }
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
 });

@@ -9,6 +9,7 @@ import { useState, useEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { api, errorText } from "../net/api.js";
 import { displayName, members, roles, channels, userRef } from "../net/store.js";
 import { relativeTime } from "../lib/time.js";
+import { emojiById } from "../emoji/store.js";
 import { ListSkeleton, LoadError, Empty, val } from "./common.js";
 
 /** @typedef {import("../net/types.js").AuditEntry} AuditEntry */
@@ -37,6 +38,27 @@ const ACTIONS = /** @type {Record<string, [string, string]>} */ ({
   "member.ban": ["banned", "Ban"],
   "member.unban": ["unbanned", "Unban"],
   "member.voice_update": ["changed the voice state of", "Voice moderation"],
+  "message.pin": ["pinned a message", "Message pinned"],
+  "message.unpin": ["unpinned a message", "Message unpinned"],
+  "message.purge": ["deleted messages in bulk in", "Messages purged"],
+  "emoji.create": ["added the emoji", "Emoji added"],
+  "emoji.update": ["renamed the emoji", "Emoji renamed"],
+  "emoji.delete": ["deleted the emoji", "Emoji deleted"],
+  "plugin.install": ["installed the plugin", "Plugin installed"],
+  "plugin.enable": ["enabled the plugin", "Plugin enabled"],
+  "plugin.disable": ["disabled the plugin", "Plugin disabled"],
+  "plugin.remove": ["removed the plugin", "Plugin removed"],
+  "plugin.token": ["made a new token for the plugin", "Plugin token"],
+  "user.create": ["created the account of", "Account created"],
+  "user.delete": ["deleted the account of", "Account deleted"],
+  "user.disable": ["disabled the account of", "Account disabled"],
+  "user.enable": ["enabled the account of", "Account enabled"],
+  "user.reset_password": ["reset the password of", "Password reset"],
+  "server.owner": ["transferred the server to", "Owner changed"],
+  "layout.apply": ["applied a server layout", "Layout applied"],
+  "license.import": ["imported a licence", "Licence imported"],
+  "license.activate": ["activated the licence", "Licence activated"],
+  "license.deactivate": ["deactivated the licence", "Licence deactivated"],
 });
 
 /** Who did it. @param {AuditEntry} e */
@@ -53,6 +75,10 @@ function targetName(e) {
   if (t === "role") { const r = roles.value.get(e.target_id); return r ? r.name : (e.changes && e.changes.before && e.changes.before.name) || "a deleted role"; }
   if (t === "channel") { const c = channels.value.get(e.target_id); return c ? `#${c.name}` : (e.changes && e.changes.before && e.changes.before.name ? `#${e.changes.before.name}` : "a deleted channel"); }
   if (t === "invite") return e.target_id;
+  // A message's id says nothing to a reader; the verb says "a message".
+  if (t === "message") return "";
+  if (t === "emoji") { const em = emojiById(e.target_id); const n = em ? em.name : e.changes && (e.changes.after?.name || e.changes.before?.name); return n ? `:${n}:` : ""; }
+  if (t === "license") return "";
   return e.target_id;
 }
 

@@ -16,6 +16,7 @@ import { emojiSuggestions } from "../composer/emoji-suggest.js";
 import { expandCustom } from "../emoji/store.js";
 import { Icon } from "../ui/icons.js";
 import { fit } from "./message.js";
+import { isPhone } from "../lib/media.js";
 import { mark } from "../dm/store.js";
 import { relativeTime, shortDuration } from "../lib/time.js";
 import { slashSuggest, commandsLoaded, loadCommands, isSlashCommand, runSlash, SlashHints, ThinkingRows } from "../composer/slash.js";
@@ -98,10 +99,25 @@ export function Composer({ channel, can }) {
     setSugg([]);
     setError(null);
     const el = ref.current;
-    if (el && matchMedia("(min-width: 641px)").matches) el.focus();
+    // Not on a phone: its keyboard would cover half the channel just opened.
+    if (el && !isPhone()) el.focus();
   }, [cid]);
   useEffect(() => { const el = ref.current; if (el) { el.focus(); fit(el); } }, [focusComposer.value]);
   useEffect(() => { const el = ref.current; if (el) fit(el); }, [text]);
+  // A side panel opening (or the window narrowing) changes the box's width: its height follows
+  // (next frame, so the observer never sees its own change).
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    let width = el.clientWidth;
+    const ro = new ResizeObserver(() => {
+      if (el.clientWidth === width) return;
+      width = el.clientWidth;
+      requestAnimationFrame(() => fit(el));
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
 
   /** @param {string} v */
   const update = (v) => {

@@ -4,13 +4,15 @@
  * composer), member list; drawers below 640 px; keyboard shortcuts; dialogs.
  */
 import { html } from "../lib/html.js";
-import { useEffect } from "../../vendor/preact-hooks.mjs";
+import { useEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { channels, currentChannelId, navOrder, readStates, isReady, me, members, roles, server, voiceStates } from "../net/store.js";
 import { connection } from "../net/gateway.js";
 import { permissionsOf } from "../lib/perms.js";
 import { prefs, setPrefs } from "../lib/prefs.js";
+import { isNarrow } from "../lib/media.js";
 import { drawer, dialog, focusMessage } from "../ui/state.js";
 import { Icon } from "../ui/icons.js";
+import { FOCUSABLE } from "../ui/dialog.js";
 import { Sidebar } from "./sidebar.js";
 import { MessageList } from "./messages.js";
 import { Composer, TypingLine } from "./composer.js";
@@ -24,8 +26,8 @@ import { Avatar } from "../ui/avatar.js";
 import { displayName, speaking } from "../net/store.js";
 import { ServerSettings } from "../admin/view.js";
 import { FirstHour } from "./firsthour.js";
-import { SearchBox, SearchPanel } from "../search/search.js";
-import { PinsButton, PinsPanel } from "../search/pins.js";
+import { SearchBox, SearchPanel, search, closeSearch } from "../search/search.js";
+import { PinsButton, PinsPanel, pinsPanel, closePins } from "../search/pins.js";
 import { privateChannels } from "../dm/store.js";
 import { DmView } from "../dm/view.js";
 
@@ -63,6 +65,16 @@ function ChannelView({ c }) {
   const can = canIn(c.id);
   const muted = prefs.value.mutedChannels.includes(c.id);
   const toggleMute = () => setPrefs({ mutedChannels: muted ? prefs.value.mutedChannels.filter((x) => x !== c.id) : [...prefs.value.mutedChannels, c.id] });
+  // On a wide screen the search / pins panel takes the member list's place (as Discord's
+  // search pane does): the button then closes the panel and brings the list back.
+  const pins = pinsPanel.value;
+  const panelOpen = search.value.status !== "closed" || (pins.status !== "closed" && pins.cid === c.id);
+  const membersShown = prefs.value.memberList && !panelOpen;
+  const toggleMembers = () => {
+    if (isNarrow()) drawer.value = drawer.value === "members" ? null : "members";
+    else if (panelOpen) { closeSearch(); closePins(); setPrefs({ memberList: true }); }
+    else setPrefs({ memberList: !prefs.value.memberList });
+  };
   return html`<main class="chat" aria-label=${`#${c.name}`}>
     <header class="chat-head">
       <button class="icon-btn only-narrow" aria-label="Open channels" onClick=${() => { drawer.value = "channels"; }}><${Icon} name="menu" /></button>
@@ -76,19 +88,22 @@ function ChannelView({ c }) {
       <${PinsButton} cid=${c.id} />
       <${SearchBox} />
       <button class="icon-btn only-wide" aria-label="Quick switcher (Ctrl+K)" title="Quick switcher (Ctrl+K)" onClick=${() => { dialog.value = "switcher"; }}><${Icon} name="search" /></button>
-      <button class=${"icon-btn" + (prefs.value.memberList ? " on" : "")} aria-label="Member list" aria-pressed=${prefs.value.memberList ? "true" : "false"} title="Member list"
-        onClick=${() => { if (matchMedia("(max-width: 900px)").matches) drawer.value = drawer.value === "members" ? null : "members"; else setPrefs({ memberList: !prefs.value.memberList }); }}>
+      <button class=${"icon-btn" + (membersShown ? " on" : "")} aria-label="Member list" aria-pressed=${membersShown ? "true" : "false"} title="Member list" onClick=${toggleMembers}>
         <${Icon} name="users" />
       </button>
     </header>
-    ${c.type === "voice" ? html`<${VoiceStage} c=${c} />` : null}
-    <${FirstHour} />
-    <${SearchPanel} />
-    <${PinsPanel} cid=${c.id} />
-    <${MessageList} key=${c.id} channel=${c} can=${can} />
-    <div class="chat-foot">
-      <${Composer} key=${c.id} channel=${c} can=${can} />
-      <${TypingLine} channelId=${c.id} />
+    <div class="chat-body">
+      <div class="chat-col">
+        ${c.type === "voice" ? html`<${VoiceStage} c=${c} />` : null}
+        <${FirstHour} />
+        <${MessageList} key=${c.id} channel=${c} can=${can} />
+        <div class="chat-foot">
+          <${Composer} key=${c.id} channel=${c} can=${can} />
+          <${TypingLine} channelId=${c.id} />
+        </div>
+      </div>
+      <${SearchPanel} />
+      <${PinsPanel} cid=${c.id} />
     </div>
   </main>`;
 }
@@ -161,6 +176,36 @@ export function Shell({ route }) {
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
   }, []);
+
+  // A drawer takes the focus when it opens (its first control) and gives it back to what
+  // opened it when it closes, unless the focus went somewhere else meanwhile.
+  const d0 = drawer.value;
+  const drawerOpener = useRef(/** @type {HTMLElement|null} */ (null));
+  useEffect(() => {
+    const box = document.querySelector(d0 === "members" ? ".members-col" : ".sidebar");
+    if (d0) {
+      drawerOpener.current = /** @type {HTMLElement|null} */ (document.activeElement);
+      const first = box && /** @type {HTMLElement|null} */ (box.querySelector(FOCUSABLE));
+      if (first) first.focus({ preventScroll: true });
+      return;
+    }
+    const opener = drawerOpener.current;
+    drawerOpener.current = null;
+    const a = document.activeElement;
+    const lost = !a || a === document.body || !!a.closest(".sidebar, .members-col");
+    if (opener && opener.isConnected && lost) opener.focus();
+  }, [d0]);
+  // Back from the full-screen server settings: the focus goes to the server menu's button
+  // (where they were opened), or on a phone to the button of the drawer that holds it.
+  const wasSettings = useRef(route.name === "server-settings");
+  useEffect(() => {
+    const was = wasSettings.current;
+    wasSettings.current = route.name === "server-settings";
+    if (!was || route.name === "server-settings" || !isReady.value) return;
+    const btn = document.getElementById("server-menu-btn");
+    if (btn && btn.checkVisibility({ visibilityProperty: true })) btn.focus();
+    else /** @type {HTMLElement|null} */ (document.querySelector(".chat-head .only-narrow"))?.focus();
+  }, [route.name]);
 
   if (!isReady.value) return html`<${LoadingShell} />`;
   if (route.name === "server-settings") return html`<${ServerSettings} tab=${route.tab} />`;

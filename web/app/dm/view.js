@@ -58,13 +58,17 @@ export function DmView({ d }) {
       <${PinsButton} cid=${d.id} />
       ${d.type === "dm" && d.recipients[0] ? html`<${BlockButton} id=${d.recipients[0].id} name=${name} />` : null}
     </header>
-    <${PinsPanel} cid=${d.id} />
-    <${MessageList} key=${d.id} channel=${ch} can=${can} />
-    <div class="chat-foot">
-      ${!d.open ? html`<p class="dm-closed muted" role="status">This conversation is closed: ${d.type === "dm" ? "they are" : "everyone else is"} no longer a member of the server. You can still read it.</p>`
-        : iBlocked ? html`<p class="dm-closed muted" role="status">You blocked ${name}. Unblock them to send messages.</p>`
-        : html`<${Composer} key=${d.id} channel=${ch} can=${can} />`}
-      <${TypingLine} channelId=${d.id} />
+    <div class="chat-body">
+      <div class="chat-col">
+        <${MessageList} key=${d.id} channel=${ch} can=${can} />
+        <div class="chat-foot">
+          ${!d.open ? html`<p class="dm-closed muted" role="status">This conversation is closed: ${d.type === "dm" ? "they are" : "everyone else is"} no longer a member of the server. You can still read it.</p>`
+            : iBlocked ? html`<p class="dm-closed muted" role="status">You blocked ${name}. Unblock them to send messages.</p>`
+            : html`<${Composer} key=${d.id} channel=${ch} can=${can} />`}
+          <${TypingLine} channelId=${d.id} />
+        </div>
+      </div>
+      <${PinsPanel} cid=${d.id} />
     </div>
   </main>`;
 }

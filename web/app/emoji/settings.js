@@ -95,6 +95,14 @@ function Upload() {
 /** @param {{e: import("./store.js").Emoji}} p */
 function Row({ e }) {
   const [editing, setEditing] = useState(false);
+  // Leaving the rename box (Escape, Cancel, Save) gives the focus back to "Rename".
+  const renameBtn = useRef(/** @type {HTMLButtonElement|null} */ (null));
+  const wasEditing = useRef(false);
+  useEffect(() => {
+    const a = document.activeElement;
+    if (wasEditing.current && !editing && (!a || a === document.body)) renameBtn.current?.focus();
+    wasEditing.current = editing;
+  }, [editing]);
   const [name, setName] = useState(e.name);
   const [error, setError] = useState(/** @type {string|null} */ (null));
   const [confirm, setConfirm] = useState(false);
@@ -142,7 +150,7 @@ function Row({ e }) {
       <button class="btn small ghost" disabled=${busy} onClick=${() => { setEditing(false); setName(e.name); setError(null); }}>Cancel</button>`
     : html`<span class="emoji-name">:${e.name}:</span>
       ${error ? html`<span class="field-error" role="alert">${error}</span>` : null}
-      <button class="btn small ghost" aria-label=${`Rename :${e.name}:`} onClick=${() => { setName(e.name); setEditing(true); }}>Rename</button>
+      <button ref=${renameBtn} class="btn small ghost" aria-label=${`Rename :${e.name}:`} onClick=${() => { setName(e.name); setEditing(true); }}>Rename</button>
       <button class="btn small ghost danger" aria-label=${`Delete :${e.name}:`} onClick=${() => setConfirm(true)}>Delete</button>`}
     ${confirm ? html`<${Dialog} title="Delete emoji" onClose=${() => setConfirm(false)}>
       <p>Delete <strong>:${e.name}:</strong>? Messages that use it will show <code>:${e.name}:</code> as text. This cannot be undone.</p>

@@ -6,13 +6,14 @@
  */
 import { html } from "../lib/html.js";
 import { signal } from "../../vendor/signals.mjs";
-import { useEffect } from "../../vendor/preact-hooks.mjs";
+import { useEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { api, errorText } from "../net/api.js";
 import { navigate } from "../router.js";
 import { Icon } from "../ui/icons.js";
 import { shortTime, fullDate, dayLabel } from "../lib/time.js";
 import { plainPreview } from "../lib/markdown.js";
 import { closeSearch, whenSearchOpens } from "./search.js";
+import { isNarrow } from "../lib/media.js";
 
 /** @typedef {import("../net/types.js").Message} Message */
 /**
@@ -59,11 +60,16 @@ export function PinsButton({ cid }) {
   return html`<button class=${"icon-btn" + (open ? " on" : "")} aria-label="Pinned messages" aria-pressed=${open ? "true" : "false"} title="Pinned messages" onClick=${toggle}><${Icon} name="pin" /></button>`;
 }
 
-const close = () => { pinsPanel.value = { status: "closed" }; };
+/** Closes the panel. */
+export function closePins() { pinsPanel.value = { status: "closed" }; }
+const close = closePins;
 
-/** Opens a pinned message; on a phone the panel covers the chat, so it closes first. @param {Message} m */
+/**
+ * Opens a pinned message; where the panel covers the chat (900 px and narrower) it closes
+ * first, so the message is seen. @param {Message} m
+ */
 function jump(m) {
-  if (matchMedia("(max-width: 640px)").matches) close();
+  if (isNarrow()) close();
   navigate(`/channels/${m.channel_id}/${m.id}`);
 }
 
@@ -75,12 +81,19 @@ function jump(m) {
 export function PinsPanel({ cid }) {
   const p = pinsPanel.value;
   const shown = p.status !== "closed" && p.cid === cid;
+  const opener = useRef(/** @type {HTMLElement|null} */ (null));
   useEffect(() => {
     if (!shown) return;
+    opener.current = /** @type {HTMLElement|null} */ (document.activeElement);
     /** @param {KeyboardEvent} e */
     const onKey = (e) => { if (e.key === "Escape" && !e.defaultPrevented) close(); };
     addEventListener("keydown", onKey);
-    return () => removeEventListener("keydown", onKey);
+    return () => {
+      removeEventListener("keydown", onKey);
+      // The focus was in the panel (gone with it): back to what opened it.
+      const o = opener.current;
+      if (o && o.isConnected && (!document.activeElement || document.activeElement === document.body)) o.focus();
+    };
   }, [shown]);
   if (p.status === "closed" || p.cid !== cid) return null;
   let body;

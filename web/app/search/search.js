@@ -13,6 +13,7 @@ import { channels, members } from "../net/store.js";
 import { fuzzyScore } from "../lib/fuzzy.js";
 import { navigate } from "../router.js";
 import { Icon } from "../ui/icons.js";
+import { privateChannels, dmName } from "../dm/store.js";
 import { shortTime, fullDate, dayLabel } from "../lib/time.js";
 
 /** @typedef {import("../net/types.js").Message} Message */
@@ -136,9 +137,9 @@ export function SearchBox() {
       const q = el.value.trim();
       if (q) runSearch(q);
     } else if (e.key === "Escape") {
-      el.value = "";
-      closeSearch();
-      el.blur();
+      // First Escape clears (and closes the results), keeping the focus here; the next leaves.
+      if (el.value || search.value.status !== "closed") { el.value = ""; closeSearch(); setSugg([]); }
+      else el.blur();
     }
   };
   /** @param {InputEvent} e */
@@ -179,11 +180,14 @@ export function Marked({ text, ranges }) {
 /** @param {{hit: SearchHit}} p */
 function Result({ hit }) {
   const ch = channels.value.get(hit.channel_id);
+  // A direct message's hit names its people ("@alice"), a channel's its name ("#general").
+  const dm = ch ? null : privateChannels.value.get(hit.channel_id);
+  const where = ch ? ch.name : dm ? dmName(dm) : "unknown";
   const open = () => navigate(`/channels/${hit.channel_id}/${hit.id}`);
   return html`<li>
-    <button class="search-hit" onClick=${open} aria-label=${`Jump to message by ${hit.author.display_name} in #${ch ? ch.name : "unknown"}`}>
+    <button class="search-hit" onClick=${open} aria-label=${`Jump to message by ${hit.author.display_name} in ${dm ? "@" : "#"}${where}`}>
       <span class="search-meta">
-        <span class="search-channel"><${Icon} name="hash" size=${14} />${ch ? ch.name : "unknown"}</span>
+        <span class="search-channel">${dm ? html`<span aria-hidden="true">@</span>` : html`<${Icon} name="hash" size=${14} />`}${where}</span>
         <span class="search-author">${hit.author.display_name}</span>
         <time datetime=${hit.created_at} title=${fullDate(hit.created_at)}>${dayLabel(hit.created_at)} ${shortTime(hit.created_at)}</time>
       </span>
@@ -221,10 +225,18 @@ export function SearchPanel() {
       </nav>`;
   }
   const count = s.status === "done" ? `${s.total >= 10000 ? "10,000+" : s.total.toLocaleString()} ${s.total === 1 ? "result" : "results"}` : "Search";
-  return html`<aside class="search-panel" aria-label="Search results">
+  // Closed from the keyboard (Escape in the panel, or its button by Enter / Space): the focus
+  // goes back to the search box that opened it. A tap does not (it would raise a phone's keyboard).
+  const closeToBox = () => {
+    closeSearch();
+    /** @type {HTMLInputElement|null} */ (document.querySelector(".search-box input"))?.focus();
+  };
+  return html`<aside class="search-panel" aria-label="Search results"
+    onKeyDown=${(/** @type {KeyboardEvent} */ e) => { if (e.key === "Escape" && !e.defaultPrevented) { e.preventDefault(); closeToBox(); } }}>
     <header class="search-head">
       <h2>${count}</h2>
-      <button class="icon-btn" aria-label="Close search" title="Close search" onClick=${closeSearch}><${Icon} name="x" /></button>
+      <button class="icon-btn" aria-label="Close search" title="Close search"
+        onClick=${(/** @type {MouseEvent} */ e) => { if (e.detail === 0) closeToBox(); else closeSearch(); }}><${Icon} name="x" /></button>
     </header>
     ${body}
   </aside>`;

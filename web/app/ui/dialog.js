@@ -4,7 +4,7 @@ import { html } from "../lib/html.js";
 import { useEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { Icon } from "./icons.js";
 
-const FOCUSABLE = 'a[href],button:not([disabled]),input:not([disabled]):not([type="hidden"]),textarea:not([disabled]),select:not([disabled]),[tabindex]:not([tabindex="-1"])';
+export const FOCUSABLE = 'a[href],button:not([disabled]),input:not([disabled]):not([type="hidden"]),textarea:not([disabled]),select:not([disabled]),[tabindex]:not([tabindex="-1"])';
 
 /** Trap Tab inside `el`. @param {HTMLElement} el @param {KeyboardEvent} e */
 export function trapTab(el, e) {

@@ -1,5 +1,8 @@
 // @ts-check
-/** @module ui/menu — a popup menu (role menu) with arrow keys, Esc and outside click to close. */
+/**
+ * @module ui/menu — a popup menu (role menu) with arrow keys, Esc and outside click to close;
+ * focus goes back to what opened it when the menu took it along.
+ */
 import { html } from "../lib/html.js";
 import { useEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { Icon } from "./icons.js";
@@ -13,12 +16,19 @@ export function Menu({ label, items, onClose, class: cls, style }) {
   const ref = useRef(/** @type {HTMLDivElement|null} */ (null));
   useEffect(() => {
     const el = ref.current;
+    const opener = /** @type {HTMLElement|null} */ (document.activeElement);
     const first = el && /** @type {HTMLElement|null} */ (el.querySelector("[role=menuitem]"));
     if (first) first.focus();
+    // Closed while the focus was in it (or lost with it): back to the opener. An item that
+    // moved the focus elsewhere (a dialog, the composer) keeps it there.
+    const giveBack = () => {
+      const a = document.activeElement;
+      if (opener && opener.isConnected && (!a || a === document.body || (el && el.contains(a)))) opener.focus();
+    };
     /** @param {MouseEvent} e */
     const out = (e) => { if (el && !el.contains(/** @type {Node} */ (e.target))) onClose(); };
     const t = setTimeout(() => document.addEventListener("mousedown", out), 0);
-    return () => { clearTimeout(t); document.removeEventListener("mousedown", out); };
+    return () => { clearTimeout(t); document.removeEventListener("mousedown", out); giveBack(); };
   }, []);
   /** @param {KeyboardEvent} e */
   const onKey = (e) => {

@@ -101,12 +101,15 @@ const CSP_REPORTER = `document.addEventListener("securitypolicyviolation", (e) =
  * A new context (a separate user: own storage and service workers) and its first page.
  * @param {import("playwright-core").Browser} browser
  * @param {Problems} problems
- * @param {{ who?: string, width?: number, height?: number, baseURL?: string }} [opts]
+ * @param {{ who?: string, width?: number, height?: number, baseURL?: string, colorScheme?: "dark" | "light", reducedMotion?: "reduce" | "no-preference" }} [opts]
+ *   `colorScheme` is what `prefers-color-scheme` answers (the client's "Match system" theme)
  */
 export async function newPage(browser, problems, opts = {}) {
   const context = await browser.newContext({
     viewport: { width: opts.width ?? 1440, height: opts.height ?? 900 },
     baseURL: opts.baseURL,
+    colorScheme: opts.colorScheme,
+    reducedMotion: opts.reducedMotion,
   });
   context.setDefaultTimeout(10_000);
   await context.addInitScript(CSP_REPORTER);
