@@ -1,7 +1,14 @@
-//! The SFU task: owns the UDP socket, every participant's peer connection and the rooms,
+//! The SFU thread: owns the UDP socket, every participant's peer connection and the rooms,
 //! and runs one event loop over socket reads, API commands and protocol timers. No
 //! per-participant tasks or sockets exist; everything a participant costs lives in its
 //! [`Peer`].
+//!
+//! The loop is a plain thread, not an async task: it sleeps in one `ppoll` over the socket
+//! and the commands' [`Waker`] with the next tick as the timeout (`wake.rs`), reads what is
+//! queued with one `recvmmsg` and sends with `sendmmsg` (`batch.rs`). In small rooms the
+//! daemon pays per wake-up, not per packet: under a runtime each wake-up also cost a second
+//! `epoll_wait` (the socket's writability after every send), an empty read, and the
+//! scheduler's and timer wheel's bookkeeping (docs/benchmarks.md, session 8).
 //!
 //! A turn of the loop handles one input, then settles what it caused: handlers never call
 //! back into each other. What changes the room for others (a new speaker, a failed or removed
@@ -9,22 +16,24 @@
 //! renegotiations, each peer once) until both are empty, before anything is sent.
 
 use std::collections::{BTreeSet, HashMap};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use rtc::rtp;
-use tokio::net::UdpSocket;
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::batch::send_batch;
+use crate::batch::{Receiver, send_batch};
 use crate::demux::Demux;
 use crate::error::SfuError;
 use crate::peer::{Forwardable, MediaState, Outbox, Peer, Received, forwardable};
 use crate::room::Rooms;
 use crate::sdp::DEFAULT_BITRATE;
 use crate::speaking::speaking_event;
+use crate::wake::{Waker, wait, wait_writable};
 use crate::{JoinOptions, LeaveReason, SfuEvent, SfuStats};
 
 /// How often speaking and idle states are re-evaluated without traffic, and the peer
@@ -32,18 +41,14 @@ use crate::{JoinOptions, LeaveReason, SfuEvent, SfuStats};
 /// most this late), so the loop wakes for timers ten times a second whatever the number of
 /// peers, instead of once per peer and deadline (each ICE agent alone asks every 200 ms).
 const TICK: Duration = Duration::from_millis(100);
-/// How long the loop sleeps with no participant at all (commands wake it).
-const IDLE_WAIT: Duration = Duration::from_secs(3600);
 /// How often a peer's timer is served at once after activity left it already due.
 const MAX_IMMEDIATE_TIMEOUTS: usize = 3;
-/// Largest datagram read.
-const MAX_DATAGRAM: usize = 2048;
-/// Most datagrams handled in one turn of the loop, before what they caused is sent.
-const READ_BATCH: usize = 16;
+/// How long a full socket is waited for before the rest of the outbox is dropped.
+const SEND_WAIT: Duration = Duration::from_secs(1);
 
 pub(crate) type Reply<T> = oneshot::Sender<T>;
 
-/// A request from an [`crate::Sfu`] handle to the task.
+/// A request from an [`crate::Sfu`] handle to the thread.
 pub(crate) enum Command {
     Join {
         room: u64,
@@ -81,7 +86,10 @@ pub(crate) enum Command {
 }
 
 pub(crate) struct Server {
+    /// Non-blocking.
     socket: UdpSocket,
+    /// Woken by the handles after they queue a command.
+    waker: Arc<Waker>,
     /// The address announced in candidates and used to tag datagrams for the ICE agents.
     candidate_addr: SocketAddr,
     idle_timeout: Duration,
@@ -104,12 +112,14 @@ pub(crate) struct Server {
 impl Server {
     pub(crate) fn new(
         socket: UdpSocket,
+        waker: Arc<Waker>,
         candidate_addr: SocketAddr,
         idle_timeout: Duration,
         events_tx: mpsc::Sender<SfuEvent>,
     ) -> Self {
         Self {
             socket,
+            waker,
             candidate_addr,
             idle_timeout,
             peers: HashMap::new(),
@@ -126,48 +136,42 @@ impl Server {
         }
     }
 
-    /// Run until every [`crate::Sfu`] handle is gone.
-    pub(crate) async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
-        let mut buf = vec![0u8; MAX_DATAGRAM];
-        // One timer for the whole loop, moved only when the deadline changes (once per tick),
-        // not a new one registered and dropped with the runtime's timer wheel every turn.
-        let sleep = tokio::time::sleep_until(self.next_tick.into());
-        tokio::pin!(sleep);
-        loop {
-            self.flush().await;
+    /// Run until every [`crate::Sfu`] handle is gone (on the calling thread, blocking).
+    pub(crate) fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let mut receiver = Receiver::new();
+        'run: loop {
+            self.flush();
             // Timers run on the tick (see `on_timers`): one wake-up serves every peer's.
-            let deadline = if self.peers.is_empty() {
-                Instant::now() + IDLE_WAIT
-            } else {
-                self.next_tick
+            // With no participant at all only a command can change anything.
+            let timeout = (!self.peers.is_empty())
+                .then(|| self.next_tick.saturating_duration_since(Instant::now()));
+            let ready = match wait(&self.socket, &self.waker, timeout) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(error = %e, "SFU wait failed; stopping");
+                    break;
+                }
             };
-            let deadline = tokio::time::Instant::from_std(deadline);
-            if sleep.deadline() != deadline {
-                sleep.as_mut().reset(deadline);
-            }
-            tokio::select! {
-                biased;
-                cmd = commands.recv() => match cmd {
-                    Some(cmd) => self.on_command(cmd),
-                    None => break,
-                },
-                res = self.socket.recv_from(&mut buf) => match res {
-                    Ok((n, from)) => {
-                        let now = Instant::now();
-                        if let Some(data) = buf.get(..n) {
-                            self.on_datagram(from, data, now);
+            if ready.woken {
+                self.waker.reset();
+                loop {
+                    match commands.try_recv() {
+                        Ok(cmd) => {
+                            self.on_command(cmd);
+                            self.settle(Instant::now());
                         }
-                        self.settle(now);
-                        self.read_queued(&mut buf);
-                        // A busy socket must not starve the tick.
-                        let now = Instant::now();
-                        if now >= self.next_tick && !self.peers.is_empty() {
-                            self.on_timers(now);
-                        }
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => break 'run,
                     }
-                    Err(e) => tracing::debug!(error = %e, "udp receive error"),
-                },
-                () = &mut sleep => self.on_timers(Instant::now()),
+                }
+            }
+            if ready.readable {
+                self.read_queued(&mut receiver);
+            }
+            // A busy socket must not starve the tick.
+            let now = Instant::now();
+            if now >= self.next_tick && !self.peers.is_empty() {
+                self.on_timers(now);
             }
             self.settle(Instant::now());
         }
@@ -176,33 +180,33 @@ impl Server {
             self.remove(id, LeaveReason::Requested);
         }
         self.settle(Instant::now());
-        self.flush().await;
+        self.flush();
     }
 
-    /// Handle the datagrams already waiting on the socket (up to [`READ_BATCH`]) before the
+    /// Handle the datagrams waiting on the socket (up to a `recvmmsg` batch) before the
     /// outbox is sent: their copies share the `sendmmsg` calls and the loop turn.
-    fn read_queued(&mut self, buf: &mut [u8]) {
-        for _ in 1..READ_BATCH {
-            match self.socket.try_recv_from(buf) {
-                Ok((n, from)) => {
-                    let now = Instant::now();
-                    if let Some(data) = buf.get(..n) {
-                        self.on_datagram(from, data, now);
-                    }
-                    self.settle(now);
+    fn read_queued(&mut self, receiver: &mut Receiver) {
+        let n = match receiver.recv(&self.socket) {
+            Ok(n) => n,
+            Err(e) => {
+                if e.kind() != std::io::ErrorKind::WouldBlock {
+                    tracing::debug!(error = %e, "udp receive error");
                 }
-                Err(e) => {
-                    if e.kind() != std::io::ErrorKind::WouldBlock {
-                        tracing::debug!(error = %e, "udp receive error");
-                    }
-                    return;
-                }
+                return;
             }
+        };
+        let now = Instant::now();
+        for i in 0..n {
+            if let Some((from, data)) = receiver.get(i) {
+                self.on_datagram(from, data, now);
+            }
+            self.settle(now);
         }
     }
 
-    /// Send the outbox (in `sendmmsg` batches) and hand the events over.
-    async fn flush(&mut self) {
+    /// Send the outbox (in `sendmmsg` batches; a full socket is waited for) and hand the
+    /// events over.
+    fn flush(&mut self) {
         let mut done = 0;
         while done < self.outbox.len() {
             let pending = self.outbox.get(done..).unwrap_or_default();
@@ -216,12 +220,16 @@ impl Server {
                     done += n.max(1);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    if let Err(e) = self.socket.writable().await {
-                        tracing::debug!(error = %e, "udp socket unusable");
-                        self.stats.packets_dropped += (self.outbox.len() - done) as u64;
-                        break;
+                    match wait_writable(&self.socket, SEND_WAIT) {
+                        Ok(true) => {}
+                        Ok(false) | Err(_) => {
+                            tracing::debug!("udp socket full; dropping the rest of the outbox");
+                            self.stats.packets_dropped += (self.outbox.len() - done) as u64;
+                            break;
+                        }
                     }
                 }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     // The first datagram of the batch failed (e.g. unreachable): skip it.
                     self.stats.packets_dropped += 1;
@@ -232,7 +240,8 @@ impl Server {
         }
         self.outbox.clear();
         for ev in self.events.drain(..) {
-            if self.events_tx.send(ev).await.is_err() {
+            // A plain thread may block on the channel: the daemon drains it.
+            if self.events_tx.blocking_send(ev).is_err() {
                 tracing::debug!("SFU event receiver dropped");
             }
         }
