@@ -609,6 +609,20 @@ impl Peer {
         drained
     }
 
+    /// The earliest of this peer's timers: its peer connection's, its reports, its speaking
+    /// state turning off, its removal for silence (`idle_timeout` after it was last heard).
+    pub(crate) fn deadline(&self, idle_timeout: Duration) -> Option<Instant> {
+        [
+            self.next_timeout,
+            Some(self.next_report),
+            self.speaking.off_deadline(),
+            Some(self.last_seen + idle_timeout),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
     /// Whether the sender reports are due at `now`.
     pub(crate) fn reports_due(&self, now: Instant) -> bool {
         now >= self.next_report

@@ -36,11 +36,15 @@ use crate::speaking::speaking_event;
 use crate::wake::{Waker, wait, wait_writable};
 use crate::{JoinOptions, LeaveReason, SfuEvent, SfuStats};
 
-/// How often speaking and idle states are re-evaluated without traffic, and the peer
-/// connections' timers served: a timer runs on the first tick at or after its deadline (at
-/// most this late), so the loop wakes for timers ten times a second whatever the number of
-/// peers, instead of once per peer and deadline (each ICE agent alone asks every 200 ms).
+/// The timers (peer connections' own, sender and receiver reports, speaking turning off,
+/// idle removal) run together, at most this often: one wake-up serves every peer's that is
+/// due, however many peers there are.
 const TICK: Duration = Duration::from_millis(100);
+/// How late the timers may be served: the loop sleeps until the earliest deadline plus this
+/// (or [`TICK`] after the last run, if later), and a datagram's wake-up serves them first if
+/// they are due by then. While audio flows (a packet every 20 ms) the timers ride on its
+/// wake-ups and never cost one of their own.
+const TIMER_SLACK: Duration = Duration::from_millis(50);
 /// How often a peer's timer is served at once after activity left it already due.
 const MAX_IMMEDIATE_TIMEOUTS: usize = 3;
 /// How long a full socket is waited for before the rest of the outbox is dropped.
@@ -100,7 +104,11 @@ pub(crate) struct Server {
     events: Vec<SfuEvent>,
     events_tx: mpsc::Sender<SfuEvent>,
     stats: SfuStats,
-    next_tick: Instant,
+    /// The earliest deadline of any peer's timers known (may be early: a deadline that moved
+    /// later is found out when the timers run, and the next one taken).
+    due: Option<Instant>,
+    /// When the timers last ran.
+    last_timers: Instant,
     /// Participants to remove this turn, in order, with why.
     removals: Vec<(u64, LeaveReason)>,
     /// Participants whose outbound tracks must follow their room's speakers this turn.
@@ -129,7 +137,8 @@ impl Server {
             events: Vec::new(),
             events_tx,
             stats: SfuStats::default(),
-            next_tick: Instant::now() + TICK,
+            due: None,
+            last_timers: Instant::now(),
             removals: Vec::new(),
             renegotiations: BTreeSet::new(),
             dests: Vec::new(),
@@ -141,10 +150,10 @@ impl Server {
         let mut receiver = Receiver::new();
         'run: loop {
             self.flush();
-            // Timers run on the tick (see `on_timers`): one wake-up serves every peer's.
-            // With no participant at all only a command can change anything.
-            let timeout = (!self.peers.is_empty())
-                .then(|| self.next_tick.saturating_duration_since(Instant::now()));
+            // With nothing due only a datagram or a command can change anything.
+            let timeout = self
+                .wake_at()
+                .map(|t| t.saturating_duration_since(Instant::now()));
             let ready = match wait(&self.socket, &self.waker, timeout) {
                 Ok(r) => r,
                 Err(e) => {
@@ -168,9 +177,9 @@ impl Server {
             if ready.readable {
                 self.read_queued(&mut receiver);
             }
-            // A busy socket must not starve the tick.
+            // Due timers ride on a datagram's wake-up; a busy socket cannot starve them.
             let now = Instant::now();
-            if now >= self.next_tick && !self.peers.is_empty() {
+            if self.timers_due(now) {
                 self.on_timers(now);
             }
             self.settle(Instant::now());
@@ -181,6 +190,29 @@ impl Server {
         }
         self.settle(Instant::now());
         self.flush();
+    }
+
+    /// When the loop must wake for the timers if nothing else wakes it.
+    fn wake_at(&self) -> Option<Instant> {
+        let due = self.due?;
+        Some((due + TIMER_SLACK).max(self.last_timers + TICK))
+    }
+
+    /// Whether the timers should run at `now` (a wake-up for something else is here).
+    fn timers_due(&self, now: Instant) -> bool {
+        self.due
+            .is_some_and(|due| now >= due && now >= self.last_timers + TICK)
+    }
+
+    /// Note that `participant`'s timers may now be due earlier than known.
+    fn note_deadline(&mut self, participant: u64) {
+        if let Some(t) = self
+            .peers
+            .get(&participant)
+            .and_then(|p| p.deadline(self.idle_timeout))
+        {
+            self.due = Some(self.due.map_or(t, |d| d.min(t)));
+        }
     }
 
     /// Handle the datagrams waiting on the socket (up to a `recvmmsg` batch) before the
@@ -542,6 +574,7 @@ impl Server {
             self.queue_removal(participant, LeaveReason::IceFailed);
             return;
         }
+        self.note_deadline(participant);
         for packet in drained.rtp {
             self.route_rtp(participant, &packet, now);
         }
@@ -563,6 +596,12 @@ impl Server {
         peer.speaker = true;
         let level = peer.audio_level(packet);
         let change = peer.speaking.on_packet(now, level, packet.payload.len());
+        if change == Some(true)
+            && let Some(off) = peer.speaking.off_deadline()
+        {
+            // Turning it off again is a timer.
+            self.due = Some(self.due.map_or(off, |d| d.min(off)));
+        }
         // Rewritten and marshalled once here; each listener's copy then only gets its SSRC.
         let packet = forwardable(packet);
         peer.remember(&packet, now);
@@ -594,10 +633,10 @@ impl Server {
         self.dests = dests;
     }
 
-    /// The tick: serve the peers whose timers are due and whose sender reports are due,
-    /// re-evaluate speaking, and queue the removal of idle peers.
+    /// The timers: serve the peers whose timers are due and whose sender reports are due,
+    /// re-evaluate speaking, queue the removal of idle peers, and find the next deadline.
     fn on_timers(&mut self, now: Instant) {
-        self.next_tick = now + TICK;
+        self.last_timers = now;
         let mut due = Vec::new();
         let mut idle = Vec::new();
         for p in self.peers.values_mut() {
@@ -625,6 +664,12 @@ impl Server {
         for id in idle {
             self.queue_removal(id, LeaveReason::Timeout);
         }
+        let idle_timeout = self.idle_timeout;
+        self.due = self
+            .peers
+            .values()
+            .filter_map(|p| p.deadline(idle_timeout))
+            .min();
     }
 
     /// Remove a participant, tell the owner, and queue the renegotiation of the rest of its
