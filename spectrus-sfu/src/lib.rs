@@ -171,6 +171,9 @@ pub struct SfuStats {
     /// Sender reports received about a participant's audio (their NTP time is echoed in the
     /// receiver reports, from which the participant measures its round-trip time).
     pub sender_reports_in: u64,
+    /// Connectivity checks of the SFU's ICE agent not sent: an ICE-lite agent sends none
+    /// once connected, but `rtc`'s answers each of the participant's with one of its own.
+    pub checks_dropped: u64,
     /// Datagrams from unknown addresses or garbage, and failed sends.
     pub packets_dropped: u64,
     /// Time from a packet's arrival to its forwarded copies' hand-off to the socket.

@@ -559,6 +559,7 @@ impl Server {
             return;
         };
         let mut drained = peer.drain(&mut self.outbox, None);
+        self.stats.checks_dropped += peer.take_checks_dropped();
         // A timer the activity made due now (an ICE check it asked for, say) does not wait
         // for the tick.
         for _ in 0..MAX_IMMEDIATE_TIMEOUTS {
@@ -567,6 +568,7 @@ impl Server {
             }
             peer.handle_timeout(now);
             let more = peer.drain(&mut self.outbox, None);
+            self.stats.checks_dropped += peer.take_checks_dropped();
             drained.failed |= more.failed;
             drained.rtp.extend(more.rtp);
         }
