@@ -72,7 +72,7 @@ fn main() {
     let k = args.get(1).copied().unwrap_or(10).min(n);
     let secs = args.get(2).copied().unwrap_or(10);
 
-    // The SFU starts its own thread (`spectrus-sfu`, single-threaded runtime).
+    // The SFU starts its own thread (`spectrus-sfu`, a plain loop without a runtime).
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (sfu, events) = rt
         .block_on(Sfu::start(SfuConfig::new(

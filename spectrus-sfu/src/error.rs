@@ -21,7 +21,7 @@ pub enum SfuError {
     /// The WebRTC stack refused an operation.
     #[error("webrtc: {0}")]
     WebRtc(String),
-    /// The SFU task has stopped.
+    /// The SFU thread has stopped.
     #[error("the SFU has shut down")]
     Closed,
 }

@@ -1,7 +1,7 @@
 //! `spectrus-sfu`: an audio-only WebRTC selective forwarding unit on ONE UDP port.
 //!
 //! The daemon embeds it. Every participant gets a server-side peer connection (the sans-IO
-//! [`rtc`] crate) driven by a single task, on its own thread, that owns the UDP socket;
+//! [`rtc`] crate) driven by one plain thread (no async runtime) that owns the UDP socket;
 //! incoming datagrams are demultiplexed by remote address, learned from the ICE ufrag of STUN
 //! binding requests.
 //! The SFU is always the offerer (ICE-lite, its one host candidate in the offer) and
@@ -42,17 +42,19 @@ pub mod sdp;
 mod server;
 mod speaking;
 mod stun;
+mod wake;
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
 pub use error::SfuError;
 pub use latency::LatencyHistogram;
 pub use peer::MediaState;
 use server::{Command, Server};
+use wake::Waker;
 
 /// How the SFU binds and behaves.
 #[derive(Debug, Clone)]
@@ -169,23 +171,42 @@ pub struct SfuStats {
     /// Sender reports received about a participant's audio (their NTP time is echoed in the
     /// receiver reports, from which the participant measures its round-trip time).
     pub sender_reports_in: u64,
+    /// Connectivity checks of the SFU's ICE agent not sent: an ICE-lite agent sends none
+    /// once connected, but `rtc`'s answers each of the participant's with one of its own.
+    pub checks_dropped: u64,
     /// Datagrams from unknown addresses or garbage, and failed sends.
     pub packets_dropped: u64,
     /// Time from a packet's arrival to its forwarded copies' hand-off to the socket.
     pub forward_latency: LatencyHistogram,
 }
 
-/// A cheap, cloneable handle to the SFU task. The task stops when the last handle drops.
+/// A cheap, cloneable handle to the SFU thread. The thread stops when the last handle drops.
 #[derive(Clone)]
 pub struct Sfu {
-    commands: mpsc::Sender<Command>,
+    inner: Arc<Handle>,
     local_addr: SocketAddr,
 }
 
+/// What the handles share: the commands' channel and the thread's [`Waker`], woken after
+/// each command and once more when the last handle is gone (the channel closed first, so
+/// that the thread sees it closed).
+struct Handle {
+    /// `None` only while dropping.
+    commands: Option<mpsc::Sender<Command>>,
+    waker: Arc<Waker>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        drop(self.commands.take());
+        self.waker.wake();
+    }
+}
+
 impl Sfu {
-    /// Bind the UDP socket and start the SFU on its own thread (named `spectrus-sfu`, with a
-    /// single-threaded runtime). Events arrive on the returned receiver, which must be
-    /// drained. The thread ends when the last handle drops.
+    /// Bind the UDP socket and start the SFU on its own thread (named `spectrus-sfu`).
+    /// Events arrive on the returned receiver, which must be drained. The thread ends when
+    /// the last handle drops.
     pub async fn start(cfg: SfuConfig) -> Result<(Sfu, mpsc::Receiver<SfuEvent>), SfuError> {
         let socket = std::net::UdpSocket::bind(cfg.udp_bind)?;
         socket.set_nonblocking(true)?;
@@ -202,25 +223,28 @@ impl Sfu {
         let candidate_addr = SocketAddr::new(ip, local_addr.port());
         let (events_tx, events_rx) = mpsc::channel(1024);
         let (commands, commands_rx) = mpsc::channel(256);
-        // The loop runs on its own thread with a single-threaded runtime. On the daemon's
-        // multi-threaded runtime each wake-up of this one busy task (every datagram) also
-        // woke and parked other workers: tens of thousands of context switches a second in a
-        // 100-participant room, a fifth of the daemon's time (docs/benchmarks.md).
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let socket = {
-            let _entered = runtime.enter();
-            UdpSocket::from_std(socket)?
-        };
-        let server = Server::new(socket, candidate_addr, cfg.idle_timeout, events_tx);
+        let waker = Arc::new(Waker::new()?);
+        // The loop runs on its own plain thread (`server.rs`): on the daemon's runtime each
+        // wake-up of this one busy task (every datagram) also woke and parked other workers,
+        // and even a runtime of its own cost a second poll and timer bookkeeping per wake-up
+        // (docs/benchmarks.md).
+        let server = Server::new(
+            socket,
+            waker.clone(),
+            candidate_addr,
+            cfg.idle_timeout,
+            events_tx,
+        );
         std::thread::Builder::new()
             .name("spectrus-sfu".into())
-            .spawn(move || runtime.block_on(server.run(commands_rx)))?;
+            .spawn(move || server.run(commands_rx))?;
         tracing::info!(%local_addr, %candidate_addr, "SFU started");
         Ok((
             Sfu {
-                commands,
+                inner: Arc::new(Handle {
+                    commands: Some(commands),
+                    waker,
+                }),
                 local_addr,
             },
             events_rx,
@@ -237,10 +261,12 @@ impl Sfu {
         make: impl FnOnce(oneshot::Sender<T>) -> Command,
     ) -> Result<T, SfuError> {
         let (tx, rx) = oneshot::channel();
-        self.commands
+        let commands = self.inner.commands.as_ref().ok_or(SfuError::Closed)?;
+        commands
             .send(make(tx))
             .await
             .map_err(|_| SfuError::Closed)?;
+        self.inner.waker.wake();
         rx.await.map_err(|_| SfuError::Closed)
     }
 
@@ -322,9 +348,9 @@ impl Sfu {
             .await;
     }
 
-    /// Whether the SFU task is still running (its socket bound).
+    /// Whether the SFU thread is still running (its socket bound).
     pub fn is_running(&self) -> bool {
-        !self.commands.is_closed()
+        self.inner.commands.as_ref().is_some_and(|c| !c.is_closed())
     }
 
     /// Current counters (all zero if the SFU has stopped).

@@ -38,6 +38,7 @@ use crate::reports::{
 };
 use crate::sdp::{AUDIO_LEVEL_URI, OPUS_PAYLOAD_TYPE, extmap_id, media_engine, opus_codec};
 use crate::speaking::SpeakingDetector;
+use crate::stun::is_binding_request;
 
 /// Mute and deafen flags of a participant.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -136,6 +137,10 @@ pub(crate) struct Peer {
     report_ssrc: u32,
     /// Sender reports received since last taken.
     sender_reports_in: u64,
+    /// ICE is connected: the checks `rtc`'s agent sends back are dropped ([`Peer::drain`]).
+    ice_connected: bool,
+    /// Connectivity checks dropped since last taken.
+    checks_dropped: u64,
 }
 
 /// A [`forwardable`] packet marshalled once: each copy then only changes the SSRC, in the
@@ -285,6 +290,8 @@ impl Peer {
             inbound: HashMap::new(),
             report_ssrc: rand::rng().random(),
             sender_reports_in: 0,
+            ice_connected: false,
+            checks_dropped: 0,
         })
     }
 
@@ -508,6 +515,11 @@ impl Peer {
         }
     }
 
+    /// Connectivity checks dropped so far (taken: the count restarts).
+    pub(crate) fn take_checks_dropped(&mut self) -> u64 {
+        std::mem::take(&mut self.checks_dropped)
+    }
+
     /// Sender reports received so far (taken: the count restarts).
     pub(crate) fn take_sender_reports(&mut self) -> u64 {
         std::mem::take(&mut self.sender_reports_in)
@@ -571,18 +583,34 @@ impl Peer {
     /// Move everything the peer connection produced out: datagrams into `outbox`, inbound
     /// RTP and failure into the return value.
     /// `origin` is the arrival time of the packet being forwarded, if any (for latency stats).
+    ///
+    /// Once ICE is connected, the binding requests the agent sends are dropped: the SFU is an
+    /// ICE-lite agent, which sends no checks (RFC 8445 §2.5), but `rtc`'s agent answers each
+    /// of the participant's consent checks with a triggered check of its own, whose response
+    /// cost the SFU (and the participant) one more wake-up each time. Before ICE connects
+    /// they are kept: `rtc` selects the pair only when its own check succeeded.
     pub(crate) fn drain(&mut self, outbox: &mut Outbox, origin: Option<Instant>) -> Drained {
         let mut drained = Drained::default();
         let now = Instant::now();
         while let Some(msg) = self.pc.poll_write() {
+            if self.ice_connected && is_binding_request(&msg.message) {
+                self.checks_dropped += 1;
+                continue;
+            }
             outbox.push((msg.transport.peer_addr, msg.message, origin));
         }
         while let Some(event) = self.pc.poll_event() {
             match event {
-                RTCPeerConnectionEvent::OnIceConnectionStateChangeEvent(
-                    RTCIceConnectionState::Failed,
-                )
-                | RTCPeerConnectionEvent::OnConnectionStateChangeEvent(
+                RTCPeerConnectionEvent::OnIceConnectionStateChangeEvent(s) => {
+                    self.ice_connected = matches!(
+                        s,
+                        RTCIceConnectionState::Connected | RTCIceConnectionState::Completed
+                    );
+                    if s == RTCIceConnectionState::Failed {
+                        drained.failed = true;
+                    }
+                }
+                RTCPeerConnectionEvent::OnConnectionStateChangeEvent(
                     RTCPeerConnectionState::Failed,
                 ) => drained.failed = true,
                 RTCPeerConnectionEvent::OnConnectionStateChangeEvent(s) => {
@@ -607,6 +635,20 @@ impl Peer {
             self.pc.poll_timeout()
         };
         drained
+    }
+
+    /// The earliest of this peer's timers: its peer connection's, its reports, its speaking
+    /// state turning off, its removal for silence (`idle_timeout` after it was last heard).
+    pub(crate) fn deadline(&self, idle_timeout: Duration) -> Option<Instant> {
+        [
+            self.next_timeout,
+            Some(self.next_report),
+            self.speaking.off_deadline(),
+            Some(self.last_seen + idle_timeout),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Whether the sender reports are due at `now`.

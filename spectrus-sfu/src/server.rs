@@ -1,7 +1,14 @@
-//! The SFU task: owns the UDP socket, every participant's peer connection and the rooms,
+//! The SFU thread: owns the UDP socket, every participant's peer connection and the rooms,
 //! and runs one event loop over socket reads, API commands and protocol timers. No
 //! per-participant tasks or sockets exist; everything a participant costs lives in its
 //! [`Peer`].
+//!
+//! The loop is a plain thread, not an async task: it sleeps in one `ppoll` over the socket
+//! and the commands' [`Waker`] with the next tick as the timeout (`wake.rs`), reads what is
+//! queued with one `recvmmsg` and sends with `sendmmsg` (`batch.rs`). In small rooms the
+//! daemon pays per wake-up, not per packet: under a runtime each wake-up also cost a second
+//! `epoll_wait` (the socket's writability after every send), an empty read, and the
+//! scheduler's and timer wheel's bookkeeping (docs/benchmarks.md, session 8).
 //!
 //! A turn of the loop handles one input, then settles what it caused: handlers never call
 //! back into each other. What changes the room for others (a new speaker, a failed or removed
@@ -9,41 +16,43 @@
 //! renegotiations, each peer once) until both are empty, before anything is sent.
 
 use std::collections::{BTreeSet, HashMap};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use rtc::rtp;
-use tokio::net::UdpSocket;
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::batch::send_batch;
+use crate::batch::{Receiver, send_batch};
 use crate::demux::Demux;
 use crate::error::SfuError;
 use crate::peer::{Forwardable, MediaState, Outbox, Peer, Received, forwardable};
 use crate::room::Rooms;
 use crate::sdp::DEFAULT_BITRATE;
 use crate::speaking::speaking_event;
+use crate::wake::{Waker, wait, wait_writable};
 use crate::{JoinOptions, LeaveReason, SfuEvent, SfuStats};
 
-/// How often speaking and idle states are re-evaluated without traffic, and the peer
-/// connections' timers served: a timer runs on the first tick at or after its deadline (at
-/// most this late), so the loop wakes for timers ten times a second whatever the number of
-/// peers, instead of once per peer and deadline (each ICE agent alone asks every 200 ms).
+/// The timers (peer connections' own, sender and receiver reports, speaking turning off,
+/// idle removal) run together, at most this often: one wake-up serves every peer's that is
+/// due, however many peers there are.
 const TICK: Duration = Duration::from_millis(100);
-/// How long the loop sleeps with no participant at all (commands wake it).
-const IDLE_WAIT: Duration = Duration::from_secs(3600);
+/// How late the timers may be served: the loop sleeps until the earliest deadline plus this
+/// (or [`TICK`] after the last run, if later), and a datagram's wake-up serves them first if
+/// they are due by then. While audio flows (a packet every 20 ms) the timers ride on its
+/// wake-ups and never cost one of their own.
+const TIMER_SLACK: Duration = Duration::from_millis(50);
 /// How often a peer's timer is served at once after activity left it already due.
 const MAX_IMMEDIATE_TIMEOUTS: usize = 3;
-/// Largest datagram read.
-const MAX_DATAGRAM: usize = 2048;
-/// Most datagrams handled in one turn of the loop, before what they caused is sent.
-const READ_BATCH: usize = 16;
+/// How long a full socket is waited for before the rest of the outbox is dropped.
+const SEND_WAIT: Duration = Duration::from_secs(1);
 
 pub(crate) type Reply<T> = oneshot::Sender<T>;
 
-/// A request from an [`crate::Sfu`] handle to the task.
+/// A request from an [`crate::Sfu`] handle to the thread.
 pub(crate) enum Command {
     Join {
         room: u64,
@@ -81,7 +90,10 @@ pub(crate) enum Command {
 }
 
 pub(crate) struct Server {
+    /// Non-blocking.
     socket: UdpSocket,
+    /// Woken by the handles after they queue a command.
+    waker: Arc<Waker>,
     /// The address announced in candidates and used to tag datagrams for the ICE agents.
     candidate_addr: SocketAddr,
     idle_timeout: Duration,
@@ -92,7 +104,11 @@ pub(crate) struct Server {
     events: Vec<SfuEvent>,
     events_tx: mpsc::Sender<SfuEvent>,
     stats: SfuStats,
-    next_tick: Instant,
+    /// The earliest deadline of any peer's timers known (may be early: a deadline that moved
+    /// later is found out when the timers run, and the next one taken).
+    due: Option<Instant>,
+    /// When the timers last ran.
+    last_timers: Instant,
     /// Participants to remove this turn, in order, with why.
     removals: Vec<(u64, LeaveReason)>,
     /// Participants whose outbound tracks must follow their room's speakers this turn.
@@ -104,12 +120,14 @@ pub(crate) struct Server {
 impl Server {
     pub(crate) fn new(
         socket: UdpSocket,
+        waker: Arc<Waker>,
         candidate_addr: SocketAddr,
         idle_timeout: Duration,
         events_tx: mpsc::Sender<SfuEvent>,
     ) -> Self {
         Self {
             socket,
+            waker,
             candidate_addr,
             idle_timeout,
             peers: HashMap::new(),
@@ -119,55 +137,50 @@ impl Server {
             events: Vec::new(),
             events_tx,
             stats: SfuStats::default(),
-            next_tick: Instant::now() + TICK,
+            due: None,
+            last_timers: Instant::now(),
             removals: Vec::new(),
             renegotiations: BTreeSet::new(),
             dests: Vec::new(),
         }
     }
 
-    /// Run until every [`crate::Sfu`] handle is gone.
-    pub(crate) async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
-        let mut buf = vec![0u8; MAX_DATAGRAM];
-        // One timer for the whole loop, moved only when the deadline changes (once per tick),
-        // not a new one registered and dropped with the runtime's timer wheel every turn.
-        let sleep = tokio::time::sleep_until(self.next_tick.into());
-        tokio::pin!(sleep);
-        loop {
-            self.flush().await;
-            // Timers run on the tick (see `on_timers`): one wake-up serves every peer's.
-            let deadline = if self.peers.is_empty() {
-                Instant::now() + IDLE_WAIT
-            } else {
-                self.next_tick
+    /// Run until every [`crate::Sfu`] handle is gone (on the calling thread, blocking).
+    pub(crate) fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let mut receiver = Receiver::new();
+        'run: loop {
+            self.flush();
+            // With nothing due only a datagram or a command can change anything.
+            let timeout = self
+                .wake_at()
+                .map(|t| t.saturating_duration_since(Instant::now()));
+            let ready = match wait(&self.socket, &self.waker, timeout) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(error = %e, "SFU wait failed; stopping");
+                    break;
+                }
             };
-            let deadline = tokio::time::Instant::from_std(deadline);
-            if sleep.deadline() != deadline {
-                sleep.as_mut().reset(deadline);
-            }
-            tokio::select! {
-                biased;
-                cmd = commands.recv() => match cmd {
-                    Some(cmd) => self.on_command(cmd),
-                    None => break,
-                },
-                res = self.socket.recv_from(&mut buf) => match res {
-                    Ok((n, from)) => {
-                        let now = Instant::now();
-                        if let Some(data) = buf.get(..n) {
-                            self.on_datagram(from, data, now);
+            if ready.woken {
+                self.waker.reset();
+                loop {
+                    match commands.try_recv() {
+                        Ok(cmd) => {
+                            self.on_command(cmd);
+                            self.settle(Instant::now());
                         }
-                        self.settle(now);
-                        self.read_queued(&mut buf);
-                        // A busy socket must not starve the tick.
-                        let now = Instant::now();
-                        if now >= self.next_tick && !self.peers.is_empty() {
-                            self.on_timers(now);
-                        }
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => break 'run,
                     }
-                    Err(e) => tracing::debug!(error = %e, "udp receive error"),
-                },
-                () = &mut sleep => self.on_timers(Instant::now()),
+                }
+            }
+            if ready.readable {
+                self.read_queued(&mut receiver);
+            }
+            // Due timers ride on a datagram's wake-up; a busy socket cannot starve them.
+            let now = Instant::now();
+            if self.timers_due(now) {
+                self.on_timers(now);
             }
             self.settle(Instant::now());
         }
@@ -176,33 +189,56 @@ impl Server {
             self.remove(id, LeaveReason::Requested);
         }
         self.settle(Instant::now());
-        self.flush().await;
+        self.flush();
     }
 
-    /// Handle the datagrams already waiting on the socket (up to [`READ_BATCH`]) before the
-    /// outbox is sent: their copies share the `sendmmsg` calls and the loop turn.
-    fn read_queued(&mut self, buf: &mut [u8]) {
-        for _ in 1..READ_BATCH {
-            match self.socket.try_recv_from(buf) {
-                Ok((n, from)) => {
-                    let now = Instant::now();
-                    if let Some(data) = buf.get(..n) {
-                        self.on_datagram(from, data, now);
-                    }
-                    self.settle(now);
-                }
-                Err(e) => {
-                    if e.kind() != std::io::ErrorKind::WouldBlock {
-                        tracing::debug!(error = %e, "udp receive error");
-                    }
-                    return;
-                }
-            }
+    /// When the loop must wake for the timers if nothing else wakes it.
+    fn wake_at(&self) -> Option<Instant> {
+        let due = self.due?;
+        Some((due + TIMER_SLACK).max(self.last_timers + TICK))
+    }
+
+    /// Whether the timers should run at `now` (a wake-up for something else is here).
+    fn timers_due(&self, now: Instant) -> bool {
+        self.due
+            .is_some_and(|due| now >= due && now >= self.last_timers + TICK)
+    }
+
+    /// Note that `participant`'s timers may now be due earlier than known.
+    fn note_deadline(&mut self, participant: u64) {
+        if let Some(t) = self
+            .peers
+            .get(&participant)
+            .and_then(|p| p.deadline(self.idle_timeout))
+        {
+            self.due = Some(self.due.map_or(t, |d| d.min(t)));
         }
     }
 
-    /// Send the outbox (in `sendmmsg` batches) and hand the events over.
-    async fn flush(&mut self) {
+    /// Handle the datagrams waiting on the socket (up to a `recvmmsg` batch) before the
+    /// outbox is sent: their copies share the `sendmmsg` calls and the loop turn.
+    fn read_queued(&mut self, receiver: &mut Receiver) {
+        let n = match receiver.recv(&self.socket) {
+            Ok(n) => n,
+            Err(e) => {
+                if e.kind() != std::io::ErrorKind::WouldBlock {
+                    tracing::debug!(error = %e, "udp receive error");
+                }
+                return;
+            }
+        };
+        let now = Instant::now();
+        for i in 0..n {
+            if let Some((from, data)) = receiver.get(i) {
+                self.on_datagram(from, data, now);
+            }
+            self.settle(now);
+        }
+    }
+
+    /// Send the outbox (in `sendmmsg` batches; a full socket is waited for) and hand the
+    /// events over.
+    fn flush(&mut self) {
         let mut done = 0;
         while done < self.outbox.len() {
             let pending = self.outbox.get(done..).unwrap_or_default();
@@ -216,12 +252,16 @@ impl Server {
                     done += n.max(1);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    if let Err(e) = self.socket.writable().await {
-                        tracing::debug!(error = %e, "udp socket unusable");
-                        self.stats.packets_dropped += (self.outbox.len() - done) as u64;
-                        break;
+                    match wait_writable(&self.socket, SEND_WAIT) {
+                        Ok(true) => {}
+                        Ok(false) | Err(_) => {
+                            tracing::debug!("udp socket full; dropping the rest of the outbox");
+                            self.stats.packets_dropped += (self.outbox.len() - done) as u64;
+                            break;
+                        }
                     }
                 }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     // The first datagram of the batch failed (e.g. unreachable): skip it.
                     self.stats.packets_dropped += 1;
@@ -232,7 +272,8 @@ impl Server {
         }
         self.outbox.clear();
         for ev in self.events.drain(..) {
-            if self.events_tx.send(ev).await.is_err() {
+            // A plain thread may block on the channel: the daemon drains it.
+            if self.events_tx.blocking_send(ev).is_err() {
                 tracing::debug!("SFU event receiver dropped");
             }
         }
@@ -518,6 +559,7 @@ impl Server {
             return;
         };
         let mut drained = peer.drain(&mut self.outbox, None);
+        self.stats.checks_dropped += peer.take_checks_dropped();
         // A timer the activity made due now (an ICE check it asked for, say) does not wait
         // for the tick.
         for _ in 0..MAX_IMMEDIATE_TIMEOUTS {
@@ -526,6 +568,7 @@ impl Server {
             }
             peer.handle_timeout(now);
             let more = peer.drain(&mut self.outbox, None);
+            self.stats.checks_dropped += peer.take_checks_dropped();
             drained.failed |= more.failed;
             drained.rtp.extend(more.rtp);
         }
@@ -533,6 +576,7 @@ impl Server {
             self.queue_removal(participant, LeaveReason::IceFailed);
             return;
         }
+        self.note_deadline(participant);
         for packet in drained.rtp {
             self.route_rtp(participant, &packet, now);
         }
@@ -554,6 +598,12 @@ impl Server {
         peer.speaker = true;
         let level = peer.audio_level(packet);
         let change = peer.speaking.on_packet(now, level, packet.payload.len());
+        if change == Some(true)
+            && let Some(off) = peer.speaking.off_deadline()
+        {
+            // Turning it off again is a timer.
+            self.due = Some(self.due.map_or(off, |d| d.min(off)));
+        }
         // Rewritten and marshalled once here; each listener's copy then only gets its SSRC.
         let packet = forwardable(packet);
         peer.remember(&packet, now);
@@ -585,10 +635,10 @@ impl Server {
         self.dests = dests;
     }
 
-    /// The tick: serve the peers whose timers are due and whose sender reports are due,
-    /// re-evaluate speaking, and queue the removal of idle peers.
+    /// The timers: serve the peers whose timers are due and whose sender reports are due,
+    /// re-evaluate speaking, queue the removal of idle peers, and find the next deadline.
     fn on_timers(&mut self, now: Instant) {
-        self.next_tick = now + TICK;
+        self.last_timers = now;
         let mut due = Vec::new();
         let mut idle = Vec::new();
         for p in self.peers.values_mut() {
@@ -616,6 +666,12 @@ impl Server {
         for id in idle {
             self.queue_removal(id, LeaveReason::Timeout);
         }
+        let idle_timeout = self.idle_timeout;
+        self.due = self
+            .peers
+            .values()
+            .filter_map(|p| p.deadline(idle_timeout))
+            .min();
     }
 
     /// Remove a participant, tell the owner, and queue the renegotiation of the rest of its

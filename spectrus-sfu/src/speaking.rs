@@ -61,6 +61,15 @@ impl SpeakingDetector {
         None
     }
 
+    /// When [`SpeakingDetector::on_tick`] would switch it off if nothing loud arrives.
+    pub(crate) fn off_deadline(&self) -> Option<Instant> {
+        if self.speaking {
+            self.last_loud.map(|t| t + OFF_AFTER)
+        } else {
+            None
+        }
+    }
+
     /// Force the state off (e.g. on mute); returns `Some(false)` if it was on.
     pub(crate) fn reset(&mut self) -> Option<bool> {
         self.loud_run = 0;

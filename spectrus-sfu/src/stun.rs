@@ -25,6 +25,13 @@ pub(crate) fn classify(buf: &[u8]) -> PacketKind {
     }
 }
 
+/// Whether `buf` is a STUN binding request (its header: type and magic cookie).
+pub(crate) fn is_binding_request(buf: &[u8]) -> bool {
+    buf.len() >= HEADER_LEN
+        && u16::from_be_bytes([buf[0], buf[1]]) == BINDING_REQUEST
+        && u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]) == MAGIC_COOKIE
+}
+
 /// If `buf` is a well-formed STUN binding request, the local (server-side) ufrag from its
 /// USERNAME attribute (`"<server ufrag>:<client ufrag>"`).
 pub(crate) fn binding_request_server_ufrag(buf: &[u8]) -> Option<&str> {

@@ -213,3 +213,37 @@ async fn hundred_join_leave_cycles() {
     })
     .await;
 }
+
+/// The SFU thread has no runtime to end it: it must notice the last handle going, remove
+/// everyone (each gets `Left`), close the events channel and free its UDP port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_thread_stops_when_the_last_handle_is_gone() {
+    bounded(30, async {
+        let (sfu, mut events) =
+            spectrus_sfu::Sfu::start(SfuConfig::new("127.0.0.1:0".parse().unwrap()))
+                .await
+                .unwrap();
+        let addr = sfu.local_addr();
+        sfu.join(1, 7, JoinOptions::default()).await.unwrap();
+        let other = sfu.clone();
+        assert!(other.is_running());
+        drop(sfu);
+        // One handle left: still serving.
+        assert_eq!(other.stats().await.participants, 1);
+        drop(other);
+        let mut seen = Vec::new();
+        while let Some(ev) = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("the events channel closes")
+        {
+            seen.push(ev);
+        }
+        assert!(seen.contains(&SfuEvent::Left {
+            participant: 7,
+            reason: LeaveReason::Requested
+        }));
+        // The port is free again once the thread is gone.
+        assert!(wait_for(5, || std::net::UdpSocket::bind(addr).is_ok()).await);
+    })
+    .await;
+}

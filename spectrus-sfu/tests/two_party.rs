@@ -50,6 +50,18 @@ async fn each_hears_the_other_not_itself() {
         assert!(st.receiver_reports >= 2, "{st:?}");
         // And their sender reports are read (their NTP time is echoed in the receiver reports).
         assert!(st.sender_reports_in >= 2, "{st:?}");
+        // The participants' consent checks are answered, but the checks rtc's ICE-lite agent
+        // would send back are not (an ICE-lite agent sends none), and audio keeps flowing.
+        let st = common::wait_stats(&h.sfu, 10, |s| s.checks_dropped >= 1).await;
+        assert!(st.checks_dropped >= 1, "{st:?}");
+        let (a_in, b_in) = (
+            a.engine.stats().packets_received,
+            b.engine.stats().packets_received,
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        assert!(a.hears(660.0) && b.hears(440.0));
+        assert!(a.engine.stats().packets_received > a_in + 25);
+        assert!(b.engine.stats().packets_received > b_in + 25);
         h.stop(&a).await;
         h.stop(&b).await;
     })
