@@ -6,7 +6,9 @@
 //! defaults are untouched). Then every member logs in, opens one session, and the bench
 //! reports what connecting everyone cost (daemon CPU, per identify), the daemon's RSS with
 //! everyone connected, the frames sessions received before the first message, and the
-//! post-to-delivery latency of messages posted at a rate. With `--irc`, the same load runs
+//! post-to-delivery latency of messages posted at a rate, with the CPU per delivery of the
+//! server and of the bench's own readers during the fan-out (both servers share the cores
+//! with them, so a costlier reader on one side would delay that side). With `--irc`, the same load runs
 //! against InspIRCd (`/usr/sbin/inspircd`, [`crate::irc`]) in the same run.
 
 use std::sync::Arc;
@@ -237,7 +239,8 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
     f.frames_before_first = counters.frames.load(Ordering::Relaxed);
     f.presence_before_first = counters.presence.load(Ordering::Relaxed);
 
-    let cpu1 = procstat::cpu(pid);
+    let cpu1 = procstat::cpu_nanos(pid);
+    let own1 = procstat::cpu_nanos(std::process::id());
     let total = u64::from(rate) * duration;
     let (_, post_errors) =
         std::thread::spawn(move || crate::fanout::post_at_rate(poster, ch, rate, total))
@@ -245,7 +248,12 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
             .map_err(|_| anyhow::anyhow!("poster thread panicked"))??;
     f.expected = (total - post_errors) * f.connected as u64;
     crate::settle::delivered(&counters.delivered, f.expected).await;
-    f.fanout_cpu_percent = procstat::cpu_percent(cpu1, procstat::cpu(pid));
+    let server = procstat::nanos_between(&cpu1, &procstat::cpu_nanos(pid));
+    let own = procstat::nanos_between(&own1, &procstat::cpu_nanos(std::process::id()));
+    f.fanout_cpu_percent = server.percent();
+    f.fanout_cpu_nanos = server.nanos;
+    f.generator_cpu_percent = own.percent();
+    f.generator_cpu_nanos = own.nanos;
     let _ = stop.send(true);
     let h = crate::settle::latencies(handles).await;
     f.delivered = counters.delivered.load(Ordering::Relaxed);

@@ -214,14 +214,20 @@ pub(crate) async fn run(members: usize, rate: u32, duration: u64) -> anyhow::Res
     f.rss_connected_kib = procstat::rss_kib(pid);
     f.frames_before_first = counters.lines.load(Ordering::Relaxed);
 
-    let cpu1 = procstat::cpu(pid);
+    let cpu1 = procstat::cpu_nanos(pid);
+    let own1 = procstat::cpu_nanos(std::process::id());
     let total = u64::from(rate) * duration;
     std::thread::spawn(move || post(port, rate, total))
         .join()
         .map_err(|_| anyhow::anyhow!("poster thread panicked"))??;
     f.expected = total * f.connected as u64;
     crate::settle::delivered(&counters.delivered, f.expected).await;
-    f.fanout_cpu_percent = procstat::cpu_percent(cpu1, procstat::cpu(pid));
+    let server = procstat::nanos_between(&cpu1, &procstat::cpu_nanos(pid));
+    let own = procstat::nanos_between(&own1, &procstat::cpu_nanos(std::process::id()));
+    f.fanout_cpu_percent = server.percent();
+    f.fanout_cpu_nanos = server.nanos;
+    f.generator_cpu_percent = own.percent();
+    f.generator_cpu_nanos = own.nanos;
     let _ = stop.send(true);
     let h = crate::settle::latencies(handles).await;
     f.delivered = counters.delivered.load(Ordering::Relaxed);
