@@ -21,7 +21,7 @@ use spectrus_client::Client;
 use spectrus_testkit::TestDaemon;
 use tokio::sync::{Semaphore, watch};
 
-use crate::fanout::{BENCH_ENV, general};
+use crate::fanout::{BENCH_ENV, Stamps, general};
 use crate::figures::{Figures, loadavg};
 use crate::procstat;
 use crate::report::latency_line;
@@ -117,6 +117,7 @@ async fn session(
     counters: Arc<Counters>,
     mut stop: watch::Receiver<bool>,
     connect: Arc<Semaphore>,
+    stamps: Arc<Stamps>,
 ) -> Vec<u32> {
     let mut lat = Vec::new();
     let permit = connect.acquire_owned().await;
@@ -155,7 +156,7 @@ async fn session(
             _ = beat.tick() => true,
             f = ws.next_text() => match f {
                 Ok(Incoming::Text(t)) => {
-                    if let Some(sent) = crate::fanout::bench_timestamp(t) {
+                    if let Some(sent) = stamps.frame(t) {
                         lat.push(crate::fanout::now_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32);
                         counters.delivered.fetch_add(1, Ordering::Relaxed);
                     } else if !crate::fanout::contains(t, br#""op":"heartbeat_ack""#) {
@@ -215,6 +216,7 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
     let counters = Arc::new(Counters::default());
     let (stop, stop_rx) = watch::channel(false);
     let connect = Arc::new(Semaphore::new(128));
+    let stamps = Arc::new(Stamps::new());
     let url = poster.gateway_url();
     let cpu0 = procstat::cpu(pid);
     let t0 = Instant::now();
@@ -226,6 +228,7 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
             counters.clone(),
             stop_rx.clone(),
             connect.clone(),
+            stamps.clone(),
         )));
     }
     // Measured from the first spawn: the connects started then.

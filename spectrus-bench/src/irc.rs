@@ -12,7 +12,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
 
-use crate::fanout::{bench_line_timestamp, now_micros};
+use crate::fanout::{Stamps, now_micros};
 use crate::figures::Figures;
 use crate::procstat;
 use crate::report::latency_line;
@@ -110,6 +110,7 @@ async fn member(
     counters: Arc<Counters>,
     mut stop: watch::Receiver<bool>,
     connect: Arc<Semaphore>,
+    stamps: Arc<Stamps>,
 ) -> Vec<u32> {
     let mut lat = Vec::new();
     let permit = connect.acquire_owned().await;
@@ -130,7 +131,7 @@ async fn member(
                 if !matches!(r, Ok(n) if n > 0) {
                     break;
                 }
-                if let Some(sent) = bench_line_timestamp(&line) {
+                if let Some(sent) = stamps.line(&line) {
                     lat.push(now_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32);
                     counters.delivered.fetch_add(1, Ordering::Relaxed);
                 } else if line.starts_with(b"PING") {
@@ -194,6 +195,7 @@ pub(crate) async fn run(members: usize, rate: u32, duration: u64) -> anyhow::Res
     let counters = Arc::new(Counters::default());
     let (stop, stop_rx) = watch::channel(false);
     let connect = Arc::new(Semaphore::new(128));
+    let stamps = Arc::new(Stamps::new());
     let cpu0 = procstat::cpu(pid);
     let t0 = Instant::now();
     let mut handles = Vec::with_capacity(members);
@@ -204,6 +206,7 @@ pub(crate) async fn run(members: usize, rate: u32, duration: u64) -> anyhow::Res
             counters.clone(),
             stop_rx.clone(),
             connect.clone(),
+            stamps.clone(),
         )));
     }
     crate::settle::all_connected(&counters.ready, &counters.failed, members, "IRC clients").await?;
