@@ -6,10 +6,14 @@
 //! number and writes the frame straight into the socket ([`super::out`]); no task is woken
 //! per delivery. Lanes run at normal priority: at nice +5 (tried) the readers of the
 //! benchmark's 1,000 sessions pre-empted them and the fan-out's tail grew by a third.
+//! A lane that walked for under half of the last second lets its helper thread walk half of
+//! a large event's sessions alongside it ([`Helper`]); walks ahead of each session's turn,
+//! it asks the CPU for the session's state ([`prefetch`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use super::slot::{Item, Slot, deliver};
 use super::wire::FramePrefix;
@@ -86,12 +90,11 @@ pub(super) struct Lanes {
 }
 
 impl Lanes {
-    /// Starts one lane per two cores (at least one); `resume_buffer` bounds each session's
-    /// replay buffer. A lane per core left nothing for the runtime, the store's writer and
+    /// Starts one lane per two cores (at least one). A lane per core left nothing for the runtime, the store's writer and
     /// the kernel's receive work: on two cores, the 10,000-member fan-out's p99 was a third
     /// lower with the daemon on one core (so one lane) than on both (docs/benchmarks.md,
     /// session 6).
-    pub(super) fn start(resume_buffer: usize) -> Lanes {
+    pub(super) fn start() -> Lanes {
         let n = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2)
@@ -103,7 +106,7 @@ impl Lanes {
             let c = counters.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("spectrus-gw-lane{i}"))
-                .spawn(move || run(rx, resume_buffer, &c));
+                .spawn(move || run(rx, i, &c));
             match spawned {
                 Ok(_) => senders.push(tx),
                 Err(e) => tracing::error!(error = %e, "cannot start a gateway delivery lane"),
@@ -127,7 +130,7 @@ impl Lanes {
     }
 
     /// Queues `job` on lane `lane`; without lanes (none could start) it runs here.
-    pub(super) fn submit(&self, lane: usize, job: Job, resume_buffer: usize) {
+    pub(super) fn submit(&self, lane: usize, job: Job) {
         let job = match self.senders.get(lane) {
             Some(tx) => match tx.send(job) {
                 Ok(()) => return,
@@ -135,17 +138,19 @@ impl Lanes {
             },
             None => job,
         };
-        work(job, resume_buffer, &mut Vec::new(), &self.counters);
+        work(job, &mut Vec::new(), &self.counters, None);
     }
 }
 
 /// Most jobs a lane takes in one batch.
 const MAX_BATCH: usize = 64;
 
-fn run(rx: mpsc::Receiver<Job>, resume_buffer: usize, counters: &Counters) {
+fn run(rx: mpsc::Receiver<Job>, lane: usize, counters: &Arc<Counters>) {
     let mut buf = Vec::with_capacity(4096);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut groups = Groups::default();
+    let helper = Helper::start(lane, counters.clone());
+    let mut load = Load::new();
     while let Ok(job) = rx.recv() {
         batch.push(job);
         while batch.len() < MAX_BATCH {
@@ -156,31 +161,192 @@ fn run(rx: mpsc::Receiver<Job>, resume_buffer: usize, counters: &Counters) {
         }
         if batch.len() == 1 {
             if let Some(job) = batch.pop() {
-                work(job, resume_buffer, &mut buf, counters);
+                let aid = helper.as_ref().filter(|_| load.light);
+                load.add(work(job, &mut buf, counters, aid));
             }
         } else {
+            let t = Instant::now();
             groups.next_batch();
-            work_batch(&batch, &mut groups, resume_buffer, &mut buf, counters);
+            work_batch(&batch, &mut groups, &mut buf, counters);
             batch.clear();
+            load.add(t.elapsed());
         }
     }
 }
 
-fn work(job: Job, resume_buffer: usize, buf: &mut Vec<u8>, counters: &Counters) {
-    let mut frames = Vec::with_capacity(1);
+/// Does one job; with `aid`, a helper walks the first half of a large event's sessions
+/// meanwhile. Returns the time spent walking: the lane's, plus the helper's.
+fn work(job: Job, buf: &mut Vec<u8>, counters: &Counters, aid: Option<&Helper>) -> Duration {
+    let t = Instant::now();
     match job {
         Job::Dispatch(frame, targets) => {
-            let items = [Item::Dispatch(&frame)];
-            let (mut delivered, mut overflows) = (0, 0);
-            for (_, slot) in targets.iter() {
-                overflows += u64::from(deliver(slot, &items, resume_buffer, buf, &mut frames));
-                delivered += 1;
+            let (slots, only) = targets.all();
+            let mut from = 0;
+            if let (Targets::Shared(list, viewers), Some(aid)) = (&targets, aid)
+                && list.len() >= MIN_SPLIT
+            {
+                let half = Half {
+                    // The helper's own copy: the two threads never count references to
+                    // one frame (each resume buffer entry holds one).
+                    frame: FramePrefix::from(&*frame),
+                    slots: list.clone(),
+                    only: viewers.clone(),
+                    to: list.len() / 2,
+                };
+                if aid.tx.send(half).is_ok() {
+                    from = list.len() / 2;
+                }
             }
-            counters.record(delivered, overflows);
+            walk(&frame, &slots[from..], only, buf, counters);
+            let own = t.elapsed();
+            if from == 0 {
+                return own;
+            }
+            // The next job waits for this one's other half: a session's frames stay in order.
+            match aid.map(|a| a.done.recv()) {
+                Some(Ok(helped)) => own + helped,
+                _ => {
+                    tracing::error!("a delivery lane's helper stopped");
+                    own
+                }
+            }
         }
         Job::Raw(slot, text) => {
-            let over = deliver(&slot, &[Item::Raw(&text)], resume_buffer, buf, &mut frames);
+            let mut frames = Vec::with_capacity(1);
+            let over = deliver(&slot, &[Item::Raw(&text)], buf, &mut frames);
             counters.record(1, u64::from(over));
+            t.elapsed()
+        }
+    }
+}
+
+/// Delivers `frame` to `slots` (only to those of `only`'s users, when given).
+fn walk(
+    frame: &FramePrefix,
+    slots: &[Arc<Slot>],
+    only: Option<&IdSet>,
+    buf: &mut Vec<u8>,
+    counters: &Counters,
+) {
+    let items = [Item::Dispatch(frame)];
+    let mut frames = Vec::with_capacity(1);
+    let (mut delivered, mut overflows) = (0, 0);
+    for (i, slot) in slots.iter().enumerate() {
+        if let Some(next) = slots.get(i + AHEAD) {
+            prefetch(next);
+        }
+        if only.is_some_and(|users| !users.contains(&slot.user)) {
+            continue;
+        }
+        overflows += u64::from(deliver(slot, &items, buf, &mut frames));
+        delivered += 1;
+    }
+    counters.record(delivered, overflows);
+}
+
+/// How many sessions ahead of its turn a walk asks the CPU for a session's state: by then
+/// it is cold (every other session had the previous event since), and the writes before
+/// its turn (a system call of a few µs each) hide the fetch.
+const AHEAD: usize = 2;
+
+/// Asks the CPU to bring `slot`'s lines into its cache (a hint: nothing is read).
+fn prefetch(slot: &Arc<Slot>) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let at = Arc::as_ptr(slot).cast::<i8>();
+        // Every line the slot spans, wherever it starts.
+        for line in 0..=size_of::<Slot>() / 64 {
+            // SAFETY: a prefetch neither reads nor writes what the program sees and never
+            // faults, whatever the address (the last line may lie past the slot).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(at.wrapping_add(line * 64)) }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = slot;
+}
+
+/// Fewest sessions in an event's share for a lane to split its walk with its helper.
+pub(super) const MIN_SPLIT: usize = 256;
+
+/// A lane's helper: a thread that walks the first half of a large event's sessions while
+/// the lane walks the second, when the lane's walks took less than half of the last second
+/// ([`Load`]). At moderate load a walk of 1,000 sessions then ends in about half the time,
+/// and a post's delivery tail is mostly its place in the walk (docs/benchmarks.md, session
+/// 7); a busier lane walks alone, since two walkers on two cores left nothing for the
+/// runtime, the store's writer and the kernel's receive work (session 6). The lane waits for
+/// the helper's half before its next job, so each session still gets its frames in order.
+struct Helper {
+    tx: mpsc::Sender<Half>,
+    /// The helper's walking time for each half it finished.
+    done: mpsc::Receiver<Duration>,
+}
+
+/// The first half of an event's share for the helper.
+struct Half {
+    frame: FramePrefix,
+    slots: Arc<[Arc<Slot>]>,
+    only: Option<Arc<IdSet>>,
+    /// Its sessions are `slots[..to]`.
+    to: usize,
+}
+
+impl Helper {
+    fn start(lane: usize, counters: Arc<Counters>) -> Option<Helper> {
+        let (tx, rx) = mpsc::channel::<Half>();
+        let (done_tx, done) = mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name(format!("spectrus-gw-aid{lane}"))
+            .spawn(move || {
+                let mut buf = Vec::with_capacity(4096);
+                while let Ok(h) = rx.recv() {
+                    let t = Instant::now();
+                    walk(
+                        &h.frame,
+                        &h.slots[..h.to],
+                        h.only.as_deref(),
+                        &mut buf,
+                        &counters,
+                    );
+                    if done_tx.send(t.elapsed()).is_err() {
+                        break;
+                    }
+                }
+            });
+        match spawned {
+            Ok(_) => Some(Helper { tx, done }),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start a delivery lane's helper");
+                None
+            }
+        }
+    }
+}
+
+/// How much of the last second a lane (with its helper) spent walking.
+struct Load {
+    since: Instant,
+    busy: Duration,
+    /// Under half of the last full second: the helper may take half of a walk.
+    light: bool,
+}
+
+impl Load {
+    fn new() -> Load {
+        Load {
+            since: Instant::now(),
+            busy: Duration::ZERO,
+            light: true,
+        }
+    }
+
+    fn add(&mut self, busy: Duration) {
+        self.busy += busy;
+        let span = self.since.elapsed();
+        if span >= Duration::from_secs(1) {
+            self.light = self.busy < span / 2;
+            self.busy = Duration::ZERO;
+            self.since = Instant::now();
         }
     }
 }
@@ -248,13 +414,7 @@ impl Groups {
 
 /// Several jobs at once (the lane fell behind): each session gets everything the batch
 /// holds for it, in order, in one write. The busier the lane, the fewer writes per frame.
-fn work_batch(
-    batch: &[Job],
-    groups: &mut Groups,
-    resume_buffer: usize,
-    buf: &mut Vec<u8>,
-    counters: &Counters,
-) {
+fn work_batch(batch: &[Job], groups: &mut Groups, buf: &mut Vec<u8>, counters: &Counters) {
     for (j, job) in batch.iter().enumerate() {
         match job {
             Job::Dispatch(_, targets) => {
@@ -283,7 +443,7 @@ fn work_batch(
             });
             next = after;
         }
-        overflows += u64::from(deliver(slot, &items, resume_buffer, buf, &mut frames));
+        overflows += u64::from(deliver(slot, &items, buf, &mut frames));
     }
     counters.record(groups.links.len(), overflows);
 }
