@@ -570,16 +570,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_walk_split_with_the_lane_s_helper_reaches_everyone_in_order() {
+    async fn a_walk_over_many_sessions_reaches_everyone_in_order() {
         let h = hub(1000);
         let mut sessions = Vec::new();
-        // More sessions than a lane walks alone at light load: its helper takes half.
-        for i in 0..(super::super::lanes::MIN_SPLIT as u64 + 10) {
+        // Enough sessions for the walk's prefetching to run ahead of many turns.
+        for i in 0..266u64 {
             let (out, client) = connected(10_000).await;
             h.register(format!("s{i}"), Id(5 + i), Id(1), out);
             sessions.push(client);
         }
-        // One at a time (each walk split), then a burst (the lane batches it alone).
+        // One at a time (a walk each), then a burst (the lane batches it).
         for n in 0..20u64 {
             h.publish(ev("A", &n), Audience::All);
             tokio::time::sleep(Duration::from_millis(2)).await;

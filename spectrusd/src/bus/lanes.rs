@@ -6,14 +6,11 @@
 //! number and writes the frame straight into the socket ([`super::out`]); no task is woken
 //! per delivery. Lanes run at normal priority: at nice +5 (tried) the readers of the
 //! benchmark's 1,000 sessions pre-empted them and the fan-out's tail grew by a third.
-//! A lane that walked for under half of the last second lets its helper thread walk half of
-//! a large event's sessions alongside it ([`Helper`]); walks ahead of each session's turn,
-//! it asks the CPU for the session's state ([`prefetch`]).
+//! Walking, a lane asks the CPU for each session's state two turns ahead ([`prefetch`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
 use super::slot::{Item, Slot, deliver};
 use super::wire::FramePrefix;
@@ -106,7 +103,7 @@ impl Lanes {
             let c = counters.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("spectrus-gw-lane{i}"))
-                .spawn(move || run(rx, i, &c));
+                .spawn(move || run(rx, &c));
             match spawned {
                 Ok(_) => senders.push(tx),
                 Err(e) => tracing::error!(error = %e, "cannot start a gateway delivery lane"),
@@ -138,19 +135,17 @@ impl Lanes {
             },
             None => job,
         };
-        work(job, &mut Vec::new(), &self.counters, None);
+        work(job, &mut Vec::new(), &self.counters);
     }
 }
 
 /// Most jobs a lane takes in one batch.
 const MAX_BATCH: usize = 64;
 
-fn run(rx: mpsc::Receiver<Job>, lane: usize, counters: &Arc<Counters>) {
+fn run(rx: mpsc::Receiver<Job>, counters: &Counters) {
     let mut buf = Vec::with_capacity(4096);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut groups = Groups::default();
-    let helper = Helper::start(lane, counters.clone());
-    let mut load = Load::new();
     while let Ok(job) = rx.recv() {
         batch.push(job);
         while batch.len() < MAX_BATCH {
@@ -161,61 +156,26 @@ fn run(rx: mpsc::Receiver<Job>, lane: usize, counters: &Arc<Counters>) {
         }
         if batch.len() == 1 {
             if let Some(job) = batch.pop() {
-                let aid = helper.as_ref().filter(|_| load.light);
-                load.add(work(job, &mut buf, counters, aid));
+                work(job, &mut buf, counters);
             }
         } else {
-            let t = Instant::now();
             groups.next_batch();
             work_batch(&batch, &mut groups, &mut buf, counters);
             batch.clear();
-            load.add(t.elapsed());
         }
     }
 }
 
-/// Does one job; with `aid`, a helper walks the first half of a large event's sessions
-/// meanwhile. Returns the time spent walking: the lane's, plus the helper's.
-fn work(job: Job, buf: &mut Vec<u8>, counters: &Counters, aid: Option<&Helper>) -> Duration {
-    let t = Instant::now();
+fn work(job: Job, buf: &mut Vec<u8>, counters: &Counters) {
     match job {
         Job::Dispatch(frame, targets) => {
             let (slots, only) = targets.all();
-            let mut from = 0;
-            if let (Targets::Shared(list, viewers), Some(aid)) = (&targets, aid)
-                && list.len() >= MIN_SPLIT
-            {
-                let half = Half {
-                    // The helper's own copy: the two threads never count references to
-                    // one frame (each resume buffer entry holds one).
-                    frame: FramePrefix::from(&*frame),
-                    slots: list.clone(),
-                    only: viewers.clone(),
-                    to: list.len() / 2,
-                };
-                if aid.tx.send(half).is_ok() {
-                    from = list.len() / 2;
-                }
-            }
-            walk(&frame, &slots[from..], only, buf, counters);
-            let own = t.elapsed();
-            if from == 0 {
-                return own;
-            }
-            // The next job waits for this one's other half: a session's frames stay in order.
-            match aid.map(|a| a.done.recv()) {
-                Some(Ok(helped)) => own + helped,
-                _ => {
-                    tracing::error!("a delivery lane's helper stopped");
-                    own
-                }
-            }
+            walk(&frame, slots, only, buf, counters);
         }
         Job::Raw(slot, text) => {
             let mut frames = Vec::with_capacity(1);
             let over = deliver(&slot, &[Item::Raw(&text)], buf, &mut frames);
             counters.record(1, u64::from(over));
-            t.elapsed()
         }
     }
 }
@@ -264,91 +224,6 @@ fn prefetch(slot: &Arc<Slot>) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = slot;
-}
-
-/// Fewest sessions in an event's share for a lane to split its walk with its helper.
-pub(super) const MIN_SPLIT: usize = 256;
-
-/// A lane's helper: a thread that walks the first half of a large event's sessions while
-/// the lane walks the second, when the lane's walks took less than half of the last second
-/// ([`Load`]). At moderate load a walk of 1,000 sessions then ends in about half the time,
-/// and a post's delivery tail is mostly its place in the walk (docs/benchmarks.md, session
-/// 7); a busier lane walks alone, since two walkers on two cores left nothing for the
-/// runtime, the store's writer and the kernel's receive work (session 6). The lane waits for
-/// the helper's half before its next job, so each session still gets its frames in order.
-struct Helper {
-    tx: mpsc::Sender<Half>,
-    /// The helper's walking time for each half it finished.
-    done: mpsc::Receiver<Duration>,
-}
-
-/// The first half of an event's share for the helper.
-struct Half {
-    frame: FramePrefix,
-    slots: Arc<[Arc<Slot>]>,
-    only: Option<Arc<IdSet>>,
-    /// Its sessions are `slots[..to]`.
-    to: usize,
-}
-
-impl Helper {
-    fn start(lane: usize, counters: Arc<Counters>) -> Option<Helper> {
-        let (tx, rx) = mpsc::channel::<Half>();
-        let (done_tx, done) = mpsc::channel();
-        let spawned = std::thread::Builder::new()
-            .name(format!("spectrus-gw-aid{lane}"))
-            .spawn(move || {
-                let mut buf = Vec::with_capacity(4096);
-                while let Ok(h) = rx.recv() {
-                    let t = Instant::now();
-                    walk(
-                        &h.frame,
-                        &h.slots[..h.to],
-                        h.only.as_deref(),
-                        &mut buf,
-                        &counters,
-                    );
-                    if done_tx.send(t.elapsed()).is_err() {
-                        break;
-                    }
-                }
-            });
-        match spawned {
-            Ok(_) => Some(Helper { tx, done }),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot start a delivery lane's helper");
-                None
-            }
-        }
-    }
-}
-
-/// How much of the last second a lane (with its helper) spent walking.
-struct Load {
-    since: Instant,
-    busy: Duration,
-    /// Under half of the last full second: the helper may take half of a walk.
-    light: bool,
-}
-
-impl Load {
-    fn new() -> Load {
-        Load {
-            since: Instant::now(),
-            busy: Duration::ZERO,
-            light: true,
-        }
-    }
-
-    fn add(&mut self, busy: Duration) {
-        self.busy += busy;
-        let span = self.since.elapsed();
-        if span >= Duration::from_secs(1) {
-            self.light = self.busy < span / 2;
-            self.busy = Duration::ZERO;
-            self.since = Instant::now();
-        }
-    }
 }
 
 /// Which sessions a batch holds items for, in the order they first appear, without a map
