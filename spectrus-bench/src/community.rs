@@ -6,7 +6,9 @@
 //! defaults are untouched). Then every member logs in, opens one session, and the bench
 //! reports what connecting everyone cost (daemon CPU, per identify), the daemon's RSS with
 //! everyone connected, the frames sessions received before the first message, and the
-//! post-to-delivery latency of messages posted at a rate. With `--irc`, the same load runs
+//! post-to-delivery latency of messages posted at a rate, with the CPU per delivery of the
+//! server and of the bench's own readers during the fan-out (both servers share the cores
+//! with them, so a costlier reader on one side would delay that side). With `--irc`, the same load runs
 //! against InspIRCd (`/usr/sbin/inspircd`, [`crate::irc`]) in the same run.
 
 use std::sync::Arc;
@@ -19,7 +21,7 @@ use spectrus_client::Client;
 use spectrus_testkit::TestDaemon;
 use tokio::sync::{Semaphore, watch};
 
-use crate::fanout::{BENCH_ENV, general};
+use crate::fanout::{BENCH_ENV, Stamps, general};
 use crate::figures::{Figures, loadavg};
 use crate::procstat;
 use crate::report::latency_line;
@@ -115,6 +117,7 @@ async fn session(
     counters: Arc<Counters>,
     mut stop: watch::Receiver<bool>,
     connect: Arc<Semaphore>,
+    stamps: Arc<Stamps>,
 ) -> Vec<u32> {
     let mut lat = Vec::new();
     let permit = connect.acquire_owned().await;
@@ -153,7 +156,7 @@ async fn session(
             _ = beat.tick() => true,
             f = ws.next_text() => match f {
                 Ok(Incoming::Text(t)) => {
-                    if let Some(sent) = crate::fanout::bench_timestamp(t) {
+                    if let Some(sent) = stamps.frame(t) {
                         lat.push(crate::fanout::now_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32);
                         counters.delivered.fetch_add(1, Ordering::Relaxed);
                     } else if !crate::fanout::contains(t, br#""op":"heartbeat_ack""#) {
@@ -213,6 +216,7 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
     let counters = Arc::new(Counters::default());
     let (stop, stop_rx) = watch::channel(false);
     let connect = Arc::new(Semaphore::new(128));
+    let stamps = Arc::new(Stamps::new());
     let url = poster.gateway_url();
     let cpu0 = procstat::cpu(pid);
     let t0 = Instant::now();
@@ -224,6 +228,7 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
             counters.clone(),
             stop_rx.clone(),
             connect.clone(),
+            stamps.clone(),
         )));
     }
     // Measured from the first spawn: the connects started then.
@@ -237,7 +242,8 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
     f.frames_before_first = counters.frames.load(Ordering::Relaxed);
     f.presence_before_first = counters.presence.load(Ordering::Relaxed);
 
-    let cpu1 = procstat::cpu(pid);
+    let cpu1 = procstat::cpu_nanos(pid);
+    let own1 = procstat::cpu_nanos(std::process::id());
     let total = u64::from(rate) * duration;
     let (_, post_errors) =
         std::thread::spawn(move || crate::fanout::post_at_rate(poster, ch, rate, total))
@@ -245,7 +251,12 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
             .map_err(|_| anyhow::anyhow!("poster thread panicked"))??;
     f.expected = (total - post_errors) * f.connected as u64;
     crate::settle::delivered(&counters.delivered, f.expected).await;
-    f.fanout_cpu_percent = procstat::cpu_percent(cpu1, procstat::cpu(pid));
+    let server = procstat::nanos_between(&cpu1, &procstat::cpu_nanos(pid));
+    let own = procstat::nanos_between(&own1, &procstat::cpu_nanos(std::process::id()));
+    f.fanout_cpu_percent = server.percent();
+    f.fanout_cpu_nanos = server.nanos;
+    f.generator_cpu_percent = own.percent();
+    f.generator_cpu_nanos = own.nanos;
     let _ = stop.send(true);
     let h = crate::settle::latencies(handles).await;
     f.delivered = counters.delivered.load(Ordering::Relaxed);

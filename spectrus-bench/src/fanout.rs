@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
+use memchr::memmem::Finder;
 use spectrus_client::Client;
 use spectrus_proto::Id;
 use spectrus_testkit::TestDaemon;
@@ -71,25 +72,56 @@ struct Counters {
     delivered: AtomicU64,
 }
 
-/// The send time a bench message carries (`"content":"bench <µs>"`), if this frame is one.
-pub(crate) fn bench_timestamp(frame: &[u8]) -> Option<u64> {
-    const TAG: &[u8] = b"bench ";
-    if !contains(frame, br#""t":"MESSAGE_CREATE""#) {
-        return None;
+/// Finds the send time a bench message carries, in a gateway frame
+/// (`"t":"MESSAGE_CREATE"`, then `"content":"bench <µs>"`) or an IRC line
+/// (`PRIVMSG #bench :bench <µs>`): one forward scan of the received bytes with `memchr`'s
+/// `memmem` searchers (built once, shared by every reader), stopping at the digits, and no
+/// allocation, so that a WebSocket reader and an IRC reader do the same work per delivery.
+pub(crate) struct Stamps {
+    create: Finder<'static>,
+    content: Finder<'static>,
+    line: Finder<'static>,
+}
+
+const CREATE: &[u8] = br#""t":"MESSAGE_CREATE""#;
+const CONTENT: &[u8] = br#""content":"bench "#;
+const LINE: &[u8] = b" :bench ";
+
+impl Stamps {
+    pub(crate) fn new() -> Stamps {
+        Stamps {
+            create: Finder::new(CREATE),
+            content: Finder::new(CONTENT),
+            line: Finder::new(LINE),
+        }
     }
-    let at = frame.windows(TAG.len()).position(|w| w == TAG)? + TAG.len();
-    let digits = frame[at..].iter().take_while(|b| b.is_ascii_digit());
+
+    /// The send time in a gateway frame, if it is a bench message's `MESSAGE_CREATE`.
+    pub(crate) fn frame(&self, frame: &[u8]) -> Option<u64> {
+        let rest = &frame[self.create.find(frame)? + CREATE.len()..];
+        digits(&rest[self.content.find(rest)? + CONTENT.len()..])
+    }
+
+    /// The send time in an IRC line, if it carries a bench message.
+    pub(crate) fn line(&self, line: &[u8]) -> Option<u64> {
+        digits(&line[self.line.find(line)? + LINE.len()..])
+    }
+}
+
+/// The decimal number at the start of `b` (at least one digit, no overflow).
+fn digits(b: &[u8]) -> Option<u64> {
     let mut n: u64 = 0;
     let mut any = false;
-    for d in digits {
+    for &d in b.iter().take_while(|b| b.is_ascii_digit()) {
         n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
         any = true;
     }
     any.then_some(n)
 }
 
+/// Whether `needle` occurs in `hay` (off the fan-out's path: `ready`, the frames before it).
 pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(hay, needle).is_some()
 }
 
 /// One minimal session: identify, then read until told to stop. Returns latencies (µs).
@@ -99,6 +131,7 @@ async fn session(
     counters: Arc<Counters>,
     mut stop: watch::Receiver<bool>,
     connect: Arc<Semaphore>,
+    stamps: Arc<Stamps>,
 ) -> Vec<u32> {
     let mut lat = Vec::new();
     let permit = connect.acquire_owned().await;
@@ -135,7 +168,7 @@ async fn session(
             _ = beat.tick() => true,
             f = ws.next_text() => match f {
                 Ok(Incoming::Text(t)) => {
-                    if let Some(sent) = bench_timestamp(t) {
+                    if let Some(sent) = stamps.frame(t) {
                         lat.push(now_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32);
                         counters.delivered.fetch_add(1, Ordering::Relaxed);
                     }
@@ -161,6 +194,7 @@ async fn open_sessions(d: &TestDaemon, clients: &[Client], n: usize) -> anyhow::
     let counters = Arc::new(Counters::default());
     let (stop, stop_rx) = watch::channel(false);
     let connect = Arc::new(Semaphore::new(128));
+    let stamps = Arc::new(Stamps::new());
     let url = clients[0].gateway_url();
     let tokens: Vec<String> = clients.iter().filter_map(Client::access_token).collect();
     let _ = d;
@@ -173,6 +207,7 @@ async fn open_sessions(d: &TestDaemon, clients: &[Client], n: usize) -> anyhow::
             counters.clone(),
             stop_rx.clone(),
             connect.clone(),
+            stamps.clone(),
         )));
     }
     while counters.ready.load(Ordering::Relaxed) + counters.failed.load(Ordering::Relaxed) < n {
@@ -324,14 +359,48 @@ pub(crate) async fn memory(n: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The send time in an IRC line carrying a bench message (`PRIVMSG #bench :bench <µs>`).
-pub(crate) fn bench_line_timestamp(line: &[u8]) -> Option<u64> {
-    const TAG: &[u8] = b":bench ";
-    let at = line.windows(TAG.len()).position(|w| w == TAG)? + TAG.len();
-    let digits: Vec<u8> = line[at..]
-        .iter()
-        .copied()
-        .take_while(u8::is_ascii_digit)
-        .collect();
-    std::str::from_utf8(&digits).ok()?.parse().ok()
+#[cfg(test)]
+mod tests {
+    use super::{Stamps, contains};
+
+    #[test]
+    fn a_frame_s_stamp_is_found_only_in_a_bench_message_create() {
+        let s = Stamps::new();
+        let create = br#"{"op":"dispatch","t":"MESSAGE_CREATE","d":{"id":"1","channel_id":"2","author":{"id":"3","username":"owner"},"content":"bench 1765000000123456","created_at":"x"},"s":7}"#;
+        assert_eq!(s.frame(create), Some(1_765_000_000_123_456));
+        // An edit of the same message, another event, a message without a stamp: none.
+        let update = br#"{"op":"dispatch","t":"MESSAGE_UPDATE","d":{"content":"bench 12"},"s":8}"#;
+        assert_eq!(s.frame(update), None);
+        let other =
+            br#"{"op":"dispatch","t":"MESSAGE_CREATE","d":{"content":"benchmark 12"},"s":9}"#;
+        assert_eq!(s.frame(other), None);
+        let no_digits = br#"{"op":"dispatch","t":"MESSAGE_CREATE","d":{"content":"bench x"}}"#;
+        assert_eq!(s.frame(no_digits), None);
+        // The content before the event's type (never sent so) is not taken for it.
+        let before = br#"{"d":{"content":"bench 5"},"t":"MESSAGE_CREATE"}"#;
+        assert_eq!(s.frame(before), None);
+        let overflow = br#""t":"MESSAGE_CREATE","content":"bench 99999999999999999999""#;
+        assert_eq!(s.frame(overflow), None);
+    }
+
+    #[test]
+    fn a_line_s_stamp_is_found_in_a_privmsg_and_nowhere_else() {
+        let s = Stamps::new();
+        assert_eq!(
+            s.line(b":poster!poster@127.0.0.1 PRIVMSG #bench :bench 42\r\n"),
+            Some(42)
+        );
+        assert_eq!(
+            s.line(b":bench.local 366 m1 #bench :End of /NAMES list.\r\n"),
+            None
+        );
+        assert_eq!(s.line(b"PING :bench.local\r\n"), None);
+        assert_eq!(s.line(b":p!p@h PRIVMSG #bench :bench \r\n"), None);
+    }
+
+    #[test]
+    fn contains_finds_a_needle_anywhere() {
+        assert!(contains(br#"{"op":"ready","d":{}}"#, br#""op":"ready""#));
+        assert!(!contains(br#"{"op":"hello"}"#, br#""op":"ready""#));
+    }
 }

@@ -15,6 +15,13 @@ pub(crate) struct Figures {
     pub(crate) delivered: u64,
     pub(crate) expected: u64,
     pub(crate) fanout_cpu_percent: f64,
+    /// The server's CPU during the fan-out, in nanoseconds (`schedstat`).
+    pub(crate) fanout_cpu_nanos: u64,
+    /// The load generator's readers during the fan-out (the bench's runtime threads, where
+    /// every session or IRC client reads; the poster's own thread is not in it): percent of
+    /// a core and nanoseconds.
+    pub(crate) generator_cpu_percent: f64,
+    pub(crate) generator_cpu_nanos: u64,
     pub(crate) p50_ms: f64,
     pub(crate) p99_ms: f64,
 }
@@ -27,7 +34,8 @@ impl Figures {
             "{name}: {} connected in {:.1} s; CPU to connect {:.2} s ({:.2} ms per login); \
              RSS {:.1} → {:.1} MiB ({:.1} KiB per member); {} frames before the first message \
              ({} presence); delivered {} of {} ({} lost), p50 {:.2} ms, p99 {:.2} ms; \
-             CPU during fan-out {:.0}% of a core",
+             CPU during fan-out {:.0}% of a core ({:.2} µs per delivery); the load generator's \
+             readers {:.0}% of a core ({:.2} µs per delivery)",
             self.connected,
             self.connect_secs,
             self.connect_cpu_secs,
@@ -43,8 +51,16 @@ impl Figures {
             self.p50_ms,
             self.p99_ms,
             self.fanout_cpu_percent,
+            per_delivery_micros(self.fanout_cpu_nanos, self.delivered),
+            self.generator_cpu_percent,
+            per_delivery_micros(self.generator_cpu_nanos, self.delivered),
         );
     }
+}
+
+/// CPU nanoseconds per delivery, in µs.
+pub(crate) fn per_delivery_micros(nanos: u64, delivered: u64) -> f64 {
+    nanos as f64 / 1000.0 / delivered.max(1) as f64
 }
 
 /// The machine's load average (1, 5, 15 min), for the record next to the figures.

@@ -12,7 +12,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
 
-use crate::fanout::{bench_line_timestamp, now_micros};
+use crate::fanout::{Stamps, now_micros};
 use crate::figures::Figures;
 use crate::procstat;
 use crate::report::latency_line;
@@ -110,6 +110,7 @@ async fn member(
     counters: Arc<Counters>,
     mut stop: watch::Receiver<bool>,
     connect: Arc<Semaphore>,
+    stamps: Arc<Stamps>,
 ) -> Vec<u32> {
     let mut lat = Vec::new();
     let permit = connect.acquire_owned().await;
@@ -130,7 +131,7 @@ async fn member(
                 if !matches!(r, Ok(n) if n > 0) {
                     break;
                 }
-                if let Some(sent) = bench_line_timestamp(&line) {
+                if let Some(sent) = stamps.line(&line) {
                     lat.push(now_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32);
                     counters.delivered.fetch_add(1, Ordering::Relaxed);
                 } else if line.starts_with(b"PING") {
@@ -194,6 +195,7 @@ pub(crate) async fn run(members: usize, rate: u32, duration: u64) -> anyhow::Res
     let counters = Arc::new(Counters::default());
     let (stop, stop_rx) = watch::channel(false);
     let connect = Arc::new(Semaphore::new(128));
+    let stamps = Arc::new(Stamps::new());
     let cpu0 = procstat::cpu(pid);
     let t0 = Instant::now();
     let mut handles = Vec::with_capacity(members);
@@ -204,6 +206,7 @@ pub(crate) async fn run(members: usize, rate: u32, duration: u64) -> anyhow::Res
             counters.clone(),
             stop_rx.clone(),
             connect.clone(),
+            stamps.clone(),
         )));
     }
     crate::settle::all_connected(&counters.ready, &counters.failed, members, "IRC clients").await?;
@@ -214,14 +217,20 @@ pub(crate) async fn run(members: usize, rate: u32, duration: u64) -> anyhow::Res
     f.rss_connected_kib = procstat::rss_kib(pid);
     f.frames_before_first = counters.lines.load(Ordering::Relaxed);
 
-    let cpu1 = procstat::cpu(pid);
+    let cpu1 = procstat::cpu_nanos(pid);
+    let own1 = procstat::cpu_nanos(std::process::id());
     let total = u64::from(rate) * duration;
     std::thread::spawn(move || post(port, rate, total))
         .join()
         .map_err(|_| anyhow::anyhow!("poster thread panicked"))??;
     f.expected = total * f.connected as u64;
     crate::settle::delivered(&counters.delivered, f.expected).await;
-    f.fanout_cpu_percent = procstat::cpu_percent(cpu1, procstat::cpu(pid));
+    let server = procstat::nanos_between(&cpu1, &procstat::cpu_nanos(pid));
+    let own = procstat::nanos_between(&own1, &procstat::cpu_nanos(std::process::id()));
+    f.fanout_cpu_percent = server.percent();
+    f.fanout_cpu_nanos = server.nanos;
+    f.generator_cpu_percent = own.percent();
+    f.generator_cpu_nanos = own.nanos;
     let _ = stop.send(true);
     let h = crate::settle::latencies(handles).await;
     f.delivered = counters.delivered.load(Ordering::Relaxed);

@@ -5,7 +5,7 @@
 //! write it. Every dispatched frame also enters the session's resume buffer (bounded), so a
 //! client that drops its socket can resume and receive exactly what it missed.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
@@ -17,6 +17,7 @@ use tokio::sync::{broadcast, mpsc};
 use super::lanes::{Job, Lanes, Targets};
 use super::out::Out;
 use super::registry::Registry;
+use super::resume::Ring;
 use super::slot::{Slot, SlotState};
 use super::wire::FramePrefix;
 use crate::access::Access;
@@ -90,7 +91,7 @@ impl Hub {
         let (admin_events, _) = broadcast::channel(1024);
         let (ended_tx, ended_rx) = mpsc::unbounded_channel();
         Hub {
-            lanes: Lanes::start(cfg.resume_buffer),
+            lanes: Lanes::start(),
             cfg,
             access,
             slots: RwLock::new(Registry::default()),
@@ -142,8 +143,7 @@ impl Hub {
             lane: self.lanes.assign(),
             grouped: AtomicU64::new(0),
             state: Mutex::new(SlotState {
-                seq: 0,
-                buffer: VecDeque::new(),
+                buffer: Ring::new(self.cfg.resume_buffer),
                 out: Some(out),
                 detached_at: None,
             }),
@@ -221,16 +221,12 @@ impl Hub {
         }
         // The slot's lock keeps its lane out while the replay is written.
         let mut st = slot.lock();
-        if seq > st.seq {
-            return ResumeOutcome::Invalid;
-        }
-        let oldest = st.buffer.front().map(|(s, _)| *s).unwrap_or(st.seq + 1);
-        if seq + 1 < oldest {
+        if seq > st.buffer.last() || seq + 1 < st.buffer.oldest() {
             return ResumeOutcome::Invalid;
         }
         let mut buf = Vec::new();
-        for (s, frame) in st.buffer.iter().filter(|(s, _)| *s > seq) {
-            if out.replay(*s, frame, &mut buf).is_err() {
+        for (s, frame) in st.buffer.after(seq) {
+            if out.replay(s, frame, &mut buf).is_err() {
                 return ResumeOutcome::Invalid;
             }
         }
@@ -356,7 +352,7 @@ impl Hub {
                     FramePrefix::from(&*prefix)
                 };
                 let job = Job::Dispatch(prefix, targets);
-                self.lanes.submit(lane, job, self.cfg.resume_buffer);
+                self.lanes.submit(lane, job);
             }
         }
     }
@@ -369,7 +365,7 @@ impl Hub {
     /// Sends a raw frame to one session, after the events already dispatched to it.
     pub fn send_raw(&self, slot: &Arc<Slot>, text: Arc<str>) {
         let job = Job::Raw(slot.clone(), text);
-        self.lanes.submit(slot.lane, job, self.cfg.resume_buffer);
+        self.lanes.submit(slot.lane, job);
     }
 
     /// Ends every session matching `pred` (closing attached sockets with `code`).
@@ -574,6 +570,39 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_walk_over_many_sessions_reaches_everyone_in_order() {
+        let h = hub(1000);
+        let mut sessions = Vec::new();
+        // Enough sessions for the walk's prefetching to run ahead of many turns.
+        for i in 0..266u64 {
+            let (out, client) = connected(10_000).await;
+            h.register(format!("s{i}"), Id(5 + i), Id(1), out);
+            sessions.push(client);
+        }
+        // One at a time (a walk each), then a burst (the lane batches it).
+        for n in 0..20u64 {
+            h.publish(ev("A", &n), Audience::All);
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        for n in 20..40u64 {
+            h.publish(ev("A", &n), Audience::All);
+        }
+        for (i, client) in sessions.iter_mut().enumerate() {
+            let got = tokio::time::timeout(Duration::from_secs(10), frames(client, 40))
+                .await
+                .unwrap_or_else(|_| panic!("session {i} did not get every event"));
+            let got = text(&got);
+            for (n, f) in got.iter().enumerate() {
+                assert_eq!(
+                    f,
+                    &format!(r#"{{"op":"dispatch","t":"A","d":{n},"s":{}}}"#, n + 1),
+                    "session {i}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
     async fn channel_audience_skips_those_who_cannot_view() {
         let h = hub(10);
         let (out, mut client) = connected(8).await;
@@ -616,7 +645,7 @@ mod tests {
         close_frame.extend_from_slice(b"too slow");
         assert!(bytes.ends_with(&close_frame), "no close frame at the end");
         // Nothing was lost for a resume: the buffer holds every event.
-        assert_eq!(slot.lock().seq, 200);
+        assert_eq!(slot.lock().buffer.last(), 200);
     }
 
     #[tokio::test]

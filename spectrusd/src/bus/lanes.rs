@@ -6,6 +6,7 @@
 //! number and writes the frame straight into the socket ([`super::out`]); no task is woken
 //! per delivery. Lanes run at normal priority: at nice +5 (tried) the readers of the
 //! benchmark's 1,000 sessions pre-empted them and the fan-out's tail grew by a third.
+//! Walking, a lane asks the CPU for each session's state two turns ahead ([`prefetch`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -86,12 +87,11 @@ pub(super) struct Lanes {
 }
 
 impl Lanes {
-    /// Starts one lane per two cores (at least one); `resume_buffer` bounds each session's
-    /// replay buffer. A lane per core left nothing for the runtime, the store's writer and
+    /// Starts one lane per two cores (at least one). A lane per core left nothing for the runtime, the store's writer and
     /// the kernel's receive work: on two cores, the 10,000-member fan-out's p99 was a third
     /// lower with the daemon on one core (so one lane) than on both (docs/benchmarks.md,
     /// session 6).
-    pub(super) fn start(resume_buffer: usize) -> Lanes {
+    pub(super) fn start() -> Lanes {
         let n = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2)
@@ -103,7 +103,7 @@ impl Lanes {
             let c = counters.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("spectrus-gw-lane{i}"))
-                .spawn(move || run(rx, resume_buffer, &c));
+                .spawn(move || run(rx, &c));
             match spawned {
                 Ok(_) => senders.push(tx),
                 Err(e) => tracing::error!(error = %e, "cannot start a gateway delivery lane"),
@@ -127,7 +127,7 @@ impl Lanes {
     }
 
     /// Queues `job` on lane `lane`; without lanes (none could start) it runs here.
-    pub(super) fn submit(&self, lane: usize, job: Job, resume_buffer: usize) {
+    pub(super) fn submit(&self, lane: usize, job: Job) {
         let job = match self.senders.get(lane) {
             Some(tx) => match tx.send(job) {
                 Ok(()) => return,
@@ -135,14 +135,14 @@ impl Lanes {
             },
             None => job,
         };
-        work(job, resume_buffer, &mut Vec::new(), &self.counters);
+        work(job, &mut Vec::new(), &self.counters);
     }
 }
 
 /// Most jobs a lane takes in one batch.
 const MAX_BATCH: usize = 64;
 
-fn run(rx: mpsc::Receiver<Job>, resume_buffer: usize, counters: &Counters) {
+fn run(rx: mpsc::Receiver<Job>, counters: &Counters) {
     let mut buf = Vec::with_capacity(4096);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut groups = Groups::default();
@@ -156,33 +156,74 @@ fn run(rx: mpsc::Receiver<Job>, resume_buffer: usize, counters: &Counters) {
         }
         if batch.len() == 1 {
             if let Some(job) = batch.pop() {
-                work(job, resume_buffer, &mut buf, counters);
+                work(job, &mut buf, counters);
             }
         } else {
             groups.next_batch();
-            work_batch(&batch, &mut groups, resume_buffer, &mut buf, counters);
+            work_batch(&batch, &mut groups, &mut buf, counters);
             batch.clear();
         }
     }
 }
 
-fn work(job: Job, resume_buffer: usize, buf: &mut Vec<u8>, counters: &Counters) {
-    let mut frames = Vec::with_capacity(1);
+fn work(job: Job, buf: &mut Vec<u8>, counters: &Counters) {
     match job {
         Job::Dispatch(frame, targets) => {
-            let items = [Item::Dispatch(&frame)];
-            let (mut delivered, mut overflows) = (0, 0);
-            for (_, slot) in targets.iter() {
-                overflows += u64::from(deliver(slot, &items, resume_buffer, buf, &mut frames));
-                delivered += 1;
-            }
-            counters.record(delivered, overflows);
+            let (slots, only) = targets.all();
+            walk(&frame, slots, only, buf, counters);
         }
         Job::Raw(slot, text) => {
-            let over = deliver(&slot, &[Item::Raw(&text)], resume_buffer, buf, &mut frames);
+            let mut frames = Vec::with_capacity(1);
+            let over = deliver(&slot, &[Item::Raw(&text)], buf, &mut frames);
             counters.record(1, u64::from(over));
         }
     }
+}
+
+/// Delivers `frame` to `slots` (only to those of `only`'s users, when given).
+fn walk(
+    frame: &FramePrefix,
+    slots: &[Arc<Slot>],
+    only: Option<&IdSet>,
+    buf: &mut Vec<u8>,
+    counters: &Counters,
+) {
+    let items = [Item::Dispatch(frame)];
+    let mut frames = Vec::with_capacity(1);
+    let (mut delivered, mut overflows) = (0, 0);
+    for (i, slot) in slots.iter().enumerate() {
+        if let Some(next) = slots.get(i + AHEAD) {
+            prefetch(next);
+        }
+        if only.is_some_and(|users| !users.contains(&slot.user)) {
+            continue;
+        }
+        overflows += u64::from(deliver(slot, &items, buf, &mut frames));
+        delivered += 1;
+    }
+    counters.record(delivered, overflows);
+}
+
+/// How many sessions ahead of its turn a walk asks the CPU for a session's state: by then
+/// it is cold (every other session had the previous event since), and the writes before
+/// its turn (a system call of a few µs each) hide the fetch.
+const AHEAD: usize = 2;
+
+/// Asks the CPU to bring `slot`'s lines into its cache (a hint: nothing is read).
+fn prefetch(slot: &Arc<Slot>) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let at = Arc::as_ptr(slot).cast::<i8>();
+        // Every line the slot spans, wherever it starts.
+        for line in 0..=size_of::<Slot>() / 64 {
+            // SAFETY: a prefetch neither reads nor writes what the program sees and never
+            // faults, whatever the address (the last line may lie past the slot).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(at.wrapping_add(line * 64)) }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = slot;
 }
 
 /// Which sessions a batch holds items for, in the order they first appear, without a map
@@ -248,13 +289,7 @@ impl Groups {
 
 /// Several jobs at once (the lane fell behind): each session gets everything the batch
 /// holds for it, in order, in one write. The busier the lane, the fewer writes per frame.
-fn work_batch(
-    batch: &[Job],
-    groups: &mut Groups,
-    resume_buffer: usize,
-    buf: &mut Vec<u8>,
-    counters: &Counters,
-) {
+fn work_batch(batch: &[Job], groups: &mut Groups, buf: &mut Vec<u8>, counters: &Counters) {
     for (j, job) in batch.iter().enumerate() {
         match job {
             Job::Dispatch(_, targets) => {
@@ -283,7 +318,7 @@ fn work_batch(
             });
             next = after;
         }
-        overflows += u64::from(deliver(slot, &items, resume_buffer, buf, &mut frames));
+        overflows += u64::from(deliver(slot, &items, buf, &mut frames));
     }
     counters.record(groups.links.len(), overflows);
 }

@@ -4,13 +4,15 @@
 //! Imports run one way: `hub` (the registry of sessions; publishes a
 //! [`spectrus_proto::gateway::Dispatch`], serialized once, to an [`Audience`]) → `registry`
 //! (the sessions by id, by user and by the members they watch) → `lanes`
-//! (delivery threads) → `slot` (one session's sequence numbers and resume buffer) → `out`
-//! (a connection's sending side) → `wire` (the frames the server writes).
+//! (delivery threads) → `slot` (one session's state and the delivery to it) → `resume` (its
+//! sequence numbers and resume buffer, a ring) and `out` (a connection's sending side) →
+//! `wire` (the frames the server writes).
 
 pub mod hub;
 mod lanes;
 pub mod out;
 mod registry;
+mod resume;
 pub(crate) mod slot;
 mod wire;
 

@@ -1,7 +1,6 @@
 //! One gateway session as the bus sees it (a [`Slot`]: its sequence number, resume buffer and
 //! attached socket), and the delivery of frames to it in order.
 
-use std::collections::VecDeque;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -10,13 +9,13 @@ use spectrus_proto::Id;
 use spectrus_proto::gateway::close;
 
 use super::out::{Frame, Out, Refused};
+use super::resume::Ring;
 use super::wire::FramePrefix;
 
 /// A session's mutable part, behind the slot's lock.
 pub(super) struct SlotState {
-    /// The last sequence number given.
-    pub(super) seq: u64,
-    pub(super) buffer: VecDeque<(u64, FramePrefix)>,
+    /// The sequence numbers given and the last dispatches, for a resume.
+    pub(super) buffer: Ring,
     /// The socket it is attached to; `None` while waiting to be resumed.
     pub(super) out: Option<Arc<Out>>,
     pub(super) detached_at: Option<Instant>,
@@ -66,7 +65,6 @@ pub(super) enum Item<'a> {
 pub(super) fn deliver<'a>(
     slot: &Slot,
     items: &[Item<'a>],
-    resume_buffer: usize,
     buf: &mut Vec<u8>,
     frames: &mut Vec<Frame<'a>>,
 ) -> bool {
@@ -75,12 +73,7 @@ pub(super) fn deliver<'a>(
     for item in items {
         match item {
             Item::Dispatch(frame) => {
-                st.seq += 1;
-                let seq = st.seq;
-                if st.buffer.len() >= resume_buffer {
-                    st.buffer.pop_front();
-                }
-                st.buffer.push_back((seq, Arc::clone(frame)));
+                let seq = st.buffer.push(Arc::clone(frame));
                 frames.push(Frame::Dispatch(seq, frame));
             }
             Item::Raw(text) => frames.push(Frame::Text(text)),
