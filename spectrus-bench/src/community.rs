@@ -22,7 +22,7 @@ use spectrus_testkit::TestDaemon;
 use tokio::sync::{Semaphore, watch};
 
 use crate::fanout::{BENCH_ENV, Stamps, general};
-use crate::figures::{Figures, loadavg};
+use crate::figures::{FanoutCpu, Figures, loadavg};
 use crate::procstat;
 use crate::report::latency_line;
 use crate::wsclient::{Incoming, WsClient};
@@ -242,8 +242,7 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
     f.frames_before_first = counters.frames.load(Ordering::Relaxed);
     f.presence_before_first = counters.presence.load(Ordering::Relaxed);
 
-    let cpu1 = procstat::cpu_nanos(pid);
-    let own1 = procstat::cpu_nanos(std::process::id());
+    let cpu = FanoutCpu::start(pid);
     let total = u64::from(rate) * duration;
     let (_, post_errors) =
         std::thread::spawn(move || crate::fanout::post_at_rate(poster, ch, rate, total))
@@ -251,12 +250,7 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
             .map_err(|_| anyhow::anyhow!("poster thread panicked"))??;
     f.expected = (total - post_errors) * f.connected as u64;
     crate::settle::delivered(&counters.delivered, f.expected).await;
-    let server = procstat::nanos_between(&cpu1, &procstat::cpu_nanos(pid));
-    let own = procstat::nanos_between(&own1, &procstat::cpu_nanos(std::process::id()));
-    f.fanout_cpu_percent = server.percent();
-    f.fanout_cpu_nanos = server.nanos;
-    f.generator_cpu_percent = own.percent();
-    f.generator_cpu_nanos = own.nanos;
+    cpu.finish(&mut f);
     let _ = stop.send(true);
     let h = crate::settle::latencies(handles).await;
     f.delivered = counters.delivered.load(Ordering::Relaxed);

@@ -26,6 +26,36 @@ pub(crate) struct Figures {
     pub(crate) p99_ms: f64,
 }
 
+/// The server's and the load generator's CPU from the start of a fan-out
+/// ([`FanoutCpu::start`]) until [`FanoutCpu::finish`] writes them into the figures.
+pub(crate) struct FanoutCpu {
+    pid: u32,
+    server: crate::procstat::NanoSample,
+    own: crate::procstat::NanoSample,
+}
+
+impl FanoutCpu {
+    /// Starts counting the server `pid`'s CPU and this process's.
+    pub(crate) fn start(pid: u32) -> FanoutCpu {
+        FanoutCpu {
+            pid,
+            server: crate::procstat::cpu_nanos(pid),
+            own: crate::procstat::cpu_nanos(std::process::id()),
+        }
+    }
+
+    /// The CPU used since the start, into `f`'s fan-out and generator figures.
+    pub(crate) fn finish(self, f: &mut Figures) {
+        use crate::procstat::{cpu_nanos, nanos_between};
+        let server = nanos_between(&self.server, &cpu_nanos(self.pid));
+        let own = nanos_between(&self.own, &cpu_nanos(std::process::id()));
+        f.fanout_cpu_percent = server.percent();
+        f.fanout_cpu_nanos = server.nanos;
+        f.generator_cpu_percent = own.percent();
+        f.generator_cpu_nanos = own.nanos;
+    }
+}
+
 impl Figures {
     /// Prints the figures under `name`.
     pub(crate) fn print(&self, name: &str) {

@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
 
 use crate::fanout::{Stamps, now_micros};
-use crate::figures::Figures;
+use crate::figures::{FanoutCpu, Figures};
 use crate::procstat;
 use crate::report::latency_line;
 
@@ -217,20 +217,14 @@ pub(crate) async fn run(members: usize, rate: u32, duration: u64) -> anyhow::Res
     f.rss_connected_kib = procstat::rss_kib(pid);
     f.frames_before_first = counters.lines.load(Ordering::Relaxed);
 
-    let cpu1 = procstat::cpu_nanos(pid);
-    let own1 = procstat::cpu_nanos(std::process::id());
+    let cpu = FanoutCpu::start(pid);
     let total = u64::from(rate) * duration;
     std::thread::spawn(move || post(port, rate, total))
         .join()
         .map_err(|_| anyhow::anyhow!("poster thread panicked"))??;
     f.expected = total * f.connected as u64;
     crate::settle::delivered(&counters.delivered, f.expected).await;
-    let server = procstat::nanos_between(&cpu1, &procstat::cpu_nanos(pid));
-    let own = procstat::nanos_between(&own1, &procstat::cpu_nanos(std::process::id()));
-    f.fanout_cpu_percent = server.percent();
-    f.fanout_cpu_nanos = server.nanos;
-    f.generator_cpu_percent = own.percent();
-    f.generator_cpu_nanos = own.nanos;
+    cpu.finish(&mut f);
     let _ = stop.send(true);
     let h = crate::settle::latencies(handles).await;
     f.delivered = counters.delivered.load(Ordering::Relaxed);
