@@ -87,10 +87,10 @@ pub(super) struct Lanes {
 }
 
 impl Lanes {
-    /// Starts one lane per two cores (at least one). A lane per core left nothing for the runtime, the store's writer and
-    /// the kernel's receive work: on two cores, the 10,000-member fan-out's p99 was a third
-    /// lower with the daemon on one core (so one lane) than on both (docs/benchmarks.md,
-    /// session 6).
+    /// Starts one lane per two cores (at least one). A lane per core left nothing for the
+    /// runtime, the store's writer and the kernel's receive work: on two cores, the
+    /// 10,000-member fan-out's p99 was a third lower with the daemon on one core (so one lane)
+    /// than on both (docs/benchmarks.md, session 6).
     pub(super) fn start() -> Lanes {
         let n = std::thread::available_parallelism()
             .map(|n| n.get())
@@ -167,41 +167,26 @@ fn run(rx: mpsc::Receiver<Job>, counters: &Counters) {
 }
 
 fn work(job: Job, buf: &mut Vec<u8>, counters: &Counters) {
+    let mut frames = Vec::with_capacity(1);
     match job {
         Job::Dispatch(frame, targets) => {
-            let (slots, only) = targets.all();
-            walk(&frame, slots, only, buf, counters);
+            let items = [Item::Dispatch(&frame)];
+            let slots = targets.all().0;
+            let (mut delivered, mut overflows) = (0, 0);
+            for (i, slot) in targets.iter() {
+                if let Some(next) = slots.get(i + AHEAD) {
+                    prefetch(next);
+                }
+                overflows += u64::from(deliver(slot, &items, buf, &mut frames));
+                delivered += 1;
+            }
+            counters.record(delivered, overflows);
         }
         Job::Raw(slot, text) => {
-            let mut frames = Vec::with_capacity(1);
             let over = deliver(&slot, &[Item::Raw(&text)], buf, &mut frames);
             counters.record(1, u64::from(over));
         }
     }
-}
-
-/// Delivers `frame` to `slots` (only to those of `only`'s users, when given).
-fn walk(
-    frame: &FramePrefix,
-    slots: &[Arc<Slot>],
-    only: Option<&IdSet>,
-    buf: &mut Vec<u8>,
-    counters: &Counters,
-) {
-    let items = [Item::Dispatch(frame)];
-    let mut frames = Vec::with_capacity(1);
-    let (mut delivered, mut overflows) = (0, 0);
-    for (i, slot) in slots.iter().enumerate() {
-        if let Some(next) = slots.get(i + AHEAD) {
-            prefetch(next);
-        }
-        if only.is_some_and(|users| !users.contains(&slot.user)) {
-            continue;
-        }
-        overflows += u64::from(deliver(slot, &items, buf, &mut frames));
-        delivered += 1;
-    }
-    counters.record(delivered, overflows);
 }
 
 /// How many sessions ahead of its turn a walk asks the CPU for a session's state: by then
