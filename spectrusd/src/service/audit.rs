@@ -170,3 +170,21 @@ pub(crate) async fn list(
         .read(move |c| store::audit::list(c, &filter))
         .await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ACTIONS;
+
+    /// The browser's audit log puts every recorded action in words (`web/app/admin/audit.js`);
+    /// an action missing there would show as its code.
+    #[test]
+    fn every_action_has_words_in_the_browser_client() {
+        let words = include_str!("../../../web/app/admin/audit.js");
+        let missing: Vec<&str> = ACTIONS
+            .iter()
+            .copied()
+            .filter(|a| !words.contains(&format!("\"{a}\":")))
+            .collect();
+        assert!(missing.is_empty(), "no words in audit.js for {missing:?}");
+    }
+}
