@@ -66,7 +66,7 @@ export function ServerSettings({ tab }) {
   // The open tab first, then the others (so switching tabs is instant).
   useEffect(() => { if (cur) loadTab(cur); for (const t of tabs) loadTab(t); }, [cur ? cur.id : null]);
   const View = cur ? views.value.get(cur.id) : null;
-  useEffect(() => {
+  useLayoutEffect(() => {
     const el = ref.current && /** @type {HTMLElement|null} */ (ref.current.querySelector("[role=tab][aria-selected=true]"));
     if (el && !ref.current?.contains(document.activeElement)) el.focus();
   }, []);

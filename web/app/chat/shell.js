@@ -4,7 +4,7 @@
  * composer), member list; drawers below 640 px; keyboard shortcuts; dialogs.
  */
 import { html } from "../lib/html.js";
-import { useEffect, useRef } from "../../vendor/preact-hooks.mjs";
+import { useEffect, useLayoutEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { channels, currentChannelId, navOrder, readStates, isReady, me, members, roles, server, voiceStates } from "../net/store.js";
 import { connection } from "../net/gateway.js";
 import { permissionsOf } from "../lib/perms.js";
@@ -178,10 +178,11 @@ export function Shell({ route }) {
   }, []);
 
   // A drawer takes the focus when it opens (its first control) and gives it back to what
-  // opened it when it closes, unless the focus went somewhere else meanwhile.
+  // opened it when it closes, unless the focus went somewhere else meanwhile. Layout effects,
+  // so a key pressed the moment it changes lands where it should.
   const d0 = drawer.value;
   const drawerOpener = useRef(/** @type {HTMLElement|null} */ (null));
-  useEffect(() => {
+  useLayoutEffect(() => {
     const box = document.querySelector(d0 === "members" ? ".members-col" : ".sidebar");
     if (d0) {
       drawerOpener.current = /** @type {HTMLElement|null} */ (document.activeElement);
@@ -197,6 +198,7 @@ export function Shell({ route }) {
   }, [d0]);
   // Back from the full-screen server settings: the focus goes to the server menu's button
   // (where they were opened), or on a phone to the button of the drawer that holds it.
+  // A plain effect: it runs after the composer's own (which focuses it on mount) and wins.
   const wasSettings = useRef(route.name === "server-settings");
   useEffect(() => {
     const was = wasSettings.current;

@@ -5,7 +5,7 @@
  * "Open original"), every other file as a download card with its name and size.
  */
 import { html } from "../lib/html.js";
-import { useState, useEffect, useRef } from "../../vendor/preact-hooks.mjs";
+import { useState, useLayoutEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { Icon } from "../ui/icons.js";
 import { trapTab } from "../ui/dialog.js";
 import { formatSize } from "./attach.js";
@@ -60,7 +60,7 @@ function Lightbox({ images, index, onIndex, onClose }) {
   const a = images[index];
   const many = images.length > 1;
   const step = (/** @type {number} */ d) => onIndex((index + d + images.length) % images.length);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const prev = /** @type {HTMLElement|null} */ (document.activeElement);
     if (ref.current) ref.current.focus();
     return () => { if (prev && prev.isConnected) prev.focus(); };

@@ -1,7 +1,7 @@
 // @ts-check
 /** @module ui/dialog — modal dialog with a focus trap, Esc to close and focus given back. */
 import { html } from "../lib/html.js";
-import { useEffect, useRef } from "../../vendor/preact-hooks.mjs";
+import { useLayoutEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { Icon } from "./icons.js";
 
 export const FOCUSABLE = 'a[href],button:not([disabled]),input:not([disabled]):not([type="hidden"]),textarea:not([disabled]),select:not([disabled]),[tabindex]:not([tabindex="-1"])';
@@ -25,7 +25,8 @@ export function Dialog({ title, onClose, children, class: cls, hideTitle, role =
   const ref = useRef(/** @type {HTMLDivElement|null} */ (null));
   const close = useRef(onClose);
   close.current = onClose;
-  useEffect(() => {
+  // Focused before it is painted (a layout effect), so an Esc pressed as it shows closes it.
+  useLayoutEffect(() => {
     const prev = /** @type {HTMLElement|null} */ (document.activeElement);
     const el = ref.current;
     if (el) {

@@ -4,7 +4,7 @@
  * focus goes back to what opened it when the menu took it along.
  */
 import { html } from "../lib/html.js";
-import { useEffect, useRef } from "../../vendor/preact-hooks.mjs";
+import { useLayoutEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { Icon } from "./icons.js";
 
 /** @typedef {{label: string, icon?: string, danger?: boolean, onSelect: () => void}} MenuItem */
@@ -14,7 +14,9 @@ import { Icon } from "./icons.js";
  */
 export function Menu({ label, items, onClose, class: cls, style }) {
   const ref = useRef(/** @type {HTMLDivElement|null} */ (null));
-  useEffect(() => {
+  // A layout effect: the first item has the focus before the menu is painted, so a key pressed
+  // the moment it shows (a fast keyboard user) lands in it, not on the opener.
+  useLayoutEffect(() => {
     const el = ref.current;
     const opener = /** @type {HTMLElement|null} */ (document.activeElement);
     const first = el && /** @type {HTMLElement|null} */ (el.querySelector("[role=menuitem]"));
