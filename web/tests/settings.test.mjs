@@ -238,6 +238,13 @@ test("a change made over the admin socket shows in the open settings without a r
   await view.getByText("This role was changed elsewhere: the form now shows the new values.").waitFor();
   assert.equal(await view.getByLabel("Role name").inputValue(), "Operations");
   assert.equal(await page.evaluate(() => /** @type {any} */ (window).__noReload), true, "still no reload");
+
+  // A change elsewhere to another field (a permission) keeps the name I am typing.
+  await view.getByLabel("Role name").fill("Ops, typing");
+  await admin(s.daemon, "PATCH", `/roles/${ops.id}`, { permissions: ["members:kick"] });
+  const editor = view.getByRole("region", { name: "Edit role Operations" });
+  await eventually(() => editor.getByRole("switch", { name: "Kick members" }).isChecked(), "the permission shows");
+  assert.equal(await view.getByLabel("Role name").inputValue(), "Ops, typing");
 });
 
 test("channels: move into a category, voice limits, delete naming the channel", async () => {

@@ -216,15 +216,22 @@ function ChannelEditor({ c, onDeleted }) {
   const [msg, setMsg] = useState(/** @type {null|{ok: boolean, text: string}} */ (null));
   const [del, setDel] = useState(false);
   const shown = useRef(c);
-  // A change made elsewhere (another admin, spectrusctl) reloads the form and says so when it
-  // replaces something I was editing.
+  // A change made elsewhere (another admin, spectrusctl) reloads the fields it changed and says
+  // so when it replaces something I was editing. An update that leaves a field as it was (the
+  // echo of a switch toggled here) keeps what I am typing there.
   useEffect(() => {
     const was = shown.current;
     shown.current = c;
     if (was === c) return;
-    const edited = name !== was.name || (c.type === "text" && topic !== (was.topic || ""));
-    setName(c.name); setTopic(c.topic || ""); setBitrate(String(Math.round((c.bitrate || 64000) / 1000))); setLimit(String(c.user_limit || 0)); setSlow(String(c.slowmode_seconds || 0));
-    if (edited && (c.name !== was.name || c.topic !== was.topic) && !(c.name === name.trim() && (c.topic || "") === topic.trim())) setMsg({ ok: false, text: "This channel was changed elsewhere: the form now shows the new values." });
+    const nameChanged = c.name !== was.name;
+    const topicChanged = (c.topic || "") !== (was.topic || "");
+    const edited = (nameChanged && name !== was.name) || (c.type === "text" && topicChanged && topic !== (was.topic || ""));
+    if (nameChanged) setName(c.name);
+    if (topicChanged) setTopic(c.topic || "");
+    if (c.bitrate !== was.bitrate) setBitrate(String(Math.round((c.bitrate || 64000) / 1000)));
+    if (c.user_limit !== was.user_limit) setLimit(String(c.user_limit || 0));
+    if (c.slowmode_seconds !== was.slowmode_seconds) setSlow(String(c.slowmode_seconds || 0));
+    if (edited && !(c.name === name.trim() && (c.topic || "") === topic.trim())) setMsg({ ok: false, text: "This channel was changed elsewhere: the form now shows the new values." });
   }, [c]);
   const save = async (/** @type {Event} */ e) => {
     e.preventDefault();

@@ -91,16 +91,19 @@ function RoleEditor({ r, locked, onDeleted }) {
   // Nothing here may be changed: a role ranked at or above mine, or one a plugin manages.
   const frozen = locked || managed;
   const shown = useRef(r);
-  // A change made elsewhere (another admin, spectrusctl) reloads the form, and says so when it
-  // replaces something I was editing.
+  // A change made elsewhere (another admin, spectrusctl) reloads the fields it changed, and says
+  // so when it replaces something I was editing. An update that leaves a field as it was (the
+  // gateway's echo of a role just created, a permission toggled) keeps what I am typing there.
   useEffect(() => {
     const was = shown.current;
     shown.current = r;
     if (was === r) return;
-    const edited = name !== was.name || color !== (was.color || "");
-    const theirs = (r.name !== was.name || r.color !== was.color) && !(r.name === name.trim() && (r.color || "") === color);
-    setName(r.name);
-    setColor(r.color || "");
+    const nameChanged = r.name !== was.name;
+    const colorChanged = (r.color || "") !== (was.color || "");
+    const edited = (nameChanged && name !== was.name) || (colorChanged && color !== (was.color || ""));
+    const theirs = !(r.name === name.trim() && (r.color || "") === color);
+    if (nameChanged) setName(r.name);
+    if (colorChanged) setColor(r.color || "");
     if (edited && theirs && !saving.current) setMsg({ ok: false, text: "This role was changed elsewhere: the form now shows the new values." });
   }, [r]);
   const saving = useRef(false);
