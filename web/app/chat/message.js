@@ -8,6 +8,7 @@ import { html } from "../lib/html.js";
 import { useState, useRef, useLayoutEffect } from "../../vendor/preact-hooks.mjs";
 import { renderMarkdown, plainPreview } from "../lib/markdown.js";
 import { relativeTime, shortTime, fullDate } from "../lib/time.js";
+import { roleClass, roleStyle } from "../lib/rolecolor.js";
 import { displayName, roleColor, channels, me, logs, roles, members } from "../net/store.js";
 import { setPinned } from "../search/pins.js";
 import { retryMessage, dropMessage, editMessage, deleteMessage, react } from "../net/actions.js";
@@ -74,7 +75,7 @@ function ReplyQuote({ m }) {
   return html`<button class="reply-quote" aria-label="Jump to replied message" onClick=${() => focusMessage.value = { cid: m.channel_id, mid: rid }}>
     <span class="reply-spine" aria-hidden="true"></span>
     ${target
-      ? html`<strong style=${{ color: roleColor(target.author.id) || undefined }}>@${displayName(target.author.id)}</strong>
+      ? html`<strong class=${roleClass(roleColor(target.author.id))} style=${roleStyle(roleColor(target.author.id))}>@${displayName(target.author.id)}</strong>
         <span class="reply-text">${plainPreview(target.content).slice(0, 140)}</span>`
       : html`<span class="reply-text muted">Original message — click to load</span>`}
   </button>`;
@@ -170,7 +171,7 @@ function MessageView({ m, grouped, canManage, canPin, canReact, highlight, chann
       </div>
       <div class="msg-main">
         ${grouped && !m.reply_to ? null : html`<div class="msg-head">
-          <span class="msg-author" style=${{ color: color || undefined }}>${name}</span><${BotBadge} user=${m.author} />
+          <span class=${"msg-author " + roleClass(color)} style=${roleStyle(color)}>${name}</span><${BotBadge} user=${m.author} />
           <time class="msg-time" datetime=${m.created_at} title=${fullDate(m.created_at)}>${relativeTime(m.created_at)}</time>
         </div>`}
         ${editing
