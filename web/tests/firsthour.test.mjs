@@ -3,7 +3,8 @@
  * @file The owner's "Set up your server" checklist on a phone (390 × 844): folded to one line
  * by default, so the last message and the composer stay on screen and the checklist takes at
  * most 15 % of the height; its heading toggles it from the keyboard (`aria-expanded`), showing
- * the steps; the choice survives a reload (kept per device). On a desktop it starts open.
+ * the steps; the choice survives a reload (kept per device). On a desktop it starts open, and
+ * folds when the window narrows to a phone's (while nothing was chosen).
  * Screenshots: first-hour-390-folded, first-hour-390-open.
  */
 import { test, before } from "node:test";
@@ -94,5 +95,9 @@ test("desktop: the checklist starts open, with its steps", async () => {
   await step(page).waitFor();
   assert.equal(await toggle(page).getAttribute("aria-expanded"), "true");
   await screenshot(page, "first-hour-1440");
+  // Not chosen yet: narrowing the window to a phone's folds it.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await step(page).waitFor({ state: "hidden" });
+  assert.equal(await toggle(page).getAttribute("aria-expanded"), "false");
   await context.close();
 });

@@ -15,7 +15,7 @@ import { prefs, setPrefs } from "../lib/prefs.js";
 import { navigate } from "../router.js";
 import { voice } from "../voice/engine.js";
 import { Icon } from "../ui/icons.js";
-import { isPhone } from "../lib/media.js";
+import { isPhone, PHONE } from "../lib/media.js";
 
 // Being in a voice channel once counts as the microphone test.
 voice.subscribe((v) => { if (v.channelId && v.status === "connected" && !prefs.value.micTested) setPrefs({ micTested: true }); });
@@ -24,6 +24,14 @@ export function FirstHour() {
   const u = me.value;
   const [invites, setInvites] = useState(/** @type {number|null} */ (null));
   const show = !!u && !!u.owner && !prefs.value.setupHidden;
+  // Phone or not decides the fold's default and the hide button's shape: follow the window.
+  const [phone, setPhone] = useState(isPhone);
+  useEffect(() => {
+    const mq = matchMedia(PHONE);
+    const follow = () => setPhone(mq.matches);
+    mq.addEventListener("change", follow);
+    return () => mq.removeEventListener("change", follow);
+  }, []);
   useEffect(() => {
     if (!show) return;
     api("GET", "/invites").then((l) => setInvites(l.length)).catch(() => setInvites(null));
@@ -42,7 +50,6 @@ export function FirstHour() {
   const left = items.filter((i) => !i.done).length;
   const done = items.length - left;
   const pref = prefs.value.setupOpen;
-  const phone = isPhone();
   const open = pref === null ? !phone : pref;
   const hide = () => setPrefs({ setupHidden: true });
   return html`<section class=${"first-hour" + (open ? "" : " folded")} aria-label="Set up your server">
