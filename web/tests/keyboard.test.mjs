@@ -5,9 +5,9 @@
  * panels, the server menu and the dialogs and full-screen settings opened from it, the quick
  * switcher, the reaction picker, and at 390 px the channel and member drawers (which take the
  * focus when they open) and a member's profile opened from the member drawer. Context menus
- * (a text and a voice channel in the sidebar, a member in the member list) open from the focused
- * row with Shift+F10 and the ContextMenu key, as right-click does: focus in the first item,
- * inside the window, Escape back to the row.
+ * (a text and a voice channel in the sidebar, a message, a member in the member list) open from
+ * the focused row with Shift+F10 and the ContextMenu key, as right-click does: focus in the
+ * first item, inside the window, Escape back to the row.
  */
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
@@ -184,7 +184,7 @@ async function menuByKey(page, row, menu, key, what, shot) {
   await focused(row, `${what}'s row`);
 }
 
-test("context menus open from the keyboard: Shift+F10 and the ContextMenu key on channels and members", async () => {
+test("context menus open from the keyboard: Shift+F10 and the ContextMenu key on channels, messages and members", async () => {
   // A short window: the voice channel's menu, opened under its row, would run off the bottom.
   const { page, context } = await newPage(s.browser, s.problems, { who: "owner", baseURL: s.daemon.url, height: 380 });
   await logIn(page, "owner");
@@ -209,6 +209,27 @@ test("context menus open from the keyboard: Shift+F10 and the ContextMenu key on
   const lounge = nav.getByRole("button", { name: "Join voice channel Lounge" });
   const loungeMenu = page.getByRole("menu", { name: "Lounge" });
   for (const key of ["Shift+F10", "ContextMenu"]) await menuByKey(page, lounge, loungeMenu, key, "Lounge's menu", `voice-${key}`);
+
+  // A message: the keys on the focused message, or on a button of its toolbar, open the menu
+  // of its actions (as right-click does); an item chosen by Enter does its job.
+  const note = message(page, "general", "a pinned note for the keyboard");
+  const noteMenu = page.getByRole("menu", { name: "Message actions" });
+  for (const key of ["Shift+F10", "ContextMenu"]) await menuByKey(page, note, noteMenu, key, "the message's menu", `message-${key}`);
+  const copy = note.getByRole("toolbar", { name: "Message actions" }).getByRole("button", { name: "Copy link" });
+  await menuByKey(page, copy, noteMenu, "Shift+F10", "the message's menu from its toolbar", "message-toolbar");
+  await note.focus();
+  await page.keyboard.press("Shift+F10");
+  await focused(noteMenu.getByRole("menuitem", { name: "Reply" }), "Reply");
+  await page.keyboard.press("Enter");
+  await page.getByText("Replying to").waitFor();
+  await focused(composer(page, "general"), "the composer, to write the reply");
+  await page.keyboard.press("Escape");
+  await page.getByText("Replying to").waitFor({ state: "detached" });
+  await note.getByText("a pinned note").click({ button: "right" });
+  await noteMenu.getByRole("menuitem", { name: "Unpin message" }).waitFor();
+  assert.deepEqual(await noteMenu.getByRole("menuitem").allTextContents(), ["Reply", "Add reaction", "Edit", "Unpin message", "Copy link", "Delete message"]);
+  await page.keyboard.press("Escape");
+  await noteMenu.waitFor({ state: "detached" });
 
   // A member's right-click opens the profile: the keys do too, and Escape gives the row back.
   const alice = page.getByRole("complementary", { name: "Members" }).getByRole("button", { name: /^Alice/ });
