@@ -2,7 +2,8 @@
 /**
  * @file Attachments in a real browser (issue 17): files attached with the picker, dropped or
  * pasted show as chips (name, size, remove) and go with the message; images show inline at
- * their aspect ratio and open a lightbox (Esc closes, arrows step, "Open original"); other
+ * their aspect ratio and open a lightbox (Esc closes, arrows step, "Open original"; from the
+ * keyboard too: Enter on a thumbnail, Escape back to the thumbnail of the image shown); other
  * files are download cards; a file over the limit is refused in words near the composer; a
  * member who cannot see the channel gets 404 for the file's URL.
  */
@@ -65,6 +66,59 @@ test("files from the picker show as chips and go with the message; an image open
   await screenshot(page, "attachments-lightbox");
   await page.keyboard.press("Escape");
   await box2.waitFor({ state: "detached" });
+  s.problems.check();
+});
+
+test("the lightbox from the keyboard: Enter on a thumbnail, ←/→ between the message's images, Escape back to the thumbnail", async () => {
+  const page = w.page;
+  await page.getByLabel("Files to attach").setInputFiles([
+    { name: "one.png", mimeType: "image/png", buffer: png(320, 240) },
+    { name: "two.png", mimeType: "image/png", buffer: png(240, 320) },
+    { name: "three.png", mimeType: "image/png", buffer: png(300, 300) },
+  ]);
+  await page.getByRole("list", { name: "Files to send" }).getByText("three.png").waitFor();
+  await composer(page, "general").fill("three in a row");
+  await composer(page, "general").press("Enter");
+  const msg = message(page, "general", "three in a row");
+  const thumb = (/** @type {string} */ name) => msg.getByRole("button", { name: `Open image ${name}` });
+  await thumb("three.png").waitFor();
+  await msg.getByText("Sending…").waitFor({ state: "detached" });
+  for (const name of ["one.png", "two.png", "three.png"]) {
+    await eventually(() => thumb(name).locator("img").evaluate((el) => /** @type {HTMLImageElement} */ (el).complete), `${name}'s thumbnail loads`);
+  }
+  /** @param {string} name */
+  const focusOn = (name) => eventually(() => thumb(name).evaluate((e) => e === document.activeElement), `the focus on ${name}'s thumbnail`, 3_000);
+
+  await thumb("one.png").focus();
+  await page.keyboard.press("Enter");
+  const shown = (/** @type {string} */ name) => page.getByRole("dialog", { name });
+  await shown("one.png").waitFor();
+  await shown("one.png").getByText("1 of 3").waitFor();
+  await page.keyboard.press("ArrowRight");
+  await shown("two.png").getByText("2 of 3").waitFor();
+  await page.keyboard.press("ArrowLeft");
+  await page.keyboard.press("ArrowLeft");
+  await shown("three.png").getByText("3 of 3").waitFor();
+  await screenshot(page, "attachments-lightbox-keyboard");
+  // Escape closes it; the focus is on the thumbnail of the image it showed.
+  await page.keyboard.press("Escape");
+  await shown("three.png").waitFor({ state: "detached" });
+  await focusOn("three.png");
+  // Opened and closed on the same image: back on the thumbnail that opened it.
+  await page.keyboard.press("Enter");
+  await shown("three.png").waitFor();
+  await page.keyboard.press("Escape");
+  await shown("three.png").waitFor({ state: "detached" });
+  await focusOn("three.png");
+  // Space opens it too (a button); Tab stays inside; its Next button works by keyboard.
+  await thumb("two.png").focus();
+  await page.keyboard.press("Space");
+  await shown("two.png").waitFor();
+  await shown("two.png").getByRole("button", { name: "Next image" }).focus();
+  await page.keyboard.press("Enter");
+  await shown("three.png").waitFor();
+  await page.keyboard.press("Escape");
+  await focusOn("three.png");
   s.problems.check();
 });
 

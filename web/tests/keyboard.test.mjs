@@ -4,12 +4,15 @@
  * with Escape and gives the focus back to the control that opened it — the pins and search
  * panels, the server menu and the dialogs and full-screen settings opened from it, the quick
  * switcher, the reaction picker, and at 390 px the channel and member drawers (which take the
- * focus when they open) and a member's profile opened from the member drawer.
+ * focus when they open) and a member's profile opened from the member drawer. Context menus
+ * (a text and a voice channel in the sidebar, a message, a member in the member list) open from
+ * the focused row with Shift+F10 and the ContextMenu key, as right-click does: focus in the
+ * first item, inside the window, Escape back to the row.
  */
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { suite } from "./lib/suite.mjs";
-import { newPage, eventually } from "./lib/browser.mjs";
+import { newPage, eventually, screenshot } from "./lib/browser.mjs";
 import { Api } from "./lib/api.mjs";
 import { composer, logIn, message, openChannel } from "./lib/ui.mjs";
 
@@ -157,5 +160,88 @@ test("390 px: the drawers take the focus, and Escape gives it back to their butt
   await page.keyboard.press("Escape");
   await focused(membersBtn, "Member list");
   assert.equal(await alice.isVisible(), false, "the member drawer is closed");
+  await context.close();
+});
+
+/**
+ * Opens `row`'s context menu with `key`, checks it shows in the window with the focus on its
+ * first item, and closes it with Escape (back on the row).
+ * @param {Page} page @param {Locator} row @param {Locator} menu @param {string} key @param {string} what
+ * @param {string} shot the screenshot's name: context-menu-<shot>
+ */
+async function menuByKey(page, row, menu, key, what, shot) {
+  await row.focus();
+  await page.keyboard.press(key);
+  await menu.waitFor();
+  await focused(menu.getByRole("menuitem").first(), `${what}'s first item (${key})`);
+  const box = await menu.boundingBox();
+  const size = page.viewportSize();
+  assert.ok(box && size && box.x >= 0 && box.y >= 0 && box.x + box.width <= size.width && box.y + box.height <= size.height,
+    `${what} inside the window: ${JSON.stringify(box)}`);
+  await screenshot(page, `context-menu-${shot}`);
+  await page.keyboard.press("Escape");
+  await menu.waitFor({ state: "detached" });
+  await focused(row, `${what}'s row`);
+}
+
+test("context menus open from the keyboard: Shift+F10 and the ContextMenu key on channels, messages and members", async () => {
+  // A short window: the voice channel's menu, opened under its row, would run off the bottom.
+  const { page, context } = await newPage(s.browser, s.problems, { who: "owner", baseURL: s.daemon.url, height: 380 });
+  await logIn(page, "owner");
+  await openChannel(page, "general");
+  const nav = page.getByRole("navigation", { name: "Channels" });
+  const general = nav.getByRole("link", { name: /^general\b/ });
+  const generalMenu = page.getByRole("menu", { name: "#general" });
+  for (const key of ["Shift+F10", "ContextMenu"]) await menuByKey(page, general, generalMenu, key, "#general's menu", `channel-${key}`);
+
+  // An item chosen from the keyboard does its job: ↓ to "Mute channel", Enter.
+  await general.focus();
+  await page.keyboard.press("Shift+F10");
+  await focused(generalMenu.getByRole("menuitem", { name: "Mark as read" }), "Mark as read");
+  await page.keyboard.press("ArrowDown");
+  await focused(generalMenu.getByRole("menuitem", { name: "Mute channel" }), "Mute channel");
+  await page.keyboard.press("Enter");
+  await generalMenu.waitFor({ state: "detached" });
+  await page.getByRole("button", { name: "Unmute channel" }).waitFor();
+  await focused(general, "#general's row after choosing an item");
+  await page.getByRole("button", { name: "Unmute channel" }).click();
+
+  const lounge = nav.getByRole("button", { name: "Join voice channel Lounge" });
+  const loungeMenu = page.getByRole("menu", { name: "Lounge" });
+  for (const key of ["Shift+F10", "ContextMenu"]) await menuByKey(page, lounge, loungeMenu, key, "Lounge's menu", `voice-${key}`);
+
+  // A message: the keys on the focused message, or on a button of its toolbar, open the menu
+  // of its actions (as right-click does); an item chosen by Enter does its job.
+  const note = message(page, "general", "a pinned note for the keyboard");
+  const noteMenu = page.getByRole("menu", { name: "Message actions" });
+  for (const key of ["Shift+F10", "ContextMenu"]) await menuByKey(page, note, noteMenu, key, "the message's menu", `message-${key}`);
+  const copy = note.getByRole("toolbar", { name: "Message actions" }).getByRole("button", { name: "Copy link" });
+  await menuByKey(page, copy, noteMenu, "Shift+F10", "the message's menu from its toolbar", "message-toolbar");
+  await note.focus();
+  await page.keyboard.press("Shift+F10");
+  await focused(noteMenu.getByRole("menuitem", { name: "Reply" }), "Reply");
+  await page.keyboard.press("Enter");
+  await page.getByText("Replying to").waitFor();
+  await focused(composer(page, "general"), "the composer, to write the reply");
+  await page.keyboard.press("Escape");
+  await page.getByText("Replying to").waitFor({ state: "detached" });
+  await note.getByText("a pinned note").click({ button: "right" });
+  await noteMenu.getByRole("menuitem", { name: "Unpin message" }).waitFor();
+  assert.deepEqual(await noteMenu.getByRole("menuitem").allTextContents(), ["Reply", "Add reaction", "Edit", "Unpin message", "Copy link", "Delete message"]);
+  await page.keyboard.press("Escape");
+  await noteMenu.waitFor({ state: "detached" });
+
+  // A member's right-click opens the profile: the keys do too, and Escape gives the row back.
+  const alice = page.getByRole("complementary", { name: "Members" }).getByRole("button", { name: /^Alice/ });
+  const profile = page.getByRole("dialog", { name: "Alice" });
+  for (const key of ["Shift+F10", "ContextMenu"]) {
+    await alice.focus();
+    await page.keyboard.press(key);
+    await profile.waitFor();
+    await eventually(() => profile.evaluate((d) => d.contains(document.activeElement)), `the focus in Alice's profile (${key})`, 3_000);
+    await page.keyboard.press("Escape");
+    await profile.waitFor({ state: "detached" });
+    await focused(alice, "Alice in the member list");
+  }
   await context.close();
 });

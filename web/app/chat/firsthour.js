@@ -2,7 +2,10 @@
 /**
  * @module chat/firsthour — the owner's first hour: a short checklist (name and icon, an
  * invite, a moderator role, a microphone test in voice), each item linking to its screen and
- * ticking itself when done; hidden for good with "Hide checklist".
+ * ticking itself when done; hidden for good with "Hide checklist". Its heading is a toggle
+ * (`aria-expanded`): folded, it is one line ("Set up your server · 2 of 4") so on a phone the
+ * chat keeps the screen. Folded by default on a phone, open on a wider window; the choice is
+ * kept per device in prefs (`setupOpen`).
  */
 import { html } from "../lib/html.js";
 import { useEffect, useState } from "../../vendor/preact-hooks.mjs";
@@ -12,6 +15,7 @@ import { prefs, setPrefs } from "../lib/prefs.js";
 import { navigate } from "../router.js";
 import { voice } from "../voice/engine.js";
 import { Icon } from "../ui/icons.js";
+import { isPhone, PHONE } from "../lib/media.js";
 
 // Being in a voice channel once counts as the microphone test.
 voice.subscribe((v) => { if (v.channelId && v.status === "connected" && !prefs.value.micTested) setPrefs({ micTested: true }); });
@@ -20,6 +24,14 @@ export function FirstHour() {
   const u = me.value;
   const [invites, setInvites] = useState(/** @type {number|null} */ (null));
   const show = !!u && !!u.owner && !prefs.value.setupHidden;
+  // Phone or not decides the fold's default and the hide button's shape: follow the window.
+  const [phone, setPhone] = useState(isPhone);
+  useEffect(() => {
+    const mq = matchMedia(PHONE);
+    const follow = () => setPhone(mq.matches);
+    mq.addEventListener("change", follow);
+    return () => mq.removeEventListener("change", follow);
+  }, []);
   useEffect(() => {
     if (!show) return;
     api("GET", "/invites").then((l) => setInvites(l.length)).catch(() => setInvites(null));
@@ -36,14 +48,25 @@ export function FirstHour() {
     { id: "mic", label: "Join a voice channel to test your microphone", done: prefs.value.micTested, go: () => (voiceCh ? navigate(`/channels/${voiceCh.id}`) : navigate("/server-settings/channels")) },
   ];
   const left = items.filter((i) => !i.done).length;
-  return html`<section class="first-hour" aria-label="Set up your server">
+  const done = items.length - left;
+  const pref = prefs.value.setupOpen;
+  const open = pref === null ? !phone : pref;
+  const hide = () => setPrefs({ setupHidden: true });
+  return html`<section class=${"first-hour" + (open ? "" : " folded")} aria-label="Set up your server">
     <div class="fh-head">
-      <div><h2>${left ? "Set up your server" : "Your server is ready"}</h2>
-        <p class="muted small">${left ? `${items.length - left} of ${items.length} done. Each step opens the right screen.` : "Everything on the list is done. Have fun!"}</p></div>
-      <button class="btn ghost small" onClick=${() => setPrefs({ setupHidden: true })}>Hide checklist</button>
+      <h2 class="fh-title"><button class="fh-toggle" aria-expanded=${open ? "true" : "false"} aria-controls="fh-steps"
+          onClick=${() => setPrefs({ setupOpen: !open })}>
+        <span class="fh-ring" aria-hidden="true" style=${{ "--fh-done": `${(done / items.length) * 360}deg` }}></span>
+        <span class="fh-name">${left ? "Set up your server" : "Your server is ready"}</span>
+        <span class="fh-count">· ${done} of ${items.length}<span class="sr-only"> done</span></span>
+        <${Icon} name="chevron" size=${16} class="fh-chev" />
+      </button></h2>
+      ${open && !phone ? html`<button class="btn ghost small" onClick=${hide}>Hide checklist</button>`
+        : html`<button class="icon-btn fh-hide" aria-label="Hide checklist" title="Hide checklist" onClick=${hide}><${Icon} name="x" size=${18} /></button>`}
     </div>
-    <div class="fh-bar" aria-hidden="true"><div style=${{ width: `${((items.length - left) / items.length) * 100}%` }}></div></div>
-    <ul class="fh-list">${items.map((i) => html`<li key=${i.id} class=${i.done ? "done" : ""}>
+    ${open ? html`<p class="muted small fh-sub">${left ? "Each step opens the right screen." : "Everything on the list is done. Have fun!"}</p>
+    <div class="fh-bar" aria-hidden="true"><div style=${{ width: `${(done / items.length) * 100}%` }}></div></div>` : null}
+    <ul class="fh-list" id="fh-steps" hidden=${!open}>${items.map((i) => html`<li key=${i.id} class=${i.done ? "done" : ""}>
       <button class="fh-item" onClick=${i.go} aria-label=${`${i.label}${i.done ? " (done)" : ""}`}>
         <span class="fh-check" aria-hidden="true">${i.done ? "✓" : ""}</span><span>${i.label}</span><${Icon} name="chevron" size=${14} class="fh-go" />
       </button></li>`)}</ul>

@@ -17,6 +17,8 @@ import { toast } from "../ui/toast.js";
 import { dayLabel } from "../lib/time.js";
 import { volumeOf, setUserVolume } from "../voice/engine.js";
 import { MemberDmActions } from "../dm/view.js";
+import { contextMenuProps } from "../ui/menu.js";
+import { roleClass, roleStyle } from "../lib/rolecolor.js";
 
 /** @typedef {import("../net/types.js").Member} Member */
 
@@ -28,9 +30,9 @@ function Row({ m, onOpen }) {
   const color = roleColor(m.user.id);
   const off = m.presence !== "online";
   return html`<li><button class=${"member" + (off ? " offline" : "")} onClick=${() => onOpen(m)}
-    onContextMenu=${(/** @type {MouseEvent} */ e) => { e.preventDefault(); onOpen(m); }}>
+    ...${contextMenuProps(() => onOpen(m))} aria-keyshortcuts="Shift+F10">
     <${Avatar} id=${m.user.id} name=${nameOf(m)} size=${32} presence=${m.presence} />
-    <span class="member-name" style=${{ color: color || undefined }}>${nameOf(m)}</span><${BotBadge} user=${m.user} />
+    <span class=${"member-name " + roleClass(color)} style=${roleStyle(color)}>${nameOf(m)}</span><${BotBadge} user=${m.user} />
   </button></li>`;
 }
 

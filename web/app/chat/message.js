@@ -1,13 +1,16 @@
 // @ts-check
 /**
  * @module chat/message — one message: header or grouped line, safe markdown content, reply
- * quote, reactions, and the hover/focus toolbar (reply, react, edit, delete, copy link).
+ * quote, reactions, and the hover/focus toolbar (reply, react, edit, delete, pin, copy link);
+ * the same actions as a context menu by right-click or Shift+F10 / the ContextMenu key (a
+ * right-click on a link, an image or selected text keeps the browser's own menu).
  */
 import { memo } from "../lib/memo.js";
 import { html } from "../lib/html.js";
 import { useState, useRef, useLayoutEffect } from "../../vendor/preact-hooks.mjs";
 import { renderMarkdown, plainPreview } from "../lib/markdown.js";
 import { relativeTime, shortTime, fullDate } from "../lib/time.js";
+import { roleClass, roleStyle } from "../lib/rolecolor.js";
 import { displayName, roleColor, channels, me, logs, roles, members } from "../net/store.js";
 import { setPinned } from "../search/pins.js";
 import { retryMessage, dropMessage, editMessage, deleteMessage, react } from "../net/actions.js";
@@ -17,6 +20,7 @@ import { Icon } from "../ui/icons.js";
 import { Avatar } from "../ui/avatar.js";
 import { BotBadge } from "../ui/bot-badge.js";
 import { Dialog } from "../ui/dialog.js";
+import { Menu, isMenuKey, menuAt } from "../ui/menu.js";
 import { toast } from "../ui/toast.js";
 import { ReactionPicker } from "./reactions.js";
 import { navigate } from "../router.js";
@@ -74,7 +78,7 @@ function ReplyQuote({ m }) {
   return html`<button class="reply-quote" aria-label="Jump to replied message" onClick=${() => focusMessage.value = { cid: m.channel_id, mid: rid }}>
     <span class="reply-spine" aria-hidden="true"></span>
     ${target
-      ? html`<strong style=${{ color: roleColor(target.author.id) || undefined }}>@${displayName(target.author.id)}</strong>
+      ? html`<strong class=${roleClass(roleColor(target.author.id))} style=${roleStyle(roleColor(target.author.id))}>@${displayName(target.author.id)}</strong>
         <span class="reply-text">${plainPreview(target.content).slice(0, 140)}</span>`
       : html`<span class="reply-text muted">Original message — click to load</span>`}
   </button>`;
@@ -133,6 +137,7 @@ function MessageView({ m, grouped, canManage, canPin, canReact, highlight, chann
   const [confirm, setConfirm] = useState(false);
   const [picker, setPicker] = useState(false);
   const [error, setError] = useState(/** @type {string|null} */ (null));
+  const [menu, setMenu] = useState(/** @type {null|{x: number, y: number}} */ (null));
   const mine = !!me.value && m.author.id === me.value.id;
   const editing = editingId.value === m.id;
   const name = displayName(m.author.id) || m.author.display_name;
@@ -156,11 +161,38 @@ function MessageView({ m, grouped, canManage, canPin, canReact, highlight, chann
     setError(null);
     try { await react(m.channel_id, m.id, emoji, on); } catch (e) { setError(errorText(e)); }
   };
+  const togglePin = async () => {
+    setError(null);
+    try { await setPinned(m.channel_id, m.id, !m.pinned); toast(m.pinned ? "Message unpinned" : "Message pinned", "ok"); } catch (e) { setError(errorText(e)); }
+  };
+  const reply = () => { replyTo.value = m; focusComposer.value++; };
+  // The context menu: the toolbar's actions, for a message that is sent and not being edited.
+  const menuOk = !m._state && !editing;
+  /** @param {MouseEvent} e */
+  const onContextMenu = (e) => {
+    const t = /** @type {Element} */ (e.target);
+    const sel = getSelection();
+    if (!menuOk || t.closest("a[href], img, textarea, input, .msg-state") || (sel && !sel.isCollapsed && sel.toString().trim())) return;
+    e.preventDefault();
+    setMenu(menuAt(e));
+  };
+  /** @param {KeyboardEvent} e */
+  const onKeyDown = (e) => {
+    if (!menuOk || !isMenuKey(e) || /** @type {Element} */ (e.target).closest("textarea, input, [role=menu], [role=dialog]")) return;
+    e.preventDefault();
+    e.stopPropagation();
+    // Under the focused toolbar button, or near the top of the focused message's text.
+    const t = /** @type {HTMLElement} */ (e.target);
+    const anchor = t === e.currentTarget ? t.querySelector(".msg-main") || t : t;
+    const r = anchor.getBoundingClientRect();
+    setMenu({ x: Math.round(r.left + 16), y: Math.round(Math.min(r.bottom, r.top + 40)) });
+  };
   const doDelete = async () => {
     try { await deleteMessage(m.channel_id, m.id); setConfirm(false); } catch (e) { setError(errorText(e)); setConfirm(false); }
   };
 
-  return html`<article class=${cls} data-mid=${m.id} tabindex="-1" aria-label=${`${name}, ${relativeTime(m.created_at)}`}>
+  return html`<article class=${cls} data-mid=${m.id} tabindex="-1" aria-label=${`${name}, ${relativeTime(m.created_at)}`}
+    aria-keyshortcuts=${menuOk ? "Shift+F10" : undefined} onContextMenu=${onContextMenu} onKeyDown=${onKeyDown}>
     ${m.reply_to ? html`<${ReplyQuote} m=${m} />` : null}
     <div class="msg-row">
       <div class="msg-gutter">
@@ -170,7 +202,7 @@ function MessageView({ m, grouped, canManage, canPin, canReact, highlight, chann
       </div>
       <div class="msg-main">
         ${grouped && !m.reply_to ? null : html`<div class="msg-head">
-          <span class="msg-author" style=${{ color: color || undefined }}>${name}</span><${BotBadge} user=${m.author} />
+          <span class=${"msg-author " + roleClass(color)} style=${roleStyle(color)}>${name}</span><${BotBadge} user=${m.author} />
           <time class="msg-time" datetime=${m.created_at} title=${fullDate(m.created_at)}>${relativeTime(m.created_at)}</time>
         </div>`}
         ${editing
@@ -197,14 +229,22 @@ function MessageView({ m, grouped, canManage, canPin, canReact, highlight, chann
       </div>
     </div>
     ${m._state || editing ? null : html`<div class="msg-toolbar" role="toolbar" aria-label="Message actions">
-      <button class="icon-btn" aria-label="Reply" title="Reply" onClick=${() => { replyTo.value = m; focusComposer.value++; }}><${Icon} name="reply" size=${18} /></button>
+      <button class="icon-btn" aria-label="Reply" title="Reply" onClick=${reply}><${Icon} name="reply" size=${18} /></button>
       ${canReact ? html`<button class="icon-btn" aria-label="Add reaction" title="Add reaction" onClick=${() => setPicker(true)}><${Icon} name="smile" size=${18} /></button>` : null}
       ${mine ? html`<button class="icon-btn" aria-label="Edit" title="Edit" onClick=${() => { editingId.value = m.id; }}><${Icon} name="edit" size=${18} /></button>` : null}
       ${mine || canManage ? html`<button class="icon-btn danger" aria-label="Delete" title="Delete (Shift+click: no question)" onClick=${(/** @type {MouseEvent} */ e) => { if (e.shiftKey) doDelete(); else setConfirm(true); }}><${Icon} name="trash" size=${18} /></button>` : null}
       ${canPin ? html`<button class="icon-btn" aria-label=${m.pinned ? "Unpin message" : "Pin message"} title=${m.pinned ? "Unpin message" : "Pin message"}
-        onClick=${async () => { setError(null); try { await setPinned(m.channel_id, m.id, !m.pinned); toast(m.pinned ? "Message unpinned" : "Message pinned", "ok"); } catch (e) { setError(errorText(e)); } }}><${Icon} name="pin" size=${18} /></button>` : null}
+        onClick=${togglePin}><${Icon} name="pin" size=${18} /></button>` : null}
       <button class="icon-btn" aria-label="Copy link" title="Copy link" onClick=${copyLink}><${Icon} name="link" size=${18} /></button>
     </div>`}
+    ${menu && menuOk ? html`<${Menu} label="Message actions" onClose=${() => setMenu(null)} class="ctx-menu" style=${{ left: menu.x + "px", top: menu.y + "px" }} items=${[
+      { label: "Reply", icon: "reply", onSelect: reply },
+      ...(canReact ? [{ label: "Add reaction", icon: "smile", onSelect: () => setPicker(true) }] : []),
+      ...(mine ? [{ label: "Edit", icon: "edit", onSelect: () => { editingId.value = m.id; } }] : []),
+      ...(canPin ? [{ label: m.pinned ? "Unpin message" : "Pin message", icon: "pin", onSelect: togglePin }] : []),
+      { label: "Copy link", icon: "link", onSelect: copyLink },
+      ...(mine || canManage ? [{ label: "Delete message", icon: "trash", danger: true, onSelect: () => setConfirm(true) }] : []),
+    ]} />` : null}
     ${confirm ? html`<${Dialog} title="Delete message" onClose=${() => setConfirm(false)}>
       <p>Are you sure you want to delete this message${mine ? "" : ` by ${name}`}? This cannot be undone.</p>
       <blockquote class="delete-preview">${plainPreview(m.content).slice(0, 300)}</blockquote>

@@ -11,7 +11,7 @@ import { api } from "../net/api.js";
 import { prefs, setPrefs } from "../lib/prefs.js";
 import { dialog, drawer } from "../ui/state.js";
 import { Icon } from "../ui/icons.js";
-import { Menu } from "../ui/menu.js";
+import { Menu, contextMenuProps } from "../ui/menu.js";
 import { Avatar } from "../ui/avatar.js";
 import { navigate } from "../router.js";
 import { signOut } from "../net/session.js";
@@ -48,7 +48,7 @@ function TextChannel({ c }) {
     ${unread ? html`<span class="unread-pip" aria-hidden="true"></span>` : null}
     <a href=${`/channels/${c.id}`} class=${"channel" + (active ? " active" : "") + (unread ? " unread" : "") + (muted ? " muted" : "")}
       aria-label=${name} aria-current=${active ? "page" : undefined}
-      onContextMenu=${(/** @type {MouseEvent} */ e) => { e.preventDefault(); setMenu({ x: e.clientX, y: e.clientY }); }}
+      ...${contextMenuProps(setMenu)} aria-keyshortcuts="Shift+F10"
       onClick=${(/** @type {MouseEvent} */ e) => { e.preventDefault(); navigate(`/channels/${c.id}`); drawer.value = null; }}>
       <${Icon} name="hash" size=${18} />
       <span class="ch-name">${c.name}</span>
@@ -73,7 +73,7 @@ function VoiceChannel({ c }) {
   return html`<li class="ch-li">
     <div class="voice-ch-row">
       <button class=${"channel voice" + (connected ? " connected" : "") + (currentChannelId.value === c.id ? " active" : "")} aria-label=${label}
-        onContextMenu=${(/** @type {MouseEvent} */ e) => { e.preventDefault(); setMenu({ x: e.clientX, y: e.clientY }); }}
+        ...${contextMenuProps(setMenu)} aria-keyshortcuts="Shift+F10"
         onClick=${() => { if (!connected) joinVoice(c.id); navigate(`/channels/${c.id}`); drawer.value = null; }}>
         <${Icon} name="speaker" size=${18} />
         <span class="ch-name">${c.name}</span>

@@ -1,8 +1,9 @@
 // @ts-check
 /**
  * @module files/view — a message's attachments: images inline at their aspect ratio (the
- * thumbnail), opening a lightbox (Esc closes, arrow keys step through the message's images,
- * "Open original"), every other file as a download card with its name and size.
+ * thumbnail, a button: click or Enter), opening a lightbox (Esc closes, ←/→ step through the
+ * message's images, "Open original"; closed, the focus goes to the thumbnail of the image it
+ * showed last), every other file as a download card with its name and size.
  */
 import { html } from "../lib/html.js";
 import { useState, useLayoutEffect, useRef } from "../../vendor/preact-hooks.mjs";
@@ -32,12 +33,13 @@ function fitBox(a) {
 /** @param {{attachments: Attachment[]}} p */
 export function Attachments({ attachments }) {
   const [open, setOpen] = useState(/** @type {number|null} */ (null));
+  const thumbs = useRef(/** @type {(HTMLButtonElement|null)[]} */ ([]));
   const images = attachments.filter(isImage);
   const files = attachments.filter((a) => !isImage(a));
   return html`<div class="attachments">
     ${images.map((a, i) => {
       const box = fitBox(a);
-      return html`<button key=${a.id} class="att-image" aria-label=${`Open image ${a.filename}`}
+      return html`<button key=${a.id} ref=${(/** @type {HTMLButtonElement|null} */ el) => { thumbs.current[i] = el; }} class="att-image" aria-label=${`Open image ${a.filename}`}
         style=${{ width: box.width + "px", aspectRatio: `${a.width} / ${a.height}` }} onClick=${() => setOpen(i)}>
         <img src=${a.thumbnail_url || a.url} alt=${a.filename} width=${box.width} height=${box.height} loading="lazy" decoding="async" />
       </button>`;
@@ -50,26 +52,41 @@ export function Attachments({ attachments }) {
       </div>
       <a class="icon-btn" href=${a.url} download=${a.filename} aria-label=${`Download ${a.filename}`} title="Download"><${Icon} name="download" size=${20} /></a>
     </div>`)}
-    ${open !== null && images[open] ? html`<${Lightbox} images=${images} index=${open} onIndex=${setOpen} onClose=${() => setOpen(null)} />` : null}
+    ${open !== null && images[open] ? html`<${Lightbox} images=${images} index=${open} onIndex=${setOpen} onClose=${() => setOpen(null)}
+      thumb=${(/** @type {number} */ i) => thumbs.current[i] || null} />` : null}
   </div>`;
 }
 
-/** @param {{images: Attachment[], index: number, onIndex: (i: number) => void, onClose: () => void}} p */
-function Lightbox({ images, index, onIndex, onClose }) {
+/**
+ * @param {{images: Attachment[], index: number, onIndex: (i: number) => void, onClose: () => void,
+ *   thumb: (i: number) => HTMLElement|null}} p `thumb`: the inline thumbnail of image i
+ */
+function Lightbox({ images, index, onIndex, onClose, thumb }) {
   const ref = useRef(/** @type {HTMLDivElement|null} */ (null));
+  // The image shown, ahead of the render: renders are coalesced to one per frame, so two
+  // arrow keys pressed within one must step twice (not twice from the same index).
+  const shown = useRef(index);
   const a = images[index];
   const many = images.length > 1;
-  const step = (/** @type {number} */ d) => onIndex((index + d + images.length) % images.length);
+  const step = (/** @type {number} */ d) => {
+    shown.current = (shown.current + d + images.length) % images.length;
+    onIndex(shown.current);
+  };
   useLayoutEffect(() => {
     const prev = /** @type {HTMLElement|null} */ (document.activeElement);
     if (ref.current) ref.current.focus();
-    return () => { if (prev && prev.isConnected) prev.focus(); };
+    // Back to the thumbnail of the image shown last (where the arrows led), else the opener.
+    return () => {
+      const t = thumb(shown.current);
+      const back = t && t.isConnected ? t : prev;
+      if (back && back.isConnected) back.focus();
+    };
   }, []);
   /** @param {KeyboardEvent} e */
   const onKey = (e) => {
     if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); onClose(); }
-    else if (e.key === "ArrowRight" && many) { e.preventDefault(); step(1); }
-    else if (e.key === "ArrowLeft" && many) { e.preventDefault(); step(-1); }
+    else if (e.key === "ArrowRight" && many && !e.altKey) { e.preventDefault(); e.stopPropagation(); step(1); }
+    else if (e.key === "ArrowLeft" && many && !e.altKey) { e.preventDefault(); e.stopPropagation(); step(-1); }
     else if (ref.current) trapTab(ref.current, e);
   };
   return html`<div class="overlay lightbox-overlay" onMouseDown=${(/** @type {MouseEvent} */ e) => { if (e.target === e.currentTarget) onClose(); }}>

@@ -6,6 +6,7 @@
  * @everyone / @here, channel links <#id> and custom emoji <:name:id> (through the context).
  */
 import { h } from "../../vendor/preact.mjs";
+import { roleClass, roleStyle } from "./rolecolor.js";
 import { useState } from "../../vendor/preact-hooks.mjs";
 
 /**
@@ -100,7 +101,7 @@ function inline(text, ctx, depth) {
     } else if (m[11] !== undefined) {
       const r = ctx.role ? ctx.role(m[11]) : null;
       out.push(r
-        ? h("span", { class: r.mine ? "md-mention role me" : "md-mention role", style: r.color ? { color: r.color, background: `color-mix(in srgb, ${r.color} 15%, transparent)` } : undefined }, "@" + r.name)
+        ? h("span", { class: (r.mine ? "md-mention role me " : "md-mention role ") + roleClass(r.color), style: roleStyle(r.color) }, "@" + r.name)
         : h("span", { class: "md-mention" }, "@deleted-role"));
     } else if (m[12] !== undefined) {
       out.push(h("span", { class: "md-mention" }, "@" + m[12]));

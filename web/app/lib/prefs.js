@@ -9,7 +9,7 @@ import { signal, effect } from "../../vendor/signals.mjs";
  *   echo: boolean, noise: boolean,
  *   notify: boolean, mutedChannels: string[], collapsed: string[],
  *   volumes: Record<string, number>, memberList: boolean, lastChannel: string,
- *   setupHidden: boolean, micTested: boolean,
+ *   setupHidden: boolean, micTested: boolean, setupOpen: boolean|null,
  * }} Prefs
  */
 
@@ -21,6 +21,8 @@ const DEFAULTS = {
   notify: true, mutedChannels: [], collapsed: [],
   volumes: {}, memberList: true, lastChannel: "",
   setupHidden: false, micTested: false,
+  // The first-hour checklist unfolded (true) or folded (false); null: by the window's width.
+  setupOpen: null,
 };
 
 const KEY = "spectrus.prefs";

@@ -1,13 +1,45 @@
 // @ts-check
 /**
  * @module ui/menu — a popup menu (role menu) with arrow keys, Esc and outside click to close;
- * focus goes back to what opened it when the menu took it along.
+ * focus goes back to what opened it when the menu took it along. A context menu opens from the
+ * pointer or, on a focused row, from Shift+F10 / the ContextMenu key (`isMenuKey`, `menuAt`),
+ * and is kept inside the window.
  */
 import { html } from "../lib/html.js";
 import { useLayoutEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { Icon } from "./icons.js";
 
 /** @typedef {{label: string, icon?: string, danger?: boolean, onSelect: () => void}} MenuItem */
+
+/** Whether a key asks for the focused row's context menu: Shift+F10 or the ContextMenu key. @param {KeyboardEvent} e */
+export function isMenuKey(e) {
+  return e.key === "ContextMenu" || (e.shiftKey && e.key === "F10");
+}
+
+/**
+ * Where a context menu opens: at the pointer, or (from a key, whose `contextmenu` event has no
+ * pointer) under the start of the row.
+ * @param {MouseEvent|KeyboardEvent} e
+ * @returns {{x: number, y: number}}
+ */
+export function menuAt(e) {
+  if (e instanceof MouseEvent && (e.clientX || e.clientY)) return { x: e.clientX, y: e.clientY };
+  const r = /** @type {HTMLElement} */ (e.currentTarget).getBoundingClientRect();
+  return { x: Math.round(r.left + 16), y: Math.round(r.bottom) };
+}
+
+/**
+ * Props that open a row's context menu by right-click and from the keyboard.
+ * @param {(at: {x: number, y: number}) => void} open
+ */
+export function contextMenuProps(open) {
+  return {
+    /** @param {MouseEvent} e */
+    onContextMenu: (e) => { e.preventDefault(); open(menuAt(e)); },
+    /** @param {KeyboardEvent} e */
+    onKeyDown: (e) => { if (isMenuKey(e)) { e.preventDefault(); e.stopPropagation(); open(menuAt(e)); } },
+  };
+}
 
 /**
  * @param {{label: string, items: MenuItem[], onClose: () => void, class?: string, style?: Record<string, string>}} p
@@ -21,6 +53,12 @@ export function Menu({ label, items, onClose, class: cls, style }) {
     const opener = /** @type {HTMLElement|null} */ (document.activeElement);
     const first = el && /** @type {HTMLElement|null} */ (el.querySelector("[role=menuitem]"));
     if (first) first.focus();
+    // A context menu near the window's edge moves in so all of it shows.
+    if (el && getComputedStyle(el).position === "fixed") {
+      const r = el.getBoundingClientRect();
+      if (r.right > innerWidth - 8) el.style.left = Math.max(8, innerWidth - 8 - r.width) + "px";
+      if (r.bottom > innerHeight - 8) el.style.top = Math.max(8, innerHeight - 8 - r.height) + "px";
+    }
     // Closed while the focus was in it (or lost with it): back to the opener. An item that
     // moved the focus elsewhere (a dialog, the composer) keeps it there.
     const giveBack = () => {
