@@ -30,52 +30,73 @@ impl<B: AsRef<[u8]>, T> Datagram for (SocketAddr, B, T) {
     }
 }
 
-/// Send the first datagrams of `batch` (at most [`MAX_BATCH`]) with one system call.
-/// Returns how many went out (at least one on success); `WouldBlock` when the socket is full.
-pub(crate) fn send_batch<D: Datagram>(socket: &UdpSocket, batch: &[D]) -> io::Result<usize> {
-    let batch = &batch[..batch.len().min(MAX_BATCH)];
-    if batch.is_empty() {
-        return Ok(0);
+/// The vectors one `sendmmsg` call is built from, kept for the life of the loop so that a
+/// call allocates nothing (they held pointers into the last batch only during its call).
+pub(crate) struct Sender {
+    addrs: Vec<SockAddr>,
+    iovs: Vec<libc::iovec>,
+    msgs: Vec<libc::mmsghdr>,
+}
+
+impl Sender {
+    pub(crate) fn new() -> Self {
+        Self {
+            addrs: Vec::with_capacity(MAX_BATCH),
+            iovs: Vec::with_capacity(MAX_BATCH),
+            msgs: Vec::with_capacity(MAX_BATCH),
+        }
     }
-    let addrs: Vec<SockAddr> = batch.iter().map(|d| SockAddr::from(d.to())).collect();
-    let mut iovs: Vec<libc::iovec> = batch
-        .iter()
-        .map(|d| libc::iovec {
+
+    /// Send the first datagrams of `batch` (at most [`MAX_BATCH`]) with one system call.
+    /// Returns how many went out (at least one on success); `WouldBlock` when the socket is
+    /// full.
+    pub(crate) fn send<D: Datagram>(
+        &mut self,
+        socket: &UdpSocket,
+        batch: &[D],
+    ) -> io::Result<usize> {
+        let batch = &batch[..batch.len().min(MAX_BATCH)];
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        self.addrs.clear();
+        self.iovs.clear();
+        self.msgs.clear();
+        self.addrs
+            .extend(batch.iter().map(|d| SockAddr::from(d.to())));
+        self.iovs.extend(batch.iter().map(|d| libc::iovec {
             iov_base: d.bytes().as_ptr().cast_mut().cast(),
             iov_len: d.bytes().len(),
-        })
-        .collect();
-    let mut msgs: Vec<libc::mmsghdr> = iovs
-        .iter_mut()
-        .zip(&addrs)
-        .map(|(iov, addr)| {
+        }));
+        // The headers are built last: the iovecs and addresses they point at no longer move.
+        for (iov, addr) in self.iovs.iter_mut().zip(&self.addrs) {
             // SAFETY: an all-zero msghdr is valid (no name, no control data).
             let mut hdr: libc::msghdr = unsafe { std::mem::zeroed() };
             hdr.msg_name = addr.as_ptr().cast_mut().cast();
             hdr.msg_namelen = addr.len();
             hdr.msg_iov = iov;
             hdr.msg_iovlen = 1;
-            libc::mmsghdr {
+            self.msgs.push(libc::mmsghdr {
                 msg_hdr: hdr,
                 msg_len: 0,
-            }
-        })
-        .collect();
-    // SAFETY: `msgs` points at `iovs` and `addrs`, which outlive the call, and the buffers
-    // the iovecs name are borrowed from `batch` for the whole function; the kernel only reads
-    // them. The length is the vector's.
-    let n = unsafe {
-        libc::sendmmsg(
-            socket.as_raw_fd(),
-            msgs.as_mut_ptr(),
-            msgs.len() as libc::c_uint,
-            libc::MSG_DONTWAIT,
-        )
-    };
-    if n < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(n as usize)
+            });
+        }
+        // SAFETY: `msgs` points at `iovs` and `addrs`, which are not touched until the call
+        // returns, and the buffers the iovecs name are borrowed from `batch` for the whole
+        // function; the kernel only reads them. The length is the vector's.
+        let n = unsafe {
+            libc::sendmmsg(
+                socket.as_raw_fd(),
+                self.msgs.as_mut_ptr(),
+                self.msgs.len() as libc::c_uint,
+                libc::MSG_DONTWAIT,
+            )
+        };
+        if n < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(n as usize)
+        }
     }
 }
 
@@ -202,7 +223,12 @@ mod tests {
                 (to, vec![i as u8; 10 + i], ())
             })
             .collect();
-        assert_eq!(send_batch(&tx, &batch).unwrap_or_else(|e| panic!("{e}")), 3);
+        assert_eq!(
+            Sender::new()
+                .send(&tx, &batch)
+                .unwrap_or_else(|e| panic!("{e}")),
+            3
+        );
         let from = tx.local_addr().unwrap_or_else(|e| panic!("{e}"));
         let mut r = Receiver::new();
         for (i, s) in rx.iter().enumerate() {
@@ -214,7 +240,12 @@ mod tests {
         // Several queued datagrams come in one call, in order; then nothing is left.
         let to = rx[0].local_addr().unwrap_or_else(|e| panic!("{e}"));
         let many: Vec<(SocketAddr, Vec<u8>, ())> = (0..5u8).map(|i| (to, vec![i; 3], ())).collect();
-        assert_eq!(send_batch(&tx, &many).unwrap_or_else(|e| panic!("{e}")), 5);
+        assert_eq!(
+            Sender::new()
+                .send(&tx, &many)
+                .unwrap_or_else(|e| panic!("{e}")),
+            5
+        );
         assert_eq!(r.recv(&rx[0]).unwrap_or_else(|e| panic!("{e}")), 5);
         for i in 0..5u8 {
             assert_eq!(

@@ -186,7 +186,14 @@ pub(crate) fn forwardable(packet: &rtp::Packet) -> rtp::Packet {
 impl Forwardable {
     /// A packet made [`forwardable`], marshalled; `None` if it does not marshal.
     pub(crate) fn new(p: &rtp::Packet) -> Option<Self> {
-        let mut bytes = vec![0u8; p.marshal_size()];
+        Self::reusing(p, Vec::new())
+    }
+
+    /// As [`Forwardable::new`], marshalled into `bytes` (a buffer of an earlier packet, see
+    /// [`Forwardable::into_bytes`]): no allocation per packet once it is large enough.
+    pub(crate) fn reusing(p: &rtp::Packet, mut bytes: Vec<u8>) -> Option<Self> {
+        bytes.clear();
+        bytes.resize(p.marshal_size(), 0);
         let n = p.marshal_to(&mut bytes).ok()?;
         bytes.truncate(n);
         bytes.get(SSRC_OFFSET..SSRC_OFFSET + 4)?;
@@ -195,6 +202,11 @@ impl Forwardable {
             bytes,
             payload_len: p.payload.len(),
         })
+    }
+
+    /// The buffer, for the next packet.
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        self.bytes
     }
 
     fn set_ssrc(&mut self, ssrc: u32) {

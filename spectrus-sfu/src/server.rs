@@ -26,7 +26,7 @@ use rtc::rtp;
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::batch::{Receiver, send_batch};
+use crate::batch::{Receiver, Sender};
 use crate::demux::Demux;
 use crate::error::SfuError;
 use crate::peer::{Forwardable, MediaState, Outbox, Peer, Received, forwardable};
@@ -115,6 +115,8 @@ pub(crate) struct Server {
     renegotiations: BTreeSet<u64>,
     /// A packet's listeners, reused from packet to packet.
     dests: Vec<u64>,
+    /// The marshalled packet being forwarded, its buffer reused from packet to packet.
+    scratch: Vec<u8>,
 }
 
 impl Server {
@@ -142,14 +144,16 @@ impl Server {
             removals: Vec::new(),
             renegotiations: BTreeSet::new(),
             dests: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 
     /// Run until every [`crate::Sfu`] handle is gone (on the calling thread, blocking).
     pub(crate) fn run(mut self, mut commands: mpsc::Receiver<Command>) {
         let mut receiver = Receiver::new();
+        let mut sender = Sender::new();
         'run: loop {
-            self.flush();
+            self.flush(&mut sender);
             // With nothing due only a datagram or a command can change anything.
             let timeout = self
                 .wake_at()
@@ -189,7 +193,7 @@ impl Server {
             self.remove(id, LeaveReason::Requested);
         }
         self.settle(Instant::now());
-        self.flush();
+        self.flush(&mut sender);
     }
 
     /// When the loop must wake for the timers if nothing else wakes it.
@@ -238,15 +242,19 @@ impl Server {
 
     /// Send the outbox (in `sendmmsg` batches; a full socket is waited for) and hand the
     /// events over.
-    fn flush(&mut self) {
+    fn flush(&mut self, sender: &mut Sender) {
         let mut done = 0;
         while done < self.outbox.len() {
             let pending = self.outbox.get(done..).unwrap_or_default();
-            match send_batch(&self.socket, pending) {
+            match sender.send(&self.socket, pending) {
                 Ok(n) => {
+                    // One clock reading per call: its copies left together.
+                    let sent = Instant::now();
                     for (_, _, origin) in pending.iter().take(n) {
                         if let Some(t) = origin {
-                            self.stats.forward_latency.record(t.elapsed());
+                            self.stats
+                                .forward_latency
+                                .record(sent.saturating_duration_since(*t));
                         }
                     }
                     done += n.max(1);
@@ -608,7 +616,8 @@ impl Server {
         let packet = forwardable(packet);
         peer.remember(&packet, now);
         speaking_event(&mut self.events, source, room, change);
-        let Some(mut packet) = Forwardable::new(&packet) else {
+        let Some(mut packet) = Forwardable::reusing(&packet, std::mem::take(&mut self.scratch))
+        else {
             self.stats.packets_dropped += 1;
             return;
         };
@@ -633,6 +642,7 @@ impl Server {
             }
         }
         self.dests = dests;
+        self.scratch = packet.into_bytes();
     }
 
     /// The timers: serve the peers whose timers are due and whose sender reports are due,

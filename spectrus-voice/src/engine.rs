@@ -5,7 +5,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use rtc::rtp;
@@ -17,6 +17,7 @@ use crate::codec::OpusEncoder;
 use crate::gate::{GateMode, rms};
 use crate::jitter::JitterConfig;
 use crate::peer::ClientPeer;
+use crate::reports;
 use crate::sdp::{extmap_id, offered_speakers, opus_payload_type, sdp_number};
 use crate::shared::{Shared, lock};
 use crate::signal::EngineSignal;
@@ -102,6 +103,8 @@ struct MediaLoop {
     timestamp: u32,
     wallclock: bool,
     talking: bool,
+    /// When the next RTCP report is due (set once connected).
+    next_report: Option<Instant>,
 }
 
 impl MediaLoop {
@@ -115,10 +118,34 @@ impl MediaLoop {
                 _ = tick.tick() => {}
             }
             self.send_frame(&mut capture).await;
+            self.send_reports().await;
             self.shared.playout(&mut mixed);
             self.sink.write_frame(&mixed);
         }
         self.sink.flush();
+    }
+
+    /// Send the RTCP reports when due: the first 0.5–1.5 s after the connection is up, then
+    /// every [`reports::REPORT_INTERVAL`] on average.
+    async fn send_reports(&mut self) {
+        if !self.shared.connected.load(Ordering::Relaxed) {
+            self.next_report = None;
+            return;
+        }
+        let now = Instant::now();
+        let due = *self
+            .next_report
+            .get_or_insert_with(|| now + Duration::from_millis(500 + rand::random_range(0..1000)));
+        if now < due {
+            return;
+        }
+        self.next_report = Some(now + reports::next_interval());
+        let datagrams = lock(&self.shared.reports).take(self.ssrc, now, reports::ntp_now());
+        for packets in datagrams {
+            if let Err(e) = self.track.write_rtcp(packets).await {
+                tracing::trace!(error = %e, "RTCP report not sent");
+            }
+        }
     }
 
     async fn send_frame(&mut self, capture: &mut [f32]) {
@@ -170,8 +197,10 @@ impl MediaLoop {
             }
         }
         self.talking = true;
+        let payload_len = packet.payload.len();
         match self.track.write_rtp(packet).await {
             Ok(()) => {
+                lock(&self.shared.reports).on_sent(ts, payload_len, Instant::now());
                 self.seq = self.seq.wrapping_add(1);
                 self.shared.packets_sent.fetch_add(1, Ordering::Relaxed);
             }
@@ -219,6 +248,7 @@ impl VoiceEngine {
             timestamp: rand::random(),
             wallclock: config.wallclock_timestamps,
             talking: false,
+            next_report: None,
         };
         let (stop_tx, stop_rx) = oneshot::channel();
         let media_task = tokio::spawn(media.run(stop_rx));

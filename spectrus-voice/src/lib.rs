@@ -13,6 +13,7 @@ pub mod gate;
 pub mod jitter;
 pub mod mixer;
 mod peer;
+mod reports;
 mod sdp;
 mod shared;
 mod signal;

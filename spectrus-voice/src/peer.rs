@@ -18,7 +18,7 @@ use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
     RTCIceCandidateInit, RTCPeerConnectionIceEvent, RTCPeerConnectionState, RTCSessionDescription,
-    Registry, SettingEngineBuilder, configure_rtcp_reports,
+    Registry, SettingEngineBuilder,
 };
 
 use crate::sdp::speaker_of;
@@ -129,7 +129,8 @@ impl ClientPeer {
         let pc = PeerConnectionBuilder::new()
             .with_configuration(RTCConfigurationBuilder::new().build())
             .with_media_engine(media_engine()?)
-            .with_interceptor_registry(configure_rtcp_reports(Registry::new()))
+            // No interceptors: the engine sends its own compound reports (crate::reports).
+            .with_interceptor_registry(Registry::new())
             .with_setting_engine(SettingEngineBuilder::new().build())
             .with_handler(handler)
             .with_udp_addrs(udp_addrs)

@@ -14,6 +14,7 @@ use crate::FRAME_SAMPLES;
 use crate::codec::OpusDecoder;
 use crate::jitter::{JitterBuffer, JitterConfig, Playout};
 use crate::mixer::mix_into;
+use crate::reports::Reports;
 
 struct Speaker {
     jitter: JitterBuffer,
@@ -45,6 +46,8 @@ pub(crate) struct Shared {
     /// Record one-way latencies against wall-clock RTP timestamps.
     wallclock: bool,
     pub(crate) latencies: Mutex<Vec<u32>>,
+    /// Reception and send statistics for the RTCP reports.
+    pub(crate) reports: Mutex<Reports>,
 }
 
 /// The wall clock in 48 kHz ticks since the UNIX epoch, truncated to an RTP timestamp.
@@ -88,6 +91,7 @@ impl Shared {
             by_speaker: Mutex::new(HashMap::new()),
             wallclock,
             latencies: Mutex::new(Vec::new()),
+            reports: Mutex::new(Reports::default()),
         }
     }
 
@@ -95,6 +99,8 @@ impl Shared {
     pub(crate) fn receive(&self, speaker: u64, packet: rtp::Packet) {
         self.packets_received.fetch_add(1, Ordering::Relaxed);
         *lock(&self.by_speaker).entry(speaker).or_default() += 1;
+        let h = &packet.header;
+        lock(&self.reports).on_received(h.ssrc, h.sequence_number, h.timestamp, Instant::now());
         if self.wallclock {
             // A packet stamped "in the future" (clock skew, reordering) counts as 0 µs.
             let ticks = wallclock_rtp().wrapping_sub(packet.header.timestamp) as i32;
