@@ -108,6 +108,7 @@ struct Counters {
     frames: AtomicU64,
     presence: AtomicU64,
     delivered: AtomicU64,
+    reads: AtomicU64,
 }
 
 /// One member's session: identify, then read (counting frames) until told to stop.
@@ -146,37 +147,50 @@ async fn session(
     }
     drop(permit);
     counters.ready.fetch_add(1, Ordering::Relaxed);
-    let mut beat = tokio::time::interval(Duration::from_secs(20));
-    beat.tick().await;
+    if ws
+        .heartbeat(Duration::from_secs(20), r#"{"op":"heartbeat","d":{}}"#)
+        .is_err()
+    {
+        return lat;
+    }
     let stopped = stop.changed();
     tokio::pin!(stopped);
+    let mut reads = 0u64;
     loop {
-        let heartbeat = tokio::select! {
-            _ = &mut stopped => break,
-            _ = beat.tick() => true,
-            f = ws.next_text() => match f {
-                Ok(Incoming::Text(t)) => {
-                    if let Some(sent) = stamps.frame(t) {
-                        lat.push(crate::fanout::now_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32);
-                        counters.delivered.fetch_add(1, Ordering::Relaxed);
-                    } else if !crate::fanout::contains(t, br#""op":"heartbeat_ack""#) {
-                        // Not the acks of our own heartbeats: counted, they never let the
-                        // frame count stay still once connecting everyone took longer than
-                        // the 20 s heartbeat (N/20 acks a second), and the run hung waiting.
-                        counters.frames.fetch_add(1, Ordering::Relaxed);
-                        if crate::fanout::contains(t, br#""t":"PRESENCE_UPDATE""#) {
-                            counters.presence.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                    false
+        let before = lat.len();
+        // Every complete frame of a read, in place (as the IRC clients take lines).
+        let mut each = |t: &[u8]| {
+            if let Some(sent) = stamps.frame(t) {
+                lat.push(
+                    crate::fanout::now_micros()
+                        .saturating_sub(sent)
+                        .min(u64::from(u32::MAX)) as u32,
+                );
+                counters.delivered.fetch_add(1, Ordering::Relaxed);
+            } else if !crate::fanout::contains(t, br#""op":"heartbeat_ack""#) {
+                // Not the acks of our own heartbeats: counted, they never let the frame
+                // count stay still once connecting everyone took longer than the 20 s
+                // heartbeat (N/20 acks a second), and the run hung waiting.
+                counters.frames.fetch_add(1, Ordering::Relaxed);
+                if crate::fanout::contains(t, br#""t":"PRESENCE_UPDATE""#) {
+                    counters.presence.fetch_add(1, Ordering::Relaxed);
                 }
-                _ => break,
             }
         };
-        if heartbeat && ws.send_text(r#"{"op":"heartbeat","d":{}}"#).await.is_err() {
+        tokio::select! {
+            _ = &mut stopped => break,
+            r = ws.read_texts(&mut each) => {
+                if !matches!(r, Ok(true)) {
+                    break;
+                }
+            }
+        }
+        reads += u64::from(lat.len() > before);
+        if ws.pinged() && ws.answer_pings().await.is_err() {
             break;
         }
     }
+    counters.reads.fetch_add(reads, Ordering::Relaxed);
     lat
 }
 
@@ -242,6 +256,7 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
     f.frames_before_first = counters.frames.load(Ordering::Relaxed);
     f.presence_before_first = counters.presence.load(Ordering::Relaxed);
 
+    eprintln!("fan-out starts (spectrusd)");
     let cpu = FanoutCpu::start(pid);
     let total = u64::from(rate) * duration;
     let (_, post_errors) =
@@ -254,6 +269,7 @@ async fn spectrusd(members: usize, rate: u32, duration: u64) -> anyhow::Result<F
     let _ = stop.send(true);
     let h = crate::settle::latencies(handles).await;
     f.delivered = counters.delivered.load(Ordering::Relaxed);
+    f.reads = counters.reads.load(Ordering::Relaxed);
     f.p50_ms = h.value_at_quantile(0.5) as f64 / 1000.0;
     f.p99_ms = h.value_at_quantile(0.99) as f64 / 1000.0;
     println!("{}", latency_line("spectrusd post-to-delivery", &h));

@@ -156,28 +156,33 @@ async fn session(
     }
     drop(permit);
     counters.ready.fetch_add(1, Ordering::Relaxed);
-    let mut beat = tokio::time::interval(Duration::from_secs(20));
-    beat.tick().await;
+    if ws
+        .heartbeat(Duration::from_secs(20), r#"{"op":"heartbeat","d":{}}"#)
+        .is_err()
+    {
+        return lat;
+    }
     // Created once: a fresh `changed()` per frame would take the watch channel's lock
     // (shared by every session) twice per delivery.
     let stopped = stop.changed();
     tokio::pin!(stopped);
     loop {
-        let heartbeat = tokio::select! {
-            _ = &mut stopped => break,
-            _ = beat.tick() => true,
-            f = ws.next_text() => match f {
-                Ok(Incoming::Text(t)) => {
-                    if let Some(sent) = stamps.frame(t) {
-                        lat.push(now_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32);
-                        counters.delivered.fetch_add(1, Ordering::Relaxed);
-                    }
-                    false
-                }
-                _ => break,
+        // Every complete frame of a read, in place (as the IRC clients take lines).
+        let mut each = |t: &[u8]| {
+            if let Some(sent) = stamps.frame(t) {
+                lat.push(now_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32);
+                counters.delivered.fetch_add(1, Ordering::Relaxed);
             }
         };
-        if heartbeat && ws.send_text(r#"{"op":"heartbeat","d":{}}"#).await.is_err() {
+        tokio::select! {
+            _ = &mut stopped => break,
+            r = ws.read_texts(&mut each) => {
+                if !matches!(r, Ok(true)) {
+                    break;
+                }
+            }
+        }
+        if ws.pinged() && ws.answer_pings().await.is_err() {
             break;
         }
     }

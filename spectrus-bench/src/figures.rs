@@ -13,6 +13,9 @@ pub(crate) struct Figures {
     pub(crate) frames_before_first: u64,
     pub(crate) presence_before_first: u64,
     pub(crate) delivered: u64,
+    /// The clients' reads that brought at least one delivery (how many deliveries a reader
+    /// wakes for: the server's writes and the scheduler decide it, not the reader).
+    pub(crate) reads: u64,
     pub(crate) expected: u64,
     pub(crate) fanout_cpu_percent: f64,
     /// The server's CPU during the fan-out, in nanoseconds (`schedstat`).
@@ -65,7 +68,7 @@ impl Figures {
              RSS {:.1} → {:.1} MiB ({:.1} KiB per member); {} frames before the first message \
              ({} presence); delivered {} of {} ({} lost), p50 {:.2} ms, p99 {:.2} ms; \
              CPU during fan-out {:.0}% of a core ({:.2} µs per delivery); the load generator's \
-             readers {:.0}% of a core ({:.2} µs per delivery)",
+             readers {:.0}% of a core ({:.2} µs per delivery, {:.2} deliveries per read)",
             self.connected,
             self.connect_secs,
             self.connect_cpu_secs,
@@ -84,6 +87,7 @@ impl Figures {
             per_delivery_micros(self.fanout_cpu_nanos, self.delivered),
             self.generator_cpu_percent,
             per_delivery_micros(self.generator_cpu_nanos, self.delivered),
+            self.delivered as f64 / self.reads.max(1) as f64,
         );
     }
 }

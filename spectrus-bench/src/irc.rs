@@ -1,6 +1,10 @@
 //! The same community load against InspIRCd (Debian's `inspircd`), for a side-by-side
 //! figure: a minimal IRC client per member (register, join `#bench`, read lines), one
 //! poster sending `PRIVMSG`s at the rate. InspIRCd persists nothing.
+//!
+//! A client reads as the WebSocket sessions do ([`crate::wsclient`]): one read of whatever
+//! the socket has, then every complete line in the buffer handed over in place ([`Lines`]),
+//! so that the two halves' readers do the same work per delivery.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -8,7 +12,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
 
@@ -74,31 +78,108 @@ struct Counters {
     failed: AtomicUsize,
     lines: AtomicU64,
     delivered: AtomicU64,
+    reads: AtomicU64,
+}
+
+/// An IRC connection's reading side: a buffer of what was read and not yet handed over.
+pub(crate) struct Lines {
+    stream: TcpStream,
+    buf: Vec<u8>,
+    /// Bytes of `buf` already handed over.
+    start: usize,
+}
+
+/// How much a read may bring at once (what a WebSocket session's buffer takes too).
+const READ: usize = 4096;
+
+impl Lines {
+    fn new(stream: TcpStream) -> Lines {
+        Lines {
+            stream,
+            buf: Vec::with_capacity(READ),
+            start: 0,
+        }
+    }
+
+    /// Hands every complete line in the buffer (with its `\r\n`) to `each`, reading once
+    /// from the socket first when no complete line is buffered; returns `false` once the
+    /// server closed the connection. Safe to cancel: nothing is written.
+    pub(crate) async fn read_lines(
+        &mut self,
+        each: &mut impl FnMut(&[u8]),
+    ) -> std::io::Result<bool> {
+        loop {
+            let mut any = false;
+            while let Some(i) = memchr::memchr(b'\n', &self.buf[self.start..]) {
+                let end = self.start + i + 1;
+                each(&self.buf[self.start..end]);
+                self.start = end;
+                any = true;
+            }
+            if any {
+                return Ok(true);
+            }
+            if self.start == self.buf.len() {
+                self.buf.clear();
+                self.start = 0;
+            } else if self.buf.capacity() - self.buf.len() < READ {
+                self.buf.drain(..self.start);
+                self.start = 0;
+            }
+            if self.buf.len() > 64 * 1024 {
+                return Err(std::io::Error::other("line too long"));
+            }
+            if self.buf.capacity() - self.buf.len() < READ {
+                self.buf.reserve(READ);
+            }
+            if self.stream.read_buf(&mut self.buf).await? == 0 {
+                return Ok(false);
+            }
+        }
+    }
+}
+
+/// `line` with `PING` turned into `PONG`, if it is the server's ping.
+fn pong(line: &[u8]) -> Option<Vec<u8>> {
+    line.starts_with(b"PING").then(|| {
+        let mut p = line.to_vec();
+        p[1] = b'O';
+        p
+    })
 }
 
 /// Registers `nick` and joins `#bench`; returns the connection once the join's names list ended.
-async fn join(port: u16, nick: &str, counters: &Counters) -> anyhow::Result<BufReader<TcpStream>> {
+async fn join(port: u16, nick: &str, counters: &Counters) -> anyhow::Result<Lines> {
     let stream = TcpStream::connect(("127.0.0.1", port)).await?;
     stream.set_nodelay(true)?;
-    let mut conn = BufReader::with_capacity(4096, stream);
-    conn.get_mut()
+    let mut conn = Lines::new(stream);
+    conn.stream
         .write_all(format!("NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n").as_bytes())
         .await?;
-    let mut line = Vec::with_capacity(512);
+    let (mut registered, mut joined) = (false, false);
+    let mut pongs = Vec::new();
     loop {
-        line.clear();
-        anyhow::ensure!(conn.read_until(b'\n', &mut line).await? > 0, "closed");
-        counters.lines.fetch_add(1, Ordering::Relaxed);
-        if line.starts_with(b"PING") {
-            line[1] = b'O';
-            conn.get_mut().write_all(&line).await?;
+        let open = conn
+            .read_lines(&mut |line| {
+                counters.lines.fetch_add(1, Ordering::Relaxed);
+                if let Some(p) = pong(line) {
+                    pongs.extend_from_slice(&p);
+                }
+                // 001: registered, now join (a JOIN before it is refused).
+                registered |= memchr::memmem::find(line, b" 001 ").is_some();
+                // 366: end of the names list of our own join.
+                joined |= memchr::memmem::find(line, b" 366 ").is_some();
+            })
+            .await?;
+        anyhow::ensure!(open, "closed");
+        if !pongs.is_empty() {
+            conn.stream.write_all(&pongs).await?;
+            pongs.clear();
         }
-        // 001: registered, now join (a JOIN before it is refused).
-        if line.windows(5).any(|w| w == b" 001 ") {
-            conn.get_mut().write_all(b"JOIN #bench\r\n").await?;
+        if std::mem::take(&mut registered) {
+            conn.stream.write_all(b"JOIN #bench\r\n").await?;
         }
-        // 366: end of the names list of our own join.
-        if line.windows(5).any(|w| w == b" 366 ") {
+        if joined {
             return Ok(conn);
         }
     }
@@ -122,31 +203,39 @@ async fn member(
     counters.ready.fetch_add(1, Ordering::Relaxed);
     let stopped = stop.changed();
     tokio::pin!(stopped);
-    let mut line = Vec::with_capacity(512);
+    let mut pongs = Vec::new();
+    let mut reads = 0u64;
     loop {
-        line.clear();
+        let before = lat.len();
+        let mut each = |line: &[u8]| {
+            if let Some(sent) = stamps.line(line) {
+                lat.push(now_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32);
+                counters.delivered.fetch_add(1, Ordering::Relaxed);
+            } else if let Some(p) = pong(line) {
+                // Not counted: the server's keep-alive (every `pingfreq`, 600 s) would keep
+                // the line count from ever staying still on a long connect phase.
+                pongs.extend_from_slice(&p);
+            } else {
+                counters.lines.fetch_add(1, Ordering::Relaxed);
+            }
+        };
         tokio::select! {
             _ = &mut stopped => break,
-            r = conn.read_until(b'\n', &mut line) => {
-                if !matches!(r, Ok(n) if n > 0) {
+            r = conn.read_lines(&mut each) => {
+                if !matches!(r, Ok(true)) {
                     break;
-                }
-                if let Some(sent) = stamps.line(&line) {
-                    lat.push(now_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32);
-                    counters.delivered.fetch_add(1, Ordering::Relaxed);
-                } else if line.starts_with(b"PING") {
-                    // Not counted: the server's keep-alive (every `pingfreq`, 600 s) would
-                    // keep the line count from ever staying still on a long connect phase.
-                    line[1] = b'O';
-                    if conn.get_mut().write_all(&line).await.is_err() {
-                        break;
-                    }
-                } else {
-                    counters.lines.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }
+        reads += u64::from(lat.len() > before);
+        if !pongs.is_empty() {
+            if conn.stream.write_all(&pongs).await.is_err() {
+                break;
+            }
+            pongs.clear();
+        }
     }
+    counters.reads.fetch_add(reads, Ordering::Relaxed);
     lat
 }
 
@@ -159,7 +248,7 @@ fn post(port: u16, rate: u32, total: u64) -> anyhow::Result<()> {
     rt.block_on(async move {
         let counters = Counters::default();
         let conn = join(port, "poster", &counters).await?;
-        let (mut r, mut w) = conn.into_inner().into_split();
+        let (mut r, mut w) = conn.stream.into_split();
         tokio::spawn(async move {
             let mut buf = vec![0u8; 65536];
             while matches!(tokio::io::AsyncReadExt::read(&mut r, &mut buf).await, Ok(n) if n > 0) {}
@@ -217,6 +306,7 @@ pub(crate) async fn run(members: usize, rate: u32, duration: u64) -> anyhow::Res
     f.rss_connected_kib = procstat::rss_kib(pid);
     f.frames_before_first = counters.lines.load(Ordering::Relaxed);
 
+    eprintln!("fan-out starts (inspircd)");
     let cpu = FanoutCpu::start(pid);
     let total = u64::from(rate) * duration;
     std::thread::spawn(move || post(port, rate, total))
@@ -228,8 +318,49 @@ pub(crate) async fn run(members: usize, rate: u32, duration: u64) -> anyhow::Res
     let _ = stop.send(true);
     let h = crate::settle::latencies(handles).await;
     f.delivered = counters.delivered.load(Ordering::Relaxed);
+    f.reads = counters.reads.load(Ordering::Relaxed);
     f.p50_ms = h.value_at_quantile(0.5) as f64 / 1000.0;
     f.p99_ms = h.value_at_quantile(0.99) as f64 / 1000.0;
     println!("{}", latency_line("inspircd post-to-delivery", &h));
     Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Lines, pong};
+    use tokio::io::AsyncWriteExt;
+
+    #[tokio::test]
+    async fn read_lines_hands_over_every_complete_line_of_a_read() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            for part in [
+                &b"PING :x\r\n:a PRIV"[..],
+                b"MSG #b :bench 1\r\n:c 366 d\r\n",
+            ] {
+                s.write_all(part).await.unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        });
+        let mut lines = Lines::new(tokio::net::TcpStream::connect(addr).await.unwrap());
+        let mut got: Vec<Vec<u8>> = Vec::new();
+        while lines
+            .read_lines(&mut |l| got.push(l.to_vec()))
+            .await
+            .unwrap()
+        {}
+        server.await.unwrap();
+        assert_eq!(
+            got,
+            vec![
+                b"PING :x\r\n".to_vec(),
+                b":a PRIVMSG #b :bench 1\r\n".to_vec(),
+                b":c 366 d\r\n".to_vec(),
+            ]
+        );
+        assert_eq!(pong(&got[0]).unwrap(), b"PONG :x\r\n");
+        assert_eq!(pong(&got[1]), None);
+    }
 }
