@@ -10,8 +10,12 @@
 //! (`crate::irc`): one read of whatever the socket has, then every complete frame in the
 //! buffer handed over in place, so a session's task wakes once per read, not once per frame.
 //! Heartbeats go from a task of their own ([`WsClient::heartbeat`]): a timer polled beside
-//! every read took about a tenth of the reading task's time in user space.
+//! every read took about a tenth of the reading task's time in user space. The two tasks
+//! share the socket (an `Arc`, not a duplicated descriptor: ten thousand sessions must fit
+//! in the machine's descriptor limit, 20,000 here).
 
+use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -26,8 +30,8 @@ const OP_PING: u8 = 0x9;
 
 /// One gateway connection.
 pub(crate) struct WsClient {
-    /// Read and written by the session's task (inline: no pointer to follow per read).
-    stream: TcpStream,
+    /// Read and written by the session's task; the heartbeat task holds the other reference.
+    stream: Arc<TcpStream>,
     /// The heartbeat task ([`WsClient::heartbeat`]), stopped with the client.
     heartbeat: Option<JoinHandle<()>>,
     buf: Vec<u8>,
@@ -84,7 +88,7 @@ impl WsClient {
             );
         }
         Ok(WsClient {
-            stream,
+            stream: Arc::new(stream),
             heartbeat: None,
             buf,
             start: end,
@@ -100,26 +104,24 @@ impl WsClient {
     }
 
     async fn send_frame(&mut self, op: u8, payload: &[u8]) -> anyhow::Result<()> {
-        self.stream.write_all(&client_frame(op, payload)).await?;
+        write_all(&self.stream, &client_frame(op, payload)).await?;
         Ok(())
     }
 
     /// Sends `text` every `every` (the first after `every`) from a task of its own, until
-    /// the client is dropped or a write fails. The task writes through a duplicate of the
-    /// socket's descriptor, each frame in one `write` (a heartbeat is a few dozen bytes: it
-    /// goes whole, or waits for the next beat if the send buffer is full), so that frames of
-    /// the two tasks never interleave and the reading task keeps its socket inline.
+    /// the client is dropped or a write fails. The task shares the socket and writes each
+    /// frame in one non-blocking `write` (a heartbeat is a few dozen bytes: it goes whole, or
+    /// waits for the next beat if the send buffer is full), so that frames of the two tasks
+    /// never interleave.
     pub(crate) fn heartbeat(&mut self, every: Duration, text: &'static str) -> anyhow::Result<()> {
-        use std::io::Write;
-        use std::os::fd::AsFd;
-        let dup = std::net::TcpStream::from(self.stream.as_fd().try_clone_to_owned()?);
+        let stream = self.stream.clone();
         let frame = client_frame(OP_TEXT, text.as_bytes());
         let beat = tokio::spawn(async move {
             let mut beat = tokio::time::interval(every);
             beat.tick().await;
             loop {
                 beat.tick().await;
-                match (&dup).write(&frame) {
+                match stream.try_write(&frame) {
                     Ok(n) if n == frame.len() => {}
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
                     _ => break,
@@ -178,7 +180,7 @@ impl WsClient {
                     if self.buf.capacity() - self.buf.len() < 2048 {
                         self.buf.reserve(4096);
                     }
-                    if self.stream.read_buf(&mut self.buf).await? == 0 {
+                    if read_some(&self.stream, &mut self.buf).await? == 0 {
                         return Ok(Incoming::Closed);
                     }
                 }
@@ -211,7 +213,7 @@ impl WsClient {
             if self.buf.capacity() - self.buf.len() < READ {
                 self.buf.reserve(READ);
             }
-            if self.stream.read_buf(&mut self.buf).await? == 0 {
+            if read_some(&self.stream, &mut self.buf).await? == 0 {
                 return Ok(false);
             }
         }
@@ -272,6 +274,31 @@ impl Drop for WsClient {
 }
 
 /// One client frame (masked with a zero key: the payload goes as is).
+/// One read of what the socket has into `buf`'s spare room (safe to cancel: nothing is
+/// read until the read itself, which does not wait).
+async fn read_some(stream: &TcpStream, buf: &mut Vec<u8>) -> io::Result<usize> {
+    loop {
+        stream.readable().await?;
+        match stream.try_read_buf(buf) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            r => return r,
+        }
+    }
+}
+
+/// Writes all of `bytes`, waiting while the socket's send buffer is full.
+async fn write_all(stream: &TcpStream, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        stream.writable().await?;
+        match stream.try_write(bytes) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 fn client_frame(op: u8, payload: &[u8]) -> Vec<u8> {
     let mut frame = Vec::with_capacity(payload.len() + 14);
     frame.push(0x80 | op);
@@ -382,7 +409,7 @@ mod tests {
         drop(ws);
         let got = server.await.unwrap();
         // Whole masked text frames of "hb" (2 + 4 + 2 bytes); the connection ended, so the
-        // task (which holds a duplicate of the socket) stopped with the client.
+        // task (which shares the socket) stopped with the client.
         let one = [0x81, 0x82, 0, 0, 0, 0, b'h', b'b'];
         assert_eq!(got.len() % one.len(), 0, "{got:?}");
         assert!(!got.is_empty());
