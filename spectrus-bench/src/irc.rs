@@ -89,14 +89,11 @@ pub(crate) struct Lines {
     start: usize,
 }
 
-/// How much a read may bring at once (what a WebSocket session's buffer takes too).
-const READ: usize = 4096;
-
 impl Lines {
     fn new(stream: TcpStream) -> Lines {
         Lines {
             stream,
-            buf: Vec::with_capacity(READ),
+            buf: Vec::with_capacity(crate::readbuf::READ),
             start: 0,
         }
     }
@@ -119,18 +116,9 @@ impl Lines {
             if any {
                 return Ok(true);
             }
-            if self.start == self.buf.len() {
-                self.buf.clear();
-                self.start = 0;
-            } else if self.buf.capacity() - self.buf.len() < READ {
-                self.buf.drain(..self.start);
-                self.start = 0;
-            }
+            crate::readbuf::make_room(&mut self.buf, &mut self.start);
             if self.buf.len() > 64 * 1024 {
                 return Err(std::io::Error::other("line too long"));
-            }
-            if self.buf.capacity() - self.buf.len() < READ {
-                self.buf.reserve(READ);
             }
             if self.stream.read_buf(&mut self.buf).await? == 0 {
                 return Ok(false);

@@ -13,6 +13,7 @@ mod figures;
 mod history;
 mod irc;
 mod procstat;
+mod readbuf;
 mod report;
 mod rng;
 mod search;

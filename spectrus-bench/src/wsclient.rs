@@ -45,9 +45,6 @@ pub(crate) struct WsClient {
     pong: Option<Vec<u8>>,
 }
 
-/// How much a read may bring at once (what the IRC client's line buffer holds).
-const READ: usize = 4096;
-
 /// What [`WsClient::next_text`] found.
 pub(crate) enum Incoming<'a> {
     /// A complete text message.
@@ -203,16 +200,7 @@ impl WsClient {
                 Parsed::Some => return Ok(true),
                 Parsed::None => {}
             }
-            if self.start == self.buf.len() {
-                self.buf.clear();
-                self.start = 0;
-            } else if self.buf.capacity() - self.buf.len() < READ {
-                self.buf.drain(..self.start);
-                self.start = 0;
-            }
-            if self.buf.capacity() - self.buf.len() < READ {
-                self.buf.reserve(READ);
-            }
+            crate::readbuf::make_room(&mut self.buf, &mut self.start);
             if read_some(&self.stream, &mut self.buf).await? == 0 {
                 return Ok(false);
             }
@@ -387,17 +375,23 @@ mod tests {
         f
     }
 
+    /// A fake gateway's side: accepts one connection and answers its handshake.
+    async fn accept_upgraded(listener: &tokio::net::TcpListener) -> tokio::net::TcpStream {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut req = [0u8; 1024];
+        let _ = s.read(&mut req).await.unwrap();
+        s.write_all(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
+            .await
+            .unwrap();
+        s
+    }
+
     #[tokio::test]
     async fn the_heartbeat_task_sends_its_frame_every_period_until_the_client_is_dropped() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("ws://{}/", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {
-            let (mut s, _) = listener.accept().await.unwrap();
-            let mut req = [0u8; 1024];
-            let _ = s.read(&mut req).await.unwrap();
-            s.write_all(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
-                .await
-                .unwrap();
+            let mut s = accept_upgraded(&listener).await;
             let mut got = Vec::new();
             s.read_to_end(&mut got).await.unwrap();
             got
@@ -432,12 +426,7 @@ mod tests {
         wire.extend(frame(true, 0x8, &[0x03, 0xe8]));
         let sent = wire.clone();
         let server = tokio::spawn(async move {
-            let (mut s, _) = listener.accept().await.unwrap();
-            let mut req = [0u8; 1024];
-            let _ = s.read(&mut req).await.unwrap();
-            s.write_all(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
-                .await
-                .unwrap();
+            let mut s = accept_upgraded(&listener).await;
             // Split inside a header, inside a payload and between frames.
             for part in [&sent[..1], &sent[1..7], &sent[7..30], &sent[30..]] {
                 s.write_all(part).await.unwrap();
