@@ -2,7 +2,7 @@
 //! `crate::<module>` path in `spectrusd/src` (outside test modules) names a module the table
 //! allows for the importing module, the top-level modules import one another without a
 //! cycle, and the event bus's files import one another one way only
-//! (hub → registry → lanes → slot → resume → out → wire).
+//! (hub → registry → lanes → walk → slot → resume → out → wire).
 
 // An integration test: a panic here is a failed test, so unwrapping is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The event bus's files, each allowed to import only those after it.
-const BUS_ORDER: &[&str] = &["hub", "registry", "lanes", "slot", "resume", "out", "wire"];
+const BUS_ORDER: &[&str] = &[
+    "hub", "registry", "lanes", "walk", "slot", "resume", "out", "wire",
+];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")

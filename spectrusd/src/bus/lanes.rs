@@ -4,15 +4,19 @@
 //! so a session receives events in the order they were dispatched. A dispatch to 10,000
 //! sessions is one job per lane: the lane walks its share, stamps each session's sequence
 //! number and writes the frame straight into the socket ([`super::out`]); no task is woken
-//! per delivery. Lanes run at normal priority: at nice +5 (tried) the readers of the
+//! per delivery. Events published while a walk is under way for the same sessions join it
+//! ([`super::walk`]); other jobs queued behind each other are done as one batch, each
+//! session's share in one write ([`work_batch`]). Lanes run at normal priority: at nice +5 (tried) the readers of the
 //! benchmark's 1,000 sessions pre-empted them and the fan-out's tail grew by a third.
 //! Walking, a lane asks the CPU for each session's state two turns ahead ([`prefetch`]).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use super::slot::{Item, Slot, deliver};
+use super::slot::{AHEAD, Item, Slot, deliver, prefetch};
+use super::walk;
 use super::wire::FramePrefix;
 use crate::access::IdSet;
 
@@ -146,12 +150,51 @@ fn run(rx: mpsc::Receiver<Job>, counters: &Counters) {
     let mut buf = Vec::with_capacity(4096);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut groups = Groups::default();
-    while let Ok(job) = rx.recv() {
+    // Jobs taken from the queue that could not join a walk: they go first.
+    let mut pending = VecDeque::new();
+    loop {
+        let job = match pending.pop_front() {
+            Some(job) => job,
+            None => match rx.recv() {
+                Ok(job) => job,
+                Err(_) => break,
+            },
+        };
+        // An event for everyone or a channel: a walk, which the next such events for the
+        // same sessions join until another kind of job comes, which waits for the walk.
+        let job = match job {
+            Job::Dispatch(prefix, Targets::Shared(slots, viewers)) => {
+                let share = slots.clone();
+                let mut joining = true;
+                let next = || {
+                    if !joining {
+                        return None;
+                    }
+                    match rx.try_recv() {
+                        Ok(Job::Dispatch(prefix, Targets::Shared(same, viewers)))
+                            if Arc::ptr_eq(&same, &share) =>
+                        {
+                            Some((prefix, viewers))
+                        }
+                        Ok(other) => {
+                            pending.push_back(other);
+                            joining = false;
+                            None
+                        }
+                        Err(_) => None,
+                    }
+                };
+                let record = |frames, overflows| counters.record(frames, overflows);
+                walk::walk((prefix, viewers), &slots, next, &mut buf, record);
+                continue;
+            }
+            job => job,
+        };
         batch.push(job);
         while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+            match pending.pop_front().or_else(|| rx.try_recv().ok()) {
+                Some(job) => batch.push(job),
+                None => break,
             }
         }
         if batch.len() == 1 {
@@ -187,28 +230,6 @@ fn work(job: Job, buf: &mut Vec<u8>, counters: &Counters) {
             counters.record(1, u64::from(over));
         }
     }
-}
-
-/// How many sessions ahead of its turn a walk asks the CPU for a session's state: by then
-/// it is cold (every other session had the previous event since), and the writes before
-/// its turn (a system call of a few µs each) hide the fetch.
-const AHEAD: usize = 2;
-
-/// Asks the CPU to bring `slot`'s lines into its cache (a hint: nothing is read).
-fn prefetch(slot: &Arc<Slot>) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let at = Arc::as_ptr(slot).cast::<i8>();
-        // Every line the slot spans, wherever it starts.
-        for line in 0..=size_of::<Slot>() / 64 {
-            // SAFETY: a prefetch neither reads nor writes what the program sees and never
-            // faults, whatever the address (the last line may lie past the slot).
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(at.wrapping_add(line * 64)) }
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = slot;
 }
 
 /// Which sessions a batch holds items for, in the order they first appear, without a map
@@ -306,4 +327,37 @@ fn work_batch(batch: &[Job], groups: &mut Groups, buf: &mut Vec<u8>, counters: &
         overflows += u64::from(deliver(slot, &items, buf, &mut frames));
     }
     counters.record(groups.links.len(), overflows);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bus::walk::tests::{event, received, sessions};
+
+    #[tokio::test]
+    async fn a_job_that_cannot_join_a_walk_waits_for_it_and_nothing_overtakes_it() {
+        let (slots, mut clients) = sessions(4).await;
+        let share: Arc<[Arc<Slot>]> = slots.iter().cloned().collect();
+        let all = |name| Job::Dispatch(event(name), Targets::Shared(share.clone(), None));
+        let (tx, rx) = mpsc::channel();
+        for job in [
+            all("A"),
+            all("B"),
+            Job::Raw(slots[0].clone(), Arc::from("raw")),
+            all("D"),
+            Job::Dispatch(event("U"), Targets::Listed(vec![slots[1].clone()])),
+            all("E"),
+        ] {
+            tx.send(job).unwrap();
+        }
+        drop(tx);
+        let counters = Counters::default();
+        run(rx, &counters);
+        assert_eq!(counters.frames.load(Ordering::Relaxed), 4 * 4 + 2);
+        let got = received(&mut clients, &[5, 5, 4, 4]).await;
+        assert_eq!(got[0], ["A1", "B2", "raw", "D3", "E4"]);
+        assert_eq!(got[1], ["A1", "B2", "D3", "U4", "E5"]);
+        assert_eq!(got[2], ["A1", "B2", "D3", "E4"]);
+        assert_eq!(got[3], got[2]);
+    }
 }

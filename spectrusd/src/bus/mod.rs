@@ -4,7 +4,8 @@
 //! Imports run one way: `hub` (the registry of sessions; publishes a
 //! [`spectrus_proto::gateway::Dispatch`], serialized once, to an [`Audience`]) → `registry`
 //! (the sessions by id, by user and by the members they watch) → `lanes`
-//! (delivery threads) → `slot` (one session's state and the delivery to it) → `resume` (its
+//! (delivery threads) → `walk` (a lane's walk over every session, which later events
+//! join) → `slot` (one session's state and the delivery to it) → `resume` (its
 //! sequence numbers and resume buffer, a ring) and `out` (a connection's sending side) →
 //! `wire` (the frames the server writes).
 
@@ -14,6 +15,7 @@ pub mod out;
 mod registry;
 mod resume;
 pub(crate) mod slot;
+mod walk;
 mod wire;
 
 pub use hub::{Audience, Hub, Tap};
