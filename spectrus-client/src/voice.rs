@@ -41,7 +41,7 @@ use spectrus_proto::gateway::{
 };
 pub use spectrus_voice::{
     AudioSink, AudioSource, EngineConfig, EngineStats, GateMode, MemoryBuffer, MemorySink,
-    NullSink, SilenceSource, SineSource,
+    NullSink, OPENING_PACKETS, Opening, SilenceSource, SineSource,
 };
 use spectrus_voice::{EngineSignal, VoiceEngine};
 use tokio::sync::mpsc;

@@ -72,6 +72,16 @@ impl Voicer {
             .find(|(s, _)| *s == speaker.0)
             .map_or(0, |(_, n)| *n)
     }
+
+    /// How `speaker`'s stream began here (its first 100 ms), once anything was heard.
+    pub fn opening_from(&self, speaker: Id) -> Option<spectrus_client::voice::Opening> {
+        self.session
+            .stats()
+            .openings
+            .iter()
+            .find(|(s, _)| *s == speaker.0)
+            .map(|(_, o)| *o)
+    }
 }
 
 /// Connects a gateway for `client` and starts a voice session in `channel` playing

@@ -19,7 +19,7 @@ use crate::jitter::JitterConfig;
 use crate::peer::ClientPeer;
 use crate::reports;
 use crate::sdp::{extmap_id, offered_speakers, opus_payload_type, sdp_number};
-use crate::shared::{Shared, lock};
+use crate::shared::{Opening, Shared, lock};
 use crate::signal::EngineSignal;
 use crate::sink::AudioSink;
 use crate::source::AudioSource;
@@ -79,6 +79,10 @@ pub struct EngineStats {
     pub bitrate: u32,
     /// RTP packets received per remote speaker (participant id), ascending by id.
     pub received_by_speaker: Vec<(u64, u64)>,
+    /// How each remote speaker's stream began here (its first 100 ms), ascending by id.
+    pub openings: Vec<(u64, Opening)>,
+    /// The sequence number of the first RTP packet sent, once one was.
+    pub first_sequence_sent: Option<u16>,
 }
 
 /// RFC 6464 level byte (−dBov, 0..=127) of a frame.
@@ -201,6 +205,12 @@ impl MediaLoop {
         match self.track.write_rtp(packet).await {
             Ok(()) => {
                 lock(&self.shared.reports).on_sent(ts, payload_len, Instant::now());
+                let _ = self.shared.first_sent.compare_exchange(
+                    u32::MAX,
+                    u32::from(self.seq),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                );
                 self.seq = self.seq.wrapping_add(1);
                 self.shared.packets_sent.fetch_add(1, Ordering::Relaxed);
             }
@@ -333,6 +343,8 @@ impl VoiceEngine {
             connected: s.connected.load(Ordering::Relaxed),
             bitrate: s.bitrate.load(Ordering::Relaxed),
             received_by_speaker: s.received_by_speaker(),
+            openings: s.openings(),
+            first_sequence_sent: u16::try_from(s.first_sent.load(Ordering::Relaxed)).ok(),
         }
     }
 

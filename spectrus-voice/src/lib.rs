@@ -25,6 +25,7 @@ pub use engine::{EngineConfig, EngineStats, VoiceEngine};
 pub use error::VoiceError;
 pub use gate::{Gate, GateMode, OpenGate, PushToTalkGate, VadGate};
 pub use jitter::JitterConfig;
+pub use shared::{OPENING_PACKETS, Opening};
 pub use signal::EngineSignal;
 pub use sink::{AudioSink, MemoryBuffer, MemorySink, NullSink, WavSink};
 pub use source::{AudioSource, SilenceSource, SineSource, WavSource};

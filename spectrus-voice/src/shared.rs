@@ -41,8 +41,10 @@ pub(crate) struct Shared {
     pub(crate) packets_received: AtomicU64,
     pub(crate) frames_decoded: AtomicU64,
     pub(crate) frames_concealed: AtomicU64,
-    /// Packets received per speaker.
-    by_speaker: Mutex<HashMap<u64, u64>>,
+    /// The sequence number of the first packet sent (`u32::MAX` before it).
+    pub(crate) first_sent: AtomicU32,
+    /// What was heard of each speaker.
+    by_speaker: Mutex<HashMap<u64, Heard>>,
     /// Record one-way latencies against wall-clock RTP timestamps.
     wallclock: bool,
     pub(crate) latencies: Mutex<Vec<u32>>,
@@ -88,6 +90,7 @@ impl Shared {
             packets_received: AtomicU64::new(0),
             frames_decoded: AtomicU64::new(0),
             frames_concealed: AtomicU64::new(0),
+            first_sent: AtomicU32::new(u32::MAX),
             by_speaker: Mutex::new(HashMap::new()),
             wallclock,
             latencies: Mutex::new(Vec::new()),
@@ -98,7 +101,10 @@ impl Shared {
     /// Queue a received packet for `speaker`.
     pub(crate) fn receive(&self, speaker: u64, packet: rtp::Packet) {
         self.packets_received.fetch_add(1, Ordering::Relaxed);
-        *lock(&self.by_speaker).entry(speaker).or_default() += 1;
+        lock(&self.by_speaker)
+            .entry(speaker)
+            .or_default()
+            .on_packet(packet.header.sequence_number);
         let h = &packet.header;
         lock(&self.reports).on_received(h.ssrc, h.sequence_number, h.timestamp, Instant::now());
         if self.wallclock {
@@ -129,9 +135,19 @@ impl Shared {
     pub(crate) fn received_by_speaker(&self) -> Vec<(u64, u64)> {
         let mut v: Vec<(u64, u64)> = lock(&self.by_speaker)
             .iter()
-            .map(|(k, n)| (*k, *n))
+            .map(|(k, h)| (*k, h.packets))
             .collect();
         v.sort_unstable();
+        v
+    }
+
+    /// How each speaker's stream began here, ascending by speaker.
+    pub(crate) fn openings(&self) -> Vec<(u64, Opening)> {
+        let mut v: Vec<(u64, Opening)> = lock(&self.by_speaker)
+            .iter()
+            .map(|(k, h)| (*k, h.opening))
+            .collect();
+        v.sort_unstable_by_key(|(k, _)| *k);
         v
     }
 
@@ -234,5 +250,58 @@ impl Shared {
             .map(|(id, s)| (s.frame.as_slice(), volumes.get(id).copied().unwrap_or(1.0)))
             .collect();
         mix_into(out, &inputs);
+    }
+}
+
+/// Packets in a stream's first 100 ms (20 ms frames).
+pub const OPENING_PACKETS: u16 = 5;
+
+/// How a remote speaker's stream began at this listener.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Opening {
+    /// The sequence number of the first packet heard.
+    pub first_sequence: u16,
+    /// How many of the [`OPENING_PACKETS`] from that one were heard.
+    pub heard: u16,
+}
+
+/// What was heard of one speaker.
+#[derive(Default)]
+struct Heard {
+    packets: u64,
+    opening: Opening,
+}
+
+impl Heard {
+    fn on_packet(&mut self, seq: u16) {
+        if self.packets == 0 {
+            self.opening.first_sequence = seq;
+        }
+        if seq.wrapping_sub(self.opening.first_sequence) < OPENING_PACKETS {
+            self.opening.heard += 1;
+        }
+        self.packets += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_opening_counts_the_first_100_ms_from_the_first_packet_heard() {
+        let mut h = Heard::default();
+        // Across the sequence numbers' wrap, one of the five lost, one late, one after.
+        for seq in [65_534, 65_535, 1, 0, 3] {
+            h.on_packet(seq);
+        }
+        assert_eq!(h.packets, 5);
+        assert_eq!(
+            h.opening,
+            Opening {
+                first_sequence: 65_534,
+                heard: 4
+            }
+        );
     }
 }

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use spectrus_client::Client;
 use spectrus_client::proto::Id;
-use spectrus_client::voice::{AudioSource, SilenceSource, SineSource, VoiceOptions};
+use spectrus_client::voice::{
+    AudioSource, OPENING_PACKETS, SilenceSource, SineSource, VoiceOptions,
+};
 use spectrus_testkit::voice::{Voicer, bounded, join_with, loopback, silent_at};
 use spectrus_testkit::{TestDaemon, eventually, voice_channel};
 
@@ -162,9 +164,11 @@ async fn speakers_stay_heard_while_people_join_and_leave() {
     .await;
 }
 
-/// A listener's share of a new speaker's packets, from its very first one: the speaker joins
-/// talking (its first packet makes it a speaker, which renegotiates the listeners), talks for
-/// 1.5 s and mutes; every listener must have received everything it sent.
+/// A new speaker is heard from its very first packet: the speaker joins talking (its first
+/// packet makes it a speaker, which renegotiates the listeners), talks for 1.5 s and mutes;
+/// every listener must have heard its first packet and the whole first 100 ms after it, and
+/// the rest of what it sent (up to one packet in fifty lost on the way, which UDP allows and
+/// a starved test machine causes, not the renegotiation).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_speakers_first_packets_reach_listeners() {
     bounded(120, async {
@@ -178,21 +182,35 @@ async fn a_new_speakers_first_packets_reach_listeners() {
         tokio::time::sleep(Duration::from_millis(1_500)).await;
         speaker.session.set_self_mute(true);
         tokio::time::sleep(Duration::from_millis(1_000)).await;
-        let sent = speaker.session.stats().packets_sent;
+        let stats = speaker.session.stats();
+        let sent = stats.packets_sent;
         assert!(sent >= 50, "the speaker sent only {sent} packets");
+        let first = stats
+            .first_sequence_sent
+            .expect("the speaker's first packet");
         for l in &listeners {
             let got = l.packets_from(speaker.user);
+            let opening = l.opening_from(speaker.user).unwrap_or_default();
             println!(
-                "listener {} received {got} of {sent} packets ({} ms of the start missing)",
-                l.user,
-                sent.saturating_sub(got) * 20
+                "listener {} received {got} of {sent} packets; the first heard {} (sent first: \
+                 {first}), {} of the first {OPENING_PACKETS}",
+                l.user, opening.first_sequence, opening.heard
+            );
+            assert_eq!(
+                opening.first_sequence, first,
+                "listener {} did not hear the new speaker's first packet",
+                l.user
+            );
+            assert_eq!(
+                opening.heard, OPENING_PACKETS,
+                "listener {} missed some of the new speaker's first 100 ms",
+                l.user
             );
             assert!(
-                got >= sent,
-                "listener {} missed {} of the new speaker's first packets ({} ms)",
+                got + sent / 50 >= sent,
+                "listener {} missed {} of the new speaker's packets",
                 l.user,
-                sent - got,
-                (sent - got) * 20
+                sent - got
             );
         }
     })
