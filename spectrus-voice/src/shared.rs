@@ -256,6 +256,11 @@ impl Shared {
 /// Packets in a stream's first 100 ms (20 ms frames).
 pub const OPENING_PACKETS: u16 = 5;
 
+/// Packets after the first within which the opening's packets are counted (one second: a
+/// late or replayed packet of the first 100 ms still counts, a later lap of the sequence
+/// numbers does not).
+const OPENING_WINDOW: u64 = 50;
+
 /// How a remote speaker's stream began at this listener.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Opening {
@@ -277,7 +282,10 @@ impl Heard {
         if self.packets == 0 {
             self.opening.first_sequence = seq;
         }
-        if seq.wrapping_sub(self.opening.first_sequence) < OPENING_PACKETS {
+        // Within the first second only: after 65,536 packets the numbers come round again.
+        if self.packets < OPENING_WINDOW
+            && seq.wrapping_sub(self.opening.first_sequence) < OPENING_PACKETS
+        {
             self.opening.heard += 1;
         }
         self.packets += 1;
@@ -296,12 +304,16 @@ mod tests {
             h.on_packet(seq);
         }
         assert_eq!(h.packets, 5);
-        assert_eq!(
-            h.opening,
-            Opening {
-                first_sequence: 65_534,
-                heard: 4
-            }
-        );
+        let opening = Opening {
+            first_sequence: 65_534,
+            heard: 4,
+        };
+        assert_eq!(h.opening, opening);
+        // A lap of the sequence numbers later, the same numbers are not the opening.
+        for seq in 4..=65_535 {
+            h.on_packet(seq);
+        }
+        h.on_packet(65_534);
+        assert_eq!(h.opening, opening);
     }
 }

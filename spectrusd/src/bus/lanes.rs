@@ -6,8 +6,9 @@
 //! number and writes the frame straight into the socket ([`super::out`]); no task is woken
 //! per delivery. Events published while a walk is under way for the same sessions join it
 //! ([`super::walk`]); other jobs queued behind each other are done as one batch, each
-//! session's share in one write ([`work_batch`]). Lanes run at normal priority: at nice +5 (tried) the readers of the
-//! benchmark's 1,000 sessions pre-empted them and the fan-out's tail grew by a third.
+//! session's share in one write ([`work_batch`]). Lanes run at normal priority: at nice +5
+//! (tried) the readers of the benchmark's 1,000 sessions pre-empted them and the fan-out's
+//! tail grew by a third.
 //! Walking, a lane asks the CPU for each session's state two turns ahead ([`prefetch`]).
 
 use std::collections::VecDeque;

@@ -47,7 +47,7 @@ pub(super) struct Walked {
 
 /// Walks `slots` delivering `first` and every event `next` yields on the way (asked every
 /// few sessions until it yields nothing), each round the share once from where it joined.
-/// `record` is told the frames delivered and the sessions found too slow, every few sessions.
+/// `record` is told the frames delivered and the sessions found too slow, once a round.
 pub(super) fn walk(
     first: Event,
     slots: &[Arc<Slot>],
@@ -85,6 +85,9 @@ pub(super) fn walk(
                 });
                 walked.events += 1;
             }
+        }
+        if step > 0 && step % n == 0 {
+            // Once a round (a walk that riders keep going shows in `/metrics` as it goes).
             record(
                 std::mem::take(&mut delivered),
                 std::mem::take(&mut overflows),
