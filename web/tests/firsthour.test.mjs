@@ -4,8 +4,9 @@
  * by default, so the last message and the composer stay on screen and the checklist takes at
  * most 15 % of the height; its heading toggles it from the keyboard (`aria-expanded`), showing
  * the steps; the choice survives a reload (kept per device). On a desktop it starts open, and
- * folds when the window narrows to a phone's (while nothing was chosen).
- * Screenshots: first-hour-390-folded, first-hour-390-open.
+ * folds when the window narrows to a phone's (while nothing was chosen); in a short desktop
+ * window (1280 × 640) it starts folded, the latest messages and the composer in view.
+ * Screenshots: first-hour-390-folded, first-hour-390-open, first-hour-1280x640.
  */
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
@@ -99,5 +100,29 @@ test("desktop: the checklist starts open, with its steps", async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await step(page).waitFor({ state: "hidden" });
   assert.equal(await toggle(page).getAttribute("aria-expanded"), "false");
+  await context.close();
+});
+
+test("a short desktop window: the checklist starts folded and the chat keeps the height", async () => {
+  const { context, page } = await newPage(s.browser, s.problems, { who: "laptop", width: 1280, height: 640, baseURL: s.daemon.url });
+  await logIn(page, "owner");
+  const last = message(page, "general", "message number 30 of the evening");
+  await last.waitFor();
+  await toggle(page).waitFor();
+  assert.equal(await toggle(page).getAttribute("aria-expanded"), "false", "folded by default in a short window");
+  assert.equal(await step(page).isVisible(), false);
+  const box = await checklist(page).boundingBox();
+  assert.ok(box && box.height <= 640 * 0.12, `the folded checklist is one line (${box?.height} px)`);
+  // Eight messages above the composer, none of them under the checklist.
+  for (const n of [23, 24, 25, 26, 27, 28, 29, 30]) {
+    await eventually(() => seen(message(page, "general", `message number ${n} of the evening`)), `message ${n} on screen`);
+  }
+  assert.ok(await seen(composer(page, "general")), "the composer on screen");
+  await page.mouse.move(1270, 630); // off the messages: no hover toolbar in the picture
+  await screenshot(page, "first-hour-1280x640");
+  // Taller again, nothing chosen: it opens.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await step(page).waitFor();
+  assert.equal(await toggle(page).getAttribute("aria-expanded"), "true");
   await context.close();
 });

@@ -4,8 +4,9 @@
  * invite, a moderator role, a microphone test in voice), each item linking to its screen and
  * ticking itself when done; hidden for good with "Hide checklist". Its heading is a toggle
  * (`aria-expanded`): folded, it is one line ("Set up your server · 2 of 4") so on a phone the
- * chat keeps the screen. Folded by default on a phone, open on a wider window; the choice is
- * kept per device in prefs (`setupOpen`).
+ * chat keeps the screen. Folded by default on a phone and in a short window (720 px high or
+ * less, where its steps would push the chat aside), open otherwise; the choice is kept per
+ * device in prefs (`setupOpen`).
  */
 import { html } from "../lib/html.js";
 import { useEffect, useState } from "../../vendor/preact-hooks.mjs";
@@ -15,7 +16,7 @@ import { prefs, setPrefs } from "../lib/prefs.js";
 import { navigate } from "../router.js";
 import { voice } from "../voice/engine.js";
 import { Icon } from "../ui/icons.js";
-import { isPhone, PHONE } from "../lib/media.js";
+import { PHONE, SHORT, useMedia } from "../lib/media.js";
 
 // Being in a voice channel once counts as the microphone test.
 voice.subscribe((v) => { if (v.channelId && v.status === "connected" && !prefs.value.micTested) setPrefs({ micTested: true }); });
@@ -24,14 +25,10 @@ export function FirstHour() {
   const u = me.value;
   const [invites, setInvites] = useState(/** @type {number|null} */ (null));
   const show = !!u && !!u.owner && !prefs.value.setupHidden;
-  // Phone or not decides the fold's default and the hide button's shape: follow the window.
-  const [phone, setPhone] = useState(isPhone);
-  useEffect(() => {
-    const mq = matchMedia(PHONE);
-    const follow = () => setPhone(mq.matches);
-    mq.addEventListener("change", follow);
-    return () => mq.removeEventListener("change", follow);
-  }, []);
+  // Phone or not decides the fold's default and the hide button's shape, a short window the
+  // fold's default: follow the window.
+  const phone = useMedia(PHONE);
+  const short = useMedia(SHORT);
   useEffect(() => {
     if (!show) return;
     api("GET", "/invites").then((l) => setInvites(l.length)).catch(() => setInvites(null));
@@ -50,7 +47,7 @@ export function FirstHour() {
   const left = items.filter((i) => !i.done).length;
   const done = items.length - left;
   const pref = prefs.value.setupOpen;
-  const open = pref === null ? !phone : pref;
+  const open = pref === null ? !phone && !short : pref;
   const hide = () => setPrefs({ setupHidden: true });
   return html`<section class=${"first-hour" + (open ? "" : " folded")} aria-label="Set up your server">
     <div class="fh-head">
