@@ -39,7 +39,16 @@ before(async () => {
  * @param {Locator} el @param {string} what
  */
 async function focused(el, what) {
-  await eventually(() => el.evaluate((e) => e === document.activeElement), `the focus on ${what}`, 3_000);
+  try {
+    await eventually(() => el.evaluate((e) => e === document.activeElement), `the focus on ${what}`, 3_000);
+  } catch (e) {
+    // Say where the focus is instead.
+    const at = await el.page().evaluate(() => {
+      const a = document.activeElement;
+      return a ? `${a.tagName.toLowerCase()}${a.id ? "#" + a.id : ""} "${a.getAttribute("aria-label") ?? a.textContent?.slice(0, 40) ?? ""}"` : "nothing";
+    });
+    throw new Error(`${/** @type {Error} */ (e).message}; the focus is on ${at}`);
+  }
 }
 
 /**

@@ -99,10 +99,21 @@ export function Composer({ channel, can }) {
     setSugg([]);
     setError(null);
     const el = ref.current;
-    // Not on a phone: its keyboard would cover half the channel just opened.
-    if (el && !isPhone()) el.focus();
+    // Not on a phone: its keyboard would cover half the channel just opened. Nor when the
+    // focus was just given back to the server menu's button (back from the server settings,
+    // `shell.js`): a composer mounting a moment later must not take it away.
+    if (el && !isPhone() && document.activeElement?.id !== "server-menu-btn") el.focus();
   }, [cid]);
-  useEffect(() => { const el = ref.current; if (el) { el.focus(); fit(el); } }, [focusComposer.value]);
+  // Asked for the focus (a reply, an edit ended): a request made before this composer mounted
+  // is not one (the mount's own focus is the effect above).
+  const asked = useRef(focusComposer.value);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || asked.current === focusComposer.value) return;
+    asked.current = focusComposer.value;
+    el.focus();
+    fit(el);
+  }, [focusComposer.value]);
   useEffect(() => { const el = ref.current; if (el) fit(el); }, [text]);
   // A side panel opening (or the window narrowing) changes the box's width: its height follows
   // (next frame, so the observer never sees its own change).
