@@ -1,8 +1,9 @@
 //! Custom emoji against the real daemon: upload (scaled to 128 px, stored as PNG), list,
 //! rename, delete; `emoji:manage` (403 without), name rules (400 naming the field), a name
 //! clash (409), a non-image (400), too big (413), unknown id (404); `EMOJIS_UPDATE` seen by
-//! another member and `ready`'s `emojis`; reactions keyed by `<:name:id>`; a GIF stored as
-//! PNG; at most 50 on a server.
+//! another member and `ready`'s `emojis`; reactions keyed by `<:name:id>`; a still GIF stored
+//! as PNG; an animated GIF kept animated (scaled, as a GIF, `animated: true`), an animation
+//! too large refused in words; at most 50 on a server.
 
 // An integration test: a panic here is a failed test, so unwrapping is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -303,4 +304,81 @@ async fn gif_becomes_png_and_a_server_holds_fifty() {
         other => panic!("expected 400, got {other:?}"),
     }
     assert_eq!(owner.emojis().await.unwrap().len(), 50);
+}
+
+/// An animated GIF of `frames` frames of `w`×`h`, each a different colour, 70 ms apart.
+fn animated_gif(w: u32, h: u32, frames: u8) -> Vec<u8> {
+    use image::codecs::gif::{GifEncoder, Repeat};
+    let mut out = Vec::new();
+    {
+        let mut enc = GifEncoder::new(&mut out);
+        enc.set_repeat(Repeat::Infinite).unwrap();
+        let frames = (0..frames).map(|i| {
+            let px = image::Rgba([i.wrapping_mul(60), 200 - i, 40, 255]);
+            image::Frame::from_parts(
+                image::RgbaImage::from_pixel(w, h, px),
+                0,
+                0,
+                image::Delay::from_numer_denom_ms(70, 1),
+            )
+        });
+        enc.encode_frames(frames).unwrap();
+    }
+    out
+}
+
+#[tokio::test]
+async fn an_animated_gif_stays_animated() {
+    use image::AnimationDecoder;
+    let d = TestDaemon::start().await.unwrap();
+    let owner = d.owner().await.unwrap();
+
+    let e = owner
+        .create_emoji("blink", &animated_gif(256, 128, 3))
+        .await
+        .unwrap();
+    assert!(e.animated, "{e:?}");
+    assert!(e.url.ends_with(".gif"), "{}", e.url);
+    let resp = get(&d, &e.url).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "image/gif");
+    let bytes = resp.bytes().await.unwrap();
+    let frames = image::codecs::gif::GifDecoder::new(std::io::Cursor::new(&bytes[..]))
+        .unwrap()
+        .into_frames()
+        .collect_frames()
+        .unwrap();
+    assert_eq!(frames.len(), 3, "every frame kept");
+    for f in &frames {
+        // Scaled to fit 128 px, the aspect ratio kept.
+        assert_eq!(f.buffer().dimensions(), (128, 64));
+        assert_eq!(f.delay().numer_denom_ms(), (70, 1));
+    }
+    // The frames differ: it moves.
+    assert_ne!(
+        frames[0].buffer().get_pixel(5, 5),
+        frames[1].buffer().get_pixel(5, 5)
+    );
+    // The same name as a still image is not served.
+    let png_url = e.url.replace(".gif", ".png");
+    assert_eq!(get(&d, &png_url).await.status(), 404);
+    // Listed as animated, for everyone.
+    let listed = owner.emojis().await.unwrap();
+    assert!(
+        listed
+            .iter()
+            .any(|x| x.id == e.id && x.animated && x.url == e.url)
+    );
+
+    // An animation too large to decode frame by frame is refused in words, naming the file.
+    match owner.create_emoji("huge", &animated_gif(600, 20, 2)).await {
+        Err(ClientError::Api { status: 400, body }) => {
+            assert!(body.error.message.contains("at most 512"), "{body:?}");
+            assert!(body.error.fields.unwrap().contains_key("file"));
+        }
+        other => panic!("expected 400, got {other:?}"),
+    }
+    // Deleting it removes the GIF.
+    owner.delete_emoji(e.id).await.unwrap();
+    assert_eq!(get(&d, &e.url).await.status(), 404);
 }

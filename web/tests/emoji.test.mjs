@@ -5,6 +5,8 @@
  * inline; types `:` + two letters in the composer and picks it from the suggestions by
  * keyboard; the message shows it as an image (large when alone), and another member sees it
  * too; reacting with it from the picker; deleting it (with a confirmation) leaves `:name:`.
+ * An animated GIF stays animated: listed as "Animated", shown from its GIF in the list and in
+ * another member's message.
  */
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
@@ -153,4 +155,50 @@ test("react with it from the picker; deleting it leaves :name:", async () => {
   await bobMsg.getByText(":fiesta:").first().waitFor();
   assert.equal(await bobMsg.getByRole("img", { name: ":fiesta:" }).count(), 0, "no image once deleted");
   await bobMsg.getByRole("button", { name: ":fiesta: 1" }).waitFor();
+});
+
+/**
+ * A 1 × 1 GIF of two frames (red, then blue), 100 ms each, looping: written out byte by byte
+ * (one pixel's LZW stream is three 3-bit codes: clear, the colour, end).
+ */
+function blinkingGif() {
+  const frame = (/** @type {number} */ colour) => [
+    0x21, 0xf9, 0x04, 0x00, 10, 0x00, 0x00, 0x00, // graphic control: 10 × 10 ms
+    0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0x00, // image descriptor: 1 × 1 at 0,0
+    0x02, 0x02, 0x44 | (colour << 3), 0x01, 0x00, // LZW min code size 2, one block, end
+  ];
+  return Buffer.from([
+    ...Buffer.from("GIF89a"), 1, 0, 1, 0, 0x80, 0, 0, // 1 × 1, a 2-colour global table
+    0xff, 0x00, 0x00, 0x00, 0x00, 0xff, // red, blue
+    0x21, 0xff, 0x0b, ...Buffer.from("NETSCAPE2.0"), 0x03, 0x01, 0x00, 0x00, 0x00, // loop for ever
+    ...frame(0), ...frame(1),
+    0x3b,
+  ]);
+}
+
+test("an animated GIF stays animated, in the list and in messages", async () => {
+  const page = w.page;
+  await page.goto("/server-settings/emoji");
+  const view = settingsView(page);
+  await view.getByLabel("Emoji image").setInputFiles({ name: "blink.gif", mimeType: "image/gif", buffer: blinkingGif() });
+  await view.getByRole("img", { name: "Preview of the new emoji" }).waitFor();
+  await view.getByRole("button", { name: "Upload emoji" }).click();
+  const list = view.getByRole("list", { name: "Custom emoji" });
+  const row = list.getByRole("listitem", { name: ":blink:" });
+  await row.getByText("Animated").waitFor();
+  await screenshot(page, "emoji-settings-animated");
+  const src = await row.getByRole("img", { name: ":blink:" }).getAttribute("src");
+  assert.match(src ?? "", /\/api\/v1\/images\/[0-9a-f]{64}\.gif$/);
+  const served = await fetch(new URL(src ?? "", s.daemon.url));
+  assert.equal(served.headers.get("content-type"), "image/gif");
+  await page.keyboard.press("Escape");
+  await view.waitFor({ state: "detached" });
+
+  const id = (await w.owner.call("GET", "/emojis")).find((/** @type {any} */ e) => e.name === "blink").id;
+  await w.owner.post(w.general, `it moves <:blink:${id}>`);
+  const img = message(w.bobPage, "general", "it moves").getByRole("img", { name: ":blink:" });
+  await img.waitFor();
+  assert.equal(await img.getAttribute("src"), src);
+  // The browser decoded it (a broken image has no natural size).
+  await eventually(() => img.evaluate((el) => /** @type {HTMLImageElement} */ (el).naturalWidth === 1), "the GIF decoded");
 });

@@ -56,13 +56,14 @@ pub(crate) async fn put_icon(
     ))
 }
 
-/// `GET /images/{sha256}.png`: public (the name is the content's hash), cached for ever.
+/// `GET /images/{sha256}.png` (or `.gif`, an animated emoji): public (the name is the
+/// content's hash), cached for ever.
 pub(crate) async fn get_image(
     State(s): State<SharedState>,
     PathParams(name): PathParams<String>,
     req: Request,
 ) -> ApiResult<Response> {
-    let path = avatars::image_file(&s, &name)?;
+    let (path, kind) = avatars::image_file(&s, &name)?;
     let mut resp = tower_http::services::ServeFile::new(path)
         .oneshot(req)
         .await
@@ -70,7 +71,7 @@ pub(crate) async fn get_image(
         .map(axum::body::Body::new)
         .into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind.mime()));
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=31536000, immutable"),

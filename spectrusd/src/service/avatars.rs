@@ -1,6 +1,7 @@
 //! Avatars and the server icon: an uploaded image becomes a 256 px square PNG stored under
 //! `<data_dir>/files/images/<sha256>.png` and served at `/api/v1/images/<sha256>.png`
-//! ([`crate::domain::image_urls`]). Avatars are members' to set; the icon needs
+//! ([`crate::domain::image_urls`]; custom emoji are stored the same way, an animated one as
+//! `<sha256>.gif`). Avatars are members' to set; the icon needs
 //! `server:manage` and goes through `PATCH /server`'s rules and audit.
 
 use spectrus_proto::Id;
@@ -10,7 +11,7 @@ use spectrus_proto::rest::PatchServer;
 
 use super::Actor;
 use crate::bus::Audience;
-use crate::domain::image_urls::{self, url_of};
+use crate::domain::image_urls::{self, ImageKind, url_of};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
@@ -34,23 +35,38 @@ pub(crate) async fn store_png(
     field: &'static str,
     make: fn(&[u8], u32) -> Result<Vec<u8>, String>,
 ) -> Result<String, ApiError> {
+    let (sha, _) = store_made(state, bytes, field, move |b, max| {
+        make(b, max).map(|png| (png, ImageKind::Png))
+    })
+    .await?;
+    Ok(sha)
+}
+
+/// As [`store_png`], for a `make` that also says what it made (an emoji may become a GIF);
+/// answers the hash and the kind.
+pub(crate) async fn store_made(
+    state: &AppState,
+    bytes: Vec<u8>,
+    field: &'static str,
+    make: impl FnOnce(&[u8], u32) -> Result<(Vec<u8>, ImageKind), String> + Send + 'static,
+) -> Result<(String, ImageKind), ApiError> {
     let max_side = state.config().uploads.max_image_side;
     let blobs = state.blobs.clone();
-    tokio::task::spawn_blocking(move || -> Result<String, ApiError> {
-        let png = make(&bytes, max_side).map_err(|e| ApiError::field(field, e))?;
-        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&png));
-        let path = blobs.image_path(&sha);
+    tokio::task::spawn_blocking(move || -> Result<(String, ImageKind), ApiError> {
+        let (made, kind) = make(&bytes, max_side).map_err(|e| ApiError::field(field, e))?;
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&made));
+        let path = blobs.image_path_of(&sha, kind);
         let io = |e: std::io::Error| ApiError::Internal(format!("cannot store the image: {e}"));
         if !path.exists() {
             let tmp = blobs.temp_path().map_err(io)?;
             let tp = tmp.path().map(|p| p.to_owned()).unwrap_or_default();
-            std::fs::write(&tp, &png).map_err(io)?;
+            std::fs::write(&tp, &made).map_err(io)?;
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir).map_err(io)?;
             }
             std::fs::rename(&tp, &path).map_err(io)?;
         }
-        Ok(sha)
+        Ok((sha, kind))
     })
     .await
     .map_err(|e| ApiError::Internal(format!("image processing failed: {e}")))?
@@ -127,12 +143,16 @@ pub(crate) async fn set_icon(
     .await
 }
 
-/// The path of a stored image, if `name` is `<sha256>.png` and it exists.
-pub(crate) fn image_file(state: &AppState, name: &str) -> Result<std::path::PathBuf, ApiError> {
-    let sha = image_urls::sha_of_name(name).ok_or(ApiError::NotFound("image"))?;
-    let p = state.blobs.image_path(sha);
+/// The path and kind of a stored image, if `name` is `<sha256>.png` (or `.gif`) and it
+/// exists.
+pub(crate) fn image_file(
+    state: &AppState,
+    name: &str,
+) -> Result<(std::path::PathBuf, ImageKind), ApiError> {
+    let (sha, kind) = image_urls::parse_name(name).ok_or(ApiError::NotFound("image"))?;
+    let p = state.blobs.image_path_of(sha, kind);
     if p.exists() {
-        Ok(p)
+        Ok((p, kind))
     } else {
         Err(ApiError::NotFound("image"))
     }

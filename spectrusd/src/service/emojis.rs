@@ -1,7 +1,8 @@
 //! Custom emoji: the server's list (any member reads it; it comes in `ready`), and upload,
 //! rename and delete (`emoji:manage`, audited, announced to everyone as `EMOJIS_UPDATE`
 //! with the whole list). Images go through the avatars' store: scaled to fit
-//! [`SIDE`] pixels and kept as PNG. Reactions name a custom emoji by its wire form
+//! [`SIDE`] pixels and kept as PNG, or, when animated (a GIF or WebP of two frames or more), as
+//! an animated GIF. Reactions name a custom emoji by its wire form
 //! `<:name:id>` ([`reaction_key`]).
 
 use spectrus_proto::gateway::{Dispatch, EmojisUpdate};
@@ -10,8 +11,9 @@ use spectrus_proto::{Id, Permission};
 
 use super::Actor;
 use crate::bus::Audience;
+use crate::domain::emoji;
+use crate::domain::image_urls::{self, ImageKind};
 use crate::domain::time::{now_ms, rfc3339};
-use crate::domain::{emoji, image_urls};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
@@ -26,10 +28,19 @@ pub(crate) const MAX_BYTES: usize = 256 * 1024;
 /// How many custom emoji a server holds.
 pub(crate) const MAX_EMOJIS: u64 = 50;
 
+/// How an emoji's image is stored.
+fn kind_of(r: &EmojiRow) -> ImageKind {
+    if r.animated {
+        ImageKind::Gif
+    } else {
+        ImageKind::Png
+    }
+}
+
 fn to_wire(r: EmojiRow) -> Emoji {
     Emoji {
         id: r.id,
-        url: image_urls::url_of(&r.sha256),
+        url: image_urls::url_of_kind(&r.sha256, kind_of(&r)),
         name: r.name,
         animated: r.animated,
         creator_id: r.creator_id,
@@ -104,15 +115,15 @@ pub(crate) async fn create(
     if count >= MAX_EMOJIS {
         return Err(full());
     }
-    let sha = super::avatars::store_png(state, bytes, "file", |b, max| {
-        super::images::fit_png(b, SIDE, max)
+    let (sha, kind) = super::avatars::store_made(state, bytes, "file", |b, max| {
+        super::images::fit_emoji(b, SIDE, max)
     })
     .await?;
     let row = EmojiRow {
         id: state.ids.next(),
         name,
         sha256: sha,
-        animated: false,
+        animated: kind == ImageKind::Gif,
         creator_id: actor.user_id(),
         created_at: now_ms(),
     };
@@ -193,12 +204,12 @@ pub(crate) async fn delete(state: &AppState, actor: Actor, id: Id) -> Result<(),
             && !store::users::avatar_in_use(c, &row.sha256)?
             && store::settings::get(c, "icon_url")?
                 .is_none_or(|u| u != image_urls::url_of(&row.sha256));
-        Ok(unused.then_some(row.sha256))
+        Ok(unused.then(|| (row.sha256.clone(), kind_of(&row))))
     })
     .await?;
     // Once the deletion is committed: its image, when nothing else shows it.
-    if let Some(sha) = unused {
-        let _ = tokio::fs::remove_file(state.blobs.image_path(&sha)).await;
+    if let Some((sha, kind)) = unused {
+        let _ = tokio::fs::remove_file(state.blobs.image_path_of(&sha, kind)).await;
     }
     announce(state).await
 }

@@ -14,8 +14,12 @@
 use std::io::Cursor;
 use std::path::Path;
 
+use image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
+use image::codecs::webp::WebPDecoder;
 use image::metadata::Orientation;
-use image::{ImageDecoder, ImageFormat, ImageReader, Limits};
+use image::{AnimationDecoder, Frame, ImageDecoder, ImageFormat, ImageReader, Limits};
+
+use crate::domain::image_urls::ImageKind;
 
 /// Longer side of a thumbnail, in pixels.
 pub(crate) const THUMB_SIDE: u32 = 400;
@@ -150,6 +154,87 @@ pub(crate) fn fit_png(bytes: &[u8], side: u32, max_side: u32) -> Result<Vec<u8>,
     out.write_to(&mut buf, ImageFormat::Png)
         .map_err(|e| e.to_string())?;
     Ok(buf.into_inner())
+}
+
+/// Animated input larger than this on a side is refused (every frame is decoded whole).
+pub(crate) const MAX_ANIMATED_SIDE: u32 = 512;
+/// Frames of an animated emoji, at most.
+pub(crate) const MAX_FRAMES: usize = 200;
+
+/// A custom emoji: an animated GIF or WebP (two frames or more) becomes an animated GIF whose
+/// frames are scaled down (never up) to fit in `side` pixels, delays kept, looping for ever;
+/// anything else becomes a PNG as in [`fit_png`]. Answers the bytes and what they are.
+pub(crate) fn fit_emoji(
+    bytes: &[u8],
+    side: u32,
+    max_side: u32,
+) -> Result<(Vec<u8>, ImageKind), String> {
+    if let Some(frames) = animation(bytes, side, max_side)? {
+        let mut out = Vec::new();
+        {
+            let mut enc = GifEncoder::new_with_speed(&mut out, 10);
+            enc.set_repeat(Repeat::Infinite)
+                .map_err(|e| e.to_string())?;
+            enc.encode_frames(frames).map_err(|e| e.to_string())?;
+        }
+        return Ok((out, ImageKind::Gif));
+    }
+    fit_png(bytes, side, max_side).map(|png| (png, ImageKind::Png))
+}
+
+/// The frames of an animated GIF or WebP scaled to fit in `side` pixels; `None` if `bytes` is
+/// not one (or has a single frame).
+fn animation(bytes: &[u8], side: u32, max_side: u32) -> Result<Option<Vec<Frame>>, String> {
+    let unreadable = |_| "the image cannot be read".to_owned();
+    let format = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?
+        .format();
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(max_side);
+    limits.max_image_height = Some(max_side);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    let frames = match format {
+        Some(ImageFormat::Gif) => {
+            let mut d = GifDecoder::new(Cursor::new(bytes)).map_err(unreadable)?;
+            d.set_limits(limits).map_err(unreadable)?;
+            d.into_frames()
+        }
+        Some(ImageFormat::WebP) => {
+            let mut d = WebPDecoder::new(Cursor::new(bytes)).map_err(unreadable)?;
+            if !d.has_animation() {
+                return Ok(None);
+            }
+            d.set_limits(limits).map_err(unreadable)?;
+            d.into_frames()
+        }
+        _ => return Ok(None),
+    };
+    let mut out = Vec::new();
+    for (i, frame) in frames.enumerate() {
+        let frame = frame.map_err(unreadable)?;
+        let (delay, buffer) = (frame.delay(), frame.into_buffer());
+        let (w, h) = buffer.dimensions();
+        if i == 1 && (w > MAX_ANIMATED_SIDE || h > MAX_ANIMATED_SIDE) {
+            return Err(format!(
+                "the animation is {w}×{h} pixels; an animated emoji is at most \
+                 {MAX_ANIMATED_SIDE} on a side"
+            ));
+        }
+        if i == MAX_FRAMES {
+            return Err(format!("an animated emoji has at most {MAX_FRAMES} frames"));
+        }
+        let small = if w > side || h > side {
+            let scale = f64::from(side) / f64::from(w.max(h));
+            let nw = ((f64::from(w) * scale).round() as u32).max(1);
+            let nh = ((f64::from(h) * scale).round() as u32).max(1);
+            image::imageops::resize(&buffer, nw, nh, image::imageops::FilterType::Triangle)
+        } else {
+            buffer
+        };
+        out.push(Frame::from_parts(small, 0, 0, delay));
+    }
+    Ok((out.len() > 1).then_some(out))
 }
 
 /// Decodes a PNG, JPEG, GIF or WebP image of at most `max_side` pixels on a side, turned

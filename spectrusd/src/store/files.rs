@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
+use crate::domain::image_urls::ImageKind;
+
 /// How many leading bytes are kept for sniffing the content type.
 const HEAD_BYTES: usize = 8192;
 
@@ -90,7 +92,14 @@ impl Blobs {
 
     /// Where an avatar or icon (a PNG named by its SHA-256) lives.
     pub(crate) fn image_path(&self, sha256: &str) -> PathBuf {
-        self.root.join("images").join(format!("{sha256}.png"))
+        self.image_path_of(sha256, ImageKind::Png)
+    }
+
+    /// Where a stored image of `kind` lives (an animated emoji is a GIF).
+    pub(crate) fn image_path_of(&self, sha256: &str, kind: ImageKind) -> PathBuf {
+        self.root
+            .join("images")
+            .join(format!("{sha256}.{}", kind.ext()))
     }
 
     fn tmp_dir(&self) -> PathBuf {

@@ -77,7 +77,7 @@ function Upload() {
         <button class="btn small" type="button" disabled=${busy || full} onClick=${() => input.current && input.current.click()}>${file ? "Choose another image" : "Choose image"}</button>
         <input ref=${input} type="file" accept="image/png,image/jpeg,image/gif,image/webp" class="sr-only" tabindex="-1" aria-label="Emoji image"
           onChange=${(/** @type {Event} */ e) => { const el = /** @type {HTMLInputElement} */ (e.currentTarget); const f = el.files && el.files[0]; el.value = ""; if (f) pick(f); }} />
-        ${error && error.field === "file" ? html`<div class="field-error" role="alert">${error.text}</div>` : html`<div class="field-hint">PNG, JPEG, GIF or WebP, at most 256 KB; shown at 128 px at most.</div>`}
+        ${error && error.field === "file" ? html`<div class="field-error" role="alert">${error.text}</div>` : html`<div class="field-hint">PNG, JPEG, GIF or WebP, at most 256 KB; shown at 128 px at most. An animated GIF or WebP keeps moving.</div>`}
       </div>
       <div class="field"><label for="emoji-name">Name</label>
         <input id="emoji-name" class="input" value=${name} maxlength="34" placeholder="party_parrot" autocomplete="off"
@@ -148,7 +148,7 @@ function Row({ e }) {
       </div>
       <button class="btn small primary" disabled=${busy} onClick=${save}>Save</button>
       <button class="btn small ghost" disabled=${busy} onClick=${() => { setEditing(false); setName(e.name); setError(null); }}>Cancel</button>`
-    : html`<span class="emoji-name">:${e.name}:</span>
+    : html`<span class="emoji-name">:${e.name}:${e.animated ? html` <span class="emoji-kind">Animated</span>` : null}</span>
       ${error ? html`<span class="field-error" role="alert">${error}</span>` : null}
       <button ref=${renameBtn} class="btn small ghost" aria-label=${`Rename :${e.name}:`} onClick=${() => { setName(e.name); setEditing(true); }}>Rename</button>
       <button class="btn small ghost danger" aria-label=${`Delete :${e.name}:`} onClick=${() => setConfirm(true)}>Delete</button>`}
