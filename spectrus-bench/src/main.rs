@@ -158,6 +158,12 @@ enum Bench {
         /// Servers measured: spectrus, mumble (Debian's murmurd, `mumble-server`) or both.
         #[arg(long, value_enum, default_value = "both")]
         servers: voice::Servers,
+        /// What hosts the listeners (the participants not speaking) of a Spectrus room:
+        /// `engine`, full client engines as the speakers (15-20 µs of the generator's CPU per
+        /// received packet); `lite`, lean receivers on the sans-IO `rtc` crate that only count
+        /// what SRTP opened and its latency (about 7 µs), for large rooms on small machines.
+        #[arg(long, value_enum, default_value = "engine")]
+        listeners: voice::Listeners,
     },
     /// (internal) A `voice` helper process hosting Mumble clients; driven over stdin.
     #[command(hide = true)]
@@ -165,6 +171,9 @@ enum Bench {
     /// (internal) A `voice` helper process hosting some participants; driven over stdin.
     #[command(hide = true)]
     VoicePeers,
+    /// (internal) A `voice` helper process hosting lean listeners; driven over stdin.
+    #[command(hide = true)]
+    VoiceLite,
     /// Online backup of a large database while messages are posted at a steady rate:
     /// posting latency unloaded and during `spectrusctl backup`, and the copy's integrity.
     Backup {
@@ -255,6 +264,7 @@ fn main() -> anyhow::Result<()> {
                 per_process,
                 repeat,
                 servers,
+                listeners,
             } => {
                 voice::run(voice::Options {
                     rooms: voice::parse_rooms(&rooms)?,
@@ -263,10 +273,12 @@ fn main() -> anyhow::Result<()> {
                     per_worker: per_process,
                     repeat,
                     servers,
+                    listeners,
                 })
                 .await
             }
             Bench::VoicePeers => voice::peers::run().await,
+            Bench::VoiceLite => voice::lite::run().await,
             Bench::MumblePeers => voice::mumble_peers::run().await,
             Bench::Writes {
                 posters,

@@ -30,6 +30,7 @@
 //! ```
 
 mod batch;
+mod crypto;
 mod demux;
 mod error;
 #[doc(hidden)]

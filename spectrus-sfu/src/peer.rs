@@ -4,11 +4,13 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use rand::Rng;
 use rand::distr::Alphanumeric;
+use rtc::crypto::RTCCryptoProvider;
 use rtc::interceptor::Registry;
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
@@ -236,17 +238,21 @@ impl Peer {
         state: MediaState,
         bitrate: u32,
         local_addr: SocketAddr,
+        crypto: Option<Arc<dyn RTCCryptoProvider>>,
         now: Instant,
     ) -> Result<Self, SfuError> {
-        let setting_engine = SettingEngineBuilder::new()
+        let mut setting_engine = SettingEngineBuilder::new()
             .with_lite(true)
             .with_ice_credentials(ufrag, random_string(24))
             .with_ice_timeouts(
                 Some(Duration::from_secs(5)),
                 Some(Duration::from_secs(10)),
                 Some(Duration::from_secs(2)),
-            )
-            .build();
+            );
+        if let Some(c) = crypto {
+            setting_engine = setting_engine.with_crypto_provider(c);
+        }
+        let setting_engine = setting_engine.build();
         let me = media_engine(bitrate)?;
         // No interceptors: no NACK or TWCC for forwarded audio, and the sender and receiver
         // reports are the SFU's own, batched (`reports.rs`).
@@ -685,11 +691,11 @@ impl Peer {
             .filter_map(|o| o.sent.report(o.ssrc, now, ntp))
             .collect();
         self.inbound
-            .retain(|_, s| now.saturating_duration_since(s.last_packet) < 2 * REPORT_INTERVAL);
+            .retain(|_, s| now.saturating_duration_since(s.last_packet()) < 2 * REPORT_INTERVAL);
         let received: Vec<_> = self
             .inbound
             .iter_mut()
-            .filter(|(_, s)| now.saturating_duration_since(s.last_packet) < REPORT_INTERVAL)
+            .filter(|(_, s)| now.saturating_duration_since(s.last_packet()) < REPORT_INTERVAL)
             .map(|(&ssrc, s)| s.report(ssrc, now))
             .collect();
         let receiver = (!received.is_empty()).then(|| receiver_report(self.report_ssrc, received));

@@ -22,11 +22,13 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 use rand::distr::Alphanumeric;
+use rtc::crypto::RTCCryptoProvider;
 use rtc::rtp;
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::batch::{Receiver, Sender};
+use crate::crypto::SfuCrypto;
 use crate::demux::Demux;
 use crate::error::SfuError;
 use crate::peer::{Forwardable, MediaState, Outbox, Peer, Received, forwardable};
@@ -117,6 +119,8 @@ pub(crate) struct Server {
     dests: Vec<u64>,
     /// The marshalled packet being forwarded, its buffer reused from packet to packet.
     scratch: Vec<u8>,
+    /// The peer connections' cryptography ([`crate::crypto`]); `rtc`'s default if `None`.
+    crypto: Option<Arc<dyn RTCCryptoProvider>>,
 }
 
 impl Server {
@@ -145,6 +149,7 @@ impl Server {
             renegotiations: BTreeSet::new(),
             dests: Vec::new(),
             scratch: Vec::new(),
+            crypto: SfuCrypto::provider(),
         }
     }
 
@@ -383,6 +388,7 @@ impl Server {
             state,
             opts.bitrate.unwrap_or(DEFAULT_BITRATE),
             self.candidate_addr,
+            self.crypto.clone(),
             now,
         )?;
         self.peers.insert(participant, peer);

@@ -8,7 +8,14 @@
 //! utime + stime ticks from `/proc/<pid>/stat` beside them) per delivered packet, delivered against nominal
 //! packets per second, delivery per speaker to every listener, one-way latency and the
 //! daemon's RSS before, connected and after.
+//!
+//! `--listeners lite` hosts the non-speaking participants in `voice-lite` helpers instead
+//! ([`lite`]): lean receivers on the sans-IO `rtc` crate that only count what SRTP opened and
+//! its latency, about 7 µs a packet instead of the full engine's 15-20, so that the largest
+//! rooms fit beside the daemon on a small machine. The speakers stay full engines in
+//! `voice-peers` helpers. The daemon sees the same signalling and ICE/DTLS/SRTP either way.
 
+pub(crate) mod lite;
 pub(crate) mod mumble_peers;
 mod murmur;
 mod ocb2;
@@ -59,6 +66,17 @@ pub(crate) struct Options {
     pub repeat: usize,
     /// Which servers: spectrusd, murmurd or both (interleaved room by room).
     pub servers: Servers,
+    /// What hosts the non-speaking participants of a Spectrus room.
+    pub listeners: Listeners,
+}
+
+/// What a Spectrus room's listeners are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Listeners {
+    /// Full `spectrus-voice` engines in `voice-peers` helpers, as the speakers.
+    Engine,
+    /// Lean `rtc` receivers in `voice-lite` helpers, one thread each (`voice/lite.rs`).
+    Lite,
 }
 
 /// Which servers a run measures.
@@ -126,7 +144,7 @@ impl Worker {
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
-            .context("cannot start a voice-peers helper")?;
+            .with_context(|| format!("cannot start a {kind} helper"))?;
         let mut stdin = child.stdin.take().context("helper stdin")?;
         let stdout = child.stdout.take().context("helper stdout")?;
         stdin.write_all(format!("{job}\n").as_bytes()).await?;
@@ -377,21 +395,36 @@ async fn spectrus_room(
         .id;
     let rss_before = procstat::rss_kib(pid);
     let members: Vec<&Account> = accounts.iter().take(n).collect();
-    let workers_n = n.div_ceil(opts.per_worker.max(1));
-    let mut jobs: Vec<Vec<Value>> = vec![Vec::new(); workers_n];
-    for (i, a) in members.iter().enumerate() {
-        // Speakers spread over the helpers, round robin.
-        jobs[i % workers_n].push(json!({"access": a.access, "user": a.user, "speak": i < k}));
-    }
+    let per = opts.per_worker.max(1);
+    // Everyone in `voice-peers` helpers, or the speakers there and the listeners in
+    // `voice-lite` helpers.
+    let (speakers, listeners) = members.split_at(k.min(members.len()));
+    let groups: [(&str, &[&Account]); 2] = match opts.listeners {
+        Listeners::Engine => [("voice-peers", &members[..]), ("voice-lite", &[])],
+        Listeners::Lite => [("voice-peers", speakers), ("voice-lite", listeners)],
+    };
     let mut workers = Vec::new();
-    for peers in jobs {
-        workers.push(
-            Worker::spawn(
-                "voice-peers",
-                json!({"url": d.url, "channel": channel.0, "peers": peers}),
-            )
-            .await?,
-        );
+    for (kind, group) in groups {
+        if group.is_empty() {
+            continue;
+        }
+        let workers_n = group.len().div_ceil(per);
+        let mut jobs: Vec<Vec<Value>> = vec![Vec::new(); workers_n];
+        for (i, a) in group.iter().enumerate() {
+            // Speakers (the first k of a `voice-peers` group) spread over the helpers, round
+            // robin.
+            let speak = kind == "voice-peers" && i < k;
+            jobs[i % workers_n].push(json!({"access": a.access, "user": a.user, "speak": speak}));
+        }
+        for peers in jobs {
+            workers.push(
+                Worker::spawn(
+                    kind,
+                    json!({"url": d.url, "channel": channel.0, "peers": peers}),
+                )
+                .await?,
+            );
+        }
     }
     let ids: Vec<u64> = members.iter().map(|a| a.user).collect();
     measure("spectrusd", pid, workers, (n, k), ids, rss_before, opts).await
@@ -553,12 +586,13 @@ fn rand_suffix() -> u32 {
 pub(crate) async fn run(opts: Options) -> anyhow::Result<()> {
     let max_n = opts.rooms.iter().map(|r| r.0).max().unwrap_or(0);
     println!(
-        "voice bench: rooms {:?}, {} s measured ({} s by default under {SMALL_ROOM} participants) after {} s warm-up, {} participants per helper process; load {}",
+        "voice bench: rooms {:?}, {} s measured ({} s by default under {SMALL_ROOM} participants) after {} s warm-up, {} participants per helper process, listeners {:?}; load {}",
         opts.rooms,
         opts.seconds.unwrap_or(ROOM_SECONDS),
         opts.seconds.unwrap_or(SMALL_ROOM_SECONDS),
         opts.warmup,
         opts.per_worker,
+        opts.listeners,
         load()
     );
     let d = TestDaemon::start_with(BENCH_ENV).await?;

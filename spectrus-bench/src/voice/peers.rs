@@ -46,7 +46,7 @@ pub(crate) async fn say(line: Value) -> anyhow::Result<()> {
 }
 
 /// Connect one participant's gateway and voice session (not waiting for the connection).
-async fn start(
+pub(crate) async fn start(
     account: &Client,
     channel: Id,
     speak: bool,
