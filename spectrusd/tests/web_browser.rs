@@ -66,6 +66,12 @@ fn browser_end_to_end_tests_pass() {
         .current_dir(web())
         .env("SPECTRUS_BIN", &daemon)
         .env("SPECTRUS_SCREENSHOTS", &screenshots)
+        // `cargo test --workspace` builds the example plugin beside the daemon, wherever the
+        // target directory is (CARGO_TARGET_DIR included).
+        .env(
+            "PLUGIN_ECHO_BIN",
+            Path::new(env!("CARGO_BIN_EXE_spectrusd")).with_file_name("plugin-echo"),
+        )
         .status()
         .expect("cannot run node: install nodejs (see README's test section)");
     assert!(
