@@ -232,7 +232,8 @@ test("a change made over the admin socket shows in the open settings without a r
   // An edit in progress that someone else overtakes: the form reloads and says so.
   await tab(page, "Roles").click();
   await view.getByRole("button", { name: /^Operators, / }).click();
-  await view.getByLabel("Role name").fill("Ops (unsaved)");
+  // The click renders on the next frame: until then "Role name" is the previously shown role's.
+  await view.getByRole("region", { name: "Edit role Operators" }).getByLabel("Role name").fill("Ops (unsaved)");
   const ops = (await w.owner.call("GET", "/roles")).find((/** @type {any} */ r) => r.name === "Operators");
   await admin(s.daemon, "PATCH", `/roles/${ops.id}`, { name: "Operations" });
   await view.getByText("This role was changed elsewhere: the form now shows the new values.").waitFor();
