@@ -41,10 +41,12 @@ if [ -e "$data" ]; then
     rm -rf "$data"
 fi
 
-newest() { ls -t target/debian/"$1"_*.deb 2>/dev/null | head -n 1; }
+# Where build-debs.sh wrote them: the workspace's target directory (CARGO_TARGET_DIR honoured).
+debs=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debian
+newest() { ls -t "$debs/$1"_*.deb 2>/dev/null | head -n 1 || true; }
 server_deb=$(newest spectrusd)
 tui_deb=$(newest spectrus-tui)
-[ -n "$server_deb" ] && [ -n "$tui_deb" ] || fail "no packages in target/debian/: run scripts/build-debs.sh first"
+[ -n "$server_deb" ] && [ -n "$tui_deb" ] || fail "no packages in $debs/: run scripts/build-debs.sh first"
 version=$(dpkg-deb -f "$server_deb" Version)
 upstream=${version%-*}
 
