@@ -33,10 +33,15 @@ fn running_as_root() -> bool {
 impl Murmur {
     /// Start murmurd allowing `users` users and waits until it accepts connections.
     pub(crate) async fn start(users: usize) -> anyhow::Result<Murmur> {
-        let bin = ["/usr/sbin/murmurd", "/usr/bin/murmurd"]
-            .into_iter()
-            .find(|p| std::path::Path::new(p).exists())
-            .context("murmurd not found: install Debian's mumble-server")?;
+        // `MURMURD_BIN` names another build or a wrapper (a profiler in front of it).
+        let bin = match std::env::var_os("MURMURD_BIN") {
+            Some(b) => std::path::PathBuf::from(b),
+            None => ["/usr/sbin/murmurd", "/usr/bin/murmurd"]
+                .into_iter()
+                .map(std::path::PathBuf::from)
+                .find(|p| p.exists())
+                .context("murmurd not found: install Debian's mumble-server")?,
+        };
         let dir = tempfile::tempdir()?;
         let port = free_port()?;
         let ini = dir.path().join("murmur.ini");
