@@ -18,6 +18,7 @@ import { Icon } from "../ui/icons.js";
 import { fit } from "./message.js";
 import { isPhone } from "../lib/media.js";
 import { mark } from "../dm/store.js";
+import { focusUntouched } from "../router.js";
 import { relativeTime, shortDuration } from "../lib/time.js";
 import { slashSuggest, commandsLoaded, loadCommands, isSlashCommand, runSlash, SlashHints, ThinkingRows } from "../composer/slash.js";
 import { AttachButton, FileChips, addFiles, filesFor, filesOf, clearFiles, uploadMessage, progress } from "../files/attach.js";
@@ -99,10 +100,9 @@ export function Composer({ channel, can }) {
     setSugg([]);
     setError(null);
     const el = ref.current;
-    // Not on a phone: its keyboard would cover half the channel just opened. Nor when the
-    // focus was just given back to the server menu's button (back from the server settings,
-    // `shell.js`): a composer mounting a moment later must not take it away.
-    if (el && !isPhone() && document.activeElement?.id !== "server-menu-btn") el.focus();
+    // Not on a phone: its keyboard would cover half the channel just opened. Nor once the
+    // focus was put somewhere since the channel was opened (router.js).
+    if (el && !isPhone() && focusUntouched()) el.focus();
   }, [cid]);
   // Asked for the focus (a reply, an edit ended): a request made before this composer mounted
   // is not one (the mount's own focus is the effect above).

@@ -198,7 +198,8 @@ export function Shell({ route }) {
   }, [d0]);
   // Back from the full-screen server settings: the focus goes to the server menu's button
   // (where they were opened), or on a phone to the button of the drawer that holds it.
-  // A plain effect: it runs after the composer's own (which focuses it on mount) and wins.
+  // A plain effect: it runs after the composer's own mount focus and wins; a composer mounting
+  // later leaves it there (`focusUntouched`, router.js).
   const wasSettings = useRef(route.name === "server-settings");
   useEffect(() => {
     const was = wasSettings.current;

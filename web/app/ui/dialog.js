@@ -3,6 +3,7 @@
 import { html } from "../lib/html.js";
 import { useLayoutEffect, useRef } from "../../vendor/preact-hooks.mjs";
 import { Icon } from "./icons.js";
+import { path } from "../router.js";
 
 export const FOCUSABLE = 'a[href],button:not([disabled]),input:not([disabled]):not([type="hidden"]),textarea:not([disabled]),select:not([disabled]),[tabindex]:not([tabindex="-1"])';
 
@@ -26,14 +27,17 @@ export function Dialog({ title, onClose, children, class: cls, hideTitle, role =
   const close = useRef(onClose);
   close.current = onClose;
   // Focused before it is painted (a layout effect), so an Esc pressed as it shows closes it.
+  // Closing gives the focus back to what had it, unless the dialog went somewhere (the quick
+  // switcher): the view it opened has the focus then.
   useLayoutEffect(() => {
     const prev = /** @type {HTMLElement|null} */ (document.activeElement);
+    const at = path.peek();
     const el = ref.current;
     if (el) {
       const auto = /** @type {HTMLElement|null} */ (el.querySelector("[data-autofocus]") || el.querySelector(FOCUSABLE));
       (auto || el).focus();
     }
-    return () => { if (prev && prev.isConnected) prev.focus(); };
+    return () => { if (prev && prev.isConnected && path.peek() === at) prev.focus(); };
   }, []);
   /** @param {KeyboardEvent} e */
   const onKey = (e) => {
