@@ -461,11 +461,15 @@ pub struct Emoji {
     pub id: Id,
     /// `[a-z0-9_]{2,32}`, unique on the server.
     pub name: String,
-    /// The image's path on the server (`/api/v1/images/<sha256>.png`).
+    /// The image's path on the server (`/api/v1/images/<sha256>.png`, or `.gif` when animated).
     pub url: String,
-    /// Whether the image moves (stored images are still PNGs today: always false).
+    /// Whether the image moves (an animated GIF).
     #[serde(default)]
     pub animated: bool,
+    /// An animated emoji's first frame, a still PNG (`/api/v1/images/<sha256>.still.png`), for
+    /// those who ask for reduced motion; absent for a still emoji.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub still_url: Option<String>,
     /// Who uploaded it (absent for the operator, or an account since deleted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_id: Option<Id>,

@@ -153,6 +153,7 @@ mod tests {
                 name: (*n).into(),
                 url: String::new(),
                 animated: false,
+                still_url: None,
                 creator_id: None,
                 created_at: String::new(),
             })

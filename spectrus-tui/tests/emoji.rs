@@ -20,6 +20,7 @@ fn emoji(id: u64, name: &str) -> Emoji {
         name: name.into(),
         url: format!("/api/v1/images/{id}.png"),
         animated: false,
+        still_url: None,
         creator_id: None,
         created_at: "2026-11-25T10:00:00Z".into(),
     }

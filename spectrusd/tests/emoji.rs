@@ -3,7 +3,8 @@
 //! clash (409), a non-image (400), too big (413), unknown id (404); `EMOJIS_UPDATE` seen by
 //! another member and `ready`'s `emojis`; reactions keyed by `<:name:id>`; a still GIF stored
 //! as PNG; an animated GIF kept animated (scaled, as a GIF, `animated: true`), an animation
-//! too large refused in words; at most 50 on a server.
+//! too large refused in words; its still (the first frame as PNG, made on demand for one
+//! stored without it); at most 50 on a server.
 
 // An integration test: a panic here is a failed test, so unwrapping is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -378,7 +379,81 @@ async fn an_animated_gif_stays_animated() {
         }
         other => panic!("expected 400, got {other:?}"),
     }
-    // Deleting it removes the GIF.
+    // Deleting it removes the GIF and its still.
+    let still = e.still_url.clone().unwrap();
     owner.delete_emoji(e.id).await.unwrap();
     assert_eq!(get(&d, &e.url).await.status(), 404);
+    assert_eq!(get(&d, &still).await.status(), 404);
+}
+
+/// The first frame of the GIF at `bytes`, as it plays.
+fn first_frame(bytes: &[u8]) -> image::RgbaImage {
+    use image::AnimationDecoder;
+    image::codecs::gif::GifDecoder::new(std::io::Cursor::new(bytes))
+        .unwrap()
+        .into_frames()
+        .next()
+        .unwrap()
+        .unwrap()
+        .into_buffer()
+}
+
+#[tokio::test]
+async fn an_animated_emoji_has_a_still_first_frame() {
+    let d = TestDaemon::start().await.unwrap();
+    let owner = d.owner().await.unwrap();
+    let e = owner
+        .create_emoji("wave", &animated_gif(256, 128, 3))
+        .await
+        .unwrap();
+    let still = e.still_url.clone().expect("an animated emoji has a still");
+    assert!(still.ends_with(".still.png"), "{still}");
+    assert_eq!(
+        owner.emojis().await.unwrap()[0].still_url.as_deref(),
+        Some(still.as_str()),
+        "listed with it"
+    );
+
+    // A single-frame PNG whose pixels are the animation's first frame, cached for ever.
+    let resp = get(&d, &still).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "image/png");
+    assert!(
+        resp.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let bytes = resp.bytes().await.unwrap();
+    assert_eq!(
+        image::guess_format(&bytes).unwrap(),
+        image::ImageFormat::Png
+    );
+    assert!(
+        !bytes.windows(4).any(|w| w == b"acTL"),
+        "one frame, not an APNG"
+    );
+    let pixels = image::load_from_memory(&bytes).unwrap().to_rgba8();
+    let gif = first_frame(&get(&d, &e.url).await.bytes().await.unwrap());
+    assert_eq!(pixels.dimensions(), (128, 64));
+    assert_eq!(pixels, gif, "the still is the first frame");
+
+    // An emoji stored before stills were made (its still file gone) gets one on demand, the
+    // same; a still emoji has none, and a still of an unknown GIF is 404.
+    let dir = d.data_dir.join("files/images");
+    let name = still.rsplit('/').next().unwrap();
+    std::fs::remove_file(dir.join(name)).unwrap();
+    let again = get(&d, &still).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(&again.bytes().await.unwrap()[..], &bytes[..]);
+    assert!(dir.join(name).exists(), "kept once made");
+    let plain = owner.create_emoji("plain", &png(8, 8)).await.unwrap();
+    assert_eq!(plain.still_url, None);
+    let plain_still = plain.url.replace(".png", ".still.png");
+    assert_eq!(get(&d, &plain_still).await.status(), 404);
+    let unknown = format!("/api/v1/images/{}.still.png", "ab".repeat(32));
+    let resp = get(&d, &unknown).await;
+    assert_eq!(resp.status(), 404);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found", "{body}");
 }

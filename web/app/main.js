@@ -17,6 +17,7 @@ import { crashed } from "./ui/state.js";
 import { Toasts } from "./ui/toast.js";
 import { Dialog } from "./ui/dialog.js";
 import { startAttention } from "./attention.js";
+import { playOnHover } from "./emoji/motion.js";
 import "./lib/prefs.js";
 
 // Render at most once a frame (or every 50 ms when frames stall or the tab is hidden): a busy
@@ -123,6 +124,7 @@ addEventListener("unhandledrejection", (e) => { console.error(e.reason); crashed
 currentUser.subscribe((u) => { if (!u) endSession(); });
 
 startAttention();
+playOnHover();
 const root = document.getElementById("app");
 if (root) {
   root.textContent = "";

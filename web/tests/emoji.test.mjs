@@ -6,7 +6,8 @@
  * keyboard; the message shows it as an image (large when alone), and another member sees it
  * too; reacting with it from the picker; deleting it (with a confirmation) leaves `:name:`.
  * An animated GIF stays animated: listed as "Animated", shown from its GIF in the list and in
- * another member's message.
+ * another member's message; with reduced motion, its still first frame, played while the
+ * message is hovered.
  */
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
@@ -201,4 +202,30 @@ test("an animated GIF stays animated, in the list and in messages", async () => 
   assert.equal(await img.getAttribute("src"), src);
   // The browser decoded it (a broken image has no natural size).
   await eventually(() => img.evaluate((el) => /** @type {HTMLImageElement} */ (el).naturalWidth === 1), "the GIF decoded");
+});
+
+test("with reduced motion an animated emoji shows its still, and plays while its message is hovered", async () => {
+  const page = w.bobPage;
+  const blink = (await w.owner.call("GET", "/emojis")).find((/** @type {any} */ e) => e.name === "blink");
+  assert.match(blink.still_url, /\/api\/v1\/images\/[0-9a-f]{64}\.still\.png$/);
+  const msg = message(page, "general", "it moves");
+  const img = msg.getByRole("img", { name: ":blink:" });
+  /** What the browser shows: `still`, `animated`, or the URL. */
+  const shown = () => img.evaluate((el, b) => {
+    const src = new URL(/** @type {HTMLImageElement} */ (el).currentSrc).pathname;
+    return src === b.still_url ? "still" : src === b.url ? "animated" : src;
+  }, blink);
+  const shows = (/** @type {string} */ what) => eventually(async () => (await shown()) === what, `the emoji ${what}`, 3_000);
+  await page.mouse.move(0, 0);
+  await shows("animated");
+  await page.emulateMedia({ reducedMotion: "reduce" });
+  await shows("still");
+  await eventually(() => img.evaluate((el) => /** @type {HTMLImageElement} */ (el).complete && /** @type {HTMLImageElement} */ (el).naturalWidth === 1), "the still decoded");
+  await screenshot(page, "emoji-reduced-motion");
+  await msg.hover();
+  await shows("animated");
+  await page.mouse.move(0, 0);
+  await shows("still");
+  await page.emulateMedia({ reducedMotion: "no-preference" });
+  await shows("animated");
 });

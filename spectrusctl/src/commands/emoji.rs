@@ -105,6 +105,7 @@ mod tests {
             name: "party".into(),
             url: "/api/v1/images/ab.png".into(),
             animated: false,
+            still_url: None,
             creator_id: Some(Id(9)),
             created_at: "2026-01-25T00:00:00Z".into(),
         };

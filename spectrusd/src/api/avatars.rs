@@ -56,14 +56,14 @@ pub(crate) async fn put_icon(
     ))
 }
 
-/// `GET /images/{sha256}.png` (or `.gif`, an animated emoji): public (the name is the
-/// content's hash), cached for ever.
+/// `GET /images/{sha256}.png` (or `.gif`, an animated emoji, and `.still.png`, its first
+/// frame): public (the name is the content's hash), cached for ever.
 pub(crate) async fn get_image(
     State(s): State<SharedState>,
     PathParams(name): PathParams<String>,
     req: Request,
 ) -> ApiResult<Response> {
-    let (path, kind) = avatars::image_file(&s, &name)?;
+    let (path, kind) = avatars::image_file(&s, &name).await?;
     let mut resp = tower_http::services::ServeFile::new(path)
         .oneshot(req)
         .await

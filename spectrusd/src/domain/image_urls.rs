@@ -1,13 +1,15 @@
 //! Where a stored image (avatar, server icon, custom emoji) is served: its name is its
 //! SHA-256 in lower-case hex, `/api/v1/images/<sha256>.png` (an animated custom emoji:
-//! `.gif`) — unguessable, and cacheable for ever. Made here, and recognised here.
+//! `.gif`, and its first frame `<sha256 of the GIF>.still.png`) — unguessable, and cacheable
+//! for ever. Made here, and recognised here.
 
-/// What a stored image is: a PNG (avatars, icons, still emoji) or an animated GIF (animated
-/// emoji).
+/// What a stored image is: a PNG (avatars, icons, still emoji), an animated GIF (animated
+/// emoji), or the still first frame of such a GIF, as PNG, named by the GIF's hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ImageKind {
     Png,
     Gif,
+    Still,
 }
 
 impl ImageKind {
@@ -16,13 +18,14 @@ impl ImageKind {
         match self {
             Self::Png => "png",
             Self::Gif => "gif",
+            Self::Still => "still.png",
         }
     }
 
     /// The `Content-Type` it is served with.
     pub(crate) fn mime(self) -> &'static str {
         match self {
-            Self::Png => "image/png",
+            Self::Png | Self::Still => "image/png",
             Self::Gif => "image/gif",
         }
     }
@@ -50,14 +53,17 @@ pub(crate) fn sha_of_name(name: &str) -> Option<&str> {
     name.strip_suffix(".png").filter(|s| is_sha(s))
 }
 
-/// The hash and kind in a stored image's file name (`<64 lower-case hex>.png` or `.gif`).
+/// The hash and kind in a stored image's file name (`<64 lower-case hex>.png`, `.gif` or
+/// `.still.png`).
 pub(crate) fn parse_name(name: &str) -> Option<(&str, ImageKind)> {
-    [ImageKind::Png, ImageKind::Gif].into_iter().find_map(|k| {
-        name.strip_suffix(k.ext())
-            .and_then(|s| s.strip_suffix('.'))
-            .filter(|s| is_sha(s))
-            .map(|s| (s, k))
-    })
+    [ImageKind::Png, ImageKind::Gif, ImageKind::Still]
+        .into_iter()
+        .find_map(|k| {
+            name.strip_suffix(k.ext())
+                .and_then(|s| s.strip_suffix('.'))
+                .filter(|s| is_sha(s))
+                .map(|s| (s, k))
+        })
 }
 
 fn is_sha(s: &str) -> bool {
@@ -99,10 +105,21 @@ mod tests {
             Some((sha.as_str(), ImageKind::Gif))
         );
         assert_eq!(
+            parse_name(&format!("{sha}.still.png")),
+            Some((sha.as_str(), ImageKind::Still))
+        );
+        assert_eq!(
             url_of_kind(&sha, ImageKind::Gif),
             format!("/api/v1/images/{sha}.gif")
         );
+        assert_eq!(
+            url_of_kind(&sha, ImageKind::Still),
+            format!("/api/v1/images/{sha}.still.png")
+        );
         for bad in [
+            format!("{sha}.still.gif"),
+            format!("{sha}still.png"),
+            format!("{sha}.still"),
             format!("{sha}.jpg"),
             format!("{sha}gif"),
             format!("{}.gif", sha.to_uppercase()),
@@ -113,5 +130,7 @@ mod tests {
         }
         // Avatars and icons are PNG only.
         assert!(!is_own_image_url(&url_of_kind(&sha, ImageKind::Gif)));
+        assert!(!is_own_image_url(&url_of_kind(&sha, ImageKind::Still)));
+        assert_eq!(sha_of_name(&format!("{sha}.still.png")), None);
     }
 }

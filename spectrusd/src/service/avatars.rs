@@ -1,7 +1,7 @@
 //! Avatars and the server icon: an uploaded image becomes a 256 px square PNG stored under
 //! `<data_dir>/files/images/<sha256>.png` and served at `/api/v1/images/<sha256>.png`
 //! ([`crate::domain::image_urls`]; custom emoji are stored the same way, an animated one as
-//! `<sha256>.gif`). Avatars are members' to set; the icon needs
+//! `<sha256>.gif` beside its still first frame, `<sha256>.still.png`). Avatars are members' to set; the icon needs
 //! `server:manage` and goes through `PATCH /server`'s rules and audit.
 
 use spectrus_proto::Id;
@@ -9,12 +9,15 @@ use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::model::{Presence, ServerInfo};
 use spectrus_proto::rest::PatchServer;
 
+use std::path::{Path, PathBuf};
+
 use super::Actor;
 use crate::bus::Audience;
 use crate::domain::image_urls::{self, ImageKind, url_of};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
+use crate::store::files::Blobs;
 
 /// Pixels on a side of a stored avatar or icon.
 pub(crate) const SIDE: u32 = 256;
@@ -55,21 +58,37 @@ pub(crate) async fn store_made(
     tokio::task::spawn_blocking(move || -> Result<(String, ImageKind), ApiError> {
         let (made, kind) = make(&bytes, max_side).map_err(|e| ApiError::field(field, e))?;
         let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&made));
-        let path = blobs.image_path_of(&sha, kind);
-        let io = |e: std::io::Error| ApiError::Internal(format!("cannot store the image: {e}"));
-        if !path.exists() {
-            let tmp = blobs.temp_path().map_err(io)?;
-            let tp = tmp.path().map(|p| p.to_owned()).unwrap_or_default();
-            std::fs::write(&tp, &made).map_err(io)?;
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(io)?;
-            }
-            std::fs::rename(&tp, &path).map_err(io)?;
+        write_image(&blobs, &blobs.image_path_of(&sha, kind), &made)?;
+        if kind == ImageKind::Gif {
+            write_still(&blobs, &sha, &made)?;
         }
         Ok((sha, kind))
     })
     .await
     .map_err(|e| ApiError::Internal(format!("image processing failed: {e}")))?
+}
+
+/// Stores `bytes` at `path` under the images unless it is there: written whole to a
+/// temporary file, then renamed into place. Blocking.
+fn write_image(blobs: &Blobs, path: &Path, bytes: &[u8]) -> Result<(), ApiError> {
+    let io = |e: std::io::Error| ApiError::Internal(format!("cannot store the image: {e}"));
+    if !path.exists() {
+        let tmp = blobs.temp_path().map_err(io)?;
+        let tp = tmp.path().map(|p| p.to_owned()).unwrap_or_default();
+        std::fs::write(&tp, bytes).map_err(io)?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        std::fs::rename(&tp, path).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// Stores the still of the animated emoji `gif` (hash `sha`): its first frame. Blocking.
+fn write_still(blobs: &Blobs, sha: &str, gif: &[u8]) -> Result<(), ApiError> {
+    let still = super::images::still_png(gif)
+        .map_err(|e| ApiError::Internal(format!("cannot make the still image: {e}")))?;
+    write_image(blobs, &blobs.image_path_of(sha, ImageKind::Still), &still)
 }
 
 /// Sets (`Some(bytes)`) or removes the caller's avatar; tells everyone (`MEMBER_UPDATE`).
@@ -143,17 +162,29 @@ pub(crate) async fn set_icon(
     .await
 }
 
-/// The path and kind of a stored image, if `name` is `<sha256>.png` (or `.gif`) and it
-/// exists.
-pub(crate) fn image_file(
+/// The path and kind of a stored image, if `name` is `<sha256>.png` (or `.gif`, or
+/// `.still.png`) and it exists. The still of an animated emoji stored before stills were
+/// made is made now, from its GIF.
+pub(crate) async fn image_file(
     state: &AppState,
     name: &str,
-) -> Result<(std::path::PathBuf, ImageKind), ApiError> {
+) -> Result<(PathBuf, ImageKind), ApiError> {
     let (sha, kind) = image_urls::parse_name(name).ok_or(ApiError::NotFound("image"))?;
     let p = state.blobs.image_path_of(sha, kind);
     if p.exists() {
-        Ok((p, kind))
-    } else {
-        Err(ApiError::NotFound("image"))
+        return Ok((p, kind));
     }
+    let gif = state.blobs.image_path_of(sha, ImageKind::Gif);
+    if kind != ImageKind::Still || !gif.exists() {
+        return Err(ApiError::NotFound("image"));
+    }
+    let (blobs, sha) = (state.blobs.clone(), sha.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let bytes = std::fs::read(&gif)
+            .map_err(|e| ApiError::Internal(format!("cannot read the image: {e}")))?;
+        write_still(&blobs, &sha, &bytes)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("image processing failed: {e}")))??;
+    Ok((p, kind))
 }

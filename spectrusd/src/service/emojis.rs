@@ -2,7 +2,7 @@
 //! rename and delete (`emoji:manage`, audited, announced to everyone as `EMOJIS_UPDATE`
 //! with the whole list). Images go through the avatars' store: scaled to fit
 //! [`SIDE`] pixels and kept as PNG, or, when animated (a GIF or WebP of two frames or more), as
-//! an animated GIF. Reactions name a custom emoji by its wire form
+//! an animated GIF beside a still PNG of its first frame (for reduced motion). Reactions name a custom emoji by its wire form
 //! `<:name:id>` ([`reaction_key`]).
 
 use spectrus_proto::gateway::{Dispatch, EmojisUpdate};
@@ -41,6 +41,9 @@ fn to_wire(r: EmojiRow) -> Emoji {
     Emoji {
         id: r.id,
         url: image_urls::url_of_kind(&r.sha256, kind_of(&r)),
+        still_url: r
+            .animated
+            .then(|| image_urls::url_of_kind(&r.sha256, ImageKind::Still)),
         name: r.name,
         animated: r.animated,
         creator_id: r.creator_id,
@@ -210,6 +213,10 @@ pub(crate) async fn delete(state: &AppState, actor: Actor, id: Id) -> Result<(),
     // Once the deletion is committed: its image, when nothing else shows it.
     if let Some((sha, kind)) = unused {
         let _ = tokio::fs::remove_file(state.blobs.image_path_of(&sha, kind)).await;
+        if kind == ImageKind::Gif {
+            let still = state.blobs.image_path_of(&sha, ImageKind::Still);
+            let _ = tokio::fs::remove_file(still).await;
+        }
     }
     announce(state).await
 }

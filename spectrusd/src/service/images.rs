@@ -182,6 +182,27 @@ pub(crate) fn fit_emoji(
     fit_png(bytes, side, max_side).map(|png| (png, ImageKind::Png))
 }
 
+/// An animated emoji's still (shown to those who ask for reduced motion): the first frame of
+/// the stored GIF `gif`, as it plays, in a PNG of the same size.
+pub(crate) fn still_png(gif: &[u8]) -> Result<Vec<u8>, String> {
+    let unreadable = |_| "the animation cannot be read".to_owned();
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    let mut d = GifDecoder::new(Cursor::new(gif)).map_err(unreadable)?;
+    d.set_limits(limits).map_err(unreadable)?;
+    let first = d
+        .into_frames()
+        .next()
+        .ok_or_else(|| "the animation has no frame".to_owned())?
+        .map_err(unreadable)?;
+    let mut buf = Cursor::new(Vec::new());
+    first
+        .into_buffer()
+        .write_to(&mut buf, ImageFormat::Png)
+        .map_err(|e| e.to_string())?;
+    Ok(buf.into_inner())
+}
+
 /// The frames of an animated GIF or WebP scaled to fit in `side` pixels; `None` if `bytes` is
 /// not one (or has a single frame).
 fn animation(bytes: &[u8], side: u32, max_side: u32) -> Result<Option<Vec<Frame>>, String> {

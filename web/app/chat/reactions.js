@@ -6,6 +6,7 @@ import { Dialog } from "../ui/dialog.js";
 import { EMOJI, QUICK } from "../lib/emoji.js";
 import { fuzzyFilter } from "../lib/fuzzy.js";
 import { customEmojis, wire } from "../emoji/store.js";
+import { emojiImage } from "../emoji/render.js";
 
 /** @param {{onClose: () => void, onPick: (emoji: string) => void}} p */
 export function ReactionPicker({ onClose, onPick }) {
@@ -18,7 +19,7 @@ export function ReactionPicker({ onClose, onPick }) {
       onKeyDown=${(/** @type {KeyboardEvent} */ e) => { if (e.key === "Enter" && (custom[0] || list[0])) { e.preventDefault(); onPick(custom[0] ? wire(custom[0]) : list[0][1]); } }} />
     ${q ? null : html`<div class="emoji-row">${QUICK.map((e) => html`<button class="emoji-btn" aria-label=${e} onClick=${() => onPick(e)}>${e}</button>`)}</div>`}
     ${custom.length ? html`<div class="emoji-grid custom" role="group" aria-label="Server emoji">
-      ${custom.map((e) => html`<button key=${e.id} class="emoji-btn" aria-label=${`:${e.name}:`} title=${`:${e.name}:`} onClick=${() => onPick(wire(e))}><img src=${e.url} alt="" width="28" height="28" /></button>`)}
+      ${custom.map((e) => html`<button key=${e.id} class="emoji-btn" aria-label=${`:${e.name}:`} title=${`:${e.name}:`} onClick=${() => onPick(wire(e))}>${emojiImage(e, { alt: "", width: 28, height: 28 })}</button>`)}
     </div>` : null}
     <div class="emoji-grid">
       ${list.map(([name, e]) => html`<button class="emoji-btn" aria-label=${e} title=${`:${name}:`} onClick=${() => onPick(e)}>${e}</button>`)}

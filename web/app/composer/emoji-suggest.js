@@ -8,6 +8,7 @@ import { html } from "../lib/html.js";
 import { fuzzyFilter } from "../lib/fuzzy.js";
 import { EMOJI } from "../lib/emoji.js";
 import { customEmojis } from "../emoji/store.js";
+import { emojiImage } from "../emoji/render.js";
 
 /** @typedef {{label: any, detail?: string, insert: string, key: string}} Suggestion */
 
@@ -15,7 +16,7 @@ import { customEmojis } from "../emoji/store.js";
 export function emojiSuggestions(q) {
   const custom = fuzzyFilter(q, customEmojis.value, (e) => e.name, 8).map((e) => ({
     key: "c" + e.id,
-    label: html`<img class="ac-emoji" src=${e.url} alt="" width="22" height="22" /> :${e.name}:`,
+    label: html`${emojiImage(e, { class: "ac-emoji", alt: "", width: 22, height: 22 })} :${e.name}:`,
     detail: "custom",
     insert: `:${e.name}: `,
   }));

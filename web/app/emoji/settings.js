@@ -7,6 +7,7 @@
 import { html } from "../lib/html.js";
 import { useState, useRef, useEffect } from "../../vendor/preact-hooks.mjs";
 import { customEmojis, uploadEmoji, renameEmoji, deleteEmoji } from "./store.js";
+import { emojiImage } from "./render.js";
 import { errorText } from "../net/api.js";
 import { Dialog } from "../ui/dialog.js";
 import { Empty } from "../admin/common.js";
@@ -137,7 +138,7 @@ function Row({ e }) {
     }
   };
   return html`<li class="emoji-item" aria-label=${`:${e.name}:`}>
-    <img src=${e.url} alt=${`:${e.name}:`} />
+    ${emojiImage(e, { alt: `:${e.name}:` })}
     ${editing ? html`<div class="field emoji-name">
         <input class="input" value=${name} aria-label=${`New name for :${e.name}:`} data-autofocus maxlength="34"
           aria-invalid=${error ? "true" : "false"}

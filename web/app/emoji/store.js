@@ -7,7 +7,7 @@
 import { signal } from "../../vendor/signals.mjs";
 import { api, token } from "../net/api.js";
 
-/** @typedef {{id: string, name: string, url: string, animated: boolean, creator_id?: string, created_at: string}} Emoji */
+/** @typedef {{id: string, name: string, url: string, animated: boolean, still_url?: string, creator_id?: string, created_at: string}} Emoji */
 
 /** The server's custom emoji, by name. */
 export const customEmojis = signal(/** @type {Emoji[]} */ ([]));
