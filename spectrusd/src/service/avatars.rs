@@ -1,15 +1,15 @@
 //! Avatars and the server icon: an uploaded image becomes a 256 px square PNG stored under
 //! `<data_dir>/files/images/<sha256>.png` and served at `/api/v1/images/<sha256>.png`
 //! ([`crate::domain::image_urls`]; custom emoji are stored the same way, an animated one as
-//! `<sha256>.gif` beside its still first frame, `<sha256>.still.png`). Avatars are members' to set; the icon needs
-//! `server:manage` and goes through `PATCH /server`'s rules and audit.
+//! `<sha256>.gif` beside its still first frame, `<sha256>.still.png`). Avatars are members'
+//! to set; the icon needs `server:manage` and goes through `PATCH /server`'s rules and audit.
+
+use std::path::{Path, PathBuf};
 
 use spectrus_proto::Id;
 use spectrus_proto::gateway::Dispatch;
 use spectrus_proto::model::{Presence, ServerInfo};
 use spectrus_proto::rest::PatchServer;
-
-use std::path::{Path, PathBuf};
 
 use super::Actor;
 use crate::bus::Audience;

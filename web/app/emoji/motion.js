@@ -2,8 +2,8 @@
 /**
  * @module emoji/motion — with reduced motion asked for, an animated custom emoji shows its still
  * (`emoji/render.js`); while the pointer is over its message, or the focus in it, it plays, as
- * in Discord. Listeners on the document: the `<source>`s of the message's
- * pictures lose their media query while it is active (the browser then picks the GIF).
+ * in Discord. Listeners on the document: the `<source>`s of that message's pictures lose their
+ * media query while it is so (the browser then picks the GIF).
  */
 import { STILL_MEDIA } from "./render.js";
 
