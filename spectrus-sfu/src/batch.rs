@@ -15,21 +15,6 @@ pub(crate) const RECV_BATCH: usize = 16;
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 2048;
 
-/// Something to send: a destination and its bytes.
-pub(crate) trait Datagram {
-    fn to(&self) -> SocketAddr;
-    fn bytes(&self) -> &[u8];
-}
-
-impl<B: AsRef<[u8]>, T> Datagram for (SocketAddr, B, T) {
-    fn to(&self) -> SocketAddr {
-        self.0
-    }
-    fn bytes(&self) -> &[u8] {
-        self.1.as_ref()
-    }
-}
-
 /// The vectors one `sendmmsg` call is built from, kept for the life of the loop so that a
 /// call allocates nothing (they held pointers into the last batch only during its call).
 pub(crate) struct Sender {
@@ -50,24 +35,24 @@ impl Sender {
     /// Send the first datagrams of `batch` (at most [`MAX_BATCH`]) with one system call.
     /// Returns how many went out (at least one on success); `WouldBlock` when the socket is
     /// full.
-    pub(crate) fn send<D: Datagram>(
+    pub(crate) fn send<'a>(
         &mut self,
         socket: &UdpSocket,
-        batch: &[D],
+        batch: impl Iterator<Item = (SocketAddr, &'a [u8])>,
     ) -> io::Result<usize> {
-        let batch = &batch[..batch.len().min(MAX_BATCH)];
-        if batch.is_empty() {
-            return Ok(0);
-        }
         self.addrs.clear();
         self.iovs.clear();
         self.msgs.clear();
-        self.addrs
-            .extend(batch.iter().map(|d| SockAddr::from(d.to())));
-        self.iovs.extend(batch.iter().map(|d| libc::iovec {
-            iov_base: d.bytes().as_ptr().cast_mut().cast(),
-            iov_len: d.bytes().len(),
-        }));
+        for (to, bytes) in batch.take(MAX_BATCH) {
+            self.addrs.push(SockAddr::from(to));
+            self.iovs.push(libc::iovec {
+                iov_base: bytes.as_ptr().cast_mut().cast(),
+                iov_len: bytes.len(),
+            });
+        }
+        if self.iovs.is_empty() {
+            return Ok(0);
+        }
         // The headers are built last: the iovecs and addresses they point at no longer move.
         for (iov, addr) in self.iovs.iter_mut().zip(&self.addrs) {
             // SAFETY: an all-zero msghdr is valid (no name, no control data).
@@ -82,7 +67,7 @@ impl Sender {
             });
         }
         // SAFETY: `msgs` points at `iovs` and `addrs`, which are not touched until the call
-        // returns, and the buffers the iovecs name are borrowed from `batch` for the whole
+        // returns, and the buffers the iovecs name are borrowed (`'a`) for the whole
         // function; the kernel only reads them. The length is the vector's.
         let n = unsafe {
             libc::sendmmsg(
@@ -215,17 +200,17 @@ mod tests {
     fn a_batch_reaches_every_destination_and_is_read_in_one_call() {
         let tx = bind();
         let rx: Vec<UdpSocket> = (0..3).map(|_| bind()).collect();
-        let batch: Vec<(SocketAddr, Vec<u8>, ())> = rx
+        let batch: Vec<(SocketAddr, Vec<u8>)> = rx
             .iter()
             .enumerate()
             .map(|(i, s)| {
                 let to = s.local_addr().unwrap_or_else(|e| panic!("{e}"));
-                (to, vec![i as u8; 10 + i], ())
+                (to, vec![i as u8; 10 + i])
             })
             .collect();
         assert_eq!(
             Sender::new()
-                .send(&tx, &batch)
+                .send(&tx, batch.iter().map(|(t, b)| (*t, &b[..])))
                 .unwrap_or_else(|e| panic!("{e}")),
             3
         );
@@ -239,10 +224,10 @@ mod tests {
         }
         // Several queued datagrams come in one call, in order; then nothing is left.
         let to = rx[0].local_addr().unwrap_or_else(|e| panic!("{e}"));
-        let many: Vec<(SocketAddr, Vec<u8>, ())> = (0..5u8).map(|i| (to, vec![i; 3], ())).collect();
+        let many: Vec<(SocketAddr, Vec<u8>)> = (0..5u8).map(|i| (to, vec![i; 3])).collect();
         assert_eq!(
             Sender::new()
-                .send(&tx, &many)
+                .send(&tx, many.iter().map(|(t, b)| (*t, &b[..])))
                 .unwrap_or_else(|e| panic!("{e}")),
             5
         );

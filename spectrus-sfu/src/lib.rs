@@ -36,12 +36,14 @@ mod error;
 #[doc(hidden)]
 pub mod fuzz;
 mod latency;
+mod outbox;
 mod peer;
 mod reports;
 mod room;
 pub mod sdp;
 mod server;
 mod speaking;
+mod srtp;
 mod stun;
 mod wake;
 
@@ -166,6 +168,9 @@ pub struct SfuStats {
     /// Of `packets_in`: opened outside `rtc`'s pipeline (a stream already seen; its first
     /// packet goes through the pipeline).
     pub packets_opened: u64,
+    /// Of `packets_out`: sealed by the SFU's own SRTP (AEAD_AES_128_GCM, `srtp.rs`); the
+    /// rest by `rtc`'s contexts (another profile).
+    pub packets_sealed_own: u64,
     /// Receiver reports sent to participants (one per participant per report interval while
     /// it sends audio).
     pub receiver_reports: u64,

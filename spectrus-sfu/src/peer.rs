@@ -30,16 +30,19 @@ use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodingParameters, RTCRtpEncodingParameters};
 use rtc::rtp_transceiver::{RTCRtpSenderId, RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 use rtc::sansio::Protocol;
-use rtc::shared::marshal::{Marshal, MarshalSize};
+use rtc::shared::marshal::{Marshal, MarshalSize, Unmarshal};
 use rtc::shared::util::{match_srtcp, match_srtp};
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
+use rtc::srtp::protection_profile::ProtectionProfile;
 
 use crate::error::SfuError;
+use crate::outbox::Outbox;
 use crate::reports::{
     REPORT_INTERVAL, ReceiveStats, SendCounters, compound, ntp_now, receiver_report,
 };
 use crate::sdp::{AUDIO_LEVEL_URI, OPUS_PAYLOAD_TYPE, extmap_id, media_engine, opus_codec};
 use crate::speaking::SpeakingDetector;
+use crate::srtp::{Session, StreamIndex};
 use crate::stun::is_binding_request;
 
 /// Mute and deafen flags of a participant.
@@ -64,9 +67,6 @@ impl MediaState {
     }
 }
 
-/// Datagrams waiting for the socket: destination, bytes, arrival time of what they forward.
-pub(crate) type Outbox = Vec<(SocketAddr, BytesMut, Option<Instant>)>;
-
 /// An outbound track carrying one other participant's audio to this one.
 pub(crate) struct Outbound {
     sender: RTCRtpSenderId,
@@ -78,6 +78,18 @@ pub(crate) struct Outbound {
     created: Instant,
     /// What it sent, for its sender reports.
     sent: SendCounters,
+    /// Its SRTP packet index, when the SFU's own SRTP seals it ([`Peer::forward`]).
+    index: StreamIndex,
+}
+
+/// Streams of a participant opened by the SFU's own SRTP, at most: a client sends one.
+const MAX_OPENED_STREAMS: usize = 8;
+
+/// The connection's SRTP sessions in the SFU's own implementation (`srtp.rs`), for the
+/// AEAD_AES_128_GCM profile: the forward path's sealing and opening.
+struct OwnSrtp {
+    seal: Session,
+    open: Session,
 }
 
 /// How much of a source's recent audio is kept for replay to listeners whose track for it
@@ -143,6 +155,17 @@ pub(crate) struct Peer {
     ice_connected: bool,
     /// Connectivity checks dropped since last taken.
     checks_dropped: u64,
+    /// The SFU's own SRTP sessions, once DTLS produced keys of the profile it implements.
+    own_srtp: Option<OwnSrtp>,
+    /// Where media goes: the selected candidate pair's remote address (refreshed whenever
+    /// the pipeline ran, [`Peer::drain`]).
+    media_addr: Option<SocketAddr>,
+    /// Packet indices of the streams this participant sends whose packets the SFU's own SRTP
+    /// opens (each stream's first packet came through the pipeline): kept for the life of the
+    /// connection, so that a stream silent for a while resumes with the right rollover count.
+    opened: HashMap<u32, StreamIndex>,
+    /// A received packet, opened (reused from packet to packet).
+    opened_buf: Vec<u8>,
 }
 
 /// A [`forwardable`] packet marshalled once: each copy then only changes the SSRC, in the
@@ -151,6 +174,18 @@ pub(crate) struct Forwardable {
     header: rtp::Header,
     bytes: Vec<u8>,
     payload_len: usize,
+}
+
+/// The length of the RTP header `datagram` starts with (fixed part, CSRCs, extension), if it
+/// is long enough to hold it.
+fn rtp_header_len(datagram: &[u8]) -> Option<usize> {
+    let first = *datagram.first()?;
+    let mut len = 12 + 4 * usize::from(first & 0x0f);
+    if first & 0x10 != 0 {
+        let words = datagram.get(len + 2..len + 4)?;
+        len += 4 + 4 * usize::from(u16::from_be_bytes([words[0], words[1]]));
+    }
+    (datagram.len() >= len).then_some(len)
 }
 
 /// Where the SSRC is in a marshalled RTP header (RFC 3550 §5.1).
@@ -199,6 +234,7 @@ impl Forwardable {
         let n = p.marshal_to(&mut bytes).ok()?;
         bytes.truncate(n);
         bytes.get(SSRC_OFFSET..SSRC_OFFSET + 4)?;
+        bytes.len().checked_sub(p.payload.len())?;
         Some(Self {
             header: p.header.clone(),
             bytes,
@@ -209,6 +245,13 @@ impl Forwardable {
     /// The buffer, for the next packet.
     pub(crate) fn into_bytes(self) -> Vec<u8> {
         self.bytes
+    }
+
+    /// The marshalled header and the payload.
+    fn parts(&self) -> (&[u8], &[u8]) {
+        self.bytes
+            .split_at_checked(self.bytes.len() - self.payload_len)
+            .unwrap_or_default()
     }
 
     fn set_ssrc(&mut self, ssrc: u32) {
@@ -310,6 +353,10 @@ impl Peer {
             sender_reports_in: 0,
             ice_connected: false,
             checks_dropped: 0,
+            own_srtp: None,
+            media_addr: None,
+            opened: HashMap::new(),
+            opened_buf: Vec::new(),
         })
     }
 
@@ -371,6 +418,7 @@ impl Peer {
                     active: false,
                     created: now,
                     sent: SendCounters::default(),
+                    index: StreamIndex::default(),
                 },
             );
             changed = true;
@@ -489,6 +537,32 @@ impl Peer {
                 }
             }
         } else if let Some(ssrc) = rtp_ssrc(data)
+            && let Some(own) = &self.own_srtp
+            && let Some(index) = self.opened.get_mut(&ssrc)
+        {
+            let opened = rtp_header_len(data)
+                .ok_or(crate::srtp::OpenError::Malformed)
+                .and_then(|h| own.open.open(data, h, index, &mut self.opened_buf));
+            if let Err(e) = opened {
+                tracing::debug!(participant = self.id, error = ?e, "dropped RTP packet");
+                return Received::Consumed;
+            }
+            let mut b = &self.opened_buf[..];
+            return match rtp::Packet::unmarshal(&mut b) {
+                Ok(packet) => {
+                    let h = &packet.header;
+                    self.inbound
+                        .entry(ssrc)
+                        .or_insert_with(|| ReceiveStats::new(h.sequence_number, now))
+                        .on_rtp(h.sequence_number, h.timestamp, now);
+                    Received::Rtp(packet)
+                }
+                Err(e) => {
+                    tracing::debug!(participant = self.id, error = %e, "dropped RTP packet");
+                    Received::Consumed
+                }
+            };
+        } else if let Some(ssrc) = rtp_ssrc(data)
             && self.inbound.contains_key(&ssrc)
         {
             match self.pc.open_rtp(now, data) {
@@ -547,6 +621,16 @@ impl Peer {
     /// typically): from now on its SSRC is known.
     fn count_inbound(&mut self, packet: &rtp::Packet, now: Instant) {
         let h = &packet.header;
+        if self.own_srtp.is_some()
+            && self.opened.len() < MAX_OPENED_STREAMS
+            && !self.opened.contains_key(&h.ssrc)
+        {
+            // The pipeline opened it as the stream's first (rollover count 0); the
+            // following ones are the SFU's to open.
+            let mut index = StreamIndex::default();
+            index.accept(u64::from(h.sequence_number));
+            self.opened.insert(h.ssrc, index);
+        }
         self.inbound
             .entry(h.ssrc)
             .or_insert_with(|| ReceiveStats::new(h.sequence_number, now))
@@ -579,15 +663,32 @@ impl Peer {
         outbox: &mut Outbox,
         origin: Option<Instant>,
     ) -> bool {
+        if self.own_srtp.is_none() {
+            self.load_srtp_keys();
+        }
         let Some(out) = self.outbound.get_mut(&source).filter(|o| o.active) else {
             return false;
         };
         packet.set_ssrc(out.ssrc);
+        if let Some(own) = &self.own_srtp {
+            let Some(to) = self.media_addr else {
+                return false;
+            };
+            let (header, payload) = packet.parts();
+            let sealed = outbox.push_with(to, origin, |buf| {
+                own.seal.seal(header, payload, &mut out.index, buf)
+            });
+            if sealed {
+                out.sent
+                    .on_sent(packet.header.timestamp, packet.payload_len, now);
+            }
+            return sealed;
+        }
         match self.pc.seal_rtp(now, &packet.bytes, &packet.header) {
             Ok(Some(d)) => {
                 out.sent
                     .on_sent(packet.header.timestamp, packet.payload_len, now);
-                outbox.push((d.transport.peer_addr, d.message, origin));
+                outbox.push(d.transport.peer_addr, &d.message, origin);
                 true
             }
             Ok(None) => false,
@@ -615,7 +716,11 @@ impl Peer {
                 self.checks_dropped += 1;
                 continue;
             }
-            outbox.push((msg.transport.peer_addr, msg.message, origin));
+            outbox.push(msg.transport.peer_addr, &msg.message, origin);
+        }
+        self.media_addr = self.pc.selected_remote_addr();
+        if self.own_srtp.is_none() {
+            self.load_srtp_keys();
         }
         while let Some(event) = self.pc.poll_event() {
             match event {
@@ -709,6 +814,27 @@ impl Peer {
             }
         }
         sent_receiver
+    }
+
+    /// Set up the SFU's own SRTP if DTLS has produced keys of the profile it implements
+    /// (AEAD_AES_128_GCM; with another, `rtc`'s contexts keep sealing and opening).
+    fn load_srtp_keys(&mut self) {
+        let Some((profile, keys)) = self.pc.srtp_master_keys() else {
+            return;
+        };
+        if !matches!(profile, ProtectionProfile::AeadAes128Gcm) {
+            return;
+        }
+        let seal = Session::new(&keys.local_master_key, &keys.local_master_salt);
+        let open = Session::new(&keys.remote_master_key, &keys.remote_master_salt);
+        if let (Some(seal), Some(open)) = (seal, open) {
+            self.own_srtp = Some(OwnSrtp { seal, open });
+        }
+    }
+
+    /// Whether the SFU's own SRTP seals and opens this connection's media.
+    pub(crate) fn own_srtp(&self) -> bool {
+        self.own_srtp.is_some()
     }
 
     pub(crate) fn outbound_count(&self) -> usize {

@@ -31,7 +31,8 @@ use crate::batch::{Receiver, Sender};
 use crate::crypto::SfuCrypto;
 use crate::demux::Demux;
 use crate::error::SfuError;
-use crate::peer::{Forwardable, MediaState, Outbox, Peer, Received, forwardable};
+use crate::outbox::Outbox;
+use crate::peer::{Forwardable, MediaState, Peer, Received, forwardable};
 use crate::room::Rooms;
 use crate::sdp::DEFAULT_BITRATE;
 use crate::speaking::speaking_event;
@@ -139,7 +140,7 @@ impl Server {
             peers: HashMap::new(),
             rooms: Rooms::default(),
             demux: Demux::default(),
-            outbox: Vec::new(),
+            outbox: Outbox::default(),
             events: Vec::new(),
             events_tx,
             stats: SfuStats::default(),
@@ -250,17 +251,14 @@ impl Server {
     fn flush(&mut self, sender: &mut Sender) {
         let mut done = 0;
         while done < self.outbox.len() {
-            let pending = self.outbox.get(done..).unwrap_or_default();
-            match sender.send(&self.socket, pending) {
+            match sender.send(&self.socket, self.outbox.datagrams(done)) {
                 Ok(n) => {
                     // One clock reading per call: its copies left together.
                     let sent = Instant::now();
-                    for (_, _, origin) in pending.iter().take(n) {
-                        if let Some(t) = origin {
-                            self.stats
-                                .forward_latency
-                                .record(sent.saturating_duration_since(*t));
-                        }
+                    for t in self.outbox.origins(done, n) {
+                        self.stats
+                            .forward_latency
+                            .record(sent.saturating_duration_since(t));
                     }
                     done += n.max(1);
                 }
@@ -278,7 +276,7 @@ impl Server {
                 Err(e) => {
                     // The first datagram of the batch failed (e.g. unreachable): skip it.
                     self.stats.packets_dropped += 1;
-                    tracing::debug!(error = %e, to = %pending.first().map(|d| d.0.to_string()).unwrap_or_default(), "udp send error");
+                    tracing::debug!(error = %e, to = %self.outbox.destination(done).map(|d| d.to_string()).unwrap_or_default(), "udp send error");
                     done += 1;
                 }
             }
@@ -520,6 +518,7 @@ impl Server {
                 };
                 if d.forward(source, &mut f, now, &mut self.outbox, None) {
                     self.stats.packets_out += 1;
+                    self.stats.packets_sealed_own += u64::from(d.own_srtp());
                     self.stats.packets_replayed += 1;
                 }
             }
@@ -643,6 +642,7 @@ impl Server {
             }
             if d.forward(source, &mut packet, now, &mut self.outbox, Some(now)) {
                 self.stats.packets_out += 1;
+                self.stats.packets_sealed_own += u64::from(d.own_srtp());
             } else {
                 self.stats.packets_blocked += 1;
             }

@@ -45,6 +45,9 @@ async fn each_hears_the_other_not_itself() {
             st.packets_opened + 10 >= st.packets_in && st.packets_opened > 50,
             "{st:?}"
         );
+        // Both negotiated AEAD_AES_128_GCM: every copy is sealed by the SFU's own SRTP (and
+        // heard above, so the engines' rtc-srtp opened each).
+        assert_eq!(st.packets_sealed_own, st.packets_out, "{st:?}");
         // Each speaker gets the SFU's receiver report (due 2.5-7.5 s after joining).
         let st = common::wait_stats(&h.sfu, 10, |s| s.receiver_reports >= 2).await;
         assert!(st.receiver_reports >= 2, "{st:?}");

@@ -9,6 +9,30 @@ use shared::{TaggedBytesMut, TransportContext};
 use std::time::Instant;
 
 impl RTCPeerConnection {
+    /// The SRTP protection profile and master keys and salts (RFC 5764 §4.2) the DTLS
+    /// handshake produced, once it has completed: for a forwarding server that protects and
+    /// unprotects its media with contexts of its own. `None` before the handshake completed.
+    pub fn srtp_master_keys(
+        &self,
+    ) -> Option<(srtp::protection_profile::ProtectionProfile, &srtp::config::SessionKeys)> {
+        self.pipeline_context
+            .dtls_handler_context
+            .srtp_master_keys
+            .as_ref()
+            .map(|(p, k)| (*p, k))
+    }
+
+    /// The remote address of the selected ICE candidate pair (where media goes), if ICE has
+    /// selected one.
+    pub fn selected_remote_addr(&self) -> Option<std::net::SocketAddr> {
+        self.pipeline_context
+            .ice_handler_context
+            .ice_transport
+            .agent
+            .get_selected_candidate_pair()
+            .map(|(_, remote)| remote.addr())
+    }
+
     /// Protects one RTP packet with this connection's outbound SRTP context and addresses it
     /// to the selected ICE candidate pair, without the handler pipeline or the interceptors.
     ///

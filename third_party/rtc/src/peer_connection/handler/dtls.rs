@@ -31,6 +31,10 @@ pub(crate) struct DtlsHandlerContext {
     /// Set by [`DtlsHandler::request_close`]: queue a `close_notify`, stamped with this instant,
     /// at the next `poll_write`.
     pub(crate) close_requested: Option<Instant>,
+
+    /// Spectrus patch (third_party/README.md): the SRTP protection profile and master keys the
+    /// handshake produced, for `RTCPeerConnection::srtp_master_keys`.
+    pub(crate) srtp_master_keys: Option<(ProtectionProfile, srtp::config::SessionKeys)>,
 }
 
 impl DtlsHandlerContext {
@@ -41,6 +45,7 @@ impl DtlsHandlerContext {
             write_outs: VecDeque::new(),
             event_outs: VecDeque::new(),
             close_requested: None,
+            srtp_master_keys: None,
         }
     }
 }
@@ -250,12 +255,13 @@ impl<'a>
                             // Save DTLS cipher suite for stats
                             dtls_cipher_for_stats = state.cipher_suite().map(|cs| cs.to_string());
 
-                            let (local_srtp_context, remote_srtp_context) =
+                            let (local_srtp_context, remote_srtp_context, master_keys) =
                                 DtlsHandler::update_srtp_contexts(
                                     state,
                                     &self.ctx.dtls_transport.replay_protection,
                                     &self.ctx.dtls_transport.crypto_provider,
                                 )?;
+                            self.ctx.srtp_master_keys = Some(master_keys);
                             srtp_contexts = Some((local_srtp_context, remote_srtp_context));
                         } else {
                             warn!(
@@ -457,7 +463,11 @@ impl<'a> DtlsHandler<'a> {
         state: &State,
         replay_protection: &ReplayProtection,
         crypto_provider: &Arc<dyn RTCCryptoProvider>,
-    ) -> Result<(srtp::context::Context, srtp::context::Context)> {
+    ) -> Result<(
+        srtp::context::Context,
+        srtp::context::Context,
+        (ProtectionProfile, srtp::config::SessionKeys),
+    )> {
         let profile = match state.srtp_protection_profile() {
             SrtpProtectionProfile::Srtp_Aead_Aes_128_Gcm => ProtectionProfile::AeadAes128Gcm,
             SrtpProtectionProfile::Srtp_Aead_Aes_256_Gcm => ProtectionProfile::AeadAes256Gcm,
@@ -523,7 +533,11 @@ impl<'a> DtlsHandler<'a> {
             crypto_provider.crypto(),
         )?;
 
-        Ok((local_context, remote_context))
+        Ok((
+            local_context,
+            remote_context,
+            (srtp_config.profile, srtp_config.keys),
+        ))
     }
 }
 
