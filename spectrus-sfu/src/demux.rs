@@ -5,7 +5,7 @@
 //! WebRtcServer do). The peer connection then verifies the request's integrity itself; a
 //! forged username can only make the SFU hand junk to that peer connection, which drops it.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::net::SocketAddr;
 
 use crate::stun::{PacketKind, binding_request_server_ufrag, classify};

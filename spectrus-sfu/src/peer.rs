@@ -2,7 +2,7 @@
 //! ICE-lite offerer, its outbound tracks (one per other participant), offers and answers, and
 //! draining what it wants to send or report.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,6 +1,8 @@
 //! Room membership: which participants share a room, and who hears whom.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::HashMap;
 
 #[derive(Default)]
 pub(crate) struct Rooms {

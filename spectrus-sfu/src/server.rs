@@ -15,7 +15,9 @@
 //! peer) is queued, and [`Server::settle`] works the queues (removals first, then
 //! renegotiations, each peer once) until both are empty, before anything is sent.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt};
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
