@@ -164,8 +164,8 @@ pub(crate) struct Peer {
     /// opens (each stream's first packet came through the pipeline): kept for the life of the
     /// connection, so that a stream silent for a while resumes with the right rollover count.
     opened: HashMap<u32, StreamIndex>,
-    /// A received packet, opened (reused from packet to packet).
-    opened_buf: Vec<u8>,
+    /// Where a received packet is opened (its space taken back once the packet is dropped).
+    opened_buf: BytesMut,
 }
 
 /// A [`forwardable`] packet marshalled once: each copy then only changes the SSRC, in the
@@ -356,7 +356,7 @@ impl Peer {
             own_srtp: None,
             media_addr: None,
             opened: HashMap::new(),
-            opened_buf: Vec::new(),
+            opened_buf: BytesMut::new(),
         })
     }
 
@@ -547,7 +547,10 @@ impl Peer {
                 tracing::debug!(participant = self.id, error = ?e, "dropped RTP packet");
                 return Received::Consumed;
             }
-            let mut b = &self.opened_buf[..];
+            // As shared bytes: the payload and the extensions are parsed out of them without
+            // a copy, and every later clone of the packet (the replay buffer, the forwarded
+            // form) shares them. The buffer's space is taken back once they are all dropped.
+            let mut b = self.opened_buf.split().freeze();
             return match rtp::Packet::unmarshal(&mut b) {
                 Ok(packet) => {
                     let h = &packet.header;

@@ -16,6 +16,7 @@ use aes_gcm::aead::AeadInPlace;
 use aes_gcm::aes::Aes128;
 use aes_gcm::aes::cipher::BlockEncrypt;
 use aes_gcm::{Aes128Gcm, KeyInit, Nonce, Tag};
+use bytes::BytesMut;
 
 /// Length of the authentication tag appended to each packet.
 pub(crate) const TAG_LEN: usize = 16;
@@ -203,7 +204,7 @@ impl Session {
         datagram: &[u8],
         header_len: usize,
         state: &mut StreamIndex,
-        out: &mut Vec<u8>,
+        out: &mut BytesMut,
     ) -> Result<(), OpenError> {
         let (ssrc, seq) = ssrc_seq(datagram).ok_or(OpenError::Malformed)?;
         let body_end = datagram
@@ -218,7 +219,7 @@ impl Session {
         let tag = datagram.get(body_end..).ok_or(OpenError::Malformed)?;
         out.clear();
         out.extend_from_slice(datagram.get(..body_end).ok_or(OpenError::Malformed)?);
-        let (aad, body) = out.split_at_mut(header_len);
+        let (aad, body) = out.as_mut().split_at_mut(header_len);
         self.aead
             .decrypt_in_place_detached(
                 Nonce::from_slice(&self.nonce(ssrc, index)),
@@ -313,7 +314,7 @@ mod tests {
         let ours = session();
         let mut theirs = rtc_context();
         let mut state = StreamIndex::default();
-        let mut out = Vec::new();
+        let mut out = BytesMut::new();
         let mut sealed = Vec::new();
         for seq in (65_500u16..=65_535).chain(0..40) {
             let (h, payload) = packet(seq, 7, 100 + usize::from(seq % 50));
@@ -324,7 +325,7 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}"));
             ours.open(&s, 12, &mut state, &mut out)
                 .unwrap_or_else(|e| panic!("seq {seq}: {e:?}"));
-            assert_eq!(out, plain);
+            assert_eq!(&out[..], &plain[..]);
             let mut b = &out[..];
             assert_eq!(
                 rtp::Packet::unmarshal(&mut b)
@@ -367,7 +368,7 @@ mod tests {
         );
         ours.open(&good, 12, &mut state, &mut out)
             .unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(out, plain);
+        assert_eq!(&out[..], &plain[..]);
     }
 
     #[test]
