@@ -101,8 +101,9 @@ impl StreamIndex {
                 self.seen << shift
             } | 1;
             self.highest = index;
-        } else {
-            self.seen |= 1 << (self.highest - index);
+        } else if let Some(bit) = 1u64.checked_shl((self.highest - index).min(64) as u32) {
+            // Within the window (a bit beyond it is not kept).
+            self.seen |= bit;
         }
     }
 }
@@ -409,6 +410,12 @@ mod tests {
         assert_eq!(s.estimate(65_534), Some(65_534));
         assert!(!s.replayed(65_534));
         assert!(s.replayed(65_535));
+        // Far behind the highest (a source that restarted its numbering, sealed): noted
+        // without a panic, and the window is unchanged.
+        let mut far = StreamIndex::default();
+        far.accept(1_000);
+        far.accept(100);
+        assert!(far.replayed(100) && !far.replayed(999));
         let fresh = StreamIndex::default();
         assert_eq!(fresh.estimate(5), Some(5));
         let mut early = StreamIndex::default();
