@@ -173,6 +173,9 @@ pub(crate) struct Peer {
 pub(crate) struct Forwardable {
     header: rtp::Header,
     bytes: Vec<u8>,
+    /// The marshalled header's length: the authenticated part; the rest (payload, and any
+    /// padding after it) is encrypted.
+    header_len: usize,
     payload_len: usize,
 }
 
@@ -234,10 +237,12 @@ impl Forwardable {
         let n = p.marshal_to(&mut bytes).ok()?;
         bytes.truncate(n);
         bytes.get(SSRC_OFFSET..SSRC_OFFSET + 4)?;
-        bytes.len().checked_sub(p.payload.len())?;
+        let header_len = p.header.marshal_size();
+        bytes.get(..header_len)?;
         Some(Self {
             header: p.header.clone(),
             bytes,
+            header_len,
             payload_len: p.payload.len(),
         })
     }
@@ -247,10 +252,10 @@ impl Forwardable {
         self.bytes
     }
 
-    /// The marshalled header and the payload.
+    /// The marshalled header and what follows it (the payload and any padding).
     fn parts(&self) -> (&[u8], &[u8]) {
         self.bytes
-            .split_at_checked(self.bytes.len() - self.payload_len)
+            .split_at_checked(self.header_len)
             .unwrap_or_default()
     }
 
@@ -850,5 +855,53 @@ impl Peer {
             tracing::debug!(participant = self.id, error = %e, "close failed");
         }
         self.closed = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rtc::srtp::context::Context;
+
+    #[test]
+    fn a_padded_packet_is_sealed_with_only_its_header_authenticated() {
+        let (key, salt) = ([7u8; 16], [9u8; 12]);
+        let provider = crate::crypto::SfuCrypto::provider().unwrap_or_else(|| panic!("provider"));
+        let mut theirs = Context::new(
+            &key,
+            &salt,
+            ProtectionProfile::AeadAes128Gcm,
+            None,
+            None,
+            provider.crypto(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let ours = Session::new(&key, &salt).unwrap_or_else(|| panic!("session"));
+        let packet = rtp::Packet {
+            header: rtp::Header {
+                version: 2,
+                padding: true,
+                payload_type: 111,
+                sequence_number: 5,
+                timestamp: 960,
+                ssrc: 1,
+                ..Default::default()
+            },
+            payload: bytes::Bytes::from_static(&[1, 2, 3, 4, 5]),
+        };
+        let mut f = Forwardable::new(&packet).unwrap_or_else(|| panic!("forwardable"));
+        f.set_ssrc(0xabcd);
+        let (header, rest) = f.parts();
+        assert_eq!(header.len(), 12);
+        let mut sealed = Vec::new();
+        assert!(ours.seal(header, rest, &mut StreamIndex::default(), &mut sealed));
+        let mut opened = theirs
+            .decrypt_rtp(&sealed)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let p = rtp::Packet::unmarshal(&mut opened).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (p.header.ssrc, &p.payload[..]),
+            (0xabcd, &[1u8, 2, 3, 4, 5][..])
+        );
     }
 }
