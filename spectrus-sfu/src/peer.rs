@@ -864,6 +864,28 @@ mod tests {
     use rtc::srtp::context::Context;
 
     #[test]
+    fn header_length_counts_csrcs_and_the_extension_block() {
+        let mut h = rtp::Header {
+            version: 2,
+            payload_type: 111,
+            csrc: vec![1, 2],
+            ..Default::default()
+        };
+        h.set_extension(1, bytes::Bytes::from_static(&[0x30]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let p = rtp::Packet {
+            header: h,
+            payload: bytes::Bytes::from_static(&[9; 20]),
+        };
+        let wire = p.marshal().unwrap_or_else(|e| panic!("{e}"));
+        // 12 fixed, 8 of CSRCs, 4 of extension header, 4 of one-byte elements (padded).
+        assert_eq!(rtp_header_len(&wire), Some(28));
+        assert_eq!(rtp_header_len(&wire[..27]), None);
+        assert_eq!(rtp_header_len(&wire[..13]), None);
+        assert_eq!(rtp_header_len(&[]), None);
+    }
+
+    #[test]
     fn a_padded_packet_is_sealed_with_only_its_header_authenticated() {
         let (key, salt) = ([7u8; 16], [9u8; 12]);
         let provider = crate::crypto::SfuCrypto::provider().unwrap_or_else(|| panic!("provider"));
