@@ -671,9 +671,6 @@ impl Peer {
         outbox: &mut Outbox,
         origin: Option<Instant>,
     ) -> bool {
-        if self.own_srtp.is_none() {
-            self.load_srtp_keys();
-        }
         let Some(out) = self.outbound.get_mut(&source).filter(|o| o.active) else {
             return false;
         };
@@ -727,6 +724,8 @@ impl Peer {
             outbox.push(msg.transport.peer_addr, &msg.message, origin);
         }
         self.media_addr = self.pc.selected_remote_addr();
+        // The handshake completes in a pipeline turn, and every such turn is drained: the
+        // keys are here before any copy could be sealed (`Peer::forward` does not look).
         if self.own_srtp.is_none() {
             self.load_srtp_keys();
         }
